@@ -1,0 +1,31 @@
+# The two commands of the README: `make run` and `make test`. Each installs what is missing.
+SHELL := /bin/bash
+JOBS ?= 2
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CMAKE_FLAGS ?=
+export CCACHE_DIR ?= $(CURDIR)/.ccache
+
+.PHONY: deps build run test unit integration browser asan bench clean format
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@mkdir -p var
+	$(BUILD)/mina migrate >/dev/null
+	$(BUILD)/mina admin demo
+	exec $(BUILD)/mina serve
+
+test: deps
+	@scripts/test.sh
+
+bench: build
+	@bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,8 @@
+set(body "#include <span>\n#include <string_view>\nnamespace ${NS} {\nstruct EmbeddedFile { std::string_view name; std::string_view text; };\nstd::span<const EmbeddedFile> files() {\n  static const EmbeddedFile kFiles[] = {\n")
+foreach(f IN LISTS FILES)
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} text)
+  set(body "${body}    {\"${name}\", R\"mina_embed(${text})mina_embed\"},\n")
+endforeach()
+set(body "${body}  };\n  return kFiles;\n}\n}  // namespace ${NS}\n")
+file(WRITE ${OUT} "${body}")

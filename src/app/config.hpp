@@ -1,0 +1,57 @@
+// Configuration (SPEC §5): a TOML file, every key overridable by MINA_<SECTION>_<KEY>, defaults
+// from the manual.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/policy.hpp"
+#include "web/site.hpp"
+
+namespace mina::app {
+
+struct Config {
+    // [server]
+    std::string listen = "127.0.0.1:8080";
+    std::string host;  // split from `listen`
+    unsigned short port = 8080;
+    int io_threads = 1;
+    int work_threads = 4;
+    int hash_threads = 0;  // 0: one per core
+    std::size_t max_body_bytes = 64 * 1024;
+    std::vector<std::string> trusted_proxies;
+    bool access_log = true;
+    // [database]
+    std::string database_url = "sqlite:var/mina.db";
+    bool sqlite_synchronous_full = true;
+    // [policy]
+    PolicyConfig policy;
+    // [argon2]
+    unsigned long long argon2_ops = 2;
+    std::size_t argon2_mem_kib = 19 * 1024;
+    // [mail], [letters], [captcha]: read now, used by the kiosk and the Identity Manager
+    std::string mail_smtp_url;
+    std::string mail_spool_dir = "var/mail";
+    std::string mail_from = "Mina tjänster <noreply@localhost>";
+    std::string letters_dir = "var/letters";
+    std::string captcha_test_answer;
+    // [log]
+    std::string log_level = "info";
+    // [portal]
+    web::SiteConfig site;
+
+    /// The effective configuration as TOML, with secrets hidden.
+    [[nodiscard]] std::string show() const;
+    [[nodiscard]] std::string sqlite_path() const;  // empty unless database_url is sqlite:
+};
+
+/// Reads `path` (if not empty) and the environment. Returns the config or a one-line reason.
+struct LoadResult {
+    std::optional<Config> config;
+    std::string error;
+};
+LoadResult load_config(const std::string& path);
+
+}  // namespace mina::app

@@ -1,0 +1,268 @@
+// The composition root: the only place that knows every concrete type. Builds the object graph
+// from the configuration and runs one command of `mina`.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app/config.hpp"
+#include "core/admin.hpp"
+#include "core/login.hpp"
+#include "core/portal.hpp"
+#include "crypto/sodium.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+#include "web/app.hpp"
+#include "web/metrics.hpp"
+#include "web/server.hpp"
+#include "web/views.hpp"
+
+namespace {
+
+using namespace mina;
+
+/// A refusal: one line on standard error and a non-zero exit status (SPEC §5).
+struct Refused : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::unique_ptr<ports::Store> open_store(const app::Config& c) {
+    if (c.sqlite_path().empty())
+        throw Refused("database.url: PostgreSQL is not supported by this build yet; use sqlite:PATH");
+    storage::SqliteOptions o;
+    o.path = c.sqlite_path();
+    o.synchronous_full = c.sqlite_synchronous_full;
+    o.pool_size = c.work_threads + std::max(c.hash_threads, 1) + 2;
+    auto store = storage::open_sqlite(o);
+    const int ran = store->migrate();
+    if (ran > 0) spdlog::info("database {}: applied {} migration(s), schema version {}", o.path, ran, store->schema_version());
+    return store;
+}
+
+crypto::Argon2Params argon2_params(const app::Config& c) {
+    return crypto::Argon2Params{c.argon2_ops, c.argon2_mem_kib * 1024};
+}
+
+admin::Actor cli_actor() {
+    const char* user = std::getenv("USER");
+    return admin::Actor{std::string("cli:") + (user ? user : "unknown"), "local"};
+}
+
+template <typename T>
+T accept(admin::Result<T> r) {
+    if (auto* no = std::get_if<admin::Refusal>(&r)) throw Refused(no->reason);
+    return std::get<T>(std::move(r));
+}
+
+bool is_loopback(const std::string& host) {
+    return host == "::1" || host == "localhost" || host.starts_with("127.");
+}
+
+int cmd_serve(const app::Config& c) {
+    if (!c.captcha_test_answer.empty()) {
+        if (!is_loopback(c.host))
+            throw Refused("captcha.test_answer is set: refusing to listen on " + c.host + " (loopback only)");
+        spdlog::warn("captcha.test_answer is set: every CAPTCHA accepts the test answer. For tests and demos only.");
+    }
+    auto store = open_store(c);
+    crypto::Argon2idHasher hasher(argon2_params(c));
+    crypto::SodiumTokens tokens;
+    SystemClock clock;
+    login::Service login(*store, hasher, tokens, c.policy);
+    portal::Service portal(*store, tokens, c.policy);
+    web::Metrics metrics;
+    web::Views views;
+    web::App application(web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics}, views);
+
+    web::ServerOptions o;
+    o.host = c.host;
+    o.port = c.port;
+    o.io_threads = c.io_threads;
+    o.work_threads = c.work_threads;
+    o.hash_threads = c.hash_threads > 0 ? c.hash_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    o.max_body_bytes = c.max_body_bytes;
+    o.trusted_proxies = c.trusted_proxies;
+    o.access_log = c.access_log;
+    web::ServerHooks hooks;
+    hooks.handle = [&](web::Request& r) { return application.handle(r); };
+    hooks.pool_for = [&](const web::Request& r) { return application.pool_for(r); };
+    hooks.housekeeping = [&] {
+        if (int n = portal.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired session(s)", n);
+    };
+    spdlog::info("mina {}: database {}, {} hashing thread(s), Argon2id m={} KiB t={}", MINA_VERSION,
+                 c.sqlite_path(), o.hash_threads, c.argon2_mem_kib, c.argon2_ops);
+    web::serve(o, hooks, metrics);
+    return 0;
+}
+
+struct Demo {
+    std::string username;
+    std::string admin_username;
+};
+
+/// A demo school and two people to log in with; running it again changes nothing.
+int cmd_demo(const app::Config& c) {
+    auto store = open_store(c);
+    crypto::Argon2idHasher hasher(argon2_params(c));
+    crypto::SodiumTokens tokens;
+    SystemClock clock;
+    admin::Service svc(*store, hasher, tokens, c.policy);
+    const auto who = cli_actor();
+    const std::string password = "Mina-demo-2026!";
+    auto ensure_person = [&](const std::string& first, const std::string& last, const std::string& email) {
+        {
+            auto tx = store->begin(ports::TxMode::read);
+            if (auto p = tx->accounts().find_by_email(email)) return p->username;
+        }
+        Username u = accept(svc.add_person(first, last, email, who, clock.now()));
+        accept(svc.set_password(u, password, who, clock.now()));
+        return u;
+    };
+    (void)svc.add_school({SchoolCode{"DEMO1"}, "Demoskolan", SchoolForm::gymnasieskola}, who, clock.now());
+    (void)svc.add_school({SchoolCode{"DEMO2"}, "Exempelhögskolan", SchoolForm::hogskola}, who, clock.now());
+    const Username pelle = ensure_person("Pelle", "Test", "pelle.test@example.se");
+    const Username anna = ensure_person("Anna", "Admin", "anna.admin@example.se");
+    (void)accept(svc.grant(pelle, "DEMO1", Role::studietider, who, clock.now()));
+    (void)accept(svc.grant(pelle, "DEMO1", Role::studeranderapportering, who, clock.now()));
+    (void)accept(svc.grant(pelle, "DEMO2", Role::studietider, who, clock.now()));
+    (void)accept(svc.grant(anna, "DEMO1", Role::school_admin, who, clock.now()));
+    (void)accept(svc.grant(anna, "DEMO1", Role::studietider, who, clock.now()));
+    std::cout << "Demo: log in at http://" << c.listen << "/ as\n"
+              << "  " << pelle.value() << " (Pelle Test, reporter at Demoskolan and Exempelhögskolan)\n"
+              << "  " << anna.value() << " (Anna Admin, school admin at Demoskolan)\n"
+              << "with the password " << password << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto logger = spdlog::stderr_logger_mt("mina");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    spdlog::set_default_logger(logger);
+
+    CLI::App cli{"mina: Mina tjänster, the login portal, password kiosk and Identity Manager"};
+    cli.require_subcommand(1);
+    std::string config_path;
+    cli.add_option("--config", config_path, "TOML configuration file (every key may be overridden by MINA_<SECTION>_<KEY>)");
+    cli.fallthrough();
+
+    auto* serve = cli.add_subcommand("serve", "Run the web server");
+    auto* migrate = cli.add_subcommand("migrate", "Apply database migrations");
+    auto* config = cli.add_subcommand("config", "Configuration");
+    config->require_subcommand(1);
+    auto* config_show = config->add_subcommand("show", "Print the effective configuration, secrets hidden");
+    auto* backup = cli.add_subcommand("backup", "Write a consistent copy of the database");
+    std::string backup_out;
+    backup->add_option("--out", backup_out, "Where to write the copy (must not exist)")->required();
+
+    auto* admin_cmd = cli.add_subcommand("admin", "Administration");
+    admin_cmd->require_subcommand(1);
+    auto* school = admin_cmd->add_subcommand("school", "Schools");
+    school->require_subcommand(1);
+    auto* school_add = school->add_subcommand("add", "Add a school");
+    std::string code, name, form;
+    school_add->add_option("--code", code, "School code")->required();
+    school_add->add_option("--name", name, "School name")->required();
+    school_add->add_option("--form", form,
+                           "hogskola, folkhogskola, komvux, gymnasieskola, yrkeshogskola or annan-eftergymnasial")
+        ->required();
+    auto* person = admin_cmd->add_subcommand("person", "People");
+    person->require_subcommand(1);
+    auto* person_add = person->add_subcommand("add", "Add a person; prints the new username on the last line");
+    std::string first, last, email;
+    person_add->add_option("--first", first, "First name")->required();
+    person_add->add_option("--last", last, "Last name")->required();
+    person_add->add_option("--email", email, "Email address")->required();
+    auto* set_password = person->add_subcommand("set-password", "Set a password, read from standard input (audited)");
+    std::string username;
+    set_password->add_option("--username", username, "Username")->required();
+    auto* grant = admin_cmd->add_subcommand("grant", "Grant a role at a school");
+    std::string role;
+    grant->add_option("--username", username, "Username")->required();
+    grant->add_option("--school", code, "School code (not needed for agency-admin)");
+    grant->add_option("--role", role, "studeranderapportering, studietider, school-admin or agency-admin")->required();
+    auto* unlock = admin_cmd->add_subcommand("unlock", "Unlock an account locked after failed logins");
+    unlock->add_option("--username", username, "Username")->required();
+    auto* demo = admin_cmd->add_subcommand("demo", "Create a demo school and demo users (idempotent)");
+
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return cli.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return cli.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::string what = e.what();
+        std::replace(what.begin(), what.end(), '\n', ' ');
+        std::cerr << "mina: " << what << " (see mina --help)\n";
+        return 2;
+    }
+
+    try {
+        auto loaded = app::load_config(config_path);
+        if (!loaded.config) throw Refused(loaded.error);
+        const app::Config& c = *loaded.config;
+        spdlog::set_level(spdlog::level::from_str(c.log_level));
+        if (!serve->parsed()) spdlog::set_level(std::max(spdlog::get_level(), spdlog::level::warn));
+        crypto::init();
+        SystemClock clock;
+        if (serve->parsed()) return cmd_serve(c);
+        if (config_show->parsed()) {
+            std::cout << c.show();
+            return 0;
+        }
+        if (migrate->parsed()) {
+            auto store = open_store(c);
+            std::cout << "schema version " << store->schema_version() << "\n";
+            return 0;
+        }
+        if (backup->parsed()) {
+            auto store = open_store(c);
+            store->backup(backup_out);
+            std::cout << "backup written to " << backup_out << "\n";
+            return 0;
+        }
+        if (demo->parsed()) return cmd_demo(c);
+
+        auto store = open_store(c);
+        crypto::Argon2idHasher hasher(argon2_params(c));
+        crypto::SodiumTokens tokens;
+        admin::Service svc(*store, hasher, tokens, c.policy);
+        const auto who = cli_actor();
+        auto report = [](const admin::Done& d) {
+            if (!d.note.empty()) std::cerr << "mina: " << d.note << "\n";
+            return 0;
+        };
+        if (school_add->parsed()) {
+            auto f = parse_school_form(form);
+            if (!f) throw Refused("unknown school form '" + form + "': use hogskola, folkhogskola, komvux, gymnasieskola, yrkeshogskola or annan-eftergymnasial");
+            return report(accept(svc.add_school({SchoolCode{code}, name, *f}, who, clock.now())));
+        }
+        if (person_add->parsed()) {
+            const Username u = accept(svc.add_person(first, last, email, who, clock.now()));
+            std::cout << u.value() << "\n";
+            return 0;
+        }
+        if (set_password->parsed()) {
+            std::string pw;
+            std::getline(std::cin, pw);
+            if (!pw.empty() && pw.back() == '\r') pw.pop_back();
+            return report(accept(svc.set_password(Username{username}, pw, who, clock.now())));
+        }
+        if (grant->parsed()) {
+            auto r = parse_role(role);
+            if (!r) throw Refused("unknown role '" + role + "': use studeranderapportering, studietider, school-admin or agency-admin");
+            return report(accept(svc.grant(Username{username}, code, *r, who, clock.now())));
+        }
+        if (unlock->parsed()) return report(accept(svc.unlock(Username{username}, who, clock.now())));
+    } catch (const std::exception& e) {
+        std::string what = e.what();
+        std::replace(what.begin(), what.end(), '\n', ' ');
+        std::cerr << "mina: " << what << "\n";
+        return 1;
+    }
+    return 0;
+}

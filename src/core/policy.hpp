@@ -1,0 +1,35 @@
+// The manual's rules as numbers (SPEC §2), and the pure arithmetic over them.
+#pragma once
+
+#include <optional>
+
+#include "core/types.hpp"
+
+namespace mina {
+
+struct PolicyConfig {
+    int max_failed_logins = 3;                  // R6: the 4th consecutive failure locks
+    Seconds lockout{30 * 60};                   // R6
+    Seconds password_max_age{365 * 86400};      // R7
+    Seconds password_nudge_age{182 * 86400};    // R7
+    Seconds otp_email_delay{2 * 86400};         // R3
+    Seconds otp_ttl_first{30 * 86400};          // SPEC §4
+    Seconds otp_ttl_reset{15 * 60};             // SPEC §4
+    Seconds session_idle{30 * 60};              // SPEC §4
+    Seconds session_absolute{12 * 3600};        // SPEC §4
+    int client_max_failures = 10;               // per client address, before slowing down
+    Seconds client_window{15 * 60};             // the window those failures are counted in
+    Seconds client_max_delay{60};               // the longest slowdown a client is asked to wait
+};
+
+enum class PasswordAge { fresh, nudge, expired };
+
+/// R7: a password is valid for `password_max_age`; from `password_nudge_age` on the person is nudged.
+/// Both boundaries are inclusive: at exactly 365 days the password has expired.
+[[nodiscard]] PasswordAge classify_password_age(Timestamp set_at, Timestamp now, const PolicyConfig& p);
+
+/// The per-client slowdown (SPEC §4): after `client_max_failures` failures within the window each
+/// further failure doubles the wait, up to `client_max_delay`. Returns the wait after `failures`.
+[[nodiscard]] Seconds client_delay_after(int failures, const PolicyConfig& p);
+
+}  // namespace mina

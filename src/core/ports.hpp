@@ -1,0 +1,144 @@
+// The interfaces the core needs from the outside world, declared here by their consumer.
+// Storage backends (src/storage/*) and crypto (src/crypto) implement them; the core never
+// includes a backend header.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/audit.hpp"
+#include "core/model.hpp"
+
+namespace mina::ports {
+
+class Accounts {
+   public:
+    virtual ~Accounts() = default;
+    [[nodiscard]] virtual std::optional<Person> find(const Username& u) = 0;
+    [[nodiscard]] virtual std::optional<Person> find(PersonId id) = 0;
+    [[nodiscard]] virtual std::optional<Person> find_by_email(std::string_view email) = 0;
+    [[nodiscard]] virtual std::optional<Credential> credential(PersonId id) = 0;
+    [[nodiscard]] virtual bool username_taken(const Username& u) = 0;
+    virtual PersonId add(const Person& p, Timestamp now) = 0;
+
+    /// Counts a login attempt atomically *before* the password is compared (R6). The attempt that
+    /// reaches `lock_at` sets `lock_until` at once, so concurrent attempts see the lock. Returns the
+    /// attempt's number, or nothing when the account is locked at `now` (no attempt is allowed).
+    [[nodiscard]] virtual std::optional<int> reserve_attempt(PersonId id, Timestamp now, int lock_at,
+                                                             Timestamp lock_until) = 0;
+    /// A successful login: resets the failure count and any lock, and records the time.
+    virtual void record_success(PersonId id, Timestamp now) = 0;
+    virtual void lock(PersonId id, Timestamp until) = 0;
+    /// Returns true if the account was locked or had failures.
+    virtual bool unlock(PersonId id) = 0;
+    [[nodiscard]] virtual std::optional<Timestamp> locked_until(PersonId id) = 0;
+    [[nodiscard]] virtual int failed_count(PersonId id) = 0;
+    virtual void set_password(PersonId id, const std::string& hash, Timestamp now) = 0;
+    virtual void set_preferences(PersonId id, const std::string& lang, const std::string& default_school) = 0;
+};
+
+class Schools {
+   public:
+    virtual ~Schools() = default;
+    [[nodiscard]] virtual std::optional<School> find(const SchoolCode& code) = 0;
+    /// Returns false when the code is taken.
+    virtual bool add(const School& s, Timestamp now) = 0;
+};
+
+class Grants {
+   public:
+    virtual ~Grants() = default;
+    /// Returns false when the person already holds this grant.
+    virtual bool add(const Grant& g, Timestamp now, const std::string& granted_by) = 0;
+    [[nodiscard]] virtual std::vector<Grant> of(PersonId id) = 0;
+    /// The schools where the person holds any grant, with the roles there, ordered by school name.
+    [[nodiscard]] virtual std::vector<SchoolAccess> access(PersonId id) = 0;
+};
+
+class Sessions {
+   public:
+    virtual ~Sessions() = default;
+    virtual void create(const Session& s) = 0;
+    [[nodiscard]] virtual std::optional<Session> find(const std::string& id_hash) = 0;
+    virtual void touch(const std::string& id_hash, Timestamp now) = 0;
+    virtual void set_school(const std::string& id_hash, const std::string& school) = 0;
+    virtual void remove(const std::string& id_hash) = 0;
+    /// Ends every session of the person but `keep` (a new password ends the others).
+    virtual int remove_all_of(PersonId id, const std::string& keep) = 0;
+    virtual int remove_expired(Timestamp idle_before, Timestamp created_before) = 0;
+};
+
+/// Failures per client address, for the slowdown of SPEC §4.
+class Throttle {
+   public:
+    virtual ~Throttle() = default;
+    struct State {
+        int failures = 0;
+        Timestamp last_failure;
+    };
+    /// Failures from `address` since `window_start` (older ones are forgotten).
+    [[nodiscard]] virtual State get(const std::string& address, Timestamp window_start) = 0;
+    virtual void record_failure(const std::string& address, Timestamp now, Timestamp window_start) = 0;
+};
+
+class Audit {
+   public:
+    virtual ~Audit() = default;
+    virtual void append(const AuditEvent& e) = 0;
+};
+
+/// One transaction. The destructor rolls back unless commit() ran: nothing is "saved" before.
+class Unit {
+   public:
+    virtual ~Unit() = default;
+    virtual void commit() = 0;
+    virtual Accounts& accounts() = 0;
+    virtual Schools& schools() = 0;
+    virtual Grants& grants() = 0;
+    virtual Sessions& sessions() = 0;
+    virtual Throttle& throttle() = 0;
+    virtual Audit& audit() = 0;
+};
+
+enum class TxMode { read, write };
+
+class Store {
+   public:
+    virtual ~Store() = default;
+    [[nodiscard]] virtual std::unique_ptr<Unit> begin(TxMode mode) = 0;
+    /// Applies the migrations that have not run; returns how many ran.
+    virtual int migrate() = 0;
+    [[nodiscard]] virtual int schema_version() = 0;
+    [[nodiscard]] virtual bool ping() = 0;
+    /// A consistent copy of the whole database, taken while it runs.
+    virtual void backup(const std::string& path) = 0;
+};
+
+/// Argon2id (SPEC §4). Implementations may be slow on purpose: call them on the hash pool only.
+class PasswordHasher {
+   public:
+    virtual ~PasswordHasher() = default;
+    [[nodiscard]] virtual std::string hash(std::string_view password) = 0;
+    [[nodiscard]] virtual bool verify(const std::string& hash, std::string_view password) = 0;
+    /// Costs what verify() costs and always fails: the answer for unknown usernames.
+    virtual void verify_dummy(std::string_view password) = 0;
+};
+
+/// Secrets: CSPRNG tokens and their one-way digests.
+class Tokens {
+   public:
+    virtual ~Tokens() = default;
+    /// A fresh 256-bit random token, base64url without padding.
+    [[nodiscard]] virtual std::string token() = 0;
+    /// The digest stored in place of a token (hex).
+    [[nodiscard]] virtual std::string digest(std::string_view token) = 0;
+    /// Compares two secrets in constant time.
+    [[nodiscard]] virtual bool equal(std::string_view a, std::string_view b) = 0;
+    /// A uniformly random integer in [0, upper).
+    [[nodiscard]] virtual std::uint32_t uniform(std::uint32_t upper) = 0;
+};
+
+}  // namespace mina::ports

@@ -1,0 +1,611 @@
+#include "storage/sqlite/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <span>
+#include <stdexcept>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace mina::storage::sqlite_migrations {
+struct EmbeddedFile {
+    std::string_view name;
+    std::string_view text;
+};
+std::span<const EmbeddedFile> files();
+}  // namespace mina::storage::sqlite_migrations
+
+namespace mina::storage {
+namespace {
+
+// ---- SQL, in named constants: never assembled from input -----------------------------------
+
+constexpr const char* kFindPersonByUsername =
+    "SELECT id, username, first_name, last_name, email, lang, default_school FROM persons WHERE username = ?1";
+constexpr const char* kFindPersonById =
+    "SELECT id, username, first_name, last_name, email, lang, default_school FROM persons WHERE id = ?1";
+constexpr const char* kFindPersonByEmail =
+    "SELECT id, username, first_name, last_name, email, lang, default_school FROM persons "
+    "WHERE lower(email) = lower(?1)";
+constexpr const char* kCredential = "SELECT password_hash, password_set_at FROM persons WHERE id = ?1";
+constexpr const char* kUsernameTaken = "SELECT 1 FROM persons WHERE username = ?1";
+constexpr const char* kAddPerson =
+    "INSERT INTO persons (username, first_name, last_name, email, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+// Both CASEs read the row's old values: after an expired lock the count starts again at 1.
+constexpr const char* kReserveAttempt =
+    "UPDATE persons SET "
+    "  failed_count = CASE WHEN locked_until IS NOT NULL AND locked_until <= ?2 THEN 1 ELSE failed_count + 1 END, "
+    "  locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= ?2 THEN 1 "
+    "                                 ELSE failed_count + 1 END) >= ?3 THEN ?4 ELSE NULL END "
+    "WHERE id = ?1 AND (locked_until IS NULL OR locked_until <= ?2) RETURNING failed_count";
+constexpr const char* kRecordSuccess =
+    "UPDATE persons SET failed_count = 0, locked_until = NULL, last_login_at = ?2 WHERE id = ?1";
+constexpr const char* kLock = "UPDATE persons SET locked_until = ?2 WHERE id = ?1";
+constexpr const char* kUnlock =
+    "UPDATE persons SET failed_count = 0, locked_until = NULL WHERE id = ?1 "
+    "AND (failed_count > 0 OR locked_until IS NOT NULL)";
+constexpr const char* kLockedUntil = "SELECT locked_until, failed_count FROM persons WHERE id = ?1";
+constexpr const char* kSetPassword =
+    "UPDATE persons SET password_hash = ?2, password_set_at = ?3, failed_count = 0, locked_until = NULL "
+    "WHERE id = ?1";
+constexpr const char* kSetPreferences = "UPDATE persons SET lang = ?2, default_school = ?3 WHERE id = ?1";
+
+constexpr const char* kFindSchool = "SELECT code, name, form FROM schools WHERE code = ?1";
+constexpr const char* kAddSchool =
+    "INSERT INTO schools (code, name, form, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
+
+constexpr const char* kAddGrant =
+    "INSERT INTO grants (person_id, school_code, role, granted_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT DO NOTHING";
+constexpr const char* kGrantsOf = "SELECT school_code, role FROM grants WHERE person_id = ?1";
+constexpr const char* kAccessOf =
+    "SELECT s.code, s.name, s.form, g.role FROM grants g JOIN schools s ON s.code = g.school_code "
+    "WHERE g.person_id = ?1 ORDER BY s.name, s.code, g.role";
+
+constexpr const char* kCreateSession =
+    "INSERT INTO sessions (id_hash, person_id, csrf_token, school_code, nudge, created_at, last_seen_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kFindSession =
+    "SELECT id_hash, person_id, csrf_token, school_code, nudge, created_at, last_seen_at FROM sessions "
+    "WHERE id_hash = ?1";
+constexpr const char* kTouchSession = "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1";
+constexpr const char* kSetSessionSchool = "UPDATE sessions SET school_code = ?2 WHERE id_hash = ?1";
+constexpr const char* kRemoveSession = "DELETE FROM sessions WHERE id_hash = ?1";
+constexpr const char* kRemoveSessionsOf = "DELETE FROM sessions WHERE person_id = ?1 AND id_hash <> ?2";
+constexpr const char* kRemoveExpiredSessions = "DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2";
+
+constexpr const char* kThrottleGet =
+    "SELECT failures, last_failure FROM client_failures WHERE address = ?1 AND last_failure >= ?2";
+constexpr const char* kThrottleFail =
+    "INSERT INTO client_failures (address, failures, last_failure) VALUES (?1, 1, ?2) "
+    "ON CONFLICT (address) DO UPDATE SET "
+    "  failures = CASE WHEN last_failure < ?3 THEN 1 ELSE failures + 1 END, last_failure = ?2";
+
+constexpr const char* kAppendAudit =
+    "INSERT INTO audit_log (at, actor, address, kind, subject, school_code, detail) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+constexpr const char* kCreateMigrations =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+    "applied_at INTEGER NOT NULL)";
+constexpr const char* kSchemaVersion = "SELECT coalesce(max(version), 0) FROM schema_migrations";
+constexpr const char* kRecordMigration =
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, strftime('%s', 'now'))";
+
+// ---- A connection with its prepared statements -----------------------------------------------
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+    throw std::runtime_error(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+class Connection {
+   public:
+    explicit Connection(const SqliteOptions& o) {
+        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+        if (sqlite3_open_v2(o.path.c_str(), &db_, flags, nullptr) != SQLITE_OK) fail(db_, "open " + o.path);
+        sqlite3_busy_timeout(db_, o.busy_timeout_ms);
+        exec("PRAGMA journal_mode = WAL");
+        exec(o.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+        exec("PRAGMA foreign_keys = ON");
+    }
+    ~Connection() {
+        for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+        sqlite3_close_v2(db_);
+    }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    void exec(const char* sql) {
+        char* err = nullptr;
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+            std::string msg = err ? err : "unknown error";
+            sqlite3_free(err);
+            throw std::runtime_error(std::string("sqlite: ") + msg);
+        }
+    }
+    sqlite3_stmt* prepare(const char* sql) {
+        auto it = cache_.find(sql);
+        if (it != cache_.end()) return it->second;
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+            fail(db_, "prepare");
+        cache_.emplace(sql, stmt);
+        return stmt;
+    }
+    [[nodiscard]] sqlite3* raw() const { return db_; }
+
+   private:
+    sqlite3* db_ = nullptr;
+    std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+/// One execution of a cached statement: binds, steps and resets itself when it goes out of scope.
+class Query {
+   public:
+    Query(Connection& c, const char* sql) : conn_(c), stmt_(c.prepare(sql)) {}
+    ~Query() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
+
+    Query& bind(int i, std::string_view v) {
+        check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+        return *this;
+    }
+    Query& bind(int i, std::int64_t v) {
+        check(sqlite3_bind_int64(stmt_, i, v));
+        return *this;
+    }
+    Query& bind(int i, Timestamp t) { return bind(i, to_unix(t)); }
+    Query& bind_null(int i) {
+        check(sqlite3_bind_null(stmt_, i));
+        return *this;
+    }
+    /// Returns true while there is a row.
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        fail(conn_.raw(), "step");
+    }
+    void run() {
+        while (step()) {
+        }
+    }
+    [[nodiscard]] int changes() const { return sqlite3_changes(conn_.raw()); }
+    [[nodiscard]] std::string text(int col) const {
+        const auto* p = sqlite3_column_text(stmt_, col);
+        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+                 : std::string();
+    }
+    [[nodiscard]] std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+    [[nodiscard]] bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+   private:
+    void check(int rc) {
+        if (rc != SQLITE_OK) fail(conn_.raw(), "bind");
+    }
+    Connection& conn_;
+    sqlite3_stmt* stmt_;
+};
+
+Person read_person(const Query& q) {
+    Person p;
+    p.id = PersonId{q.integer(0)};
+    p.username = Username{q.text(1)};
+    p.first_name = q.text(2);
+    p.last_name = q.text(3);
+    p.email = q.text(4);
+    p.lang = q.text(5);
+    p.default_school = q.text(6);
+    return p;
+}
+
+School read_school(const Query& q, int col) {
+    return School{SchoolCode{q.text(col)}, q.text(col + 1),
+                  parse_school_form(q.text(col + 2)).value_or(SchoolForm::annan_eftergymnasial)};
+}
+
+// ---- The pool ----------------------------------------------------------------------------------
+
+class Pool {
+   public:
+    explicit Pool(SqliteOptions o) : opts_(std::move(o)) {
+        if (opts_.path == ":memory:") {
+            opts_.path = "file:mina-memory-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)) +
+                         "?mode=memory&cache=shared";
+            opts_.pool_size = 1;  // one connection: transactions serialise on the pool
+        }
+        keep_ = std::make_unique<Connection>(opts_);
+    }
+    std::unique_ptr<Connection> acquire() {
+        std::unique_lock lock(mu_);
+        if (opts_.pool_size == 1) {
+            cv_.wait(lock, [&] { return keep_ != nullptr; });
+            return std::move(keep_);
+        }
+        if (!idle_.empty()) {
+            auto c = std::move(idle_.back());
+            idle_.pop_back();
+            return c;
+        }
+        lock.unlock();
+        return std::make_unique<Connection>(opts_);
+    }
+    void release(std::unique_ptr<Connection> c) {
+        std::lock_guard lock(mu_);
+        if (opts_.pool_size == 1) {
+            keep_ = std::move(c);
+            cv_.notify_one();
+        } else if (static_cast<int>(idle_.size()) < opts_.pool_size) {
+            idle_.push_back(std::move(c));
+        }
+    }
+    [[nodiscard]] const SqliteOptions& options() const { return opts_; }
+
+   private:
+    SqliteOptions opts_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::unique_ptr<Connection> keep_;  // keeps an in-memory database alive; the only one if pool_size == 1
+    std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+// ---- The repositories, over the unit's connection ------------------------------------------------
+
+class SqliteUnit final : public ports::Unit,
+                         ports::Accounts,
+                         ports::Schools,
+                         ports::Grants,
+                         ports::Sessions,
+                         ports::Throttle,
+                         ports::Audit {
+   public:
+    SqliteUnit(Pool& pool, ports::TxMode mode) : pool_(pool), conn_(pool.acquire()) {
+        try {
+            // A write transaction takes the write lock at once, so it never fails half-way on a
+            // lock upgrade; busy_timeout makes concurrent writers wait their turn.
+            conn_->exec(mode == ports::TxMode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+        } catch (...) {
+            pool_.release(std::move(conn_));
+            throw;
+        }
+    }
+    ~SqliteUnit() override {
+        if (!done_) {
+            try {
+                conn_->exec("ROLLBACK");
+            } catch (...) {  // NOLINT(bugprone-empty-catch): the connection is dropped below
+                conn_.reset();
+            }
+        }
+        if (conn_) pool_.release(std::move(conn_));
+    }
+    void commit() override {
+        conn_->exec("COMMIT");
+        done_ = true;
+    }
+    ports::Accounts& accounts() override { return *this; }
+    ports::Schools& schools() override { return *this; }
+    ports::Grants& grants() override { return *this; }
+    ports::Sessions& sessions() override { return *this; }
+    ports::Throttle& throttle() override { return *this; }
+    ports::Audit& audit() override { return *this; }
+
+    // Accounts
+    std::optional<Person> find(const Username& u) override {
+        Query q(*conn_, kFindPersonByUsername);
+        q.bind(1, u.value());
+        if (!q.step()) return std::nullopt;
+        return read_person(q);
+    }
+    std::optional<Person> find(PersonId id) override {
+        Query q(*conn_, kFindPersonById);
+        q.bind(1, id.value());
+        if (!q.step()) return std::nullopt;
+        return read_person(q);
+    }
+    std::optional<Person> find_by_email(std::string_view email) override {
+        Query q(*conn_, kFindPersonByEmail);
+        q.bind(1, email);
+        if (!q.step()) return std::nullopt;
+        return read_person(q);
+    }
+    std::optional<Credential> credential(PersonId id) override {
+        Query q(*conn_, kCredential);
+        q.bind(1, id.value());
+        if (!q.step()) return std::nullopt;
+        Credential c{id, q.text(0), std::nullopt};
+        if (!q.is_null(1)) c.password_set_at = from_unix(q.integer(1));
+        return c;
+    }
+    bool username_taken(const Username& u) override {
+        Query q(*conn_, kUsernameTaken);
+        q.bind(1, u.value());
+        return q.step();
+    }
+    PersonId add(const Person& p, Timestamp now) override {
+        Query q(*conn_, kAddPerson);
+        q.bind(1, p.username.value()).bind(2, p.first_name).bind(3, p.last_name).bind(4, p.email).bind(5, now);
+        q.run();
+        return PersonId{sqlite3_last_insert_rowid(conn_->raw())};
+    }
+    std::optional<int> reserve_attempt(PersonId id, Timestamp now, int lock_at, Timestamp lock_until) override {
+        Query q(*conn_, kReserveAttempt);
+        q.bind(1, id.value()).bind(2, now).bind(3, std::int64_t{lock_at}).bind(4, lock_until);
+        if (!q.step()) return std::nullopt;
+        return static_cast<int>(q.integer(0));
+    }
+    void record_success(PersonId id, Timestamp now) override {
+        Query q(*conn_, kRecordSuccess);
+        q.bind(1, id.value()).bind(2, now);
+        q.run();
+    }
+    void lock(PersonId id, Timestamp until) override {
+        Query q(*conn_, kLock);
+        q.bind(1, id.value()).bind(2, until);
+        q.run();
+    }
+    bool unlock(PersonId id) override {
+        Query q(*conn_, kUnlock);
+        q.bind(1, id.value());
+        q.run();
+        return q.changes() > 0;
+    }
+    std::optional<Timestamp> locked_until(PersonId id) override {
+        Query q(*conn_, kLockedUntil);
+        q.bind(1, id.value());
+        if (!q.step() || q.is_null(0)) return std::nullopt;
+        return from_unix(q.integer(0));
+    }
+    int failed_count(PersonId id) override {
+        Query q(*conn_, kLockedUntil);
+        q.bind(1, id.value());
+        return q.step() ? static_cast<int>(q.integer(1)) : 0;
+    }
+    void set_password(PersonId id, const std::string& hash, Timestamp now) override {
+        Query q(*conn_, kSetPassword);
+        q.bind(1, id.value()).bind(2, hash).bind(3, now);
+        q.run();
+    }
+    void set_preferences(PersonId id, const std::string& lang, const std::string& default_school) override {
+        Query q(*conn_, kSetPreferences);
+        q.bind(1, id.value()).bind(2, lang).bind(3, default_school);
+        q.run();
+    }
+
+    // Schools
+    std::optional<School> find(const SchoolCode& code) override {
+        Query q(*conn_, kFindSchool);
+        q.bind(1, code.value());
+        if (!q.step()) return std::nullopt;
+        return read_school(q, 0);
+    }
+    bool add(const School& s, Timestamp now) override {
+        Query q(*conn_, kAddSchool);
+        q.bind(1, s.code.value()).bind(2, s.name).bind(3, to_string(s.form)).bind(4, now);
+        q.run();
+        return q.changes() > 0;
+    }
+
+    // Grants
+    bool add(const Grant& g, Timestamp now, const std::string& granted_by) override {
+        Query q(*conn_, kAddGrant);
+        q.bind(1, g.person.value());
+        if (g.school)
+            q.bind(2, g.school->value());
+        else
+            q.bind_null(2);
+        q.bind(3, to_string(g.role)).bind(4, granted_by).bind(5, now);
+        q.run();
+        return q.changes() > 0;
+    }
+    std::vector<Grant> of(PersonId id) override {
+        Query q(*conn_, kGrantsOf);
+        q.bind(1, id.value());
+        std::vector<Grant> out;
+        while (q.step()) {
+            auto role = parse_role(q.text(1));
+            if (!role) continue;
+            Grant g{id, std::nullopt, *role};
+            if (!q.is_null(0)) g.school = SchoolCode{q.text(0)};
+            out.push_back(std::move(g));
+        }
+        return out;
+    }
+    std::vector<SchoolAccess> access(PersonId id) override {
+        Query q(*conn_, kAccessOf);
+        q.bind(1, id.value());
+        std::vector<SchoolAccess> out;
+        while (q.step()) {
+            auto role = parse_role(q.text(3));
+            if (!role) continue;
+            if (out.empty() || out.back().school.code.value() != q.text(0)) out.push_back({read_school(q, 0), {}});
+            out.back().roles.push_back(*role);
+        }
+        return out;
+    }
+
+    // Sessions
+    void create(const Session& s) override {
+        Query q(*conn_, kCreateSession);
+        q.bind(1, s.id_hash).bind(2, s.person.value()).bind(3, s.csrf_token).bind(4, s.school);
+        q.bind(5, std::int64_t{s.nudge_password ? 1 : 0}).bind(6, s.created_at).bind(7, s.last_seen_at);
+        q.run();
+    }
+    std::optional<Session> find(const std::string& id_hash) override {
+        Query q(*conn_, kFindSession);
+        q.bind(1, id_hash);
+        if (!q.step()) return std::nullopt;
+        Session s;
+        s.id_hash = q.text(0);
+        s.person = PersonId{q.integer(1)};
+        s.csrf_token = q.text(2);
+        s.school = q.text(3);
+        s.nudge_password = q.integer(4) != 0;
+        s.created_at = from_unix(q.integer(5));
+        s.last_seen_at = from_unix(q.integer(6));
+        return s;
+    }
+    void touch(const std::string& id_hash, Timestamp now) override {
+        Query q(*conn_, kTouchSession);
+        q.bind(1, id_hash).bind(2, now);
+        q.run();
+    }
+    void set_school(const std::string& id_hash, const std::string& school) override {
+        Query q(*conn_, kSetSessionSchool);
+        q.bind(1, id_hash).bind(2, school);
+        q.run();
+    }
+    void remove(const std::string& id_hash) override {
+        Query q(*conn_, kRemoveSession);
+        q.bind(1, id_hash);
+        q.run();
+    }
+    int remove_all_of(PersonId id, const std::string& keep) override {
+        Query q(*conn_, kRemoveSessionsOf);
+        q.bind(1, id.value()).bind(2, keep);
+        q.run();
+        return q.changes();
+    }
+    int remove_expired(Timestamp idle_before, Timestamp created_before) override {
+        Query q(*conn_, kRemoveExpiredSessions);
+        q.bind(1, idle_before).bind(2, created_before);
+        q.run();
+        return q.changes();
+    }
+
+    // Throttle
+    State get(const std::string& address, Timestamp window_start) override {
+        Query q(*conn_, kThrottleGet);
+        q.bind(1, address).bind(2, window_start);
+        if (!q.step()) return {};
+        return State{static_cast<int>(q.integer(0)), from_unix(q.integer(1))};
+    }
+    void record_failure(const std::string& address, Timestamp now, Timestamp window_start) override {
+        Query q(*conn_, kThrottleFail);
+        q.bind(1, address).bind(2, now).bind(3, window_start);
+        q.run();
+    }
+
+    // Audit
+    void append(const AuditEvent& e) override {
+        Query q(*conn_, kAppendAudit);
+        q.bind(1, e.at).bind(2, e.actor).bind(3, e.address).bind(4, e.kind).bind(5, e.subject);
+        q.bind(6, e.school).bind(7, e.detail);
+        q.run();
+    }
+
+   private:
+    Pool& pool_;
+    std::unique_ptr<Connection> conn_;
+    bool done_ = false;
+};
+
+class SqliteStore final : public ports::Store {
+   public:
+    explicit SqliteStore(const SqliteOptions& o) : pool_(o) {}
+
+    std::unique_ptr<ports::Unit> begin(ports::TxMode mode) override {
+        return std::make_unique<SqliteUnit>(pool_, mode);
+    }
+
+    int migrate() override {
+        auto conn = pool_.acquire();
+        int ran = 0;
+        try {
+            conn->exec("BEGIN IMMEDIATE");
+            conn->exec(kCreateMigrations);
+            std::int64_t current = 0;
+            {
+                Query q(*conn, kSchemaVersion);
+                if (q.step()) current = q.integer(0);
+            }
+            for (const auto& f : sqlite_migrations::files()) {
+                const int version = std::stoi(std::string(f.name.substr(0, 4)));
+                if (version <= current) continue;
+                const std::string sql(f.text);
+                conn->exec(sql.c_str());
+                Query q(*conn, kRecordMigration);
+                q.bind(1, std::int64_t{version}).bind(2, f.name);
+                q.run();
+                ++ran;
+            }
+            conn->exec("COMMIT");
+        } catch (...) {
+            try {
+                conn->exec("ROLLBACK");
+            } catch (...) {  // NOLINT(bugprone-empty-catch): the first error is the one to report
+            }
+            pool_.release(std::move(conn));
+            throw;
+        }
+        pool_.release(std::move(conn));
+        return ran;
+    }
+
+    int schema_version() override {
+        auto conn = pool_.acquire();
+        int v = 0;
+        try {
+            conn->exec(kCreateMigrations);
+            Query q(*conn, kSchemaVersion);
+            if (q.step()) v = static_cast<int>(q.integer(0));
+        } catch (...) {
+            pool_.release(std::move(conn));
+            throw;
+        }
+        pool_.release(std::move(conn));
+        return v;
+    }
+
+    bool ping() override {
+        try {
+            auto conn = pool_.acquire();
+            bool ok = false;
+            {
+                Query q(*conn, "SELECT 1");
+                ok = q.step();
+            }
+            pool_.release(std::move(conn));
+            return ok;
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+
+    void backup(const std::string& path) override {
+        if (std::filesystem::exists(path)) throw std::runtime_error("backup target exists: " + path);
+        auto conn = pool_.acquire();
+        try {
+            Query q(*conn, "VACUUM INTO ?1");
+            q.bind(1, path);
+            q.run();
+        } catch (...) {
+            pool_.release(std::move(conn));
+            throw;
+        }
+        pool_.release(std::move(conn));
+    }
+
+   private:
+    Pool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<ports::Store> open_sqlite(const SqliteOptions& opts) {
+    if (opts.path != ":memory:") {
+        const auto dir = std::filesystem::path(opts.path).parent_path();
+        if (!dir.empty()) std::filesystem::create_directories(dir);
+    }
+    return std::make_unique<SqliteStore>(opts);
+}
+
+}  // namespace mina::storage

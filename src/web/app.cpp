@@ -1,0 +1,546 @@
+#include "web/app.hpp"
+
+#include <functional>
+#include <span>
+
+#include "web/metrics.hpp"
+
+namespace mina::web::embedded_static {
+struct EmbeddedFile {
+    std::string_view name;
+    std::string_view text;
+};
+std::span<const EmbeddedFile> files();
+}  // namespace mina::web::embedded_static
+
+namespace mina::web {
+
+namespace {
+constexpr std::string_view kSessionCookie = "mina_session";
+constexpr std::string_view kPreCookie = "mina_pre";  // the CSRF token of forms shown before login
+constexpr std::string_view kLangCookie = "mina_lang";
+
+std::string content_type_for(std::string_view name) {
+    if (name.ends_with(".css")) return "text/css; charset=utf-8";
+    if (name.ends_with(".js")) return "text/javascript; charset=utf-8";
+    return "application/octet-stream";
+}
+
+/// A local path to return to after login; anything else (another host, a scheme) is dropped.
+std::string safe_next(std::string_view next) {
+    if (next.size() < 2 || next.size() > 200 || next.front() != '/' || next[1] == '/' || next[1] == '\\') return {};
+    for (char c : next)
+        if (static_cast<unsigned char>(c) < 0x21 || c == '\\') return {};
+    return std::string(next);
+}
+
+std::string lower_ascii(std::string s) {
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+}  // namespace
+
+void add_security_headers(Response& res, bool secure) {
+    res.header("Content-Security-Policy",
+               "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    res.header("X-Content-Type-Options", "nosniff");
+    res.header("X-Frame-Options", "DENY");
+    res.header("Referrer-Policy", "no-referrer");
+    res.header("Cross-Origin-Opener-Policy", "same-origin");
+    if (secure) res.header("Strict-Transport-Security", "max-age=31536000");
+    bool has_cache = false;
+    for (const auto& [k, v] : res.headers)
+        if (k == "Cache-Control") has_cache = true;
+    if (!has_cache) res.header("Cache-Control", "no-store");
+}
+
+App::App(Services s, const Views& views) : s_(s), views_(views) {
+    routes_ = {
+        {"GET", "/", &App::root},
+        {"GET", "/logga-in", &App::login_page},
+        {"POST", "/logga-in", &App::login_submit, PoolKind::hash},
+        {"GET", "/kiosk", &App::kiosk},
+        {"GET", "/kiosk/glomt", &App::kiosk},
+        {"GET", "/identity-manager", &App::identity_manager},
+        {"GET", "/tillganglighet", &App::accessibility},
+        {"GET", "/sprak", &App::language},
+        {"GET", "/healthz", &App::healthz},
+        {"GET", "/metrics", &App::metrics},
+        {"GET", "/start", &App::start},
+        {"POST", "/skola", &App::choose_school},
+        {"GET", "/kontakta-oss", &App::contact},
+        {"GET", "/anpassa", &App::customize_page},
+        {"POST", "/anpassa", &App::customize_submit},
+        {"POST", "/logga-ut", &App::logout},
+        {"POST", "/session/forlang", &App::extend_session},
+        {"GET", "/tjanster/studietider", &App::service_studietider},
+        {"GET", "/tjanster/studeranderapportering", &App::service_studeranderapportering},
+    };
+    std::string all;
+    for (const auto& f : embedded_static::files()) {
+        std::string body(f.text);
+        const auto h = std::hash<std::string>{}(body);
+        char buf[20];
+        std::snprintf(buf, sizeof buf, "%016zx", h);
+        static_files_.emplace(std::string(f.name), StaticFile{body, content_type_for(f.name), std::string("\"") + buf + "\""});
+        all += buf;
+    }
+    char v[20];
+    std::snprintf(v, sizeof v, "%08zx", std::hash<std::string>{}(all) & 0xffffffffu);
+    asset_version_ = v;
+}
+
+PoolKind App::pool_for(const Request& req) const {
+    for (const auto& r : routes_)
+        if (r.path == req.path && r.method == req.method) return r.pool;
+    return PoolKind::work;
+}
+
+Response App::handle(Request& req) {
+    Response res;
+    if (req.path.starts_with("/static/")) {
+        res = static_file(req);
+    } else {
+        const Route* match = nullptr;
+        bool path_known = false;
+        for (const auto& r : routes_) {
+            if (r.path != req.path) continue;
+            path_known = true;
+            if (r.method == req.method || (req.method == "HEAD" && r.method == "GET")) match = &r;
+        }
+        if (match) {
+            res = (this->*(match->handler))(req);
+        } else if (path_known) {
+            res = error_page(req, 405, "error_405");
+            std::string allow;
+            for (const auto& r : routes_)
+                if (r.path == req.path) allow += (allow.empty() ? "" : ", ") + std::string(r.method);
+            res.header("Allow", allow);
+        } else {
+            res = error_page(req, 404, "error_404");
+        }
+    }
+    add_security_headers(res, req.secure);
+    if (req.method == "HEAD") res.body.clear();
+    return res;
+}
+
+ClientInfo App::client(const Request& req) {
+    return ClientInfo{req.client_address, std::string(req.header("user-agent").substr(0, 200))};
+}
+
+std::string App::count_word(const std::string& lang, int n) const {
+    static const char* kSv[] = {"noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv"};
+    static const char* kEn[] = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"};
+    if (n < 0 || n > 12) return std::to_string(n);
+    return lang == "en" ? kEn[n] : kSv[n];
+}
+
+std::string App::human_duration(const std::string& lang, Seconds d) const {
+    const auto s = d.count();
+    const bool en = lang == "en";
+    auto word = [&](std::int64_t n, const char* sv1, const char* svn, const char* en1, const char* enn) {
+        return std::to_string(n) + " " + (en ? (n == 1 ? en1 : enn) : (n == 1 ? sv1 : svn));
+    };
+    if (s >= 86400 && s % 86400 == 0) return word(s / 86400, "dygn", "dygn", "day", "days");
+    if (s >= 3600 && s % 3600 == 0) return word(s / 3600, "timme", "timmar", "hour", "hours");
+    if (s >= 60 && s % 60 == 0) return word(s / 60, "minut", "minuter", "minute", "minutes");
+    return word(s, "sekund", "sekunder", "second", "seconds");
+}
+
+Response App::message_page(const Request& req, const std::string& lang, int status, const std::string& heading,
+                           std::vector<std::string> paragraphs, std::string link_href, std::string link_text) {
+    Data d{Data::type::object};
+    d.set("title", heading);
+    d.set("heading", heading);
+    Data list{Data::type::list};
+    for (auto& p : paragraphs) list.push_back(Data{p});
+    d.set("paragraphs", list);
+    if (!link_href.empty()) {
+        d.set("link_href", link_href);
+        d.set("link_text", link_text);
+    }
+    d.set("agency_lower", lower_ascii(s_.site.agency_name));
+    d.set("asset_version", asset_version_);
+    d.set("path", req.path);
+    Response res;
+    res.status = status;
+    res.body = views_.page("message", lang, std::move(d));
+    return res;
+}
+
+Response App::error_page(const Request& req, int status, std::string_view key) {
+    const std::string lang = pick_language(req, {});
+    return message_page(req, lang, status, views_.t(lang, "error_title"), {views_.t(lang, key)}, "/",
+                        views_.t(lang, "back_to_start"));
+}
+
+std::variant<App::Authed, Response> App::require_login(Request& req) {
+    const std::string token = req.cookie(kSessionCookie);
+    auto viewer = s_.portal.resume(token, now());
+    if (!viewer) {
+        if (!token.empty()) {
+            Response r = Response::redirect("/logga-in?slut=1");
+            r.header("Set-Cookie", cookie_header(kSessionCookie, "", req.secure, 0));
+            return r;
+        }
+        const std::string next = safe_next(req.path);
+        return Response::redirect(next.empty() || next == "/start" ? "/logga-in" : "/logga-in?next=" + next);
+    }
+    std::string lang = pick_language(req, viewer->person.lang);
+    return Authed{std::move(*viewer), std::move(lang)};
+}
+
+std::variant<std::pair<App::Authed, Form>, Response> App::require_post(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto form = Form::parse(req.body);
+    if (!form) return error_page(req, 400, "error_400");
+    auto& a = std::get<Authed>(who);
+    if (!s_.tokens.equal(form->get("csrf"), a.viewer.session.csrf_token)) return error_page(req, 403, "error_403_csrf");
+    return std::make_pair(std::move(a), std::move(*form));
+}
+
+Response App::authed_page(const Authed& a, std::string_view page, const std::string& title, Data d,
+                          std::string_view current_menu) {
+    const auto& v = a.viewer;
+    const std::string& lang = a.lang;
+    d.set("authenticated", true);
+    d.set("title", title);
+    d.set("csrf", v.session.csrf_token);
+    d.set("display_name", v.person.display_name());
+    d.set("idle_seconds", std::to_string(s_.policy.session_idle.count()));
+    d.set("timeout_note", views_.t(lang, "timeout_note", {{"idle", human_duration(lang, s_.policy.session_idle)}}));
+    d.set("agency_lower", lower_ascii(s_.site.agency_name));
+    d.set("asset_version", asset_version_);
+    d.set("page_" + std::string(page), true);
+    Data schools{Data::type::list};
+    for (const auto& acc : v.access) {
+        Data item{Data::type::object};
+        item.set("code", acc.school.code.value());
+        item.set("name", acc.school.name);
+        item.set("selected", acc.school.code.value() == v.session.school);
+        schools.push_back(item);
+    }
+    d.set("schools", schools);
+    Data menu{Data::type::list};
+    if (const SchoolAccess* chosen = v.chosen()) {
+        auto add = [&](std::string href, std::string_view key) {
+            Data item{Data::type::object};
+            item.set("current", href == current_menu);
+            item.set("href", std::move(href));
+            item.set("label", views_.t(lang, key));
+            menu.push_back(item);
+        };
+        if (chosen->has(Role::studietider)) add("/tjanster/studietider", "service_studietider");
+        if (chosen->has(Role::studeranderapportering)) add("/tjanster/studeranderapportering", "service_studeranderapportering");
+        if (chosen->has(Role::school_admin) || v.agency_admin) add("/identity-manager", "menu_idm");
+    } else if (v.agency_admin) {
+        Data item{Data::type::object};
+        item.set("href", "/identity-manager");
+        item.set("label", views_.t(lang, "menu_idm"));
+        item.set("current", false);
+        menu.push_back(item);
+    }
+    d.set("menu", menu);
+    Response res;
+    res.body = views_.page(page, lang, std::move(d));
+    return res;
+}
+
+// ---- Anonymous screens --------------------------------------------------------------------------
+
+Response App::root(Request& req) {
+    if (!req.cookie(kSessionCookie).empty() && s_.portal.resume(req.cookie(kSessionCookie), now()))
+        return Response::redirect("/start", 302);
+    return Response::redirect("/logga-in", 302);
+}
+
+Response App::render_login(Request& req, const std::string& lang, int status, const std::string& username,
+                           const std::string& error, bool kiosk_hint, const std::string& notice, const std::string& next) {
+    Response res;
+    std::string csrf = req.cookie(kPreCookie);
+    if (csrf.size() < 32 || csrf.size() > 64) {
+        csrf = s_.tokens.token();
+        res.header("Set-Cookie", cookie_header(kPreCookie, csrf, req.secure));
+    }
+    Data d{Data::type::object};
+    d.set("title", views_.t(lang, "login_heading"));
+    d.set("csrf", csrf);
+    d.set("username", username);
+    if (!error.empty()) d.set("error", error);
+    d.set("kiosk_hint", kiosk_hint);
+    if (!notice.empty()) d.set("notice", notice);
+    if (!next.empty()) d.set("next", next);
+    const std::map<std::string, std::string> rule{{"count", count_word(lang, s_.policy.max_failed_logins)},
+                                                  {"lockout", human_duration(lang, s_.policy.lockout)},
+                                                  {"agency", s_.site.agency_name}};
+    d.set("obs", views_.t(lang, "login_obs", rule));
+    d.set("semafor_url", s_.site.semafor_url);
+    d.set("order_url", s_.site.order_url);
+    d.set("school_phone", s_.site.school_phone);
+    d.set("school_phone_hours", lang == "en" ? s_.site.school_phone_hours_en : s_.site.school_phone_hours_sv);
+    d.set("agency_lower", lower_ascii(s_.site.agency_name));
+    d.set("asset_version", asset_version_);
+    d.set("path", "/logga-in");
+    res.status = status;
+    res.body = views_.page("login", lang, std::move(d));
+    return res;
+}
+
+Response App::login_page(Request& req) {
+    const std::string lang = pick_language(req, {});
+    auto q = Form::parse(req.query).value_or(Form{});
+    std::string notice;
+    if (q.has("slut")) notice = views_.t(lang, "login_session_ended");
+    if (q.has("ut")) notice = views_.t(lang, "login_logged_out");
+    return render_login(req, lang, 200, {}, {}, false, notice, safe_next(q.get("next")));
+}
+
+Response App::login_submit(Request& req) {
+    const std::string lang = pick_language(req, {});
+    auto form = Form::parse(req.body);
+    if (!form) return error_page(req, 400, "error_400");
+    const std::string pre = req.cookie(kPreCookie);
+    if (pre.empty() || !s_.tokens.equal(form->get("csrf"), pre)) return error_page(req, 403, "error_403_csrf");
+    const std::string username = form->get("username");
+    const std::string password = form->get("password");
+    const std::string next = safe_next(form->get("next"));
+    if (login::normalize_username(username).empty() || password.empty() || password.size() > 1024)
+        return render_login(req, lang, 422, username, views_.t(lang, "login_missing"), false, {}, next);
+
+    const auto outcome = s_.login.submit({username, password, client(req), req.cookie(kSessionCookie)}, now());
+    if (const auto* ok = std::get_if<login::LoggedIn>(&outcome)) {
+        s_.metrics.login("success");
+        Response res = Response::redirect(next.empty() ? "/start" : next);
+        res.header("Set-Cookie", cookie_header(kSessionCookie, ok->session_token, req.secure));
+        return res;
+    }
+    if (std::holds_alternative<login::Expired>(outcome)) {
+        s_.metrics.login("expired");
+        return render_login(req, lang, 422, username, views_.t(lang, "login_expired"), true, {}, next);
+    }
+    if (const auto* th = std::get_if<login::Throttled>(&outcome)) {
+        s_.metrics.login("throttled");
+        Response res = render_login(req, lang, 429, username,
+                                    views_.t(lang, "login_throttled", {{"wait", human_duration(lang, th->wait)}}),
+                                    false, {}, next);
+        res.header("Retry-After", std::to_string(th->wait.count()));
+        return res;
+    }
+    s_.metrics.login("denied");
+    const std::map<std::string, std::string> rule{{"count", count_word(lang, s_.policy.max_failed_logins)},
+                                                  {"lockout", human_duration(lang, s_.policy.lockout)},
+                                                  {"agency", s_.site.agency_name}};
+    return render_login(req, lang, 422, username, views_.t(lang, "login_failed", rule), true, {}, next);
+}
+
+Response App::kiosk(Request& req) {
+    const std::string lang = pick_language(req, {});
+    const std::string hours = lang == "en" ? s_.site.school_phone_hours_en : s_.site.school_phone_hours_sv;
+    return message_page(req, lang, 200, views_.t(lang, "kiosk_title"),
+                        {views_.t(lang, "kiosk_unavailable", {{"phone", s_.site.school_phone}, {"hours", hours}})},
+                        "/logga-in", views_.t(lang, "back_to_login"));
+}
+
+Response App::identity_manager(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    bool admin = a.viewer.agency_admin;
+    for (const auto& acc : a.viewer.access) admin = admin || acc.has(Role::school_admin);
+    const std::map<std::string, std::string> p{{"agency", s_.site.agency_name}};
+    if (!admin) {
+        s_.portal.record_refusal(a.viewer, "identity-manager", client(req), now());
+        Data d{Data::type::object};
+        d.set("heading", views_.t(a.lang, "menu_idm"));
+        Data list{Data::type::list};
+        list.push_back(Data{views_.t(a.lang, "idm_forbidden", p)});
+        d.set("paragraphs", list);
+        Response res = authed_page(a, "message", views_.t(a.lang, "menu_idm"), std::move(d));
+        res.status = 403;
+        return res;
+    }
+    Data d{Data::type::object};
+    d.set("heading", views_.t(a.lang, "menu_idm"));
+    Data list{Data::type::list};
+    list.push_back(Data{views_.t(a.lang, "idm_unavailable", p)});
+    d.set("paragraphs", list);
+    return authed_page(a, "message", views_.t(a.lang, "menu_idm"), std::move(d), "/identity-manager");
+}
+
+Response App::accessibility(Request& req) {
+    const std::string lang = pick_language(req, {});
+    const std::map<std::string, std::string> p{{"agency", s_.site.agency_name}, {"phone", s_.site.school_phone}};
+    return message_page(req, lang, 200, views_.t(lang, "a11y_heading"),
+                        {views_.t(lang, "a11y_intro", p), views_.t(lang, "a11y_status", p), views_.t(lang, "a11y_known", p),
+                         views_.t(lang, "a11y_feedback", p), views_.t(lang, "a11y_dos", p)},
+                        "/", views_.t(lang, "back_to_start"));
+}
+
+Response App::language(Request& req) {
+    auto q = Form::parse(req.query).value_or(Form{});
+    const std::string l = q.get("l");
+    std::string next = safe_next(q.get("next"));
+    Response res = Response::redirect(next.empty() ? "/logga-in" : next);
+    if (l == "sv" || l == "en") res.header("Set-Cookie", cookie_header(kLangCookie, l, req.secure, 365L * 86400));
+    return res;
+}
+
+Response App::healthz(Request&) {
+    Response res = s_.store.ping() ? Response::text(200, "ok\n") : Response::text(503, "database unavailable\n");
+    return res;
+}
+
+Response App::metrics(Request&) {
+    Response res = Response::text(200, s_.metrics.text());
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return res;
+}
+
+Response App::static_file(Request& req) {
+    if (req.method != "GET" && req.method != "HEAD") return error_page(req, 405, "error_405");
+    const auto it = static_files_.find(std::string_view(req.path).substr(8));
+    if (it == static_files_.end()) return error_page(req, 404, "error_404");
+    Response res;
+    res.header("ETag", it->second.etag);
+    res.header("Cache-Control", "public, max-age=31536000, immutable");
+    if (req.header("if-none-match") == it->second.etag) {
+        res.status = 304;
+        return res;
+    }
+    res.content_type = it->second.content_type;
+    res.body = it->second.body;
+    return res;
+}
+
+// ---- Screens after login -------------------------------------------------------------------------
+
+Response App::start(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    const auto& v = a.viewer;
+    Data d{Data::type::object};
+    auto q = Form::parse(req.query).value_or(Form{});
+    const std::string m = q.get("m");
+    const SchoolAccess* chosen = v.chosen();
+    if (m == "skola" && chosen) d.set("flash", views_.t(a.lang, "school_changed", {{"school", chosen->school.name}}));
+    if (m == "ej-skola") d.set("flash_error", views_.t(a.lang, "school_refused"));
+    d.set("nudge", v.session.nudge_password);
+    d.set("no_schools", v.access.empty());
+    d.set("must_choose", !v.access.empty() && chosen == nullptr);
+    if (chosen) {
+        d.set("services_at", views_.t(a.lang, "start_services_at", {{"school", chosen->school.name}}));
+        d.set("no_services", !chosen->has(Role::studietider) && !chosen->has(Role::studeranderapportering) &&
+                                 !chosen->has(Role::school_admin));
+    }
+    const std::string hours = a.lang == "en" ? s_.site.school_phone_hours_en : s_.site.school_phone_hours_sv;
+    d.set("contact_text", views_.t(a.lang, "start_contact", {{"phone", s_.site.school_phone}, {"hours", hours}}));
+    return authed_page(a, "start", views_.t(a.lang, "nav_start"), std::move(d));
+}
+
+Response App::choose_school(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const auto result = s_.portal.choose_school(a.viewer, form.get("skola"), client(req), now());
+    return Response::redirect(result == portal::Choice::chosen ? "/start?m=skola" : "/start?m=ej-skola");
+}
+
+Response App::contact(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    Data d{Data::type::object};
+    d.set("contact_studietider", views_.t(a.lang, "contact_studietider", {{"agency", s_.site.agency_name}}));
+    d.set("contact_name", s_.site.contact_name);
+    d.set("contact_phone", s_.site.contact_phone);
+    d.set("school_phone", s_.site.school_phone);
+    d.set("school_phone_hours", a.lang == "en" ? s_.site.school_phone_hours_en : s_.site.school_phone_hours_sv);
+    return authed_page(a, "contact", views_.t(a.lang, "contact_page_heading"), std::move(d));
+}
+
+Response App::customize_page(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    Data d{Data::type::object};
+    auto q = Form::parse(req.query).value_or(Form{});
+    if (q.get("m") == "sparat") d.set("flash", views_.t(a.lang, "customize_saved"));
+    if (q.get("m") == "fel") d.set("flash_error", views_.t(a.lang, "customize_refused"));
+    const std::string& pl = a.viewer.person.lang;
+    d.set("lang_auto", pl.empty());
+    d.set("lang_sv", pl == "sv");
+    d.set("lang_en", pl == "en");
+    Data schools{Data::type::list};
+    for (const auto& acc : a.viewer.access) {
+        Data item{Data::type::object};
+        item.set("code", acc.school.code.value());
+        item.set("name", acc.school.name);
+        item.set("selected", acc.school.code.value() == a.viewer.person.default_school);
+        schools.push_back(item);
+    }
+    d.set("default_schools", schools);
+    return authed_page(a, "customize", views_.t(a.lang, "customize_heading"), std::move(d));
+}
+
+Response App::customize_submit(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const auto result =
+        s_.portal.save_preferences(a.viewer, form.get("lang"), form.get("default_school"), client(req), now());
+    return Response::redirect(result == portal::Choice::chosen ? "/anpassa?m=sparat" : "/anpassa?m=fel");
+}
+
+Response App::logout(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    s_.portal.logout(req.cookie(kSessionCookie), client(req), now());
+    Response res = Response::redirect("/logga-in?ut=1");
+    res.header("Set-Cookie", cookie_header(kSessionCookie, "", req.secure, 0));
+    return res;
+}
+
+Response App::extend_session(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) {
+        // A script asks: answer with a status, not a page.
+        return Response::text(r->status == 303 ? 401 : r->status, "");
+    }
+    s_.portal.extend(std::get<std::pair<Authed, Form>>(in).first.viewer, now());
+    Response res;
+    res.status = 204;
+    return res;
+}
+
+Response App::service_page(Request& req, Role service) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    const std::string key = service == Role::studietider ? "service_studietider" : "service_studeranderapportering";
+    const std::string href = service == Role::studietider ? "/tjanster/studietider" : "/tjanster/studeranderapportering";
+    Data d{Data::type::object};
+    d.set("heading", views_.t(a.lang, key));
+    Data list{Data::type::list};
+    if (!a.viewer.may_use(service)) {
+        // Authorized here, on the server, whatever the menu shows.
+        s_.portal.record_refusal(a.viewer, std::string(to_string(service)), client(req), now());
+        list.push_back(Data{views_.t(a.lang, "forbidden_service")});
+        d.set("paragraphs", list);
+        Response res = authed_page(a, "message", views_.t(a.lang, key), std::move(d));
+        res.status = 403;
+        return res;
+    }
+    list.push_back(Data{views_.t(a.lang, "service_shell", {{"school", a.viewer.chosen()->school.name}})});
+    d.set("paragraphs", list);
+    return authed_page(a, "message", views_.t(a.lang, key), std::move(d), href);
+}
+
+Response App::service_studietider(Request& req) { return service_page(req, Role::studietider); }
+Response App::service_studeranderapportering(Request& req) { return service_page(req, Role::studeranderapportering); }
+
+}  // namespace mina::web

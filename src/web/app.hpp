@@ -1,0 +1,111 @@
+// The web application: routes each request to one handler per screen. A handler parses the
+// request, calls one core service and maps its outcome to a page; it holds no policy and no SQL.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <variant>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/login.hpp"
+#include "core/portal.hpp"
+#include "web/http.hpp"
+#include "web/server.hpp"
+#include "web/site.hpp"
+#include "web/views.hpp"
+
+namespace mina::web {
+
+class Metrics;
+
+struct Services {
+    login::Service& login;
+    portal::Service& portal;
+    ports::Store& store;
+    ports::Tokens& tokens;
+    const PolicyConfig& policy;
+    const SiteConfig& site;
+    const Clock& clock;
+    Metrics& metrics;
+};
+
+class App final {
+   public:
+    App(Services s, const Views& views);
+
+    /// Answers one request; runs on a pool thread.
+    Response handle(Request& req);
+    /// Logins go to the hash pool; everything else to the work pool.
+    [[nodiscard]] PoolKind pool_for(const Request& req) const;
+
+   private:
+    using Handler = Response (App::*)(Request&);
+    struct Route {
+        std::string_view method;
+        std::string_view path;
+        Handler handler;
+        PoolKind pool = PoolKind::work;
+    };
+
+    // Anonymous screens
+    Response root(Request& req);
+    Response login_page(Request& req);
+    Response login_submit(Request& req);
+    Response kiosk(Request& req);
+    Response identity_manager(Request& req);
+    Response accessibility(Request& req);
+    Response language(Request& req);
+    Response healthz(Request& req);
+    Response metrics(Request& req);
+    Response static_file(Request& req);
+    // Screens after login
+    Response start(Request& req);
+    Response choose_school(Request& req);
+    Response contact(Request& req);
+    Response customize_page(Request& req);
+    Response customize_submit(Request& req);
+    Response logout(Request& req);
+    Response extend_session(Request& req);
+    Response service_studietider(Request& req);
+    Response service_studeranderapportering(Request& req);
+
+    // Helpers shared by the handlers
+    struct Authed {
+        portal::Viewer viewer;
+        std::string lang;
+    };
+    /// The viewer, or a redirect to the login page.
+    std::variant<Authed, Response> require_login(Request& req);
+    /// For POST after login: the viewer with a checked CSRF token and the parsed form, or an error page.
+    std::variant<std::pair<Authed, Form>, Response> require_post(Request& req);
+    Response render_login(Request& req, const std::string& lang, int status, const std::string& username,
+                          const std::string& error, bool kiosk_hint, const std::string& notice, const std::string& next);
+    Response authed_page(const Authed& a, std::string_view page, const std::string& title, Data data,
+                         std::string_view current_menu = {});
+    Response message_page(const Request& req, const std::string& lang, int status, const std::string& heading,
+                          std::vector<std::string> paragraphs, std::string link_href = {}, std::string link_text = {});
+    Response error_page(const Request& req, int status, std::string_view message_key);
+    Response service_page(Request& req, Role service);
+    [[nodiscard]] std::string human_duration(const std::string& lang, Seconds d) const;
+    [[nodiscard]] std::string count_word(const std::string& lang, int n) const;
+    [[nodiscard]] Timestamp now() const { return s_.clock.now(); }
+    static ClientInfo client(const Request& req);
+
+    Services s_;
+    const Views& views_;
+    std::vector<Route> routes_;
+    struct StaticFile {
+        std::string body;
+        std::string content_type;
+        std::string etag;
+    };
+    std::map<std::string, StaticFile, std::less<>> static_files_;
+    std::string asset_version_;
+};
+
+/// Headers every response gets (SPEC §4): CSP without inline script, no framing, no referrer.
+void add_security_headers(Response& res, bool secure);
+
+}  // namespace mina::web

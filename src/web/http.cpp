@@ -1,0 +1,138 @@
+#include "web/http.hpp"
+
+#include <boost/url/parse_query.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace mina::web {
+
+std::string_view Request::header(std::string_view lower_name) const {
+    for (const auto& [k, v] : headers)
+        if (k == lower_name) return v;
+    return {};
+}
+
+std::string Request::cookie(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+        if (k != "cookie") continue;
+        std::string_view rest = v;
+        while (!rest.empty()) {
+            const auto semi = rest.find(';');
+            std::string_view part = rest.substr(0, semi);
+            rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+            while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+            const auto eq = part.find('=');
+            if (eq != std::string_view::npos && part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+        }
+    }
+    return {};
+}
+
+Response Response::redirect(std::string location, int status) {
+    Response r;
+    r.status = status;
+    r.header("Location", std::move(location));
+    r.content_type = "text/plain; charset=utf-8";
+    return r;
+}
+
+Response Response::text(int status, std::string body) {
+    Response r;
+    r.status = status;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = std::move(body);
+    return r;
+}
+
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        int len = 0;
+        std::uint32_t cp = 0;
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;  // no control characters
+            ++i;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + static_cast<std::size_t>(len) > s.size()) return false;
+        for (int k = 1; k < len; ++k) {
+            const auto d = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+            if ((d & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (d & 0x3F);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += static_cast<std::size_t>(len);
+    }
+    return true;
+}
+
+std::optional<Form> Form::parse(std::string_view encoded) {
+    Form f;
+    if (encoded.empty()) return f;
+    auto params = boost::urls::parse_query(encoded);
+    if (!params) return std::nullopt;
+    boost::urls::encoding_opts opts;
+    opts.space_as_plus = true;  // HTML forms send spaces as '+'
+    for (auto p : *params) {
+        std::string key = p.key.decode(opts);
+        std::string value = p.has_value ? p.value.decode(opts) : std::string();
+        if (!valid_utf8(key) || !valid_utf8(value)) return std::nullopt;
+        f.fields_.emplace(std::move(key), std::move(value));
+    }
+    return f;
+}
+
+std::string Form::get(std::string_view name) const {
+    auto it = fields_.find(name);
+    return it == fields_.end() ? std::string() : it->second;
+}
+
+bool Form::has(std::string_view name) const { return fields_.find(name) != fields_.end(); }
+
+std::string cookie_header(std::string_view name, std::string_view value, bool secure, std::optional<long> max_age,
+                          bool http_only) {
+    std::string out;
+    out.append(name).append("=").append(value).append("; Path=/; SameSite=Lax");
+    if (http_only) out += "; HttpOnly";
+    if (secure) out += "; Secure";
+    if (max_age) out += "; Max-Age=" + std::to_string(*max_age);
+    return out;
+}
+
+std::string pick_language(const Request& req, std::string_view person_choice) {
+    if (person_choice == "sv" || person_choice == "en") return std::string(person_choice);
+    const std::string chosen = req.cookie("mina_lang");
+    if (chosen == "sv" || chosen == "en") return chosen;
+    // The first of sv/en that the browser lists, in its order (q-values are rarely needed here).
+    std::string al(req.header("accept-language"));
+    std::transform(al.begin(), al.end(), al.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::size_t pos = 0;
+    while (pos < al.size()) {
+        auto end = al.find(',', pos);
+        std::string_view item = std::string_view(al).substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        if (item.starts_with("sv")) return "sv";
+        if (item.starts_with("en")) return "en";
+        if (end == std::string::npos) break;
+        pos = end + 1;
+    }
+    return "sv";
+}
+
+}  // namespace mina::web

@@ -1,0 +1,63 @@
+// Plain request and response values, so that handlers never see Beast (it stays in server.cpp).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mina::web {
+
+struct Request {
+    std::string method;  // "GET", "POST", …
+    std::string path;    // decoded path, without the query
+    std::string query;   // the raw query string, without '?'
+    std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+    std::string body;
+    std::string client_address;  // the peer, or the forwarded address from a trusted proxy
+    bool secure = false;         // reached over TLS (directly or via a trusted proxy)
+    std::string request_id;
+
+    [[nodiscard]] std::string_view header(std::string_view lower_name) const;
+    [[nodiscard]] std::string cookie(std::string_view name) const;
+};
+
+struct Response {
+    int status = 200;
+    std::string content_type = "text/html; charset=utf-8";
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+
+    Response& header(std::string name, std::string value) {
+        headers.emplace_back(std::move(name), std::move(value));
+        return *this;
+    }
+    static Response redirect(std::string location, int status = 303);
+    static Response text(int status, std::string body);
+};
+
+/// A parsed application/x-www-form-urlencoded body or query string.
+class Form {
+   public:
+    /// Nothing when the text is malformed (bad %-escape) or a value is not valid UTF-8.
+    static std::optional<Form> parse(std::string_view encoded);
+    [[nodiscard]] std::string get(std::string_view name) const;
+    [[nodiscard]] bool has(std::string_view name) const;
+
+   private:
+    std::multimap<std::string, std::string, std::less<>> fields_;
+};
+
+[[nodiscard]] bool valid_utf8(std::string_view s);
+
+/// The Set-Cookie value for our cookies: HttpOnly, SameSite=Lax, Path=/, Secure behind TLS.
+[[nodiscard]] std::string cookie_header(std::string_view name, std::string_view value, bool secure,
+                                        std::optional<long> max_age_seconds = std::nullopt, bool http_only = true);
+
+/// The language to show: a choice made in Anpassa or by the language link wins; then the browser's
+/// Accept-Language; Swedish by default.
+[[nodiscard]] std::string pick_language(const Request& req, std::string_view person_choice);
+
+}  // namespace mina::web

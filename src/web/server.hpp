@@ -1,0 +1,51 @@
+// The HTTP server: Boost.Beast on Asio with C++20 coroutines. Beast is included by server.cpp
+// only; handlers see plain Request/Response values and run on a bounded pool, never on an I/O
+// thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "web/http.hpp"
+
+namespace mina::web {
+
+class Metrics;
+
+/// Where a request's handler runs. `hash` holds the Argon2id work (logins); `work` everything else,
+/// so that a flood of logins cannot starve the start page.
+enum class PoolKind { work, hash };
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    unsigned short port = 8080;  // 0: any free port (the log says which)
+    int io_threads = 1;
+    int work_threads = 4;
+    int hash_threads = 2;
+    int hash_nice = 5;  // hashing threads yield the CPU to page requests
+    std::size_t max_header_bytes = 8 * 1024;
+    std::size_t max_body_bytes = 64 * 1024;
+    std::chrono::seconds read_timeout{15};  // the whole request, headers and body, within this
+    std::chrono::seconds write_timeout{30};
+    std::chrono::seconds shutdown_grace{20};
+    std::size_t max_queued_work = 512;  // beyond this many waiting requests per pool: 503
+    std::size_t max_queued_hash = 64;
+    std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For/-Proto are believed
+    bool access_log = true;
+};
+
+struct ServerHooks {
+    std::function<Response(Request&)> handle;
+    std::function<PoolKind(const Request&)> pool_for;
+    std::function<void()> housekeeping;  // run on the work pool every `housekeeping_every`
+    std::chrono::seconds housekeeping_every{300};
+};
+
+/// Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish (up to
+/// `shutdown_grace`) and returns. Throws std::runtime_error if it cannot listen.
+void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics);
+
+}  // namespace mina::web

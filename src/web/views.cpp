@@ -1,0 +1,113 @@
+#include "web/views.hpp"
+
+#include <span>
+#include <stdexcept>
+
+namespace mina::web::embedded_templates {
+struct EmbeddedFile {
+    std::string_view name;
+    std::string_view text;
+};
+std::span<const EmbeddedFile> files();
+}  // namespace mina::web::embedded_templates
+namespace mina::web::embedded_i18n {
+struct EmbeddedFile {
+    std::string_view name;
+    std::string_view text;
+};
+std::span<const EmbeddedFile> files();
+}  // namespace mina::web::embedded_i18n
+
+namespace mina::web {
+
+namespace {
+
+// A catalog is a TOML subset: `key = "value"` lines, `#` comments, escapes \" \\ \n.
+std::map<std::string, std::string, std::less<>> parse_catalog(std::string_view name, std::string_view text) {
+    std::map<std::string, std::string, std::less<>> out;
+    int line_no = 0;
+    while (!text.empty()) {
+        const auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        ++line_no;
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+        if (line.empty() || line.front() == '#') continue;
+        const auto eq = line.find(" = \"");
+        if (eq == std::string_view::npos || line.back() != '"')
+            throw std::runtime_error(std::string(name) + ":" + std::to_string(line_no) + ": expected key = \"value\"");
+        std::string value;
+        const std::string_view raw = line.substr(eq + 4, line.size() - eq - 5);
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            if (raw[i] == '\\' && i + 1 < raw.size()) {
+                const char e = raw[++i];
+                value += e == 'n' ? '\n' : e;
+            } else {
+                value += raw[i];
+            }
+        }
+        out.emplace(std::string(line.substr(0, eq)), std::move(value));
+    }
+    return out;
+}
+
+}  // namespace
+
+Views::Views() {
+    for (const auto& f : embedded_templates::files()) {
+        std::string name(f.name.substr(0, f.name.rfind('.')));
+        kainjow::mustache::mustache tmpl{std::string(f.text)};
+        if (!tmpl.is_valid()) throw std::runtime_error("template " + name + ": " + tmpl.error_message());
+        sources_.emplace(std::move(name), std::string(f.text));
+    }
+    for (const auto& f : embedded_i18n::files()) {
+        std::string lang(f.name.substr(0, f.name.rfind('.')));
+        catalogs_.emplace(lang, parse_catalog(f.name, f.text));
+    }
+    const auto& sv = catalogs_.at("sv");
+    for (const auto& [lang, cat] : catalogs_) {
+        for (const auto& [key, value] : sv)
+            if (!cat.contains(key)) throw std::runtime_error("catalog " + lang + " lacks " + key);
+        for (const auto& [key, value] : cat)
+            if (!sv.contains(key)) throw std::runtime_error("catalog sv lacks " + key);
+        Data d{Data::type::object};
+        for (const auto& [key, value] : cat) d.set(key, value);
+        catalog_data_.emplace(lang, std::move(d));
+    }
+}
+
+std::string Views::page(std::string_view page, const std::string& lang, Data data) const {
+    const auto cat = catalog_data_.find(lang);
+    data.set("t", cat == catalog_data_.end() ? catalog_data_.at("sv") : cat->second);
+    data.set("lang", lang);
+    data.set("body", compiled(page).render(data));
+    return compiled("layout").render(data);
+}
+
+kainjow::mustache::mustache& Views::compiled(std::string_view name) const {
+    thread_local std::map<std::pair<const Views*, std::string>, kainjow::mustache::mustache> cache;
+    auto key = std::make_pair(this, std::string(name));
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+        const auto src = sources_.find(name);
+        if (src == sources_.end()) throw std::runtime_error("no template " + std::string(name));
+        it = cache.emplace(std::move(key), kainjow::mustache::mustache{src->second}).first;
+    }
+    return it->second;
+}
+
+std::string Views::t(const std::string& lang, std::string_view key, const std::map<std::string, std::string>& params) const {
+    auto cat = catalogs_.find(lang);
+    if (cat == catalogs_.end()) cat = catalogs_.find("sv");
+    const auto it = cat->second.find(key);
+    if (it == cat->second.end()) return std::string(key);
+    std::string out = it->second;
+    for (const auto& [name, value] : params) {
+        const std::string needle = "{" + name + "}";
+        for (auto pos = out.find(needle); pos != std::string::npos; pos = out.find(needle, pos + value.size()))
+            out.replace(pos, needle.size(), value);
+    }
+    return out;
+}
+
+}  // namespace mina::web

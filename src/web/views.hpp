@@ -1,0 +1,36 @@
+// Pages: mustache templates (HTML-escaped by default) and the sv/en message catalogs, all
+// compiled into the binary.
+#pragma once
+
+#include <kainjow/mustache.hpp>
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace mina::web {
+
+using Data = kainjow::mustache::data;
+
+class Views {
+   public:
+    /// Loads the embedded templates and catalogs; throws std::runtime_error if one is malformed or
+    /// a catalog lacks a key that the other has.
+    Views();
+
+    /// Renders templates/<page>.html inside templates/layout.html. `data` gets `t` (the catalog of
+    /// `lang`) and `body`.
+    [[nodiscard]] std::string page(std::string_view page, const std::string& lang, Data data) const;
+    /// A message of the catalog, with {name} placeholders replaced from `params`.
+    [[nodiscard]] std::string t(const std::string& lang, std::string_view key,
+                                const std::map<std::string, std::string>& params = {}) const;
+
+   private:
+    /// kainjow's render() is not const; each thread compiles its own copy from these sources.
+    [[nodiscard]] kainjow::mustache::mustache& compiled(std::string_view name) const;
+    std::map<std::string, std::string, std::less<>> sources_;
+    std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> catalogs_;
+    std::map<std::string, Data, std::less<>> catalog_data_;
+};
+
+}  // namespace mina::web
