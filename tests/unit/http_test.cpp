@@ -1,0 +1,60 @@
+#include <gtest/gtest.h>
+
+#include "web/http.hpp"
+#include "web/views.hpp"
+
+namespace mina::web {
+namespace {
+
+TEST(Form, DecodesPercentAndPlus) {
+    auto f = Form::parse("username=ba1021&password=r%C3%A4tt+l%C3%B6sen%26ord");
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->get("username"), "ba1021");
+    EXPECT_EQ(f->get("password"), "rätt lösen&ord");
+    EXPECT_EQ(f->get("missing"), "");
+}
+
+TEST(Form, RefusesInvalidUtf8AndControlCharacters) {
+    EXPECT_FALSE(Form::parse("username=%C3%28"));
+    EXPECT_FALSE(Form::parse("username=%ED%A0%80"));  // a UTF-16 surrogate
+    EXPECT_FALSE(Form::parse("username=a%00b"));
+    EXPECT_FALSE(Form::parse("username=%zz"));
+}
+
+TEST(Utf8, AcceptsSwedishAndRejectsOverlongForms) {
+    EXPECT_TRUE(valid_utf8("Åsa Öberg, Malmö"));
+    EXPECT_FALSE(valid_utf8("\xC0\xAF"));
+    EXPECT_FALSE(valid_utf8("\xF4\x90\x80\x80"));
+}
+
+TEST(Cookies, ParsesTheCookieHeader) {
+    Request r;
+    r.headers = {{"cookie", "a=1; mina_session=abc; b=2"}};
+    EXPECT_EQ(r.cookie("mina_session"), "abc");
+    EXPECT_EQ(r.cookie("c"), "");
+    EXPECT_EQ(cookie_header("x", "y", true), "x=y; Path=/; SameSite=Lax; HttpOnly; Secure");
+}
+
+TEST(Language, SwedishByDefaultEnglishOnRequest) {
+    Request r;
+    EXPECT_EQ(pick_language(r, ""), "sv");
+    r.headers = {{"accept-language", "en-GB,en;q=0.9,sv;q=0.8"}};
+    EXPECT_EQ(pick_language(r, ""), "en");
+    EXPECT_EQ(pick_language(r, "sv"), "sv") << "the choice in Anpassa wins";
+    r.headers = {{"accept-language", "de-DE, fr"}};
+    EXPECT_EQ(pick_language(r, ""), "sv");
+}
+
+TEST(Views, CatalogsAreCompleteAndPagesEscape) {
+    Views v;  // throws if sv and en lack each other's keys
+    EXPECT_EQ(v.t("sv", "login_button"), "Logga in");
+    EXPECT_EQ(v.t("en", "login_button"), "Log in");
+    Data d{Data::type::object};
+    d.set("heading", "<script>alert(1)</script>");
+    const std::string html = v.page("message", "sv", d);
+    EXPECT_EQ(html.find("<script>alert"), std::string::npos);
+    EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mina::web
