@@ -110,6 +110,10 @@ std::vector<Key> keys() {
             }},
         Key{"server", "access_log", [](Config& c, const std::string& v) { return set_bool(c.access_log, v); },
             [](const Config& c) { return std::string(c.access_log ? "true" : "false"); }},
+        Key{"server", "read_timeout", [](Config& c, const std::string& v) { return set_duration(c.read_timeout, v); },
+            [](const Config& c) { return format_duration(c.read_timeout); }},
+        Key{"server", "shutdown_grace", [](Config& c, const std::string& v) { return set_duration(c.shutdown_grace, v); },
+            [](const Config& c) { return format_duration(c.shutdown_grace); }},
         MINA_STR("server", "public_url", site.public_url),
         Key{"database", "url",
             [](Config& c, const std::string& v) {

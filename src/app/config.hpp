@@ -23,6 +23,8 @@ struct Config {
     std::size_t max_body_bytes = 64 * 1024;
     std::vector<std::string> trusted_proxies;
     bool access_log = true;
+    Seconds read_timeout{15};
+    Seconds shutdown_grace{20};
     // [database]
     std::string database_url = "sqlite:var/mina.db";
     bool sqlite_synchronous_full = true;

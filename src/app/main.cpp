@@ -85,6 +85,8 @@ int cmd_serve(const app::Config& c) {
     o.max_body_bytes = c.max_body_bytes;
     o.trusted_proxies = c.trusted_proxies;
     o.access_log = c.access_log;
+    o.read_timeout = c.read_timeout;
+    o.shutdown_grace = c.shutdown_grace;
     web::ServerHooks hooks;
     hooks.handle = [&](web::Request& r) { return application.handle(r); };
     hooks.pool_for = [&](const web::Request& r) { return application.pool_for(r); };

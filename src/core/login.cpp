@@ -37,7 +37,8 @@ Outcome Service::submit(const Input& in, Timestamp now) {
         auto tx = store_.begin(ports::TxMode::write);
         const auto client = tx->throttle().get(in.client.address, window_start);
         if (client.failures >= policy_.client_max_failures) {
-            const Timestamp allowed_at = client.last_failure + client_delay_after(client.failures, policy_);
+            // Times have a one-second grain: the extra second makes the wait at least the delay.
+            const Timestamp allowed_at = client.last_failure + client_delay_after(client.failures, policy_) + Seconds{1};
             if (now < allowed_at) {
                 tx->audit().append(event(in, now, "login.throttled", username,
                                          "failures from address: " + std::to_string(client.failures)));

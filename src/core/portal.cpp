@@ -39,7 +39,7 @@ std::optional<Viewer> Service::resume(const std::string& token, Timestamp now) {
     for (const Grant& g : tx->grants().of(session->person))
         if (g.role == Role::agency_admin) v.agency_admin = true;
     tx.reset();
-    if (now - session->last_seen_at >= kTouchGrain) extend(v, now);
+    if (now - session->last_seen_at >= std::min(kTouchGrain, policy_.session_idle / 4)) extend(v, now);
     return v;
 }
 

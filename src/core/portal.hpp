@@ -26,8 +26,8 @@ struct Viewer {
 
 enum class Choice { chosen, not_yours };
 
-/// Sessions are touched at most this often: the idle clock has a one-minute grain, and a busy
-/// start page does not turn every read into a write.
+/// Sessions are touched at most this often (or every quarter of the idle timeout, if shorter): the
+/// idle clock has a one-minute grain, and a busy start page does not turn every read into a write.
 inline constexpr Seconds kTouchGrain{60};
 
 class Service final {

@@ -117,8 +117,10 @@ TEST_F(LoginTest, OneClientIsSlowedDownButOtherClientsAreNot) {
     for (int i = 0; i < 5; ++i) (void)svc_.submit({"nobody" + std::to_string(i), "x", {"10.6.6.6", ""}, {}}, clock_.now());
     auto out = attempt(kRight, "10.6.6.6");
     ASSERT_TRUE(std::holds_alternative<login::Throttled>(out));
-    EXPECT_EQ(std::get<login::Throttled>(out).wait, Seconds{1});
+    EXPECT_EQ(std::get<login::Throttled>(out).wait, Seconds{2});
     EXPECT_TRUE(std::holds_alternative<login::LoggedIn>(attempt(kRight, "10.0.0.2")));
+    clock_.advance(Seconds{1});
+    EXPECT_TRUE(std::holds_alternative<login::Throttled>(attempt(kRight, "10.6.6.6")));
     clock_.advance(Seconds{1});
     EXPECT_TRUE(std::holds_alternative<login::LoggedIn>(attempt(kRight, "10.6.6.6")));
 }

@@ -1,0 +1,333 @@
+#!/usr/bin/env bash
+# The Mina tjänster benchmark: see bench/README.md.
+#
+#   bench/run.sh            # about 70 s; prints a table and writes it to bench/out/results.txt
+#
+# Environment (all optional):
+#   MINA_BIN        the server binary            (default: build/mina)
+#   MINA_BUILD_DIR  the CMake build directory    (default: build) for the mina_bench_hash_rate target
+#   BENCH_SECONDS   length of each measurement   (default: 10)
+#   BENCH_KEEP=1    keep the temporary directory (database, logs, nginx prefix) for inspection
+#
+# Everything runs on 127.0.0.1 and every process started here is stopped on exit.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+BUILD=${MINA_BUILD_DIR:-$ROOT/build}
+MINA=${MINA_BIN:-$BUILD/mina}
+OUT=$HERE/out
+RAW=$OUT/raw
+SECS=${BENCH_SECONDS:-10}
+HALF=$(( (SECS + 1) / 2 ))   # the raw hash rate is measured in two halves around the login run
+FLOOD_LEAD=2                 # seconds the login flood runs before the start page is measured
+PASSWORD='Mina-demo-2026!'   # what `mina admin demo` sets; the bench users get it too
+CORES=$(nproc)
+
+die() { echo "bench: $*" >&2; exit 1; }
+note() { echo "bench: $*" >&2; }
+
+for tool in wrk nginx curl awk; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+[[ -x $MINA ]] || die "no server binary at $MINA (build it first, or set MINA_BIN)"
+[[ $SECS =~ ^[0-9]+$ && $SECS -ge 2 ]] || die "BENCH_SECONDS must be a whole number >= 2"
+
+mkdir -p "$OUT" "$RAW"
+rm -f "$RAW"/*
+TMP=$(mktemp -d /tmp/mina-bench.XXXXXX)
+
+# ---- process bookkeeping -------------------------------------------------------------------------
+
+PIDS=()
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        # Give each a few seconds, then insist.
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ ${BENCH_KEEP:-0} == 1 ]]; then note "kept $TMP"; else rm -rf "$TMP"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- helpers -------------------------------------------------------------------------------------
+
+# A free TCP port on 127.0.0.1: below the ephemeral range (where wrk's own connections live) and
+# not used by any socket.
+free_port() {
+    local p lo
+    lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    (( lo > 12000 )) || lo=32768
+    for _ in $(seq 200); do
+        p=$(( 10000 + RANDOM % (lo - 10000) ))
+        if command -v ss >/dev/null; then
+            [[ -z $(ss -Htan "( sport = :$p )" 2>/dev/null) ]] && { echo "$p"; return 0; }
+        elif ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"; return 0
+        fi
+    done
+    die "no free port found"
+}
+
+# wrk's "Requests/sec:" figure.
+wrk_rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
+
+# wrk's p99 from --latency, in milliseconds.
+wrk_p99_ms() {
+    awk '$1 == "99%" {
+        v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+        if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000;
+        printf "%.2f", v }' "$1"
+}
+
+# Fails the run if wrk saw socket errors or non-2xx/3xx responses.
+wrk_clean() {
+    local f=$1 what=$2
+    if grep -q 'Socket errors' "$f"; then die "$what: wrk reported socket errors: $(grep 'Socket errors' "$f")"; fi
+    if grep -q 'Non-2xx or 3xx' "$f"; then die "$what: wrk reported $(grep 'Non-2xx or 3xx' "$f")"; fi
+}
+
+# mina_http_requests_total by status class, from /metrics: prints "1xx 2xx 3xx 4xx 5xx".
+status_counts() {
+    curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '
+        /^mina_http_requests_total\{code="[1-5]xx"\}/ { c = substr($1, index($1, "\"") + 1, 1); n[c] = $2 }
+        END { printf "%d %d %d %d %d\n", n[1], n[2], n[3], n[4], n[5] }'
+}
+
+# Difference of two status_counts lines: prints "2xx 3xx other".
+status_delta() {
+    local -a a=($1) b=($2)
+    echo "$(( b[1] - a[1] )) $(( b[2] - a[2] )) $(( b[0] - a[0] + b[3] - a[3] + b[4] - a[4] ))"
+}
+
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+verdict() { if "$@"; then echo "PASS"; else echo "MISS"; fi; }
+
+# Runs the raw hash rate program; prints "hashes seconds cpu_seconds".
+hash_rate() {
+    local out=$1
+    "$HASH_RATE" "$HALF" "$CORES" >"$out" || die "mina_bench_hash_rate failed (see $out)"
+    awk '/^result / { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+                      print r["hashes"], r["seconds"], r["cpu_seconds"] }' "$out"
+}
+
+# CPU seconds (user + system, all threads) a process has used so far.
+CLK_TCK=$(getconf CLK_TCK)
+proc_cpu() {
+    awk -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$1/stat"
+}
+
+# ---- the raw hash rate program -------------------------------------------------------------------
+
+HASH_RATE=$BUILD/bench/mina_bench_hash_rate
+note "building mina_bench_hash_rate"
+if ! cmake --build "$BUILD" --target mina_bench_hash_rate -j2 >"$RAW/build.log" 2>&1; then
+    # The top-level configure can be broken by unrelated work in progress; the program depends on
+    # libsodium only, so compile it directly rather than give up.
+    note "cmake --build failed (see $RAW/build.log); compiling bench/hash_rate.cpp directly"
+    HASH_RATE=$TMP/mina_bench_hash_rate
+    # shellcheck disable=SC2046
+    c++ -std=c++20 -O2 "$HERE/hash_rate.cpp" $(pkg-config --cflags --libs libsodium) -pthread -o "$HASH_RATE" \
+        >>"$RAW/build.log" 2>&1 || die "cannot build hash_rate.cpp (see $RAW/build.log)"
+fi
+
+# ---- the server ----------------------------------------------------------------------------------
+
+export MINA_DATABASE_URL="sqlite:$TMP/mina.db"
+export MINA_SERVER_LISTEN=127.0.0.1:0
+export MINA_SERVER_ACCESS_LOG=false
+export MINA_LOG_LEVEL=warn
+export MINA_POLICY_CLIENT_MAX_FAILURES=1000000
+
+note "creating the demo data and bench users"
+"$MINA" admin demo >"$RAW/demo.txt"
+mapfile -t USERS < <(awk '/^  [a-z0-9]+ \(/ {print $1}' "$RAW/demo.txt")
+[[ ${#USERS[@]} -ge 2 ]] || die "could not read the demo usernames from 'mina admin demo' (see $RAW/demo.txt)"
+SESSION_USER=${USERS[1]}   # Anna Admin: one school, so the start page shows it chosen, with its menu
+for i in 1 2 3 4 5 6; do
+    u=$("$MINA" admin person add --first Bench --last "User$i" --email "bench.user$i@example.se" | tail -n 1)
+    echo "$PASSWORD" | "$MINA" admin person set-password --username "$u" >/dev/null
+    "$MINA" admin grant --username "$u" --school DEMO1 --role studietider >/dev/null
+    USERS+=("$u")
+done
+BENCH_USERS=$(IFS=,; echo "${USERS[*]}")
+
+note "starting $MINA serve"
+# Info level only for the line that names the port; the access log stays off.
+MINA_LOG_LEVEL=info "$MINA" serve 2>"$TMP/serve.log" &
+PIDS+=($!)
+SERVER_PID=$!
+PORT=
+for _ in $(seq 100); do
+    PORT=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$TMP/serve.log" | grep -o '[0-9]*$' || true)
+    [[ -n $PORT ]] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/serve.log" >&2; die "the server exited"; }
+    sleep 0.1
+done
+[[ -n $PORT ]] || die "the server did not say where it listens (see $TMP/serve.log)"
+BASE=http://127.0.0.1:$PORT
+HASH_THREADS=$(grep -o '[0-9]* hashing thread' "$TMP/serve.log" | grep -o '^[0-9]*' || echo '?')
+
+# One login by hand: checks the protocol and gives the session for the start page.
+TOKEN=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 43)
+curl -sS -o /dev/null -D "$RAW/login-headers.txt" -H "Cookie: mina_pre=$TOKEN" \
+    --data-urlencode "csrf=$TOKEN" --data-urlencode "username=$SESSION_USER" --data-urlencode "password=$PASSWORD" \
+    "$BASE/logga-in"
+head -n 1 "$RAW/login-headers.txt" | grep -q ' 303' || die "login as $SESSION_USER failed: $(head -n 1 "$RAW/login-headers.txt")"
+SESSION=$(tr -d '\r' <"$RAW/login-headers.txt" | awk -F'[=;]' 'tolower($0) ~ /^set-cookie: mina_session=/ {print $2; exit}')
+[[ -n $SESSION ]] || die "the login set no mina_session cookie"
+COOKIE="Cookie: mina_session=$SESSION"
+
+mkdir -p "$TMP/nginx/www" "$TMP/nginx/logs"
+START_BODY=$TMP/nginx/www/start
+code=$(curl -sS -o "$START_BODY" -w '%{http_code}' -H "$COOKIE" "$BASE/start")
+[[ $code == 200 ]] || die "GET /start with the session answered $code"
+grep -q 'logga-ut' "$START_BODY" || die "GET /start did not return the signed-in start page"
+cp "$START_BODY" "$RAW/start.html"
+START_BYTES=$(wc -c <"$START_BODY")
+
+# ---- (a) logins per second against the raw hash rate ---------------------------------------------
+
+note "(a) raw Argon2id rate, first half (${HALF}s, $CORES threads)"
+read -r H1 S1 C1 < <(hash_rate "$RAW/hash_rate_1.txt")
+[[ -n ${C1:-} ]] || die "no result from mina_bench_hash_rate"
+
+note "(a) login flood (${SECS}s, wrk -t2 -c8)"
+CPU_BEFORE=$(proc_cpu "$SERVER_PID")
+BENCH_USERS=$BENCH_USERS BENCH_PASSWORD=$PASSWORD \
+    wrk -t2 -c8 -d"${SECS}s" --timeout 30s --latency -s "$HERE/login.lua" "$BASE/logga-in" >"$RAW/a_logins.txt"
+read -r LOGIN_OK LOGIN_ERR < <(awk '/^login_result/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+                                                      print r["ok"], r["errors"] }' "$RAW/a_logins.txt")
+[[ ${LOGIN_ERR:-x} == 0 ]] || die "(a) logins failed: $(grep login_result "$RAW/a_logins.txt" || echo 'no login_result line')"
+[[ ${LOGIN_OK:-0} -gt 0 ]] || die "(a) no login succeeded"
+LOGINS=$(wrk_rps "$RAW/a_logins.txt")
+CPU_AFTER=$(proc_cpu "$SERVER_PID")
+LOGIN_MS=$(awk -v a="$CPU_BEFORE" -v b="$CPU_AFTER" -v n="$LOGIN_OK" 'BEGIN { printf "%.1f", 1000 * (b - a) / n }')
+
+note "(a) raw Argon2id rate, second half (${HALF}s, $CORES threads)"
+read -r H2 S2 C2 < <(hash_rate "$RAW/hash_rate_2.txt")
+[[ -n ${C2:-} ]] || die "no result from mina_bench_hash_rate"
+RAW_RATE=$(awk -v h="$((H1 + H2))" -v s1="$S1" -v s2="$S2" 'BEGIN { printf "%.2f", h / (s1 + s2) }')
+HASH_MS=$(awk -v h="$((H1 + H2))" -v c1="$C1" -v c2="$C2" 'BEGIN { printf "%.1f", 1000 * (c1 + c2) / h }')
+# The share of the cores the raw-rate program got: well below 100% means the machine was busy.
+HASH_SHARE=$(awk -v c1="$C1" -v c2="$C2" -v s1="$S1" -v s2="$S2" -v n="$CORES" 'BEGIN { printf "%.0f", 100 * (c1 + c2) / ((s1 + s2) * n) }')
+RAW_RATE_1=$(awk -v h="$H1" -v s="$S1" 'BEGIN { printf "%.1f", h / s }')
+RAW_RATE_2=$(awk -v h="$H2" -v s="$S2" 'BEGIN { printf "%.1f", h / s }')
+
+# ---- (b) the start page against nginx serving the same bytes -------------------------------------
+
+WRK_B=(-t1 -c16 -d"${SECS}s" --latency)
+note "(b) GET /start on mina (wrk ${WRK_B[*]})"
+before=$(status_counts)
+wrk "${WRK_B[@]}" -H "$COOKIE" "$BASE/start" >"$RAW/b_mina.txt"
+after=$(status_counts)
+wrk_clean "$RAW/b_mina.txt" "(b) mina"
+read -r ok2 ok3 bad < <(status_delta "$before" "$after")
+(( ok3 == 0 && bad == 0 )) || die "(b) mina answered /start with $ok3 redirects and $bad errors (2xx: $ok2)"
+MINA_RPS=$(wrk_rps "$RAW/b_mina.txt")
+MINA_P99=$(wrk_p99_ms "$RAW/b_mina.txt")
+
+NGINX_PORT=$(free_port)
+NGINX_USER=
+[[ $(id -u) == 0 ]] && NGINX_USER='user root;'
+cat >"$TMP/nginx/nginx.conf" <<EOF
+$NGINX_USER
+worker_processes auto;
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $TMP/nginx/www;
+        location = /start { default_type "text/html; charset=utf-8"; }
+    }
+}
+EOF
+note "(b) GET /start on nginx (port $NGINX_PORT, same bytes as a static file)"
+nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/logs/error.log" 2>>"$TMP/nginx/logs/error.log" &
+PIDS+=($!)
+NGINX_PID=$!
+for _ in $(seq 50); do
+    curl -fsS -o "$TMP/nginx-start" "http://127.0.0.1:$NGINX_PORT/start" 2>/dev/null && break
+    kill -0 "$NGINX_PID" 2>/dev/null || { cat "$TMP/nginx/logs/error.log" >&2; die "nginx exited"; }
+    sleep 0.1
+done
+cmp -s "$TMP/nginx-start" "$START_BODY" || die "nginx does not serve the saved start page (see $TMP/nginx/logs/error.log)"
+wrk "${WRK_B[@]}" "http://127.0.0.1:$NGINX_PORT/start" >"$RAW/b_nginx.txt"
+wrk_clean "$RAW/b_nginx.txt" "(b) nginx"
+NGINX_RPS=$(wrk_rps "$RAW/b_nginx.txt")
+NGINX_P99=$(wrk_p99_ms "$RAW/b_nginx.txt")
+kill -TERM "$NGINX_PID" 2>/dev/null || true
+wait "$NGINX_PID" 2>/dev/null || true
+
+# ---- (c) the start page while a login flood keeps every hashing thread busy ----------------------
+
+WRK_C=(-t1 -c2 -d"${SECS}s" --latency)
+note "(c) login flood (wrk -t2 -c8) and, ${FLOOD_LEAD}s in, GET /start (wrk ${WRK_C[*]})"
+BENCH_USERS=$BENCH_USERS BENCH_PASSWORD=$PASSWORD \
+    wrk -t2 -c8 -d"$((SECS + FLOOD_LEAD + 1))s" --timeout 30s -s "$HERE/login.lua" "$BASE/logga-in" >"$RAW/c_flood.txt" &
+PIDS+=($!)
+FLOOD_PID=$!
+sleep "$FLOOD_LEAD"
+before=$(status_counts)
+wrk "${WRK_C[@]}" -H "$COOKIE" "$BASE/start" >"$RAW/c_start.txt"
+wait "$FLOOD_PID" || die "(c) the login flood failed (see $RAW/c_flood.txt)"
+after=$(status_counts)
+wrk_clean "$RAW/c_start.txt" "(c) start page"
+read -r FLOOD_OK FLOOD_ERR < <(awk '/^login_result/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+                                                      print r["ok"], r["errors"] }' "$RAW/c_flood.txt")
+[[ ${FLOOD_ERR:-x} == 0 && ${FLOOD_OK:-0} -gt 0 ]] || die "(c) logins failed: $(grep login_result "$RAW/c_flood.txt" || echo 'no login_result line')"
+read -r _ _ bad < <(status_delta "$before" "$after")
+(( bad == 0 )) || die "(c) the server answered $bad requests with an error status"
+UNDER_P99=$(wrk_p99_ms "$RAW/c_start.txt")
+UNDER_RPS=$(wrk_rps "$RAW/c_start.txt")
+FLOOD_RPS=$(wrk_rps "$RAW/c_flood.txt")
+
+# ---- the table -----------------------------------------------------------------------------------
+
+A_PCT=$(pct "$LOGINS" "$RAW_RATE")
+B_PCT=$(pct "$MINA_RPS" "$NGINX_RPS")
+A_OK=$(verdict ge "$A_PCT" 90)
+B_OK=$(verdict ge "$B_PCT" 50)
+C_OK=$(verdict lt "$UNDER_P99" 10)
+REV=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+
+{
+    echo "Mina tjänster benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(hostname), $CORES cores, mina $REV"
+    echo "server: $HASH_THREADS hashing threads, Argon2id t=2 m=19 MiB, SQLite in $(dirname "$TMP"); start page $START_BYTES bytes"
+    echo
+    printf '(a) logins/s %.1f vs raw hash rate %.1f/s = %s%% (target >= 90%%)  %s\n' "$LOGINS" "$RAW_RATE" "$A_PCT" "$A_OK"
+    printf '    raw rate: %s/s before and %s/s after the login run, %s threads using %s%% of %s cores; %s logins, 0 failed\n' \
+        "$RAW_RATE_1" "$RAW_RATE_2" "$CORES" "$HASH_SHARE" "$CORES" "$LOGIN_OK"
+    printf '    CPU time: %s ms per login (whole server process) vs %s ms per raw hash\n' "$LOGIN_MS" "$HASH_MS"
+    printf '(b) /start req/s %.0f vs nginx static %.0f = %s%% (target >= 50%%)  %s\n' "$MINA_RPS" "$NGINX_RPS" "$B_PCT" "$B_OK"
+    printf '    /start p99 %.2f ms vs nginx p99 %.2f ms (wrk %s)\n' "$MINA_P99" "$NGINX_P99" "${WRK_B[*]}"
+    printf '(c) /start p99 under login flood %.2f ms (target < 10 ms)  %s\n' "$UNDER_P99" "$C_OK"
+    printf '    /start %.0f req/s (wrk %s) beside %.1f logins/s (wrk -t2 -c8), 0 failed\n' \
+        "$UNDER_RPS" "${WRK_C[*]}" "$FLOOD_RPS"
+    echo
+    echo "load average at the end: $LOAD (anything else running on this machine skews every figure)"
+    if (( HASH_SHARE < 90 )); then
+        echo "WARNING: the raw-rate program got only $HASH_SHARE% of the cores: the machine was busy, the figures are noisy"
+    fi
+    echo "raw wrk and hash-rate output: bench/out/raw/"
+} | tee "$OUT/results.txt"

@@ -1,0 +1,109 @@
+// The operations contract of SPEC §5: `mina admin …`, `mina config show`, `mina migrate`, `mina backup`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mina, sql } from './harness.js';
+
+let dir;
+let env;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mina-cli-'));
+  env = { MINA_DATABASE_URL: `sqlite:${join(dir, 'mina.db')}`, MINA_DATABASE_SQLITE_SYNCHRONOUS_FULL: 'false' };
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const refused = (r, pattern) => {
+  assert.notEqual(r.status, 0, 'non-zero exit');
+  assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  assert.match(r.stderr, pattern);
+};
+
+test('migrate creates the schema and is idempotent', () => {
+  const a = mina(['migrate'], env);
+  assert.equal(a.status, 0, a.stderr);
+  assert.match(a.stdout, /schema version \d+/);
+  assert.equal(mina(['migrate'], env).stdout, a.stdout);
+});
+
+test('the agency\'s set-up script works as SPEC §5 says', () => {
+  assert.equal(mina(['admin', 'school', 'add', '--code', 'K123', '--name', 'Komvux Malmö', '--form', 'komvux'], env).status, 0);
+  const p = mina(['admin', 'person', 'add', '--first', 'Karin', '--last', 'Lindh', '--email', 'karin.lindh@example.se'], env);
+  assert.equal(p.status, 0, p.stderr);
+  const username = p.stdout.trim().split('\n').pop();
+  assert.match(username, /^kl\d{4}$/, 'the username alone on the last line');
+  for (const role of ['studeranderapportering', 'studietider', 'school-admin']) {
+    const g = mina(['admin', 'grant', '--username', username, '--school', 'K123', '--role', role], env);
+    assert.equal(g.status, 0, g.stderr);
+  }
+  assert.equal(mina(['admin', 'grant', '--username', username, '--school', 'K123', '--role', 'agency-admin'], env).status, 0);
+  const grants = sql(join(dir, 'mina.db'), `SELECT coalesce(school_code, '-'), role FROM grants ORDER BY role`);
+  assert.deepEqual(grants, [['-', 'agency-admin'], ['K123', 'school-admin'], ['K123', 'studeranderapportering'], ['K123', 'studietider']]);
+  assert.equal(mina(['admin', 'unlock', '--username', username], env).status, 0);
+  const audit = sql(join(dir, 'mina.db'), `SELECT kind, actor FROM audit_log ORDER BY id`);
+  assert.ok(audit.some(([k]) => k === 'school.added'));
+  assert.ok(audit.some(([k]) => k === 'person.added'));
+  assert.equal(audit.filter(([k]) => k === 'grant.added').length, 4);
+  assert.ok(audit.every(([, actor]) => actor.startsWith('cli:')), 'who did it');
+});
+
+test('every refusal is a non-zero exit with one line on standard error, and changes nothing', () => {
+  const db = join(dir, 'mina.db');
+  const before = sql(db, 'SELECT (SELECT count(*) FROM schools), (SELECT count(*) FROM persons), (SELECT count(*) FROM grants)');
+  refused(mina(['admin', 'school', 'add', '--code', 'K123', '--name', 'Igen', '--form', 'komvux'], env), /already exists/);
+  refused(mina(['admin', 'school', 'add', '--code', 'X1', '--name', 'X', '--form', 'universitet'], env), /unknown school form/);
+  refused(mina(['admin', 'school', 'add', '--code', 'X 1', '--name', 'X', '--form', 'komvux'], env), /school code/);
+  refused(mina(['admin', 'person', 'add', '--first', 'A', '--last', 'B', '--email', 'not-an-email'], env), /not a valid email/);
+  refused(mina(['admin', 'person', 'add', '--first', 'A', '--last', 'B', '--email', 'KARIN.LINDH@example.se'], env), /already exists/);
+  refused(mina(['admin', 'grant', '--username', 'zz0000', '--school', 'K123', '--role', 'studietider'], env), /no such user/);
+  refused(mina(['admin', 'grant', '--username', 'zz0000', '--school', 'K123', '--role', 'kung'], env), /unknown role/);
+  refused(mina(['admin', 'unlock', '--username', 'zz0000'], env), /no such user/);
+  refused(mina(['admin', 'person', 'add', '--first', 'A'], env), /required/);
+  refused(mina(['admin', 'person', 'set-password', '--username', 'zz0000'], env, 'ett-långt-lösenord\n'), /no such user/);
+  refused(mina(['nonsense'], env), /mina:/);
+  assert.deepEqual(sql(db, 'SELECT (SELECT count(*) FROM schools), (SELECT count(*) FROM persons), (SELECT count(*) FROM grants)'), before);
+});
+
+test('config show prints the effective configuration with the manual\'s defaults and secrets hidden', () => {
+  const r = mina(['config', 'show'], { ...env, MINA_MAIL_SMTP_URL: 'smtp://mailer:hemligt@127.0.0.1:2525', MINA_POLICY_LOCKOUT: '2s' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /max_failed_logins = "3"/);
+  assert.match(r.stdout, /lockout = "2s"/, 'environment overrides');
+  assert.match(r.stdout, /password_max_age = "365d"/);
+  assert.match(r.stdout, /password_nudge_age = "182d"/);
+  assert.match(r.stdout, /otp_email_delay = "2d"/);
+  assert.match(r.stdout, /session_idle = "30m"/);
+  assert.doesNotMatch(r.stdout, /hemligt/);
+  assert.match(r.stdout, /smtp:\/\/mailer:\*\*\*@127\.0\.0\.1:2525/);
+});
+
+test('a TOML file is read, and the environment wins over it', () => {
+  const file = join(dir, 'mina.toml');
+  writeFileSync(file, '[policy]\nlockout = "45m"\nmax_failed_logins = 5\n[portal]\ncontact_name = "Karin Lindh"\n');
+  const r = mina(['--config', file, 'config', 'show'], env);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /lockout = "45m"/);
+  assert.match(r.stdout, /max_failed_logins = "5"/);
+  assert.match(r.stdout, /contact_name = "Karin Lindh"/);
+  assert.match(mina(['config', 'show', '--config', file], { ...env, MINA_POLICY_LOCKOUT: '10m' }).stdout, /lockout = "10m"/);
+});
+
+test('bad configuration is refused with the key that is wrong', () => {
+  const file = join(dir, 'bad.toml');
+  writeFileSync(file, '[policy]\nlockuot = "45m"\n');
+  refused(mina(['--config', file, 'config', 'show'], env), /unknown key policy\.lockuot/);
+  refused(mina(['config', 'show'], { ...env, MINA_POLICY_LOCKOUT: 'soon' }), /MINA_POLICY_LOCKOUT must be a duration/);
+  writeFileSync(file, '[policy\n');
+  refused(mina(['--config', file, 'config', 'show'], env), /bad\.toml:1/);
+  refused(mina(['config', 'show'], { ...env, MINA_DATABASE_URL: 'mysql://x' }), /DATABASE_URL must start with sqlite: or postgresql/);
+});
+
+test('backup writes a consistent copy and never overwrites', () => {
+  const out = join(dir, 'backup.db');
+  const r = mina(['backup', '--out', out], env);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(existsSync(out));
+  assert.deepEqual(sql(out, 'SELECT code FROM schools'), [['K123']]);
+  refused(mina(['backup', '--out', out], env), /exists/);
+});

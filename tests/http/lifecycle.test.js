@@ -1,0 +1,33 @@
+// The server's life: graceful shutdown with in-flight requests, and the test-mode guard.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, Client, mina, DEMO_PASSWORD } from './harness.js';
+
+test('SIGTERM lets in-flight requests finish, then the server exits cleanly', async () => {
+  const srv = await startServer();
+  const clients = Array.from({ length: 8 }, () => new Client(srv));
+  const pages = await Promise.all(clients.map((c) => c.get('/logga-in')));
+  // Eight logins (each an Argon2id hash on a pool of as many threads as cores) at once; SIGTERM as
+  // soon as the first is answered, while the others are still being hashed.
+  const inflight = clients.map((c, i) => c.post('/logga-in', { csrf: Client.csrf(pages[i].text), username: srv.pelle, password: DEMO_PASSWORD }));
+  await Promise.race(inflight);
+  srv.proc.kill('SIGTERM');
+  const results = await Promise.allSettled(inflight);
+  const statuses = results.map((r) => (r.status === 'fulfilled' ? r.value.status : r.reason.message));
+  assert.deepEqual(statuses, Array(8).fill(303), 'every request in flight was answered');
+  const exit = await srv.exited;
+  assert.equal(exit.code, 0);
+  assert.match(srv.log(), /letting \d+ in-flight requests finish/);
+  assert.match(srv.log(), /stopped/);
+  await srv.stop();
+});
+
+test('captcha.test_answer is refused unless the server listens on loopback only', async () => {
+  const dir = `/tmp/mina-captcha-${process.pid}`;
+  const r = mina(['serve'], { MINA_DATABASE_URL: `sqlite:${dir}/mina.db`, MINA_SERVER_LISTEN: '0.0.0.0:0', MINA_CAPTCHA_TEST_ANSWER: 'abcde' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /captcha\.test_answer is set: refusing to listen on 0\.0\.0\.0/);
+  const srv = await startServer({ MINA_CAPTCHA_TEST_ANSWER: 'abcde' });
+  assert.match(srv.log(), /captcha\.test_answer is set/);
+  await srv.stop();
+});

@@ -1,0 +1,63 @@
+// The per-client slowdown (SPEC §4), password expiry and the nudge (R7), and trusted proxies.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, Client, mina, sleep, DEMO_PASSWORD } from './harness.js';
+
+let srv;
+before(async () => {
+  srv = await startServer({
+    MINA_POLICY_CLIENT_MAX_FAILURES: '3',
+    MINA_SERVER_TRUSTED_PROXIES: '127.0.0.1',
+    MINA_POLICY_PASSWORD_NUDGE_AGE: '2s',
+    MINA_POLICY_PASSWORD_MAX_AGE: '4s',
+  });
+});
+after(async () => srv && (await srv.stop()));
+
+const from = (ip) => ({ 'x-forwarded-for': ip });
+
+test('one client spraying passwords over many accounts is slowed down, others are not', async () => {
+  const attacker = from('203.0.113.7');
+  for (let i = 0; i < 3; i++) {
+    const r = await new Client(srv, attacker).login(`zz${1000 + i}`, 'Sommar2026');
+    assert.equal(r.status, 422);
+  }
+  const slowed = await new Client(srv, attacker).login(srv.pelle, DEMO_PASSWORD);
+  assert.equal(slowed.status, 429);
+  assert.ok(Number(slowed.headers.get('retry-after')) >= 1);
+  assert.match(slowed.text, /för många misslyckade inloggningsförsök från din dator/);
+  const other = await new Client(srv, from('198.51.100.4')).login(srv.pelle, DEMO_PASSWORD);
+  assert.equal(other.status, 303, 'another client, and the account, are unaffected');
+  await sleep(Number(slowed.headers.get('retry-after')) * 1000 + 100);
+  const later = await new Client(srv, attacker).login(srv.pelle, DEMO_PASSWORD);
+  assert.equal(later.status, 303, 'a slowdown, not a lock');
+});
+
+test('the forwarded address is believed only from a trusted proxy, and https there makes cookies Secure', async () => {
+  const c = new Client(srv, { 'x-forwarded-for': '192.0.2.1', 'x-forwarded-proto': 'https' });
+  const r = await c.login(srv.anna, DEMO_PASSWORD);
+  assert.equal(r.status, 303);
+  assert.match(r.headers.getSetCookie().find((s) => s.startsWith('mina_session=')), /Secure/);
+  assert.match(r.headers.get('strict-transport-security') || '', /max-age/);
+});
+
+test('passwords older than the nudge age are nudged; older than the maximum age cannot log in', async () => {
+  const user = mina(['admin', 'person', 'add', '--first', 'Gammal', '--last', 'Lösen', '--email', 'gl@example.se'], srv.env)
+    .stdout.trim().split('\n').pop();
+  mina(['admin', 'person', 'set-password', '--username', user], srv.env, 'ett-bra-lösenord-3\n');
+  const fresh = new Client(srv, from('192.0.2.10'));
+  assert.equal((await fresh.login(user, 'ett-bra-lösenord-3')).status, 303);
+  assert.doesNotMatch((await fresh.get('/start')).text, /class="nudge"/);
+  await sleep(2100);
+  const nudged = new Client(srv, from('192.0.2.10'));
+  assert.equal((await nudged.login(user, 'ett-bra-lösenord-3')).status, 303);
+  const start = await nudged.get('/start');
+  assert.match(start.text, /class="nudge"/);
+  assert.match(start.text, /Ditt lösenord är äldre än 6 månader/);
+  await sleep(2100);
+  const expired = await new Client(srv, from('192.0.2.10')).login(user, 'ett-bra-lösenord-3');
+  assert.equal(expired.status, 422);
+  assert.match(expired.text, /Ditt lösenord har gått ut/);
+  assert.match(expired.text, /href="\/kiosk\/glomt"/);
+  assert.equal(expired.headers.getSetCookie().filter((s) => s.startsWith('mina_session=')).length, 0);
+});
