@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# `make test`: builds with warnings as errors and runs every test: unit (ctest), integration over
+# real HTTP, browser; then the unit and integration tests once more under AddressSanitizer +
+# UndefinedBehaviorSanitizer. Prints what each part cost and one closing line with the totals.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-2}
+export CCACHE_DIR=${CCACHE_DIR:-$PWD/.ccache}
+passed=0
+failed=0
+status=0
+timings=()
+
+step() {  # step NAME COMMAND...: runs, times and records a part of the run
+  local name=$1; shift
+  local t0=$SECONDS
+  echo "=== $name"
+  "$@"
+  local rc=$?
+  timings+=("$(printf '%-28s %4ss  %s' "$name" $((SECONDS - t0)) "$([[ $rc == 0 ]] && echo ok || echo FAILED)")")
+  [[ $rc == 0 ]] || status=1
+  return $rc
+}
+
+configure_and_build() {  # configure_and_build DIR EXTRA_CMAKE_FLAGS...
+  local dir=$1; shift
+  [[ -f $dir/CMakeCache.txt ]] || cmake -S . -B "$dir" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DMINA_WERROR=ON "$@" >/dev/null || return 1
+  cmake --build "$dir" -j "$JOBS" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
+  test "${PIPESTATUS[0]}" -eq 0
+}
+
+count_ctest() {  # reads ctest output on stdin; adds its counts
+  local out; out=$(cat); echo "$out" | tail -n 25
+  local line; line=$(echo "$out" | grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' | tail -1)
+  if [[ -n $line ]]; then
+    local f t; f=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/'); t=$(echo "$line" | sed -E 's/.* out of ([0-9]+).*/\1/')
+    passed=$((passed + t - f)); failed=$((failed + f))
+  else
+    failed=$((failed + 1))
+  fi
+}
+
+count_node() {  # reads node --test output on stdin; adds its counts
+  local out; out=$(cat)
+  echo "$out" | grep -E '^not ok|^# (tests|pass|fail|cancelled|skipped|duration)' || true
+  echo "$out" | grep -B2 -A40 '^not ok' | head -n 200 || true
+  local p f c; p=$(echo "$out" | sed -nE 's/^# pass ([0-9]+)/\1/p' | tail -1); f=$(echo "$out" | sed -nE 's/^# fail ([0-9]+)/\1/p' | tail -1)
+  c=$(echo "$out" | sed -nE 's/^# cancelled ([0-9]+)/\1/p' | tail -1)
+  if [[ -z $p ]]; then failed=$((failed + 1)); return; fi
+  passed=$((passed + p)); failed=$((failed + ${f:-0} + ${c:-0}))
+}
+
+run_unit() { (cd "$1" && ctest -j "$JOBS" --output-on-failure --timeout 300 2>&1) | count_ctest; }
+run_node() { local bin=$1; shift; MINA_BIN=$bin node --test --test-concurrency="$JOBS" --test-timeout=240000 "$@" 2>&1 | count_node; }
+
+step "build (-Werror)" configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [[ $status == 0 ]]; then
+  step "unit tests" run_unit build
+  step "integration tests (HTTP)" run_node "$PWD/build/mina" tests/http/
+  step "browser tests" run_node "$PWD/build/mina" tests/browser/
+fi
+if [[ ${MINA_SKIP_SANITIZERS:-} != 1 ]]; then
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  if step "build (ASan+UBSan)" configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug -DMINA_SANITIZE=ON \
+      -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g"; then
+    step "unit tests (ASan+UBSan)" run_unit build-asan
+    step "integration (ASan+UBSan)" run_node "$PWD/build-asan/mina" tests/http/
+  fi
+fi
+
+echo
+echo "=== what each part cost"
+printf '%s\n' "${timings[@]}"
+[[ $failed == 0 && $status == 0 ]] || status=1
+echo
+echo "total: $passed passed, $failed failed"
+exit $status
