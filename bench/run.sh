@@ -19,7 +19,9 @@ MINA=${MINA_BIN:-$BUILD/mina}
 OUT=$HERE/out
 RAW=$OUT/raw
 SECS=${BENCH_SECONDS:-10}
-HALF=$(( (SECS + 1) / 2 ))   # the raw hash rate is measured in two halves around the login run
+ROUNDS=5                                          # (a): login windows, each between two hash windows
+LOGIN_WINDOW=$(( (SECS + ROUNDS - 1) / ROUNDS ))  # whole seconds per login window (wrk -d)
+HASH_WINDOW=$(awk -v s="$SECS" -v r="$ROUNDS" 'BEGIN { printf "%.2f", s / (r + 1) }')  # per raw-rate window
 FLOOD_LEAD=2                 # seconds the login flood runs before the start page is measured
 PASSWORD='Mina-demo-2026!'   # what `mina admin demo` sets; the bench users get it too
 CORES=$(nproc)
@@ -56,6 +58,14 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---- helpers -------------------------------------------------------------------------------------
+
+# Runs a command as a tracked child and waits for it, so that a signal stops the run at once.
+run() {
+    "$@" &
+    local pid=$!
+    PIDS+=("$pid")
+    wait "$pid"
+}
 
 # A free TCP port on 127.0.0.1: below the ephemeral range (where wrk's own connections live) and
 # not used by any socket.
@@ -101,7 +111,9 @@ status_counts() {
 
 # Difference of two status_counts lines: prints "2xx 3xx other".
 status_delta() {
-    local -a a=($1) b=($2)
+    local -a a b
+    read -r -a a <<<"$1"
+    read -r -a b <<<"$2"
     echo "$(( b[1] - a[1] )) $(( b[2] - a[2] )) $(( b[0] - a[0] + b[3] - a[3] + b[4] - a[4] ))"
 }
 
@@ -110,13 +122,63 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 verdict() { if "$@"; then echo "PASS"; else echo "MISS"; fi; }
 
-# Runs the raw hash rate program; prints "hashes seconds cpu_seconds".
-hash_rate() {
-    local out=$1
-    "$HASH_RATE" "$HALF" "$CORES" >"$out" || die "mina_bench_hash_rate failed (see $out)"
+# Runs the raw hash rate program into a file.
+hash_rate() { run "$HASH_RATE" "$HASH_WINDOW" "$CORES" >"$1" || die "mina_bench_hash_rate failed (see $1)"; }
+# Its result: prints "hashes seconds cpu_seconds".
+hash_result() {
     awk '/^result / { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
-                      print r["hashes"], r["seconds"], r["cpu_seconds"] }' "$out"
+                      print r["hashes"], r["seconds"], r["cpu_seconds"] }' "$1"
 }
+
+# "tid cpu_ticks" for each thread of a process.
+thread_ticks() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        awk -v tid="${t##*/}" '{ sub(/^.*\) /, ""); print tid, $12 + $13 }' "$t/stat" 2>/dev/null || true
+    done | sort -k1,1
+}
+
+# "nice N, POLICY" of one thread.
+thread_sched() {
+    local nice policy
+    nice=$(awk '{ sub(/^.*\) /, ""); print $17 }' "/proc/$1/task/$2/stat" 2>/dev/null || echo '?')
+    policy=$( (chrt -p "$2" 2>/dev/null || true) | awk -F': ' '/policy/ {print $2}')
+    echo "nice $nice ${policy:-?}"
+}
+
+# CPU seconds (user + system, all threads) of a process and its children processes (nginx workers).
+tree_cpu() {
+    local total=0 pid
+    for pid in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+        total=$(awk -v t="$total" -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.3f", t + ($12 + $13) / hz }' "/proc/$pid/stat" 2>/dev/null || echo "$total")
+    done
+    echo "$total"
+}
+
+# wrk's run time in seconds ("123 requests in 10.01s, ...").
+wrk_seconds() {
+    awk '/ requests in / { v = $4; sub(/,$/, "", v); u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+                            if (u == "ms") v /= 1000; else if (u == "m") v *= 60; print v }' "$1"
+}
+
+# Waits (up to 10 s) until a process has stopped using CPU: when wrk stops, the server still works
+# off the logins already queued, and that must not overlap the next measurement.
+wait_idle() {
+    local a b
+    for _ in $(seq 50); do
+        a=$(proc_cpu "$1"); sleep 0.2; b=$(proc_cpu "$1")
+        awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.01) }' && return 0
+    done
+    note "warning: the server is still busy"
+}
+
+# Successful logins the server has counted so far.
+logins_counted() {
+    curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '/^mina_logins_total\{outcome="success"\}/ { printf "%d", $2 }'
+}
+
+# wrk's request count.
+wrk_requests() { awk '/ requests in / {print $1}' "$1"; }
 
 # CPU seconds (user + system, all threads) a process has used so far.
 CLK_TCK=$(getconf CLK_TCK)
@@ -194,45 +256,84 @@ cp "$START_BODY" "$RAW/start.html"
 START_BYTES=$(wc -c <"$START_BODY")
 
 # ---- (a) logins per second against the raw hash rate ---------------------------------------------
+#
+# The machine's speed drifts (other tenants, memory bandwidth), so the raw rate and the logins are
+# measured in alternating short windows, H L H L ... H, and each login window is set against the hash
+# windows on either side of it.
 
-note "(a) raw Argon2id rate, first half (${HALF}s, $CORES threads)"
-read -r H1 S1 C1 < <(hash_rate "$RAW/hash_rate_1.txt")
-[[ -n ${C1:-} ]] || die "no result from mina_bench_hash_rate"
+note "(a) raw hash rate ($((ROUNDS + 1)) x ${HASH_WINDOW}s, $CORES threads) alternating with logins ($ROUNDS x ${LOGIN_WINDOW}s, wrk -t2 -c8)"
+declare -a HRATE LRATE
+LOGIN_OK=0 LOGIN_TIME=0 LOGIN_CPU=0 HASHES=0 HASH_SECS=0 HASH_CPU=0 REF_SUM=0
+thread_ticks "$SERVER_PID" >"$TMP/ticks_before"
+for (( r = 0; r <= ROUNDS; r++ )); do
+    hash_rate "$RAW/a_hash_rate_$r.txt"
+    read -r h sec cpu < <(hash_result "$RAW/a_hash_rate_$r.txt")
+    [[ -n ${cpu:-} ]] || die "no result from mina_bench_hash_rate (see $RAW/a_hash_rate_$r.txt)"
+    HRATE[r]=$(awk -v h="$h" -v s="$sec" 'BEGIN { printf "%.1f", h / s }')
+    HASHES=$(( HASHES + h ))
+    HASH_SECS=$(awk -v a="$HASH_SECS" -v b="$sec" 'BEGIN { print a + b }')
+    HASH_CPU=$(awk -v a="$HASH_CPU" -v b="$cpu" 'BEGIN { print a + b }')
+    if (( r > 0 )); then
+        REF_SUM=$(awk -v a="$REF_SUM" -v x="${HRATE[r - 1]}" -v y="${HRATE[r]}" 'BEGIN { print a + (x + y) / 2 }')
+    fi
+    (( r == ROUNDS )) && break
 
-note "(a) login flood (${SECS}s, wrk -t2 -c8)"
-CPU_BEFORE=$(proc_cpu "$SERVER_PID")
-BENCH_USERS=$BENCH_USERS BENCH_PASSWORD=$PASSWORD \
-    wrk -t2 -c8 -d"${SECS}s" --timeout 30s --latency -s "$HERE/login.lua" "$BASE/logga-in" >"$RAW/a_logins.txt"
-read -r LOGIN_OK LOGIN_ERR < <(awk '/^login_result/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
-                                                      print r["ok"], r["errors"] }' "$RAW/a_logins.txt")
-[[ ${LOGIN_ERR:-x} == 0 ]] || die "(a) logins failed: $(grep login_result "$RAW/a_logins.txt" || echo 'no login_result line')"
-[[ ${LOGIN_OK:-0} -gt 0 ]] || die "(a) no login succeeded"
-LOGINS=$(wrk_rps "$RAW/a_logins.txt")
-CPU_AFTER=$(proc_cpu "$SERVER_PID")
-LOGIN_MS=$(awk -v a="$CPU_BEFORE" -v b="$CPU_AFTER" -v n="$LOGIN_OK" 'BEGIN { printf "%.1f", 1000 * (b - a) / n }')
+    # wrk runs half a second longer on either side; the rate is the server's own login counter
+    # over the steady middle, so neither the ramp nor the logins still queued when wrk stops count.
+    f=$RAW/a_logins_$((r + 1)).txt
+    BENCH_USERS=$BENCH_USERS BENCH_PASSWORD=$PASSWORD \
+        wrk -t2 -c8 -d"$((LOGIN_WINDOW + 1))s" --timeout 30s --latency -s "$HERE/login.lua" "$BASE/logga-in" >"$f" &
+    wpid=$!
+    PIDS+=("$wpid")
+    sleep 0.5
+    n_a=$(logins_counted); t_a=$(date +%s.%N); cpu_a=$(proc_cpu "$SERVER_PID")
+    sleep "$LOGIN_WINDOW"
+    n_b=$(logins_counted); t_b=$(date +%s.%N); cpu_b=$(proc_cpu "$SERVER_PID")
+    wait "$wpid" || die "(a) wrk failed (see $f)"
+    read -r ok err < <(awk '/^login_result/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+                                              print r["ok"], r["errors"] }' "$f")
+    [[ ${err:-x} == 0 ]] || die "(a) logins failed: $(grep login_result "$f" || echo "no login_result line in $f")"
+    (( n_b > n_a )) || die "(a) no login succeeded (see $f)"
+    wait_idle "$SERVER_PID"
+    LRATE[r + 1]=$(awk -v n="$((n_b - n_a))" -v a="$t_a" -v b="$t_b" 'BEGIN { printf "%.1f", n / (b - a) }')
+    LOGIN_OK=$(( LOGIN_OK + n_b - n_a ))
+    LOGIN_WRK=$(( ${LOGIN_WRK:-0} + ok ))
+    LOGIN_TIME=$(awk -v s="$LOGIN_TIME" -v a="$t_a" -v b="$t_b" 'BEGIN { print s + b - a }')
+    LOGIN_CPU=$(awk -v s="$LOGIN_CPU" -v x="$cpu_a" -v y="$cpu_b" 'BEGIN { print s + y - x }')
+done
+thread_ticks "$SERVER_PID" >"$TMP/ticks_after"
 
-note "(a) raw Argon2id rate, second half (${HALF}s, $CORES threads)"
-read -r H2 S2 C2 < <(hash_rate "$RAW/hash_rate_2.txt")
-[[ -n ${C2:-} ]] || die "no result from mina_bench_hash_rate"
-RAW_RATE=$(awk -v h="$((H1 + H2))" -v s1="$S1" -v s2="$S2" 'BEGIN { printf "%.2f", h / (s1 + s2) }')
-HASH_MS=$(awk -v h="$((H1 + H2))" -v c1="$C1" -v c2="$C2" 'BEGIN { printf "%.1f", 1000 * (c1 + c2) / h }')
+LOGINS=$(awk -v n="$LOGIN_OK" -v t="$LOGIN_TIME" 'BEGIN { printf "%.2f", n / t }')
+RAW_RATE=$(awk -v s="$REF_SUM" -v n="$ROUNDS" 'BEGIN { printf "%.2f", s / n }')
+LOGIN_MS=$(awk -v c="$LOGIN_CPU" -v n="$LOGIN_OK" 'BEGIN { printf "%.1f", 1000 * c / n }')
+HASH_MS=$(awk -v c="$HASH_CPU" -v n="$HASHES" 'BEGIN { printf "%.1f", 1000 * c / n }')
 # The share of the cores the raw-rate program got: well below 100% means the machine was busy.
-HASH_SHARE=$(awk -v c1="$C1" -v c2="$C2" -v s1="$S1" -v s2="$S2" -v n="$CORES" 'BEGIN { printf "%.0f", 100 * (c1 + c2) / ((s1 + s2) * n) }')
-RAW_RATE_1=$(awk -v h="$H1" -v s="$S1" 'BEGIN { printf "%.1f", h / s }')
-RAW_RATE_2=$(awk -v h="$H2" -v s="$S2" 'BEGIN { printf "%.1f", h / s }')
+HASH_SHARE=$(awk -v c="$HASH_CPU" -v s="$HASH_SECS" -v n="$CORES" 'BEGIN { printf "%.0f", 100 * c / (s * n) }')
+HRATES=$(IFS=' '; echo "${HRATE[*]}"); HRATES=${HRATES// /, }
+LRATES=$(IFS=' '; echo "${LRATE[*]}"); LRATES=${LRATES// /, }
+
+# The hashing threads are the busiest ones during the login windows; note how they are scheduled.
+NHASH=${HASH_THREADS//[^0-9]/}
+HASH_SCHED=$(join "$TMP/ticks_before" "$TMP/ticks_after" | awk '{print $3 - $2, $1}' | sort -rn |
+    awk -v n="${NHASH:-$CORES}" 'NR <= n' | while read -r _ tid; do thread_sched "$SERVER_PID" "$tid"; done |
+    sort | uniq -c | awk '{c = $1; $1 = ""; printf "%s%d x%s", (NR > 1 ? ", " : ""), c, $0}')
 
 # ---- (b) the start page against nginx serving the same bytes -------------------------------------
 
+wait_idle "$SERVER_PID"
 WRK_B=(-t1 -c16 -d"${SECS}s" --latency)
 note "(b) GET /start on mina (wrk ${WRK_B[*]})"
 before=$(status_counts)
-wrk "${WRK_B[@]}" -H "$COOKIE" "$BASE/start" >"$RAW/b_mina.txt"
+cpu_a=$(proc_cpu "$SERVER_PID")
+run wrk "${WRK_B[@]}" -H "$COOKIE" "$BASE/start" >"$RAW/b_mina.txt"
+cpu_b=$(proc_cpu "$SERVER_PID")
 after=$(status_counts)
 wrk_clean "$RAW/b_mina.txt" "(b) mina"
 read -r ok2 ok3 bad < <(status_delta "$before" "$after")
 (( ok3 == 0 && bad == 0 )) || die "(b) mina answered /start with $ok3 redirects and $bad errors (2xx: $ok2)"
 MINA_RPS=$(wrk_rps "$RAW/b_mina.txt")
 MINA_P99=$(wrk_p99_ms "$RAW/b_mina.txt")
+MINA_US=$(awk -v a="$cpu_a" -v b="$cpu_b" -v n="$(wrk_requests "$RAW/b_mina.txt")" 'BEGIN { printf "%.0f", 1e6 * (b - a) / n }')
 
 NGINX_PORT=$(free_port)
 NGINX_USER=
@@ -262,19 +363,22 @@ http {
 }
 EOF
 note "(b) GET /start on nginx (port $NGINX_PORT, same bytes as a static file)"
-nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/logs/error.log" 2>>"$TMP/nginx/logs/error.log" &
+nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/logs/error.log" 2>"$TMP/nginx/logs/stderr.log" &
 PIDS+=($!)
 NGINX_PID=$!
 for _ in $(seq 50); do
     curl -fsS -o "$TMP/nginx-start" "http://127.0.0.1:$NGINX_PORT/start" 2>/dev/null && break
-    kill -0 "$NGINX_PID" 2>/dev/null || { cat "$TMP/nginx/logs/error.log" >&2; die "nginx exited"; }
+    kill -0 "$NGINX_PID" 2>/dev/null || { cat "$TMP/nginx/logs/stderr.log" >&2; die "nginx exited"; }
     sleep 0.1
 done
 cmp -s "$TMP/nginx-start" "$START_BODY" || die "nginx does not serve the saved start page (see $TMP/nginx/logs/error.log)"
-wrk "${WRK_B[@]}" "http://127.0.0.1:$NGINX_PORT/start" >"$RAW/b_nginx.txt"
+cpu_a=$(tree_cpu "$NGINX_PID")
+run wrk "${WRK_B[@]}" "http://127.0.0.1:$NGINX_PORT/start" >"$RAW/b_nginx.txt"
+cpu_b=$(tree_cpu "$NGINX_PID")
 wrk_clean "$RAW/b_nginx.txt" "(b) nginx"
 NGINX_RPS=$(wrk_rps "$RAW/b_nginx.txt")
 NGINX_P99=$(wrk_p99_ms "$RAW/b_nginx.txt")
+NGINX_US=$(awk -v a="$cpu_a" -v b="$cpu_b" -v n="$(wrk_requests "$RAW/b_nginx.txt")" 'BEGIN { printf "%.0f", 1e6 * (b - a) / n }')
 kill -TERM "$NGINX_PID" 2>/dev/null || true
 wait "$NGINX_PID" 2>/dev/null || true
 
@@ -288,7 +392,7 @@ PIDS+=($!)
 FLOOD_PID=$!
 sleep "$FLOOD_LEAD"
 before=$(status_counts)
-wrk "${WRK_C[@]}" -H "$COOKIE" "$BASE/start" >"$RAW/c_start.txt"
+run wrk "${WRK_C[@]}" -H "$COOKIE" "$BASE/start" >"$RAW/c_start.txt"
 wait "$FLOOD_PID" || die "(c) the login flood failed (see $RAW/c_flood.txt)"
 after=$(status_counts)
 wrk_clean "$RAW/c_start.txt" "(c) start page"
@@ -316,14 +420,17 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "server: $HASH_THREADS hashing threads, Argon2id t=2 m=19 MiB, SQLite in $(dirname "$TMP"); start page $START_BYTES bytes"
     echo
     printf '(a) logins/s %.1f vs raw hash rate %.1f/s = %s%% (target >= 90%%)  %s\n' "$LOGINS" "$RAW_RATE" "$A_PCT" "$A_OK"
-    printf '    raw rate: %s/s before and %s/s after the login run, %s threads using %s%% of %s cores; %s logins, 0 failed\n' \
-        "$RAW_RATE_1" "$RAW_RATE_2" "$CORES" "$HASH_SHARE" "$CORES" "$LOGIN_OK"
+    printf '    windows: raw %s /s, logins %s /s; raw-rate threads got %s%% of %s cores\n' \
+        "$HRATES" "$LRATES" "$HASH_SHARE" "$CORES"
+    printf '    %s logins counted in the windows, %s answered to wrk in all, 0 failed\n' "$LOGIN_OK" "$LOGIN_WRK"
     printf '    CPU time: %s ms per login (whole server process) vs %s ms per raw hash\n' "$LOGIN_MS" "$HASH_MS"
     printf '(b) /start req/s %.0f vs nginx static %.0f = %s%% (target >= 50%%)  %s\n' "$MINA_RPS" "$NGINX_RPS" "$B_PCT" "$B_OK"
     printf '    /start p99 %.2f ms vs nginx p99 %.2f ms (wrk %s)\n' "$MINA_P99" "$NGINX_P99" "${WRK_B[*]}"
+    printf '    CPU time: %s us per request (mina) vs %s us (nginx, all workers)\n' "$MINA_US" "$NGINX_US"
     printf '(c) /start p99 under login flood %.2f ms (target < 10 ms)  %s\n' "$UNDER_P99" "$C_OK"
     printf '    /start %.0f req/s (wrk %s) beside %.1f logins/s (wrk -t2 -c8), 0 failed\n' \
         "$UNDER_RPS" "${WRK_C[*]}" "$FLOOD_RPS"
+    printf '    hashing threads (the busiest during (a)): %s\n' "$HASH_SCHED"
     echo
     echo "load average at the end: $LOAD (anything else running on this machine skews every figure)"
     if (( HASH_SHARE < 90 )); then

@@ -52,7 +52,7 @@ export async function startServer(extraEnv = {}) {
   child.stdout.on('data', (d) => { log += d; });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
 
-  const port = await new Promise((resolve, reject) => {
+  const portReported = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not report its port within 15 s:\n${log}`)), 15_000);
     child.stderr.on('data', (d) => {
       log += d;
@@ -65,6 +65,14 @@ export async function startServer(extraEnv = {}) {
       reject(new Error(`server exited early (code ${code}, signal ${signal}):\n${log}`));
     });
   });
+  let port;
+  try {
+    port = await portReported;
+  } catch (e) {
+    child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
 
   let stopped = false;
   return {
@@ -83,6 +91,7 @@ export async function startServer(extraEnv = {}) {
       clearTimeout(timer);
       if (result === null) { child.kill('SIGKILL'); await exited; }
       await rm(dir, { recursive: true, force: true });
+      if (result === null) throw new Error(`server did not exit within 10 s of SIGTERM:\n${log}`);
       // Under MINA_BIN=<ASan build> a leak/error report makes the exit code non-zero.
       if (result && result.code !== 0 && result.signal !== 'SIGTERM') {
         throw new Error(`server exited with code ${result.code}, signal ${result.signal}:\n${log}`);
