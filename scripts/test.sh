@@ -50,8 +50,19 @@ count_node() {  # reads node --test output on stdin; adds its counts
   passed=$((passed + p)); failed=$((failed + ${f:-0} + ${c:-0}))
 }
 
-run_unit() { (cd "$1" && ctest -j "$JOBS" --output-on-failure --timeout 300 2>&1) | count_ctest; }
-run_node() { local bin=$1; shift; MINA_BIN=$bin node --test --test-concurrency="$JOBS" --test-timeout=240000 "$@" 2>&1 | count_node; }
+# Process substitution, not a pipe: the counters must be updated in this shell. Each returns
+# non-zero when its tests failed.
+run_unit() {
+  local f0=$failed
+  count_ctest < <(cd "$1" && ctest -j "$JOBS" --output-on-failure --timeout 300 2>&1)
+  [[ $failed == "$f0" ]]
+}
+run_node() {
+  local bin=$1; shift
+  local f0=$failed
+  count_node < <(MINA_BIN=$bin node --test --test-concurrency="$JOBS" --test-timeout=240000 "$@" 2>&1)
+  [[ $failed == "$f0" ]]
+}
 
 step "build (-Werror)" configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [[ $status == 0 ]]; then

@@ -10,10 +10,12 @@
   var button = document.getElementById("timeout-continue");
   if (!idle || !box || !button) return;
   var timer = null;
+  var returnFocus = null;
 
   function schedule(seconds) {
     if (timer) clearTimeout(timer);
     timer = setTimeout(function () {
+      returnFocus = document.activeElement;
       box.hidden = false;
       button.focus();
     }, Math.max(seconds - warn, 1) * 1000);
@@ -26,6 +28,7 @@
       .then(function (r) {
         if (!r.ok) { window.location.assign("/logga-in?slut=1"); return; }
         box.hidden = true;
+        if (returnFocus && returnFocus.focus) returnFocus.focus();
         schedule(idle);
       })
       .catch(function () { /* offline: the warning stays visible */ });

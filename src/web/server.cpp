@@ -147,6 +147,13 @@ asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
                     res = co_await asio::co_spawn(
                         pool.pool.get_executor(),
                         [&]() -> asio::awaitable<Response> {
+                            // Hashing threads run at a lower priority, so that pages stay quick
+                            // while logins flood in; each thread lowers its own, once.
+                            thread_local bool lowered = false;
+                            if (&pool == &s.hash && !lowered) {
+                                setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), s.opts.hash_nice);
+                                lowered = true;
+                            }
                             try {
                                 co_return s.hooks.handle(req);
                             } catch (const std::exception& e) {
@@ -220,12 +227,6 @@ void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics
     Shared s{opts, hooks, metrics, BoundedPool(opts.work_threads, opts.max_queued_work),
              BoundedPool(opts.hash_threads, opts.max_queued_hash)};
 
-    // Hashing threads run at a lower priority, so that pages stay quick while logins flood in.
-    for (int i = 0; i < opts.hash_threads; ++i) {
-        asio::post(s.hash.pool, [nice = opts.hash_nice] {
-            setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice);
-        });
-    }
 
     tcp::acceptor acceptor(io);
     boost::system::error_code ec;

@@ -89,6 +89,12 @@ constexpr const char* kAppendAudit =
     "INSERT INTO audit_log (at, actor, address, kind, subject, school_code, detail) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
+// Prepared once per connection like every other statement: no parse per transaction.
+constexpr const char* kBeginWrite = "BEGIN IMMEDIATE";
+constexpr const char* kBeginRead = "BEGIN";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+
 constexpr const char* kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
     "applied_at INTEGER NOT NULL)";
@@ -271,7 +277,7 @@ class SqliteUnit final : public ports::Unit,
         try {
             // A write transaction takes the write lock at once, so it never fails half-way on a
             // lock upgrade; busy_timeout makes concurrent writers wait their turn.
-            conn_->exec(mode == ports::TxMode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+            Query(*conn_, mode == ports::TxMode::write ? kBeginWrite : kBeginRead).run();
         } catch (...) {
             pool_.release(std::move(conn_));
             throw;
@@ -280,7 +286,7 @@ class SqliteUnit final : public ports::Unit,
     ~SqliteUnit() override {
         if (!done_) {
             try {
-                conn_->exec("ROLLBACK");
+                Query(*conn_, kRollback).run();
             } catch (...) {  // NOLINT(bugprone-empty-catch): the connection is dropped below
                 conn_.reset();
             }
@@ -288,7 +294,7 @@ class SqliteUnit final : public ports::Unit,
         if (conn_) pool_.release(std::move(conn_));
     }
     void commit() override {
-        conn_->exec("COMMIT");
+        Query(*conn_, kCommit).run();
         done_ = true;
     }
     ports::Accounts& accounts() override { return *this; }
@@ -601,6 +607,9 @@ class SqliteStore final : public ports::Store {
 }  // namespace
 
 std::unique_ptr<ports::Store> open_sqlite(const SqliteOptions& opts) {
+    // No global memory statistics: they take a process-wide lock on every allocation.
+    static const int kConfigured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)kConfigured;
     if (opts.path != ":memory:") {
         const auto dir = std::filesystem::path(opts.path).parent_path();
         if (!dir.empty()) std::filesystem::create_directories(dir);
