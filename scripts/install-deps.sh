@@ -10,7 +10,7 @@ packages=(
   libsodium-dev libsqlite3-dev libspdlog-dev libcli11-dev libkainjow-mustache-dev libtomlplusplus-dev
   prometheus-cpp-dev libgtest-dev libbenchmark-dev
   chromium fonts-dejavu-core
-  wrk nginx-light curl
+  wrk nginx-light curl sqlite3
 )
 missing=()
 for p in "${packages[@]}"; do
