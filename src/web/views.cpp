@@ -72,16 +72,25 @@ Views::Views() {
             if (!sv.contains(key)) throw std::runtime_error("catalog sv lacks " + key);
         Data d{Data::type::object};
         for (const auto& [key, value] : cat) d.set(key, value);
-        catalog_data_.emplace(lang, std::move(d));
+        Data root{Data::type::object};
+        root.set("t", d);
+        catalog_data_.emplace(lang, std::move(root));
     }
 }
 
 std::string Views::page(std::string_view page, const std::string& lang, Data data) const {
-    const auto cat = catalog_data_.find(lang);
-    data.set("t", cat == catalog_data_.end() ? catalog_data_.at("sv") : cat->second);
+    // The catalog is not copied into each page's data: it sits below the page's data on the
+    // render context's stack, so {{t.key}} finds it there.
+    auto cat = catalog_data_.find(lang);
+    if (cat == catalog_data_.end()) cat = catalog_data_.find("sv");
     data.set("lang", lang);
-    data.set("body", compiled(page).render(data));
-    return compiled("layout").render(data);
+    kainjow::mustache::context<std::string> page_ctx(&cat->second);
+    page_ctx.push(&data);
+    std::string body = compiled(page).render(page_ctx);
+    data.set("body", std::move(body));
+    kainjow::mustache::context<std::string> layout_ctx(&cat->second);
+    layout_ctx.push(&data);
+    return compiled("layout").render(layout_ctx);
 }
 
 kainjow::mustache::mustache& Views::compiled(std::string_view name) const {
