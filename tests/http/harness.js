@@ -28,8 +28,8 @@ export function sql(dbPath, query) {
  * (studietider + studeranderapportering at DEMO1, studietider at DEMO2) and Anna Admin
  * (school-admin + studietider at DEMO1).
  */
-export async function startServer(extraEnv = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'mina-http-'));
+export async function startServer(extraEnv = {}, prefix = 'mina-http-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const db = join(dir, 'mina.db');
   const env = {
     MINA_DATABASE_URL: `sqlite:${db}`,
@@ -64,10 +64,20 @@ export async function startServer(extraEnv = {}) {
     anna: users[1],
     log: () => log,
     exited: new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal }))),
+    /** SIGTERM, then a clean exit is required: under a sanitizer build a report makes it non-zero. */
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const r = await server.exited;
+      let timer;
+      const late = new Promise((r) => { timer = setTimeout(() => r(null), 10_000); });
+      const r = await Promise.race([server.exited, late]);
+      clearTimeout(timer);
+      if (r === null) {
+        proc.kill('SIGKILL');
+        await server.exited;
+      }
       rmSync(dir, { recursive: true, force: true });
+      if (r === null) throw new Error(`server did not exit within 10 s of SIGTERM:\n${log}`);
+      if (r.code !== 0) throw new Error(`server exited with code ${r.code}, signal ${r.signal}:\n${log}`);
       return r;
     },
   };
