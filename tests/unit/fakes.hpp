@@ -2,7 +2,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "core/ports.hpp"
 #include "crypto/sodium.hpp"
@@ -27,9 +29,11 @@ class CountingHasher final : public ports::PasswordHasher {
     std::string hash(std::string_view pw) override { return "plain$" + std::string(pw); }
     bool verify(const std::string& hash, std::string_view pw) override {
         ++verifies;
+        if (delay.count() > 0) std::this_thread::sleep_for(delay);  // let comparisons overlap, as real hashes do
         return hash == "plain$" + std::string(pw);
     }
     void verify_dummy(std::string_view) override { ++dummies; }
+    std::chrono::milliseconds delay{0};
     std::atomic<int> verifies{0};
     std::atomic<int> dummies{0};
 };

@@ -164,6 +164,7 @@ TEST(LoginConcurrency, HundredSimultaneousWrongPasswordsCompareAtMostFourHashes)
     (void)a.set_password(u, "rätt-lösenord-123", {"t", "l"}, clock.now());
     login::Service svc(*store, hasher, tokens, policy);
     hasher.verifies = 0;
+    hasher.delay = std::chrono::milliseconds(30);
 
     std::vector<std::thread> threads;
     std::atomic<int> denied{0};
