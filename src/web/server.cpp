@@ -228,6 +228,8 @@ void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics
              BoundedPool(opts.hash_threads, opts.max_queued_hash)};
 
 
+    // Before anything is announced: a SIGTERM that arrives at once is queued here, not fatal.
+    asio::signal_set signals(io, SIGINT, SIGTERM);
     tcp::acceptor acceptor(io);
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(opts.host, ec);
@@ -245,7 +247,6 @@ void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics
     asio::co_spawn(io, listen(acceptor, s), asio::detached);
     asio::co_spawn(io, housekeeping(s), asio::detached);
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::steady_timer drain(io);
     std::function<void(const boost::system::error_code&)> check_drained;
     const auto deadline_holder = std::make_shared<std::chrono::steady_clock::time_point>();
