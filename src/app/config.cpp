@@ -79,7 +79,7 @@ std::vector<Key> keys() {
                 return std::string();
             },
             [](const Config& c) { return c.listen; }},
-        Key{"server", "io_threads", [](Config& c, const std::string& v) { return set_int(c.io_threads, v, 1, 64); },
+        Key{"server", "io_threads", [](Config& c, const std::string& v) { return set_int(c.io_threads, v, 0, 64); },
             [](const Config& c) { return std::to_string(c.io_threads); }},
         Key{"server", "work_threads", [](Config& c, const std::string& v) { return set_int(c.work_threads, v, 1, 256); },
             [](const Config& c) { return std::to_string(c.work_threads); }},

@@ -17,7 +17,7 @@ struct Config {
     std::string listen = "127.0.0.1:8080";
     std::string host;  // split from `listen`
     unsigned short port = 8080;
-    int io_threads = 1;
+    int io_threads = 0;    // 0: one per core
     int work_threads = 4;
     int hash_threads = 0;  // 0: one per core
     std::size_t max_body_bytes = 64 * 1024;

@@ -12,6 +12,7 @@
 #include "core/admin.hpp"
 #include "core/login.hpp"
 #include "core/portal.hpp"
+#include "crypto/hashing_pool.hpp"
 #include "crypto/sodium.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "web/app.hpp"
@@ -28,13 +29,18 @@ struct Refused : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+/// A thread count from configuration: 0 means one per core.
+int resolved_threads(int configured) {
+    return configured > 0 ? configured : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 std::unique_ptr<ports::Store> open_store(const app::Config& c) {
     if (c.sqlite_path().empty())
         throw Refused("database.url: PostgreSQL is not supported by this build yet; use sqlite:PATH");
     storage::SqliteOptions o;
     o.path = c.sqlite_path();
     o.synchronous_full = c.sqlite_synchronous_full;
-    o.pool_size = c.work_threads + std::max(c.hash_threads, 1) + 2;
+    o.pool_size = resolved_threads(c.io_threads) + c.work_threads + 2 * resolved_threads(c.hash_threads) + 2;
     auto store = storage::open_sqlite(o);
     const int ran = store->migrate();
     if (ran > 0) spdlog::info("database {}: applied {} migration(s), schema version {}", o.path, ran, store->schema_version());
@@ -67,7 +73,10 @@ int cmd_serve(const app::Config& c) {
         spdlog::warn("captcha.test_answer is set: every CAPTCHA accepts the test answer. For tests and demos only.");
     }
     auto store = open_store(c);
-    crypto::Argon2idHasher hasher(argon2_params(c));
+    crypto::Argon2idHasher argon2(argon2_params(c));
+    // Argon2id runs on threads of its own, one per core by default; pages run on the I/O threads,
+    // so a login flood cannot take more than its share of the CPU from them.
+    crypto::HashingPool hasher(argon2, resolved_threads(c.hash_threads));
     crypto::SodiumTokens tokens;
     SystemClock clock;
     login::Service login(*store, hasher, tokens, c.policy);
@@ -79,9 +88,9 @@ int cmd_serve(const app::Config& c) {
     web::ServerOptions o;
     o.host = c.host;
     o.port = c.port;
-    o.io_threads = c.io_threads;
+    o.io_threads = resolved_threads(c.io_threads);
     o.work_threads = c.work_threads;
-    o.hash_threads = c.hash_threads > 0 ? c.hash_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    o.hash_request_threads = 2 * resolved_threads(c.hash_threads);
     o.max_body_bytes = c.max_body_bytes;
     o.trusted_proxies = c.trusted_proxies;
     o.access_log = c.access_log;
@@ -94,7 +103,7 @@ int cmd_serve(const app::Config& c) {
         if (int n = portal.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired session(s)", n);
     };
     spdlog::info("mina {}: database {}, {} hashing thread(s), Argon2id m={} KiB t={}", MINA_VERSION,
-                 c.sqlite_path(), o.hash_threads, c.argon2_mem_kib, c.argon2_ops);
+                 c.sqlite_path(), resolved_threads(c.hash_threads), c.argon2_mem_kib, c.argon2_ops);
     web::serve(o, hooks, metrics);
     return 0;
 }

@@ -108,7 +108,7 @@ Outcome Service::submit(const Input& in, Timestamp now) {
     s.last_seen_at = now;
     s.nudge_password = age == PasswordAge::nudge;
     // The school chosen in Anpassa, or the only one, is preselected (R11).
-    const auto access = tx->grants().access(person->id);
+    const auto access = tx->grants().access(person->id).schools;
     for (const auto& a : access)
         if (a.school.code.value() == person->default_school) s.school = person->default_school;
     if (s.school.empty() && access.size() == 1) s.school = access.front().school.code.value();

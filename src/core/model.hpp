@@ -65,6 +65,12 @@ struct SchoolAccess {
     }
 };
 
+/// Everything a person's grants allow, as every page after login needs it.
+struct Access {
+    std::vector<SchoolAccess> schools;  // ordered by school name
+    bool agency_admin = false;
+};
+
 struct Session {
     std::string id_hash;  // the cookie's value is never stored, only its hash
     PersonId person;

@@ -23,9 +23,10 @@ std::optional<Viewer> Service::resume(const std::string& token, Timestamp now) {
     if (token.empty() || token.size() > 128) return std::nullopt;
     const std::string id_hash = tokens_.digest(token);
     auto tx = store_.begin(ports::TxMode::read);
-    auto session = tx->sessions().find(id_hash);
-    if (!session) return std::nullopt;
-    if (now >= idle_deadline(*session)) {
+    auto found = tx->sessions().find_with_person(id_hash);
+    if (!found) return std::nullopt;
+    auto& [session, person] = *found;
+    if (now >= idle_deadline(session)) {
         tx.reset();
         auto wtx = store_.begin(ports::TxMode::write);
         wtx->sessions().remove(id_hash);
@@ -33,13 +34,10 @@ std::optional<Viewer> Service::resume(const std::string& token, Timestamp now) {
         wtx->commit();
         return std::nullopt;
     }
-    auto person = tx->accounts().find(session->person);
-    if (!person) return std::nullopt;
-    Viewer v{*session, *person, tx->grants().access(session->person), false};
-    for (const Grant& g : tx->grants().of(session->person))
-        if (g.role == Role::agency_admin) v.agency_admin = true;
+    auto access = tx->grants().access(session.person);
     tx.reset();
-    if (now - session->last_seen_at >= std::min(kTouchGrain, policy_.session_idle / 4)) extend(v, now);
+    Viewer v{std::move(session), std::move(person), std::move(access.schools), access.agency_admin};
+    if (now - v.session.last_seen_at >= std::min(kTouchGrain, policy_.session_idle / 4)) extend(v, now);
     return v;
 }
 

@@ -54,8 +54,9 @@ class Grants {
     /// Returns false when the person already holds this grant.
     virtual bool add(const Grant& g, Timestamp now, const std::string& granted_by) = 0;
     [[nodiscard]] virtual std::vector<Grant> of(PersonId id) = 0;
-    /// The schools where the person holds any grant, with the roles there, ordered by school name.
-    [[nodiscard]] virtual std::vector<SchoolAccess> access(PersonId id) = 0;
+    /// What the person may do: the schools where they hold any grant, with the roles there, ordered
+    /// by school name; and whether they are an agency admin. One read for every page after login.
+    [[nodiscard]] virtual Access access(PersonId id) = 0;
 };
 
 class Sessions {
@@ -63,6 +64,8 @@ class Sessions {
     virtual ~Sessions() = default;
     virtual void create(const Session& s) = 0;
     [[nodiscard]] virtual std::optional<Session> find(const std::string& id_hash) = 0;
+    /// The session and its person in one read.
+    [[nodiscard]] virtual std::optional<std::pair<Session, Person>> find_with_person(const std::string& id_hash) = 0;
     virtual void touch(const std::string& id_hash, Timestamp now) = 0;
     virtual void set_school(const std::string& id_hash, const std::string& school) = 0;
     virtual void remove(const std::string& id_hash) = 0;

@@ -78,6 +78,8 @@ App::App(Services s, const Views& views) : s_(s), views_(views) {
         {"GET", "/tjanster/studietider", &App::service_studietider},
         {"GET", "/tjanster/studeranderapportering", &App::service_studeranderapportering},
     };
+    for (auto& r : routes_)
+        if (r.method != "GET" && r.pool == PoolKind::io) r.pool = PoolKind::work;
     std::string all;
     for (const auto& f : embedded_static::files()) {
         std::string body(f.text);
@@ -95,7 +97,8 @@ App::App(Services s, const Views& views) : s_(s), views_(views) {
 PoolKind App::pool_for(const Request& req) const {
     for (const auto& r : routes_)
         if (r.path == req.path && r.method == req.method) return r.pool;
-    return PoolKind::work;
+    // Reads (pages, static files, 404s and 405s) are quick: they stay on the I/O thread.
+    return PoolKind::io;
 }
 
 Response App::handle(Request& req) {

@@ -37,7 +37,8 @@ class App final {
 
     /// Answers one request; runs on a pool thread.
     Response handle(Request& req);
-    /// Logins go to the hash pool; everything else to the work pool.
+    /// Logins go to the hash pool, other POSTs (they write) to the work pool, and reads stay on the
+    /// I/O thread.
     [[nodiscard]] PoolKind pool_for(const Request& req) const;
 
    private:
@@ -46,7 +47,7 @@ class App final {
         std::string_view method;
         std::string_view path;
         Handler handler;
-        PoolKind pool = PoolKind::work;
+        PoolKind pool = PoolKind::io;  // the constructor moves every non-GET route to `work`
     };
 
     // Anonymous screens

@@ -1,9 +1,5 @@
 #include "web/server.hpp"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -74,6 +70,17 @@ http::response<http::string_body> to_beast(Response& res, unsigned version, bool
     return out;
 }
 
+/// The handler, on whichever thread calls it; an exception is logged and answered 500.
+Response run_handler(Shared& s, Request& req) {
+    try {
+        return s.hooks.handle(req);
+    } catch (const std::exception& e) {
+        spdlog::error("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
+        return plain_error(500, "Ett fel uppstod hos oss. Försök igen senare. / "
+                                "Something went wrong on our side. Please try again later.");
+    }
+}
+
 asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
     beast::flat_buffer buffer;
     boost::system::error_code ignored;
@@ -135,8 +142,13 @@ asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
                 }
                 req.request_id = std::to_string(s.next_id.fetch_add(1));
 
-                BoundedPool& pool = s.hooks.pool_for(req) == PoolKind::hash ? s.hash : s.work;
-                if (pool.depth.fetch_add(1) >= pool.limit) {
+                const PoolKind kind = s.hooks.pool_for(req);
+                BoundedPool& pool = kind == PoolKind::hash ? s.hash : s.work;
+                if (kind == PoolKind::io) {
+                    s.in_flight.fetch_add(1);
+                    res = run_handler(s, req);
+                    s.in_flight.fetch_sub(1);
+                } else if (pool.depth.fetch_add(1) >= pool.limit) {
                     pool.depth.fetch_sub(1);
                     res = plain_error(503, "Tjänsten är hårt belastad just nu. Försök igen om en liten stund. / "
                                            "The service is busy. Please try again in a moment.");
@@ -147,20 +159,7 @@ asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
                     res = co_await asio::co_spawn(
                         pool.pool.get_executor(),
                         [&]() -> asio::awaitable<Response> {
-                            // Hashing threads run at a lower priority, so that pages stay quick
-                            // while logins flood in; each thread lowers its own, once.
-                            thread_local bool lowered = false;
-                            if (&pool == &s.hash && !lowered) {
-                                setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), s.opts.hash_nice);
-                                lowered = true;
-                            }
-                            try {
-                                co_return s.hooks.handle(req);
-                            } catch (const std::exception& e) {
-                                spdlog::error("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
-                                co_return plain_error(500, "Ett fel uppstod hos oss. Försök igen senare. / "
-                                                           "Something went wrong on our side. Please try again later.");
-                            }
+                            co_return run_handler(s, req);
                         },
                         asio::use_awaitable);
                     pool.depth.fetch_sub(1);
@@ -187,16 +186,22 @@ asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-asio::awaitable<void> listen(tcp::acceptor& acceptor, Shared& s) {
+/// One event loop per I/O thread, as nginx has one per worker: a connection lives on one loop from
+/// accept to close, so the threads neither share a queue nor wake each other.
+using Loops = std::vector<std::unique_ptr<asio::io_context>>;
+
+asio::awaitable<void> listen(tcp::acceptor& acceptor, Loops& loops, Shared& s) {
+    std::size_t next = 0;
     for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(kUseTuple);
+        asio::io_context& loop = *loops[next++ % loops.size()];
+        auto [ec, socket] = co_await acceptor.async_accept(loop, kUseTuple);
         if (ec) {
             if (ec == asio::error::operation_aborted || s.stopping.load()) co_return;
             spdlog::warn("accept: {}", ec.message());
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        asio::co_spawn(acceptor.get_executor(), session(beast::tcp_stream(std::move(socket)), s), asio::detached);
+        asio::co_spawn(loop, session(beast::tcp_stream(std::move(socket)), s), asio::detached);
     }
 }
 
@@ -223,9 +228,14 @@ asio::awaitable<void> housekeeping(Shared& s) {
 }  // namespace
 
 void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics) {
-    asio::io_context io(opts.io_threads);
+    Loops loops;
+    for (int i = 0; i < std::max(1, opts.io_threads); ++i) loops.push_back(std::make_unique<asio::io_context>(1));
+    asio::io_context& io = *loops.front();  // also runs the acceptor, the signals and the timers
+    // Loops without connections must not return from run() while they wait for their first one.
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+    for (auto& loop : loops) keep_running.push_back(asio::make_work_guard(*loop));
     Shared s{opts, hooks, metrics, BoundedPool(opts.work_threads, opts.max_queued_work),
-             BoundedPool(opts.hash_threads, opts.max_queued_hash)};
+             BoundedPool(opts.hash_request_threads, opts.max_queued_hash)};
 
 
     // Before anything is announced: a SIGTERM that arrives at once is queued here, not fatal.
@@ -244,7 +254,7 @@ void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics
     const std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
     spdlog::info("listening on http://{}:{}", host, bound.port());
 
-    asio::co_spawn(io, listen(acceptor, s), asio::detached);
+    asio::co_spawn(io, listen(acceptor, loops, s), asio::detached);
     asio::co_spawn(io, housekeeping(s), asio::detached);
 
     asio::steady_timer drain(io);
@@ -253,7 +263,7 @@ void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics
     check_drained = [&](const boost::system::error_code&) {
         if (s.in_flight.load() == 0 || std::chrono::steady_clock::now() >= *deadline_holder) {
             if (s.in_flight.load() != 0) spdlog::warn("shutdown: {} requests still running, stopping anyway", s.in_flight.load());
-            io.stop();
+            for (auto& loop : loops) loop->stop();
             return;
         }
         drain.expires_after(std::chrono::milliseconds(20));
@@ -269,7 +279,7 @@ void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics
     });
 
     std::vector<std::thread> threads;
-    for (int i = 1; i < opts.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+    for (std::size_t i = 1; i < loops.size(); ++i) threads.emplace_back([&loop = *loops[i]] { loop.run(); });
     io.run();
     for (auto& t : threads) t.join();
     s.work.pool.join();

@@ -15,17 +15,20 @@ namespace mina::web {
 
 class Metrics;
 
-/// Where a request's handler runs. `hash` holds the Argon2id work (logins); `work` everything else,
-/// so that a flood of logins cannot starve the start page.
-enum class PoolKind { work, hash };
+/// Where a request's handler runs. `io`: on the I/O thread that read it, for pages that only read
+/// (a handoff to another thread costs more than such a page); `work`: the work pool, for handlers
+/// that write; `hash`: the hashing pool, for the Argon2id work (logins), so that a flood of logins
+/// can starve neither.
+enum class PoolKind { io, work, hash };
 
 struct ServerOptions {
     std::string host = "127.0.0.1";
     unsigned short port = 8080;  // 0: any free port (the log says which)
     int io_threads = 1;
     int work_threads = 4;
-    int hash_threads = 2;
-    int hash_nice = 5;  // hashing threads yield the CPU to page requests
+    /// Threads for requests that hash (logins). They wait for the hash (crypto::HashingPool runs it)
+    /// and do the writes around it; twice the hashing threads keeps every hashing thread fed.
+    int hash_request_threads = 4;
     std::size_t max_header_bytes = 8 * 1024;
     std::size_t max_body_bytes = 64 * 1024;
     std::chrono::seconds read_timeout{15};  // the whole request, headers and body, within this

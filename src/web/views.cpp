@@ -51,6 +51,53 @@ std::map<std::string, std::string, std::less<>> parse_catalog(std::string_view n
     return out;
 }
 
+/// The render context: the page's data on top of the catalog. kainjow's own context splits every
+/// dotted name ({{t.key}}) with a stringstream on every lookup; this one walks the name in place.
+class Context final : public kainjow::mustache::basic_context<std::string> {
+   public:
+    explicit Context(const Data* base) { items_.push_back(base); }
+    void push(const Data* data) override { items_.push_back(data); }
+    void pop() override { items_.pop_back(); }
+
+    const Data* get(const std::string& name) const override {
+        if (name.size() == 1 && name[0] == '.') return items_.back();
+        const bool dotted = name.find('.') != std::string::npos;
+        for (auto it = items_.rbegin(); it != items_.rend(); ++it) {
+            const Data* var = dotted ? walk(*it, name) : (*it)->get(name);
+            if (var) return var;
+        }
+        return nullptr;
+    }
+    const Data* get_partial(const std::string& name) const override {
+        for (auto it = items_.rbegin(); it != items_.rend(); ++it)
+            if (const Data* var = (*it)->get(name)) return var;
+        return nullptr;
+    }
+
+   private:
+    static const Data* walk(const Data* var, const std::string& name) {
+        thread_local std::string part;
+        std::size_t from = 0;
+        for (;;) {
+            const auto dot = name.find('.', from);
+            part.assign(name, from, dot == std::string::npos ? std::string::npos : dot - from);
+            var = var->get(part);
+            if (var == nullptr || dot == std::string::npos) return var;
+            from = dot + 1;
+        }
+    }
+    std::vector<const Data*> items_;  // the top is at the back
+};
+
+/// Appends what the renderer produces to one string (no stream, no locale).
+struct Sink {
+    std::string& out;
+    Sink& operator<<(const std::string& text) {
+        out += text;
+        return *this;
+    }
+};
+
 }  // namespace
 
 Views::Views() {
@@ -84,13 +131,20 @@ std::string Views::page(std::string_view page, const std::string& lang, Data dat
     auto cat = catalog_data_.find(lang);
     if (cat == catalog_data_.end()) cat = catalog_data_.find("sv");
     data.set("lang", lang);
-    kainjow::mustache::context<std::string> page_ctx(&cat->second);
+    std::string body;
+    body.reserve(4096);
+    Context page_ctx(&cat->second);
     page_ctx.push(&data);
-    std::string body = compiled(page).render(page_ctx);
-    data.set("body", std::move(body));
-    kainjow::mustache::context<std::string> layout_ctx(&cat->second);
+    Sink page_sink{body};
+    compiled(page).render(page_ctx, page_sink);
+    data.set("body", body);
+    std::string out;
+    out.reserve(body.size() + 4096);
+    Context layout_ctx(&cat->second);
     layout_ctx.push(&data);
-    return compiled("layout").render(layout_ctx);
+    Sink layout_sink{out};
+    compiled("layout").render(layout_ctx, layout_sink);
+    return out;
 }
 
 kainjow::mustache::mustache& Views::compiled(std::string_view name) const {

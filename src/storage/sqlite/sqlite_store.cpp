@@ -2,11 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <span>
 #include <stdexcept>
+#include <tuple>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -62,9 +64,11 @@ constexpr const char* kAddGrant =
     "INSERT INTO grants (person_id, school_code, role, granted_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT DO NOTHING";
 constexpr const char* kGrantsOf = "SELECT school_code, role FROM grants WHERE person_id = ?1";
+// Agency-wide grants have no school (NULL code). A person has a handful of grants: they are
+// ordered in C++, which spares SQLite a sorter on every page.
 constexpr const char* kAccessOf =
-    "SELECT s.code, s.name, s.form, g.role FROM grants g JOIN schools s ON s.code = g.school_code "
-    "WHERE g.person_id = ?1 ORDER BY s.name, s.code, g.role";
+    "SELECT s.code, s.name, s.form, g.role FROM grants g LEFT JOIN schools s ON s.code = g.school_code "
+    "WHERE g.person_id = ?1";
 
 constexpr const char* kCreateSession =
     "INSERT INTO sessions (id_hash, person_id, csrf_token, school_code, nudge, created_at, last_seen_at) "
@@ -72,6 +76,10 @@ constexpr const char* kCreateSession =
 constexpr const char* kFindSession =
     "SELECT id_hash, person_id, csrf_token, school_code, nudge, created_at, last_seen_at FROM sessions "
     "WHERE id_hash = ?1";
+constexpr const char* kFindSessionWithPerson =
+    "SELECT s.id_hash, s.person_id, s.csrf_token, s.school_code, s.nudge, s.created_at, s.last_seen_at, "
+    "p.id, p.username, p.first_name, p.last_name, p.email, p.lang, p.default_school "
+    "FROM sessions s JOIN persons p ON p.id = s.person_id WHERE s.id_hash = ?1";
 constexpr const char* kTouchSession = "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1";
 constexpr const char* kSetSessionSchool = "UPDATE sessions SET school_code = ?2 WHERE id_hash = ?1";
 constexpr const char* kRemoveSession = "DELETE FROM sessions WHERE id_hash = ?1";
@@ -201,16 +209,32 @@ class Query {
     sqlite3_stmt* stmt_;
 };
 
-Person read_person(const Query& q) {
+/// A person from 7 columns starting at `col`: id, username, first_name, last_name, email, lang,
+/// default_school.
+Person read_person(const Query& q, int col = 0) {
     Person p;
-    p.id = PersonId{q.integer(0)};
-    p.username = Username{q.text(1)};
-    p.first_name = q.text(2);
-    p.last_name = q.text(3);
-    p.email = q.text(4);
-    p.lang = q.text(5);
-    p.default_school = q.text(6);
+    p.id = PersonId{q.integer(col)};
+    p.username = Username{q.text(col + 1)};
+    p.first_name = q.text(col + 2);
+    p.last_name = q.text(col + 3);
+    p.email = q.text(col + 4);
+    p.lang = q.text(col + 5);
+    p.default_school = q.text(col + 6);
     return p;
+}
+
+/// A session from 7 columns starting at 0: id_hash, person_id, csrf_token, school_code, nudge,
+/// created_at, last_seen_at.
+Session read_session(const Query& q) {
+    Session s;
+    s.id_hash = q.text(0);
+    s.person = PersonId{q.integer(1)};
+    s.csrf_token = q.text(2);
+    s.school = q.text(3);
+    s.nudge_password = q.integer(4) != 0;
+    s.created_at = from_unix(q.integer(5));
+    s.last_seen_at = from_unix(q.integer(6));
+    return s;
 }
 
 School read_school(const Query& q, int col) {
@@ -425,16 +449,27 @@ class SqliteUnit final : public ports::Unit,
         }
         return out;
     }
-    std::vector<SchoolAccess> access(PersonId id) override {
+    Access access(PersonId id) override {
         Query q(*conn_, kAccessOf);
         q.bind(1, id.value());
-        std::vector<SchoolAccess> out;
+        Access out;
         while (q.step()) {
             auto role = parse_role(q.text(3));
             if (!role) continue;
-            if (out.empty() || out.back().school.code.value() != q.text(0)) out.push_back({read_school(q, 0), {}});
-            out.back().roles.push_back(*role);
+            if (q.is_null(0)) {
+                if (*role == Role::agency_admin) out.agency_admin = true;
+                continue;
+            }
+            auto& schools = out.schools;
+            auto it = std::find_if(schools.begin(), schools.end(),
+                                   [&](const SchoolAccess& a) { return a.school.code.value() == q.text(0); });
+            if (it == schools.end()) it = schools.insert(schools.end(), {read_school(q, 0), {}});
+            it->roles.push_back(*role);
         }
+        std::sort(out.schools.begin(), out.schools.end(), [](const SchoolAccess& a, const SchoolAccess& b) {
+            return std::tie(a.school.name, a.school.code.value()) < std::tie(b.school.name, b.school.code.value());
+        });
+        for (auto& a : out.schools) std::sort(a.roles.begin(), a.roles.end());
         return out;
     }
 
@@ -449,15 +484,13 @@ class SqliteUnit final : public ports::Unit,
         Query q(*conn_, kFindSession);
         q.bind(1, id_hash);
         if (!q.step()) return std::nullopt;
-        Session s;
-        s.id_hash = q.text(0);
-        s.person = PersonId{q.integer(1)};
-        s.csrf_token = q.text(2);
-        s.school = q.text(3);
-        s.nudge_password = q.integer(4) != 0;
-        s.created_at = from_unix(q.integer(5));
-        s.last_seen_at = from_unix(q.integer(6));
-        return s;
+        return read_session(q);
+    }
+    std::optional<std::pair<Session, Person>> find_with_person(const std::string& id_hash) override {
+        Query q(*conn_, kFindSessionWithPerson);
+        q.bind(1, id_hash);
+        if (!q.step()) return std::nullopt;
+        return std::make_pair(read_session(q), read_person(q, 7));
     }
     void touch(const std::string& id_hash, Timestamp now) override {
         Query q(*conn_, kTouchSession);
