@@ -37,6 +37,7 @@ struct Config {
     std::string mail_smtp_url;
     std::string mail_spool_dir = "var/mail";
     std::string mail_from = "Mina tjänster <noreply@localhost>";
+    Seconds mail_poll_interval{10};
     std::string letters_dir = "var/letters";
     std::string captcha_test_answer;
     // [log]

@@ -9,10 +9,15 @@
 #include <thread>
 
 #include "app/config.hpp"
+#include "app/outbox_worker.hpp"
+#include "captcha/captcha.hpp"
+#include "core/kiosk.hpp"
+#include "core/mailer.hpp"
 #include "core/admin.hpp"
 #include "core/login.hpp"
 #include "core/portal.hpp"
 #include "crypto/hashing_pool.hpp"
+#include "crypto/quality.hpp"
 #include "crypto/sodium.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "web/app.hpp"
@@ -62,6 +67,18 @@ T accept(admin::Result<T> r) {
     return std::get<T>(std::move(r));
 }
 
+/// CAPTCHA answers from the drawing's alphabet, with the CSPRNG.
+class CaptchaAnswers final : public ports::CaptchaAnswers {
+   public:
+    explicit CaptchaAnswers(ports::Tokens& tokens) : tokens_(tokens) {}
+    std::string fresh() override {
+        return captcha::random_answer([this](std::uint32_t n) { return tokens_.uniform(n); });
+    }
+
+   private:
+    ports::Tokens& tokens_;
+};
+
 bool is_loopback(const std::string& host) {
     return host == "::1" || host == "localhost" || host.starts_with("127.");
 }
@@ -78,12 +95,26 @@ int cmd_serve(const app::Config& c) {
     // so a login flood cannot take more than its share of the CPU from them.
     crypto::HashingPool hasher(argon2, resolved_threads(c.hash_threads));
     crypto::SodiumTokens tokens;
+    crypto::PwQuality quality;
+    CaptchaAnswers captchas(tokens);
     SystemClock clock;
-    login::Service login(*store, hasher, tokens, c.policy);
+    login::Service login(*store, hasher, tokens, c.policy, &quality);
     portal::Service portal(*store, tokens, c.policy);
+    kiosk::Service kiosk(*store, hasher, tokens, quality, captchas, c.policy, {c.captcha_test_answer});
+    mailer::Service mailer(*store, hasher, tokens, c.policy);
     web::Metrics metrics;
     web::Views views;
-    web::App application(web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics}, views);
+    app::OutboxWorker outbox(mailer, views, c.site, c.policy, clock,
+                             {c.mail_smtp_url, c.mail_spool_dir, c.mail_from,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(c.mail_poll_interval)});
+    if (c.mail_smtp_url.empty())
+        spdlog::info("mail: no mail.smtp_url; mail is written as .eml files to {}", c.mail_spool_dir);
+    web::App application(
+        web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics, kiosk,
+                      [](std::string_view answer) { return captcha::draw_png(answer); },
+                      [](std::string_view answer, std::string_view lang) { return captcha::speak_wav(answer, lang); },
+                      [&outbox] { outbox.wake(); }},
+        views);
 
     web::ServerOptions o;
     o.host = c.host;
@@ -101,6 +132,7 @@ int cmd_serve(const app::Config& c) {
     hooks.pool_for = [&](const web::Request& r) { return application.pool_for(r); };
     hooks.housekeeping = [&] {
         if (int n = portal.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired session(s)", n);
+        if (int n = kiosk.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired kiosk flow(s)", n);
     };
     spdlog::info("mina {}: database {}, {} hashing thread(s), Argon2id m={} KiB t={}", MINA_VERSION,
                  c.sqlite_path(), resolved_threads(c.hash_threads), c.argon2_mem_kib, c.argon2_ops);

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/login.hpp"
+#include "core/outbox.hpp"
 
 namespace mina::admin {
 
@@ -124,10 +125,22 @@ Result<Done> Service::grant(const Username& u, const std::string& school, Role r
         return Refusal{"--school is required for role " + std::string(to_string(role))};
     }
     if (role == Role::agency_admin) where.reset();  // the agency's role holds for every school
+    const auto before = tx->grants().access(person->id);
+    const bool first = before.schools.empty() && !before.agency_admin;
     if (!tx->grants().add(Grant{person->id, where, role}, now, who.name))
         return Done{"already granted; nothing changed"};
     tx->audit().append({now, who.name, who.address, "grant.added", person->username.value(), school,
                         std::string(to_string(role))});
+    // R2, R3: the first grant of a person without a password sets the credentials in motion; the
+    // one-time password goes by mail otp_email_delay later (the letter with the username: Identity
+    // Manager). A person already known gets the grant and nothing else (R14).
+    const auto credential = tx->accounts().credential(person->id);
+    if (first && credential && credential->password_hash.empty() &&
+        tx->outbox().count_pending(person->id, MailKind::otp_first) == 0) {
+        tx->outbox().enqueue(outbox::to(*person, MailKind::otp_first, now + policy_.otp_email_delay, now));
+        tx->audit().append({now, who.name, who.address, "otp.scheduled", person->username.value(), school,
+                            "first one-time password mailed at " + format_iso(now + policy_.otp_email_delay)});
+    }
     tx->commit();
     return Done{};
 }

@@ -1,5 +1,7 @@
 #include "core/login.hpp"
 
+#include "core/outbox.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -13,6 +15,16 @@ AuditEvent event(const Input& in, Timestamp now, std::string kind, std::string s
                       std::move(subject), {}, std::move(detail)};
 }
 }  // namespace
+
+std::optional<Seconds> client_wait(ports::Unit& tx, const std::string& address, const PolicyConfig& policy,
+                                  Timestamp now) {
+    const auto client = tx.throttle().get(address, now - policy.client_window);
+    if (client.failures < policy.client_max_failures) return std::nullopt;
+    // Times have a one-second grain: the extra second makes the wait at least the delay.
+    const Timestamp allowed_at = client.last_failure + client_delay_after(client.failures, policy) + Seconds{1};
+    if (now >= allowed_at) return std::nullopt;
+    return allowed_at - now;
+}
 
 std::string normalize_username(std::string_view typed) {
     auto begin = typed.find_first_not_of(" \t\r\n");
@@ -35,16 +47,10 @@ Outcome Service::submit(const Input& in, Timestamp now) {
     int attempt = 0;
     {
         auto tx = store_.begin(ports::TxMode::write);
-        const auto client = tx->throttle().get(in.client.address, window_start);
-        if (client.failures >= policy_.client_max_failures) {
-            // Times have a one-second grain: the extra second makes the wait at least the delay.
-            const Timestamp allowed_at = client.last_failure + client_delay_after(client.failures, policy_) + Seconds{1};
-            if (now < allowed_at) {
-                tx->audit().append(event(in, now, "login.throttled", username,
-                                         "failures from address: " + std::to_string(client.failures)));
-                tx->commit();
-                return Throttled{allowed_at - now};
-            }
+        if (auto wait = client_wait(*tx, in.client.address, policy_, now)) {
+            tx->audit().append(event(in, now, "login.throttled", username));
+            tx->commit();
+            return Throttled{*wait};
         }
         person = tx->accounts().find(Username{username});
         if (person) {
@@ -63,13 +69,15 @@ Outcome Service::submit(const Input& in, Timestamp now) {
         tx->commit();
     }
 
+    const std::string typed_password =
+        quality_ ? quality_->normalize(in.password).value_or(in.password) : in.password;
     // 2. Compare, outside any transaction. Unknown usernames and accounts without a password yet
     //    cost the same as a wrong password.
     bool ok = false;
     if (credential && !credential->password_hash.empty()) {
-        ok = hasher_.verify(credential->password_hash, in.password);
+        ok = hasher_.verify(credential->password_hash, typed_password);
     } else {
-        hasher_.verify_dummy(in.password);
+        hasher_.verify_dummy(typed_password);
     }
 
     // 3. Settle.
@@ -83,6 +91,7 @@ Outcome Service::submit(const Input& in, Timestamp now) {
             tx->accounts().lock(person->id, now + policy_.lockout);
             tx->audit().append(event(in, now, "account.locked", username,
                                      "until " + format_iso(now + policy_.lockout)));
+            tx->outbox().enqueue(outbox::to(*person, MailKind::account_locked, now, now, format_iso(now + policy_.lockout)));
         }
         tx->commit();
         return Denied{};

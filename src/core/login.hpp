@@ -5,6 +5,7 @@
 //      -> settle (tx 2: reset or lock, audit, create the session)
 #pragma once
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -39,10 +40,16 @@ using Outcome = std::variant<LoggedIn, Denied, Expired, Throttled>;
 /// Usernames are case-insensitive and trimmed; the stored form is lower case.
 [[nodiscard]] std::string normalize_username(std::string_view typed);
 
+/// SPEC §4's slowdown per client address: how long this client must still wait, if at all.
+[[nodiscard]] std::optional<Seconds> client_wait(ports::Unit& tx, const std::string& address, const PolicyConfig& policy,
+                                                 Timestamp now);
+
 class Service final {
    public:
-    Service(ports::Store& store, ports::PasswordHasher& hasher, ports::Tokens& tokens, const PolicyConfig& policy)
-        : store_(store), hasher_(hasher), tokens_(tokens), policy_(policy) {}
+    /// `quality`, when given, brings the typed password to NFC, the form the kiosk stores.
+    Service(ports::Store& store, ports::PasswordHasher& hasher, ports::Tokens& tokens, const PolicyConfig& policy,
+            ports::PasswordQuality* quality = nullptr)
+        : store_(store), hasher_(hasher), tokens_(tokens), policy_(policy), quality_(quality) {}
 
     /// Runs on the hash pool: it computes one Argon2id hash at most.
     [[nodiscard]] Outcome submit(const Input& in, Timestamp now);
@@ -52,6 +59,7 @@ class Service final {
     ports::PasswordHasher& hasher_;
     ports::Tokens& tokens_;
     const PolicyConfig& policy_;
+    ports::PasswordQuality* quality_;
 };
 
 }  // namespace mina::login

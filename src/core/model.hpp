@@ -81,4 +81,69 @@ struct Session {
     bool nudge_password{false};
 };
 
+// ---- The password kiosk (manual §2.1, §3) ------------------------------------------------------
+
+enum class OtpKind { first, reset };
+
+/// A one-time password as stored: only its Argon2id hash (SPEC §4).
+struct Otp {
+    PersonId person;
+    std::string hash;
+    OtpKind kind{OtpKind::first};
+    Timestamp created_at;
+    Timestamp expires_at;
+    int wrong_count = 0;
+};
+
+/// `sign_in`: username + password or one-time password + CAPTCHA (R4, R8);
+/// `forgot`: username + CAPTCHA, then the mailed one-time password (R9).
+enum class FlowKind { sign_in, forgot };
+/// start: the first form; otp: waiting for the mailed one-time password; password: signed in, the
+/// new-password page (R10); done: saved.
+enum class FlowStage { start, otp, password, done };
+
+/// One visit to the kiosk, bound to a browser by an HttpOnly cookie (id_hash is its digest).
+struct KioskFlow {
+    std::string id_hash;
+    FlowKind kind{FlowKind::sign_in};
+    FlowStage stage{FlowStage::start};
+    std::optional<PersonId> person;  // known once signed in, or once a forgot request named one
+    std::string csrf_token;
+    std::string captcha_answer;  // empty once used
+    Timestamp captcha_expires_at;
+    Timestamp created_at;
+    Timestamp expires_at;
+};
+
+/// What the outbox sends. The texts live with the web layer's catalogs.
+enum class MailKind {
+    otp_first,         // R3: the first one-time password, otp_email_delay after the first grant
+    otp_reset,         // R9: a one-time password ordered in the kiosk, sent at once
+    account_locked,    // the account locked after too many wrong passwords
+    expiry_reminder,   // R7: the password expires in params days
+    password_changed,  // a new password was saved
+};
+[[nodiscard]] std::string_view to_string(MailKind k);
+[[nodiscard]] std::optional<MailKind> parse_mail_kind(std::string_view text);
+/// Does this mail carry a one-time password (made when the mail is sent)?
+[[nodiscard]] constexpr bool carries_otp(MailKind k) { return k == MailKind::otp_first || k == MailKind::otp_reset; }
+
+enum class MailStatus { pending, sent, failed };
+[[nodiscard]] std::string_view to_string(MailStatus s);
+
+struct OutboxMail {
+    std::int64_t id = 0;
+    MailKind kind{MailKind::password_changed};
+    std::optional<PersonId> person;
+    std::string recipient;
+    std::string lang;    // "sv" or "en"
+    std::string params;  // kind-specific: the lock's end (ISO time), the days left
+    MailStatus status{MailStatus::pending};
+    Timestamp not_before;
+    int attempts = 0;
+    std::string last_error;
+    Timestamp created_at;
+    std::optional<Timestamp> sent_at;
+};
+
 }  // namespace mina

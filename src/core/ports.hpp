@@ -3,6 +3,7 @@
 // includes a backend header.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,7 +37,18 @@ class Accounts {
     virtual bool unlock(PersonId id) = 0;
     [[nodiscard]] virtual std::optional<Timestamp> locked_until(PersonId id) = 0;
     [[nodiscard]] virtual int failed_count(PersonId id) = 0;
+    /// A new password: its hash, a new validity (R7), no failures, no lock, no reminder sent yet.
     virtual void set_password(PersonId id, const std::string& hash, Timestamp now) = 0;
+    /// Accounts with a password set at or before `set_before` and after `expired_before` (so not yet
+    /// expired), with the expiry reminder last sent for it (days; 0 none). For R7's reminders.
+    struct ReminderCandidate {
+        Person person;
+        Timestamp password_set_at;
+        int reminded_days = 0;
+    };
+    [[nodiscard]] virtual std::vector<ReminderCandidate> reminder_candidates(Timestamp set_before,
+                                                                             Timestamp expired_before, int limit) = 0;
+    virtual void set_reminded(PersonId id, int days) = 0;
     virtual void set_preferences(PersonId id, const std::string& lang, const std::string& default_school) = 0;
 };
 
@@ -74,6 +86,57 @@ class Sessions {
     virtual int remove_expired(Timestamp idle_before, Timestamp created_before) = 0;
 };
 
+/// One-time passwords: at most one live per person; put() replaces the old one.
+class Otps {
+   public:
+    virtual ~Otps() = default;
+    virtual void put(const Otp& otp) = 0;
+    [[nodiscard]] virtual std::optional<Otp> find(PersonId id) = 0;
+    /// Counts a wrong entry atomically and returns the new count.
+    virtual int count_wrong(PersonId id) = 0;
+    virtual void remove(PersonId id) = 0;
+};
+
+class KioskFlows {
+   public:
+    virtual ~KioskFlows() = default;
+    virtual void create(const KioskFlow& f) = 0;
+    [[nodiscard]] virtual std::optional<KioskFlow> find(const std::string& id_hash) = 0;
+    /// Saves kind, stage, person, CAPTCHA and expiry.
+    virtual void update(const KioskFlow& f) = 0;
+    virtual void remove(const std::string& id_hash) = 0;
+    virtual int remove_expired(Timestamp now) = 0;
+};
+
+class PasswordHistory {
+   public:
+    virtual ~PasswordHistory() = default;
+    virtual void add(PersonId id, const std::string& hash, Timestamp at) = 0;
+    /// The hashes of the person's last `n` passwords, newest first.
+    [[nodiscard]] virtual std::vector<std::string> last(PersonId id, int n) = 0;
+};
+
+/// Mail waiting to be sent (SPEC §5): written in the transaction of the change that causes it.
+class Outbox {
+   public:
+    virtual ~Outbox() = default;
+    virtual std::int64_t enqueue(const OutboxMail& m) = 0;
+    /// Takes the oldest pending mail due at `now` that no worker holds, and holds it until
+    /// `lease_until` (counting the attempt), so that no other worker sends it meanwhile.
+    [[nodiscard]] virtual std::optional<OutboxMail> claim(Timestamp now, Timestamp lease_until) = 0;
+    virtual void mark_sent(std::int64_t id, Timestamp now, const std::string& detail) = 0;
+    virtual void retry_at(std::int64_t id, Timestamp when, const std::string& detail) = 0;
+    virtual void mark_failed(std::int64_t id, const std::string& detail) = 0;
+    /// Newest first; `status` empty: all.
+    [[nodiscard]] virtual std::vector<OutboxMail> list(std::optional<MailStatus> status, int limit) = 0;
+    /// Failed mail (one, or all when `id` is empty) becomes pending again, due at `now`.
+    virtual int retry_failed(std::optional<std::int64_t> id, Timestamp now) = 0;
+    /// Mails of this kind to this person created since `since` (a brake on mail bombing).
+    [[nodiscard]] virtual int count_since(PersonId id, MailKind kind, Timestamp since) = 0;
+    /// Pending mails of this kind to this person (so a first one-time password is queued once).
+    [[nodiscard]] virtual int count_pending(PersonId id, MailKind kind) = 0;
+};
+
 /// Failures per client address, for the slowdown of SPEC §4.
 class Throttle {
    public:
@@ -104,6 +167,10 @@ class Unit {
     virtual Sessions& sessions() = 0;
     virtual Throttle& throttle() = 0;
     virtual Audit& audit() = 0;
+    virtual Otps& otps() = 0;
+    virtual KioskFlows& kiosk_flows() = 0;
+    virtual PasswordHistory& password_history() = 0;
+    virtual Outbox& outbox() = 0;
 };
 
 enum class TxMode { read, write };
@@ -128,6 +195,23 @@ class PasswordHasher {
     [[nodiscard]] virtual bool verify(const std::string& hash, std::string_view password) = 0;
     /// Costs what verify() costs and always fails: the answer for unknown usernames.
     virtual void verify_dummy(std::string_view password) = 0;
+};
+
+/// What the password rules need from text libraries: Unicode normalisation and a dictionary.
+class PasswordQuality {
+   public:
+    virtual ~PasswordQuality() = default;
+    /// The NFC form, or nothing when the text is not valid UTF-8.
+    [[nodiscard]] virtual std::optional<std::string> normalize(std::string_view text) = 0;
+    /// A dictionary word, a common password or a trivial variation of one.
+    [[nodiscard]] virtual bool is_weak(std::string_view password, std::string_view username) = 0;
+};
+
+/// Fresh CAPTCHA answers (the alphabet is the drawing's business).
+class CaptchaAnswers {
+   public:
+    virtual ~CaptchaAnswers() = default;
+    [[nodiscard]] virtual std::string fresh() = 0;
 };
 
 /// Secrets: CSPRNG tokens and their one-way digests.

@@ -34,12 +34,13 @@ std::string safe_next(std::string_view next) {
     return std::string(next);
 }
 
+}  // namespace
+
 std::string lower_ascii(std::string s) {
     for (char& c : s)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return s;
 }
-}  // namespace
 
 void add_security_headers(Response& res, bool secure) {
     res.header("Content-Security-Policy",
@@ -61,8 +62,23 @@ App::App(Services s, const Views& views) : s_(s), views_(views) {
         {"GET", "/", &App::root},
         {"GET", "/logga-in", &App::login_page},
         {"POST", "/logga-in", &App::login_submit, PoolKind::hash},
-        {"GET", "/kiosk", &App::kiosk},
-        {"GET", "/kiosk/glomt", &App::kiosk},
+        // The kiosk's first pages start (or restart) a flow: they write, so they leave the I/O thread.
+        {"GET", "/kiosk", &App::kiosk_signin_page, PoolKind::work},
+        {"GET", "/kiosk/forsta-gangen", &App::kiosk_signin_page, PoolKind::work},
+        {"POST", "/kiosk", &App::kiosk_signin_submit, PoolKind::hash},
+        {"POST", "/kiosk/forsta-gangen", &App::kiosk_signin_submit, PoolKind::hash},
+        {"GET", "/kiosk/glomt", &App::kiosk_forgot_page, PoolKind::work},
+        {"POST", "/kiosk/glomt", &App::kiosk_forgot_submit},
+        {"GET", "/kiosk/glomt/engangslosenord", &App::kiosk_otp_page},
+        {"POST", "/kiosk/glomt/engangslosenord", &App::kiosk_otp_submit, PoolKind::hash},
+        {"GET", "/kiosk/nytt-losenord", &App::kiosk_password_page},
+        {"POST", "/kiosk/nytt-losenord", &App::kiosk_password_submit, PoolKind::hash},
+        {"GET", "/kiosk/klart", &App::kiosk_done_page},
+        {"POST", "/kiosk/byt-tecken", &App::kiosk_new_captcha},
+        {"POST", "/kiosk/avbryt", &App::kiosk_cancel},
+        {"POST", "/kiosk/avsluta", &App::kiosk_end},
+        {"GET", "/kiosk/tecken.png", &App::kiosk_captcha_png, PoolKind::work},
+        {"GET", "/kiosk/tecken.wav", &App::kiosk_captcha_wav, PoolKind::work},
         {"GET", "/identity-manager", &App::identity_manager},
         {"GET", "/tillganglighet", &App::accessibility},
         {"GET", "/sprak", &App::language},
@@ -299,6 +315,7 @@ Response App::login_page(Request& req) {
     std::string notice;
     if (q.has("slut")) notice = views_.t(lang, "login_session_ended");
     if (q.has("ut")) notice = views_.t(lang, "login_logged_out");
+    if (q.get("kiosk") == "slut") notice = views_.t(lang, "kiosk_ended");
     return render_login(req, lang, 200, {}, {}, false, notice, safe_next(q.get("next")));
 }
 
@@ -338,14 +355,6 @@ Response App::login_submit(Request& req) {
                                                   {"lockout", human_duration(lang, s_.policy.lockout)},
                                                   {"agency", s_.site.agency_name}};
     return render_login(req, lang, 422, username, views_.t(lang, "login_failed", rule), true, {}, next);
-}
-
-Response App::kiosk(Request& req) {
-    const std::string lang = pick_language(req, {});
-    const std::string hours = lang == "en" ? s_.site.school_phone_hours_en : s_.site.school_phone_hours_sv;
-    return message_page(req, lang, 200, views_.t(lang, "kiosk_title"),
-                        {views_.t(lang, "kiosk_unavailable", {{"phone", s_.site.school_phone}, {"hours", hours}})},
-                        "/logga-in", views_.t(lang, "back_to_login"));
 }
 
 Response App::identity_manager(Request& req) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/kiosk.hpp"
 #include "core/login.hpp"
 #include "core/portal.hpp"
 #include "web/http.hpp"
@@ -29,6 +30,12 @@ struct Services {
     const SiteConfig& site;
     const Clock& clock;
     Metrics& metrics;
+    kiosk::Service& kiosk;
+    /// The CAPTCHA as a PNG and as spoken WAV (the captcha module; wired in by main).
+    std::function<std::string(std::string_view answer)> draw_captcha;
+    std::function<std::string(std::string_view answer, std::string_view lang)> speak_captcha;
+    /// Tells the outbox worker that mail is waiting (a one-time password ordered in the kiosk).
+    std::function<void()> wake_mail;
 };
 
 class App final {
@@ -54,13 +61,40 @@ class App final {
     Response root(Request& req);
     Response login_page(Request& req);
     Response login_submit(Request& req);
-    Response kiosk(Request& req);
     Response identity_manager(Request& req);
     Response accessibility(Request& req);
     Response language(Request& req);
     Response healthz(Request& req);
     Response metrics(Request& req);
     Response static_file(Request& req);
+    // The password kiosk (kiosk_pages.cpp)
+    Response kiosk_signin_page(Request& req);
+    Response kiosk_signin_submit(Request& req);
+    Response kiosk_forgot_page(Request& req);
+    Response kiosk_forgot_submit(Request& req);
+    Response kiosk_otp_page(Request& req);
+    Response kiosk_otp_submit(Request& req);
+    Response kiosk_password_page(Request& req);
+    Response kiosk_password_submit(Request& req);
+    Response kiosk_done_page(Request& req);
+    Response kiosk_new_captcha(Request& req);
+    Response kiosk_cancel(Request& req);
+    Response kiosk_end(Request& req);
+    Response kiosk_captcha_png(Request& req);
+    Response kiosk_captcha_wav(Request& req);
+    struct KioskForm {
+        KioskFlow flow;
+        Form form;
+        std::string lang;
+    };
+    /// For kiosk POSTs: the browser's live flow with a checked CSRF token and the parsed form, or a
+    /// page that says why not (an expired flow starts over).
+    std::variant<KioskForm, Response> kiosk_post(Request& req);
+    Response kiosk_page(Request& req, const std::string& lang, int status, std::string_view page, const KioskFlow& flow,
+                        Data d, const std::string& token_to_set = {});
+    Response kiosk_first_form(Request& req, const std::string& page, const KioskFlow& flow, const std::string& token,
+                              int status, const std::string& username, const std::string& error, bool forgot_hint,
+                              const std::string& notice = {});
     // Screens after login
     Response start(Request& req);
     Response choose_school(Request& req);
@@ -105,6 +139,8 @@ class App final {
     std::map<std::string, StaticFile, std::less<>> static_files_;
     std::string asset_version_;
 };
+
+[[nodiscard]] std::string lower_ascii(std::string s);
 
 /// Headers every response gets (SPEC §4): CSP without inline script, no framing, no referrer.
 void add_security_headers(Response& res, bool secure);

@@ -1,0 +1,120 @@
+#include "web/mails.hpp"
+
+#include <vector>
+
+namespace mina::web {
+
+namespace {
+
+std::string escape_html(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+std::string duration_words(const std::string& lang, Seconds d) {
+    const auto s = d.count();
+    const bool en = lang == "en";
+    auto word = [&](long long n, const char* sv1, const char* svn, const char* en1, const char* enn) {
+        return std::to_string(n) + " " + (en ? (n == 1 ? en1 : enn) : (n == 1 ? sv1 : svn));
+    };
+    if (s >= 86400 && s % 86400 == 0) return word(s / 86400, "dag", "dagar", "day", "days");
+    if (s >= 3600 && s % 3600 == 0) return word(s / 3600, "timme", "timmar", "hour", "hours");
+    if (s >= 60 && s % 60 == 0) return word(s / 60, "minut", "minuter", "minute", "minutes");
+    return word(s, "sekund", "sekunder", "second", "seconds");
+}
+
+/// A mail is a list of paragraphs; one of them may be a link, and one the one-time password.
+struct Paragraph {
+    Paragraph(std::string t, std::string h = {}, bool c = false) : text(std::move(t)), href(std::move(h)), code(c) {}
+    std::string text;
+    std::string href;       // the paragraph is a link to this address
+    bool code = false;      // the one-time password: set apart in the HTML part
+};
+
+ComposedMail render(const std::string& subject, const std::vector<Paragraph>& paragraphs) {
+    ComposedMail m;
+    m.subject = subject;
+    std::string html_body;
+    for (const auto& p : paragraphs) {
+        m.text += p.text;
+        m.text += p.href.empty() ? "\n\n" : "\n" + p.href + "\n\n";
+        if (p.code) {
+            html_body += "<p style=\"font-size:1.2em\"><strong>" + escape_html(p.text) + "</strong></p>\n";
+        } else if (!p.href.empty()) {
+            html_body += "<p>" + escape_html(p.text) + "<br><a href=\"" + escape_html(p.href) + "\">" +
+                         escape_html(p.href) + "</a></p>\n";
+        } else {
+            std::string t = escape_html(p.text);
+            for (std::size_t i = t.find('\n'); i != std::string::npos; i = t.find('\n', i + 4)) t.replace(i, 1, "<br>");
+            html_body += "<p>" + t + "</p>\n";
+        }
+    }
+    while (!m.text.empty() && m.text.back() == '\n') m.text.pop_back();
+    m.text += "\n";
+    m.html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + escape_html(subject) +
+             "</title></head>\n<body>\n" + html_body + "</body></html>\n";
+    return m;
+}
+
+}  // namespace
+
+ComposedMail compose_mail(const Views& views, const SiteConfig& site, const PolicyConfig& policy,
+                          const OutboxMail& mail, const Person& person, const std::string& otp) {
+    const std::string& lang = mail.lang;
+    auto t = [&](std::string_view key, const std::map<std::string, std::string>& params = {}) {
+        return views.t(lang, key, params);
+    };
+    const std::string base = site.public_url.empty() ? "http://127.0.0.1:8080" : site.public_url;
+    const std::map<std::string, std::string> common{{"name", person.first_name},
+                                                    {"agency", site.agency_name},
+                                                    {"phone", site.school_phone}};
+    auto with = [&](std::map<std::string, std::string> extra) {
+        extra.insert(common.begin(), common.end());
+        return extra;
+    };
+    const Paragraph signature{t("mail_signature", common) + "\n" + t("mail_auto")};
+    switch (mail.kind) {
+        case MailKind::otp_first:
+            return render(t("mail_otp_first_subject"),
+                          {{t("mail_otp_first_intro", common)},
+                           {t("mail_otp_line", {{"otp", otp}}), {}, true},
+                           {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_first)}})},
+                           {t("mail_otp_first_todo"), base + "/kiosk/forsta-gangen"},
+                           signature});
+        case MailKind::otp_reset:
+            return render(t("mail_otp_reset_subject"),
+                          {{t("mail_otp_reset_intro", common)},
+                           {t("mail_otp_line", {{"otp", otp}}), {}, true},
+                           {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_reset)}})},
+                           {t("mail_otp_reset_todo"), base + "/kiosk/glomt"},
+                           {t("mail_not_you", common)},
+                           signature});
+        case MailKind::account_locked:
+            return render(t("mail_locked_subject"),
+                          {{t("mail_locked_text", with({{"until", mail.params}}))},
+                           {t("mail_locked_not_you", common), base + "/kiosk"},
+                           signature});
+        case MailKind::expiry_reminder:
+            return render(t("mail_reminder_subject"),
+                          {{t("mail_reminder_text", with({{"days", mail.params}}))},
+                           {t("mail_reminder_todo"), base + "/kiosk"},
+                           signature});
+        case MailKind::password_changed:
+            return render(t("mail_changed_subject"),
+                          {{t("mail_changed_text", with({{"when", format_iso(mail.created_at)}}))},
+                           {t("mail_changed_not_you", common), base + "/kiosk/glomt"},
+                           signature});
+    }
+    return render(t("mail_changed_subject"), {signature});
+}
+
+}  // namespace mina::web
