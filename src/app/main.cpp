@@ -140,6 +140,19 @@ int cmd_serve(const app::Config& c) {
     return 0;
 }
 
+/// `mina outbox list`: one line per mail, tab-separated, for the agency's operators and scripts.
+int cmd_outbox_list(const app::Config& c, std::optional<MailStatus> status, int limit) {
+    auto store = open_store(c);
+    auto tx = store->begin(ports::TxMode::read);
+    std::cout << "id\tstatus\tkind\trecipient\tcreated\tdue\tattempts\tlast result\n";
+    for (const auto& m : tx->outbox().list(status, limit)) {
+        std::cout << m.id << '\t' << to_string(m.status) << '\t' << to_string(m.kind) << '\t' << m.recipient << '\t'
+                  << format_iso(m.created_at) << '\t' << format_iso(m.not_before) << '\t' << m.attempts << '\t'
+                  << m.last_error << '\n';
+    }
+    return 0;
+}
+
 struct Demo {
     std::string username;
     std::string admin_username;
@@ -231,6 +244,19 @@ int main(int argc, char** argv) {
     unlock->add_option("--username", username, "Username")->required();
     auto* demo = admin_cmd->add_subcommand("demo", "Create a demo school and demo users (idempotent)");
 
+    auto* outbox_cmd = cli.add_subcommand("outbox", "Mail waiting to be sent, sent, or failed");
+    outbox_cmd->require_subcommand(1);
+    auto* outbox_list = outbox_cmd->add_subcommand("list", "List mail, newest first");
+    std::string outbox_status;
+    int outbox_limit = 50;
+    outbox_list->add_option("--status", outbox_status, "pending, sent or failed (default: all)");
+    outbox_list->add_option("--limit", outbox_limit, "At most this many (default 50)")->check(CLI::Range(1, 100000));
+    auto* outbox_retry = outbox_cmd->add_subcommand("retry", "Send failed mail again");
+    std::int64_t outbox_id = 0;
+    bool outbox_all = false;
+    outbox_retry->add_option("--id", outbox_id, "The failed mail's id (from outbox list)");
+    outbox_retry->add_flag("--all", outbox_all, "Every failed mail");
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -269,6 +295,26 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (demo->parsed()) return cmd_demo(c);
+        if (outbox_list->parsed()) {
+            std::optional<MailStatus> status;
+            if (outbox_status == "pending") status = MailStatus::pending;
+            else if (outbox_status == "sent") status = MailStatus::sent;
+            else if (outbox_status == "failed") status = MailStatus::failed;
+            else if (!outbox_status.empty()) throw Refused("unknown status '" + outbox_status + "': use pending, sent or failed");
+            return cmd_outbox_list(c, status, outbox_limit);
+        }
+        if (outbox_retry->parsed()) {
+            if (outbox_all == (outbox_id != 0)) throw Refused("give either --id N or --all");
+            auto store = open_store(c);
+            auto tx = store->begin(ports::TxMode::write);
+            const int n = tx->outbox().retry_failed(outbox_all ? std::nullopt : std::optional(outbox_id), clock.now());
+            if (n == 0) throw Refused(outbox_all ? "no failed mail" : "no failed mail with id " + std::to_string(outbox_id));
+            tx->audit().append({clock.now(), cli_actor().name, "local", "mail.retry", {}, {},
+                                std::to_string(n) + " failed mail(s) queued again"});
+            tx->commit();
+            std::cout << n << " mail(s) queued again; a running server sends them within mail.poll_interval\n";
+            return 0;
+        }
 
         auto store = open_store(c);
         crypto::Argon2idHasher hasher(argon2_params(c));

@@ -145,8 +145,11 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
             attempt = *slot;
             credential = tx->accounts().credential(person->id);
             otp = tx->otps().find(person->id);
-            if (alive(otp, now)) otp->wrong_count = tx->otps().count_wrong(person->id);
-            if (!alive(otp, now) || otp->wrong_count > kOtpMaxWrong) otp.reset();
+            if (alive(otp, now))
+                otp->wrong_count = tx->otps().count_wrong(person->id);  // counted before comparing
+            else
+                otp.reset();
+            if (otp && otp->wrong_count > kOtpMaxWrong) otp.reset();
         }
         tx->commit();
     }
@@ -237,8 +240,11 @@ Outcome Service::enter_otp(KioskFlow& f, std::string_view typed, const ClientInf
         if (f.person) {
             person = tx->accounts().find(*f.person);
             otp = tx->otps().find(*f.person);
-            if (alive(otp, now)) otp->wrong_count = tx->otps().count_wrong(*f.person);  // counted before comparing
-            if (!alive(otp, now) || otp->wrong_count > kOtpMaxWrong) otp.reset();
+            if (alive(otp, now))
+                otp->wrong_count = tx->otps().count_wrong(*f.person);  // counted before comparing
+            else
+                otp.reset();
+            if (otp && otp->wrong_count > kOtpMaxWrong) otp.reset();
         }
         tx->commit();
     }

@@ -23,6 +23,13 @@ export function sql(dbPath, query) {
   return r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => l.split('\t'));
 }
 
+/** Changes the server's SQLite file while it runs (tests only: to move time, e.g. a password's age). */
+export function sqlWrite(dbPath, statement) {
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', dbPath, statement], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+  return r.stdout;
+}
+
 /**
  * A server with the demo data: schools DEMO1 (Demoskolan) and DEMO2 (Exempelhögskolan); Pelle Test
  * (studietider + studeranderapportering at DEMO1, studietider at DEMO2) and Anna Admin
