@@ -10,7 +10,7 @@ packages=(
   libsodium-dev libsqlite3-dev libspdlog-dev libcli11-dev libkainjow-mustache-dev libtomlplusplus-dev
   prometheus-cpp-dev libgtest-dev libbenchmark-dev
   chromium fonts-dejavu-core
-  libgd-dev espeak-ng libcurl4-openssl-dev libpwquality-dev cracklib-runtime libunistring-dev
+  libgd-dev espeak-ng libcurl4-openssl-dev libpwquality-dev cracklib-runtime libunistring-dev wswedish
   python3-aiosmtpd
   wrk nginx-light curl sqlite3
 )
