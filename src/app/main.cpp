@@ -106,7 +106,8 @@ int cmd_serve(const app::Config& c) {
     web::Views views;
     app::OutboxWorker outbox(mailer, views, c.site, c.policy, clock,
                              {c.mail_smtp_url, c.mail_spool_dir, c.mail_from,
-                              std::chrono::duration_cast<std::chrono::milliseconds>(c.mail_poll_interval)});
+                              std::chrono::duration_cast<std::chrono::milliseconds>(c.mail_poll_interval),
+                              [&metrics](std::string_view outcome) { metrics.mail(outcome); }});
     if (c.mail_smtp_url.empty())
         spdlog::info("mail: no mail.smtp_url; mail is written as .eml files to {}", c.mail_spool_dir);
     web::App application(

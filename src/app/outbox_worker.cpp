@@ -60,9 +60,11 @@ int OutboxWorker::run_once() {
             try {
                 const std::string path = mail::write_spool(options_.spool_dir, message);
                 mailer_.sent(m, clock_.now(), "spooled: " + path);
+                if (options_.count) options_.count("spooled");
                 spdlog::info("outbox: mail {} ({}) to {} written to {}", m.id, to_string(m.kind), m.recipient, path);
             } catch (const std::exception& e) {
                 mailer_.not_sent(m, clock_.now(), e.what(), false);
+                if (options_.count) options_.count("retry");
                 spdlog::warn("outbox: mail {} could not be spooled: {}", m.id, e.what());
             }
             continue;
@@ -70,9 +72,11 @@ int OutboxWorker::run_once() {
         const auto result = mail::send_smtp(options_.smtp_url, message);
         if (result.fate == mail::Fate::sent) {
             mailer_.sent(m, clock_.now(), result.detail);
+            if (options_.count) options_.count("sent");
             spdlog::info("outbox: mail {} ({}) to {} sent: {}", m.id, to_string(m.kind), m.recipient, result.detail);
         } else {
             mailer_.not_sent(m, clock_.now(), result.detail, result.fate == mail::Fate::failed);
+            if (options_.count) options_.count(result.fate == mail::Fate::failed ? "failed" : "retry");
             spdlog::warn("outbox: mail {} ({}) to {} not sent (attempt {}): {}", m.id, to_string(m.kind), m.recipient,
                          m.attempts, result.detail);
         }

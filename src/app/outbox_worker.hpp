@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,6 +21,7 @@ struct OutboxOptions {
     std::string spool_dir;
     std::string from;
     std::chrono::milliseconds poll{10000};  // how often to look for due mail (wake() is sooner)
+    std::function<void(std::string_view outcome)> count;  // "sent", "spooled", "retry", "failed"
 };
 
 class OutboxWorker {

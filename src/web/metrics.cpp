@@ -21,6 +21,8 @@ struct Metrics::Impl {
                                                               .Register(registry);
     prometheus::Family<prometheus::Counter>& logins =
         prometheus::BuildCounter().Name("mina_logins_total").Help("Login attempts by outcome").Register(registry);
+    prometheus::Family<prometheus::Counter>& mails =
+        prometheus::BuildCounter().Name("mina_mail_total").Help("Mail delivery attempts by outcome").Register(registry);
     prometheus::Family<prometheus::Gauge>& queues =
         prometheus::BuildGauge().Name("mina_pool_queue_depth").Help("Requests waiting for or running on a pool").Register(registry);
     std::array<prometheus::Counter*, 6> by_class{};
@@ -44,6 +46,8 @@ void Metrics::request(int status, double seconds) {
 }
 
 void Metrics::login(std::string_view outcome) { impl_->logins.Add({{"outcome", std::string(outcome)}}).Increment(); }
+
+void Metrics::mail(std::string_view outcome) { impl_->mails.Add({{"outcome", std::string(outcome)}}).Increment(); }
 
 void Metrics::queue_depth(std::string_view pool, double depth) {
     impl_->queues.Add({{"pool", std::string(pool)}}).Set(depth);

@@ -18,6 +18,8 @@ class Metrics {
     /// Login outcomes: "success", "denied", "expired", "throttled".
     void login(std::string_view outcome);
     void queue_depth(std::string_view pool, double depth);
+    /// Mail delivery attempts: "sent", "spooled", "retry", "failed".
+    void mail(std::string_view outcome);
     [[nodiscard]] std::string text() const;
 
    private:

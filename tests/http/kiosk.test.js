@@ -92,6 +92,8 @@ test('forgotten password (R9): the one-time password is mailed at once, typed in
   assert.equal((await new Client(srv).login(srv.anna, NEW_PASSWORD)).status, 303, 'the new one logs in');
   const changed = await smtp.waitForMail((m, i) => i >= before && /ändrat/.test(m.subject));
   assert.match(changed.text, /Var det inte du/);
+  const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+  assert.match(metrics, /mina_mail_total\{outcome="sent"\} [1-9]/);
 
   // The one-time password was used once.
   const again = await orderOtp(srv.anna);
