@@ -137,9 +137,12 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
             const auto slot = tx->accounts().reserve_attempt(person->id, now, policy_.max_failed_logins + 1,
                                                              now + policy_.lockout);
             if (!slot) {
+                // As at the portal: no comparison while locked, but the same cost as any answer.
                 tx->throttle().record_failure(client.address, now, now - policy_.client_window);
                 tx->audit().append(event(client, now, "kiosk.refused_locked", username));
                 tx->commit();
+                hasher_.verify_dummy(otp_typed);
+                hasher_.verify_dummy(password);
                 return Denied{};
             }
             attempt = *slot;

@@ -57,10 +57,13 @@ Outcome Service::submit(const Input& in, Timestamp now) {
             const auto slot = tx->accounts().reserve_attempt(person->id, now, policy_.max_failed_logins + 1,
                                                              now + policy_.lockout);
             if (!slot) {
-                // Locked: the password is not even compared, so a locked account is no oracle.
+                // Locked: the password is not even compared, so a locked account is no oracle. The
+                // answer still costs one hash, as for an unknown username, so that its speed does
+                // not tell that the username exists (SPEC §4).
                 tx->throttle().record_failure(in.client.address, now, window_start);
                 tx->audit().append(event(in, now, "login.refused_locked", username));
                 tx->commit();
+                hasher_.verify_dummy(in.password);
                 return Denied{};
             }
             attempt = *slot;

@@ -54,7 +54,9 @@ Response App::kiosk_page(Request& req, const std::string& lang, int status, std:
                          const KioskFlow& flow, Data d, const std::string& token_to_set) {
     d.set("kiosk_csrf", flow.csrf_token);
     d.set("csrf", flow.csrf_token);
-    d.set("captcha_version", std::to_string(to_unix(flow.captcha_expires_at)));
+    // A new address for every page, so that no cache can show an old image (the image itself is
+    // no-store); random, because anything derived from the answer could be searched offline.
+    d.set("captcha_version", s_.tokens.token().substr(0, 16));
     d.set("agency_lower", lower_ascii(s_.site.agency_name));
     d.set("asset_version", asset_version_);
     d.set("path", req.path);
@@ -77,6 +79,8 @@ Response App::kiosk_first_form(Request& req, const std::string& page, const Kios
     d.set("first", form.first);
     d.set("username", username);
     if (!error.empty()) d.set("error", error);
+    // After a wrong CAPTCHA the cursor waits in the CAPTCHA field of the new image.
+    d.set("captcha_error", !error.empty() && error == views_.t(lang, "kiosk_error_captcha"));
     if (!notice.empty()) d.set("notice", notice);
     d.set("forgot_hint", forgot_hint);
     d.set("title", views_.t(lang, form.kind == FlowKind::forgot ? "kiosk_forgot_heading" : "kiosk_signin_heading"));
