@@ -11,7 +11,7 @@ packages=(
   prometheus-cpp-dev libgtest-dev libbenchmark-dev
   chromium fonts-dejavu-core
   libgd-dev espeak-ng libcurl4-openssl-dev libpwquality-dev cracklib-runtime libunistring-dev wswedish
-  python3-aiosmtpd
+  python3-aiosmtpd libcairo2-dev libpango1.0-dev poppler-utils
   wrk nginx-light curl sqlite3
 )
 missing=()

@@ -1,0 +1,1 @@
+#include "letters/letter.hpp"
