@@ -11,6 +11,7 @@
 #include "app/config.hpp"
 #include "app/outbox_worker.hpp"
 #include "captcha/captcha.hpp"
+#include "core/idm.hpp"
 #include "core/kiosk.hpp"
 #include "core/mailer.hpp"
 #include "core/admin.hpp"
@@ -79,6 +80,27 @@ class CaptchaAnswers final : public ports::CaptchaAnswers {
     ports::Tokens& tokens_;
 };
 
+/// "Box 123|211 22 Malmö" -> "Box 123\n211 22 Malmö": one line per part, trimmed, at most 6 lines.
+std::string address_lines(const std::string& typed) {
+    std::string out;
+    int lines = 0;
+    for (std::size_t from = 0; from <= typed.size();) {
+        const auto bar = typed.find('|', from);
+        std::string line = typed.substr(from, bar == std::string::npos ? std::string::npos : bar - from);
+        line.erase(0, line.find_first_not_of(' '));
+        line.erase(line.find_last_not_of(' ') + 1);
+        if (line.find_first_of("\r\n") != std::string::npos || line.size() > 100)
+            throw Refused("--address: each line at most 100 characters, lines separated by '|'");
+        if (!line.empty()) {
+            if (++lines > 6) throw Refused("--address: at most 6 lines");
+            out += (out.empty() ? "" : "\n") + line;
+        }
+        if (bar == std::string::npos) break;
+        from = bar + 1;
+    }
+    return out;
+}
+
 bool is_loopback(const std::string& host) {
     return host == "::1" || host == "localhost" || host.starts_with("127.");
 }
@@ -102,16 +124,18 @@ int cmd_serve(const app::Config& c) {
     portal::Service portal(*store, tokens, c.policy);
     kiosk::Service kiosk(*store, hasher, tokens, quality, captchas, c.policy, {c.captcha_test_answer});
     mailer::Service mailer(*store, hasher, tokens, c.policy);
+    admin::Service admin_service(*store, hasher, tokens, c.policy);
+    idm::Service idm_service(*store, admin_service, c.policy);
     web::Metrics metrics;
     web::Views views;
     app::OutboxWorker outbox(mailer, views, c.site, c.policy, clock,
                              {c.mail_smtp_url, c.mail_spool_dir, c.mail_from,
                               std::chrono::duration_cast<std::chrono::milliseconds>(c.mail_poll_interval),
-                              [&metrics](std::string_view outcome) { metrics.mail(outcome); }});
+                              [&metrics](std::string_view outcome) { metrics.mail(outcome); }, c.letters_dir});
     if (c.mail_smtp_url.empty())
         spdlog::info("mail: no mail.smtp_url; mail is written as .eml files to {}", c.mail_spool_dir);
     web::App application(
-        web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics, kiosk,
+        web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics, kiosk, idm_service,
                       [](std::string_view answer) { return captcha::draw_png(answer); },
                       [](std::string_view answer, std::string_view lang) { return captcha::speak_wav(answer, lang); },
                       [&outbox] { outbox.wake(); }},
@@ -177,8 +201,10 @@ int cmd_demo(const app::Config& c) {
         accept(svc.set_password(u, password, who, clock.now()));
         return u;
     };
-    (void)svc.add_school({SchoolCode{"DEMO1"}, "Demoskolan", SchoolForm::gymnasieskola}, who, clock.now());
-    (void)svc.add_school({SchoolCode{"DEMO2"}, "Exempelhögskolan", SchoolForm::hogskola}, who, clock.now());
+    (void)svc.add_school({SchoolCode{"DEMO1"}, "Demoskolan", SchoolForm::gymnasieskola, "Box 1\n123 45 Demostad"}, who,
+                         clock.now());
+    (void)svc.add_school({SchoolCode{"DEMO2"}, "Exempelhögskolan", SchoolForm::hogskola, "Exempelvägen 2\n234 56 Exempelby"},
+                         who, clock.now());
     const Username pelle = ensure_person("Pelle", "Test", "pelle.test@example.se");
     const Username anna = ensure_person("Anna", "Admin", "anna.admin@example.se");
     (void)accept(svc.grant(pelle, "DEMO1", Role::studietider, who, clock.now()));
@@ -226,6 +252,11 @@ int main(int argc, char** argv) {
     school_add->add_option("--form", form,
                            "hogskola, folkhogskola, komvux, gymnasieskola, yrkeshogskola or annan-eftergymnasial")
         ->required();
+    std::string address;
+    school_add->add_option("--address", address, "Postal address for letters, lines separated by '|' (\"Box 123|211 22 Malmö\")");
+    auto* school_address = school->add_subcommand("set-address", "Set a school's postal address for letters");
+    school_address->add_option("--code", code, "School code")->required();
+    school_address->add_option("--address", address, "Lines separated by '|'")->required();
     auto* person = admin_cmd->add_subcommand("person", "People");
     person->require_subcommand(1);
     auto* person_add = person->add_subcommand("add", "Add a person; prints the new username on the last line");
@@ -244,6 +275,15 @@ int main(int argc, char** argv) {
     auto* unlock = admin_cmd->add_subcommand("unlock", "Unlock an account locked after failed logins");
     unlock->add_option("--username", username, "Username")->required();
     auto* demo = admin_cmd->add_subcommand("demo", "Create a demo school and demo users (idempotent)");
+
+    auto* letters_cmd = cli.add_subcommand("letters", "The print queue of letters with usernames (R3)");
+    letters_cmd->require_subcommand(1);
+    auto* letters_list = letters_cmd->add_subcommand("list", "List letters, newest first");
+    std::string letters_status;
+    letters_list->add_option("--status", letters_status, "queued, rendered or posted (default: all)");
+    auto* letters_posted = letters_cmd->add_subcommand("posted", "Mark a rendered letter as posted");
+    std::int64_t letter_id = 0;
+    letters_posted->add_option("--id", letter_id, "The letter's id (from letters list)")->required();
 
     auto* outbox_cmd = cli.add_subcommand("outbox", "Mail waiting to be sent, sent, or failed");
     outbox_cmd->require_subcommand(1);
@@ -296,6 +336,32 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (demo->parsed()) return cmd_demo(c);
+        if (letters_list->parsed()) {
+            std::optional<LetterStatus> status;
+            if (letters_status == "queued") status = LetterStatus::queued;
+            else if (letters_status == "rendered") status = LetterStatus::rendered;
+            else if (letters_status == "posted") status = LetterStatus::posted;
+            else if (!letters_status.empty()) throw Refused("unknown status '" + letters_status + "': use queued, rendered or posted");
+            auto store = open_store(c);
+            auto tx = store->begin(ports::TxMode::read);
+            std::cout << "id\tstatus\tusername\tschool\tcreated\tfile\tlast error\n";
+            for (const auto& l : tx->letters().list(status, 1000)) {
+                const auto who_for = tx->accounts().find(l.person);
+                const char* st = l.status == LetterStatus::queued ? "queued" : l.status == LetterStatus::rendered ? "rendered" : "posted";
+                std::cout << l.id << '\t' << st << '\t' << (who_for ? who_for->username.value() : "?") << '\t' << l.school
+                          << '\t' << format_iso(l.created_at) << '\t' << l.path << '\t' << l.last_error << '\n';
+            }
+            return 0;
+        }
+        if (letters_posted->parsed()) {
+            auto store = open_store(c);
+            auto tx = store->begin(ports::TxMode::write);
+            if (!tx->letters().mark_posted(letter_id, clock.now()))
+                throw Refused("letter " + std::to_string(letter_id) + " is not in the print queue (not rendered, or posted already)");
+            tx->audit().append({clock.now(), cli_actor().name, "local", "letter.posted", {}, {}, std::to_string(letter_id)});
+            tx->commit();
+            return 0;
+        }
         if (outbox_list->parsed()) {
             std::optional<MailStatus> status;
             if (outbox_status == "pending") status = MailStatus::pending;
@@ -329,7 +395,15 @@ int main(int argc, char** argv) {
         if (school_add->parsed()) {
             auto f = parse_school_form(form);
             if (!f) throw Refused("unknown school form '" + form + "': use hogskola, folkhogskola, komvux, gymnasieskola, yrkeshogskola or annan-eftergymnasial");
-            return report(accept(svc.add_school({SchoolCode{code}, name, *f}, who, clock.now())));
+            return report(accept(svc.add_school({SchoolCode{code}, name, *f, address_lines(address)}, who, clock.now())));
+        }
+        if (school_address->parsed()) {
+            auto tx = store->begin(ports::TxMode::write);
+            if (!tx->schools().find(SchoolCode{code})) throw Refused("no such school: " + code);
+            tx->schools().set_postal_address(SchoolCode{code}, address_lines(address));
+            tx->audit().append({clock.now(), who.name, who.address, "school.address_set", {}, code, address});
+            tx->commit();
+            return 0;
         }
         if (person_add->parsed()) {
             const Username u = accept(svc.add_person(first, last, email, who, clock.now()));

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
+#include "letters/letter.hpp"
 #include "mail/mail.hpp"
 #include "web/mails.hpp"
 
@@ -44,8 +47,50 @@ void OutboxWorker::loop() {
     }
 }
 
+int OutboxWorker::render_letters() {
+    int rendered = 0;
+    for (const auto& job : mailer_.letters_to_render(50)) {
+        const auto& p = job.person;
+        letters::Letter letter;
+        letter.lang = p.lang == "en" ? "en" : "sv";
+        letter.agency_name = site_.agency_name;
+        letter.return_lines = {site_.agency_name};
+        letter.recipient_name = p.display_name();
+        letter.school_name = job.school.name;
+        for (std::size_t from = 0; from <= job.school.postal_address.size();) {
+            const auto nl = job.school.postal_address.find('\n', from);
+            const auto line = job.school.postal_address.substr(from, nl == std::string::npos ? std::string::npos : nl - from);
+            if (!line.empty()) letter.address_lines.push_back(line);
+            if (nl == std::string::npos) break;
+            from = nl + 1;
+        }
+        letter.username = p.username.value();
+        letter.date = format_iso(clock_.now()).substr(0, 10);
+        const std::string base = site_.public_url.empty() ? "http://127.0.0.1:8080" : site_.public_url;
+        letter.kiosk_url = base + "/kiosk/forsta-gangen";
+        letter.school_phone = site_.school_phone;
+        const auto days = policy_.otp_email_delay.count() / 86400;
+        letter.otp_delay_words = letter.lang == "en" ? std::to_string(std::max<long long>(days, 1)) + " days"
+                                                      : std::to_string(std::max<long long>(days, 1)) + " dagar";
+        const std::string path = options_.letters_dir + "/" + letter.date + "-" + letter.username + "-" +
+                                 std::to_string(job.letter.id) + ".pdf";
+        try {
+            std::filesystem::create_directories(options_.letters_dir);
+            letters::write_pdf(letter, path);
+            mailer_.letter_rendered(job.letter.id, path, clock_.now());
+            spdlog::info("letters: letter {} for {} written to {}", job.letter.id, letter.username, path);
+            ++rendered;
+        } catch (const std::exception& e) {
+            mailer_.letter_failed(job.letter.id, e.what());
+            spdlog::error("letters: letter {} for {}: {}", job.letter.id, letter.username, e.what());
+        }
+    }
+    return rendered;
+}
+
 int OutboxWorker::run_once() {
     if (int n = mailer_.queue_reminders(clock_.now()); n > 0) spdlog::info("outbox: queued {} expiry reminder(s)", n);
+    render_letters();
     int handled = 0;
     while (auto claimed = mailer_.next(clock_.now())) {
         {

@@ -22,6 +22,7 @@ struct OutboxOptions {
     std::string from;
     std::chrono::milliseconds poll{10000};  // how often to look for due mail (wake() is sooner)
     std::function<void(std::string_view outcome)> count;  // "sent", "spooled", "retry", "failed"
+    std::string letters_dir;  // where the letters' PDFs go (R3)
 };
 
 class OutboxWorker {
@@ -39,6 +40,7 @@ class OutboxWorker {
 
    private:
     void loop();
+    int render_letters();
 
     mailer::Service& mailer_;
     const web::Views& views_;

@@ -28,7 +28,8 @@ std::optional<Claimed> Service::next(Timestamp now) {
             std::string skip;
             if (!person) skip = "the person no longer exists";
             // The first one-time password is not needed once the person has an own password.
-            if (person && mail->kind == MailKind::otp_first && credential && !credential->password_hash.empty())
+            if (person && mail->kind == MailKind::otp_first && mail->params != "admin" && credential &&
+                !credential->password_hash.empty())
                 skip = "not needed: the person has a password already";
             if (!skip.empty()) {
                 tx->outbox().mark_sent(mail->id, now, "skipped: " + skip);
@@ -97,6 +98,30 @@ int Service::queue_reminders(Timestamp now) {
     }
     tx->commit();
     return queued;
+}
+
+std::vector<Service::LetterJob> Service::letters_to_render(int limit) {
+    auto tx = store_.begin(ports::TxMode::read);
+    std::vector<LetterJob> out;
+    for (auto& l : tx->letters().to_render(limit)) {
+        auto person = tx->accounts().find(l.person);
+        auto school = tx->schools().find(SchoolCode{l.school});
+        if (person && school) out.push_back({std::move(l), std::move(*person), std::move(*school)});
+    }
+    return out;
+}
+
+void Service::letter_rendered(std::int64_t id, const std::string& path, Timestamp now) {
+    auto tx = store_.begin(ports::TxMode::write);
+    tx->letters().rendered(id, path, now);
+    tx->audit().append(system_event(now, "letter.rendered", {}, path));
+    tx->commit();
+}
+
+void Service::letter_failed(std::int64_t id, const std::string& error) {
+    auto tx = store_.begin(ports::TxMode::write);
+    tx->letters().render_failed(id, error);
+    tx->commit();
 }
 
 }  // namespace mina::mailer

@@ -39,6 +39,16 @@ class Service final {
     /// R7: queues each due expiry reminder once. Returns how many were queued.
     int queue_reminders(Timestamp now);
 
+    /// Letters waiting to be rendered (R3), with what they need: the person and the school.
+    struct LetterJob {
+        LetterRow letter;
+        Person person;
+        School school;
+    };
+    [[nodiscard]] std::vector<LetterJob> letters_to_render(int limit);
+    void letter_rendered(std::int64_t id, const std::string& path, Timestamp now);
+    void letter_failed(std::int64_t id, const std::string& error);
+
    private:
     ports::Store& store_;
     ports::PasswordHasher& hasher_;

@@ -28,6 +28,7 @@ struct School {
     SchoolCode code;
     std::string name;
     SchoolForm form{SchoolForm::gymnasieskola};
+    std::string postal_address{};  // lines separated by '\n', for the letters' window (R3)
 };
 
 struct Person {
@@ -144,6 +145,35 @@ struct OutboxMail {
     std::string last_error;
     Timestamp created_at;
     std::optional<Timestamp> sent_at;
+};
+
+// ---- The Identity Manager --------------------------------------------------------------------
+
+enum class LetterStatus { queued, rendered, posted };
+
+/// A letter with a new account's username (R3), in the agency's print queue.
+struct LetterRow {
+    std::int64_t id = 0;
+    PersonId person;
+    std::string school;
+    LetterStatus status{LetterStatus::queued};
+    std::string path;  // the PDF under letters.dir, once rendered
+    std::string last_error;
+    Timestamp created_at;
+    std::optional<Timestamp> rendered_at;
+    std::optional<Timestamp> posted_at;
+};
+
+/// A person as the school's administrator sees them (issue [3] §3): grants at that school and state.
+struct PersonAtSchool {
+    Person person;
+    std::vector<Role> roles;  // at this school
+    bool has_password = false;
+    std::optional<Timestamp> password_set_at;
+    std::optional<Timestamp> last_login_at;
+    std::optional<Timestamp> locked_until;
+    std::string letter_status;  // "", "queued", "rendered", "posted"
+    std::string otp_mail;       // "", "pending", "sent", "failed": the latest mail with a one-time password
 };
 
 }  // namespace mina

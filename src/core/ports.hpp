@@ -49,6 +49,8 @@ class Accounts {
     [[nodiscard]] virtual std::vector<ReminderCandidate> reminder_candidates(Timestamp set_before,
                                                                              Timestamp expired_before, int limit) = 0;
     virtual void set_reminded(PersonId id, int days) = 0;
+    /// Everyone with a grant at the school, by last name, with their state (issue [3] §3).
+    [[nodiscard]] virtual std::vector<PersonAtSchool> at_school(const SchoolCode& school) = 0;
     virtual void set_preferences(PersonId id, const std::string& lang, const std::string& default_school) = 0;
 };
 
@@ -58,6 +60,8 @@ class Schools {
     [[nodiscard]] virtual std::optional<School> find(const SchoolCode& code) = 0;
     /// Returns false when the code is taken.
     virtual bool add(const School& s, Timestamp now) = 0;
+    [[nodiscard]] virtual std::vector<School> all() = 0;
+    virtual void set_postal_address(const SchoolCode& code, const std::string& address) = 0;
 };
 
 class Grants {
@@ -66,6 +70,8 @@ class Grants {
     /// Returns false when the person already holds this grant.
     virtual bool add(const Grant& g, Timestamp now, const std::string& granted_by) = 0;
     [[nodiscard]] virtual std::vector<Grant> of(PersonId id) = 0;
+    /// Returns false when the person did not hold this grant.
+    virtual bool remove(PersonId id, const SchoolCode& school, Role role) = 0;
     /// What the person may do: the schools where they hold any grant, with the roles there, ordered
     /// by school name; and whether they are an agency admin. One read for every page after login.
     [[nodiscard]] virtual Access access(PersonId id) = 0;
@@ -137,6 +143,21 @@ class Outbox {
     [[nodiscard]] virtual int count_pending(PersonId id, MailKind kind) = 0;
 };
 
+/// The print queue of letters (R3).
+class Letters {
+   public:
+    virtual ~Letters() = default;
+    virtual std::int64_t queue(PersonId id, const SchoolCode& school, Timestamp now) = 0;
+    [[nodiscard]] virtual std::vector<LetterRow> to_render(int limit) = 0;
+    virtual void rendered(std::int64_t id, const std::string& path, Timestamp now) = 0;
+    virtual void render_failed(std::int64_t id, const std::string& error) = 0;
+    /// Newest first; `status` empty: all.
+    [[nodiscard]] virtual std::vector<LetterRow> list(std::optional<LetterStatus> status, int limit) = 0;
+    [[nodiscard]] virtual std::optional<LetterRow> find(std::int64_t id) = 0;
+    /// Returns false unless the letter was rendered and not yet posted.
+    virtual bool mark_posted(std::int64_t id, Timestamp now) = 0;
+};
+
 /// Failures per client address, for the slowdown of SPEC §4.
 class Throttle {
    public:
@@ -171,6 +192,7 @@ class Unit {
     virtual KioskFlows& kiosk_flows() = 0;
     virtual PasswordHistory& password_history() = 0;
     virtual Outbox& outbox() = 0;
+    virtual Letters& letters() = 0;
 };
 
 enum class TxMode { read, write };

@@ -1,1 +1,433 @@
 #include "letters/letter.hpp"
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <pango/pangocairo.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mina::letters {
+namespace {
+
+// --- geometry -----------------------------------------------------------------------------------
+// Cairo's PDF user unit is the point; the layout is planned in millimetres from the top left corner.
+
+constexpr double kPageWidth = 595.276;  // A4, 210 x 297 mm
+constexpr double kPageHeight = 841.89;
+constexpr double mm(double v) { return v * 72.0 / 25.4; }
+
+constexpr double kLeft = mm(20);                   // left margin, also the window's text edge
+constexpr double kRight = kPageWidth - mm(20);     // right margin
+constexpr double kBottom = kPageHeight - mm(15);   // nothing may be drawn below this
+constexpr double kTop = mm(15);                    // agency heading and date
+// The window of a Swedish C5/E65 envelope with the window on the left: a 90 x 45 mm area. The return
+// lines sit at its top, the recipient just below, so both show through the window.
+constexpr double kWindowTop = mm(40);
+constexpr double kWindowBottom = kWindowTop + mm(45);
+constexpr double kWindowWidth = mm(85);            // 90 mm less a margin against the envelope's tolerance
+constexpr double kReturnTop = kWindowTop + mm(1);
+constexpr double kRecipientTop = mm(48);           // at the latest; lower only if the return lines need it
+constexpr double kBodyTop = mm(97);                // below the upper fold of an E65 (A4 in three)
+constexpr double kStepIndent = mm(7);              // hanging indent of the numbered steps
+constexpr double kUsernameIndent = mm(10);
+
+constexpr const char* kFont = "DejaVu Sans 10";
+constexpr const char* kSmall = "DejaVu Sans 7";
+constexpr const char* kAgencyFont = "DejaVu Sans Bold 18";
+constexpr const char* kHeadingFont = "DejaVu Sans Bold 14";
+constexpr const char* kUsernameFont = "DejaVu Sans Mono Bold 16";
+
+// --- ownership of C objects -----------------------------------------------------------------------
+
+struct Free {
+    void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
+    void operator()(cairo_t* c) const { cairo_destroy(c); }
+    void operator()(PangoContext* c) const { g_object_unref(c); }
+    void operator()(PangoLayout* l) const { g_object_unref(l); }
+    void operator()(PangoFontDescription* d) const { pango_font_description_free(d); }
+    void operator()(PangoAttrList* a) const { pango_attr_list_unref(a); }
+    void operator()(GError* e) const { g_error_free(e); }
+    void operator()(char* s) const { g_free(s); }
+};
+template <typename T>
+using Owned = std::unique_ptr<T, Free>;
+
+[[noreturn]] void fail(const std::string& reason) { throw std::runtime_error("letter: " + reason); }
+
+[[noreturn]] void fail_io(const std::string& what, const std::string& path, int err) {
+    fail("cannot " + what + " " + path + ": " + std::strerror(err));
+}
+
+// --- input --------------------------------------------------------------------------------------
+
+/// Pango refuses invalid UTF-8 with a warning on stderr and draws nothing, and a control character
+/// would break the window's line count: both are refused here, with the field's name.
+void check_text(const char* field, const std::string& value) {
+    if (g_utf8_validate(value.data(), static_cast<gssize>(value.size()), nullptr) == FALSE)
+        fail(std::string(field) + " is not valid UTF-8");
+    for (const char c : value)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) fail(std::string(field) + " contains a control character");
+}
+
+void require(const char* field, const std::string& value) {
+    if (value.empty()) fail(std::string(field) + " is empty");
+}
+
+void validate(const Letter& l) {
+    require("agency name", l.agency_name);
+    require("recipient name", l.recipient_name);
+    require("username", l.username);
+    require("kiosk url", l.kiosk_url);
+    require("school phone", l.school_phone);
+    if (l.address_lines.empty()) fail("no postal address: the letter cannot be posted");
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"lang", &l.lang},           {"agency name", &l.agency_name}, {"recipient name", &l.recipient_name},
+        {"school name", &l.school_name}, {"username", &l.username},    {"date", &l.date},
+        {"kiosk url", &l.kiosk_url}, {"school phone", &l.school_phone}, {"otp delay words", &l.otp_delay_words}};
+    for (const auto& [name, value] : fields) check_text(name, *value);
+    for (const auto& line : l.return_lines) check_text("a return line", line);
+    for (const auto& line : l.address_lines) check_text("an address line", line);
+}
+
+/// Every value from the caller goes into Pango markup through here, so a "<" or "&" in a name is text.
+std::string esc(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (const char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&apos;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+// --- the words ----------------------------------------------------------------------------------
+// From the manual, §2.1 "Logga in första gången" and its OBS. There is no password field in a Letter,
+// and none of these texts has room for one: the one-time password only ever travels by email.
+
+struct Words {
+    std::string title;          // the PDF's title and the heading
+    std::string heading;        // markup, like all below
+    std::string greeting;
+    std::string intro;          // ends by introducing the username, which follows alone on its line
+    std::string next;           // when the one-time password comes, and why it must be changed
+    std::vector<std::string> steps;
+    std::string obs;
+    std::string keep;
+    std::string questions;
+    std::string closing;
+};
+
+Words swedish(const Letter& l) {
+    const std::string delay = l.otp_delay_words.empty() ? "några dagar" : esc(l.otp_delay_words);
+    const std::string school = l.school_name.empty() ? "din skola" : esc(l.school_name);
+    Words w;
+    w.title = "Ditt användarnamn till Mina tjänster";
+    w.heading = esc(w.title);
+    w.greeting = "Hej " + esc(l.recipient_name) + "!";
+    w.intro = "Behörighetsadministratören på " + school +
+              " har gett dig behörighet till CSN:s webbtjänster i Mina tjänster. För att logga in behöver du "
+              "ett användarnamn och ett lösenord. Ditt användarnamn är";
+    w.next = "Engångslösenordet får du i ett e-postmeddelande från CSN om ungefär " + delay +
+             ". Första gången du loggar in måste du byta engångslösenordet till ett eget nytt lösenord som du "
+             "skapar själv. Så här gör du:";
+    w.steps = {
+        "Öppna e-postmeddelandet från CSN. Där finns ditt engångslösenord tillsammans med en länk till CSN:s "
+        "Lösenordskiosk.",
+        "Klicka på länken i e-postmeddelandet. Du kommer då till Lösenordskiosken, som också finns på\n" +
+            esc(l.kiosk_url),
+        "Skriv in ditt användarnamn i det övre fältet, ditt engångslösenord i det mellersta fältet och tecknen "
+        "som visas i bilden i det undre fältet. Tryck på knappen <b>Ok</b>.",
+        "Skapa ett nytt eget lösenord. Skriv in det i det övre fältet och en gång till i det undre fältet. Klicka "
+        "på <b>Spara</b> och sedan på <b>AVSLUTA</b> längst upp till höger.",
+        "Logga in i Mina tjänster med ditt användarnamn och ditt nya lösenord.",
+    };
+    w.obs = "<b>OBS!</b> Om du skriver in fel användarnamn eller lösenord mer än tre gånger blir ditt konto låst "
+            "i 30 minuter. Efter 30 minuter kan du logga in med rätt användarnamn och lösenord.";
+    w.keep = "Spara det här brevet. Du behöver ditt användarnamn varje gång du loggar in. Ditt lösenord skickas "
+             "aldrig med brev.";
+    w.questions = "Har du inte väntat dig det här brevet, eller har du frågor? Ring CSN:s skoltelefon på " +
+                  esc(l.school_phone) + ".";
+    w.closing = "Med vänliga hälsningar\n" + esc(l.agency_name);
+    return w;
+}
+
+Words english(const Letter& l) {
+    const std::string delay = l.otp_delay_words.empty() ? "a few days" : esc(l.otp_delay_words);
+    const std::string school = l.school_name.empty() ? "your school" : esc(l.school_name);
+    Words w;
+    w.title = "Your username for Mina tjänster";
+    w.heading = esc(w.title);
+    w.greeting = "Hello " + esc(l.recipient_name) + ",";
+    w.intro = "The authorization administrator at " + school +
+              " has given you access to CSN's web services in Mina tjänster. To log in, you need a username "
+              "and a password. Your username is";
+    w.next = "You will get the one-time password in an email from CSN in about " + delay +
+             ". The first time you log in, you must change the one-time password to a new password of your "
+             "own. This is how:";
+    w.steps = {
+        "Open the email from CSN. It holds your one-time password and a link to CSN's password kiosk "
+        "(Lösenordskiosken).",
+        "Click the link in the email. It takes you to the password kiosk, which is also at\n" + esc(l.kiosk_url),
+        "Type your username in the top field, your one-time password in the middle field and the characters "
+        "shown in the image in the bottom field. Press the <b>Ok</b> button.",
+        "Create a new password of your own. Type it in the top field and once more in the bottom field. Click "
+        "<b>Spara</b> (Save) and then <b>AVSLUTA</b> (Exit) at the top right.",
+        "Log in to Mina tjänster with your username and your new password.",
+    };
+    w.obs = "<b>Note:</b> if you type a wrong username or password more than three times, your account is locked "
+            "for 30 minutes. After 30 minutes you can log in with the right username and password.";
+    w.keep = "Keep this letter. You need your username every time you log in. Your password is never sent by "
+             "post.";
+    w.questions = "If you did not expect this letter, or if you have questions, call CSN's school phone "
+                  "(Skoltelefon) on " + esc(l.school_phone) + ".";
+    w.closing = "Kind regards\n" + esc(l.agency_name);
+    return w;
+}
+
+// --- drawing ------------------------------------------------------------------------------------
+
+/// Parses markup ourselves rather than with pango_layout_set_markup, which only warns on stderr.
+Owned<PangoLayout> layout(PangoContext* ctx, const char* font, double width, const std::string& markup,
+                          PangoAlignment align = PANGO_ALIGN_LEFT) {
+    PangoAttrList* attrs = nullptr;
+    char* text = nullptr;
+    GError* error = nullptr;
+    if (pango_parse_markup(markup.c_str(), -1, 0, &attrs, &text, nullptr, &error) == FALSE) {
+        const Owned<GError> e(error);
+        fail(std::string("bad markup: ") + (e ? e->message : "unknown error"));
+    }
+    const Owned<PangoAttrList> owned_attrs(attrs);
+    const Owned<char> owned_text(text);
+
+    Owned<PangoLayout> l(pango_layout_new(ctx));
+    const Owned<PangoFontDescription> desc(pango_font_description_from_string(font));
+    pango_layout_set_font_description(l.get(), desc.get());
+    pango_layout_set_width(l.get(), pango_units_from_double(width));
+    pango_layout_set_wrap(l.get(), PANGO_WRAP_WORD_CHAR);  // a long URL breaks inside rather than leave the page
+    pango_layout_set_alignment(l.get(), align);
+    pango_layout_set_text(l.get(), text, -1);
+    pango_layout_set_attributes(l.get(), attrs);
+    return l;
+}
+
+double height(PangoLayout* l) {
+    int w = 0;
+    int h = 0;
+    pango_layout_get_size(l, &w, &h);
+    return pango_units_to_double(h);
+}
+
+/// Places blocks top-down; a block that would cross the bottom margin (or the window's bottom) throws,
+/// because a second page or clipped text would be a letter that says less than it should.
+class Pen {
+   public:
+    Pen(cairo_t* cr, PangoContext* ctx) : cr_(cr), ctx_(ctx) {}
+
+    void at(double y, double limit) {
+        y_ = y;
+        limit_ = limit;
+    }
+    [[nodiscard]] double y() const { return y_; }
+
+    void block(const char* font, double x, double width, const std::string& markup, double gap_after = 0,
+               PangoAlignment align = PANGO_ALIGN_LEFT) {
+        const auto l = layout(ctx_, font, width, markup, align);
+        draw(l.get(), x);
+        y_ += height(l.get()) + gap_after;
+    }
+
+    /// A numbered step with a hanging indent: the number in the margin, the text beside it.
+    void step(int number, const std::string& markup, double gap_after) {
+        const auto num = layout(ctx_, kFont, kStepIndent, std::to_string(number) + ".");
+        const auto text = layout(ctx_, kFont, kRight - kLeft - kStepIndent, markup);
+        draw(text.get(), kLeft + kStepIndent);
+        draw(num.get(), kLeft);
+        y_ += std::max(height(num.get()), height(text.get())) + gap_after;
+    }
+
+   private:
+    void draw(PangoLayout* l, double x) {
+        if (y_ + height(l) > limit_) fail("the text does not fit where it must go (one A4 page, envelope window)");
+        cairo_move_to(cr_, x, y_);
+        pango_cairo_show_layout(cr_, l);
+    }
+
+    cairo_t* cr_;
+    PangoContext* ctx_;
+    double y_ = 0;
+    double limit_ = kBottom;
+};
+
+void header(Pen& pen, const Letter& l) {
+    pen.at(kTop, kWindowTop);
+    pen.block(kAgencyFont, kLeft, mm(110), esc(l.agency_name));
+    pen.at(kTop + mm(2), kWindowTop);
+    pen.block(kFont, kRight - mm(60), mm(60), esc(l.date), 0, PANGO_ALIGN_RIGHT);
+}
+
+/// The part that shows through the envelope's window: the return lines, small, then the recipient.
+void window(Pen& pen, cairo_t* cr, const Letter& l) {
+    pen.at(kReturnTop, kWindowBottom);
+    if (!l.return_lines.empty()) {
+        std::string ret;
+        for (const auto& line : l.return_lines) ret += (ret.empty() ? "" : "\n") + esc(line);
+        pen.block(kSmall, kLeft, kWindowWidth, ret, mm(0.8));
+        // A hairline under the return lines, as on printed envelopes: it keeps the sender apart from the recipient.
+        cairo_set_line_width(cr, 0.3);
+        cairo_move_to(cr, kLeft, pen.y());
+        cairo_line_to(cr, kLeft + mm(60), pen.y());
+        cairo_stroke(cr);
+    }
+    std::string to = esc(l.recipient_name);
+    if (!l.school_name.empty()) to += "\n" + esc(l.school_name);
+    for (const auto& line : l.address_lines) to += "\n" + esc(line);
+    pen.at(std::max(kRecipientTop, pen.y() + mm(1.5)), kWindowBottom);
+    pen.block(kFont, kLeft, kWindowWidth, to);
+}
+
+void body(Pen& pen, const Words& w, const Letter& l) {
+    const double width = kRight - kLeft;
+    pen.at(kBodyTop, kBottom);
+    pen.block(kHeadingFont, kLeft, width, w.heading, mm(5));
+    pen.block(kFont, kLeft, width, w.greeting, mm(3));
+    pen.block(kFont, kLeft, width, w.intro, mm(2));
+    pen.block(kUsernameFont, kLeft + kUsernameIndent, width - kUsernameIndent, esc(l.username), mm(3));
+    pen.block(kFont, kLeft, width, w.next, mm(2.5));
+    for (std::size_t i = 0; i < w.steps.size(); ++i) pen.step(static_cast<int>(i) + 1, w.steps[i], mm(1.5));
+    pen.at(pen.y() + mm(2), kBottom);
+    pen.block(kFont, kLeft, width, w.obs, mm(3));
+    pen.block(kFont, kLeft, width, w.keep, mm(3));
+    pen.block(kFont, kLeft, width, w.questions, mm(5));
+    pen.block(kFont, kLeft, width, w.closing);
+}
+
+void render(cairo_surface_t* surface, const Letter& l, const Words& w) {
+    const Owned<cairo_t> cr(cairo_create(surface));
+    const Owned<PangoContext> ctx(pango_cairo_create_context(cr.get()));
+    // Pango's cairo default is 96 dpi; at 72 a "10" in a font description is 10 pt in the PDF.
+    pango_cairo_context_set_resolution(ctx.get(), 72.0);
+    cairo_set_source_rgb(cr.get(), 0, 0, 0);
+
+    Pen pen(cr.get(), ctx.get());
+    header(pen, l);
+    window(pen, cr.get(), l);
+    body(pen, w, l);
+    cairo_show_page(cr.get());
+    if (cairo_status(cr.get()) != CAIRO_STATUS_SUCCESS)
+        fail(std::string("cairo: ") + cairo_status_to_string(cairo_status(cr.get())));
+}
+
+// --- the file -----------------------------------------------------------------------------------
+
+/// `path.tmp`, written through our own stream so a failed write keeps its errno, and fsynced before the
+/// rename so the letter is whole on disk or absent. Removed unless committed.
+class TmpFile {
+   public:
+    explicit TmpFile(std::string path) : path_(std::move(path)) {
+        // O_NOFOLLOW: a symlink planted at the .tmp name must not redirect the write.
+        fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+        if (fd_ < 0) fail_io("create", path_, errno);
+    }
+    ~TmpFile() {
+        if (fd_ >= 0) ::close(fd_);
+        if (!committed_) ::unlink(path_.c_str());
+    }
+    TmpFile(const TmpFile&) = delete;
+    TmpFile& operator=(const TmpFile&) = delete;
+
+    /// A cairo_write_func_t; the first error is kept and every later write refused.
+    static cairo_status_t write(void* closure, const unsigned char* data, unsigned int length) {
+        auto* self = static_cast<TmpFile*>(closure);
+        if (self->error_ != 0) return CAIRO_STATUS_WRITE_ERROR;
+        while (length > 0) {
+            const ssize_t n = ::write(self->fd_, data, length);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                self->error_ = errno;
+                return CAIRO_STATUS_WRITE_ERROR;
+            }
+            data += n;
+            length -= static_cast<unsigned int>(n);
+        }
+        return CAIRO_STATUS_SUCCESS;
+    }
+
+    [[nodiscard]] int error() const { return error_; }
+    [[nodiscard]] const std::string& path() const { return path_; }
+
+    void commit(const std::string& final_path) {
+        if (error_ != 0) fail_io("write", path_, error_);
+        if (::fsync(fd_) != 0) fail_io("sync", path_, errno);
+        const int rc = ::close(fd_);
+        fd_ = -1;
+        if (rc != 0) fail_io("close", path_, errno);
+        if (::rename(path_.c_str(), final_path.c_str()) != 0) fail_io("rename", path_, errno);
+        committed_ = true;
+        sync_dir(final_path);
+    }
+
+   private:
+    /// Makes the rename durable; some file systems refuse fsync on a directory, which is fine.
+    static void sync_dir(const std::string& file) {
+        auto dir = std::filesystem::path(file).parent_path();
+        if (dir.empty()) dir = ".";
+        const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) return;
+        (void)::fsync(fd);
+        ::close(fd);
+    }
+
+    std::string path_;
+    int fd_ = -1;
+    int error_ = 0;
+    bool committed_ = false;
+};
+
+void set_metadata(cairo_surface_t* surface, const Letter& l, const Words& w) {
+    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, w.title.c_str());
+    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_AUTHOR, l.agency_name.c_str());
+    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "Mina tjänster");
+}
+
+}  // namespace
+
+void write_pdf(const Letter& letter, const std::string& path) {
+    validate(letter);
+    const Words words = letter.lang.rfind("en", 0) == 0 ? english(letter) : swedish(letter);
+
+    TmpFile tmp(path + ".tmp");
+    {
+        // Declared after tmp, so destroyed (and flushed into its descriptor) before tmp closes it.
+        const Owned<cairo_surface_t> surface(
+            cairo_pdf_surface_create_for_stream(&TmpFile::write, &tmp, kPageWidth, kPageHeight));
+        if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
+            fail(std::string("cairo: ") + cairo_status_to_string(cairo_surface_status(surface.get())));
+        set_metadata(surface.get(), letter, words);
+        render(surface.get(), letter, words);
+        cairo_surface_finish(surface.get());
+        if (tmp.error() != 0) fail_io("write", tmp.path(), tmp.error());
+        if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
+            fail(std::string("cairo: ") + cairo_status_to_string(cairo_surface_status(surface.get())));
+    }
+    tmp.commit(path);
+}
+
+}  // namespace mina::letters

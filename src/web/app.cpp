@@ -80,6 +80,12 @@ App::App(Services s, const Views& views) : s_(s), views_(views) {
         {"GET", "/kiosk/tecken.png", &App::kiosk_captcha_png, PoolKind::work},
         {"GET", "/kiosk/tecken.wav", &App::kiosk_captcha_wav, PoolKind::work},
         {"GET", "/identity-manager", &App::identity_manager},
+        {"GET", "/identity-manager/skola", &App::idm_school},
+        {"POST", "/identity-manager/person", &App::idm_add_person},
+        {"POST", "/identity-manager/tjanster", &App::idm_set_services},
+        {"POST", "/identity-manager/ta-bort", &App::idm_remove},
+        {"POST", "/identity-manager/las-upp", &App::idm_unlock},
+        {"POST", "/identity-manager/engangslosenord", &App::idm_send_otp},
         {"GET", "/tillganglighet", &App::accessibility},
         {"GET", "/sprak", &App::language},
         {"GET", "/healthz", &App::healthz},
@@ -355,32 +361,6 @@ Response App::login_submit(Request& req) {
                                                   {"lockout", human_duration(lang, s_.policy.lockout)},
                                                   {"agency", s_.site.agency_name}};
     return render_login(req, lang, 422, username, views_.t(lang, "login_failed", rule), true, {}, next);
-}
-
-Response App::identity_manager(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
-    bool admin = a.viewer.agency_admin;
-    for (const auto& acc : a.viewer.access) admin = admin || acc.has(Role::school_admin);
-    const std::map<std::string, std::string> p{{"agency", s_.site.agency_name}};
-    if (!admin) {
-        s_.portal.record_refusal(a.viewer, "identity-manager", client(req), now());
-        Data d{Data::type::object};
-        d.set("heading", views_.t(a.lang, "menu_idm"));
-        Data list{Data::type::list};
-        list.push_back(Data{views_.t(a.lang, "idm_forbidden", p)});
-        d.set("paragraphs", list);
-        Response res = authed_page(a, "message", views_.t(a.lang, "menu_idm"), std::move(d));
-        res.status = 403;
-        return res;
-    }
-    Data d{Data::type::object};
-    d.set("heading", views_.t(a.lang, "menu_idm"));
-    Data list{Data::type::list};
-    list.push_back(Data{views_.t(a.lang, "idm_unavailable", p)});
-    d.set("paragraphs", list);
-    return authed_page(a, "message", views_.t(a.lang, "menu_idm"), std::move(d), "/identity-manager");
 }
 
 Response App::accessibility(Request& req) {

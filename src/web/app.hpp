@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/idm.hpp"
 #include "core/kiosk.hpp"
 #include "core/login.hpp"
 #include "core/portal.hpp"
@@ -31,6 +32,7 @@ struct Services {
     const Clock& clock;
     Metrics& metrics;
     kiosk::Service& kiosk;
+    idm::Service& idm;
     /// The CAPTCHA as a PNG and as spoken WAV (the captcha module; wired in by main).
     std::function<std::string(std::string_view answer)> draw_captcha;
     std::function<std::string(std::string_view answer, std::string_view lang)> speak_captcha;
@@ -67,6 +69,13 @@ class App final {
     Response healthz(Request& req);
     Response metrics(Request& req);
     Response static_file(Request& req);
+    // The Identity Manager (idm_pages.cpp)
+    Response idm_school(Request& req);
+    Response idm_add_person(Request& req);
+    Response idm_set_services(Request& req);
+    Response idm_remove(Request& req);
+    Response idm_unlock(Request& req);
+    Response idm_send_otp(Request& req);
     // The password kiosk (kiosk_pages.cpp)
     Response kiosk_signin_page(Request& req);
     Response kiosk_signin_submit(Request& req);
@@ -111,6 +120,8 @@ class App final {
         portal::Viewer viewer;
         std::string lang;
     };
+    Response idm_forbidden(const Authed& a, Request& req);
+    Response idm_people_page(const Authed& a, Request& req, const std::string& school, int status, Data extra);
     /// The viewer, or a redirect to the login page.
     std::variant<Authed, Response> require_login(Request& req);
     /// For POST after login: the viewer with a checked CSRF token and the parsed form, or an error page.

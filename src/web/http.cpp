@@ -103,6 +103,13 @@ std::string Form::get(std::string_view name) const {
     return it == fields_.end() ? std::string() : it->second;
 }
 
+std::vector<std::string> Form::all(std::string_view name) const {
+    std::vector<std::string> out;
+    const auto [from, to] = fields_.equal_range(name);
+    for (auto it = from; it != to; ++it) out.push_back(it->second);
+    return out;
+}
+
 bool Form::has(std::string_view name) const { return fields_.find(name) != fields_.end(); }
 
 std::string cookie_header(std::string_view name, std::string_view value, bool secure, std::optional<long> max_age,

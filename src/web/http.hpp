@@ -44,6 +44,8 @@ class Form {
     /// Nothing when the text is malformed (bad %-escape) or a value is not valid UTF-8.
     static std::optional<Form> parse(std::string_view encoded);
     [[nodiscard]] std::string get(std::string_view name) const;
+    /// Every value of a repeated field (checkboxes), in order.
+    [[nodiscard]] std::vector<std::string> all(std::string_view name) const;
     [[nodiscard]] bool has(std::string_view name) const;
 
    private:

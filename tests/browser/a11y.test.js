@@ -90,6 +90,28 @@ describe('axe-core scan', { concurrency: true }, () => {
     });
   });
 
+  describe('logged in as Anna (school admin)', { concurrency: 1 }, () => {
+    let anna;
+    before(async () => {
+      anna = await newPage({ locale: 'sv-SE' });
+      await login(anna, server.baseURL, server.users.anna, server.password);
+    });
+
+    test('Identity Manager: the school\'s people', async () => {
+      await visit(anna, '/identity-manager/skola?kod=DEMO1');
+      await assertAccessible(anna, 'the Identity Manager people page');
+    });
+
+    test('Identity Manager: the FAQ 4 question and a refused email', async () => {
+      await anna.getByLabel('Förnamn').fill('Ny');
+      await anna.getByLabel('Efternamn').fill('Person');
+      await anna.getByLabel('E-postadress').fill('ny.person@example.se');
+      await anna.getByRole('button', { name: 'Spara', exact: true }).click();
+      await anna.getByRole('alert').waitFor();
+      await assertAccessible(anna, 'the Identity Manager with the no-services question');
+    });
+  });
+
   describe('logged in as Pelle', { concurrency: 1 }, () => {
     let pelle;
     before(async () => {

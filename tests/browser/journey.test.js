@@ -106,8 +106,9 @@ describe('journeys (independent users, run side by side)', { concurrency: true }
       assert.equal(await page.getByLabel('Vald skola:').inputValue(), 'DEMO1');
       assert.deepEqual(await menuLinks(page).allTextContents(), ['Studietider och utbildningar', 'Identity Manager']);
       await menuLinks(page).filter({ hasText: 'Identity Manager' }).click();
-      await page.waitForURL(`${server.baseURL}/identity-manager`);
-      assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Identity Manager');
+      await page.waitForURL(`${server.baseURL}/identity-manager/skola?kod=DEMO1`);
+      assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Behörigheter vid Demoskolan');
+      assert.ok(await page.getByRole('rowheader', { name: server.users.pelle }).isVisible(), 'FAQ 2: the username is there to read out');
     } finally {
       await context.close();
     }

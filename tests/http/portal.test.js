@@ -139,5 +139,7 @@ test('Identity Manager is refused to a reporter and open to a school admin', asy
   assert.equal((await reporter.get('/identity-manager')).status, 403);
   const admin = new Client(srv);
   await admin.login(srv.anna);
-  assert.equal((await admin.get('/identity-manager')).status, 200);
+  const idm = await admin.get('/identity-manager');
+  assert.equal(idm.status, 302, 'one school: straight to it');
+  assert.equal((await admin.get(idm.location)).status, 200);
 });

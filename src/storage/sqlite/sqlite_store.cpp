@@ -61,9 +61,36 @@ constexpr const char* kReminderCandidates =
 constexpr const char* kSetReminded = "UPDATE persons SET reminded_days = ?2 WHERE id = ?1";
 constexpr const char* kSetPreferences = "UPDATE persons SET lang = ?2, default_school = ?3 WHERE id = ?1";
 
-constexpr const char* kFindSchool = "SELECT code, name, form FROM schools WHERE code = ?1";
+constexpr const char* kFindSchool = "SELECT code, name, form, postal_address FROM schools WHERE code = ?1";
+constexpr const char* kAllSchools = "SELECT code, name, form, postal_address FROM schools ORDER BY name, code";
 constexpr const char* kAddSchool =
-    "INSERT INTO schools (code, name, form, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
+    "INSERT INTO schools (code, name, form, created_at, postal_address) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT DO NOTHING";
+constexpr const char* kSetPostalAddress = "UPDATE schools SET postal_address = ?2 WHERE code = ?1";
+constexpr const char* kRemoveGrant =
+    "DELETE FROM grants WHERE person_id = ?1 AND school_code = ?2 AND role = ?3";
+constexpr const char* kAtSchool =
+    "SELECT p.id, p.username, p.first_name, p.last_name, p.email, p.lang, p.default_school, "
+    "  p.password_hash <> '', p.password_set_at, p.last_login_at, p.locked_until, group_concat(g.role, ','), "
+    "  (SELECT status FROM letters l WHERE l.person_id = p.id ORDER BY l.id DESC LIMIT 1), "
+    "  (SELECT status FROM outbox o WHERE o.person_id = p.id AND o.kind IN ('otp-first', 'otp-reset') "
+    "   ORDER BY o.id DESC LIMIT 1) "
+    "FROM persons p JOIN grants g ON g.person_id = p.id AND g.school_code = ?1 "
+    "GROUP BY p.id ORDER BY p.last_name, p.first_name, p.username";
+constexpr const char* kQueueLetter = "INSERT INTO letters (person_id, school_code, created_at) VALUES (?1, ?2, ?3)";
+constexpr const char* kLetterColumns =
+    "id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at";
+constexpr const char* kLettersToRender =
+    "SELECT id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at "
+    "FROM letters WHERE status = 'queued' ORDER BY id LIMIT ?1";
+constexpr const char* kLetterRendered =
+    "UPDATE letters SET status = 'rendered', path = ?2, rendered_at = ?3, last_error = '' WHERE id = ?1";
+constexpr const char* kLetterFailed = "UPDATE letters SET last_error = ?2 WHERE id = ?1";
+constexpr const char* kFindLetter =
+    "SELECT id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at "
+    "FROM letters WHERE id = ?1";
+constexpr const char* kLetterPosted =
+    "UPDATE letters SET status = 'posted', posted_at = ?2 WHERE id = ?1 AND status = 'rendered'";
 
 constexpr const char* kAddGrant =
     "INSERT INTO grants (person_id, school_code, role, granted_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -476,6 +503,77 @@ class SqlitePasswordHistory final : public ports::PasswordHistory {
     Connection& c_;
 };
 
+class SqliteLetters final : public ports::Letters {
+   public:
+    explicit SqliteLetters(Connection& c) : c_(c) {}
+    std::int64_t queue(PersonId id, const SchoolCode& school, Timestamp now) override {
+        Query q(c_, kQueueLetter);
+        q.bind(1, id.value()).bind(2, school.value()).bind(3, now);
+        q.run();
+        return sqlite3_last_insert_rowid(c_.raw());
+    }
+    std::vector<LetterRow> to_render(int limit) override {
+        Query q(c_, kLettersToRender);
+        q.bind(1, std::int64_t{limit});
+        std::vector<LetterRow> out;
+        while (q.step()) out.push_back(read(q));
+        return out;
+    }
+    void rendered(std::int64_t id, const std::string& path, Timestamp now) override {
+        Query q(c_, kLetterRendered);
+        q.bind(1, id).bind(2, path).bind(3, now);
+        q.run();
+    }
+    void render_failed(std::int64_t id, const std::string& error) override {
+        Query q(c_, kLetterFailed);
+        q.bind(1, id).bind(2, error);
+        q.run();
+    }
+    std::vector<LetterRow> list(std::optional<LetterStatus> status, int limit) override {
+        static const std::string all = std::string("SELECT ") + kLetterColumns + " FROM letters ORDER BY id DESC LIMIT ?1";
+        static const std::string some =
+            std::string("SELECT ") + kLetterColumns + " FROM letters WHERE status = ?2 ORDER BY id DESC LIMIT ?1";
+        Query q(c_, status ? some.c_str() : all.c_str());
+        q.bind(1, std::int64_t{limit});
+        if (status) q.bind(2, status_name(*status));
+        std::vector<LetterRow> out;
+        while (q.step()) out.push_back(read(q));
+        return out;
+    }
+    std::optional<LetterRow> find(std::int64_t id) override {
+        Query q(c_, kFindLetter);
+        q.bind(1, id);
+        if (!q.step()) return std::nullopt;
+        return read(q);
+    }
+    bool mark_posted(std::int64_t id, Timestamp now) override {
+        Query q(c_, kLetterPosted);
+        q.bind(1, id).bind(2, now);
+        q.run();
+        return q.changes() > 0;
+    }
+
+   private:
+    static std::string_view status_name(LetterStatus s) {
+        return s == LetterStatus::queued ? "queued" : s == LetterStatus::rendered ? "rendered" : "posted";
+    }
+    static LetterRow read(const Query& q) {
+        LetterRow r;
+        r.id = q.integer(0);
+        r.person = PersonId{q.integer(1)};
+        r.school = q.text(2);
+        const auto st = q.text(3);
+        r.status = st == "posted" ? LetterStatus::posted : st == "rendered" ? LetterStatus::rendered : LetterStatus::queued;
+        r.path = q.text(4);
+        r.last_error = q.text(5);
+        r.created_at = from_unix(q.integer(6));
+        if (!q.is_null(7)) r.rendered_at = from_unix(q.integer(7));
+        if (!q.is_null(8)) r.posted_at = from_unix(q.integer(8));
+        return r;
+    }
+    Connection& c_;
+};
+
 class SqliteOutbox final : public ports::Outbox {
    public:
     explicit SqliteOutbox(Connection& c) : c_(c) {}
@@ -608,6 +706,7 @@ class SqliteUnit final : public ports::Unit,
     ports::KioskFlows& kiosk_flows() override { return flows_; }
     ports::PasswordHistory& password_history() override { return history_; }
     ports::Outbox& outbox() override { return outbox_; }
+    ports::Letters& letters() override { return letters_; }
 
     // Accounts
     std::optional<Person> find(const Username& u) override {
@@ -696,13 +795,29 @@ class SqliteUnit final : public ports::Unit,
         Query q(*conn_, kFindSchool);
         q.bind(1, code.value());
         if (!q.step()) return std::nullopt;
-        return read_school(q, 0);
+        auto school = read_school(q, 0);
+        school.postal_address = q.text(3);
+        return school;
     }
     bool add(const School& s, Timestamp now) override {
         Query q(*conn_, kAddSchool);
-        q.bind(1, s.code.value()).bind(2, s.name).bind(3, to_string(s.form)).bind(4, now);
+        q.bind(1, s.code.value()).bind(2, s.name).bind(3, to_string(s.form)).bind(4, now).bind(5, s.postal_address);
         q.run();
         return q.changes() > 0;
+    }
+    std::vector<School> all() override {
+        Query q(*conn_, kAllSchools);
+        std::vector<School> out;
+        while (q.step()) {
+            out.push_back(read_school(q, 0));
+            out.back().postal_address = q.text(3);
+        }
+        return out;
+    }
+    void set_postal_address(const SchoolCode& code, const std::string& address) override {
+        Query q(*conn_, kSetPostalAddress);
+        q.bind(1, code.value()).bind(2, address);
+        q.run();
     }
 
     // Grants
@@ -714,6 +829,12 @@ class SqliteUnit final : public ports::Unit,
         else
             q.bind_null(2);
         q.bind(3, to_string(g.role)).bind(4, granted_by).bind(5, now);
+        q.run();
+        return q.changes() > 0;
+    }
+    bool remove(PersonId id, const SchoolCode& school, Role role) override {
+        Query q(*conn_, kRemoveGrant);
+        q.bind(1, id.value()).bind(2, school.value()).bind(3, to_string(role));
         q.run();
         return q.changes() > 0;
     }
@@ -830,6 +951,36 @@ class SqliteUnit final : public ports::Unit,
         while (q.step()) out.push_back({read_person(q), from_unix(q.integer(7)), static_cast<int>(q.integer(8))});
         return out;
     }
+    std::vector<PersonAtSchool> at_school(const SchoolCode& school) override {
+        Query q(*conn_, kAtSchool);
+        q.bind(1, school.value());
+        std::vector<PersonAtSchool> out;
+        auto maybe_time = [&](int col) -> std::optional<Timestamp> {
+            if (q.is_null(col)) return std::nullopt;
+            return from_unix(q.integer(col));
+        };
+        while (q.step()) {
+            PersonAtSchool r;
+            r.person = read_person(q);
+            r.has_password = q.integer(7) != 0;
+            r.password_set_at = maybe_time(8);
+            r.last_login_at = maybe_time(9);
+            r.locked_until = maybe_time(10);
+            const std::string roles = q.text(11);
+            for (std::size_t from = 0; from <= roles.size();) {
+                const auto comma = roles.find(',', from);
+                const auto name = roles.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+                if (auto role = parse_role(name)) r.roles.push_back(*role);
+                if (comma == std::string::npos) break;
+                from = comma + 1;
+            }
+            std::sort(r.roles.begin(), r.roles.end());
+            r.letter_status = q.text(12);
+            r.otp_mail = q.text(13);
+            out.push_back(std::move(r));
+        }
+        return out;
+    }
     void set_reminded(PersonId id, int days) override {
         Query q(*conn_, kSetReminded);
         q.bind(1, id.value()).bind(2, std::int64_t{days});
@@ -844,6 +995,7 @@ class SqliteUnit final : public ports::Unit,
     SqliteKioskFlows flows_{*conn_};
     SqlitePasswordHistory history_{*conn_};
     SqliteOutbox outbox_{*conn_};
+    SqliteLetters letters_{*conn_};
 };
 
 class SqliteStore final : public ports::Store {

@@ -1,0 +1,90 @@
+// The Identity Manager (manual §2.1, FAQ 2, 4, 6; SPEC R1–R3, R13, R14): a school's authorization
+// administrator decides who may use which service for the school; the agency sees every school.
+// Every operation checks the actor's scope here, whatever the page showed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/admin.hpp"
+#include "core/policy.hpp"
+#include "core/portal.hpp"
+#include "core/ports.hpp"
+
+namespace mina::idm {
+
+/// Why nothing changed; the web layer words it in the person's language.
+enum class Problem {
+    not_allowed,        // outside the actor's scope (or not an administrator at all)
+    no_such_school,
+    no_such_person,     // no such username among the school's people
+    bad_name,           // first and last name: 1–100 characters on one line
+    bad_email,          // not an email address
+    email_taken,        // (internal) resolved as R14
+    no_username,        // could not find a free username
+};
+
+struct Refused {
+    Problem problem;
+};
+/// FAQ 4: no service ticked. Nothing was saved; the page asks to confirm that no credentials go out.
+struct ConfirmNoServices {};
+/// A new person: a username, and (with a service) the letter now and the mail later (R2, R3).
+struct Added {
+    Username username;
+    bool credentials;  // false: saved without services, nothing sent (FAQ 4)
+};
+/// R14 / FAQ 6: the email belongs to someone known; they got the grants and no new credentials.
+struct Existing {
+    Username username;
+};
+using AddOutcome = std::variant<Added, Existing, ConfirmNoServices, Refused>;
+
+struct Done {};
+using Outcome = std::variant<Done, Refused>;
+
+/// The roles the Identity Manager hands out per school: the two services (the manual's
+/// "applikationer"). School admins are appointed by the agency.
+[[nodiscard]] bool is_grantable_service(Role r);
+
+class Service final {
+   public:
+    Service(ports::Store& store, admin::Service& admin, const PolicyConfig& policy)
+        : store_(store), admin_(admin), policy_(policy) {}
+
+    /// Is the viewer an administrator at all (school-admin anywhere, or agency-admin)?
+    [[nodiscard]] static bool is_admin(const portal::Viewer& v);
+    /// May the viewer administer this school?
+    [[nodiscard]] static bool may_admin(const portal::Viewer& v, const std::string& school);
+    /// The schools the viewer administers (every school for the agency).
+    [[nodiscard]] std::vector<School> schools_of(const portal::Viewer& v);
+
+    [[nodiscard]] std::variant<std::pair<School, std::vector<PersonAtSchool>>, Refused> people(
+        const portal::Viewer& v, const std::string& school);
+    [[nodiscard]] AddOutcome add_person(const portal::Viewer& v, const std::string& school, const std::string& first,
+                                        const std::string& last, const std::string& email,
+                                        const std::vector<Role>& services, bool confirmed_no_services,
+                                        const ClientInfo& client, Timestamp now);
+    /// Sets the person's services at the school to exactly `services`.
+    [[nodiscard]] Outcome set_services(const portal::Viewer& v, const std::string& school, const std::string& username,
+                                       const std::vector<Role>& services, const ClientInfo& client, Timestamp now);
+    /// Removes every service the person holds at the school (their account stays, R1).
+    [[nodiscard]] Outcome remove_from_school(const portal::Viewer& v, const std::string& school,
+                                             const std::string& username, const ClientInfo& client, Timestamp now);
+    [[nodiscard]] Outcome unlock(const portal::Viewer& v, const std::string& school, const std::string& username,
+                                 const ClientInfo& client, Timestamp now);
+    /// A new one-time password by mail now (a person whose mail never came, FAQ 4).
+    [[nodiscard]] Outcome send_otp(const portal::Viewer& v, const std::string& school, const std::string& username,
+                                   const ClientInfo& client, Timestamp now);
+
+   private:
+    std::optional<PersonAtSchool> member(ports::Unit& tx, const std::string& school, const std::string& username);
+
+    ports::Store& store_;
+    admin::Service& admin_;
+    const PolicyConfig& policy_;
+};
+
+}  // namespace mina::idm

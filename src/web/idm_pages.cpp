@@ -1,0 +1,234 @@
+// The Identity Manager's screens (issue [3]): the schools an administrator may administer, and a
+// school's people with their services and state. Every handler asks idm::Service, which checks the
+// scope again: a URL or a form for another school changes nothing.
+#include <map>
+
+#include "core/idm.hpp"
+#include "web/app.hpp"
+
+namespace mina::web {
+
+namespace {
+
+std::vector<Role> services_from(const Form& form) {
+    std::vector<Role> out;
+    for (const auto& v : form.all("tjanst")) {
+        if (auto r = parse_role(v); r && idm::is_grantable_service(*r)) out.push_back(*r);
+    }
+    return out;
+}
+
+std::string_view problem_key(idm::Problem p) {
+    switch (p) {
+        case idm::Problem::not_allowed: return "idm_not_allowed";
+        case idm::Problem::no_such_school: return "idm_no_school";
+        case idm::Problem::no_such_person: return "idm_no_person";
+        case idm::Problem::bad_name: return "idm_bad_name";
+        case idm::Problem::bad_email: return "idm_bad_email";
+        case idm::Problem::email_taken: return "idm_bad_email";
+        case idm::Problem::no_username: return "idm_no_username";
+    }
+    return "idm_not_allowed";
+}
+
+std::string school_path(const std::string& code, std::string_view message = {}, const std::string& user = {}) {
+    std::string out = "/identity-manager/skola?kod=" + code;
+    if (!message.empty()) out += "&m=" + std::string(message);
+    if (!user.empty()) out += "&u=" + user;
+    return out;
+}
+
+}  // namespace
+
+Response App::idm_forbidden(const Authed& a, Request& req) {
+    s_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
+    Data d{Data::type::object};
+    d.set("heading", views_.t(a.lang, "menu_idm"));
+    Data list{Data::type::list};
+    list.push_back(Data{views_.t(a.lang, "idm_forbidden", {{"agency", s_.site.agency_name}})});
+    d.set("paragraphs", list);
+    Response res = authed_page(a, "message", views_.t(a.lang, "menu_idm"), std::move(d));
+    res.status = 403;
+    return res;
+}
+
+Response App::identity_manager(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    if (!idm::Service::is_admin(a.viewer)) return idm_forbidden(a, req);
+    const auto schools = s_.idm.schools_of(a.viewer);
+    if (schools.size() == 1 && !a.viewer.agency_admin)
+        return Response::redirect(school_path(schools.front().code.value()), 302);
+    Data d{Data::type::object};
+    Data list{Data::type::list};
+    for (const auto& s : schools) {
+        Data item{Data::type::object};
+        item.set("code", s.code.value());
+        item.set("name", s.name);
+        list.push_back(item);
+    }
+    d.set("schools", list);
+    d.set("agency", a.viewer.agency_admin);
+    return authed_page(a, "idm_schools", views_.t(a.lang, "menu_idm"), std::move(d), "/identity-manager");
+}
+
+Response App::idm_people_page(const Authed& a, Request& req, const std::string& school, int status, Data d) {
+    auto result = s_.idm.people(a.viewer, school);
+    if (auto* no = std::get_if<idm::Refused>(&result)) {
+        if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    auto& [s, people] = std::get<std::pair<School, std::vector<PersonAtSchool>>>(result);
+    const std::string& lang = a.lang;
+    d.set("school_code", s.code.value());
+    d.set("school_name", s.name);
+    d.set("heading", views_.t(lang, "idm_people_heading", {{"school", s.name}}));
+    Data rows{Data::type::list};
+    for (const auto& p : people) {
+        Data row{Data::type::object};
+        row.set("username", p.person.username.value());
+        row.set("name", p.person.display_name());
+        row.set("email", p.person.email);
+        std::string services;
+        for (Role r : p.roles) {
+            if (!services.empty()) services += ", ";
+            services += views_.t(lang, r == Role::studietider              ? "service_studietider"
+                                       : r == Role::studeranderapportering ? "service_studeranderapportering"
+                                                                           : "idm_role_school_admin");
+        }
+        row.set("services", services);
+        row.set("has_studietider", std::find(p.roles.begin(), p.roles.end(), Role::studietider) != p.roles.end());
+        row.set("has_studeranderapportering",
+                std::find(p.roles.begin(), p.roles.end(), Role::studeranderapportering) != p.roles.end());
+        std::string state;
+        if (p.has_password) {
+            state = views_.t(lang, "idm_state_active");
+            if (p.last_login_at) state += " " + views_.t(lang, "idm_state_last_login", {{"at", format_iso(*p.last_login_at).substr(0, 10)}});
+            if (p.password_set_at) {
+                const auto days = (now() - *p.password_set_at).count() / 86400;
+                state += " " + views_.t(lang, "idm_state_password_age", {{"days", std::to_string(days)}});
+            }
+        } else {
+            state = views_.t(lang, "idm_state_not_active");
+            if (!p.letter_status.empty()) state += " " + views_.t(lang, "idm_letter_" + p.letter_status);
+            if (!p.otp_mail.empty()) state += " " + views_.t(lang, "idm_otp_" + p.otp_mail);
+        }
+        if (p.locked_until && *p.locked_until > now()) {
+            state += " " + views_.t(lang, "idm_state_locked", {{"until", format_iso(*p.locked_until)}});
+            row.set("locked", true);
+        }
+        row.set("state", state);
+        rows.push_back(row);
+    }
+    d.set("people", rows);
+    d.set("no_people", people.empty());
+    Response res = authed_page(a, "idm_people", views_.t(lang, "menu_idm"), std::move(d), "/identity-manager");
+    res.status = status;
+    return res;
+}
+
+Response App::idm_school(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    auto q = Form::parse(req.query).value_or(Form{});
+    Data d{Data::type::object};
+    const std::string m = q.get("m");
+    const std::string user = q.get("u");
+    static const std::map<std::string, std::string> kFlash{
+        {"ny", "idm_added"},          {"ny-utan", "idm_added_no_services"}, {"finns", "idm_existing"},
+        {"sparat", "idm_saved"},      {"borttagen", "idm_removed"},         {"upplast", "idm_unlocked"},
+        {"skickat", "idm_otp_queued"}};
+    if (auto it = kFlash.find(m); it != kFlash.end())
+        d.set("flash", views_.t(a.lang, it->second, {{"username", user}, {"delay", human_duration(a.lang, s_.policy.otp_email_delay)}}));
+    return idm_people_page(a, req, q.get("kod"), 200, std::move(d));
+}
+
+Response App::idm_add_person(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string school = form.get("kod");
+    const std::string first = form.get("fornamn");
+    const std::string last = form.get("efternamn");
+    const std::string email = form.get("epost");
+    const auto services = services_from(form);
+    const auto outcome = s_.idm.add_person(a.viewer, school, first, last, email, services, form.get("bekrafta") == "ja",
+                                           client(req), now());
+    if (const auto* added = std::get_if<idm::Added>(&outcome))
+        return Response::redirect(school_path(school, added->credentials ? "ny" : "ny-utan", added->username.value()));
+    if (const auto* known = std::get_if<idm::Existing>(&outcome))
+        return Response::redirect(school_path(school, "finns", known->username.value()));
+    if (const auto* no = std::get_if<idm::Refused>(&outcome); no && no->problem == idm::Problem::not_allowed)
+        return idm_forbidden(a, req);
+    // Shown again with what was typed: a question (FAQ 4) or a refusal (a malformed email).
+    Data d{Data::type::object};
+    d.set("first", first);
+    d.set("last", last);
+    d.set("email", email);
+    for (Role r : services) d.set(std::string("checked_") + std::string(to_string(r)), true);
+    if (std::holds_alternative<idm::ConfirmNoServices>(outcome)) {
+        d.set("confirm_no_services", true);
+        d.set("form_error", views_.t(a.lang, "idm_confirm_no_services"));
+    } else {
+        d.set("form_error", views_.t(a.lang, problem_key(std::get<idm::Refused>(outcome).problem)));
+        d.set("email_error", std::get<idm::Refused>(outcome).problem == idm::Problem::bad_email);
+    }
+    return idm_people_page(a, req, school, 422, std::move(d));
+}
+
+Response App::idm_set_services(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string school = form.get("kod");
+    const auto outcome = s_.idm.set_services(a.viewer, school, form.get("anvandarnamn"), services_from(form), client(req), now());
+    if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
+        if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    return Response::redirect(school_path(school, "sparat", form.get("anvandarnamn")));
+}
+
+Response App::idm_remove(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string school = form.get("kod");
+    const auto outcome = s_.idm.remove_from_school(a.viewer, school, form.get("anvandarnamn"), client(req), now());
+    if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
+        if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    return Response::redirect(school_path(school, "borttagen", form.get("anvandarnamn")));
+}
+
+Response App::idm_unlock(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string school = form.get("kod");
+    const auto outcome = s_.idm.unlock(a.viewer, school, form.get("anvandarnamn"), client(req), now());
+    if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
+        if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    return Response::redirect(school_path(school, "upplast", form.get("anvandarnamn")));
+}
+
+Response App::idm_send_otp(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string school = form.get("kod");
+    const auto outcome = s_.idm.send_otp(a.viewer, school, form.get("anvandarnamn"), client(req), now());
+    if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
+        if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    if (s_.wake_mail) s_.wake_mail();
+    return Response::redirect(school_path(school, "skickat", form.get("anvandarnamn")));
+}
+
+}  // namespace mina::web

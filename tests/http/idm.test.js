@@ -1,0 +1,170 @@
+// The Identity Manager over real HTTP (issue [3]): scope on the server, the manual's safeguards
+// (FAQ 4, R14), and a new person's credentials: a letter PDF now, the mail with the one-time
+// password after otp_email_delay, and that password working in the kiosk (R2–R4).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, Client, sql, sleep } from './harness.js';
+import { startSmtp, otpFrom } from './smtp.js';
+
+let smtp;
+let srv;
+let letters;
+before(async () => {
+  smtp = await startSmtp();
+  letters = mkdtempSync(join(tmpdir(), 'mina-letters-'));
+  srv = await startServer({
+    MINA_CAPTCHA_TEST_ANSWER: 'testa',
+    MINA_MAIL_SMTP_URL: smtp.url,
+    MINA_MAIL_POLL_INTERVAL: '1s',
+    MINA_POLICY_OTP_EMAIL_DELAY: '2s',
+    MINA_LETTERS_DIR: letters,
+  });
+});
+after(async () => {
+  await srv?.stop();
+  await smtp?.dispose();
+  rmSync(letters, { recursive: true, force: true });
+});
+
+const count = (q) => Number(sql(srv.db, q)[0][0]);
+async function anna() {
+  const c = new Client(srv);
+  assert.equal((await c.login(srv.anna)).status, 303);
+  return c;
+}
+const SCHOOL = '/identity-manager/skola?kod=DEMO1';
+
+test('a school admin reaches their school from the login page link; a reporter is refused', async () => {
+  const c = await anna();
+  const r = await c.get('/identity-manager');
+  assert.equal(r.status, 302);
+  assert.equal(r.location, SCHOOL);
+  const page = await c.get(SCHOOL);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /Behörigheter vid Demoskolan/);
+  assert.match(page.text, new RegExp(`<th scope="row" class="username">${srv.pelle}</th>`), 'FAQ 2: the username can be read out');
+  const pelle = new Client(srv);
+  assert.equal((await pelle.login(srv.pelle)).status, 303);
+  assert.equal((await pelle.get('/identity-manager')).status, 403);
+  assert.equal((await pelle.get(SCHOOL)).status, 403);
+});
+
+test("a school admin of one school can neither read nor change another school's people, by URL or by form", async () => {
+  const c = await anna();
+  assert.equal((await c.get('/identity-manager/skola?kod=DEMO2')).status, 403);
+  const persons = count('SELECT count(*) FROM persons');
+  const grants = count('SELECT count(*) FROM grants');
+  const attempts = [
+    ['/identity-manager/person', { kod: 'DEMO2', fornamn: 'Ny', efternamn: 'Person', epost: 'ny.person@example.se', tjanst: 'studietider' }],
+    ['/identity-manager/tjanster', { kod: 'DEMO2', anvandarnamn: srv.pelle }],
+    ['/identity-manager/ta-bort', { kod: 'DEMO2', anvandarnamn: srv.pelle }],
+    ['/identity-manager/las-upp', { kod: 'DEMO2', anvandarnamn: srv.pelle }],
+    ['/identity-manager/engangslosenord', { kod: 'DEMO2', anvandarnamn: srv.pelle }],
+  ];
+  for (const [path, form] of attempts) {
+    const r = await c.submit(SCHOOL, path, form);
+    assert.equal(r.status, 403, path);
+  }
+  assert.equal(count('SELECT count(*) FROM persons'), persons, 'nothing added');
+  assert.equal(count('SELECT count(*) FROM grants'), grants, 'no grant changed');
+  assert.equal(count("SELECT count(*) FROM outbox WHERE kind = 'otp-first'"), 0, 'nothing sent');
+  assert.ok(count("SELECT count(*) FROM audit_log WHERE kind = 'access.refused'") >= 5, 'every refusal is audited');
+});
+
+test('FAQ 4: no service ticked warns before saving; a malformed email is refused; nothing is saved', async () => {
+  const c = await anna();
+  const persons = count('SELECT count(*) FROM persons');
+  const bad = await c.submit(SCHOOL, '/identity-manager/person', { kod: 'DEMO1', fornamn: 'Eva', efternamn: 'Fel', epost: 'eva.fel@', tjanst: 'studietider' });
+  assert.equal(bad.status, 422);
+  assert.match(bad.text, /E-postadressen ser inte rätt ut/);
+  assert.match(bad.text, /value="Eva"/, 'what was typed is kept');
+  const none = await c.submit(SCHOOL, '/identity-manager/person', { kod: 'DEMO1', fornamn: 'Utan', efternamn: 'Tjänst', epost: 'utan.tjanst@example.se' });
+  assert.equal(none.status, 422);
+  assert.match(none.text, /Du har inte kryssat i någon tjänst. Då skickas inga inloggningsuppgifter ut/);
+  assert.match(none.text, /Spara ändå utan tjänster/);
+  assert.equal(count('SELECT count(*) FROM persons'), persons, 'nothing saved before the answer');
+  const saved = await c.submit(SCHOOL, '/identity-manager/person', { kod: 'DEMO1', fornamn: 'Utan', efternamn: 'Tjänst', epost: 'utan.tjanst@example.se', bekrafta: 'ja' });
+  assert.equal(saved.status, 303);
+  assert.match(saved.location, /m=ny-utan/);
+  assert.equal(count("SELECT count(*) FROM outbox WHERE recipient = 'utan.tjanst@example.se'"), 0, 'no mail');
+  assert.equal(count("SELECT count(*) FROM letters l JOIN persons p ON p.id = l.person_id WHERE p.email = 'utan.tjanst@example.se'"), 0, 'no letter');
+});
+
+test('R14 / FAQ 6: a person who already has an account gets the grant and no new credentials', async () => {
+  const c = await anna();
+  const before = count("SELECT count(*) FROM outbox WHERE recipient = 'pelle.test@example.se'");
+  const r = await c.submit(SCHOOL, '/identity-manager/person', { kod: 'DEMO1', fornamn: 'Pelle', efternamn: 'Test', epost: 'Pelle.Test@example.se', tjanst: ['studietider'] });
+  assert.equal(r.status, 303);
+  assert.match(r.location, new RegExp(`m=finns&u=${srv.pelle}`));
+  const page = await c.get(r.location);
+  assert.match(page.text, /Personen finns redan med användarnamnet/);
+  assert.equal(count("SELECT count(*) FROM outbox WHERE recipient = 'pelle.test@example.se'"), before, 'no new mail');
+  assert.equal(count(`SELECT count(*) FROM letters l JOIN persons p ON p.id = l.person_id WHERE p.username = '${srv.pelle}'`), 0, 'no letter');
+});
+
+test('a new person: the letter PDF now (username and address, no password), the mail later, and the one-time password works', async () => {
+  const c = await anna();
+  const body = new URLSearchParams({ kod: 'DEMO1', fornamn: 'Karin', efternamn: 'Lindh', epost: 'karin.lindh@example.se' });
+  body.append('tjanst', 'studietider');
+  body.append('tjanst', 'studeranderapportering');
+  const page = await c.get(SCHOOL);
+  body.set('csrf', Client.csrf(page.text));
+  const r = await c.request('POST', '/identity-manager/person', { body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(r.status, 303);
+  const username = new URL(r.location, srv.url).searchParams.get('u');
+  assert.match(username, /^kl\d{4}$/, 'short and readable, from the name');
+  assert.equal(sql(srv.db, `SELECT group_concat(role) FROM (SELECT role FROM grants g JOIN persons p ON p.id = g.person_id WHERE p.username = '${username}' ORDER BY role)`)[0][0],
+    'studeranderapportering,studietider');
+  // The letter: rendered by the worker within a poll.
+  let file = '';
+  for (let i = 0; i < 30 && !file; i++) {
+    await sleep(200);
+    const row = sql(srv.db, `SELECT status, path FROM letters l JOIN persons p ON p.id = l.person_id WHERE p.username = '${username}'`);
+    if (row.length && row[0][0] === 'rendered') file = row[0][1];
+  }
+  assert.ok(file.startsWith(letters), `the letter is under letters.dir: ${file}`);
+  const text = spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout;
+  assert.match(text, new RegExp(username));
+  assert.match(text, /Karin Lindh/);
+  assert.match(text, /Demoskolan/);
+  assert.match(text, /123 45 Demostad/);
+  assert.doesNotMatch(text, /Engångslösenord:/);
+  const list = await c.get(SCHOOL);
+  assert.match(list.text, /Brevet med användarnamnet ligger i utskriftskön/);
+  assert.match(list.text, /E-post med engångslösenord väntar på att skickas/);
+  // The mail, after otp_email_delay, from the real SMTP server.
+  const mail = await smtp.waitForMail((m) => m.to.includes('karin.lindh@example.se'), 15_000);
+  assert.ok(!mail.text.includes(username), 'the username goes by letter only');
+  const k = new Client(srv);
+  const csrf = Client.csrf((await k.get('/kiosk/forsta-gangen')).text);
+  const signed = await k.post('/kiosk/forsta-gangen', { csrf, username, password: otpFrom(mail), captcha: 'testa' });
+  assert.equal(signed.status, 303);
+  assert.equal(signed.location, '/kiosk/nytt-losenord');
+});
+
+test('change services, send a new one-time password, unlock and remove from the school; every change audited', async () => {
+  const c = await anna();
+  const set = await c.submit(SCHOOL, '/identity-manager/tjanster', { kod: 'DEMO1', anvandarnamn: srv.pelle, tjanst: 'studietider' });
+  assert.equal(set.status, 303);
+  assert.equal(sql(srv.db, `SELECT group_concat(role) FROM grants g JOIN persons p ON p.id = g.person_id WHERE p.username = '${srv.pelle}' AND g.school_code = 'DEMO1'`)[0][0], 'studietider');
+  assert.equal(count(`SELECT count(*) FROM audit_log WHERE kind = 'grant.removed' AND subject = '${srv.pelle}' AND actor = '${srv.anna}'`), 1);
+  const before = smtp.mails().length;
+  const otp = await c.submit(SCHOOL, '/identity-manager/engangslosenord', { kod: 'DEMO1', anvandarnamn: srv.pelle });
+  assert.equal(otp.status, 303);
+  const mail = await smtp.waitForMail((m, i) => i >= before && m.to.includes('pelle.test@example.se'), 10_000);
+  assert.ok(otpFrom(mail));
+  // Lock Pelle, then unlock.
+  for (let i = 0; i < 4; i++) await new Client(srv).login(srv.pelle, `wrong-${i}`);
+  assert.match((await c.get(SCHOOL)).text, /Låst till/);
+  assert.equal((await c.submit(SCHOOL, '/identity-manager/las-upp', { kod: 'DEMO1', anvandarnamn: srv.pelle })).status, 303);
+  assert.equal(count(`SELECT locked_until IS NULL FROM persons WHERE username = '${srv.pelle}'`), 1);
+  const removed = await c.submit(SCHOOL, '/identity-manager/ta-bort', { kod: 'DEMO1', anvandarnamn: srv.pelle });
+  assert.equal(removed.status, 303);
+  assert.equal(count(`SELECT count(*) FROM grants g JOIN persons p ON p.id = g.person_id WHERE p.username = '${srv.pelle}' AND g.school_code = 'DEMO1'`), 0);
+  assert.equal(count(`SELECT count(*) FROM grants g JOIN persons p ON p.id = g.person_id WHERE p.username = '${srv.pelle}' AND g.school_code = 'DEMO2'`), 1, 'the other school is untouched');
+  assert.doesNotMatch((await c.get(SCHOOL)).text, new RegExp(srv.pelle), 'no longer listed');
+});
