@@ -69,9 +69,9 @@ int OutboxWorker::render_letters() {
         const std::string base = site_.public_url.empty() ? "http://127.0.0.1:8080" : site_.public_url;
         letter.kiosk_url = base + "/kiosk/forsta-gangen";
         letter.school_phone = site_.school_phone;
-        const auto days = policy_.otp_email_delay.count() / 86400;
-        letter.otp_delay_words = letter.lang == "en" ? std::to_string(std::max<long long>(days, 1)) + " days"
-                                                      : std::to_string(std::max<long long>(days, 1)) + " dagar";
+        const auto days = std::max<long long>(policy_.otp_email_delay.count() / 86400, 1);
+        const bool en = letter.lang == "en";
+        letter.otp_delay_words = std::to_string(days) + (en ? (days == 1 ? " day" : " days") : (days == 1 ? " dag" : " dagar"));
         const std::string path = options_.letters_dir + "/" + letter.date + "-" + letter.username + "-" +
                                  std::to_string(job.letter.id) + ".pdf";
         try {
