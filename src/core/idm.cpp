@@ -146,4 +146,30 @@ Outcome Service::send_otp(const portal::Viewer& v, const std::string& school, co
     return Done{};
 }
 
+Outcome Service::appoint_admin(const portal::Viewer& v, const std::string& school, const std::string& username,
+                               const ClientInfo& client, Timestamp now) {
+    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    {
+        auto tx = store_.begin(ports::TxMode::read);
+        if (!tx->schools().find(SchoolCode{school})) return Refused{Problem::no_such_school};
+        if (!tx->accounts().find(Username{login::normalize_username(username)})) return Refused{Problem::no_such_person};
+    }
+    auto r = admin_.grant(Username{login::normalize_username(username)}, school, Role::school_admin, actor(v, client), now);
+    if (std::holds_alternative<admin::Refusal>(r)) return Refused{Problem::no_such_person};
+    return Done{};
+}
+
+Outcome Service::remove_admin(const portal::Viewer& v, const std::string& school, const std::string& username,
+                              const ClientInfo& client, Timestamp now) {
+    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    auto tx = store_.begin(ports::TxMode::write);
+    auto p = member(*tx, school, username);
+    if (!p || !tx->grants().remove(p->person.id, SchoolCode{school}, Role::school_admin))
+        return Refused{Problem::no_such_person};
+    tx->audit().append({now, v.person.username.value(), client.address, "grant.removed", p->person.username.value(), school,
+                        "school-admin"});
+    tx->commit();
+    return Done{};
+}
+
 }  // namespace mina::idm

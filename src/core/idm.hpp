@@ -79,6 +79,12 @@ class Service final {
     [[nodiscard]] Outcome send_otp(const portal::Viewer& v, const std::string& school, const std::string& username,
                                    const ClientInfo& client, Timestamp now);
 
+    /// The agency appoints and removes a school's authorization administrators (issue [3] §2).
+    [[nodiscard]] Outcome appoint_admin(const portal::Viewer& v, const std::string& school, const std::string& username,
+                                        const ClientInfo& client, Timestamp now);
+    [[nodiscard]] Outcome remove_admin(const portal::Viewer& v, const std::string& school, const std::string& username,
+                                       const ClientInfo& client, Timestamp now);
+
    private:
     std::optional<PersonAtSchool> member(ports::Unit& tx, const std::string& school, const std::string& username);
 

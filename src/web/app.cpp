@@ -86,6 +86,8 @@ App::App(Services s, const Views& views) : s_(s), views_(views) {
         {"POST", "/identity-manager/ta-bort", &App::idm_remove},
         {"POST", "/identity-manager/las-upp", &App::idm_unlock},
         {"POST", "/identity-manager/engangslosenord", &App::idm_send_otp},
+        {"POST", "/identity-manager/utse", &App::idm_appoint_admin},
+        {"POST", "/identity-manager/avsatt", &App::idm_remove_admin},
         {"GET", "/tillganglighet", &App::accessibility},
         {"GET", "/sprak", &App::language},
         {"GET", "/healthz", &App::healthz},

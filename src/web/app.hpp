@@ -76,6 +76,8 @@ class App final {
     Response idm_remove(Request& req);
     Response idm_unlock(Request& req);
     Response idm_send_otp(Request& req);
+    Response idm_appoint_admin(Request& req);
+    Response idm_remove_admin(Request& req);
     // The password kiosk (kiosk_pages.cpp)
     Response kiosk_signin_page(Request& req);
     Response kiosk_signin_submit(Request& req);

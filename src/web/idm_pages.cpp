@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/idm.hpp"
+#include "core/login.hpp"
 #include "web/app.hpp"
 
 namespace mina::web {
@@ -68,7 +69,7 @@ Response App::identity_manager(Request& req) {
         item.set("name", s.name);
         list.push_back(item);
     }
-    d.set("schools", list);
+    d.set("idm_schools", list);  // "schools" is the layout's school selector
     d.set("agency", a.viewer.agency_admin);
     return authed_page(a, "idm_schools", views_.t(a.lang, "menu_idm"), std::move(d), "/identity-manager");
 }
@@ -122,6 +123,16 @@ Response App::idm_people_page(const Authed& a, Request& req, const std::string& 
         rows.push_back(row);
     }
     d.set("people", rows);
+    d.set("agency_view", a.viewer.agency_admin);
+    Data admins{Data::type::list};
+    for (const auto& p : people) {
+        if (std::find(p.roles.begin(), p.roles.end(), Role::school_admin) == p.roles.end()) continue;
+        Data item{Data::type::object};
+        item.set("username", p.person.username.value());
+        item.set("name", p.person.display_name());
+        admins.push_back(item);
+    }
+    d.set("admins", admins);
     d.set("no_people", people.empty());
     Response res = authed_page(a, "idm_people", views_.t(lang, "menu_idm"), std::move(d), "/identity-manager");
     res.status = status;
@@ -139,7 +150,7 @@ Response App::idm_school(Request& req) {
     static const std::map<std::string, std::string> kFlash{
         {"ny", "idm_added"},          {"ny-utan", "idm_added_no_services"}, {"finns", "idm_existing"},
         {"sparat", "idm_saved"},      {"borttagen", "idm_removed"},         {"upplast", "idm_unlocked"},
-        {"skickat", "idm_otp_queued"}};
+        {"skickat", "idm_otp_queued"}, {"utsedd", "idm_admin_appointed"},   {"avsatt", "idm_admin_removed"}};
     if (auto it = kFlash.find(m); it != kFlash.end())
         d.set("flash", views_.t(a.lang, it->second, {{"username", user}, {"delay", human_duration(a.lang, s_.policy.otp_email_delay)}}));
     return idm_people_page(a, req, q.get("kod"), 200, std::move(d));
@@ -215,6 +226,35 @@ Response App::idm_unlock(Request& req) {
         return error_page(req, 404, "error_404");
     }
     return Response::redirect(school_path(school, "upplast", form.get("anvandarnamn")));
+}
+
+Response App::idm_appoint_admin(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string school = form.get("kod");
+    const auto outcome = s_.idm.appoint_admin(a.viewer, school, form.get("anvandarnamn"), client(req), now());
+    if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
+        if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
+        Data d{Data::type::object};
+        d.set("admin_error", views_.t(a.lang, problem_key(no->problem)));
+        d.set("admin_username", form.get("anvandarnamn"));
+        return idm_people_page(a, req, school, 422, std::move(d));
+    }
+    return Response::redirect(school_path(school, "utsedd", login::normalize_username(form.get("anvandarnamn"))));
+}
+
+Response App::idm_remove_admin(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string school = form.get("kod");
+    const auto outcome = s_.idm.remove_admin(a.viewer, school, form.get("anvandarnamn"), client(req), now());
+    if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
+        if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    return Response::redirect(school_path(school, "avsatt", form.get("anvandarnamn")));
 }
 
 Response App::idm_send_otp(Request& req) {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, Client, sql, sleep } from './harness.js';
+import { startServer, Client, sql, sleep, mina, DEMO_PASSWORD } from './harness.js';
 import { startSmtp, otpFrom } from './smtp.js';
 
 let smtp;
@@ -167,4 +167,37 @@ test('change services, send a new one-time password, unlock and remove from the 
   assert.equal(count(`SELECT count(*) FROM grants g JOIN persons p ON p.id = g.person_id WHERE p.username = '${srv.pelle}' AND g.school_code = 'DEMO1'`), 0);
   assert.equal(count(`SELECT count(*) FROM grants g JOIN persons p ON p.id = g.person_id WHERE p.username = '${srv.pelle}' AND g.school_code = 'DEMO2'`), 1, 'the other school is untouched');
   assert.doesNotMatch((await c.get(SCHOOL)).text, new RegExp(srv.pelle), 'no longer listed');
+});
+
+test('the agency sees every school and appoints and removes school admins; a school admin cannot', async () => {
+  const add = mina(['admin', 'person', 'add', '--first', 'Agnes', '--last', 'Myndig', '--email', 'agnes.myndig@example.se'], srv.env);
+  const agnes = add.stdout.trim().split('\n').pop();
+  assert.equal(mina(['admin', 'person', 'set-password', '--username', agnes], srv.env, `${DEMO_PASSWORD}\n`).status, 0);
+  assert.equal(mina(['admin', 'grant', '--username', agnes, '--role', 'agency-admin'], srv.env).status, 0);
+  const agency = new Client(srv);
+  assert.equal((await agency.login(agnes)).status, 303);
+  const list = await agency.get('/identity-manager');
+  assert.equal(list.status, 200);
+  assert.match(list.text, /Demoskolan/);
+  assert.match(list.text, /Exempelhögskolan/);
+
+  const annaClient = await anna();
+  const refused = await annaClient.submit(SCHOOL, '/identity-manager/utse', { kod: 'DEMO1', anvandarnamn: srv.pelle });
+  assert.equal(refused.status, 403, 'only the agency appoints school admins');
+
+  const page = '/identity-manager/skola?kod=DEMO2';
+  const appointed = await agency.submit(page, '/identity-manager/utse', { kod: 'DEMO2', anvandarnamn: srv.pelle.toUpperCase() });
+  assert.equal(appointed.status, 303);
+  assert.match((await agency.get(appointed.location)).text, /är nu behörighetsadministratör/);
+  const pelle = new Client(srv);
+  assert.equal((await pelle.login(srv.pelle)).status, 303);
+  assert.equal((await pelle.get(page)).status, 200, 'Pelle administers DEMO2 now');
+  assert.equal((await pelle.get(SCHOOL)).status, 403, 'and still not DEMO1');
+  const unknown = await agency.submit(page, '/identity-manager/utse', { kod: 'DEMO2', anvandarnamn: 'zz0000' });
+  assert.equal(unknown.status, 422);
+  assert.match(unknown.text, /Personen har ingen behörighet|finns inte/);
+  const removed = await agency.submit(page, '/identity-manager/avsatt', { kod: 'DEMO2', anvandarnamn: srv.pelle });
+  assert.equal(removed.status, 303);
+  assert.equal((await pelle.get(page)).status, 403, 'removed at once: the next request is refused');
+  assert.equal(count(`SELECT count(*) FROM audit_log WHERE kind = 'grant.added' AND subject = '${srv.pelle}' AND detail = 'school-admin' AND actor = '${agnes}'`), 1);
 });
