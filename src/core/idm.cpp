@@ -172,4 +172,19 @@ Outcome Service::remove_admin(const portal::Viewer& v, const std::string& school
     return Done{};
 }
 
+std::variant<std::vector<Service::Found>, Refused> Service::search(const portal::Viewer& v, const std::string& text) {
+    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    std::string trimmed = text;
+    trimmed.erase(0, trimmed.find_first_not_of(' '));
+    trimmed.erase(trimmed.find_last_not_of(' ') + 1);
+    if (trimmed.size() < 2 || trimmed.size() > 100) return std::vector<Found>{};
+    auto tx = store_.begin(ports::TxMode::read);
+    std::vector<Found> out;
+    for (auto& p : tx->accounts().search(trimmed, 100)) {
+        auto grants = tx->grants().of(p.id);
+        out.push_back({std::move(p), std::move(grants)});
+    }
+    return out;
+}
+
 }  // namespace mina::idm

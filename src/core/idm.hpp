@@ -85,6 +85,13 @@ class Service final {
     [[nodiscard]] Outcome remove_admin(const portal::Viewer& v, const std::string& school, const std::string& username,
                                        const ClientInfo& client, Timestamp now);
 
+    /// The agency finds anyone by name, username or email, with their grants (issue [3] §2).
+    struct Found {
+        Person person;
+        std::vector<Grant> grants;
+    };
+    [[nodiscard]] std::variant<std::vector<Found>, Refused> search(const portal::Viewer& v, const std::string& text);
+
    private:
     std::optional<PersonAtSchool> member(ports::Unit& tx, const std::string& school, const std::string& username);
 

@@ -49,6 +49,8 @@ class Accounts {
     [[nodiscard]] virtual std::vector<ReminderCandidate> reminder_candidates(Timestamp set_before,
                                                                              Timestamp expired_before, int limit) = 0;
     virtual void set_reminded(PersonId id, int days) = 0;
+    /// People whose username is `text`, or whose name or email contains it (case-insensitive), by name.
+    [[nodiscard]] virtual std::vector<Person> search(std::string_view text, int limit) = 0;
     /// Everyone with a grant at the school, by last name, with their state (issue [3] §3).
     [[nodiscard]] virtual std::vector<PersonAtSchool> at_school(const SchoolCode& school) = 0;
     virtual void set_preferences(PersonId id, const std::string& lang, const std::string& default_school) = 0;

@@ -81,6 +81,7 @@ App::App(Services s, const Views& views) : s_(s), views_(views) {
         {"GET", "/kiosk/tecken.wav", &App::kiosk_captcha_wav, PoolKind::work},
         {"GET", "/identity-manager", &App::identity_manager},
         {"GET", "/identity-manager/skola", &App::idm_school},
+        {"GET", "/identity-manager/sok", &App::idm_search},
         {"POST", "/identity-manager/person", &App::idm_add_person},
         {"POST", "/identity-manager/tjanster", &App::idm_set_services},
         {"POST", "/identity-manager/ta-bort", &App::idm_remove},

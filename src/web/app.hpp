@@ -77,6 +77,7 @@ class App final {
     Response idm_unlock(Request& req);
     Response idm_send_otp(Request& req);
     Response idm_appoint_admin(Request& req);
+    Response idm_search(Request& req);
     Response idm_remove_admin(Request& req);
     // The password kiosk (kiosk_pages.cpp)
     Response kiosk_signin_page(Request& req);

@@ -228,6 +228,38 @@ Response App::idm_unlock(Request& req) {
     return Response::redirect(school_path(school, "upplast", form.get("anvandarnamn")));
 }
 
+Response App::idm_search(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    auto q = Form::parse(req.query).value_or(Form{});
+    const std::string text = q.get("q");
+    auto result = s_.idm.search(a.viewer, text);
+    if (std::holds_alternative<idm::Refused>(result)) return idm_forbidden(a, req);
+    Data d{Data::type::object};
+    d.set("q", text);
+    d.set("searched", !text.empty());
+    Data rows{Data::type::list};
+    for (const auto& f : std::get<std::vector<idm::Service::Found>>(result)) {
+        Data row{Data::type::object};
+        row.set("username", f.person.username.value());
+        row.set("name", f.person.display_name());
+        row.set("email", f.person.email);
+        std::string grants;
+        for (const auto& g : f.grants) {
+            if (!grants.empty()) grants += ", ";
+            grants += std::string(to_string(g.role)) + (g.school ? " (" + g.school->value() + ")" : "");
+        }
+        row.set("grants", grants);
+        rows.push_back(row);
+    }
+    d.set("found", rows);
+    const bool any = !rows.is_empty_list();
+    d.set("any_found", any);
+    d.set("none_found", !text.empty() && !any);
+    return authed_page(a, "idm_search", views_.t(a.lang, "idm_search_heading"), std::move(d), "/identity-manager");
+}
+
 Response App::idm_appoint_admin(Request& req) {
     auto in = require_post(req);
     if (auto* r = std::get_if<Response>(&in)) return std::move(*r);

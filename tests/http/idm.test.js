@@ -201,3 +201,24 @@ test('the agency sees every school and appoints and removes school admins; a sch
   assert.equal((await pelle.get(page)).status, 403, 'removed at once: the next request is refused');
   assert.equal(count(`SELECT count(*) FROM audit_log WHERE kind = 'grant.added' AND subject = '${srv.pelle}' AND detail = 'school-admin' AND actor = '${agnes}'`), 1);
 });
+
+test('the agency finds any person by name, username or email; LIKE wildcards are text; a school admin cannot search', async () => {
+  const add = mina(['admin', 'person', 'add', '--first', 'Sara', '--last', 'Sökare', '--email', 'sara.sokare@example.se'], srv.env);
+  const sara = add.stdout.trim().split('\n').pop();
+  assert.equal(mina(['admin', 'person', 'set-password', '--username', sara], srv.env, `${DEMO_PASSWORD}\n`).status, 0);
+  assert.equal(mina(['admin', 'grant', '--username', sara, '--role', 'agency-admin'], srv.env).status, 0);
+  const agency = new Client(srv);
+  assert.equal((await agency.login(sara)).status, 303);
+  const byName = await agency.get(`/identity-manager/sok?q=${encodeURIComponent('pelle t')}`);
+  assert.equal(byName.status, 200);
+  assert.match(byName.text, new RegExp(`<th scope="row" class="username">${srv.pelle}</th>`));
+  assert.match(byName.text, /studietider \(DEMO2\)/, 'with the grants and schools');
+  const byUsername = await agency.get(`/identity-manager/sok?q=${srv.anna.toUpperCase()}`);
+  assert.match(byUsername.text, /Anna Admin/);
+  const byEmail = await agency.get('/identity-manager/sok?q=anna.admin%40example');
+  assert.match(byEmail.text, /Anna Admin/);
+  const wildcard = await agency.get('/identity-manager/sok?q=%25%25');
+  assert.match(wildcard.text, /Ingen person matchar sökningen/, "'%' is searched for, not a wildcard");
+  const annaClient = await anna();
+  assert.equal((await annaClient.get('/identity-manager/sok?q=pelle')).status, 403);
+});

@@ -77,6 +77,12 @@ constexpr const char* kAtSchool =
     "   ORDER BY o.id DESC LIMIT 1) "
     "FROM persons p JOIN grants g ON g.person_id = p.id AND g.school_code = ?1 "
     "GROUP BY p.id ORDER BY p.last_name, p.first_name, p.username";
+// The typed text is bound, never spliced; LIKE's own wildcards in it are escaped with '\'.
+constexpr const char* kSearchPersons =
+    "SELECT id, username, first_name, last_name, email, lang, default_school FROM persons "
+    "WHERE username = lower(?1) OR lower(email) LIKE '%' || lower(?2) || '%' ESCAPE '\\' "
+    "OR lower(first_name || ' ' || last_name) LIKE '%' || lower(?2) || '%' ESCAPE '\\' "
+    "ORDER BY last_name, first_name, username LIMIT ?3";
 constexpr const char* kQueueLetter = "INSERT INTO letters (person_id, school_code, created_at) VALUES (?1, ?2, ?3)";
 constexpr const char* kLetterColumns =
     "id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at";
@@ -949,6 +955,18 @@ class SqliteUnit final : public ports::Unit,
         q.bind(1, set_before).bind(2, expired_before).bind(3, std::int64_t{limit});
         std::vector<ReminderCandidate> out;
         while (q.step()) out.push_back({read_person(q), from_unix(q.integer(7)), static_cast<int>(q.integer(8))});
+        return out;
+    }
+    std::vector<Person> search(std::string_view text, int limit) override {
+        std::string pattern;
+        for (char c : text) {
+            if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+            pattern += c;
+        }
+        Query q(*conn_, kSearchPersons);
+        q.bind(1, text).bind(2, pattern).bind(3, std::int64_t{limit});
+        std::vector<Person> out;
+        while (q.step()) out.push_back(read_person(q));
         return out;
     }
     std::vector<PersonAtSchool> at_school(const SchoolCode& school) override {
