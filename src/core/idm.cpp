@@ -187,4 +187,32 @@ std::variant<std::vector<Service::Found>, Refused> Service::search(const portal:
     return out;
 }
 
+std::variant<std::vector<Service::QueuedLetter>, Refused> Service::letters(const portal::Viewer& v) {
+    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    auto tx = store_.begin(ports::TxMode::read);
+    std::vector<QueuedLetter> out;
+    for (auto& l : tx->letters().list(std::nullopt, 500)) {
+        auto p = tx->accounts().find(l.person);
+        if (p) out.push_back({std::move(l), std::move(*p)});
+    }
+    return out;
+}
+
+std::variant<std::string, Refused> Service::letter_file(const portal::Viewer& v, std::int64_t id) {
+    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    auto tx = store_.begin(ports::TxMode::read);
+    auto l = tx->letters().find(id);
+    if (!l || l->path.empty()) return Refused{Problem::no_such_person};
+    return l->path;
+}
+
+Outcome Service::mark_posted(const portal::Viewer& v, std::int64_t id, const ClientInfo& client, Timestamp now) {
+    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    auto tx = store_.begin(ports::TxMode::write);
+    if (!tx->letters().mark_posted(id, now)) return Refused{Problem::no_such_person};
+    tx->audit().append({now, v.person.username.value(), client.address, "letter.posted", {}, {}, std::to_string(id)});
+    tx->commit();
+    return Done{};
+}
+
 }  // namespace mina::idm

@@ -92,6 +92,16 @@ class Service final {
     };
     [[nodiscard]] std::variant<std::vector<Found>, Refused> search(const portal::Viewer& v, const std::string& text);
 
+    /// The agency's print queue of letters (issue [3] §2), with whom each letter is for.
+    struct QueuedLetter {
+        LetterRow letter;
+        Person person;
+    };
+    [[nodiscard]] std::variant<std::vector<QueuedLetter>, Refused> letters(const portal::Viewer& v);
+    /// The PDF's path, for the agency only, once rendered.
+    [[nodiscard]] std::variant<std::string, Refused> letter_file(const portal::Viewer& v, std::int64_t id);
+    [[nodiscard]] Outcome mark_posted(const portal::Viewer& v, std::int64_t id, const ClientInfo& client, Timestamp now);
+
    private:
     std::optional<PersonAtSchool> member(ports::Unit& tx, const std::string& school, const std::string& username);
 

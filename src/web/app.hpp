@@ -78,6 +78,9 @@ class App final {
     Response idm_send_otp(Request& req);
     Response idm_appoint_admin(Request& req);
     Response idm_search(Request& req);
+    Response idm_letters(Request& req);
+    Response idm_letter_pdf(Request& req);
+    Response idm_letter_posted(Request& req);
     Response idm_remove_admin(Request& req);
     // The password kiosk (kiosk_pages.cpp)
     Response kiosk_signin_page(Request& req);

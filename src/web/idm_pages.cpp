@@ -1,6 +1,8 @@
 // The Identity Manager's screens (issue [3]): the schools an administrator may administer, and a
 // school's people with their services and state. Every handler asks idm::Service, which checks the
 // scope again: a URL or a form for another school changes nothing.
+#include <fstream>
+#include <iterator>
 #include <map>
 
 #include "core/idm.hpp"
@@ -258,6 +260,79 @@ Response App::idm_search(Request& req) {
     d.set("any_found", any);
     d.set("none_found", !text.empty() && !any);
     return authed_page(a, "idm_search", views_.t(a.lang, "idm_search_heading"), std::move(d), "/identity-manager");
+}
+
+Response App::idm_letters(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    auto result = s_.idm.letters(a.viewer);
+    if (std::holds_alternative<idm::Refused>(result)) return idm_forbidden(a, req);
+    auto q = Form::parse(req.query).value_or(Form{});
+    Data d{Data::type::object};
+    if (q.get("m") == "postat") d.set("flash", views_.t(a.lang, "idm_letter_marked"));
+    Data rows{Data::type::list};
+    for (const auto& ql : std::get<std::vector<idm::Service::QueuedLetter>>(result)) {
+        Data row{Data::type::object};
+        row.set("id", std::to_string(ql.letter.id));
+        row.set("username", ql.person.username.value());
+        row.set("name", ql.person.display_name());
+        row.set("school", ql.letter.school);
+        row.set("created", format_iso(ql.letter.created_at).substr(0, 10));
+        const bool rendered = ql.letter.status == LetterStatus::rendered;
+        row.set("rendered", rendered);
+        row.set("has_file", !ql.letter.path.empty());
+        row.set("status", views_.t(a.lang, ql.letter.status == LetterStatus::queued ? "idm_letter_queued"
+                                           : rendered ? "idm_letter_rendered" : "idm_letter_posted"));
+        row.set("error", ql.letter.last_error);
+        rows.push_back(row);
+    }
+    d.set("letters", rows);
+    d.set("no_letters", rows.is_empty_list());
+    return authed_page(a, "idm_letters", views_.t(a.lang, "idm_letters_heading"), std::move(d), "/identity-manager");
+}
+
+Response App::idm_letter_pdf(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    auto q = Form::parse(req.query).value_or(Form{});
+    std::int64_t id = 0;
+    try {
+        id = std::stoll(q.get("id"));
+    } catch (const std::exception&) {
+        return error_page(req, 404, "error_404");
+    }
+    auto result = s_.idm.letter_file(a.viewer, id);
+    if (const auto* no = std::get_if<idm::Refused>(&result)) {
+        if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    std::ifstream in(std::get<std::string>(result), std::ios::binary);
+    if (!in) return error_page(req, 404, "error_404");
+    Response res;
+    res.content_type = "application/pdf";
+    res.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    res.header("Content-Disposition", "attachment; filename=\"brev-" + std::to_string(id) + ".pdf\"");
+    return res;
+}
+
+Response App::idm_letter_posted(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    std::int64_t id = 0;
+    try {
+        id = std::stoll(form.get("id"));
+    } catch (const std::exception&) {
+        return error_page(req, 400, "error_400");
+    }
+    const auto outcome = s_.idm.mark_posted(a.viewer, id, client(req), now());
+    if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
+        if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    return Response::redirect("/identity-manager/brev?m=postat");
 }
 
 Response App::idm_appoint_admin(Request& req) {

@@ -222,3 +222,36 @@ test('the agency finds any person by name, username or email; LIKE wildcards are
   const annaClient = await anna();
   assert.equal((await annaClient.get('/identity-manager/sok?q=pelle')).status, 403);
 });
+
+test("the agency's print queue: list the letters, download a PDF, mark it posted; nobody else may", async () => {
+  const add = mina(['admin', 'person', 'add', '--first', 'Petra', '--last', 'Post', '--email', 'petra.post@example.se'], srv.env);
+  const petra = add.stdout.trim().split('\n').pop();
+  assert.equal(mina(['admin', 'person', 'set-password', '--username', petra], srv.env, `${DEMO_PASSWORD}\n`).status, 0);
+  assert.equal(mina(['admin', 'grant', '--username', petra, '--role', 'agency-admin'], srv.env).status, 0);
+  // A new person somewhere, so that there is a letter.
+  const newcomer = mina(['admin', 'person', 'add', '--first', 'Brev', '--last', 'Mottagare', '--email', 'brev.mottagare@example.se'], srv.env).stdout.trim().split('\n').pop();
+  assert.equal(mina(['admin', 'grant', '--username', newcomer, '--school', 'DEMO2', '--role', 'studietider'], srv.env).status, 0);
+  let id = '';
+  for (let i = 0; i < 30 && !id; i++) {
+    await sleep(200);
+    const row = sql(srv.db, `SELECT l.id FROM letters l JOIN persons p ON p.id = l.person_id WHERE p.username = '${newcomer}' AND l.status = 'rendered'`);
+    if (row.length) id = row[0][0];
+  }
+  assert.ok(id, 'the letter was rendered');
+  const agency = new Client(srv);
+  assert.equal((await agency.login(petra)).status, 303);
+  const queue = await agency.get('/identity-manager/brev');
+  assert.equal(queue.status, 200);
+  assert.match(queue.text, new RegExp(`<th scope="row" class="username">${newcomer}</th>`));
+  const pdf = await fetch(`${srv.url}/identity-manager/brev/pdf?id=${id}`, { headers: { cookie: agency.cookieHeader() } });
+  assert.equal(pdf.status, 200);
+  assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+  assert.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
+  const posted = await agency.submit('/identity-manager/brev', '/identity-manager/brev/postat', { id });
+  assert.equal(posted.status, 303);
+  assert.equal(sql(srv.db, `SELECT status FROM letters WHERE id = ${id}`)[0][0], 'posted');
+  assert.equal((await agency.submit('/identity-manager/brev', '/identity-manager/brev/postat', { id })).status, 404, 'posted once');
+  const annaClient = await anna();
+  assert.equal((await annaClient.get('/identity-manager/brev')).status, 403);
+  assert.equal((await annaClient.get(`/identity-manager/brev/pdf?id=${id}`)).status, 403, 'a school admin cannot read the letters');
+});
