@@ -1,7 +1,7 @@
 // The per-client slowdown (SPEC §4), password expiry and the nudge (R7), and trusted proxies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, Client, mina, sleep, DEMO_PASSWORD } from './harness.js';
+import { startServer, Client, mina, sleep } from './harness.js';
 
 let srv;
 before(async () => {
@@ -17,25 +17,33 @@ after(async () => srv && (await srv.stop()));
 const from = (ip) => ({ 'x-forwarded-for': ip });
 
 test('one client spraying passwords over many accounts is slowed down, others are not', async () => {
+  // A password set just now: this file's passwords expire after 4 s.
+  const victim = mina(['admin', 'person', 'add', '--first', 'Vic', '--last', 'Tim', '--email', 'vic.tim@example.se'], srv.env)
+    .stdout.trim().split('\n').pop();
+  mina(['admin', 'person', 'set-password', '--username', victim], srv.env, 'ett-bra-lösenord-5\n');
   const attacker = from('203.0.113.7');
   for (let i = 0; i < 3; i++) {
     const r = await new Client(srv, attacker).login(`zz${1000 + i}`, 'Sommar2026');
     assert.equal(r.status, 422);
   }
-  const slowed = await new Client(srv, attacker).login(srv.pelle, DEMO_PASSWORD);
+  const slowed = await new Client(srv, attacker).login(victim, 'ett-bra-lösenord-5');
   assert.equal(slowed.status, 429);
   assert.ok(Number(slowed.headers.get('retry-after')) >= 1);
   assert.match(slowed.text, /för många misslyckade inloggningsförsök från din dator/);
-  const other = await new Client(srv, from('198.51.100.4')).login(srv.pelle, DEMO_PASSWORD);
+  const other = await new Client(srv, from('198.51.100.4')).login(victim, 'ett-bra-lösenord-5');
   assert.equal(other.status, 303, 'another client, and the account, are unaffected');
   await sleep(Number(slowed.headers.get('retry-after')) * 1000 + 100);
-  const later = await new Client(srv, attacker).login(srv.pelle, DEMO_PASSWORD);
+  const later = await new Client(srv, attacker).login(victim, 'ett-bra-lösenord-5');
   assert.equal(later.status, 303, 'a slowdown, not a lock');
 });
 
 test('the forwarded address is believed only from a trusted proxy, and https there makes cookies Secure', async () => {
+  // A password set just now: this file's passwords expire after 4 s, and the demo's are older.
+  const user = mina(['admin', 'person', 'add', '--first', 'Pro', '--last', 'Xy', '--email', 'pro.xy@example.se'], srv.env)
+    .stdout.trim().split('\n').pop();
+  mina(['admin', 'person', 'set-password', '--username', user], srv.env, 'ett-bra-lösenord-4\n');
   const c = new Client(srv, { 'x-forwarded-for': '192.0.2.1', 'x-forwarded-proto': 'https' });
-  const r = await c.login(srv.anna, DEMO_PASSWORD);
+  const r = await c.login(user, 'ett-bra-lösenord-4');
   assert.equal(r.status, 303);
   assert.match(r.headers.getSetCookie().find((s) => s.startsWith('mina_session=')), /Secure/);
   assert.match(r.headers.get('strict-transport-security') || '', /max-age/);
