@@ -284,7 +284,7 @@ void put_le32(std::string& s, std::size_t at, std::size_t v) {
     for (std::size_t i = 0; i < 4; ++i) s[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
-// Writing to a pipe, espeak-ng cannot seek back to fill in the lengths and leaves placeholders near 2 GiB;
+// Writing to a pipe, espeak-ng cannot seek back to fill in the lengths and leaves dummy values near 2 GiB;
 // some players then wait for audio that never comes. Put the real lengths in the canonical 44-byte header.
 void fix_wav_lengths(std::string& wav) {
     if (wav.size() < 44 || wav.compare(0, 4, "RIFF") != 0 || wav.compare(8, 4, "WAVE") != 0 ||

@@ -88,14 +88,14 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const Poli
                           {{t("mail_otp_first_intro", common)},
                            {t("mail_otp_line", {{"otp", otp}}), {}, true},
                            {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_first)}})},
-                           {t("mail_otp_first_todo"), base + "/kiosk/forsta-gangen"},
+                           {t("mail_otp_first_next_step"), base + "/kiosk/forsta-gangen"},
                            signature});
         case MailKind::otp_reset:
             return render(t("mail_otp_reset_subject"),
                           {{t("mail_otp_reset_intro", common)},
                            {t("mail_otp_line", {{"otp", otp}}), {}, true},
                            {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_reset)}})},
-                           {t("mail_otp_reset_todo"), base + "/kiosk/glomt"},
+                           {t("mail_otp_reset_next_step"), base + "/kiosk/glomt"},
                            {t("mail_not_you", common)},
                            signature});
         case MailKind::account_locked:
@@ -106,7 +106,7 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const Poli
         case MailKind::expiry_reminder:
             return render(t("mail_reminder_subject"),
                           {{t("mail_reminder_text", with({{"days", mail.params}}))},
-                           {t("mail_reminder_todo"), base + "/kiosk"},
+                           {t("mail_reminder_next_step"), base + "/kiosk"},
                            signature});
         case MailKind::password_changed:
             return render(t("mail_changed_subject"),
