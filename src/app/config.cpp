@@ -93,6 +93,14 @@ std::vector<Key> keys() {
                 return e;
             },
             [](const Config& c) { return std::to_string(c.max_body_bytes); }},
+        Key{"server", "max_upload_bytes",
+            [](Config& c, const std::string& v) {
+                int x = 0;
+                auto e = set_int(x, v, 64 * 1024, 256 * 1024 * 1024);
+                if (e.empty()) c.max_upload_bytes = static_cast<std::size_t>(x);
+                return e;
+            },
+            [](const Config& c) { return std::to_string(c.max_upload_bytes); }},
         Key{"server", "trusted_proxies",
             [](Config& c, const std::string& v) {
                 c.trusted_proxies.clear();

@@ -148,6 +148,7 @@ int cmd_serve(const app::Config& c) {
     o.work_threads = c.work_threads;
     o.hash_request_threads = 2 * resolved_threads(c.hash_threads);
     o.max_body_bytes = c.max_body_bytes;
+    o.max_upload_bytes = c.max_upload_bytes;
     o.trusted_proxies = c.trusted_proxies;
     o.access_log = c.access_log;
     o.read_timeout = c.read_timeout;
@@ -155,6 +156,7 @@ int cmd_serve(const app::Config& c) {
     web::ServerHooks hooks;
     hooks.handle = [&](web::Request& r) { return application.handle(r); };
     hooks.pool_for = [&](const web::Request& r) { return application.pool_for(r); };
+    hooks.is_upload = [&](std::string_view target) { return web::App::is_upload(target); };
     hooks.housekeeping = [&] {
         if (int n = portal.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired session(s)", n);
         if (int n = kiosk.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired kiosk flow(s)", n);

@@ -88,26 +88,32 @@ Result<Done> Service::add_school(const School& s, const Actor& who, Timestamp no
 
 Result<Username> Service::add_person(const std::string& first, const std::string& last, const std::string& email,
                                      const Actor& who, Timestamp now) {
+    auto tx = store_.begin(ports::TxMode::write);
+    auto r = add_person(*tx, first, last, email, who, now);
+    if (std::holds_alternative<Username>(r)) tx->commit();
+    return r;
+}
+
+Result<Username> Service::add_person(ports::Unit& tx, const std::string& first, const std::string& last,
+                                     const std::string& email, const Actor& who, Timestamp now) {
     for (const std::string* name : {&first, &last}) {
         if (name->empty() || name->size() > kMaxNameLength || !printable_utf8_line(*name))
             return Refusal{"first and last name must be 1-100 characters on one line"};
     }
     if (!valid_email(email)) return Refusal{"not a valid email address: '" + email + "'"};
-    auto tx = store_.begin(ports::TxMode::write);
-    if (auto existing = tx->accounts().find_by_email(email))
+    if (auto existing = tx.accounts().find_by_email(email))
         return Refusal{"a person with this email already exists: " + existing->username.value()};
     const std::string letters = username_letters(first, last);
     for (int i = 0; i < kUsernameTries; ++i) {
         Username candidate{letters + std::to_string(1000 + tokens_.uniform(9000))};
-        if (tx->accounts().username_taken(candidate)) continue;
+        if (tx.accounts().username_taken(candidate)) continue;
         Person p;
         p.username = candidate;
         p.first_name = first;
         p.last_name = last;
         p.email = email;
-        tx->accounts().add(p, now);
-        tx->audit().append({now, who.name, who.address, "person.added", candidate.value(), {}, first + " " + last});
-        tx->commit();
+        tx.accounts().add(p, now);
+        tx.audit().append({now, who.name, who.address, "person.added", candidate.value(), {}, first + " " + last});
         return candidate;
     }
     return Refusal{"could not find a free username; try again"};
@@ -115,34 +121,40 @@ Result<Username> Service::add_person(const std::string& first, const std::string
 
 Result<Done> Service::grant(const Username& u, const std::string& school, Role role, const Actor& who, Timestamp now) {
     auto tx = store_.begin(ports::TxMode::write);
-    auto person = tx->accounts().find(Username{login::normalize_username(u.value())});
+    auto r = grant(*tx, u, school, role, who, now);
+    if (std::holds_alternative<Done>(r)) tx->commit();
+    return r;
+}
+
+Result<Done> Service::grant(ports::Unit& tx, const Username& u, const std::string& school, Role role, const Actor& who,
+                            Timestamp now) {
+    auto person = tx.accounts().find(Username{login::normalize_username(u.value())});
     if (!person) return Refusal{"no such user: " + u.value()};
     std::optional<SchoolCode> where;
     if (!school.empty()) {
-        if (!tx->schools().find(SchoolCode{school})) return Refusal{"no such school: " + school};
+        if (!tx.schools().find(SchoolCode{school})) return Refusal{"no such school: " + school};
         where = SchoolCode{school};
     } else if (role != Role::agency_admin) {
         return Refusal{"--school is required for role " + std::string(to_string(role))};
     }
     if (role == Role::agency_admin) where.reset();  // the agency's role holds for every school
-    const auto before = tx->grants().access(person->id);
+    const auto before = tx.grants().access(person->id);
     const bool first = before.schools.empty() && !before.agency_admin;
-    if (!tx->grants().add(Grant{person->id, where, role}, now, who.name))
+    if (!tx.grants().add(Grant{person->id, where, role}, now, who.name))
         return Done{"already granted; nothing changed"};
-    tx->audit().append({now, who.name, who.address, "grant.added", person->username.value(), school,
+    tx.audit().append({now, who.name, who.address, "grant.added", person->username.value(), school,
                         std::string(to_string(role))});
     // R2, R3: the first grant of a person without a password sets the credentials in motion; the
     // one-time password goes by mail otp_email_delay later (the letter with the username: Identity
     // Manager). A person already known gets the grant and nothing else (R14).
-    const auto credential = tx->accounts().credential(person->id);
+    const auto credential = tx.accounts().credential(person->id);
     if (first && credential && credential->password_hash.empty() &&
-        tx->outbox().count_pending(person->id, MailKind::otp_first) == 0) {
-        tx->outbox().enqueue(outbox::to(*person, MailKind::otp_first, now + policy_.otp_email_delay, now));
-        if (where) tx->letters().queue(person->id, *where, now);  // the username goes by letter, now
-        tx->audit().append({now, who.name, who.address, "otp.scheduled", person->username.value(), school,
+        tx.outbox().count_pending(person->id, MailKind::otp_first) == 0) {
+        tx.outbox().enqueue(outbox::to(*person, MailKind::otp_first, now + policy_.otp_email_delay, now));
+        if (where) tx.letters().queue(person->id, *where, now);  // the username goes by letter, now
+        tx.audit().append({now, who.name, who.address, "otp.scheduled", person->username.value(), school,
                             "first one-time password mailed at " + format_iso(now + policy_.otp_email_delay)});
     }
-    tx->commit();
     return Done{};
 }
 

@@ -45,6 +45,12 @@ class Service final {
                                 const Actor& who, Timestamp now);
     /// `school` may be empty only for agency-admin, which holds for every school.
     Result<Done> grant(const Username& u, const std::string& school, Role role, const Actor& who, Timestamp now);
+    /// The same two, inside the caller's transaction (which commits, or rolls back everything):
+    /// for changes of several steps that must happen whole, such as a person with their grants.
+    Result<Username> add_person(ports::Unit& tx, const std::string& first, const std::string& last,
+                                const std::string& email, const Actor& who, Timestamp now);
+    Result<Done> grant(ports::Unit& tx, const Username& u, const std::string& school, Role role, const Actor& who,
+                       Timestamp now);
     Result<Done> unlock(const Username& u, const Actor& who, Timestamp now);
     /// An operator's tool until the kiosk exists: sets a password directly (hashes it; audited).
     Result<Done> set_password(const Username& u, std::string_view password, const Actor& who, Timestamp now);

@@ -1,6 +1,7 @@
 // The append-only audit trail (SPEC §4): who, when, from where, what.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -16,6 +17,22 @@ struct AuditEvent {
     std::string subject;  // the username acted upon (as typed, for failed logins)
     std::string school;   // school code, when the event concerns one
     std::string detail;   // short free text for the operator; never a secret
+};
+
+/// What the audit log's reader asks for (issue [3] §2); empty fields match everything.
+struct AuditFilter {
+    std::string person;  // a username: the events it did (actor) or that were done to it (subject)
+    std::string school;  // a school code
+    std::string kind;    // "login.failed", or a family: "login" matches "login.*"
+    std::optional<Timestamp> from;  // at or after
+    std::optional<Timestamp> to;    // before
+    std::int64_t before_id = 0;     // paging: only events older than this one (0: from the newest)
+    int limit = 100;
+};
+
+struct AuditEntry {
+    std::int64_t id = 0;
+    AuditEvent event;
 };
 
 }  // namespace mina

@@ -24,6 +24,17 @@ enum class Problem {
     bad_email,          // not an email address
     email_taken,        // (internal) resolved as R14
     no_username,        // could not find a free username
+    bad_school_code,    // 1–16 letters, digits or '-'
+    school_code_taken,
+    bad_school_name,    // 1–200 characters on one line
+    bad_school_form,    // not one of the manual's school forms
+    bad_address,        // at most 6 lines of at most 60 characters
+    bad_contact,        // a contact name or phone too long, or on more than one line
+    no_such_mail,       // not a failed mail
+    empty_file,         // no rows to import
+    too_many_rows,      // more rows than one import takes
+    unreadable_file,    // an unterminated quoted field
+    missing_columns,    // no column for first name, last name or email
 };
 
 struct Refused {
@@ -44,6 +55,52 @@ using AddOutcome = std::variant<Added, Existing, ConfirmNoServices, Refused>;
 
 struct Done {};
 using Outcome = std::variant<Done, Refused>;
+
+// ---- Adding many people from a CSV file (issue [3] §3) --------------------------------------------
+
+enum class RowFate {
+    new_person,     // a new account: username, letter and one-time password (R2, R3)
+    gets_services,  // R14: the email is known; the person gets the services and no new credentials
+    unchanged,      // the person already has these services here
+    refused,
+};
+enum class RowProblem { none, bad_name, bad_email, no_services, unknown_service, duplicate };
+
+struct RowPlan {
+    int line = 0;  // in the file
+    std::string first, last, email;
+    std::vector<Role> services;
+    RowFate fate{RowFate::refused};
+    RowProblem problem{RowProblem::none};
+    std::string detail;    // the unknown service as written, or the line this row repeats
+    std::string username;  // for a known person
+};
+
+/// What saving the file would do, row by row; nothing is saved by making one.
+struct ImportPlan {
+    std::vector<RowPlan> rows;
+    /// The fates in short form: saving checks that they are still what the preview showed.
+    [[nodiscard]] std::string fingerprint() const;
+    [[nodiscard]] int count(RowFate f) const;
+};
+
+struct Imported {
+    int added = 0;
+    int granted = 0;
+    int unchanged = 0;
+    int refused = 0;
+};
+/// Saving found the world changed since the preview (someone else added a person meanwhile): nothing
+/// was saved; here is the new preview.
+struct PlanChanged {
+    ImportPlan plan;
+};
+using ImportOutcome = std::variant<Imported, PlanChanged, Refused>;
+
+/// The services column's words: "studietider", "studeranderapportering", or the services' names.
+[[nodiscard]] std::optional<Role> parse_service_word(std::string_view word);
+
+inline constexpr int kMaxImportRows = 5000;
 
 /// The roles the Identity Manager hands out per school: the two services (the manual's
 /// "applikationer"). School admins are appointed by the agency.
@@ -102,7 +159,32 @@ class Service final {
     [[nodiscard]] std::variant<std::string, Refused> letter_file(const portal::Viewer& v, std::int64_t id);
     [[nodiscard]] Outcome mark_posted(const portal::Viewer& v, std::int64_t id, const ClientInfo& client, Timestamp now);
 
+    // ---- For the agency: schools, the failed-mail list and the audit log ----
+
+    [[nodiscard]] Outcome add_school(const portal::Viewer& v, const School& s, const ClientInfo& client, Timestamp now);
+    /// Changes everything but the code.
+    [[nodiscard]] Outcome update_school(const portal::Viewer& v, const School& s, const ClientInfo& client,
+                                        Timestamp now);
+    [[nodiscard]] std::variant<School, Refused> school(const portal::Viewer& v, const std::string& code);
+    /// Mail the outbox gave up on (newest first): a wrong address, a refusing server.
+    [[nodiscard]] std::variant<std::vector<OutboxMail>, Refused> failed_mail(const portal::Viewer& v);
+    /// Sends a failed mail again (or every failed mail when `id` is empty).
+    [[nodiscard]] std::variant<int, Refused> retry_mail(const portal::Viewer& v, std::optional<std::int64_t> id,
+                                                        const ClientInfo& client, Timestamp now);
+    [[nodiscard]] std::variant<std::vector<AuditEntry>, Refused> audit(const portal::Viewer& v, const AuditFilter& f);
+    [[nodiscard]] std::variant<std::vector<std::string>, Refused> audit_kinds(const portal::Viewer& v);
+
+    // ---- Many people at once ----
+
+    /// Reads the file (any encoding a spreadsheet writes) and says what saving it would do.
+    [[nodiscard]] std::variant<ImportPlan, Refused> plan_import(const portal::Viewer& v, const std::string& school,
+                                                                std::string_view file);
+    /// Saves the good rows in one transaction, if the plan is still `fingerprint`.
+    [[nodiscard]] ImportOutcome save_import(const portal::Viewer& v, const std::string& school, std::string_view file,
+                                            const std::string& fingerprint, const ClientInfo& client, Timestamp now);
+
    private:
+    std::variant<ImportPlan, Refused> plan(ports::Unit& tx, const std::string& school, std::string_view file);
     std::optional<PersonAtSchool> member(ports::Unit& tx, const std::string& school, const std::string& username);
 
     ports::Store& store_;

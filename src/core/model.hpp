@@ -29,6 +29,8 @@ struct School {
     std::string name;
     SchoolForm form{SchoolForm::gymnasieskola};
     std::string postal_address{};  // lines separated by '\n', for the letters' window (R3)
+    std::string contact_name{};    // the agency's contact person for the school (Kontakta oss, R15)
+    std::string contact_phone{};
 };
 
 struct Person {

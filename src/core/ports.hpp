@@ -64,6 +64,8 @@ class Schools {
     virtual bool add(const School& s, Timestamp now) = 0;
     [[nodiscard]] virtual std::vector<School> all() = 0;
     virtual void set_postal_address(const SchoolCode& code, const std::string& address) = 0;
+    /// Changes name, form, postal address and contact of the school with this code; false if none.
+    virtual bool update(const School& s) = 0;
 };
 
 class Grants {
@@ -177,6 +179,10 @@ class Audit {
    public:
     virtual ~Audit() = default;
     virtual void append(const AuditEvent& e) = 0;
+    /// Newest first.
+    [[nodiscard]] virtual std::vector<AuditEntry> query(const AuditFilter& f) = 0;
+    /// Every kind of event recorded so far, sorted (for the reader's choice of kind).
+    [[nodiscard]] virtual std::vector<std::string> kinds() = 0;
 };
 
 /// One transaction. The destructor rolls back unless commit() ran: nothing is "saved" before.

@@ -92,6 +92,13 @@ App::App(Services s, const Views& views) : s_(s), views_(views) {
         {"POST", "/identity-manager/engangslosenord", &App::idm_send_otp},
         {"POST", "/identity-manager/utse", &App::idm_appoint_admin},
         {"POST", "/identity-manager/avsatt", &App::idm_remove_admin},
+        {"POST", "/identity-manager/skolor", &App::idm_add_school},
+        {"POST", "/identity-manager/skoluppgifter", &App::idm_update_school},
+        {"GET", "/identity-manager/post", &App::idm_mail},
+        {"POST", "/identity-manager/post/igen", &App::idm_mail_retry},
+        {"GET", "/identity-manager/logg", &App::idm_audit},
+        {"POST", "/identity-manager/import", &App::idm_import},
+        {"POST", "/identity-manager/import/spara", &App::idm_import_save},
         {"GET", "/tillganglighet", &App::accessibility},
         {"GET", "/sprak", &App::language},
         {"GET", "/healthz", &App::healthz},
@@ -222,6 +229,17 @@ std::variant<App::Authed, Response> App::require_login(Request& req) {
     }
     std::string lang = pick_language(req, viewer->person.lang);
     return Authed{std::move(*viewer), std::move(lang)};
+}
+
+std::variant<std::pair<App::Authed, Multipart>, Response> App::require_upload(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto parts = parse_multipart(req.header("content-type"), req.body);
+    if (!parts) return error_page(req, 400, "error_400");
+    auto& a = std::get<Authed>(who);
+    if (!s_.tokens.equal(parts->fields.get("csrf"), a.viewer.session.csrf_token))
+        return error_page(req, 403, "error_403_csrf");
+    return std::make_pair(std::move(a), std::move(*parts));
 }
 
 std::variant<std::pair<App::Authed, Form>, Response> App::require_post(Request& req) {
@@ -454,8 +472,19 @@ Response App::contact(Request& req) {
     auto& a = std::get<Authed>(who);
     Data d{Data::type::object};
     d.set("contact_studietider", views_.t(a.lang, "contact_studietider", {{"agency", s_.site.agency_name}}));
-    d.set("contact_name", s_.site.contact_name);
-    d.set("contact_phone", s_.site.contact_phone);
+    // The chosen school's contact person at the agency, where the agency has named one (R15).
+    std::string name = s_.site.contact_name;
+    std::string phone = s_.site.contact_phone;
+    for (const auto& acc : a.viewer.access) {
+        if (acc.school.code.value() != a.viewer.session.school) continue;
+        auto tx = s_.store.begin(ports::TxMode::read);
+        if (auto school = tx->schools().find(acc.school.code); school && !school->contact_name.empty()) {
+            name = school->contact_name;
+            phone = school->contact_phone;
+        }
+    }
+    d.set("contact_name", name);
+    d.set("contact_phone", phone);
     d.set("school_phone", s_.site.school_phone);
     d.set("school_phone_hours", a.lang == "en" ? s_.site.school_phone_hours_en : s_.site.school_phone_hours_sv);
     return authed_page(a, "contact", views_.t(a.lang, "contact_page_heading"), std::move(d));

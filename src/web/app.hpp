@@ -49,6 +49,9 @@ class App final {
     /// Logins go to the hash pool, other POSTs (they write) to the work pool, and reads stay on the
     /// I/O thread.
     [[nodiscard]] PoolKind pool_for(const Request& req) const;
+    /// The POST targets that carry a file (a CSV upload and its preview's save): they may be larger
+    /// than other requests (server.max_upload_bytes).
+    [[nodiscard]] static bool is_upload(std::string_view target);
 
    private:
     using Handler = Response (App::*)(Request&);
@@ -82,6 +85,13 @@ class App final {
     Response idm_letter_pdf(Request& req);
     Response idm_letter_posted(Request& req);
     Response idm_remove_admin(Request& req);
+    Response idm_add_school(Request& req);
+    Response idm_update_school(Request& req);
+    Response idm_mail(Request& req);
+    Response idm_mail_retry(Request& req);
+    Response idm_audit(Request& req);
+    Response idm_import(Request& req);
+    Response idm_import_save(Request& req);
     // The password kiosk (kiosk_pages.cpp)
     Response kiosk_signin_page(Request& req);
     Response kiosk_signin_submit(Request& req);
@@ -128,10 +138,20 @@ class App final {
     };
     Response idm_forbidden(const Authed& a, Request& req);
     Response idm_people_page(const Authed& a, Request& req, const std::string& school, int status, Data extra);
+    Response idm_schools_page(const Authed& a, Request& req, int status, Data extra);
+    Response idm_import_page(const Authed& a, Request& req, const std::string& school, const std::string& file,
+                             const std::string& filename, const idm::ImportPlan& plan, bool changed);
+    Response idm_refused(const Authed& a, Request& req, idm::Problem p);
+    /// Adds a school, or changes one (the agency).
+    Response idm_save_school(Request& req, bool adding);
+    /// The manual's school forms for a <select>, with `chosen` selected.
+    [[nodiscard]] Data school_form_options(const std::string& lang, const std::string& chosen) const;
     /// The viewer, or a redirect to the login page.
     std::variant<Authed, Response> require_login(Request& req);
     /// For POST after login: the viewer with a checked CSRF token and the parsed form, or an error page.
     std::variant<std::pair<Authed, Form>, Response> require_post(Request& req);
+    /// The same for a form with a file (multipart/form-data).
+    std::variant<std::pair<Authed, Multipart>, Response> require_upload(Request& req);
     Response render_login(Request& req, const std::string& lang, int status, const std::string& username,
                           const std::string& error, bool kiosk_hint, const std::string& notice, const std::string& next);
     Response authed_page(const Authed& a, std::string_view page, const std::string& title, Data data,

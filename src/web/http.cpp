@@ -112,6 +112,86 @@ std::vector<std::string> Form::all(std::string_view name) const {
 
 bool Form::has(std::string_view name) const { return fields_.find(name) != fields_.end(); }
 
+namespace {
+
+/// The value of `key` in a header's parameters (`; key=value` or `; key="value"`), or nothing.
+std::optional<std::string> header_param(std::string_view header, std::string_view key) {
+    std::size_t pos = 0;
+    while ((pos = header.find(';', pos)) != std::string_view::npos) {
+        ++pos;
+        while (pos < header.size() && header[pos] == ' ') ++pos;
+        const auto eq = header.find('=', pos);
+        if (eq == std::string_view::npos) return std::nullopt;
+        std::string name(header.substr(pos, eq - pos));
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::string value;
+        std::size_t end = eq + 1;
+        if (end < header.size() && header[end] == '"') {
+            ++end;
+            while (end < header.size() && header[end] != '"') {
+                if (header[end] == '\\' && end + 1 < header.size()) ++end;
+                value += header[end++];
+            }
+        } else {
+            while (end < header.size() && header[end] != ';') value += header[end++];
+            while (!value.empty() && value.back() == ' ') value.pop_back();
+        }
+        if (name == key) return value;
+        pos = end;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Multipart> parse_multipart(std::string_view content_type, std::string_view body) {
+    std::string type(content_type.substr(0, content_type.find(';')));
+    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (type != "multipart/form-data") return std::nullopt;
+    const auto boundary = header_param(content_type, "boundary");
+    if (!boundary || boundary->empty() || boundary->size() > 200) return std::nullopt;
+    const std::string delimiter = "--" + *boundary;
+    Multipart out;
+    std::size_t pos = body.find(delimiter);
+    if (pos == std::string_view::npos) return std::nullopt;
+    for (;;) {
+        pos += delimiter.size();
+        if (body.substr(pos, 2) == "--") return out;  // the closing delimiter
+        if (body.substr(pos, 2) != "\r\n") return std::nullopt;
+        pos += 2;
+        const auto headers_end = body.find("\r\n\r\n", pos);
+        if (headers_end == std::string_view::npos) return std::nullopt;
+        const std::string_view headers = body.substr(pos, headers_end - pos);
+        const auto next = body.find("\r\n" + delimiter, headers_end + 4);
+        if (next == std::string_view::npos) return std::nullopt;
+        const std::string_view data = body.substr(headers_end + 4, next - headers_end - 4);
+        std::optional<std::string> name;
+        std::optional<std::string> filename;
+        std::size_t line_start = 0;
+        while (line_start <= headers.size()) {
+            auto line_end = headers.find("\r\n", line_start);
+            if (line_end == std::string_view::npos) line_end = headers.size();
+            const std::string_view line = headers.substr(line_start, line_end - line_start);
+            line_start = line_end + 2;
+            const auto colon = line.find(':');
+            if (colon == std::string_view::npos) continue;
+            std::string hname(line.substr(0, colon));
+            std::transform(hname.begin(), hname.end(), hname.begin(), [](unsigned char c) { return std::tolower(c); });
+            if (hname != "content-disposition") continue;
+            name = header_param(line, "name");
+            filename = header_param(line, "filename");
+        }
+        if (!name) return std::nullopt;
+        if (filename) {
+            out.files[*name] = Upload{*filename, std::string(data)};
+        } else {
+            if (!valid_utf8(data)) return std::nullopt;
+            out.fields.add(*name, std::string(data));
+        }
+        pos = next + 2;
+    }
+}
+
 std::string cookie_header(std::string_view name, std::string_view value, bool secure, std::optional<long> max_age,
                           bool http_only) {
     std::string out;

@@ -47,10 +47,27 @@ class Form {
     /// Every value of a repeated field (checkboxes), in order.
     [[nodiscard]] std::vector<std::string> all(std::string_view name) const;
     [[nodiscard]] bool has(std::string_view name) const;
+    void add(std::string name, std::string value) { fields_.emplace(std::move(name), std::move(value)); }
 
    private:
     std::multimap<std::string, std::string, std::less<>> fields_;
 };
+
+/// A file sent with a form.
+struct Upload {
+    std::string filename;  // as the browser named it; for showing only, never for a path
+    std::string data;
+};
+
+/// A multipart/form-data body: the text fields as a Form, the files by field name.
+struct Multipart {
+    Form fields;
+    std::map<std::string, Upload, std::less<>> files;
+};
+
+/// Nothing when the body is not multipart/form-data with the boundary that `content_type` names, or
+/// a text field is not valid UTF-8.
+[[nodiscard]] std::optional<Multipart> parse_multipart(std::string_view content_type, std::string_view body);
 
 [[nodiscard]] bool valid_utf8(std::string_view s);
 

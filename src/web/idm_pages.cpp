@@ -1,10 +1,13 @@
 // The Identity Manager's screens (issue [3]): the schools an administrator may administer, and a
 // school's people with their services and state. Every handler asks idm::Service, which checks the
 // scope again: a URL or a form for another school changes nothing.
+#include <array>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <map>
 
+#include "core/csv.hpp"
 #include "core/idm.hpp"
 #include "core/login.hpp"
 #include "web/app.hpp"
@@ -30,8 +33,61 @@ std::string_view problem_key(idm::Problem p) {
         case idm::Problem::bad_email: return "idm_bad_email";
         case idm::Problem::email_taken: return "idm_bad_email";
         case idm::Problem::no_username: return "idm_no_username";
+        case idm::Problem::bad_school_code: return "idm_bad_school_code";
+        case idm::Problem::school_code_taken: return "idm_school_code_taken";
+        case idm::Problem::bad_school_name: return "idm_bad_school_name";
+        case idm::Problem::bad_school_form: return "idm_bad_school_form";
+        case idm::Problem::bad_address: return "idm_bad_address";
+        case idm::Problem::bad_contact: return "idm_bad_contact";
+        case idm::Problem::no_such_mail: return "idm_no_such_mail";
+        case idm::Problem::empty_file: return "idm_import_empty";
+        case idm::Problem::too_many_rows: return "idm_import_too_many";
+        case idm::Problem::unreadable_file: return "idm_import_unreadable";
+        case idm::Problem::missing_columns: return "idm_import_columns";
     }
     return "idm_not_allowed";
+}
+
+constexpr std::array<SchoolForm, 6> kSchoolForms{SchoolForm::hogskola,      SchoolForm::folkhogskola,
+                                                 SchoolForm::komvux,        SchoolForm::gymnasieskola,
+                                                 SchoolForm::yrkeshogskola, SchoolForm::annan_eftergymnasial};
+
+/// The school's fields as the form sent them (the form's own code field `kod`).
+School school_from(const Form& form) {
+    School s;
+    s.code = SchoolCode{form.get("kod")};
+    s.name = form.get("namn");
+    s.form = parse_school_form(form.get("skolform")).value_or(SchoolForm::gymnasieskola);
+    s.postal_address = form.get("adress");
+    s.contact_name = form.get("kontaktperson");
+    s.contact_phone = form.get("kontakttelefon");
+    return s;
+}
+
+/// A date typed as YYYY-MM-DD, as midnight UTC.
+std::optional<Timestamp> parse_day(const std::string& text) {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+    std::tm tm{};
+    try {
+        tm.tm_year = std::stoi(text.substr(0, 4)) - 1900;
+        tm.tm_mon = std::stoi(text.substr(5, 2)) - 1;
+        tm.tm_mday = std::stoi(text.substr(8, 2));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    if (tm.tm_year < 70 || tm.tm_year > 1100 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31)
+        return std::nullopt;
+    const int day = tm.tm_mday;
+    const std::time_t t = timegm(&tm);
+    if (tm.tm_mday != day) return std::nullopt;  // 2026-02-30 rolled over
+    return from_unix(static_cast<std::int64_t>(t));
+}
+
+/// A count from the address, or "?" for anything else (the page only shows it).
+std::string digits(const std::string& s) {
+    if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return "?";
+    return s;
 }
 
 std::string school_path(const std::string& code, std::string_view message = {}, const std::string& user = {}) {
@@ -63,7 +119,15 @@ Response App::identity_manager(Request& req) {
     const auto schools = s_.idm.schools_of(a.viewer);
     if (schools.size() == 1 && !a.viewer.agency_admin)
         return Response::redirect(school_path(schools.front().code.value()), 302);
+    auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
+    if (q.get("m") == "skola") d.set("flash", views_.t(a.lang, "idm_school_added", {{"code", q.get("kod")}}));
+    return idm_schools_page(a, req, 200, std::move(d));
+}
+
+Response App::idm_schools_page(const Authed& a, Request& req, int status, Data d) {
+    (void)req;
+    const auto schools = s_.idm.schools_of(a.viewer);
     Data list{Data::type::list};
     for (const auto& s : schools) {
         Data item{Data::type::object};
@@ -73,7 +137,12 @@ Response App::identity_manager(Request& req) {
     }
     d.set("idm_schools", list);  // "schools" is the layout's school selector
     d.set("agency", a.viewer.agency_admin);
-    return authed_page(a, "idm_schools", views_.t(a.lang, "menu_idm"), std::move(d), "/identity-manager");
+    if (a.viewer.agency_admin) {
+        d.set("school_forms", school_form_options(a.lang, d.get("edit_form") ? d.get("edit_form")->string_value() : ""));
+    }
+    Response res = authed_page(a, "idm_schools", views_.t(a.lang, "menu_idm"), std::move(d), "/identity-manager");
+    res.status = status;
+    return res;
 }
 
 Response App::idm_people_page(const Authed& a, Request& req, const std::string& school, int status, Data d) {
@@ -136,6 +205,17 @@ Response App::idm_people_page(const Authed& a, Request& req, const std::string& 
     }
     d.set("admins", admins);
     d.set("no_people", people.empty());
+    if (a.viewer.agency_admin) {
+        // The school's own fields, to change (as typed, when the change was refused).
+        if (!d.get("edit_name")) {
+            d.set("edit_name", s.name);
+            d.set("edit_address", s.postal_address);
+            d.set("edit_contact_name", s.contact_name);
+            d.set("edit_contact_phone", s.contact_phone);
+            d.set("edit_form", std::string(to_string(s.form)));
+        }
+        d.set("school_forms", school_form_options(lang, d.get("edit_form")->string_value()));
+    }
     Response res = authed_page(a, "idm_people", views_.t(lang, "menu_idm"), std::move(d), "/identity-manager");
     res.status = status;
     return res;
@@ -152,9 +232,14 @@ Response App::idm_school(Request& req) {
     static const std::map<std::string, std::string> kFlash{
         {"ny", "idm_added"},          {"ny-utan", "idm_added_no_services"}, {"finns", "idm_existing"},
         {"sparat", "idm_saved"},      {"borttagen", "idm_removed"},         {"upplast", "idm_unlocked"},
-        {"skickat", "idm_otp_queued"}, {"utsedd", "idm_admin_appointed"},   {"avsatt", "idm_admin_removed"}};
+        {"skickat", "idm_otp_queued"}, {"utsedd", "idm_admin_appointed"},   {"avsatt", "idm_admin_removed"},
+        {"uppgifter", "idm_school_saved"}, {"importerat", "idm_import_done"}};
     if (auto it = kFlash.find(m); it != kFlash.end())
-        d.set("flash", views_.t(a.lang, it->second, {{"username", user}, {"delay", human_duration(a.lang, s_.policy.otp_email_delay)}}));
+        d.set("flash", views_.t(a.lang, it->second,
+                                {{"username", user},
+                                 {"delay", human_duration(a.lang, s_.policy.otp_email_delay)},
+                                 {"new", digits(q.get("ny"))},
+                                 {"granted", digits(q.get("fick"))}}));
     return idm_people_page(a, req, q.get("kod"), 200, std::move(d));
 }
 
@@ -376,6 +461,312 @@ Response App::idm_send_otp(Request& req) {
     }
     if (s_.wake_mail) s_.wake_mail();
     return Response::redirect(school_path(school, "skickat", form.get("anvandarnamn")));
+}
+
+Data App::school_form_options(const std::string& lang, const std::string& chosen) const {
+    Data forms{Data::type::list};
+    for (SchoolForm f : kSchoolForms) {
+        const std::string value(to_string(f));
+        Data item{Data::type::object};
+        item.set("value", value);
+        item.set("label", views_.t(lang, "school_form_" + value));
+        item.set("selected", value == (chosen.empty() ? "gymnasieskola" : chosen));
+        forms.push_back(item);
+    }
+    return forms;
+}
+
+Response App::idm_refused(const Authed& a, Request& req, idm::Problem p) {
+    if (p == idm::Problem::not_allowed) return idm_forbidden(a, req);
+    return error_page(req, 404, "error_404");
+}
+
+// ---- Schools (the agency) ------------------------------------------------------------------------------
+
+Response App::idm_add_school(Request& req) { return idm_save_school(req, true); }
+Response App::idm_update_school(Request& req) { return idm_save_school(req, false); }
+
+Response App::idm_save_school(Request& req, bool adding) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    if (!a.viewer.agency_admin) return idm_forbidden(a, req);
+    const School s = school_from(form);
+    std::optional<idm::Problem> problem;
+    if (!parse_school_form(form.get("skolform"))) problem = idm::Problem::bad_school_form;
+    if (!problem) {
+        const auto outcome = adding ? s_.idm.add_school(a.viewer, s, client(req), now())
+                                    : s_.idm.update_school(a.viewer, s, client(req), now());
+        if (const auto* no = std::get_if<idm::Refused>(&outcome)) problem = no->problem;
+    }
+    if (!problem)
+        return Response::redirect(adding ? "/identity-manager?m=skola&kod=" + s.code.value()
+                                         : school_path(s.code.value(), "uppgifter"));
+    if (*problem == idm::Problem::not_allowed || (!adding && *problem == idm::Problem::no_such_school))
+        return idm_refused(a, req, *problem);
+    // Shown again as typed, with the reason.
+    Data d{Data::type::object};
+    d.set("school_error", views_.t(a.lang, problem_key(*problem)));
+    d.set("edit_code", form.get("kod"));
+    d.set("edit_name", form.get("namn"));
+    d.set("edit_form", form.get("skolform"));
+    d.set("edit_address", form.get("adress"));
+    d.set("edit_contact_name", form.get("kontaktperson"));
+    d.set("edit_contact_phone", form.get("kontakttelefon"));
+    return adding ? idm_schools_page(a, req, 422, std::move(d)) : idm_people_page(a, req, s.code.value(), 422, std::move(d));
+}
+
+// ---- Failed mail (the agency) --------------------------------------------------------------------------
+
+Response App::idm_mail(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    auto result = s_.idm.failed_mail(a.viewer);
+    if (std::holds_alternative<idm::Refused>(result)) return idm_forbidden(a, req);
+    auto q = Form::parse(req.query).value_or(Form{});
+    Data d{Data::type::object};
+    if (q.get("m") == "igen") d.set("flash", views_.t(a.lang, "idm_mail_retried", {{"count", q.get("n")}}));
+    Data rows{Data::type::list};
+    for (const auto& m : std::get<std::vector<OutboxMail>>(result)) {
+        Data row{Data::type::object};
+        row.set("id", std::to_string(m.id));
+        row.set("created", format_iso(m.created_at));
+        row.set("recipient", m.recipient);
+        row.set("kind", views_.t(a.lang, "mail_kind_" + std::string(to_string(m.kind))));
+        row.set("attempts", std::to_string(m.attempts));
+        row.set("error", m.last_error);
+        rows.push_back(row);
+    }
+    d.set("mails", rows);
+    d.set("no_mails", rows.is_empty_list());
+    return authed_page(a, "idm_mail", views_.t(a.lang, "idm_mail_heading"), std::move(d), "/identity-manager");
+}
+
+Response App::idm_mail_retry(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    std::optional<std::int64_t> id;
+    if (form.get("id") != "alla") {
+        try {
+            id = std::stoll(form.get("id"));
+        } catch (const std::exception&) {
+            return error_page(req, 400, "error_400");
+        }
+    }
+    const auto outcome = s_.idm.retry_mail(a.viewer, id, client(req), now());
+    if (const auto* no = std::get_if<idm::Refused>(&outcome)) return idm_refused(a, req, no->problem);
+    if (s_.wake_mail) s_.wake_mail();
+    return Response::redirect("/identity-manager/post?m=igen&n=" + std::to_string(std::get<int>(outcome)));
+}
+
+// ---- The audit log (the agency) ------------------------------------------------------------------------
+
+Response App::idm_audit(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    auto kinds = s_.idm.audit_kinds(a.viewer);
+    if (std::holds_alternative<idm::Refused>(kinds)) return idm_forbidden(a, req);
+    auto q = Form::parse(req.query).value_or(Form{});
+    Data d{Data::type::object};
+    AuditFilter f;
+    f.person = q.get("person");
+    f.school = q.get("skola");
+    f.kind = q.get("typ");
+    f.limit = 100;
+    std::string date_error;
+    if (const auto from = q.get("fran"); !from.empty()) {
+        f.from = parse_day(from);
+        if (!f.from) date_error = "fran";
+    }
+    if (const auto to = q.get("till"); !to.empty()) {
+        if (auto day = parse_day(to)) f.to = *day + Seconds{86400};  // the whole last day
+        else date_error = "till";
+    }
+    try {
+        if (!q.get("fore").empty()) f.before_id = std::stoll(q.get("fore"));
+    } catch (const std::exception&) {
+        return error_page(req, 400, "error_400");
+    }
+    d.set("person", f.person);
+    d.set("school", f.school);
+    d.set("from", q.get("fran"));
+    d.set("to", q.get("till"));
+    Data kind_list{Data::type::list};
+    {
+        Data all{Data::type::object};
+        all.set("value", std::string());
+        all.set("label", views_.t(a.lang, "idm_audit_all_kinds"));
+        all.set("selected", f.kind.empty());
+        kind_list.push_back(all);
+    }
+    for (const auto& k : std::get<std::vector<std::string>>(kinds)) {
+        Data item{Data::type::object};
+        item.set("value", k);
+        item.set("label", k);
+        item.set("selected", k == f.kind);
+        kind_list.push_back(item);
+    }
+    d.set("kinds", kind_list);
+    if (!date_error.empty()) {
+        d.set("form_error", views_.t(a.lang, "idm_audit_bad_date"));
+        d.set(date_error == "fran" ? "from_error" : "to_error", true);
+        Response res = authed_page(a, "idm_audit", views_.t(a.lang, "idm_audit_heading"), std::move(d), "/identity-manager");
+        res.status = 422;
+        return res;
+    }
+    auto result = s_.idm.audit(a.viewer, f);
+    if (std::holds_alternative<idm::Refused>(result)) return idm_forbidden(a, req);
+    const auto& entries = std::get<std::vector<AuditEntry>>(result);
+    Data rows{Data::type::list};
+    for (const auto& e : entries) {
+        Data row{Data::type::object};
+        row.set("at", format_iso(e.event.at));
+        row.set("actor", e.event.actor);
+        row.set("address", e.event.address);
+        row.set("kind", e.event.kind);
+        row.set("subject", e.event.subject);
+        row.set("event_school", e.event.school);
+        row.set("detail", e.event.detail);
+        rows.push_back(row);
+    }
+    d.set("entries", rows);
+    d.set("no_entries", entries.empty());
+    if (entries.size() == static_cast<std::size_t>(f.limit)) {
+        // The next page: the same filters, older than the last shown.
+        std::string next = "/identity-manager/logg?fore=" + std::to_string(entries.back().id);
+        for (const char* key : {"person", "skola", "typ", "fran", "till"}) {
+            const std::string v = q.get(key);
+            if (v.empty()) continue;
+            next += std::string("&") + key + "=";
+            for (unsigned char c : v) {
+                if (std::isalnum(c) || c == '-' || c == '.' || c == '_') next += static_cast<char>(c);
+                else {
+                    char buf[4];
+                    std::snprintf(buf, sizeof buf, "%%%02X", c);
+                    next += buf;
+                }
+            }
+        }
+        d.set("older", next);
+    }
+    return authed_page(a, "idm_audit", views_.t(a.lang, "idm_audit_heading"), std::move(d), "/identity-manager");
+}
+
+// ---- Many people from a CSV file ---------------------------------------------------------------------
+
+bool App::is_upload(std::string_view target) {
+    const auto path = target.substr(0, target.find('?'));
+    return path == "/identity-manager/import" || path == "/identity-manager/import/spara";
+}
+
+Response App::idm_import_page(const Authed& a, Request& req, const std::string& school, const std::string& file,
+                              const std::string& filename, const idm::ImportPlan& plan, bool changed) {
+    (void)req;
+    const std::string& lang = a.lang;
+    Data d{Data::type::object};
+    auto s = s_.idm.school(a.viewer, school);
+    d.set("school_code", school);
+    d.set("school_name", std::holds_alternative<School>(s) ? std::get<School>(s).name : school);
+    d.set("filename", filename);
+    d.set("file", file);
+    d.set("plan", plan.fingerprint());
+    if (changed) d.set("changed", views_.t(lang, "idm_import_changed"));
+    const int fresh = plan.count(idm::RowFate::new_person);
+    const int granted = plan.count(idm::RowFate::gets_services);
+    const int unchanged = plan.count(idm::RowFate::unchanged);
+    const int refused = plan.count(idm::RowFate::refused);
+    d.set("summary", views_.t(lang, "idm_import_summary",
+                              {{"new", std::to_string(fresh)}, {"granted", std::to_string(granted)},
+                               {"unchanged", std::to_string(unchanged)}, {"refused", std::to_string(refused)}}));
+    d.set("can_save", fresh + granted > 0);
+    d.set("save_label", views_.t(lang, "idm_import_save", {{"count", std::to_string(fresh + granted)}}));
+    d.set("any_refused", refused > 0);
+    Data rows{Data::type::list};
+    for (const auto& r : plan.rows) {
+        Data row{Data::type::object};
+        row.set("line", std::to_string(r.line));
+        row.set("name", r.first + " " + r.last);
+        row.set("email", r.email);
+        std::string services;
+        for (Role role : r.services) {
+            if (!services.empty()) services += ", ";
+            services += views_.t(lang, role == Role::studietider ? "service_studietider" : "service_studeranderapportering");
+        }
+        row.set("services", services);
+        std::string fate;
+        switch (r.fate) {
+            case idm::RowFate::new_person: fate = views_.t(lang, "idm_import_fate_new"); break;
+            case idm::RowFate::gets_services:
+                fate = views_.t(lang, "idm_import_fate_granted", {{"username", r.username}});
+                break;
+            case idm::RowFate::unchanged:
+                fate = views_.t(lang, "idm_import_fate_unchanged", {{"username", r.username}});
+                break;
+            case idm::RowFate::refused: {
+                static const std::map<idm::RowProblem, std::string> kWhy{
+                    {idm::RowProblem::bad_name, "idm_import_why_name"},
+                    {idm::RowProblem::bad_email, "idm_import_why_email"},
+                    {idm::RowProblem::no_services, "idm_import_why_no_services"},
+                    {idm::RowProblem::unknown_service, "idm_import_why_service"},
+                    {idm::RowProblem::duplicate, "idm_import_why_duplicate"}};
+                fate = views_.t(lang, kWhy.at(r.problem), {{"detail", r.detail}});
+                row.set("refused", true);
+                break;
+            }
+        }
+        row.set("fate", fate);
+        rows.push_back(row);
+    }
+    d.set("rows", rows);
+    return authed_page(a, "idm_import", views_.t(lang, "idm_import_heading"), std::move(d), "/identity-manager");
+}
+
+Response App::idm_import(Request& req) {
+    auto in = require_upload(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, parts] = std::get<std::pair<Authed, Multipart>>(in);
+    const std::string school = parts.fields.get("kod");
+    if (!idm::Service::may_admin(a.viewer, school)) return idm_forbidden(a, req);
+    const auto file = parts.files.find("fil");
+    const std::string text = file == parts.files.end() ? std::string() : csv::to_utf8(file->second.data);
+    auto planned = s_.idm.plan_import(a.viewer, school, text);
+    if (const auto* no = std::get_if<idm::Refused>(&planned)) {
+        if (no->problem == idm::Problem::not_allowed || no->problem == idm::Problem::no_such_school)
+            return idm_refused(a, req, no->problem);
+        Data d{Data::type::object};
+        d.set("import_error", views_.t(a.lang, problem_key(no->problem), {{"max", std::to_string(idm::kMaxImportRows)}}));
+        return idm_people_page(a, req, school, 422, std::move(d));
+    }
+    return idm_import_page(a, req, school, text, file == parts.files.end() ? std::string() : file->second.filename,
+                           std::get<idm::ImportPlan>(planned), false);
+}
+
+Response App::idm_import_save(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string school = form.get("kod");
+    const std::string file = form.get("fil");
+    const auto outcome = s_.idm.save_import(a.viewer, school, file, form.get("plan"), client(req), now());
+    if (const auto* changed = std::get_if<idm::PlanChanged>(&outcome)) {
+        Response res = idm_import_page(a, req, school, file, form.get("filnamn"), changed->plan, true);
+        res.status = 409;
+        return res;
+    }
+    if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
+        if (no->problem == idm::Problem::not_allowed || no->problem == idm::Problem::no_such_school)
+            return idm_refused(a, req, no->problem);
+        Data d{Data::type::object};
+        d.set("import_error", views_.t(a.lang, problem_key(no->problem), {{"max", std::to_string(idm::kMaxImportRows)}}));
+        return idm_people_page(a, req, school, 422, std::move(d));
+    }
+    const auto& done = std::get<idm::Imported>(outcome);
+    if (s_.wake_mail) s_.wake_mail();
+    return Response::redirect(school_path(school, "importerat") + "&ny=" + std::to_string(done.added) +
+                              "&fick=" + std::to_string(done.granted));
 }
 
 }  // namespace mina::web

@@ -8,6 +8,7 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 #include <thread>
+#include <tuple>
 
 #include "web/metrics.hpp"
 
@@ -92,9 +93,19 @@ asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(s.opts.max_header_bytes));
-        parser.body_limit(s.opts.max_body_bytes);
+        // Beast checks Content-Length against the limit while it reads the header, before we know
+        // the target: the larger limit then, and the target's own limit once the header is in.
+        parser.body_limit(std::max(s.opts.max_body_bytes, s.opts.max_upload_bytes));
         stream.expires_after(s.opts.read_timeout);  // headers and body, all of it, within this
-        auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+        auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
+        if (!ec) {
+            const bool upload = s.hooks.is_upload && parser.get().method() == http::verb::post &&
+                                s.hooks.is_upload(parser.get().target());
+            const std::size_t limit = upload ? s.opts.max_upload_bytes : s.opts.max_body_bytes;
+            parser.body_limit(limit);
+            if (const auto length = parser.content_length(); length && *length > limit) ec = http::error::body_limit;
+        }
+        if (!ec && !parser.is_done()) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseTuple);
         if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
             ec == asio::error::connection_reset || ec == asio::error::eof)
             break;

@@ -31,6 +31,7 @@ struct ServerOptions {
     int hash_request_threads = 4;
     std::size_t max_header_bytes = 8 * 1024;
     std::size_t max_body_bytes = 64 * 1024;
+    std::size_t max_upload_bytes = 8 * 1024 * 1024;  // for the POSTs that ServerHooks::is_upload names
     std::chrono::seconds read_timeout{15};  // the whole request, headers and body, within this
     std::chrono::seconds write_timeout{30};
     std::chrono::seconds shutdown_grace{20};
@@ -43,6 +44,8 @@ struct ServerOptions {
 struct ServerHooks {
     std::function<Response(Request&)> handle;
     std::function<PoolKind(const Request&)> pool_for;
+    /// POST targets that carry a file, and may be up to max_upload_bytes.
+    std::function<bool(std::string_view target)> is_upload;
     std::function<void()> housekeeping;  // run on the work pool every `housekeeping_every`
     std::chrono::seconds housekeeping_every{300};
 };

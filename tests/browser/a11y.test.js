@@ -4,7 +4,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, login } from './server.js';
-import { runAxe, formatViolations, WCAG_TAGS } from './axe.js';
+import { runAxe, assertAccessible } from './axe.js';
 
 let server;
 let browser;
@@ -19,15 +19,6 @@ after(async () => {
   await server?.stop();
 });
 
-async function assertAccessible(page, what) {
-  const results = await runAxe(page);
-  // A scan that checked nothing would pass vacuously.
-  assert.ok(results.passes.some((r) => r.id === 'color-contrast') || results.violations.some((r) => r.id === 'color-contrast'),
-    `axe did not check colour contrast on ${what}`);
-  const v = results.violations;
-  assert.equal(v.length, 0,
-    `${v.length} axe violation(s) [${WCAG_TAGS.join(', ')}] on ${what} (${page.url()}):\n${formatViolations(v)}`);
-}
 
 async function visit(page, path, expectedStatus = 200) {
   const res = await page.goto(server.baseURL + path);

@@ -1,6 +1,7 @@
 // axe-core for the browser tests. The pages send a CSP without inline script, so axe is not added as a
 // <script> tag (page.addScriptTag inlines the file and the CSP blocks it); it is evaluated through the
 // DevTools protocol (page.evaluate), which the page's CSP does not govern.
+import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 
@@ -31,4 +32,15 @@ export function formatViolations(violations) {
     });
     return `  [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n${nodes.join('\n')}`;
   }).join('\n');
+}
+
+/** Fails unless axe finds no violation on the page as it is now (and really checked something). */
+export async function assertAccessible(page, what) {
+  const results = await runAxe(page);
+  // A scan that checked nothing would pass vacuously.
+  assert.ok(results.passes.some((r) => r.id === 'color-contrast') || results.violations.some((r) => r.id === 'color-contrast'),
+    `axe did not check colour contrast on ${what}`);
+  const v = results.violations;
+  assert.equal(v.length, 0,
+    `${v.length} axe violation(s) [${WCAG_TAGS.join(', ')}] on ${what} (${page.url()}):\n${formatViolations(v)}`);
 }

@@ -6,7 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, login } from './server.js';
-import { runAxe, formatViolations, WCAG_TAGS } from './axe.js';
+import { assertAccessible } from './axe.js';
 import { startServer as startHttpServer, mina, sql, DEMO_PASSWORD } from '../http/harness.js';
 import { startSmtp, otpFrom } from '../http/smtp.js';
 
@@ -135,14 +135,6 @@ async function expectLoginRefused(page, username, password) {
   assert.equal(path(page), '/logga-in');
 }
 
-async function assertAccessible(page, what) {
-  const results = await runAxe(page);
-  assert.ok(results.passes.some((r) => r.id === 'color-contrast') || results.violations.some((r) => r.id === 'color-contrast'),
-    `axe did not check colour contrast on ${what}`);
-  const v = results.violations;
-  assert.equal(v.length, 0,
-    `${v.length} axe violation(s) [${WCAG_TAGS.join(', ')}] on ${what} (${page.url()}):\n${formatViolations(v)}`);
-}
 
 describe('lösenordskiosken', () => {
   test('R8: Pelle changes his password in the kiosk; the new one works, the old one does not', async () => {

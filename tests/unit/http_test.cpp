@@ -58,3 +58,39 @@ TEST(Views, CatalogsAreCompleteAndPagesEscape) {
 
 }  // namespace
 }  // namespace mina::web
+
+namespace mina::web {
+namespace {
+
+TEST(Multipart, ReadsFieldsAndFiles) {
+    const std::string body =
+        "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntoken\r\n"
+        "--XyZ\r\nContent-Disposition: form-data; name=\"fil\"; filename=\"personer.csv\"\r\n"
+        "Content-Type: text/csv\r\n\r\na;b\r\n--c;d\r\n\r\n"
+        "--XyZ--\r\n";
+    auto m = parse_multipart("multipart/form-data; boundary=XyZ", body);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->fields.get("csrf"), "token");
+    ASSERT_EQ(m->files.count("fil"), 1u);
+    EXPECT_EQ(m->files["fil"].filename, "personer.csv");
+    EXPECT_EQ(m->files["fil"].data, "a;b\r\n--c;d\r\n") << "a line like the boundary is data unless it is the boundary";
+    auto quoted = parse_multipart("Multipart/Form-Data; boundary=\"XyZ\"", body);
+    ASSERT_TRUE(quoted);
+    EXPECT_EQ(quoted->fields.get("csrf"), "token");
+}
+
+TEST(Multipart, RefusesWhatIsNotAWholeMultipartBody) {
+    const std::string body = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--XyZ--\r\n";
+    EXPECT_FALSE(parse_multipart("application/x-www-form-urlencoded", body));
+    EXPECT_FALSE(parse_multipart("multipart/form-data", body)) << "no boundary";
+    EXPECT_FALSE(parse_multipart("multipart/form-data; boundary=Other", body));
+    EXPECT_FALSE(parse_multipart("multipart/form-data; boundary=XyZ", body.substr(0, 40))) << "cut short";
+    EXPECT_FALSE(parse_multipart("multipart/form-data; boundary=XyZ",
+                                 "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\xC3\x28\r\n--XyZ--"))
+        << "a text field that is not UTF-8";
+    EXPECT_FALSE(parse_multipart("multipart/form-data; boundary=XyZ", "--XyZ\r\nX-Other: 1\r\n\r\nx\r\n--XyZ--"))
+        << "a part without a name";
+}
+
+}  // namespace
+}  // namespace mina::web

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <span>
 #include <stdexcept>
@@ -61,11 +62,16 @@ constexpr const char* kReminderCandidates =
 constexpr const char* kSetReminded = "UPDATE persons SET reminded_days = ?2 WHERE id = ?1";
 constexpr const char* kSetPreferences = "UPDATE persons SET lang = ?2, default_school = ?3 WHERE id = ?1";
 
-constexpr const char* kFindSchool = "SELECT code, name, form, postal_address FROM schools WHERE code = ?1";
-constexpr const char* kAllSchools = "SELECT code, name, form, postal_address FROM schools ORDER BY name, code";
+constexpr const char* kFindSchool =
+    "SELECT code, name, form, postal_address, contact_name, contact_phone FROM schools WHERE code = ?1";
+constexpr const char* kAllSchools =
+    "SELECT code, name, form, postal_address, contact_name, contact_phone FROM schools ORDER BY name, code";
 constexpr const char* kAddSchool =
-    "INSERT INTO schools (code, name, form, created_at, postal_address) VALUES (?1, ?2, ?3, ?4, ?5) "
-    "ON CONFLICT DO NOTHING";
+    "INSERT INTO schools (code, name, form, created_at, postal_address, contact_name, contact_phone) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING";
+constexpr const char* kUpdateSchool =
+    "UPDATE schools SET name = ?2, form = ?3, postal_address = ?4, contact_name = ?5, contact_phone = ?6 "
+    "WHERE code = ?1";
 constexpr const char* kSetPostalAddress = "UPDATE schools SET postal_address = ?2 WHERE code = ?1";
 constexpr const char* kRemoveGrant =
     "DELETE FROM grants WHERE person_id = ?1 AND school_code = ?2 AND role = ?3";
@@ -131,6 +137,13 @@ constexpr const char* kThrottleFail =
     "ON CONFLICT (address) DO UPDATE SET "
     "  failures = CASE WHEN last_failure < ?3 THEN 1 ELSE failures + 1 END, last_failure = ?2";
 
+// One statement for every filter: an empty parameter matches everything. Newest first, by id.
+constexpr const char* kQueryAudit =
+    "SELECT id, at, actor, address, kind, subject, school_code, detail FROM audit_log "
+    "WHERE (?1 = '' OR subject = ?1 OR actor = ?1) AND (?2 = '' OR school_code = ?2) "
+    "AND (?3 = '' OR kind = ?3 OR substr(kind, 1, length(?3) + 1) = ?3 || '.') "
+    "AND at >= ?4 AND at < ?5 AND id < ?6 ORDER BY id DESC LIMIT ?7";
+constexpr const char* kAuditKinds = "SELECT DISTINCT kind FROM audit_log ORDER BY kind";
 constexpr const char* kAppendAudit =
     "INSERT INTO audit_log (at, actor, address, kind, subject, school_code, detail) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -332,6 +345,15 @@ Session read_session(const Query& q) {
 School read_school(const Query& q, int col) {
     return School{SchoolCode{q.text(col)}, q.text(col + 1),
                   parse_school_form(q.text(col + 2)).value_or(SchoolForm::annan_eftergymnasial)};
+}
+
+/// A school with its letter address and contact, from the 6 columns of kFindSchool.
+School read_full_school(const Query& q) {
+    auto school = read_school(q, 0);
+    school.postal_address = q.text(3);
+    school.contact_name = q.text(4);
+    school.contact_phone = q.text(5);
+    return school;
 }
 
 // ---- The pool ----------------------------------------------------------------------------------
@@ -801,23 +823,26 @@ class SqliteUnit final : public ports::Unit,
         Query q(*conn_, kFindSchool);
         q.bind(1, code.value());
         if (!q.step()) return std::nullopt;
-        auto school = read_school(q, 0);
-        school.postal_address = q.text(3);
-        return school;
+        return read_full_school(q);
     }
     bool add(const School& s, Timestamp now) override {
         Query q(*conn_, kAddSchool);
         q.bind(1, s.code.value()).bind(2, s.name).bind(3, to_string(s.form)).bind(4, now).bind(5, s.postal_address);
+        q.bind(6, s.contact_name).bind(7, s.contact_phone);
+        q.run();
+        return q.changes() > 0;
+    }
+    bool update(const School& s) override {
+        Query q(*conn_, kUpdateSchool);
+        q.bind(1, s.code.value()).bind(2, s.name).bind(3, to_string(s.form)).bind(4, s.postal_address);
+        q.bind(5, s.contact_name).bind(6, s.contact_phone);
         q.run();
         return q.changes() > 0;
     }
     std::vector<School> all() override {
         Query q(*conn_, kAllSchools);
         std::vector<School> out;
-        while (q.step()) {
-            out.push_back(read_school(q, 0));
-            out.back().postal_address = q.text(3);
-        }
+        while (q.step()) out.push_back(read_full_school(q));
         return out;
     }
     void set_postal_address(const SchoolCode& code, const std::string& address) override {
@@ -947,6 +972,25 @@ class SqliteUnit final : public ports::Unit,
         q.bind(1, e.at).bind(2, e.actor).bind(3, e.address).bind(4, e.kind).bind(5, e.subject);
         q.bind(6, e.school).bind(7, e.detail);
         q.run();
+    }
+    std::vector<AuditEntry> query(const AuditFilter& f) override {
+        Query q(*conn_, kQueryAudit);
+        q.bind(1, f.person).bind(2, f.school).bind(3, f.kind);
+        q.bind(4, f.from ? to_unix(*f.from) : std::numeric_limits<std::int64_t>::min());
+        q.bind(5, f.to ? to_unix(*f.to) : std::numeric_limits<std::int64_t>::max());
+        q.bind(6, f.before_id > 0 ? f.before_id : std::numeric_limits<std::int64_t>::max());
+        q.bind(7, std::int64_t{f.limit});
+        std::vector<AuditEntry> out;
+        while (q.step())
+            out.push_back({q.integer(0), AuditEvent{from_unix(q.integer(1)), q.text(2), q.text(3), q.text(4), q.text(5),
+                                                    q.text(6), q.text(7)}});
+        return out;
+    }
+    std::vector<std::string> kinds() override {
+        Query q(*conn_, kAuditKinds);
+        std::vector<std::string> out;
+        while (q.step()) out.push_back(q.text(0));
+        return out;
     }
 
     std::vector<ReminderCandidate> reminder_candidates(Timestamp set_before, Timestamp expired_before,
