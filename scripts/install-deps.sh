@@ -13,6 +13,7 @@ packages=(
   libgd-dev espeak-ng libcurl4-openssl-dev libpwquality-dev cracklib-runtime libunistring-dev wswedish
   python3-aiosmtpd libcairo2-dev libpango1.0-dev poppler-utils
   wrk nginx-light curl sqlite3
+  postgresql libpq-dev
 )
 missing=()
 for p in "${packages[@]}"; do

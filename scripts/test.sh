@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # `make test`: builds with warnings as errors and runs every test: unit (ctest), integration over
 # real HTTP, browser; then the unit and integration tests once more under AddressSanitizer +
-# UndefinedBehaviorSanitizer. Prints what each part cost and one closing line with the totals.
+# UndefinedBehaviorSanitizer; then, on a throwaway PostgreSQL (scripts/pg.sh), the PostgreSQL unit
+# tests (ctest -R Pg), the whole HTTP suite again on PostgreSQL and tests/pg. Prints what each part
+# cost and one closing line with the totals.
+#   MINA_SKIP_SANITIZERS=1  skips the sanitizer round; MINA_SKIP_POSTGRES=1 the PostgreSQL round;
+#   MINA_TEST_POSTGRES_URL=postgresql://…  uses that server (an admin URL) instead of scripts/pg.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
@@ -54,7 +58,7 @@ count_node() {  # reads node --test output on stdin; adds its counts
 # non-zero when its tests failed.
 run_unit() {
   local f0=$failed
-  count_ctest < <(cd "$1" && ctest -j "$JOBS" --output-on-failure --timeout 300 2>&1)
+  count_ctest < <(cd "$1" && ctest -LE postgres -j "$JOBS" --output-on-failure --timeout 300 2>&1)
   [[ $failed == "$f0" ]]
 }
 run_node() {
@@ -64,8 +68,40 @@ run_node() {
   [[ $failed == "$f0" ]]
 }
 
-step "build (-Werror)" configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-if [[ $status == 0 ]]; then
+# PostgreSQL: a throwaway cluster (build/pg, port 55432), stopped and removed on exit unless it was
+# already running before this script.
+unset MINA_TEST_BACKEND  # the first rounds run on SQLite
+given_pg_url=${MINA_TEST_POSTGRES_URL:-}
+unset MINA_TEST_POSTGRES_URL
+pg_started=0
+start_pg() {
+  if [[ -n $given_pg_url ]]; then
+    export MINA_TEST_POSTGRES_URL=$given_pg_url
+    psql -X -q -v ON_ERROR_STOP=1 -d "$MINA_TEST_POSTGRES_URL" -c 'SELECT 1' >/dev/null || return 1
+    echo "PostgreSQL given by MINA_TEST_POSTGRES_URL"
+    return
+  fi
+  if scripts/pg.sh status >/dev/null 2>&1; then echo "PostgreSQL was already running: left running"; else pg_started=1; fi
+  MINA_TEST_POSTGRES_URL=$(scripts/pg.sh start | tail -n 1) || return 1
+  export MINA_TEST_POSTGRES_URL
+  echo "$MINA_TEST_POSTGRES_URL"
+}
+stop_pg() {
+  if [[ $pg_started == 1 ]]; then scripts/pg.sh stop >/dev/null 2>&1 || true; fi
+  pg_started=0
+}
+trap stop_pg EXIT
+trap 'exit 130' INT TERM
+run_unit_pg() {  # the store's tests on PostgreSQL (gtest suites Pg*); none found is a failure
+  local f0=$failed
+  count_ctest < <(cd "$1" && ctest -R Pg --no-tests=error -j "$JOBS" --output-on-failure --timeout 300 2>&1)
+  [[ $failed == "$f0" ]]
+}
+run_node_pg() { local -x MINA_TEST_BACKEND=postgres; run_node "$@"; }
+
+built=0
+step "build (-Werror)" configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo && built=1
+if [[ $built == 1 ]]; then
   step "unit tests" run_unit build
   step "integration tests (HTTP)" run_node "$PWD/build/mina" tests/http/
   step "browser tests" run_node "$PWD/build/mina" tests/browser/
@@ -77,6 +113,16 @@ if [[ ${MINA_SKIP_SANITIZERS:-} != 1 ]]; then
       -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g"; then
     step "unit tests (ASan+UBSan)" run_unit build-asan
     step "integration (ASan+UBSan)" run_node "$PWD/build-asan/mina" tests/http/
+  fi
+fi
+
+if [[ ${MINA_SKIP_POSTGRES:-} != 1 && $built == 1 ]]; then
+  if step "PostgreSQL (start)" start_pg; then
+    step "unit tests (PostgreSQL)" run_unit_pg build
+    step "integration (PostgreSQL)" run_node_pg "$PWD/build/mina" tests/http/
+    if compgen -G 'tests/pg/*.test.js' >/dev/null; then
+      step "PostgreSQL tests (tests/pg)" run_node "$PWD/build/mina" tests/pg/
+    fi
   fi
 fi
 

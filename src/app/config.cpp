@@ -134,6 +134,8 @@ std::vector<Key> keys() {
         Key{"database", "sqlite_synchronous_full",
             [](Config& c, const std::string& v) { return set_bool(c.sqlite_synchronous_full, v); },
             [](const Config& c) { return std::string(c.sqlite_synchronous_full ? "true" : "false"); }},
+        Key{"database", "pool_size", [](Config& c, const std::string& v) { return set_int(c.database_pool_size, v, 0, 1000); },
+            [](const Config& c) { return std::to_string(c.database_pool_size); }},
         Key{"policy", "max_failed_logins",
             [](Config& c, const std::string& v) { return set_int(c.policy.max_failed_logins, v, 1, 100); },
             [](const Config& c) { return std::to_string(c.policy.max_failed_logins); }},
@@ -228,6 +230,8 @@ std::string quote(const std::string& v) {
 }
 
 }  // namespace
+
+std::string Config::database_for_log() const { return hide_password(database_url); }
 
 std::string Config::sqlite_path() const {
     return database_url.starts_with("sqlite:") ? database_url.substr(7) : std::string();

@@ -29,6 +29,7 @@ struct Config {
     // [database]
     std::string database_url = "sqlite:var/mina.db";
     bool sqlite_synchronous_full = true;
+    int database_pool_size = 0;  // connections per server; 0: one per thread that may use one
     // [policy]
     PolicyConfig policy;
     // [argon2]
@@ -49,6 +50,7 @@ struct Config {
     /// The effective configuration as TOML, with secrets hidden.
     [[nodiscard]] std::string show() const;
     [[nodiscard]] std::string sqlite_path() const;  // empty unless database_url is sqlite:
+    [[nodiscard]] std::string database_for_log() const;  // database_url without its password
 };
 
 /// Reads `path` (if not empty) and the environment. Returns the config or a one-line reason.

@@ -20,6 +20,8 @@
 #include "crypto/hashing_pool.hpp"
 #include "crypto/quality.hpp"
 #include "crypto/sodium.hpp"
+#include "storage/copy/migrate_data.hpp"
+#include "storage/postgres/pg_store.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "web/app.hpp"
 #include "web/metrics.hpp"
@@ -40,16 +42,30 @@ int resolved_threads(int configured) {
     return configured > 0 ? configured : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+/// Connections a server may hold: one for each thread that can use one at once.
+int pool_size(const app::Config& c) {
+    if (c.database_pool_size > 0) return c.database_pool_size;
+    return resolved_threads(c.io_threads) + c.work_threads + 2 * resolved_threads(c.hash_threads) + 2;
+}
+
 std::unique_ptr<ports::Store> open_store(const app::Config& c) {
-    if (c.sqlite_path().empty())
-        throw Refused("database.url: PostgreSQL is not supported by this build yet; use sqlite:PATH");
-    storage::SqliteOptions o;
-    o.path = c.sqlite_path();
-    o.synchronous_full = c.sqlite_synchronous_full;
-    o.pool_size = resolved_threads(c.io_threads) + c.work_threads + 2 * resolved_threads(c.hash_threads) + 2;
-    auto store = storage::open_sqlite(o);
+    std::unique_ptr<ports::Store> store;
+    if (c.sqlite_path().empty()) {
+        storage::PostgresOptions o;
+        o.url = c.database_url;
+        o.pool_size = pool_size(c);
+        store = storage::open_postgres(o);
+    } else {
+        storage::SqliteOptions o;
+        o.path = c.sqlite_path();
+        o.synchronous_full = c.sqlite_synchronous_full;
+        o.pool_size = pool_size(c);
+        store = storage::open_sqlite(o);
+    }
     const int ran = store->migrate();
-    if (ran > 0) spdlog::info("database {}: applied {} migration(s), schema version {}", o.path, ran, store->schema_version());
+    if (ran > 0)
+        spdlog::info("database {}: applied {} migration(s), schema version {}", c.database_for_log(), ran,
+                     store->schema_version());
     return store;
 }
 
@@ -162,7 +178,7 @@ int cmd_serve(const app::Config& c) {
         if (int n = kiosk.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired kiosk flow(s)", n);
     };
     spdlog::info("mina {}: database {}, {} hashing thread(s), Argon2id m={} KiB t={}", MINA_VERSION,
-                 c.sqlite_path(), resolved_threads(c.hash_threads), c.argon2_mem_kib, c.argon2_ops);
+                 c.database_for_log(), resolved_threads(c.hash_threads), c.argon2_mem_kib, c.argon2_ops);
     web::serve(o, hooks, metrics);
     return 0;
 }
@@ -277,6 +293,11 @@ int main(int argc, char** argv) {
     auto* unlock = admin_cmd->add_subcommand("unlock", "Unlock an account locked after failed logins");
     unlock->add_option("--username", username, "Username")->required();
     auto* demo = admin_cmd->add_subcommand("demo", "Create a demo school and demo users (idempotent)");
+    auto* migrate_data =
+        admin_cmd->add_subcommand("migrate-data", "Copy every row from SQLite into an empty PostgreSQL database");
+    std::string copy_from, copy_to;
+    migrate_data->add_option("--from", copy_from, "sqlite:PATH (stop the servers that use it first)")->required();
+    migrate_data->add_option("--to", copy_to, "postgresql://… (an empty database; its schema is created)")->required();
 
     auto* letters_cmd = cli.add_subcommand("letters", "The print queue of letters with usernames (R3)");
     letters_cmd->require_subcommand(1);
@@ -338,6 +359,19 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (demo->parsed()) return cmd_demo(c);
+        if (migrate_data->parsed()) {
+            if (!copy_from.starts_with("sqlite:")) throw Refused("--from must be sqlite:PATH");
+            if (!copy_to.starts_with("postgresql://") && !copy_to.starts_with("postgres://"))
+                throw Refused("--to must be postgresql://…");
+            const auto copied = storage::copy_sqlite_to_postgres(copy_from.substr(7), copy_to);
+            std::int64_t total = 0;
+            for (const auto& t : copied) {
+                std::cout << t.table << "\t" << t.rows << "\n";
+                total += t.rows;
+            }
+            std::cout << "moved " << total << " rows in " << copied.size() << " tables; every count checked\n";
+            return 0;
+        }
         if (letters_list->parsed()) {
             std::optional<LetterStatus> status;
             if (letters_status == "queued") status = LetterStatus::queued;

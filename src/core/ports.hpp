@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,13 @@
 #include "core/model.hpp"
 
 namespace mina::ports {
+
+/// The database cannot be reached just now (a restart, a network fault). Nothing was changed by the
+/// call that threw it; the web layer answers 503 and the next request tries again.
+class Unavailable : public std::runtime_error {
+   public:
+    using std::runtime_error::runtime_error;
+};
 
 class Accounts {
    public:

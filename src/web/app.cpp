@@ -3,6 +3,8 @@
 #include <functional>
 #include <span>
 
+#include <spdlog/spdlog.h>
+
 #include "web/metrics.hpp"
 
 namespace mina::web::embedded_static {
@@ -149,7 +151,14 @@ Response App::handle(Request& req) {
             if (r.method == req.method || (req.method == "HEAD" && r.method == "GET")) match = &r;
         }
         if (match) {
-            res = (this->*(match->handler))(req);
+            try {
+                res = (this->*(match->handler))(req);
+            } catch (const ports::Unavailable& e) {
+                // The database is away (a restart, a failover): say so at once, and change nothing.
+                spdlog::warn("request {} {} {}: database unavailable: {}", req.request_id, req.method, req.path, e.what());
+                res = error_page(req, 503, "error_503_database");
+                res.header("Retry-After", "5");
+            }
         } else if (path_known) {
             res = error_page(req, 405, "error_405");
             std::string allow;

@@ -138,8 +138,8 @@ class App final {
     };
     Response idm_forbidden(const Authed& a, Request& req);
     Response idm_people_page(const Authed& a, Request& req, const std::string& school, int status, Data extra);
-    Response idm_schools_page(const Authed& a, Request& req, int status, Data extra);
-    Response idm_import_page(const Authed& a, Request& req, const std::string& school, const std::string& file,
+    Response idm_schools_page(const Authed& a, int status, Data extra);
+    Response idm_import_page(const Authed& a, const std::string& school, const std::string& file,
                              const std::string& filename, const idm::ImportPlan& plan, bool changed);
     Response idm_refused(const Authed& a, Request& req, idm::Problem p);
     /// Adds a school, or changes one (the agency).

@@ -122,11 +122,10 @@ Response App::identity_manager(Request& req) {
     auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
     if (q.get("m") == "skola") d.set("flash", views_.t(a.lang, "idm_school_added", {{"code", q.get("kod")}}));
-    return idm_schools_page(a, req, 200, std::move(d));
+    return idm_schools_page(a, 200, std::move(d));
 }
 
-Response App::idm_schools_page(const Authed& a, Request& req, int status, Data d) {
-    (void)req;
+Response App::idm_schools_page(const Authed& a, int status, Data d) {
     const auto schools = s_.idm.schools_of(a.viewer);
     Data list{Data::type::list};
     for (const auto& s : schools) {
@@ -513,7 +512,7 @@ Response App::idm_save_school(Request& req, bool adding) {
     d.set("edit_address", form.get("adress"));
     d.set("edit_contact_name", form.get("kontaktperson"));
     d.set("edit_contact_phone", form.get("kontakttelefon"));
-    return adding ? idm_schools_page(a, req, 422, std::move(d)) : idm_people_page(a, req, s.code.value(), 422, std::move(d));
+    return adding ? idm_schools_page(a, 422, std::move(d)) : idm_people_page(a, req, s.code.value(), 422, std::move(d));
 }
 
 // ---- Failed mail (the agency) --------------------------------------------------------------------------
@@ -662,9 +661,8 @@ bool App::is_upload(std::string_view target) {
     return path == "/identity-manager/import" || path == "/identity-manager/import/spara";
 }
 
-Response App::idm_import_page(const Authed& a, Request& req, const std::string& school, const std::string& file,
+Response App::idm_import_page(const Authed& a, const std::string& school, const std::string& file,
                               const std::string& filename, const idm::ImportPlan& plan, bool changed) {
-    (void)req;
     const std::string& lang = a.lang;
     Data d{Data::type::object};
     auto s = s_.idm.school(a.viewer, school);
@@ -740,7 +738,7 @@ Response App::idm_import(Request& req) {
         d.set("import_error", views_.t(a.lang, problem_key(no->problem), {{"max", std::to_string(idm::kMaxImportRows)}}));
         return idm_people_page(a, req, school, 422, std::move(d));
     }
-    return idm_import_page(a, req, school, text, file == parts.files.end() ? std::string() : file->second.filename,
+    return idm_import_page(a, school, text, file == parts.files.end() ? std::string() : file->second.filename,
                            std::get<idm::ImportPlan>(planned), false);
 }
 
@@ -752,7 +750,7 @@ Response App::idm_import_save(Request& req) {
     const std::string file = form.get("fil");
     const auto outcome = s_.idm.save_import(a.viewer, school, file, form.get("plan"), client(req), now());
     if (const auto* changed = std::get_if<idm::PlanChanged>(&outcome)) {
-        Response res = idm_import_page(a, req, school, file, form.get("filnamn"), changed->plan, true);
+        Response res = idm_import_page(a, school, file, form.get("filnamn"), changed->plan, true);
         res.status = 409;
         return res;
     }

@@ -8,25 +8,25 @@ let srv;
 before(async () => { srv = await startServer(); });
 after(async () => { await srv?.stop(); });
 
-/** The answer of the newest flow's CAPTCHA (each test here has one client at a time). */
-const answer = () => sql(srv.db, 'SELECT captcha_answer FROM kiosk_flows ORDER BY created_at DESC, rowid DESC LIMIT 1')[0][0];
+/** The answer of the CAPTCHA of the flow whose forms carry `csrf` (each flow has its own token). */
+const answer = (csrf) => sql(srv.db, `SELECT captcha_answer FROM kiosk_flows WHERE csrf_token = '${csrf}'`)[0][0];
 
 test('a CAPTCHA is used once: right or wrong, the next form needs the new one', async () => {
   const c = new Client(srv);
   const page = await c.get('/kiosk');
   const csrf = Client.csrf(page.text);
-  const first = answer();
+  const first = answer(csrf);
   assert.match(first, /^[a-z0-9]{5}$/);
   const wrong = await c.post('/kiosk', { csrf, username: srv.pelle, password: DEMO_PASSWORD, captcha: 'xxxxx' });
   assert.equal(wrong.status, 422);
   assert.match(wrong.text, /Tecknen stämde inte med bilden/);
-  const second = answer();
+  const second = answer(csrf);
   assert.notEqual(second, first, 'a wrong answer uses the CAPTCHA up');
   const reused = await c.post('/kiosk', { csrf, username: srv.pelle, password: DEMO_PASSWORD, captcha: first });
   assert.equal(reused.status, 422, 'the old answer is dead');
   const failures = sql(srv.db, `SELECT failed_count FROM persons WHERE username = '${srv.pelle}'`)[0][0];
   assert.equal(failures, '0', 'a wrong CAPTCHA does not even look at the password');
-  const third = answer();
+  const third = answer(csrf);
   const ok = await c.post('/kiosk', { csrf, username: srv.pelle, password: DEMO_PASSWORD, captcha: ` ${third.toUpperCase()} ` });
   assert.equal(ok.status, 303, 'case and spaces do not matter');
   assert.equal(ok.location, '/kiosk/nytt-losenord');
@@ -35,8 +35,8 @@ test('a CAPTCHA is used once: right or wrong, the next form needs the new one', 
 test('a CAPTCHA older than 10 minutes is refused', async () => {
   const c = new Client(srv);
   const csrf = Client.csrf((await c.get('/kiosk/glomt')).text);
-  const a = answer();
-  sqlWrite(srv.db, "UPDATE kiosk_flows SET captcha_expires_at = strftime('%s','now') - 1");
+  const a = answer(csrf);
+  sqlWrite(srv.db, `UPDATE kiosk_flows SET captcha_expires_at = ${srv.sqlNow} - 1`);
   const r = await c.post('/kiosk/glomt', { csrf, username: srv.pelle, captcha: a });
   assert.equal(r.status, 422);
   assert.match(r.text, /för gammal/);
@@ -44,8 +44,7 @@ test('a CAPTCHA older than 10 minutes is refused', async () => {
 
 test('a CAPTCHA belongs to its flow: another browser cannot use it', async () => {
   const a = new Client(srv);
-  await a.get('/kiosk');
-  const stolen = answer();
+  const stolen = answer(Client.csrf((await a.get('/kiosk')).text));
   const b = new Client(srv);
   const csrf = Client.csrf((await b.get('/kiosk')).text);
   const r = await b.post('/kiosk', { csrf, username: srv.pelle, password: DEMO_PASSWORD, captcha: stolen });
@@ -55,12 +54,12 @@ test('a CAPTCHA belongs to its flow: another browser cannot use it', async () =>
 test('Byt tecken draws a new CAPTCHA without JavaScript and keeps the username', async () => {
   const c = new Client(srv);
   const csrf = Client.csrf((await c.get('/kiosk')).text);
-  const before = answer();
+  const before = answer(csrf);
   const r = await c.post('/kiosk/byt-tecken', { csrf, sida: 'signin', username: 'ab1234', password: 'secret' });
   assert.equal(r.status, 200);
   assert.match(r.text, /value="ab1234"/);
   assert.ok(!r.text.includes('secret'), 'a password is never sent back');
-  assert.notEqual(answer(), before);
+  assert.notEqual(answer(csrf), before);
 });
 
 test('the image is a PNG drawn anew each time, and the spoken alternative is a WAV', async () => {
@@ -102,7 +101,7 @@ test('a kiosk form from an ended or foreign flow is refused', async () => {
   assert.equal(late.status, 303);
   assert.equal(late.location, '/kiosk?slut=1');
   const other = new Client(srv);
-  await other.get('/kiosk');
-  const forged = await other.post('/kiosk', { csrf, username: srv.pelle, password: DEMO_PASSWORD, captcha: answer() });
+  const otherCsrf = Client.csrf((await other.get('/kiosk')).text);
+  const forged = await other.post('/kiosk', { csrf, username: srv.pelle, password: DEMO_PASSWORD, captcha: answer(otherCsrf) });
   assert.equal(forged.status, 403, "another flow's CSRF token is refused");
 });

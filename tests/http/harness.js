@@ -1,5 +1,10 @@
 // Starts the real `mina` on a loopback port with a temporary database, and talks to it over HTTP.
+//
+// The database is SQLite unless the environment says otherwise: MINA_TEST_BACKEND=postgres with
+// MINA_TEST_POSTGRES_URL (an admin URL such as `scripts/pg.sh start` prints) gives every server a
+// fresh PostgreSQL database of its own, `mina_t_<random>`, dropped when the server stops.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -10,67 +15,182 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MINA_BIN = process.env.MINA_BIN || join(root, 'build', 'mina');
 export const DEMO_PASSWORD = 'Mina-demo-2026!';
 
+/** 'sqlite' (the default) or 'postgres', from MINA_TEST_BACKEND. */
+export const BACKEND = (() => {
+  const b = (process.env.MINA_TEST_BACKEND ?? '').toLowerCase();
+  if (b === '' || b === 'sqlite') return 'sqlite';
+  if (b === 'postgres' || b === 'postgresql') return 'postgres';
+  throw new Error(`MINA_TEST_BACKEND must be sqlite or postgres, not ${b}`);
+})();
+
+/**
+ * What differs between the two dialects, for the tests' own SQL. Everything else the tests write
+ * is plain SQL that both read alike. Rules of thumb: a comparison in a select list is a boolean in
+ * PostgreSQL (printed t/f) and 0/1 in SQLite, so write CAST(x > 0 AS INTEGER); a subquery in FROM
+ * needs an alias; NULL prints as an empty string in both.
+ */
+export function sqlDialect(backend = BACKEND) {
+  const pg = backend === 'postgres';
+  return {
+    backend,
+    /** Now, in whole Unix seconds (truncated, as strftime('%s') does). */
+    sqlNow: pg ? 'floor(extract(epoch from now()))::bigint' : "strftime('%s','now')",
+    /** A newline character. */
+    sqlNewline: pg ? 'chr(10)' : 'char(10)',
+    /**
+     * Values joined with ','. SQLite (3.40) has no ORDER BY inside an aggregate: there the order is
+     * the rows' order, so order them in a subquery as well.
+     */
+    sqlGroupConcat: (expr, orderBy = '') =>
+      (pg ? `string_agg(${expr}, ','${orderBy ? ` ORDER BY ${orderBy}` : ''})` : `group_concat(${expr})`),
+  };
+}
+
 /** Runs `mina` with the given arguments; returns { status, stdout, stderr }. */
 export function mina(args, env = {}, input = undefined) {
   const r = spawnSync(MINA_BIN, args, { env: { ...process.env, ...env }, input, encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Runs one SQL query against the server's SQLite file, read-only; returns rows as arrays of strings. */
-export function sql(dbPath, query) {
-  const r = spawnSync('sqlite3', ['-readonly', '-separator', '\t', dbPath, query], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
-  return r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => l.split('\t'));
+const isPostgres = (db) => /^postgres(ql)?:\/\//.test(db);
+const PSQL = ['-X', '-q', '-At', '-F', '\t', '-v', 'ON_ERROR_STOP=1'];
+
+function psql(url, statement, { readOnly = false } = {}) {
+  const env = { ...process.env, PGCONNECT_TIMEOUT: '10' };
+  if (readOnly) env.PGOPTIONS = `${env.PGOPTIONS ?? ''} -c default_transaction_read_only=on`.trim();
+  const r = spawnSync('psql', [...PSQL, '-d', url, '-c', statement], { env, encoding: 'utf8', timeout: 60_000 });
+  if (r.error) throw new Error(`psql: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
+  return r.stdout;
 }
 
-/** Changes the server's SQLite file while it runs (tests only: to move time, e.g. a password's age). */
-export function sqlWrite(dbPath, statement) {
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', dbPath, statement], { encoding: 'utf8' });
+/**
+ * Runs one SQL query against a server's database, read-only; returns rows as arrays of strings.
+ * `db` is a server's `db`: the SQLite file's path, or for PostgreSQL the database's URL. NULL is an
+ * empty string in both; a PostgreSQL boolean would print as t/f (see sqlDialect).
+ */
+export function sql(db, query) {
+  let out;
+  if (isPostgres(db)) {
+    out = psql(db, query, { readOnly: true });
+  } else {
+    const r = spawnSync('sqlite3', ['-readonly', '-separator', '\t', db, query], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+    out = r.stdout;
+  }
+  return out.trim() === '' ? [] : out.trim().split('\n').map((l) => l.split('\t'));
+}
+
+/** Changes a server's database while it runs (tests only: to move time, e.g. a password's age). */
+export function sqlWrite(db, statement) {
+  if (isPostgres(db)) return psql(db, statement);
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, statement], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
   return r.stdout;
+}
+
+/**
+ * A fresh, empty database of the backend's kind: { backend, url (for MINA_DATABASE_URL), db (for
+ * sql() and sqlWrite()), drop() }. SQLite: `mina.db` in `dir` (whoever made `dir` removes it).
+ * PostgreSQL: a new database `mina_t_<random>` in the cluster of MINA_TEST_POSTGRES_URL.
+ */
+export function createTestDatabase(dir, backend = BACKEND) {
+  if (backend === 'sqlite') {
+    const db = join(dir, 'mina.db');
+    return { backend, url: `sqlite:${db}`, db, drop() {} };
+  }
+  const admin = process.env.MINA_TEST_POSTGRES_URL;
+  if (!admin) throw new Error('MINA_TEST_BACKEND=postgres needs MINA_TEST_POSTGRES_URL (scripts/pg.sh start prints it)');
+  const name = `mina_t_${randomBytes(6).toString('hex')}`;
+  // C.UTF-8: text sorts by code point, as in SQLite, whatever the cluster's default locale.
+  psql(admin, `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`);
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  u.search = '';
+  let dropped = false;
+  return {
+    backend,
+    url: u.href,
+    db: u.href,
+    name,
+    drop() {
+      if (dropped) return;
+      dropped = true;
+      psql(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
 }
 
 /**
  * A server with the demo data: schools DEMO1 (Demoskolan) and DEMO2 (Exempelhögskolan); Pelle Test
  * (studietider + studeranderapportering at DEMO1, studietider at DEMO2) and Anna Admin
  * (school-admin + studietider at DEMO1).
+ *
+ * Its own fresh database of the backend's kind (BACKEND, or `backend` to choose), dropped by
+ * stop(). A MINA_DATABASE_URL in `extraEnv` is used as it is instead: several servers sharing one
+ * database (whoever made it drops it).
+ *
+ * The server object: url, port, env, proc, log(), exited, stop(); `db` for sql()/sqlWrite(), `dir`
+ * (a temporary directory), `backend` ('sqlite' or 'postgres') and the dialect's helpers (sqlNow,
+ * sqlNewline, sqlGroupConcat; see sqlDialect).
  */
-export async function startServer(extraEnv = {}, prefix = 'mina-http-') {
+export async function startServer(extraEnv = {}, prefix = 'mina-http-', { backend = BACKEND } = {}) {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const db = join(dir, 'mina.db');
+  const given = extraEnv.MINA_DATABASE_URL;
+  const database = given
+    ? { backend: isPostgres(given) ? 'postgres' : 'sqlite', url: given, db: isPostgres(given) ? given : given.replace(/^sqlite:/, ''), drop() {} }
+    : createTestDatabase(dir, backend);
+  const { db } = database;
   const env = {
-    MINA_DATABASE_URL: `sqlite:${db}`,
+    MINA_DATABASE_URL: database.url,
     MINA_SERVER_LISTEN: '127.0.0.1:0',
     MINA_DATABASE_SQLITE_SYNCHRONOUS_FULL: 'false',
     MINA_LOG_LEVEL: 'info',
     ...extraEnv,
   };
+  const cleanUp = () => {
+    rmSync(dir, { recursive: true, force: true });
+    database.drop();
+  };
   const demo = mina(['admin', 'demo'], env);
-  if (demo.status !== 0) throw new Error(`demo failed: ${demo.stderr}`);
+  if (demo.status !== 0) {
+    cleanUp();
+    throw new Error(`demo failed: ${demo.stderr}`);
+  }
   const users = [...demo.stdout.matchAll(/^ {2}([a-z]{2}\d{4}) /gm)].map((m) => m[1]);
   const proc = spawn(MINA_BIN, ['serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   let log = '';
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 15_000);
-    const onData = (chunk) => {
-      log += chunk;
-      const m = log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    proc.stderr.on('data', onData);
-    proc.stdout.on('data', onData);
-    proc.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${log}`)));
-  });
+  let port;
+  try {
+    port = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 15_000);
+      const onData = (chunk) => {
+        log += chunk;
+        const m = log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      };
+      proc.stderr.on('data', onData);
+      proc.stdout.on('data', onData);
+      proc.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${log}`)));
+    });
+  } catch (e) {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    await exited;
+    cleanUp();
+    throw e;
+  }
   const server = {
     dir, db, env, port, proc,
+    ...sqlDialect(database.backend),
     url: `http://127.0.0.1:${port}`,
     pelle: users[0],
     anna: users[1],
     log: () => log,
-    exited: new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal }))),
+    exited,
     /** SIGTERM, then a clean exit is required: under a sanitizer build a report makes it non-zero. */
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
@@ -82,7 +202,7 @@ export async function startServer(extraEnv = {}, prefix = 'mina-http-') {
         proc.kill('SIGKILL');
         await server.exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      cleanUp();
       if (r === null) throw new Error(`server did not exit within 10 s of SIGTERM:\n${log}`);
       if (r.code !== 0) throw new Error(`server exited with code ${r.code}, signal ${r.signal}:\n${log}`);
       return r;

@@ -142,7 +142,7 @@ test('change password (R8): a wrong current password counts toward the lock, and
     assert.equal(r.status, 422);
     assert.match(r.text, /Användarnamnet eller lösenordet stämmer inte/);
   }
-  const locked = sql(srv.db, `SELECT locked_until IS NOT NULL, failed_count FROM persons WHERE username = '${username}'`);
+  const locked = sql(srv.db, `SELECT CAST(locked_until IS NOT NULL AS INTEGER), failed_count FROM persons WHERE username = '${username}'`);
   assert.deepEqual(locked[0], ['1', '4'], 'the fourth wrong password locks, as at the portal (R6)');
   const right = await c.post('/kiosk', { csrf, username, password: DEMO_PASSWORD, captcha: 'testa' });
   assert.equal(right.status, 422, 'while locked even the right password is refused');
@@ -235,7 +235,7 @@ test('expiry reminders (R7) go out 30, 7 and 1 days before, once each', async ()
   assert.equal(mina(['admin', 'person', 'set-password', '--username', username], srv.env, `${DEMO_PASSWORD}\n`).status, 0);
   const day = 86400;
   const setLeft = (daysLeft) => sqlWrite(srv.db,
-    `UPDATE persons SET password_set_at = strftime('%s','now') - ${365 * day} + ${Math.round(daysLeft * day)} WHERE username = '${username}'`);
+    `UPDATE persons SET password_set_at = ${srv.sqlNow} - ${365 * day} + ${Math.round(daysLeft * day)} WHERE username = '${username}'`);
   const reminders = () => mailsTo('pamin.nelse@example.se').filter((m) => /går snart ut/.test(m.subject));
   setLeft(40);
   await sleep(2500);
@@ -257,7 +257,7 @@ test('with the SMTP server down, a forgotten-password mail waits and is delivere
   const r = await c.post('/kiosk/glomt', { csrf, username: srv.pelle, captcha: 'testa' });
   assert.equal(r.status, 303, 'the person is answered at once; the mail is in the outbox');
   await sleep(2000);
-  const row = sql(srv.db, "SELECT status, attempts > 0, last_error <> '' FROM outbox WHERE kind = 'otp-reset' ORDER BY id DESC LIMIT 1");
+  const row = sql(srv.db, "SELECT status, CAST(attempts > 0 AS INTEGER), CAST(last_error <> '' AS INTEGER) FROM outbox WHERE kind = 'otp-reset' ORDER BY id DESC LIMIT 1");
   assert.deepEqual(row[0], ['pending', '1', '1'], 'tried, failed, waiting');
   const list = mina(['outbox', 'list', '--status', 'pending'], srv.env);
   assert.equal(list.status, 0);
@@ -265,7 +265,7 @@ test('with the SMTP server down, a forgotten-password mail waits and is delivere
   const before = smtp.mails().length;
   await smtp.restart();
   // The first retry is 30 s after the failed attempt: move it to now rather than wait.
-  sqlWrite(srv.db, "UPDATE outbox SET not_before = strftime('%s','now') WHERE status = 'pending'");
+  sqlWrite(srv.db, `UPDATE outbox SET not_before = ${srv.sqlNow} WHERE status = 'pending'`);
   const mail = await smtp.waitForMail((m, i) => i >= before && m.to.includes('pelle.test@example.se'), 15_000);
   const otp = otpFrom(mail);
   const ok = await c.post('/kiosk/glomt/engangslosenord', { csrf, otp });
@@ -285,7 +285,7 @@ test('a permanent refusal (5xx) fails the mail after a few tries; mina outbox re
   assert.equal((await c.post('/kiosk/glomt', { csrf, username, captcha: 'testa' })).status, 303);
   for (let i = 0; i < 3; i++) {
     await sleep(1500);
-    sqlWrite(srv.db, "UPDATE outbox SET not_before = strftime('%s','now') WHERE status = 'pending' AND recipient = 'fel.adress@example.se'");
+    sqlWrite(srv.db, `UPDATE outbox SET not_before = ${srv.sqlNow} WHERE status = 'pending' AND recipient = 'fel.adress@example.se'`);
   }
   await sleep(1500);
   const failed = mina(['outbox', 'list', '--status', 'failed'], srv.env);
@@ -303,7 +303,7 @@ test('a permanent refusal (5xx) fails the mail after a few tries; mina outbox re
 test('an expired password (R7) is refused in the kiosk too, and recovers through a mailed one-time password, in English', async () => {
   const username = newPerson('Old', 'Timer', 'old.timer@example.se');
   assert.equal(mina(['admin', 'person', 'set-password', '--username', username], srv.env, `${DEMO_PASSWORD}\n`).status, 0);
-  sqlWrite(srv.db, `UPDATE persons SET lang = 'en', password_set_at = strftime('%s','now') - 400 * 86400 WHERE username = '${username}'`);
+  sqlWrite(srv.db, `UPDATE persons SET lang = 'en', password_set_at = ${srv.sqlNow} - 400 * 86400 WHERE username = '${username}'`);
   const c = new Client(srv, { 'accept-language': 'en' });
   const csrf = await open(c);
   const r = await c.post('/kiosk', { csrf, username, password: DEMO_PASSWORD, captcha: 'testa' });

@@ -1,0 +1,22 @@
+// The ports on PostgreSQL (SPEC §5 `database.url = postgresql://…`), for several servers sharing one
+// database. Same schema and semantics as the SQLite store; see pg_store.cpp for the differences.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/ports.hpp"
+
+namespace mina::storage {
+
+struct PostgresOptions {
+    std::string url;    // postgresql://user:pass@host:port/db?...
+    int pool_size = 8;  // connections held at most
+    int connect_timeout_s = 5;
+};
+
+/// Checks the URL and opens the first connection at once: a bad URL throws std::runtime_error, an
+/// unreachable server ports::Unavailable (a std::runtime_error), each with libpq's reason.
+std::unique_ptr<ports::Store> open_postgres(const PostgresOptions& opts);
+
+}  // namespace mina::storage

@@ -1,0 +1,99 @@
+// `mina admin migrate-data` (issue [4]): a SQLite installation filled the way the other tests fill
+// one moves to PostgreSQL row for row, every table; the copy then serves, and new rows get new ids.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { startServer, Client, mina, sql, sleep, DEMO_PASSWORD } from '../http/harness.js';
+import { startSmtp } from '../http/smtp.js';
+import { requirePostgres, freshDatabase, psql } from './cluster.js';
+
+requirePostgres();
+
+let smtp;
+let srv;
+let db;
+before(async () => {
+  smtp = await startSmtp();
+  // SQLite, whatever backend the rest of the suite runs on: this is the source.
+  srv = await startServer({
+    MINA_CAPTCHA_TEST_ANSWER: 'testa', MINA_MAIL_SMTP_URL: smtp.url,
+    MINA_MAIL_POLL_INTERVAL: '1s', MINA_POLICY_OTP_EMAIL_DELAY: '1s',
+  }, 'mina-migrate-', { backend: 'sqlite' });
+  db = freshDatabase('mina_migrate_');
+});
+after(async () => {
+  await srv?.stop();
+  await smtp?.dispose();
+  db?.drop();
+});
+
+/** Every row of a table as JSON values, sorted, from either side. */
+function sqliteRows(table) {
+  const cols = sql(srv.db, `SELECT name FROM pragma_table_info('${table}') ORDER BY cid`).map((r) => r[0]);
+  const r = spawnSync('sqlite3', ['-readonly', srv.db, `SELECT json_array(${cols.join(', ')}) FROM ${table}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert.equal(r.status, 0, r.stderr);
+  return { cols, rows: r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.stringify(JSON.parse(l))).sort() };
+}
+function pgRows(table, cols) {
+  const booleans = new Set(psql(db.url, `SELECT column_name FROM information_schema.columns WHERE table_name = '${table}' AND data_type = 'boolean'`).map((r) => r[0]));
+  const exprs = cols.map((c) => (booleans.has(c) ? `${c}::int` : c));
+  const r = spawnSync('psql', ['-X', '-At', '-v', 'ON_ERROR_STOP=1', db.url, '-c', `SELECT json_build_array(${exprs.join(', ')}) FROM ${table}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.stringify(JSON.parse(l))).sort();
+}
+
+test('every table moves row for row, and the copy serves with fresh ids after the copied ones', async () => {
+  // Fill every table: sessions and failures, the kiosk, mail, letters, password history, the log.
+  const anna = new Client(srv);
+  assert.equal((await anna.login(srv.anna)).status, 303);
+  assert.equal((await new Client(srv).login(srv.pelle, 'fel')).status, 422);
+  for (const [first, email] of [['Mia', 'mia.migrering@example.se'], ['Max', 'max.migrering@example.se']]) {
+    const r = await anna.submit('/identity-manager/skola?kod=DEMO1', '/identity-manager/person',
+      { kod: 'DEMO1', fornamn: first, efternamn: 'Migrering', epost: email, tjanst: 'studietider' });
+    assert.equal(r.status, 303);
+  }
+  const kiosk = new Client(srv);
+  const page = await kiosk.get('/kiosk/glomt');
+  assert.equal((await kiosk.post('/kiosk/glomt', { csrf: Client.csrf(page.text), username: srv.pelle, captcha: 'testa' })).status, 303);
+  // A new password in the kiosk (the old one goes into the password history), then back.
+  for (const [from, to] of [[DEMO_PASSWORD, 'Ett-annat-lösenord-1'], ['Ett-annat-lösenord-1', DEMO_PASSWORD]]) {
+    const k = new Client(srv);
+    const form = await k.get('/kiosk');
+    const signedIn = await k.post('/kiosk', { csrf: Client.csrf(form.text), username: srv.pelle, password: from, captcha: 'testa' });
+    assert.equal(signedIn.location, '/kiosk/nytt-losenord');
+    const pw = await k.get('/kiosk/nytt-losenord');
+    assert.equal((await k.post('/kiosk/nytt-losenord', { csrf: Client.csrf(pw.text), password: to, confirm: to })).status, 303);
+  }
+  await smtp.waitForMail((m) => m.to.includes('mia.migrering@example.se'), 15_000);
+  await sleep(1500);  // the letters rendered and the mail settled: nothing more will change
+
+  const tables = sql(srv.db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name").map((r) => r[0]);
+  for (const t of tables) assert.ok(Number(sql(srv.db, `SELECT count(*) FROM ${t}`)[0][0]) > 0, `the source's ${t} has rows`);
+
+  // The installation runs while it is read: one snapshot.
+  const moved = mina(['admin', 'migrate-data', '--from', `sqlite:${srv.db}`, '--to', db.url], srv.env);
+  assert.equal(moved.status, 0, moved.stderr);
+  assert.match(moved.stdout, /moved \d+ rows in 11 tables; every count checked/);
+  for (const t of tables) {
+    const { cols, rows } = sqliteRows(t);
+    assert.match(moved.stdout, new RegExp(`^${t}\\t${rows.length}$`, 'm'), `${t} is reported`);
+    assert.deepEqual(pgRows(t, cols), rows, `${t}: every row, every column`);
+  }
+
+  // Into a database that is not empty: refused, and nothing is added.
+  const again = mina(['admin', 'migrate-data', '--from', `sqlite:${srv.db}`, '--to', db.url], srv.env);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /the target is not empty/);
+
+  // The copy serves: the same people log in, and a new person gets an id after the copied ones.
+  const pg = await startServer({ MINA_DATABASE_URL: db.url }, 'mina-migrated-');
+  try {
+    assert.equal((await new Client(pg).login(srv.pelle)).status, 303);
+    const maxId = Number(psql(db.url, 'SELECT max(id) FROM persons')[0][0]);
+    const add = mina(['admin', 'person', 'add', '--first', 'Ny', '--last', 'Efteråt', '--email', 'ny.efterat@example.se'], pg.env);
+    assert.equal(add.status, 0, add.stderr);
+    assert.ok(Number(psql(db.url, "SELECT id FROM persons WHERE email = 'ny.efterat@example.se'")[0][0]) > maxId);
+  } finally {
+    await pg.stop();
+  }
+});
