@@ -26,6 +26,7 @@ test: deps
 
 bench: build
 	@bench/run.sh
+	@bench/pg.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
