@@ -142,6 +142,7 @@ int cmd_serve(const app::Config& c) {
     mailer::Service mailer(*store, hasher, tokens, c.policy);
     admin::Service admin_service(*store, hasher, tokens, c.policy);
     idm::Service idm_service(*store, admin_service, c.policy);
+    studietider::Service studietider_service(*store);
     web::Metrics metrics;
     web::Views views;
     app::OutboxWorker outbox(mailer, views, c.site, c.policy, clock,
@@ -151,7 +152,7 @@ int cmd_serve(const app::Config& c) {
     if (c.mail_smtp_url.empty())
         spdlog::info("mail: no mail.smtp_url; mail is written as .eml files to {}", c.mail_spool_dir);
     web::App application(
-        web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics, kiosk, idm_service,
+        web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics, kiosk, idm_service, studietider_service,
                       [](std::string_view answer) { return captcha::draw_png(answer); },
                       [](std::string_view answer, std::string_view lang) { return captcha::speak_wav(answer, lang); },
                       [&outbox] { outbox.wake(); }},

@@ -3,9 +3,14 @@
 #include <array>
 #include <utility>
 
+#include "core/names.hpp"
+
 namespace mina {
 
 namespace {
+
+using names::lookup;
+using names::name_of;
 constexpr std::array<std::pair<SchoolForm, std::string_view>, 6> kForms{{
     {SchoolForm::hogskola, "hogskola"},
     {SchoolForm::folkhogskola, "folkhogskola"},
@@ -33,18 +38,6 @@ constexpr std::array<std::pair<MailStatus, std::string_view>, 3> kMailStatuses{{
     {MailStatus::failed, "failed"},
 }};
 
-template <typename E, std::size_t N>
-std::optional<E> lookup(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view text) {
-    for (const auto& [value, name] : table)
-        if (name == text) return value;
-    return std::nullopt;
-}
-template <typename E, std::size_t N>
-std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E v) {
-    for (const auto& [value, name] : table)
-        if (value == v) return name;
-    return "?";
-}
 }  // namespace
 
 std::optional<SchoolForm> parse_school_form(std::string_view text) { return lookup(kForms, text); }

@@ -84,6 +84,13 @@ struct Session {
     bool nudge_password{false};
 };
 
+/// A session with its person and what the person's grants allow: what every page after login reads.
+struct Viewing {
+    Session session;
+    Person person;
+    Access access;
+};
+
 // ---- The password kiosk (manual §2.1, §3) ------------------------------------------------------
 
 enum class OtpKind { first, reset };

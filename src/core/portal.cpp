@@ -22,20 +22,16 @@ Timestamp Service::idle_deadline(const Session& s) const {
 std::optional<Viewer> Service::resume(const std::string& token, Timestamp now) {
     if (token.empty() || token.size() > 128) return std::nullopt;
     const std::string id_hash = tokens_.digest(token);
-    auto tx = store_.begin(ports::TxMode::read);
-    auto found = tx->sessions().find_with_person(id_hash);
+    auto found = store_.begin(ports::TxMode::read)->sessions().view(id_hash);  // one read, one statement
     if (!found) return std::nullopt;
-    auto& [session, person] = *found;
+    auto& [session, person, access] = *found;
     if (now >= idle_deadline(session)) {
-        tx.reset();
         auto wtx = store_.begin(ports::TxMode::write);
         wtx->sessions().remove(id_hash);
         wtx->audit().append({now, "system", {}, "session.expired", {}, {}, "idle or absolute timeout"});
         wtx->commit();
         return std::nullopt;
     }
-    auto access = tx->grants().access(session.person);
-    tx.reset();
     Viewer v{std::move(session), std::move(person), std::move(access.schools), access.agency_admin};
     if (now - v.session.last_seen_at >= std::min(kTouchGrain, policy_.session_idle / 4)) extend(v, now);
     return v;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/audit.hpp"
+#include "core/education_ports.hpp"
 #include "core/model.hpp"
 
 namespace mina::ports {
@@ -96,6 +97,9 @@ class Sessions {
     [[nodiscard]] virtual std::optional<Session> find(const std::string& id_hash) = 0;
     /// The session and its person in one read.
     [[nodiscard]] virtual std::optional<std::pair<Session, Person>> find_with_person(const std::string& id_hash) = 0;
+    /// The session, its person and the person's Access (as Grants::access answers it) in one read:
+    /// what every page after login needs, in one statement where the backend can.
+    [[nodiscard]] virtual std::optional<Viewing> view(const std::string& id_hash) = 0;
     virtual void touch(const std::string& id_hash, Timestamp now) = 0;
     virtual void set_school(const std::string& id_hash, const std::string& school) = 0;
     virtual void remove(const std::string& id_hash) = 0;
@@ -209,6 +213,7 @@ class Unit {
     virtual PasswordHistory& password_history() = 0;
     virtual Outbox& outbox() = 0;
     virtual Letters& letters() = 0;
+    virtual Studietider& studietider() = 0;
 };
 
 enum class TxMode { read, write };

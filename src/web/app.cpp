@@ -113,6 +113,17 @@ App::App(Services s, const Views& views) : s_(s), views_(views) {
         {"POST", "/logga-ut", &App::logout},
         {"POST", "/session/forlang", &App::extend_session},
         {"GET", "/tjanster/studietider", &App::service_studietider},
+        {"GET", "/tjanster/studietider/utbildning", &App::st_education},
+        {"POST", "/tjanster/studietider/utbildning/ny", &App::st_save_education},
+        {"POST", "/tjanster/studietider/utbildning/andra", &App::st_save_education},
+        {"POST", "/tjanster/studietider/utbildning/aterkalla", &App::st_withdraw_education},
+        {"POST", "/tjanster/studietider/studietid", &App::st_save_period},
+        {"POST", "/tjanster/studietider/studietid/publicera", &App::st_period_action},
+        {"POST", "/tjanster/studietider/studietid/aterkalla", &App::st_period_action},
+        {"POST", "/tjanster/studietider/kontakt", &App::st_contact},
+        {"GET", "/studiemedel", &App::st_public},
+        {"GET", "/api/v1/utbildningar", &App::st_public_api},
+        {"POST", "/tjanster/studietider/kontakt/ta-bort", &App::st_contact},
         {"GET", "/tjanster/studeranderapportering", &App::service_studeranderapportering},
     };
     for (auto& r : routes_)
@@ -576,7 +587,6 @@ Response App::service_page(Request& req, Role service) {
     return authed_page(a, "message", views_.t(a.lang, key), std::move(d), href);
 }
 
-Response App::service_studietider(Request& req) { return service_page(req, Role::studietider); }
 Response App::service_studeranderapportering(Request& req) { return service_page(req, Role::studeranderapportering); }
 
 }  // namespace mina::web

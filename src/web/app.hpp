@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/idm.hpp"
+#include "core/studietider_service.hpp"
 #include "core/kiosk.hpp"
 #include "core/login.hpp"
 #include "core/portal.hpp"
@@ -33,6 +34,7 @@ struct Services {
     Metrics& metrics;
     kiosk::Service& kiosk;
     idm::Service& idm;
+    studietider::Service& studietider;
     /// The CAPTCHA as a PNG and as spoken WAV (the captcha module; wired in by main).
     std::function<std::string(std::string_view answer)> draw_captcha;
     std::function<std::string(std::string_view answer, std::string_view lang)> speak_captcha;
@@ -85,6 +87,15 @@ class App final {
     Response idm_letter_pdf(Request& req);
     Response idm_letter_posted(Request& req);
     Response idm_remove_admin(Request& req);
+    // Studietider och utbildningar (studietider_pages.cpp)
+    Response st_education(Request& req);
+    Response st_save_education(Request& req);
+    Response st_withdraw_education(Request& req);
+    Response st_save_period(Request& req);
+    Response st_period_action(Request& req);
+    Response st_contact(Request& req);
+    Response st_public(Request& req);
+    Response st_public_api(Request& req);
     Response idm_add_school(Request& req);
     Response idm_update_school(Request& req);
     Response idm_mail(Request& req);
@@ -142,6 +153,12 @@ class App final {
     Response idm_import_page(const Authed& a, const std::string& school, const std::string& file,
                              const std::string& filename, const idm::ImportPlan& plan, bool changed);
     Response idm_refused(const Authed& a, Request& req, idm::Problem p);
+    Response st_forbidden(const Authed& a, Request& req);
+    Response st_list_page(const Authed& a, Request& req, int status, Data extra);
+    Response st_education_page(const Authed& a, Request& req, const std::string& code, int status, Data extra);
+    /// The levels and credit units for the education form's <select>s.
+    [[nodiscard]] Data st_education_options(const std::string& lang, const std::string& level,
+                                            const std::string& unit) const;
     /// Adds a school, or changes one (the agency).
     Response idm_save_school(Request& req, bool adding);
     /// The manual's school forms for a <select>, with `chosen` selected.

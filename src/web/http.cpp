@@ -144,6 +144,21 @@ std::optional<std::string> header_param(std::string_view header, std::string_vie
 
 }  // namespace
 
+std::string url_encode(std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            static constexpr char kHex[] = "0123456789ABCDEF";
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+    return out;
+}
+
 std::optional<Multipart> parse_multipart(std::string_view content_type, std::string_view body) {
     std::string type(content_type.substr(0, content_type.find(';')));
     std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });

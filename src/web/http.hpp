@@ -71,6 +71,9 @@ struct Multipart {
 
 [[nodiscard]] bool valid_utf8(std::string_view s);
 
+/// Percent-encodes everything but letters, digits and "-._~", for a value in a query string.
+[[nodiscard]] std::string url_encode(std::string_view s);
+
 /// The Set-Cookie value for our cookies: HttpOnly, SameSite=Lax, Path=/, Secure behind TLS.
 [[nodiscard]] std::string cookie_header(std::string_view name, std::string_view value, bool secure,
                                         std::optional<long> max_age_seconds = std::nullopt, bool http_only = true);

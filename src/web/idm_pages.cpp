@@ -639,15 +639,7 @@ Response App::idm_audit(Request& req) {
         for (const char* key : {"person", "skola", "typ", "fran", "till"}) {
             const std::string v = q.get(key);
             if (v.empty()) continue;
-            next += std::string("&") + key + "=";
-            for (unsigned char c : v) {
-                if (std::isalnum(c) || c == '-' || c == '.' || c == '_') next += static_cast<char>(c);
-                else {
-                    char buf[4];
-                    std::snprintf(buf, sizeof buf, "%%%02X", c);
-                    next += buf;
-                }
-            }
+            next += std::string("&") + key + "=" + url_encode(v);
         }
         d.set("older", next);
     }

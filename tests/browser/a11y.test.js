@@ -133,9 +133,31 @@ describe('axe-core scan', { concurrency: true }, () => {
       await assertAccessible(pelle, 'the customize page');
     });
 
-    test('service page /tjanster/studietider', async () => {
+    test('Studietider och utbildningar: the list, a refused education, an education with a period and its history', async () => {
       await visit(pelle, '/tjanster/studietider');
-      await assertAccessible(pelle, 'a service page');
+      await assertAccessible(pelle, 'the list of educations');
+      await pelle.getByLabel('Utbildningskod').fill('A11Y 1');
+      await pelle.getByLabel('Utbildningens namn (som de studerande ser det)').fill('Tillgänglighet');
+      await pelle.getByLabel('Poäng totalt').fill('trettio');
+      await pelle.getByRole('button', { name: 'Spara utbildningen' }).click();
+      await pelle.getByRole('alert').first().waitFor();
+      await assertAccessible(pelle, 'the education form with errors');
+      await pelle.getByLabel('Utbildningskod').fill('A11Y-1');
+      await pelle.getByLabel('Poäng totalt').fill('30');
+      await pelle.getByRole('button', { name: 'Spara utbildningen' }).click();
+      await pelle.getByRole('status').filter({ hasText: 'Utbildningen är sparad.' }).waitFor();
+      await pelle.getByLabel('Benämning').fill('HT2026');
+      await pelle.getByLabel('Första dag').fill('2026-08-31');
+      await pelle.getByLabel('Sista dag').fill('2026-09-06');
+      await pelle.getByLabel(/Poäng under studietiden/).fill('1,5');
+      await pelle.getByRole('button', { name: 'Spara studietiden' }).click();
+      await pelle.getByRole('status').filter({ hasText: 'Studietiden är sparad som utkast.' }).waitFor();
+      await pelle.getByRole('button', { name: 'Publicera HT2026' }).click();
+      await pelle.getByRole('status').filter({ hasText: 'Studietiden är publicerad.' }).waitFor();
+      await assertAccessible(pelle, 'an education with a published period (marked: shorter than 3 weeks)');
+      await visit(pelle, '/studiemedel?q=A11Y-1');
+      await pelle.getByRole('heading', { name: 'Tillgänglighet' }).waitFor();
+      await assertAccessible(pelle, 'Ansök om studiemedel: the public search');
     });
 
     test('403 page /tjanster/studeranderapportering (not granted at Exempelhögskolan)', async () => {

@@ -20,7 +20,7 @@ before(async () => {
     MINA_CAPTCHA_TEST_ANSWER: 'testa',
     MINA_MAIL_SMTP_URL: smtp.url,
     MINA_MAIL_POLL_INTERVAL: '1s',
-    MINA_POLICY_OTP_EMAIL_DELAY: '2s',
+    MINA_POLICY_OTP_EMAIL_DELAY: '6s',  // long enough to see the mail pending on a busy machine
     MINA_LETTERS_DIR: letters,
   });
 });

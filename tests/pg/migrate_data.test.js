@@ -64,6 +64,19 @@ test('every table moves row for row, and the copy serves with fresh ids after th
     const pw = await k.get('/kiosk/nytt-losenord');
     assert.equal((await k.post('/kiosk/nytt-losenord', { csrf: Client.csrf(pw.text), password: to, confirm: to })).status, 303);
   }
+  // Studietider: an education, a published period changed into a second version, a contact.
+  const pelle = new Client(srv);
+  assert.equal((await pelle.login(srv.pelle)).status, 303);
+  await pelle.submit('/start', '/skola', { skola: 'DEMO1' });
+  const st = '/tjanster/studietider';
+  assert.equal((await pelle.submit(st, `${st}/utbildning/ny`, { kod: 'FLYTT-1', namn: 'Flyttad utbildning', niva: 'eftergymnasial', enhet: 'hp', poang: '30' })).status, 303);
+  const period = { kod: 'FLYTT-1', etikett: 'HT2026', forsta: '2026-08-31', sista: '2027-01-17', poang: '30', lov: '2026-12-24 – 2026-12-26' };
+  assert.equal((await pelle.submit(`${st}/utbildning?kod=FLYTT-1`, `${st}/studietid`, period)).status, 303);
+  const pid = sql(srv.db, 'SELECT id FROM study_periods')[0][0];
+  assert.equal((await pelle.submit(`${st}/utbildning?kod=FLYTT-1`, `${st}/studietid/publicera`, { kod: 'FLYTT-1', id: pid })).status, 303);
+  assert.equal((await pelle.submit(`${st}/utbildning?kod=FLYTT-1`, `${st}/studietid`, { ...period, id: pid, poang: '22,5' })).status, 303);
+  assert.equal((await pelle.submit(`${st}/utbildning?kod=FLYTT-1`, `${st}/studietid/publicera`, { kod: 'FLYTT-1', id: pid })).status, 303);
+  assert.equal((await pelle.submit(st, `${st}/kontakt`, { namn: 'Kim Kontakt', roll: 'rektor', epost: 'kim@example.se', telefon: '' })).status, 303);
   await smtp.waitForMail((m) => m.to.includes('mia.migrering@example.se'), 15_000);
   await sleep(1500);  // the letters rendered and the mail settled: nothing more will change
 
@@ -73,7 +86,7 @@ test('every table moves row for row, and the copy serves with fresh ids after th
   // The installation runs while it is read: one snapshot.
   const moved = mina(['admin', 'migrate-data', '--from', `sqlite:${srv.db}`, '--to', db.url], srv.env);
   assert.equal(moved.status, 0, moved.stderr);
-  assert.match(moved.stdout, /moved \d+ rows in 11 tables; every count checked/);
+  assert.match(moved.stdout, /moved \d+ rows in 15 tables; every count checked/);
   for (const t of tables) {
     const { cols, rows } = sqliteRows(t);
     assert.match(moved.stdout, new RegExp(`^${t}\\t${rows.length}$`, 'm'), `${t} is reported`);

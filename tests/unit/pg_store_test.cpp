@@ -143,13 +143,13 @@ class PgStore : public ::testing::Test {
 TEST_F(PgStore, MigrationsRunOnceAndAreVersioned) {
     auto store = open();
     EXPECT_EQ(store->schema_version(), 0);
-    EXPECT_EQ(store->migrate(), 4);
-    EXPECT_EQ(store->schema_version(), 4);
+    EXPECT_EQ(store->migrate(), 5);
+    EXPECT_EQ(store->schema_version(), 5);
     EXPECT_EQ(store->migrate(), 0);
-    EXPECT_EQ(store->schema_version(), 4);
+    EXPECT_EQ(store->schema_version(), 5);
     EXPECT_TRUE(store->ping());
     EXPECT_EQ(direct().value("SELECT string_agg(version || ':' || name, ',' ORDER BY version) FROM schema_migrations"),
-              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql");
+              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql");
 }
 
 TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
@@ -161,8 +161,8 @@ TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
     std::thread tb([&] { ran_b = b->migrate(); });
     ta.join();
     tb.join();
-    EXPECT_EQ(ran_a + ran_b, 4) << "one ran them all, the other found nothing to do";
-    EXPECT_EQ(direct().value("SELECT count(*) FROM schema_migrations"), "4");
+    EXPECT_EQ(ran_a + ran_b, 5) << "one ran them all, the other found nothing to do";
+    EXPECT_EQ(direct().value("SELECT count(*) FROM schema_migrations"), "5");
 }
 
 TEST_F(PgStore, NothingIsSavedWithoutCommit) {
@@ -242,9 +242,11 @@ TEST_F(PgStore, CommitAfterAFailedStatementThrowsAndSavesNothing) {
 TEST_F(PgStore, WritersTakeTurnsAndReadersDoNotWait) {
     auto store = migrated();
     auto first = store->begin(TxMode::write);
+    (void)first->schools().all();  // a transaction begins, and a writer locks, with its first statement
     std::atomic<bool> second_began{false};
     std::thread second([&] {
         auto tx = store->begin(TxMode::write);
+        (void)tx->schools().all();
         second_began = true;
     });
     std::this_thread::sleep_for(300ms);
@@ -253,6 +255,113 @@ TEST_F(PgStore, WritersTakeTurnsAndReadersDoNotWait) {
     first->commit();
     second.join();
     EXPECT_TRUE(second_began);
+}
+
+// ---- Few round trips: BEGIN with the first statement, a read's end not waited for -------------------
+
+TEST_F(PgStore, AReadUnitIsOneSnapshotFromItsFirstStatement) {
+    auto store = migrated();
+    auto reader = store->begin(TxMode::read);
+    EXPECT_TRUE(reader->schools().all().empty());
+    {
+        auto writer = store->begin(TxMode::write);
+        writer->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux}, kT);
+        writer->commit();
+    }
+    EXPECT_TRUE(reader->schools().all().empty()) << "still the snapshot of its first statement";
+    EXPECT_FALSE(reader->schools().find(SchoolCode{"S1"}).has_value());
+    reader.reset();
+    EXPECT_EQ(store->begin(TxMode::read)->schools().all().size(), 1u);
+}
+
+TEST_F(PgStore, OneConnectionServesUnitAfterUnit) {
+    auto store = migrated(1);
+    std::size_t saved = 0;
+    for (int i = 0; i < 30; ++i) {
+        {
+            auto w = store->begin(TxMode::write);
+            EXPECT_TRUE(w->schools().add({SchoolCode{"S" + std::to_string(i)}, "Skola", SchoolForm::komvux}, kT));
+            if (i % 3 != 0) {
+                w->commit();
+                ++saved;
+            }
+        }
+        auto r = store->begin(TxMode::read);
+        EXPECT_EQ(r->schools().all().size(), saved) << "unit " << i;
+        if (i % 2 != 0) r->commit();
+    }
+    EXPECT_EQ(direct().value("SELECT count(*) FROM schools"), std::to_string(saved));
+}
+
+TEST_F(PgStore, AFailedFirstStatementFailsItsUnitOnly) {
+    auto store = migrated(1);
+    {
+        auto tx = store->begin(TxMode::write);
+        EXPECT_THROW((void)tx->grants().add({PersonId{999}, SchoolCode{"NOPE"}, Role::studietider}, kT, "t"),
+                     std::runtime_error);
+        EXPECT_THROW((void)tx->schools().all(), std::runtime_error) << "the transaction is aborted";
+        EXPECT_THROW(tx->commit(), std::runtime_error);
+    }
+    {
+        auto tx = store->begin(TxMode::read);
+        try {
+            (void)tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux}, kT);
+            ADD_FAILURE() << "a read transaction wrote";
+        } catch (const ports::Unavailable& e) {
+            ADD_FAILURE() << e.what();
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find("read-only"), std::string::npos) << e.what();
+        }
+        EXPECT_THROW(tx->commit(), std::runtime_error) << "a failed read is not a success either";
+    }
+    {
+        auto tx = store->begin(TxMode::write);
+        EXPECT_THROW((void)tx->schools().find(SchoolCode{std::string("S\0x", 3)}), std::runtime_error)
+            << "a NUL byte is refused before anything is sent";
+        EXPECT_TRUE(tx->schools().add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux}, kT));
+        tx->commit();
+    }
+    auto tx = store->begin(TxMode::read);
+    const auto all = tx->schools().all();
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].code.value(), "S2");
+}
+
+TEST_F(PgStore, AnEndedUnitHoldsNoTransactionOpen) {
+    auto store = migrated(1);
+    {
+        auto tx = store->begin(TxMode::read);
+        (void)tx->schools().all();
+    }
+    auto db = direct();
+    auto state = [&] {
+        std::string s;
+        for (int i = 0; i < 100; ++i) {
+            s = db.value("SELECT string_agg(state, ',') FROM pg_stat_activity "
+                         "WHERE datname = current_database() AND application_name = 'mina'");
+            if (s == "idle") break;
+            std::this_thread::sleep_for(20ms);
+        }
+        return s;
+    };
+    EXPECT_EQ(state(), "idle") << "the end was sent at once, not kept for the connection's next use";
+    {
+        auto tx = store->begin(TxMode::read);
+        (void)tx->schools().all();
+        tx->commit();
+    }
+    EXPECT_EQ(state(), "idle");
+    {
+        auto tx = store->begin(TxMode::write);
+        (void)tx->schools().all();  // holds the writers' lock until the rollback
+    }
+    EXPECT_EQ(state(), "idle");
+    EXPECT_EQ(db.value("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                       "WHERE l.locktype = 'advisory' AND d.datname = current_database()"), "0");
+
+    // The connection dies while the answer to its last end is unread: the next Unit takes a new one.
+    terminate_store_connections();
+    EXPECT_TRUE(store->begin(TxMode::read)->schools().all().empty());
 }
 
 // ---- Each port, round trip ------------------------------------------------------------------------
@@ -448,6 +557,14 @@ TEST_F(PgStore, Sessions) {
     EXPECT_EQ(both->first.school, "S1");
     EXPECT_FALSE(both->first.nudge_password);
     EXPECT_EQ(both->second.username.value(), "ab1001");
+    const auto seen = s.view("h2");
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->session.csrf_token, "csrf2");
+    EXPECT_EQ(seen->session.created_at, kT - 3600s);
+    EXPECT_EQ(seen->person.id, id);
+    EXPECT_TRUE(seen->access.schools.empty()) << "no grants";
+    EXPECT_FALSE(seen->access.agency_admin);
+    EXPECT_FALSE(s.view("nope").has_value());
     s.touch("h1", kT + 10s);
     s.set_school("h1", "S2");
     EXPECT_EQ(s.find("h1")->last_seen_at, kT + 10s);
@@ -457,6 +574,69 @@ TEST_F(PgStore, Sessions) {
     EXPECT_EQ(s.remove_all_of(id, "h4"), 1) << "every session but the one kept";
     s.remove("h4");
     EXPECT_FALSE(s.find("h4").has_value());
+}
+
+TEST_F(PgStore, ViewIsTheSessionItsPersonAndAccessInOneRead) {
+    auto store = migrated();
+    PersonId karin;
+    PersonId per;
+    {
+        auto tx = store->begin(TxMode::write);
+        tx->schools().add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux, "Box 2", "Kim", "08-2"}, kT);
+        tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::hogskola}, kT);
+        tx->schools().add({SchoolCode{"S3"}, "Alfa", SchoolForm::folkhogskola}, kT);
+        karin = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        per = tx->accounts().add(person("ab1002", "Per", "Berg", "p@example.se"), kT);
+        auto& g = tx->grants();
+        g.add({karin, SchoolCode{"S2"}, Role::studietider}, kT, "t");
+        g.add({karin, SchoolCode{"S2"}, Role::studeranderapportering}, kT, "t");
+        g.add({karin, SchoolCode{"S3"}, Role::school_admin}, kT, "t");
+        g.add({karin, SchoolCode{"S1"}, Role::studietider}, kT, "t");
+        g.add({karin, std::nullopt, Role::agency_admin}, kT, "t");
+        g.add({per, std::nullopt, Role::agency_admin}, kT, "t");
+        tx->sessions().create({"hk", karin, "csrf-k", kT, kT + 5s, "S2", true});
+        tx->sessions().create({"hp", per, "csrf-p", kT, kT, "", false});
+        tx->commit();
+    }
+    auto tx = store->begin(TxMode::read);
+    const auto k = tx->sessions().view("hk");
+    ASSERT_TRUE(k.has_value());
+    EXPECT_EQ(k->session.id_hash, "hk");
+    EXPECT_EQ(k->session.school, "S2");
+    EXPECT_EQ(k->session.last_seen_at, kT + 5s);
+    EXPECT_TRUE(k->session.nudge_password);
+    EXPECT_EQ(k->person.username.value(), "ab1001");
+    EXPECT_EQ(k->person.display_name(), "Karin Lindh");
+    EXPECT_TRUE(k->access.agency_admin);
+    ASSERT_EQ(k->access.schools.size(), 3u);
+    EXPECT_EQ(k->access.schools[0].school.code.value(), "S1") << "by name, then code";
+    EXPECT_EQ(k->access.schools[1].school.code.value(), "S3");
+    EXPECT_EQ(k->access.schools[1].school.form, SchoolForm::folkhogskola);
+    EXPECT_EQ(k->access.schools[2].school.name, "Beta");
+    EXPECT_EQ(k->access.schools[2].roles, (std::vector<Role>{Role::studeranderapportering, Role::studietider}));
+    const auto p = tx->sessions().view("hp");
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->person.id, per);
+    EXPECT_TRUE(p->access.agency_admin) << "an agency-wide grant only";
+    EXPECT_TRUE(p->access.schools.empty());
+
+    // The same answer as the two reads it replaces.
+    for (const char* hash : {"hk", "hp"}) {
+        const auto v = tx->sessions().view(hash);
+        const auto both = tx->sessions().find_with_person(hash);
+        ASSERT_TRUE(v && both);
+        const auto access = tx->grants().access(both->first.person);
+        EXPECT_EQ(v->session.csrf_token, both->first.csrf_token);
+        EXPECT_EQ(v->person.email, both->second.email);
+        EXPECT_EQ(v->access.agency_admin, access.agency_admin);
+        ASSERT_EQ(v->access.schools.size(), access.schools.size());
+        for (std::size_t i = 0; i < access.schools.size(); ++i) {
+            EXPECT_EQ(v->access.schools[i].school.code, access.schools[i].school.code);
+            EXPECT_EQ(v->access.schools[i].school.name, access.schools[i].school.name);
+            EXPECT_EQ(v->access.schools[i].roles, access.schools[i].roles);
+        }
+    }
+    EXPECT_FALSE(tx->sessions().view("nope").has_value());
 }
 
 TEST_F(PgStore, OtpsKioskFlowsAndPasswordHistory) {
@@ -689,6 +869,9 @@ void fill(ports::Store& store) {
         tx->outbox().enqueue(
             mail_to(to, i % 2 ? MailKind::otp_first : MailKind::otp_reset, kT + Seconds{10 * (i % 2)}));
     }
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        tx->sessions().create({"sess" + std::to_string(i), ids[i], "csrf" + std::to_string(i), kT,
+                               kT + Seconds{static_cast<std::int64_t>(i)}, i % 2 ? "S1" : "", i == 0});
     tx->letters().queue(ids[1], SchoolCode{"S1"}, kT);
     tx->letters().queue(ids[1], SchoolCode{"S2"}, kT);
     tx->letters().queue(ids[2], SchoolCode{"S1"}, kT);
@@ -738,6 +921,24 @@ std::vector<std::string> observe(ports::Store& store) {
         const auto access = tx->grants().access(PersonId{id});
         line += access.agency_admin ? " agency" : "";
         for (const auto& s : access.schools) line += " " + s.school.code.value() + "#" + std::to_string(s.roles.size());
+        out.push_back(line);
+    }
+    for (std::size_t i = 0; i <= 7; ++i) {  // seven sessions and one unknown
+        const auto v = tx->sessions().view("sess" + std::to_string(i));
+        std::string line = "view " + std::to_string(i) + ":";
+        if (!v) {
+            out.push_back(line + " none");
+            continue;
+        }
+        line += " " + v->session.id_hash + " " + std::to_string(v->session.person.value()) + " " +
+                v->session.csrf_token + " " + v->session.school + " " + (v->session.nudge_password ? "nudge" : "-") +
+                " " + std::to_string(to_unix(v->session.created_at)) + " " +
+                std::to_string(to_unix(v->session.last_seen_at)) + " | " + show(v->person) + " |";
+        line += v->access.agency_admin ? " agency" : "";
+        for (const auto& at : v->access.schools) {
+            line += " " + at.school.code.value() + "/" + at.school.name + "/" + std::string(to_string(at.school.form));
+            for (Role r : at.roles) line += "+" + std::string(to_string(r));
+        }
         out.push_back(line);
     }
     for (const auto& m : tx->outbox().list(std::nullopt, 10))
@@ -930,8 +1131,9 @@ TEST_F(PgStore, UnavailableWhileTheServerIsAwayAndWellAgainAfter) {
     Admin(admin_url_).value("ALTER DATABASE " + db_ + " ALLOW_CONNECTIONS false");
     terminate_store_connections();
     const auto t0 = std::chrono::steady_clock::now();
-    EXPECT_THROW((void)store->begin(TxMode::read), ports::Unavailable);
-    EXPECT_THROW((void)store->begin(TxMode::write), ports::Unavailable);
+    // A Unit begins with its first statement: that is where an idle connection is found dead.
+    EXPECT_THROW((void)store->begin(TxMode::read)->schools().all(), ports::Unavailable);
+    EXPECT_THROW((void)store->begin(TxMode::write)->schools().all(), ports::Unavailable);
     EXPECT_FALSE(store->ping());
     EXPECT_LT(seconds_since(t0), 2.0) << "no waiting while the server is away";
 

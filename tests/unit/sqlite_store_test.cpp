@@ -102,5 +102,61 @@ TEST(SqliteStore, BackupIsAConsistentCopy) {
     EXPECT_THROW(store->backup(copy), std::runtime_error) << "never overwrites";
 }
 
+TEST(SqliteStore, ViewIsTheSessionItsPersonAndAccess) {
+    auto store = test::memory_store();
+    const Timestamp t = from_unix(1'800'000'000);
+    PersonId karin;
+    PersonId per;
+    {
+        auto tx = store->begin(ports::TxMode::write);
+        tx->schools().add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux, "Box 2", "Kim", "08-2"}, t);
+        tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::hogskola}, t);
+        tx->schools().add({SchoolCode{"S3"}, "Alfa", SchoolForm::folkhogskola}, t);
+        karin = tx->accounts().add({PersonId{}, Username{"ab1001"}, "Karin", "Lindh", "k@example.se", "", ""}, t);
+        per = tx->accounts().add({PersonId{}, Username{"ab1002"}, "Per", "Berg", "p@example.se", "", ""}, t);
+        auto& g = tx->grants();
+        g.add({karin, SchoolCode{"S2"}, Role::studietider}, t, "t");
+        g.add({karin, SchoolCode{"S2"}, Role::studeranderapportering}, t, "t");
+        g.add({karin, SchoolCode{"S3"}, Role::school_admin}, t, "t");
+        g.add({karin, SchoolCode{"S1"}, Role::studietider}, t, "t");
+        g.add({karin, std::nullopt, Role::agency_admin}, t, "t");
+        tx->sessions().create({"hk", karin, "csrf-k", t, t + Seconds{5}, "S2", true});
+        tx->sessions().create({"hp", per, "csrf-p", t, t, "", false});
+        tx->commit();
+    }
+    auto tx = store->begin(ports::TxMode::read);
+    const auto k = tx->sessions().view("hk");
+    ASSERT_TRUE(k.has_value());
+    EXPECT_EQ(k->session.csrf_token, "csrf-k");
+    EXPECT_EQ(k->session.school, "S2");
+    EXPECT_EQ(k->session.last_seen_at, t + Seconds{5});
+    EXPECT_TRUE(k->session.nudge_password);
+    EXPECT_EQ(k->person.id, karin);
+    EXPECT_EQ(k->person.username.value(), "ab1001");
+    EXPECT_TRUE(k->access.agency_admin);
+    ASSERT_EQ(k->access.schools.size(), 3u);
+    EXPECT_EQ(k->access.schools[0].school.code.value(), "S1") << "by name, then code";
+    EXPECT_EQ(k->access.schools[1].school.code.value(), "S3");
+    EXPECT_EQ(k->access.schools[2].roles, (std::vector<Role>{Role::studeranderapportering, Role::studietider}));
+    const auto p = tx->sessions().view("hp");
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->person.id, per);
+    EXPECT_FALSE(p->access.agency_admin);
+    EXPECT_TRUE(p->access.schools.empty()) << "no grants";
+    EXPECT_FALSE(tx->sessions().view("nope").has_value());
+
+    // The same answer as the two reads it stands for.
+    const auto both = tx->sessions().find_with_person("hk");
+    ASSERT_TRUE(both.has_value());
+    const auto access = tx->grants().access(both->first.person);
+    EXPECT_EQ(k->person.email, both->second.email);
+    EXPECT_EQ(k->access.agency_admin, access.agency_admin);
+    ASSERT_EQ(k->access.schools.size(), access.schools.size());
+    for (std::size_t i = 0; i < access.schools.size(); ++i) {
+        EXPECT_EQ(k->access.schools[i].school.code, access.schools[i].school.code);
+        EXPECT_EQ(k->access.schools[i].roles, access.schools[i].roles);
+    }
+}
+
 }  // namespace
 }  // namespace mina

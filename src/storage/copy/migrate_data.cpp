@@ -17,9 +17,10 @@ namespace {
 
 // Parents before children, so that every foreign key finds its row. A table that is not here is
 // refused: a new migration must say where its table goes.
-constexpr std::array<const char*, 11> kTables{"schools",  "persons",     "grants",           "sessions",
-                                              "client_failures", "audit_log", "otps", "kiosk_flows",
-                                              "password_history", "outbox",  "letters"};
+constexpr std::array<const char*, 15> kTables{
+    "schools",          "persons", "grants",  "sessions",   "client_failures", "audit_log",
+    "otps",             "kiosk_flows", "password_history", "outbox", "letters", "educations",
+    "study_periods",    "study_period_versions", "school_contacts"};
 
 struct SqliteCloser {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }

@@ -1,5 +1,6 @@
 #include "storage/postgres/pg_connection.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <stdexcept>
@@ -114,32 +115,191 @@ Result Connection::check(PGresult* r, std::string_view what) {
     throw std::runtime_error("postgresql: " + std::string(what) + ": " + error_of(conn_, r));
 }
 
-const std::string& Connection::prepared(const char* sql) {
-    if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
-    std::string name = "mina_" + std::to_string(statements_.size());
-    check(PQprepare(conn_, name.c_str(), sql, 0, nullptr), "prepare");
-    return statements_.emplace(sql, std::move(name)).first->second;
-}
-
-Result Connection::run(const char* sql, std::span<const Param> params) {
-    if (broken_) throw ports::Unavailable("postgresql: the connection was lost earlier in this transaction");
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) {
-        // Text parameters end at a NUL byte: rather than match a shorter value, refuse.
+void refuse_nul_bytes(std::span<const Param> params) {
+    for (const auto& p : params)
         if (p && p->find('\0') != std::string::npos)
             throw std::runtime_error("postgresql: a text parameter holds a NUL byte");
-        values.push_back(p ? p->c_str() : nullptr);
+}
+
+void Connection::send(const char* sql, std::span<const char* const> values, Step step) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+        // Prepared in the same exchange as its first run: the Parse travels ahead of the Execute.
+        std::string name = "mina_" + std::to_string(next_statement_++);
+        if (PQsendPrepare(conn_, name.c_str(), sql, 0, nullptr) == 0) lost("prepare", one_line(PQerrorMessage(conn_)));
+        pending_.push_back({Step::prepare, sql});
+        it = statements_.emplace(sql, std::move(name)).first;
     }
-    const std::string& name = prepared(sql);
-    return check(
-        PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0),
-        "statement");
+    if (PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                            nullptr, 0) == 0)
+        lost("statement", one_line(PQerrorMessage(conn_)));
+    pending_.push_back({step, sql});
+}
+
+void Connection::sync() {
+    // Ends the exchange and sends it (blocking until written). An error aborts the statements after
+    // it up to here, and no further.
+    if (PQpipelineSync(conn_) == 0) lost("statement", one_line(PQerrorMessage(conn_)));
+    pending_.push_back({Step::sync, nullptr});
+    kept_since_.reset();  // a kept-back end went with it
+}
+
+std::optional<Result> Connection::collect() {
+    if (kept_since_) sync();  // its answer is awaited below: it must be on its way
+    std::optional<Result> last;
+    std::optional<Result> error;  // the first failure, in the order sent
+    std::string_view error_what;
+    while (!pending_.empty()) {
+        const Pending p = pending_.front();
+        pending_.pop_front();
+        Result r(PQgetResult(conn_));
+        const PGresult* raw = r.raw();
+        if (raw == nullptr) lost("statement", error_of(conn_, nullptr));  // the connection is gone
+        const auto status = PQresultStatus(raw);
+        if (p.step == Step::sync) {
+            if (status != PGRES_PIPELINE_SYNC)
+                lost("statement", status == PGRES_FATAL_ERROR ? error_of(conn_, raw) : "out of step with the server");
+            continue;
+        }
+        if (status == PGRES_FATAL_ERROR && connection_fault(conn_, raw)) lost("statement", error_of(conn_, raw));
+        // A command's answer ends with a null result.
+        while (PGresult* extra = PQgetResult(conn_)) {
+            const Result more(extra);
+            if (PQresultStatus(extra) == PGRES_FATAL_ERROR && connection_fault(conn_, extra))
+                lost("statement", error_of(conn_, extra));
+        }
+        const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+        switch (p.step) {
+            case Step::prepare:
+                if (ok) break;
+                statements_.erase(p.sql);  // failed, or skipped after an earlier error: prepared next time
+                if (status != PGRES_PIPELINE_ABORTED && !error) {
+                    error.emplace(std::move(r));
+                    error_what = "prepare";
+                }
+                break;
+            case Step::unawaited:
+                // The end of an earlier transaction. It cannot fail but with the connection; if it did,
+                // the state of the connection is unknown.
+                if (!ok) lost("ending a transaction", error_of(conn_, raw));
+                break;
+            case Step::execute:
+                if (ok) {
+                    last.emplace(std::move(r));
+                } else if (status != PGRES_PIPELINE_ABORTED && !error) {  // aborted: an earlier one failed
+                    error.emplace(std::move(r));
+                    error_what = "statement";
+                }
+                break;
+            case Step::sync:
+                break;
+        }
+    }
+    if (error) (void)check(error->release(), error_what);
+    return last;
+}
+
+Result Connection::run(const char* sql, std::span<const Param> params, std::span<const char* const> before) {
+    if (broken_) throw ports::Unavailable("postgresql: the connection was lost earlier in this transaction");
+    refuse_nul_bytes(params);
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    for (const char* first : before) send(first, {}, Step::execute);
+    send(sql, values, Step::execute);
+    sync();
+    auto result = collect();
+    if (!result) lost("statement", "no result");  // cannot happen: the statement succeeded or threw
+    return std::move(*result);
+}
+
+void Connection::end_unawaited(const char* sql, Send when) noexcept {
+    if (broken_) return;
+    try {
+        send(sql, {}, Step::unawaited);  // in libpq's buffer until the next sync()
+        if (when == Send::now)
+            sync();
+        else
+            kept_since_ = std::chrono::steady_clock::now();
+    } catch (...) {
+        broken_ = true;
+    }
+}
+
+void Connection::send_kept_end() noexcept {
+    if (broken_ || !kept_since_) return;
+    try {
+        sync();
+    } catch (...) {
+        broken_ = true;
+    }
 }
 
 void Connection::run_script(const std::string& sql) {
     if (broken_) throw ports::Unavailable("postgresql: the connection was lost earlier in this transaction");
-    check(PQexec(conn_, sql.c_str()), "script");
+    // A script may hold several statements: the simple protocol, outside pipeline mode.
+    (void)collect();
+    if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF && PQexitPipelineMode(conn_) == 0)
+        lost("script", one_line(PQerrorMessage(conn_)));
+    PGresult* r = PQexec(conn_, sql.c_str());
+    if (PQenterPipelineMode(conn_) == 0) {
+        PQclear(r);
+        lost("script", one_line(PQerrorMessage(conn_)));
+    }
+    (void)check(r, "script");
+}
+
+Pool::Pool(ConnectOptions o, int size)
+    : opts_(std::move(o)), size_(size < 1 ? 1 : size), sender_([this] { send_kept_ends(); }) {}
+
+Pool::~Pool() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    sender_cv_.notify_all();
+    sender_.join();
+}
+
+void Pool::send_kept_ends() {
+    using Clock = std::chrono::steady_clock;
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+        const auto now = Clock::now();
+        std::optional<Clock::time_point> next;
+        std::vector<std::unique_ptr<Connection>> due;
+        for (auto it = idle_.begin(); it != idle_.end();) {
+            const auto since = (*it)->end_kept_since();
+            if (since && *since + kKeepEndAtMost <= now) {
+                due.push_back(std::move(*it));  // out of the pool while this thread uses it
+                it = idle_.erase(it);
+                continue;
+            }
+            if (since) next = std::min(next.value_or(Clock::time_point::max()), *since + kKeepEndAtMost);
+            ++it;
+        }
+        if (!due.empty()) {
+            lock.unlock();
+            for (auto& c : due) c->send_kept_end();
+            lock.lock();
+            for (auto& c : due) {
+                if (c->broken())
+                    --open_;
+                else
+                    idle_.insert(idle_.begin(), std::move(c));  // idle the longest: the last to be taken
+            }
+            cv_.notify_all();
+            continue;
+        }
+        // Any end kept back later is due later than `next`: only with nothing to wait for does
+        // give_back() need to wake this thread.
+        sender_asleep_ = !next;
+        if (next)
+            sender_cv_.wait_until(lock, *next);
+        else
+            sender_cv_.wait(lock);
+        sender_asleep_ = false;
+    }
 }
 
 Lease::~Lease() {
@@ -182,14 +342,18 @@ Lease Pool::acquire_running(const char* first) {
 }
 
 void Pool::give_back(std::unique_ptr<Connection> c) {
+    bool wake_sender = false;
     {
         std::lock_guard lock(mu_);
-        if (c->broken())
+        if (c->broken()) {
             --open_;
-        else
+        } else {
+            wake_sender = sender_asleep_ && c->end_kept_since().has_value();
             idle_.push_back(std::move(c));
+        }
     }
     cv_.notify_one();
+    if (wake_sender) sender_cv_.notify_one();
 }
 
 }  // namespace mina::storage::pg

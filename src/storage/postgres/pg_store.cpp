@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <span>
 #include <stdexcept>
@@ -148,6 +149,15 @@ constexpr const char* kFindSessionWithPerson =
     "SELECT s.id_hash, s.person_id, s.csrf_token, s.school_code, s.nudge, s.created_at, s.last_seen_at, "
     "p.id, p.username, p.first_name, p.last_name, p.email, p.lang, p.default_school "
     "FROM sessions s JOIN persons p ON p.id = s.person_id WHERE s.id_hash = $1";
+// The session, its person and the person's grants with their schools: one row per grant (one with a
+// NULL role when there is none), read into an Access as kAccessOf's rows are.
+constexpr const char* kViewSession =
+    "SELECT s.id_hash, s.person_id, s.csrf_token, s.school_code, s.nudge, s.created_at, s.last_seen_at, "
+    "p.id, p.username, p.first_name, p.last_name, p.email, p.lang, p.default_school, "
+    "c.code, c.name, c.form, g.role "
+    "FROM sessions s JOIN persons p ON p.id = s.person_id "
+    "LEFT JOIN grants g ON g.person_id = p.id LEFT JOIN schools c ON c.code = g.school_code "
+    "WHERE s.id_hash = $1";
 constexpr const char* kTouchSession = "UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1";
 constexpr const char* kSetSessionSchool = "UPDATE sessions SET school_code = $2 WHERE id_hash = $1";
 constexpr const char* kRemoveSession = "DELETE FROM sessions WHERE id_hash = $1";
@@ -295,6 +305,32 @@ School read_full_school(const Row& r) {
     return school;
 }
 
+/// One grant into `out`, from 4 columns starting at `col`: school code, name and form (NULL for an
+/// agency-wide grant), role. Unknown roles are left out.
+void add_grant(Access& out, const Row& r, int col) {
+    auto role = parse_role(r.text(col + 3));
+    if (!role) return;
+    if (r.is_null(col)) {
+        if (*role == Role::agency_admin) out.agency_admin = true;
+        return;
+    }
+    auto& schools = out.schools;
+    const auto code = r.text(col);
+    auto it = std::find_if(schools.begin(), schools.end(),
+                           [&](const SchoolAccess& a) { return a.school.code.value() == code; });
+    if (it == schools.end()) it = schools.insert(schools.end(), {read_school(r, col), {}});
+    it->roles.push_back(*role);
+}
+
+/// As the SQLite store orders an Access (in C++, whatever the database's collation): schools by name,
+/// then code, byte by byte; each school's roles in Role's order.
+void order(Access& out) {
+    std::sort(out.schools.begin(), out.schools.end(), [](const SchoolAccess& a, const SchoolAccess& b) {
+        return std::tie(a.school.name, a.school.code.value()) < std::tie(b.school.name, b.school.code.value());
+    });
+    for (auto& a : out.schools) std::sort(a.roles.begin(), a.roles.end());
+}
+
 template <typename T, typename Read>
 std::vector<T> read_all(const pg::Result& result, Read read) {
     std::vector<T> out;
@@ -339,46 +375,106 @@ FlowStage parse_flow_stage(std::string_view s) {
 
 // ---- A transaction on a leased connection --------------------------------------------------------
 
-/// Ends an open transaction. A connection whose rollback failed is in an unknown state: not reused.
-void roll_back(pg::Connection& c) noexcept {
-    if (c.broken()) return;
-    try {
-        (void)c.run(kRollback, {});
-    } catch (...) {
-        c.abandon();
-    }
-}
+// A transaction begins with its first statement, in the same exchange: BEGIN, a writer's lock and the
+// statement cost one round trip together. A transaction that ran no statement sends nothing.
+constexpr std::array<const char*, 1> kBeginReading{kBeginRead};
+constexpr std::array<const char*, 2> kBeginWriting{kBeginWrite, kTakeWriteLock};
 
-/// BEGIN on a pooled connection; the destructor rolls back unless commit() ran.
+/// One Unit's transaction on a pooled connection; the destructor rolls back unless commit() ran.
+/// - A read transaction's end is not waited for: a read-only snapshot has nothing to make durable. It
+///   travels ahead of the connection's next exchange (or alone after Pool::kKeepEndAtMost), and its
+///   answer is read before anything else there.
+/// - A write transaction's COMMIT is awaited: nothing is "saved" before the server said so. Its
+///   rollback is sent at once, since it releases the writers' lock, and not waited for.
 class Transaction {
    public:
-    Transaction(pg::Pool& pool, ports::TxMode mode)
-        : lease_(pool.acquire_running(mode == ports::TxMode::write ? kBeginWrite : kBeginRead)) {
-        if (mode != ports::TxMode::write) return;
-        try {
-            (void)lease_->run(kTakeWriteLock, {});
-        } catch (...) {
-            roll_back(*lease_);
-            throw;
-        }
-    }
+    Transaction(pg::Pool& pool, ports::TxMode mode) : pool_(pool), mode_(mode) { lease_.emplace(pool.acquire()); }
     ~Transaction() {
-        if (!done_) roll_back(*lease_);
+        if (lease_ && begun_ && !done_) (*lease_)->end_unawaited(kRollback, unawaited_end());
     }
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
 
-    /// PostgreSQL answers COMMIT with ROLLBACK when an earlier statement failed: that is no success.
+    /// Runs a statement of the transaction (see pg::Connection::run).
+    pg::Result run(const char* sql, std::span<const pg::Param> params) {
+        if (!lease_) throw ports::Unavailable("postgresql: no connection for this transaction");
+        pg::refuse_nul_bytes(params);  // refused before anything is sent: the transaction goes on
+        if (begun_) return noting_failure([&] { return (*lease_)->run(sql, params); });
+        const std::span<const char* const> begin =
+            mode_ == ports::TxMode::write ? std::span<const char* const>(kBeginWriting) : kBeginReading;
+        for (;;) {
+            try {
+                auto result = (*lease_)->run(sql, params, begin);
+                begun_ = true;
+                return result;
+            } catch (const ports::Unavailable&) {
+                // An idle connection may have died since its last use (a server restart). Nothing of this
+                // transaction took effect there, so the next idle one is tried, and last a new one: the
+                // first request after a restart does not fail for it. A new one that fails: the server
+                // itself is away.
+                if (lease_->fresh()) throw;
+                lease_.reset();
+                lease_.emplace(pool_.acquire());
+            } catch (const std::runtime_error&) {
+                begun_ = true;  // BEGIN ran; the statement failed and aborted the transaction
+                failed_ = true;
+                throw;
+            }
+        }
+    }
+
+    /// Statements without parameters, after the transaction began (a migration).
+    void run_script(const std::string& sql) {
+        if (!begun_) throw std::logic_error("postgresql: a script runs inside a begun transaction");
+        noting_failure([&] { (*lease_)->run_script(sql); });
+    }
+
+    /// PostgreSQL refuses to commit after a failed statement (COMMIT answers ROLLBACK): no success.
     void commit() {
-        const auto result = lease_->run(kCommit, {});
+        if (!lease_ || (*lease_)->broken())
+            throw ports::Unavailable("postgresql: the connection was lost earlier in this transaction");
+        if (!begun_) {
+            done_ = true;  // nothing ran, nothing to commit
+            return;
+        }
+        if (failed_) {
+            done_ = true;
+            (*lease_)->end_unawaited(kRollback, unawaited_end());
+            throw std::runtime_error("postgresql: the transaction was rolled back after an earlier error");
+        }
+        if (mode_ == ports::TxMode::read) {
+            done_ = true;
+            (*lease_)->end_unawaited(kCommit, unawaited_end());
+            return;
+        }
+        const auto result = (*lease_)->run(kCommit, {});
         done_ = true;
         if (result.tag() != "COMMIT")
             throw std::runtime_error("postgresql: the transaction was rolled back after an earlier error");
     }
-    pg::Connection& conn() { return *lease_; }
 
    private:
-    pg::Lease lease_;
+    [[nodiscard]] pg::Connection::Send unawaited_end() const {
+        return mode_ == ports::TxMode::read ? pg::Connection::Send::with_next : pg::Connection::Send::now;
+    }
+    /// Any error of the server aborts the transaction: remembered, so that commit() can say so.
+    template <typename F>
+    auto noting_failure(F f) -> decltype(f()) {
+        try {
+            return f();
+        } catch (const ports::Unavailable&) {
+            throw;
+        } catch (const std::runtime_error&) {
+            failed_ = true;
+            throw;
+        }
+    }
+
+    pg::Pool& pool_;
+    const ports::TxMode mode_;
+    std::optional<pg::Lease> lease_;
+    bool begun_ = false;
+    bool failed_ = false;
     bool done_ = false;
 };
 
@@ -386,7 +482,7 @@ class Transaction {
 
 class PgOtps final : public ports::Otps {
    public:
-    explicit PgOtps(pg::Connection& c) : c_(c) {}
+    explicit PgOtps(Transaction& c) : c_(c) {}
     void put(const Otp& o) override {
         exec(c_, kPutOtp, o.person, o.hash, otp_kind_name(o.kind), o.created_at, o.expires_at);
     }
@@ -404,12 +500,12 @@ class PgOtps final : public ports::Otps {
     void remove(PersonId id) override { exec(c_, kRemoveOtp, id); }
 
    private:
-    pg::Connection& c_;
+    Transaction& c_;
 };
 
 class PgKioskFlows final : public ports::KioskFlows {
    public:
-    explicit PgKioskFlows(pg::Connection& c) : c_(c) {}
+    explicit PgKioskFlows(Transaction& c) : c_(c) {}
     void create(const KioskFlow& f) override {
         exec(c_, kCreateFlow, f.id_hash, flow_kind_name(f.kind), flow_stage_name(f.stage), f.person, f.csrf_token,
              f.captcha_answer, f.captcha_expires_at, f.created_at, f.expires_at);
@@ -437,24 +533,24 @@ class PgKioskFlows final : public ports::KioskFlows {
     int remove_expired(Timestamp now) override { return exec(c_, kRemoveExpiredFlows, now).affected(); }
 
    private:
-    pg::Connection& c_;
+    Transaction& c_;
 };
 
 class PgPasswordHistory final : public ports::PasswordHistory {
    public:
-    explicit PgPasswordHistory(pg::Connection& c) : c_(c) {}
+    explicit PgPasswordHistory(Transaction& c) : c_(c) {}
     void add(PersonId id, const std::string& hash, Timestamp at) override { exec(c_, kAddHistory, id, hash, at); }
     std::vector<std::string> last(PersonId id, int n) override {
         return read_all<std::string>(exec(c_, kLastHistory, id, n), [](const Row& r) { return r.text(0); });
     }
 
    private:
-    pg::Connection& c_;
+    Transaction& c_;
 };
 
 class PgLetters final : public ports::Letters {
    public:
-    explicit PgLetters(pg::Connection& c) : c_(c) {}
+    explicit PgLetters(Transaction& c) : c_(c) {}
     std::int64_t queue(PersonId id, const SchoolCode& school, Timestamp now) override {
         return exec(c_, kQueueLetter, id, school, now).row(0).integer(0);
     }
@@ -496,12 +592,12 @@ class PgLetters final : public ports::Letters {
         l.posted_at = r.maybe_time(8);
         return l;
     }
-    pg::Connection& c_;
+    Transaction& c_;
 };
 
 class PgOutbox final : public ports::Outbox {
    public:
-    explicit PgOutbox(pg::Connection& c) : c_(c) {}
+    explicit PgOutbox(Transaction& c) : c_(c) {}
     std::int64_t enqueue(const OutboxMail& m) override {
         return exec(c_, kEnqueue, to_string(m.kind), m.person, m.recipient, m.lang, m.params, m.not_before,
                     m.created_at)
@@ -550,7 +646,7 @@ class PgOutbox final : public ports::Outbox {
         m.sent_at = r.maybe_time(11);
         return m;
     }
-    pg::Connection& c_;
+    Transaction& c_;
 };
 
 /// The roles of a comma-separated list, sorted; unknown names are left out.
@@ -569,7 +665,7 @@ std::vector<Role> parse_roles(const std::string& roles) {
 
 class PgAccounts final : public ports::Accounts {
    public:
-    explicit PgAccounts(pg::Connection& c) : c_(c) {}
+    explicit PgAccounts(Transaction& c) : c_(c) {}
     std::optional<Person> find(const Username& u) override {
         return read_first<Person>(exec(c_, kFindPersonByUsername, u), person);
     }
@@ -643,12 +739,12 @@ class PgAccounts final : public ports::Accounts {
 
    private:
     static Person person(const Row& r) { return read_person(r); }
-    pg::Connection& c_;
+    Transaction& c_;
 };
 
 class PgSchools final : public ports::Schools {
    public:
-    explicit PgSchools(pg::Connection& c) : c_(c) {}
+    explicit PgSchools(Transaction& c) : c_(c) {}
     std::optional<School> find(const SchoolCode& code) override {
         return read_first<School>(exec(c_, kFindSchool, code), read_full_school);
     }
@@ -668,12 +764,12 @@ class PgSchools final : public ports::Schools {
     }
 
    private:
-    pg::Connection& c_;
+    Transaction& c_;
 };
 
 class PgGrants final : public ports::Grants {
    public:
-    explicit PgGrants(pg::Connection& c) : c_(c) {}
+    explicit PgGrants(Transaction& c) : c_(c) {}
     bool add(const Grant& g, Timestamp now, const std::string& granted_by) override {
         return exec(c_, kAddGrant, g.person, g.school, to_string(g.role), granted_by, now).affected() > 0;
     }
@@ -693,34 +789,18 @@ class PgGrants final : public ports::Grants {
     }
     Access access(PersonId id) override {
         Access out;
-        for (const Row r : exec(c_, kAccessOf, id)) {
-            auto role = parse_role(r.text(3));
-            if (!role) continue;
-            if (r.is_null(0)) {
-                if (*role == Role::agency_admin) out.agency_admin = true;
-                continue;
-            }
-            auto& schools = out.schools;
-            const auto code = r.text(0);
-            auto it = std::find_if(schools.begin(), schools.end(),
-                                   [&](const SchoolAccess& a) { return a.school.code.value() == code; });
-            if (it == schools.end()) it = schools.insert(schools.end(), {read_school(r, 0), {}});
-            it->roles.push_back(*role);
-        }
-        std::sort(out.schools.begin(), out.schools.end(), [](const SchoolAccess& a, const SchoolAccess& b) {
-            return std::tie(a.school.name, a.school.code.value()) < std::tie(b.school.name, b.school.code.value());
-        });
-        for (auto& a : out.schools) std::sort(a.roles.begin(), a.roles.end());
+        for (const Row r : exec(c_, kAccessOf, id)) add_grant(out, r, 0);
+        order(out);
         return out;
     }
 
    private:
-    pg::Connection& c_;
+    Transaction& c_;
 };
 
 class PgSessions final : public ports::Sessions {
    public:
-    explicit PgSessions(pg::Connection& c) : c_(c) {}
+    explicit PgSessions(Transaction& c) : c_(c) {}
     void create(const Session& s) override {
         exec(c_, kCreateSession, s.id_hash, s.person, s.csrf_token, s.school, s.nudge_password ? 1 : 0, s.created_at,
              s.last_seen_at);
@@ -732,6 +812,16 @@ class PgSessions final : public ports::Sessions {
         return read_first<std::pair<Session, Person>>(exec(c_, kFindSessionWithPerson, id_hash), [](const Row& r) {
             return std::make_pair(read_session(r), read_person(r, 7));
         });
+    }
+    std::optional<Viewing> view(const std::string& id_hash) override {
+        const auto result = exec(c_, kViewSession, id_hash);
+        if (result.empty()) return std::nullopt;
+        Viewing v{read_session(result.row(0)), read_person(result.row(0), 7), {}};
+        for (const Row r : result) {
+            if (!r.is_null(17)) add_grant(v.access, r, 14);  // a NULL role: the person holds no grant
+        }
+        order(v.access);
+        return v;
     }
     void touch(const std::string& id_hash, Timestamp now) override { exec(c_, kTouchSession, id_hash, now); }
     void set_school(const std::string& id_hash, const std::string& school) override {
@@ -746,12 +836,12 @@ class PgSessions final : public ports::Sessions {
     }
 
    private:
-    pg::Connection& c_;
+    Transaction& c_;
 };
 
 class PgThrottle final : public ports::Throttle {
    public:
-    explicit PgThrottle(pg::Connection& c) : c_(c) {}
+    explicit PgThrottle(Transaction& c) : c_(c) {}
     State get(const std::string& address, Timestamp window_start) override {
         auto result = exec(c_, kThrottleGet, address, window_start);
         if (result.empty()) return {};
@@ -762,12 +852,12 @@ class PgThrottle final : public ports::Throttle {
     }
 
    private:
-    pg::Connection& c_;
+    Transaction& c_;
 };
 
 class PgAudit final : public ports::Audit {
    public:
-    explicit PgAudit(pg::Connection& c) : c_(c) {}
+    explicit PgAudit(Transaction& c) : c_(c) {}
     void append(const AuditEvent& e) override {
         exec(c_, kAppendAudit, e.at, e.actor, e.address, e.kind, e.subject, e.school, e.detail);
     }
@@ -786,7 +876,217 @@ class PgAudit final : public ports::Audit {
     }
 
    private:
-    pg::Connection& c_;
+    Transaction& c_;
+};
+
+// ---- Studietider och utbildningar (issue [5]) --------------------------------------------------
+
+constexpr const char* kEducations =
+    "SELECT id, school_code, code, name, level, unit, total_credits, distance, contract, withdrawn_at, created_at, "
+    "updated_at FROM educations WHERE school_code = $1 ORDER BY code";
+constexpr const char* kEducation =
+    "SELECT id, school_code, code, name, level, unit, total_credits, distance, contract, withdrawn_at, created_at, "
+    "updated_at FROM educations WHERE school_code = $1 AND code = $2";
+constexpr const char* kAddEducation =
+    "INSERT INTO educations (school_code, code, name, level, unit, total_credits, distance, contract, created_at, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT DO NOTHING RETURNING id";
+constexpr const char* kUpdateEducation =
+    "UPDATE educations SET name = $2, level = $3, unit = $4, total_credits = $5, distance = $6, contract = $7, "
+    "updated_at = $8 WHERE id = $1";
+constexpr const char* kWithdrawEducation =
+    "UPDATE educations SET withdrawn_at = $2 WHERE id = $1 AND withdrawn_at IS NULL";
+constexpr const char* kPeriods =
+    "SELECT id, education_id, label, first_day, last_day, credits, pace, breaks, published_version, changed, "
+    "withdrawn_at, updated_at, updated_by FROM study_periods WHERE education_id = $1 ORDER BY first_day, id";
+constexpr const char* kPeriod =
+    "SELECT id, education_id, label, first_day, last_day, credits, pace, breaks, published_version, changed, "
+    "withdrawn_at, updated_at, updated_by FROM study_periods WHERE id = $1";
+constexpr const char* kAddPeriod =
+    "INSERT INTO study_periods (education_id, label, first_day, last_day, credits, pace, breaks, updated_at, "
+    "updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+constexpr const char* kUpdatePeriod =
+    "UPDATE study_periods SET label = $2, first_day = $3, last_day = $4, credits = $5, pace = $6, breaks = $7, "
+    "changed = 1, updated_at = $8, updated_by = $9 WHERE id = $1";
+constexpr const char* kAddVersion =
+    "INSERT INTO study_period_versions (period_id, version, label, first_day, last_day, credits, pace, breaks, weeks, "
+    "derived_pace, paid_weeks, published_at, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+constexpr const char* kMarkPublished =
+    "UPDATE study_periods SET published_version = $2, changed = 0 WHERE id = $1";
+constexpr const char* kWithdrawPeriod =
+    "UPDATE study_periods SET withdrawn_at = $2 WHERE id = $1 AND withdrawn_at IS NULL";
+constexpr const char* kVersions =
+    "SELECT period_id, version, label, first_day, last_day, credits, pace, breaks, weeks, derived_pace, paid_weeks, "
+    "published_at, published_by FROM study_period_versions WHERE period_id = $1 ORDER BY version DESC";
+constexpr const char* kContacts =
+    "SELECT id, school_code, name, role, email, phone FROM school_contacts WHERE school_code = $1 ORDER BY name, id";
+constexpr const char* kAddContact =
+    "INSERT INTO school_contacts (school_code, name, role, email, phone) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+constexpr const char* kRemoveContact = "DELETE FROM school_contacts WHERE school_code = $1 AND id = $2";
+// The newest published version of every period that is not withdrawn, of educations not withdrawn
+// whose school or education matches ($1 empty: all), with a period labelled $2 (empty: any).
+constexpr const char* kSearchPublicPg =
+    "SELECT e.id, e.school_code, e.code, e.name, e.level, e.unit, e.total_credits, e.distance, e.contract, "
+    "e.withdrawn_at, e.created_at, e.updated_at, s.name, "
+    "v.period_id, v.version, v.label, v.first_day, v.last_day, v.credits, v.pace, v.breaks, v.weeks, v.derived_pace, "
+    "v.paid_weeks, v.published_at, v.published_by "
+    "FROM educations e JOIN schools s ON s.code = e.school_code "
+    "JOIN study_periods p ON p.education_id = e.id AND p.withdrawn_at IS NULL AND p.published_version > 0 "
+    "JOIN study_period_versions v ON v.period_id = p.id AND v.version = p.published_version "
+    "WHERE e.withdrawn_at IS NULL "
+    "AND ($1 = '' OR strpos(lower(s.name), lower($1)) > 0 OR lower(s.code) = lower($1) "
+    "     OR strpos(lower(e.name), lower($1)) > 0 OR lower(e.code) = lower($1)) "
+    "AND ($2 = '' OR EXISTS (SELECT 1 FROM study_periods p2 JOIN study_period_versions v2 ON v2.period_id = p2.id "
+    "     AND v2.version = p2.published_version WHERE p2.education_id = e.id AND p2.withdrawn_at IS NULL "
+    "     AND lower(v2.label) = lower($2))) "
+    "ORDER BY s.name, e.name, e.id, v.first_day, v.period_id LIMIT $3";
+
+
+Education read_education(const Row& r, int col = 0) {
+    Education e;
+    e.id = r.integer(col);
+    e.school = SchoolCode{r.text(col + 1)};
+    e.code = r.text(col + 2);
+    e.name = r.text(col + 3);
+    e.level = studietider::parse_level(r.text(col + 4)).value_or(studietider::Level::eftergymnasial);
+    e.unit = studietider::parse_credit_unit(r.text(col + 5)).value_or(studietider::CreditUnit::none);
+    if (!r.is_null(col + 6)) e.total_credits = studietider::Credits{r.integer(col + 6)};
+    e.distance = r.integer(col + 7) != 0;
+    e.contract = r.integer(col + 8) != 0;
+    e.withdrawn_at = r.maybe_time(col + 9);
+    e.created_at = r.time(col + 10);
+    e.updated_at = r.time(col + 11);
+    return e;
+}
+
+/// label, first_day, last_day, credits, pace, breaks from `col` on.
+studietider::PeriodInput read_period_input(const Row& r, int col) {
+    studietider::PeriodInput in;
+    in.label = r.text(col);
+    in.first = parse_date(r.text(col + 1)).value_or(Date{});
+    in.last = parse_date(r.text(col + 2)).value_or(Date{});
+    if (!r.is_null(col + 3)) in.credits = studietider::Credits{r.integer(col + 3)};
+    if (!r.is_null(col + 4)) in.pace = static_cast<studietider::Pace>(r.integer(col + 4));  // stored as its percent
+    in.breaks = studietider::parse_breaks(r.text(col + 5)).value_or(std::vector<DateRange>{});
+    return in;
+}
+
+PublishedPeriod read_version(const Row& r, int col = 0) {
+    PublishedPeriod v;
+    v.period = r.integer(col);
+    v.version = static_cast<int>(r.integer(col + 1));
+    v.input = read_period_input(r, col + 2);
+    v.weeks = static_cast<int>(r.integer(col + 8));
+    v.pace = static_cast<studietider::Pace>(r.integer(col + 9));
+    v.paid_weeks = static_cast<int>(r.integer(col + 10));
+    v.published_at = r.time(col + 11);
+    v.published_by = r.text(col + 12);
+    return v;
+}
+
+StudyPeriod read_study_period(const Row& r) {
+    StudyPeriod p;
+    p.id = r.integer(0);
+    p.education = r.integer(1);
+    p.input = read_period_input(r, 2);
+    p.published_version = static_cast<int>(r.integer(8));
+    p.changed = r.integer(9) != 0;
+    p.withdrawn_at = r.maybe_time(10);
+    p.updated_at = r.time(11);
+    p.updated_by = r.text(12);
+    return p;
+}
+
+std::optional<std::int64_t> credits_param(const std::optional<studietider::Credits>& c) {
+    return c ? std::optional<std::int64_t>(c->hundredths) : std::nullopt;
+}
+std::optional<std::int64_t> pace_param(const std::optional<studietider::Pace>& p) {
+    return p ? std::optional<std::int64_t>(studietider::percent(*p)) : std::nullopt;
+}
+
+class PgStudietider final : public ports::Studietider {
+   public:
+    explicit PgStudietider(Transaction& c) : c_(c) {}
+
+    std::vector<Education> educations(const SchoolCode& school) override {
+        return read_all<Education>(exec(c_, kEducations, school), [](const Row& r) { return read_education(r); });
+    }
+    std::optional<Education> education(const SchoolCode& school, const std::string& code) override {
+        return read_first<Education>(exec(c_, kEducation, school, code), [](const Row& r) { return read_education(r); });
+    }
+    std::optional<std::int64_t> add_education(const Education& e) override {
+        auto r = exec(c_, kAddEducation, e.school, e.code, e.name, studietider::to_string(e.level),
+                      studietider::to_string(e.unit), credits_param(e.total_credits), std::int64_t{e.distance},
+                      std::int64_t{e.contract}, e.created_at);
+        if (r.empty()) return std::nullopt;
+        return r.row(0).integer(0);
+    }
+    bool update_education(const Education& e) override {
+        return exec(c_, kUpdateEducation, e.id, e.name, studietider::to_string(e.level), studietider::to_string(e.unit),
+                    credits_param(e.total_credits), std::int64_t{e.distance}, std::int64_t{e.contract}, e.updated_at)
+                   .affected() > 0;
+    }
+    bool withdraw_education(std::int64_t id, Timestamp at) override {
+        return exec(c_, kWithdrawEducation, id, at).affected() > 0;
+    }
+    std::vector<StudyPeriod> periods(std::int64_t education) override {
+        return read_all<StudyPeriod>(exec(c_, kPeriods, education), read_study_period);
+    }
+    std::optional<StudyPeriod> period(std::int64_t id) override {
+        return read_first<StudyPeriod>(exec(c_, kPeriod, id), read_study_period);
+    }
+    std::int64_t add_period(const StudyPeriod& p) override {
+        const auto& in = p.input;
+        return exec(c_, kAddPeriod, p.education, in.label, to_string(in.first), to_string(in.last),
+                    credits_param(in.credits), pace_param(in.pace), studietider::format_breaks(in.breaks), p.updated_at,
+                    p.updated_by)
+            .row(0)
+            .integer(0);
+    }
+    bool update_period(const StudyPeriod& p) override {
+        const auto& in = p.input;
+        return exec(c_, kUpdatePeriod, p.id, in.label, to_string(in.first), to_string(in.last), credits_param(in.credits),
+                    pace_param(in.pace), studietider::format_breaks(in.breaks), p.updated_at, p.updated_by)
+                   .affected() > 0;
+    }
+    void publish_period(const PublishedPeriod& v) override {
+        const auto& in = v.input;
+        exec(c_, kAddVersion, v.period, std::int64_t{v.version}, in.label, to_string(in.first), to_string(in.last),
+             credits_param(in.credits), pace_param(in.pace), studietider::format_breaks(in.breaks), std::int64_t{v.weeks},
+             std::int64_t{studietider::percent(v.pace)}, std::int64_t{v.paid_weeks}, v.published_at, v.published_by);
+        exec(c_, kMarkPublished, v.period, std::int64_t{v.version});
+    }
+    bool withdraw_period(std::int64_t id, Timestamp at) override {
+        return exec(c_, kWithdrawPeriod, id, at).affected() > 0;
+    }
+    std::vector<PublishedPeriod> versions(std::int64_t period) override {
+        return read_all<PublishedPeriod>(exec(c_, kVersions, period), [](const Row& r) { return read_version(r); });
+    }
+    std::vector<SchoolContact> contacts(const SchoolCode& school) override {
+        return read_all<SchoolContact>(exec(c_, kContacts, school), [](const Row& r) {
+            return SchoolContact{r.integer(0), SchoolCode{r.text(1)}, r.text(2), r.text(3), r.text(4), r.text(5)};
+        });
+    }
+    std::int64_t add_contact(const SchoolContact& c) override {
+        return exec(c_, kAddContact, c.school, c.name, c.role, c.email, c.phone).row(0).integer(0);
+    }
+    bool remove_contact(const SchoolCode& school, std::int64_t id) override {
+        return exec(c_, kRemoveContact, school, id).affected() > 0;
+    }
+    std::vector<PublicEducation> search_public(const std::string& text, const std::string& term, int limit) override {
+        std::vector<PublicEducation> out;
+        for (const Row& r : exec(c_, kSearchPublicPg, text, term, std::int64_t{limit} * 20)) {
+            const auto id = r.integer(0);
+            if (out.empty() || out.back().education.id != id) {
+                if (static_cast<int>(out.size()) == limit) break;
+                out.push_back({read_education(r), r.text(12), {}});
+            }
+            out.back().periods.push_back(read_version(r, 13));
+        }
+        return out;
+    }
+
+   private:
+    Transaction& c_;
 };
 
 class PgUnit final : public ports::Unit {
@@ -804,20 +1104,22 @@ class PgUnit final : public ports::Unit {
     ports::PasswordHistory& password_history() override { return history_; }
     ports::Outbox& outbox() override { return outbox_; }
     ports::Letters& letters() override { return letters_; }
+    ports::Studietider& studietider() override { return studietider_; }
 
    private:
     Transaction tx_;
-    PgAccounts accounts_{tx_.conn()};
-    PgSchools schools_{tx_.conn()};
-    PgGrants grants_{tx_.conn()};
-    PgSessions sessions_{tx_.conn()};
-    PgThrottle throttle_{tx_.conn()};
-    PgAudit audit_{tx_.conn()};
-    PgOtps otps_{tx_.conn()};
-    PgKioskFlows flows_{tx_.conn()};
-    PgPasswordHistory history_{tx_.conn()};
-    PgOutbox outbox_{tx_.conn()};
-    PgLetters letters_{tx_.conn()};
+    PgAccounts accounts_{tx_};
+    PgSchools schools_{tx_};
+    PgGrants grants_{tx_};
+    PgSessions sessions_{tx_};
+    PgThrottle throttle_{tx_};
+    PgAudit audit_{tx_};
+    PgOtps otps_{tx_};
+    PgKioskFlows flows_{tx_};
+    PgPasswordHistory history_{tx_};
+    PgOutbox outbox_{tx_};
+    PgLetters letters_{tx_};
+    PgStudietider studietider_{tx_};
 };
 
 int version_of(std::string_view file_name) { return std::stoi(std::string(file_name.substr(0, 4))); }
@@ -835,16 +1137,15 @@ class PgStore final : public ports::Store {
     /// later ones find nothing left to do. All files in one transaction, as the SQLite store does.
     int migrate() override {
         Transaction tx(pool_, ports::TxMode::write);
-        auto& c = tx.conn();
-        (void)c.run(kNoStatementTimeout, {});
-        (void)c.run(kCreateMigrations, {});
-        const std::int64_t current = exec(c, kSchemaVersion).row(0).integer(0);
+        (void)tx.run(kNoStatementTimeout, {});
+        (void)tx.run(kCreateMigrations, {});
+        const std::int64_t current = exec(tx, kSchemaVersion).row(0).integer(0);
         int ran = 0;
         for (const auto& f : postgres_migrations::files()) {
             const int version = version_of(f.name);
             if (version <= current) continue;
-            c.run_script(std::string(f.text));
-            exec(c, kRecordMigration, version, f.name);
+            tx.run_script(std::string(f.text));
+            exec(tx, kRecordMigration, version, f.name);
             ++ran;
         }
         tx.commit();
@@ -853,8 +1154,8 @@ class PgStore final : public ports::Store {
 
     int schema_version() override {
         Transaction tx(pool_, ports::TxMode::read);
-        if (!exec(tx.conn(), kHasMigrations).row(0).boolean(0)) return 0;
-        return static_cast<int>(exec(tx.conn(), kSchemaVersion).row(0).integer(0));
+        if (!exec(tx, kHasMigrations).row(0).boolean(0)) return 0;
+        return static_cast<int>(exec(tx, kSchemaVersion).row(0).integer(0));
     }
 
     bool ping() override {

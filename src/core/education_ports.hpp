@@ -1,0 +1,113 @@
+// What Studietider och utbildningar (issue [5]) needs from storage: a school's educations, their
+// study periods with the published versions students see, the school's contact persons, and the
+// public search. Implemented by each store beside the other ports (ports::Unit::studietider()).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model.hpp"
+#include "core/studietider.hpp"
+
+namespace mina {
+
+struct Education {
+    std::int64_t id = 0;
+    SchoolCode school;
+    std::string code;  // the school's own code, unique per school
+    std::string name;  // what students see
+    studietider::Level level{studietider::Level::eftergymnasial};
+    studietider::CreditUnit unit{studietider::CreditUnit::hp};
+    std::optional<studietider::Credits> total_credits;
+    bool distance = false;
+    bool contract = false;  // uppdragsutbildning: no student aid (warned)
+    std::optional<Timestamp> withdrawn_at;  // withdrawn: kept, readable, no longer offered
+    Timestamp created_at;
+    Timestamp updated_at;
+};
+
+/// A study period as the school works on it. `published_version` 0: never published (a draft);
+/// `changed`: the working copy differs from the last published version.
+struct StudyPeriod {
+    std::int64_t id = 0;
+    std::int64_t education = 0;
+    studietider::PeriodInput input;
+    int published_version = 0;
+    bool changed = true;
+    std::optional<Timestamp> withdrawn_at;
+    Timestamp updated_at;
+    std::string updated_by;
+};
+
+/// One published version of a period: what students saw from `published_at`, with the figures
+/// derived then. Never changed once written.
+struct PublishedPeriod {
+    std::int64_t period = 0;
+    int version = 0;
+    studietider::PeriodInput input;
+    int weeks = 0;
+    studietider::Pace pace{studietider::Pace::none};
+    int paid_weeks = 0;
+    Timestamp published_at;
+    std::string published_by;
+};
+
+struct SchoolContact {
+    std::int64_t id = 0;
+    SchoolCode school;
+    std::string name;
+    std::string role;
+    std::string email;
+    std::string phone;
+};
+
+/// A hit of the public search: an education with the school's name and its current published periods.
+struct PublicEducation {
+    Education education;
+    std::string school_name;
+    std::vector<PublishedPeriod> periods;  // the newest version of each period, by first day
+};
+
+namespace ports {
+
+class Studietider {
+   public:
+    virtual ~Studietider() = default;
+
+    // Educations
+    [[nodiscard]] virtual std::vector<Education> educations(const SchoolCode& school) = 0;  // by code
+    [[nodiscard]] virtual std::optional<Education> education(const SchoolCode& school, const std::string& code) = 0;
+    /// Returns the new id, or nothing when the school already has an education with this code.
+    virtual std::optional<std::int64_t> add_education(const Education& e) = 0;
+    /// Changes everything but school and code; false if there is no such education.
+    virtual bool update_education(const Education& e) = 0;
+    virtual bool withdraw_education(std::int64_t id, Timestamp at) = 0;
+
+    // Study periods (the working copies) and their published versions
+    [[nodiscard]] virtual std::vector<StudyPeriod> periods(std::int64_t education) = 0;  // by first day
+    [[nodiscard]] virtual std::optional<StudyPeriod> period(std::int64_t id) = 0;
+    virtual std::int64_t add_period(const StudyPeriod& p) = 0;
+    /// Saves the working copy (input, updated_*) and marks it changed.
+    virtual bool update_period(const StudyPeriod& p) = 0;
+    /// Writes version `published_version + 1` from the working copy and clears `changed`.
+    virtual void publish_period(const PublishedPeriod& version) = 0;
+    virtual bool withdraw_period(std::int64_t id, Timestamp at) = 0;
+    /// Every published version of the period, newest first.
+    [[nodiscard]] virtual std::vector<PublishedPeriod> versions(std::int64_t period) = 0;
+
+    // The school's contact persons
+    [[nodiscard]] virtual std::vector<SchoolContact> contacts(const SchoolCode& school) = 0;
+    virtual std::int64_t add_contact(const SchoolContact& c) = 0;
+    virtual bool remove_contact(const SchoolCode& school, std::int64_t id) = 0;
+
+    /// Ansök om studiemedel: educations not withdrawn with at least one published period that is
+    /// not withdrawn, matching `text` in the school's name or code or the education's name or code
+    /// (case-insensitive; empty: all), and with a published period labelled `term` (empty: any).
+    [[nodiscard]] virtual std::vector<PublicEducation> search_public(const std::string& text, const std::string& term,
+                                                                     int limit) = 0;
+};
+
+}  // namespace ports
+}  // namespace mina

@@ -1,0 +1,308 @@
+// Studietider och utbildningar (issue [5]; domain-csn.md §1.3, §2.3, §2.4): what a school reports
+// about its educations and their study periods, and the rules CSN applies to them — study weeks,
+// the pace band and the weeks paid. Pure functions over values: no storage, no HTTP, and no clock
+// (`today` is passed in). Every message is an enum value; the web layer words it from the sv/en
+// catalogs (the comments give the Swedish wording proposed for sv.toml).
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/types.hpp"
+
+namespace mina {
+
+// ---- Calendar days ---------------------------------------------------------------------------
+// Date and DateRange live in namespace mina, not mina::studietider: they are vocabulary that
+// Studeranderapportering needs too, and can move to core/types.hpp without changing a call site.
+
+/// A day of the proleptic Gregorian calendar, years 0001–9999, without time or zone.
+class Date final {
+   public:
+    constexpr Date() = default;  // 1970-01-01
+
+    /// The day, or nothing when it does not exist (2026-02-30) or the year is outside 1–9999.
+    [[nodiscard]] static std::optional<Date> from_ymd(int year, int month, int day);
+    /// The calendar day of `t` in UTC. `today` in Sweden differs from it between 00:00 and 01:00
+    /// or 02:00 local time, which does not matter for the questions it is used for (years away).
+    [[nodiscard]] static Date utc_day_of(Timestamp t);
+
+    [[nodiscard]] int year() const;
+    [[nodiscard]] int month() const;  // 1–12
+    [[nodiscard]] int day() const;    // 1–31
+    /// ISO 8601: 1 Monday … 7 Sunday.
+    [[nodiscard]] int iso_weekday() const;
+
+    [[nodiscard]] Date add_days(int n) const { return Date{days_ + n}; }
+    /// The same month and day `n` years later (or earlier); 29 February becomes 28 February in a
+    /// common year.
+    [[nodiscard]] Date add_years(int n) const;
+
+    /// Days since 1970-01-01, for arithmetic and sorting.
+    [[nodiscard]] int serial() const { return days_; }
+
+    friend auto operator<=>(const Date&, const Date&) = default;
+
+   private:
+    explicit constexpr Date(int days) : days_(days) {}
+    int days_ = 0;
+};
+
+/// Strictly "YYYY-MM-DD" (the HTML date input's value, ISO 8601): ten characters, an existing day.
+[[nodiscard]] std::optional<Date> parse_date(std::string_view text);
+[[nodiscard]] std::string to_string(Date d);
+/// `to - from` in days: days_between(d, d) == 0, days_between(d, d.add_days(1)) == 1.
+[[nodiscard]] inline int days_between(Date from, Date to) { return to.serial() - from.serial(); }
+
+/// Days from `first` to `last`, both included.
+struct DateRange {
+    Date first;
+    Date last;
+
+    [[nodiscard]] bool valid() const { return first <= last; }
+    /// The number of days, both ends included; 0 when not valid.
+    [[nodiscard]] int days() const { return valid() ? days_between(first, last) + 1 : 0; }
+    [[nodiscard]] bool contains(Date d) const { return first <= d && d <= last; }
+    friend bool operator==(const DateRange&, const DateRange&) = default;
+};
+
+/// Do the two (valid) ranges share at least one day? Touching ranges (one ends the day before the
+/// other starts) do not overlap; ranges sharing only their end/start day do.
+[[nodiscard]] inline bool overlaps(DateRange a, DateRange b) { return a.first <= b.last && b.first <= a.last; }
+
+}  // namespace mina
+
+namespace mina::studietider {
+
+// ---- Vocabulary ------------------------------------------------------------------------------
+
+/// How the school form measures study (CSN-TAKT; domain-csn.md §1.3). The names of to_string are
+/// stable lower-case ASCII for forms, CSV and JSON.
+enum class CreditUnit {
+    hp,                  // "hp": högskolepoäng, full time 1,5 per week
+    yh,                  // "yh-poang": yrkeshögskolepoäng, full time 5 per week
+    komvux,              // "komvux-poang": komvuxpoäng, full time 20 per week
+    folkhogskola_hours,  // "timmar-per-vecka": clock hours per week at a folkhögskola, full time 20
+    none,                // "ingen": no full-time norm (gymnasium, konst och kultur); the school judges the pace
+};
+[[nodiscard]] std::optional<CreditUnit> parse_credit_unit(std::string_view text);
+[[nodiscard]] std::string_view to_string(CreditUnit u);
+
+/// The education's level, which decides the longest time with studiemedel (CSN-LANGST).
+enum class Level {
+    grundskoleniva,  // "grundskoleniva": "grundskolenivå"
+    gymnasieniva,    // "gymnasieniva": "gymnasienivå"
+    eftergymnasial,  // "eftergymnasial": "eftergymnasial nivå"
+};
+[[nodiscard]] std::optional<Level> parse_level(std::string_view text);
+[[nodiscard]] std::string_view to_string(Level l);
+
+/// The only paces studiemedel is paid for (CSN-TAKT); `none` is below 50 % and gives none.
+/// The enumerators' values are the percentages.
+enum class Pace {
+    none = 0,             // "ingen": "under 50 % – ger inte rätt till studiemedel"
+    half = 50,            // "50": "halvtid (50 %)"
+    three_quarters = 75,  // "75": "deltid 75 %"
+    full = 100,           // "100": "heltid (100 %)"
+};
+/// "100", "75", "50" or "ingen", exactly as to_string writes them.
+[[nodiscard]] std::optional<Pace> parse_pace(std::string_view text);
+[[nodiscard]] std::string_view to_string(Pace p);
+[[nodiscard]] constexpr int percent(Pace p) { return static_cast<int>(p); }
+
+/// Credits as an exact count of hundredths: 22,5 hp is Credits{2250}. Integers keep the bands exact
+/// (no 0.1 + 0.2 at a threshold) and match DECIMAL(7,2) in the stores (domain-csn.md §2.3).
+struct Credits {
+    std::int64_t hundredths = 0;
+    friend auto operator<=>(const Credits&, const Credits&) = default;
+};
+/// 9 999,99, the largest total or period value accepted.
+inline constexpr Credits kMaxCredits{999'999};
+
+/// "30", "22,5", "22.50", "-5": digits, then a decimal comma or point with one or two digits; a
+/// leading '-' is read so that validation can say "negative" rather than "not a number". No spaces,
+/// no '+', no thousands separators, at most 9 digits before the decimal sign.
+[[nodiscard]] std::optional<Credits> parse_credits(std::string_view text);
+/// With a decimal point and no trailing zeros, for CSV and JSON: "30", "22.5", "7.25". The sv page
+/// shows a decimal comma.
+[[nodiscard]] std::string to_string(Credits c);
+
+/// Full time per week for the unit (CSN-TAKT): hp 1,5; yh 5; komvux 20; folkhögskola 20 hours;
+/// nothing for `none`.
+[[nodiscard]] std::optional<Credits> full_time_per_week(CreditUnit u);
+/// True for folkhogskola_hours: the value entered for a period (and an education) is the scheduled
+/// clock hours per week, compared with 20 directly, not a total divided by the weeks.
+[[nodiscard]] constexpr bool is_weekly_rate(CreditUnit u) { return u == CreditUnit::folkhogskola_hours; }
+
+// ---- Educations (domain-csn.md §2.3) ---------------------------------------------------------
+
+inline constexpr std::size_t kMaxCodeChars = 20;
+inline constexpr std::size_t kMaxNameChars = 200;
+
+struct EducationInput {
+    std::string code;  // the school's own code, unique per school (the store checks that)
+    std::string name;  // what students see in "Ansök om studiemedel"
+    Level level{Level::eftergymnasial};
+    CreditUnit unit{CreditUnit::hp};
+    /// In `unit` (for folkhogskola_hours: scheduled hours per week). Required unless unit is none;
+    /// with unit none it may be given (e.g. 2 500 gymnasiepoäng) and is only shown.
+    std::optional<Credits> total_credits;
+    bool distance = false;  // distansutbildning: the same rules (CSN-HS-TYP)
+    bool contract = false;  // uppdragsutbildning: gives no studiemedel (CSN-KFG-TYP, CSN-YH)
+};
+
+/// Why an education cannot be saved, in the order of the form's fields.
+enum class EducationProblem {
+    bad_code,           // "Utbildningskoden ska vara 1–20 tecken: bokstäver a–z, siffror, - eller _"
+    bad_name,           // "Namnet ska vara 1–200 tecken på en rad"
+    credits_missing,    // "Ange utbildningens omfattning i poäng"
+    credits_negative,   // "Poängen kan inte vara negativa"
+    credits_too_large,  // "Poängen får vara högst 9 999,99"
+};
+/// Saved, but shown next to the education.
+enum class EducationWarning {
+    contract_education,  // "Uppdragsutbildning ger inte rätt till studiemedel"
+};
+
+struct EducationCheck {
+    std::vector<EducationProblem> errors;  // every problem found; any one refuses the education
+    std::vector<EducationWarning> warnings;
+    [[nodiscard]] bool accepted() const { return errors.empty(); }
+};
+
+[[nodiscard]] EducationCheck validate_education(const EducationInput& in);
+
+// ---- Study periods (domain-csn.md §2.4) ------------------------------------------------------
+
+inline constexpr std::size_t kMaxLabelChars = 20;
+inline constexpr int kMinStudyWeeks = 3;        // CSN-HS-TYP, SWEJA: at least three weeks
+inline constexpr int kPastQuestionYears = 2;    // a last day longer ago than this is questioned
+inline constexpr int kFutureQuestionYears = 3;  // a first day further ahead than this is questioned
+
+struct PeriodInput {
+    std::string label;  // "HT2026", "VT2027", "2026/27"
+    Date first;
+    Date last;
+    /// Credits in this period, in the education's unit (for folkhogskola_hours: hours per week).
+    /// Required unless the unit is none.
+    std::optional<Credits> credits;
+    /// The pace the school judged: only, and always, when the unit is none.
+    std::optional<Pace> pace;
+    /// Holiday breaks (jullov, sportlov): inside the period, not overlapping each other.
+    std::vector<DateRange> breaks;
+
+    [[nodiscard]] DateRange days() const { return {first, last}; }
+};
+
+/// Why a period cannot be saved.
+enum class PeriodProblem {
+    bad_label,                // "Benämningen ska vara 1–20 tecken på en rad, t.ex. HT2026"
+    last_before_first,        // "Sista dagen kan inte vara före första dagen"
+    break_last_before_first,  // "Lovets sista dag kan inte vara före dess första dag"
+    break_outside_period,     // "Lovet måste ligga inom studietiden"
+    breaks_overlap,           // "Loven får inte överlappa varandra"
+    only_breaks,              // "Hela studietiden är lov"
+    credits_missing,          // "Ange poäng för studietiden"
+    credits_negative,         // "Poängen kan inte vara negativa"
+    credits_too_large,        // "Poängen får vara högst 9 999,99"
+    pace_not_allowed,         // "Studietakten räknas fram ur poängen och ska inte anges"
+    pace_missing,             // "Ange studietakt: 100 %, 75 %, 50 % eller under 50 %"
+    /// Not returned by assess_period: the wording for find_overlap's finding, with the label.
+    overlaps_other_period,  // "Studietiden överlappar {label}"
+};
+
+struct PeriodError {
+    PeriodProblem problem;
+    /// Which holiday break (0-based, in input order) for the break_* problems and breaks_overlap
+    /// (there: the later of the two).
+    std::optional<std::size_t> holiday_break{};
+    friend bool operator==(const PeriodError&, const PeriodError&) = default;
+};
+
+/// The period is accepted and the mark is shown with it: no studiemedel for it.
+enum class PeriodMark {
+    no_student_aid_pace,       // "Ger inte rätt till studiemedel: studietakten är under 50 %"
+    shorter_than_three_weeks,  // "Ger inte rätt till studiemedel: kortare än 3 veckor"
+};
+
+/// The page asks before saving; the period is accepted once confirmed.
+enum class PeriodQuestion {
+    far_in_the_past,    // "Sista dagen är mer än 2 år sedan. Stämmer datumet?"
+    far_in_the_future,  // "Första dagen är mer än 3 år fram i tiden. Stämmer datumet?"
+};
+
+/// Study weeks as CSN counts them (CSN-UTL-TID; domain-csn.md §2.4), with holiday breaks left out.
+/// A day is a study day when it lies in the period and in no break. A calendar week (Monday–Sunday)
+/// is `whole` when all seven of its days are study days. The study days of every other week the
+/// period touches — the partial first and last weeks, and weeks a break cuts into — are
+/// `partial_days`, pooled: each seven of them count one more week. A week entirely inside a break
+/// adds nothing. With no breaks this is "whole weeks, plus one if the partial first and last weeks
+/// together have at least seven days".
+struct StudyWeeks {
+    int whole = 0;
+    int partial_days = 0;
+    [[nodiscard]] int total() const { return whole + partial_days / 7; }
+    [[nodiscard]] int study_days() const { return 7 * whole + partial_days; }
+    friend bool operator==(const StudyWeeks&, const StudyWeeks&) = default;
+};
+
+/// Counts as StudyWeeks describes. Robust to any input: breaks are clipped to the period, merged
+/// where they overlap, and ignored when not valid; an invalid period counts nothing.
+[[nodiscard]] StudyWeeks count_study_weeks(DateRange period, std::span<const DateRange> breaks);
+
+/// The most weeks `credits` hp may take and still count as full time: ceil(credits / 1,5 × 1,14)
+/// (CSN-HS-BER: the study time may be at most 14 % longer; 30 hp → 23 weeks).
+[[nodiscard]] int hp_full_time_weeks_max(Credits credits);
+
+struct DerivedPace {
+    Pace pace{Pace::none};
+    int paid_weeks = 0;  // weeks of studiemedel at `pace`
+    friend bool operator==(const DerivedPace&, const DerivedPace&) = default;
+};
+
+/// The pace band for a unit with a full-time norm (not `none`), over `study_weeks` (CSN-TAKT):
+/// ratio = credits / study_weeks / full_time_per_week (for folkhogskola_hours: hours / 20);
+/// ratio ≥ 1 → 100 %, ≥ 0,75 → 75 %, ≥ 0,5 → 50 %, else none. Exact, in integers.
+/// hp (CSN-HS-BER): when study_weeks ≤ hp_full_time_weeks_max(credits) the pace is 100 % and the
+/// paid weeks are ceil(credits / 1,5), at most study_weeks; beyond it the band applies to all weeks.
+/// Otherwise paid weeks are all study weeks at a pace, 0 at none. No study weeks: none, 0.
+[[nodiscard]] DerivedPace derive_pace(CreditUnit unit, Credits credits, int study_weeks);
+
+struct PeriodAssessment {
+    std::vector<PeriodError> errors;        // any: refused; then weeks, pace and marks are left empty
+    std::vector<PeriodMark> marks;          // accepted, with "ger inte rätt till studiemedel"
+    std::vector<PeriodQuestion> questions;  // asked before saving (also when there are errors)
+    StudyWeeks weeks;
+    Pace pace{Pace::none};  // derived, or the school's for unit none
+    int paid_weeks = 0;     // 0 whenever there is a mark
+    [[nodiscard]] bool accepted() const { return errors.empty(); }
+    [[nodiscard]] bool gives_student_aid() const { return accepted() && marks.empty(); }
+};
+
+/// Every rule of issue [5] for one period of an education with `unit`. Marks: no_student_aid_pace
+/// when the pace is none (derived, or entered by the school) over at least one study week;
+/// shorter_than_three_weeks when there are fewer than kMinStudyWeeks study weeks. Questions:
+/// far_in_the_past when the last day is before today minus 2 years, far_in_the_future when the
+/// first day is after today plus 3 years (Date::add_years).
+[[nodiscard]] PeriodAssessment assess_period(CreditUnit unit, const PeriodInput& in, Date today);
+
+/// Do two periods of one education share a day (inclusive ranges; touching is fine)?
+[[nodiscard]] inline bool overlaps(const PeriodInput& a, const PeriodInput& b) {
+    return mina::overlaps(a.days(), b.days());
+}
+/// The label of the first of `others` (the education's other periods, without the one being
+/// changed) that `candidate` overlaps; the page says PeriodProblem::overlaps_other_period.
+[[nodiscard]] std::optional<std::string> find_overlap(const PeriodInput& candidate,
+                                                      std::span<const PeriodInput> others);
+
+/// Reads and writes a period's holiday breaks as stored: "YYYY-MM-DD/YYYY-MM-DD" joined by ','.
+[[nodiscard]] std::string format_breaks(const std::vector<DateRange>& breaks);
+[[nodiscard]] std::optional<std::vector<DateRange>> parse_breaks(std::string_view text);
+
+}  // namespace mina::studietider

@@ -1,0 +1,239 @@
+#include "core/studietider_service.hpp"
+
+#include <algorithm>
+
+namespace mina::studietider {
+
+namespace {
+
+AuditEvent event(const portal::Viewer& v, const ClientInfo& client, Timestamp now, std::string kind,
+                 const std::string& school, std::string detail) {
+    return {now, v.person.username.value(), client.address, std::move(kind), {}, school, std::move(detail)};
+}
+
+std::string describe(const PeriodInput& p) {
+    return p.label + " " + to_string(p.first) + "–" + to_string(p.last);
+}
+
+}  // namespace
+
+bool Service::may_report(const portal::Viewer& v, const std::string& school) {
+    return std::any_of(v.access.begin(), v.access.end(), [&](const SchoolAccess& a) {
+        return a.school.code.value() == school && a.has(Role::studietider);
+    });
+}
+
+std::variant<std::vector<Education>, Refused> Service::educations(const portal::Viewer& v, const std::string& school) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    auto tx = store_.begin(ports::TxMode::read);
+    return tx->studietider().educations(SchoolCode{school});
+}
+
+std::variant<EducationView, Refused> Service::education(const portal::Viewer& v, const std::string& school,
+                                                        const std::string& code, Date today) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    auto tx = store_.begin(ports::TxMode::read);
+    auto& st = tx->studietider();
+    auto e = st.education(SchoolCode{school}, code);
+    if (!e) return Refused{Refusal::no_such_education};
+    EducationView view{*e, {}};
+    for (auto& p : st.periods(e->id)) {
+        auto assessment = assess_period(e->unit, p.input, today);
+        auto versions = st.versions(p.id);
+        view.periods.push_back({std::move(p), std::move(assessment), std::move(versions)});
+    }
+    return view;
+}
+
+EducationOutcome Service::create_education(const portal::Viewer& v, const std::string& school,
+                                           const EducationInput& in, const ClientInfo& client, Timestamp now) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    auto check = validate_education(in);
+    if (!check.accepted()) return EducationInvalid{std::move(check)};
+    Education e;
+    e.school = SchoolCode{school};
+    e.code = in.code;
+    e.name = in.name;
+    e.level = in.level;
+    e.unit = in.unit;
+    e.total_credits = in.total_credits;
+    e.distance = in.distance;
+    e.contract = in.contract;
+    e.created_at = now;
+    e.updated_at = now;
+    auto tx = store_.begin(ports::TxMode::write);
+    const auto id = tx->studietider().add_education(e);
+    if (!id) return Refused{Refusal::code_taken};
+    tx->audit().append(event(v, client, now, "education.added", school, in.code + " " + in.name));
+    tx->commit();
+    return Saved{*id, check.warnings};
+}
+
+EducationOutcome Service::change_education(const portal::Viewer& v, const std::string& school, const std::string& code,
+                                           const EducationInput& in, const ClientInfo& client, Timestamp now) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    EducationInput changed = in;
+    changed.code = code;
+    auto check = validate_education(changed);
+    if (!check.accepted()) return EducationInvalid{std::move(check)};
+    auto tx = store_.begin(ports::TxMode::write);
+    auto& st = tx->studietider();
+    auto e = st.education(SchoolCode{school}, code);
+    if (!e) return Refused{Refusal::no_such_education};
+    if (e->withdrawn_at) return Refused{Refusal::withdrawn};
+    const std::string before = e->name;
+    e->name = changed.name;
+    e->level = changed.level;
+    e->unit = changed.unit;
+    e->total_credits = changed.total_credits;
+    e->distance = changed.distance;
+    e->contract = changed.contract;
+    e->updated_at = now;
+    st.update_education(*e);
+    tx->audit().append(event(v, client, now, "education.changed", school,
+                             code + (before == e->name ? " " + e->name : " " + before + " -> " + e->name)));
+    tx->commit();
+    return Saved{e->id, check.warnings};
+}
+
+Outcome Service::withdraw_education(const portal::Viewer& v, const std::string& school, const std::string& code,
+                                    const ClientInfo& client, Timestamp now) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    auto tx = store_.begin(ports::TxMode::write);
+    auto e = tx->studietider().education(SchoolCode{school}, code);
+    if (!e) return Refused{Refusal::no_such_education};
+    if (e->withdrawn_at) return Refused{Refusal::withdrawn};
+    tx->studietider().withdraw_education(e->id, now);
+    tx->audit().append(event(v, client, now, "education.withdrawn", school, code + " " + e->name));
+    tx->commit();
+    return Saved{e->id, {}};
+}
+
+PeriodOutcome Service::save_period(const portal::Viewer& v, const std::string& school, const std::string& code,
+                                   std::int64_t id, const PeriodInput& in, bool confirmed, const ClientInfo& client,
+                                   Timestamp now) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    auto tx = store_.begin(ports::TxMode::write);
+    auto& st = tx->studietider();
+    auto e = st.education(SchoolCode{school}, code);
+    if (!e) return Refused{Refusal::no_such_education};
+    if (e->withdrawn_at) return Refused{Refusal::withdrawn};
+    std::optional<StudyPeriod> existing;
+    if (id != 0) {
+        existing = st.period(id);
+        if (!existing || existing->education != e->id) return Refused{Refusal::no_such_period};
+        if (existing->withdrawn_at) return Refused{Refusal::withdrawn};
+    }
+    auto assessment = assess_period(e->unit, in, Date::utc_day_of(now));
+    std::vector<PeriodInput> others;
+    for (auto& p : st.periods(e->id))
+        if (p.id != id && !p.withdrawn_at) others.push_back(std::move(p.input));
+    auto overlap = assessment.accepted() ? find_overlap(in, others) : std::nullopt;
+    if (!assessment.accepted() || overlap) return PeriodInvalid{std::move(assessment), std::move(overlap)};
+    if (!assessment.questions.empty() && !confirmed) return PeriodQuestions{std::move(assessment)};
+    StudyPeriod p = existing.value_or(StudyPeriod{});
+    p.education = e->id;
+    p.input = in;
+    p.changed = true;
+    p.updated_at = now;
+    p.updated_by = v.person.username.value();
+    if (existing) {
+        st.update_period(p);
+    } else {
+        p.id = st.add_period(p);
+    }
+    tx->audit().append(event(v, client, now, existing ? "period.changed" : "period.added", school,
+                             code + " " + describe(in)));
+    tx->commit();
+    return Saved{p.id, {}};
+}
+
+Outcome Service::publish_period(const portal::Viewer& v, const std::string& school, const std::string& code,
+                                std::int64_t id, const ClientInfo& client, Timestamp now) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    auto tx = store_.begin(ports::TxMode::write);
+    auto& st = tx->studietider();
+    auto e = st.education(SchoolCode{school}, code);
+    if (!e) return Refused{Refusal::no_such_education};
+    if (e->withdrawn_at) return Refused{Refusal::withdrawn};
+    auto p = st.period(id);
+    if (!p || p->education != e->id) return Refused{Refusal::no_such_period};
+    if (p->withdrawn_at) return Refused{Refusal::withdrawn};
+    if (!p->changed) return Saved{id, {}};  // already what students see
+    const auto assessment = assess_period(e->unit, p->input, Date::utc_day_of(now));
+    PublishedPeriod version;
+    version.period = id;
+    version.version = p->published_version + 1;
+    version.input = p->input;
+    version.weeks = assessment.weeks.total();
+    version.pace = assessment.pace;
+    version.paid_weeks = assessment.paid_weeks;
+    version.published_at = now;
+    version.published_by = v.person.username.value();
+    st.publish_period(version);
+    tx->audit().append(event(v, client, now, "period.published", school,
+                             code + " " + describe(p->input) + " version " + std::to_string(version.version)));
+    tx->commit();
+    return Saved{id, {}};
+}
+
+Outcome Service::withdraw_period(const portal::Viewer& v, const std::string& school, const std::string& code,
+                                 std::int64_t id, const ClientInfo& client, Timestamp now) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    auto tx = store_.begin(ports::TxMode::write);
+    auto& st = tx->studietider();
+    auto e = st.education(SchoolCode{school}, code);
+    if (!e) return Refused{Refusal::no_such_education};
+    auto p = st.period(id);
+    if (!p || p->education != e->id) return Refused{Refusal::no_such_period};
+    if (p->withdrawn_at) return Refused{Refusal::withdrawn};
+    st.withdraw_period(id, now);
+    tx->audit().append(event(v, client, now, "period.withdrawn", school, code + " " + describe(p->input)));
+    tx->commit();
+    return Saved{id, {}};
+}
+
+std::variant<std::vector<SchoolContact>, Refused> Service::contacts(const portal::Viewer& v, const std::string& school) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    auto tx = store_.begin(ports::TxMode::read);
+    return tx->studietider().contacts(SchoolCode{school});
+}
+
+std::variant<Saved, ContactInvalid, Refused> Service::add_contact(const portal::Viewer& v, const std::string& school,
+                                                                 SchoolContact c, const ClientInfo& client,
+                                                                 Timestamp now) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    const auto line = [](const std::string& s, std::size_t max) {
+        return s.size() <= max && std::none_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; });
+    };
+    if (c.name.empty() || (c.email.empty() && c.phone.empty()) || !line(c.name, 100) || !line(c.role, 100) ||
+        !line(c.email, 254) || !line(c.phone, 40) || (!c.email.empty() && c.email.find('@') == std::string::npos))
+        return ContactInvalid{};
+    c.school = SchoolCode{school};
+    auto tx = store_.begin(ports::TxMode::write);
+    const auto id = tx->studietider().add_contact(c);
+    tx->audit().append(event(v, client, now, "contact.added", school, c.name + ", " + c.role));
+    tx->commit();
+    return Saved{id, {}};
+}
+
+Outcome Service::remove_contact(const portal::Viewer& v, const std::string& school, std::int64_t id,
+                                const ClientInfo& client, Timestamp now) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    auto tx = store_.begin(ports::TxMode::write);
+    if (!tx->studietider().remove_contact(SchoolCode{school}, id)) return Refused{Refusal::no_such_period};
+    tx->audit().append(event(v, client, now, "contact.removed", school, std::to_string(id)));
+    tx->commit();
+    return Saved{id, {}};
+}
+
+std::vector<PublicEducation> Service::search(const std::string& text, const std::string& term) {
+    std::string t = text;
+    t.erase(0, t.find_first_not_of(' '));
+    t.erase(t.find_last_not_of(' ') + 1);
+    if (t.size() > 100 || term.size() > 20) return {};
+    auto tx = store_.begin(ports::TxMode::read);
+    return tx->studietider().search_public(t, term, 100);
+}
+
+}  // namespace mina::studietider

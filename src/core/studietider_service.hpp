@@ -1,0 +1,111 @@
+// Studietider och utbildningar (issue [5], manual §1.2): a school's educations and study periods,
+// for the people granted `studietider` at that school, and the published periods anyone may read in
+// Ansök om studiemedel. Every call checks the viewer's grant at the school itself.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/education_ports.hpp"
+#include "core/portal.hpp"
+#include "core/ports.hpp"
+#include "core/studietider.hpp"
+
+namespace mina::studietider {
+
+enum class Refusal {
+    not_allowed,        // no studietider grant at the school
+    no_such_education,
+    no_such_period,
+    code_taken,         // the school already has an education with this code
+    withdrawn,          // a withdrawn education or period takes no changes
+};
+struct Refused {
+    Refusal why;
+};
+
+/// The education could not be saved: every problem found.
+struct EducationInvalid {
+    EducationCheck check;
+};
+/// The period could not be saved: its errors (or the period it overlaps), or questions to confirm.
+struct PeriodInvalid {
+    PeriodAssessment assessment;
+    std::optional<std::string> overlaps;  // the label of the period it overlaps
+};
+struct PeriodQuestions {
+    PeriodAssessment assessment;  // accepted, but a question (far past or future) needs a yes
+};
+
+/// A contact person that cannot be saved: a name and an email or a phone are needed, each on one line.
+struct ContactInvalid {};
+
+struct Saved {
+    std::int64_t id = 0;
+    std::vector<EducationWarning> warnings;  // for an education: contract education
+};
+
+/// A period with what the rules make of it now, and its published versions.
+struct PeriodView {
+    StudyPeriod period;
+    PeriodAssessment assessment;
+    std::vector<PublishedPeriod> versions;  // newest first
+};
+struct EducationView {
+    Education education;
+    std::vector<PeriodView> periods;
+};
+
+using EducationOutcome = std::variant<Saved, EducationInvalid, Refused>;
+using PeriodOutcome = std::variant<Saved, PeriodInvalid, PeriodQuestions, Refused>;
+using Outcome = std::variant<Saved, Refused>;
+
+class Service final {
+   public:
+    explicit Service(ports::Store& store) : store_(store) {}
+
+    [[nodiscard]] static bool may_report(const portal::Viewer& v, const std::string& school);
+
+    [[nodiscard]] std::variant<std::vector<Education>, Refused> educations(const portal::Viewer& v,
+                                                                         const std::string& school);
+    [[nodiscard]] std::variant<EducationView, Refused> education(const portal::Viewer& v, const std::string& school,
+                                                                const std::string& code, Date today);
+    [[nodiscard]] EducationOutcome create_education(const portal::Viewer& v, const std::string& school,
+                                                    const EducationInput& in, const ClientInfo& client, Timestamp now);
+    /// Everything but the code (which students and files refer to) may change.
+    [[nodiscard]] EducationOutcome change_education(const portal::Viewer& v, const std::string& school,
+                                                    const std::string& code, const EducationInput& in,
+                                                    const ClientInfo& client, Timestamp now);
+    [[nodiscard]] Outcome withdraw_education(const portal::Viewer& v, const std::string& school,
+                                             const std::string& code, const ClientInfo& client, Timestamp now);
+
+    /// A new draft period (`id` 0) or a change to the working copy of period `id`. A change to a
+    /// published period leaves the published version as it is until the next publish.
+    [[nodiscard]] PeriodOutcome save_period(const portal::Viewer& v, const std::string& school, const std::string& code,
+                                            std::int64_t id, const PeriodInput& in, bool confirmed,
+                                            const ClientInfo& client, Timestamp now);
+    /// Students see the working copy from now on, as a new version; the old one stays in the history.
+    [[nodiscard]] Outcome publish_period(const portal::Viewer& v, const std::string& school, const std::string& code,
+                                         std::int64_t id, const ClientInfo& client, Timestamp now);
+    [[nodiscard]] Outcome withdraw_period(const portal::Viewer& v, const std::string& school, const std::string& code,
+                                          std::int64_t id, const ClientInfo& client, Timestamp now);
+
+    [[nodiscard]] std::variant<std::vector<SchoolContact>, Refused> contacts(const portal::Viewer& v,
+                                                                           const std::string& school);
+    /// A contact person of the school for the agency's questions: name, role, email and phone.
+    [[nodiscard]] std::variant<Saved, ContactInvalid, Refused> add_contact(const portal::Viewer& v,
+                                                                          const std::string& school, SchoolContact c,
+                                                                          const ClientInfo& client, Timestamp now);
+    [[nodiscard]] Outcome remove_contact(const portal::Viewer& v, const std::string& school, std::int64_t id,
+                                         const ClientInfo& client, Timestamp now);
+
+    /// Ansök om studiemedel: no login, published periods only.
+    [[nodiscard]] std::vector<PublicEducation> search(const std::string& text, const std::string& term);
+
+   private:
+    ports::Store& store_;
+};
+
+}  // namespace mina::studietider

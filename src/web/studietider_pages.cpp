@@ -1,0 +1,581 @@
+// Studietider och utbildningar (issue [5]): the chosen school's educations and their study periods
+// for the people granted `studietider` there. Every handler asks studietider::Service, which checks
+// the grant again: a URL or a form for another school changes nothing.
+#include <boost/json.hpp>
+#include <map>
+
+#include "core/studietider_service.hpp"
+#include "web/app.hpp"
+
+namespace mina::web {
+
+namespace st = studietider;
+
+namespace {
+
+constexpr std::string_view kBase = "/tjanster/studietider";
+
+std::string_view education_problem_key(st::EducationProblem p) {
+    switch (p) {
+        case st::EducationProblem::bad_code: return "st_bad_code";
+        case st::EducationProblem::bad_name: return "st_bad_name";
+        case st::EducationProblem::credits_missing: return "st_credits_missing";
+        case st::EducationProblem::credits_negative: return "st_credits_negative";
+        case st::EducationProblem::credits_too_large: return "st_credits_too_large";
+    }
+    return "st_bad_name";
+}
+
+std::string_view period_problem_key(st::PeriodProblem p) {
+    switch (p) {
+        case st::PeriodProblem::bad_label: return "st_bad_label";
+        case st::PeriodProblem::last_before_first: return "st_last_before_first";
+        case st::PeriodProblem::break_last_before_first: return "st_break_last_before_first";
+        case st::PeriodProblem::break_outside_period: return "st_break_outside_period";
+        case st::PeriodProblem::breaks_overlap: return "st_breaks_overlap";
+        case st::PeriodProblem::only_breaks: return "st_only_breaks";
+        case st::PeriodProblem::credits_missing: return "st_period_credits_missing";
+        case st::PeriodProblem::credits_negative: return "st_credits_negative";
+        case st::PeriodProblem::credits_too_large: return "st_credits_too_large";
+        case st::PeriodProblem::pace_not_allowed: return "st_pace_not_allowed";
+        case st::PeriodProblem::pace_missing: return "st_pace_missing";
+        case st::PeriodProblem::overlaps_other_period: return "st_overlaps";
+    }
+    return "st_bad_label";
+}
+
+std::string_view mark_key(st::PeriodMark m) {
+    return m == st::PeriodMark::no_student_aid_pace ? "st_mark_pace" : "st_mark_short";
+}
+
+std::string_view question_key(st::PeriodQuestion q) {
+    return q == st::PeriodQuestion::far_in_the_past ? "st_question_past" : "st_question_future";
+}
+
+std::string education_path(const std::string& code, std::string_view message = {}) {
+    std::string out = std::string(kBase) + "/utbildning?kod=" + code;
+    if (!message.empty()) out += "&m=" + std::string(message);
+    return out;
+}
+
+/// The education form's fields; what cannot be read stays empty and the rules say why.
+st::EducationInput education_from(const Form& f, bool& unreadable_credits) {
+    st::EducationInput in;
+    in.code = f.get("kod");
+    in.name = f.get("namn");
+    in.level = st::parse_level(f.get("niva")).value_or(st::Level::eftergymnasial);
+    in.unit = st::parse_credit_unit(f.get("enhet")).value_or(st::CreditUnit::hp);
+    const std::string credits = f.get("poang");
+    unreadable_credits = false;
+    if (!credits.empty()) {
+        in.total_credits = st::parse_credits(credits);
+        unreadable_credits = !in.total_credits;
+    }
+    in.distance = f.get("distans") == "ja";
+    in.contract = f.get("uppdrag") == "ja";
+    return in;
+}
+
+/// Holiday breaks typed one per line as "2026-12-21 – 2027-01-06" (any dash or "till" between).
+std::optional<std::vector<DateRange>> breaks_from(const std::string& text) {
+    std::vector<DateRange> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(start, end - start);
+        start = end + 1;
+        std::string dates;
+        for (char c : line)
+            if ((c >= '0' && c <= '9') || c == '-' || c == ' ') dates += c;
+        // The two dates are the two runs of 10 characters that parse.
+        std::vector<Date> found;
+        for (std::size_t i = 0; i + 10 <= dates.size(); ++i)
+            if (auto d = parse_date(std::string_view(dates).substr(i, 10))) {
+                found.push_back(*d);
+                i += 9;
+            }
+        if (found.empty() && line.find_first_not_of(" \r\t") == std::string::npos) continue;
+        if (found.size() != 2) return std::nullopt;
+        out.push_back({found[0], found[1]});
+    }
+    return out;
+}
+
+}  // namespace
+
+Response App::st_forbidden(const Authed& a, Request& req) {
+    s_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
+    Data d{Data::type::object};
+    d.set("heading", views_.t(a.lang, "service_studietider"));
+    Data list{Data::type::list};
+    list.push_back(Data{views_.t(a.lang, "forbidden_service")});
+    d.set("paragraphs", list);
+    Response res = authed_page(a, "message", views_.t(a.lang, "service_studietider"), std::move(d));
+    res.status = 403;
+    return res;
+}
+
+Data App::st_education_options(const std::string& lang, const std::string& level, const std::string& unit) const {
+    Data d{Data::type::object};
+    Data levels{Data::type::list};
+    for (auto l : {st::Level::grundskoleniva, st::Level::gymnasieniva, st::Level::eftergymnasial}) {
+        const std::string v(st::to_string(l));
+        Data item{Data::type::object};
+        item.set("value", v);
+        item.set("label", views_.t(lang, "st_level_" + v));
+        item.set("selected", v == (level.empty() ? "eftergymnasial" : level));
+        levels.push_back(item);
+    }
+    d.set("levels", levels);
+    Data units{Data::type::list};
+    for (auto u : {st::CreditUnit::hp, st::CreditUnit::yh, st::CreditUnit::komvux, st::CreditUnit::folkhogskola_hours,
+                   st::CreditUnit::none}) {
+        const std::string v(st::to_string(u));
+        Data item{Data::type::object};
+        item.set("value", v);
+        item.set("label", views_.t(lang, "st_unit_" + v));
+        item.set("selected", v == (unit.empty() ? "hp" : unit));
+        units.push_back(item);
+    }
+    d.set("units", units);
+    return d;
+}
+
+Response App::st_list_page(const Authed& a, Request& req, int status, Data d) {
+    const std::string school = a.viewer.session.school;
+    auto result = s_.studietider.educations(a.viewer, school);
+    if (std::holds_alternative<st::Refused>(result)) return st_forbidden(a, req);
+    const std::string& lang = a.lang;
+    d.set("school_name", a.viewer.chosen()->school.name);
+    Data rows{Data::type::list};
+    for (const auto& e : std::get<std::vector<Education>>(result)) {
+        Data row{Data::type::object};
+        row.set("code", e.code);
+        row.set("name", e.name);
+        row.set("level", views_.t(lang, "st_level_" + std::string(st::to_string(e.level))));
+        row.set("unit", views_.t(lang, "st_unit_" + std::string(st::to_string(e.unit))));
+        row.set("credits", e.total_credits ? st::to_string(*e.total_credits) : std::string());
+        row.set("withdrawn", e.withdrawn_at.has_value());
+        rows.push_back(row);
+    }
+    d.set("educations", rows);
+    d.set("no_educations", rows.is_empty_list());
+    auto contacts = s_.studietider.contacts(a.viewer, school);
+    Data people{Data::type::list};
+    if (auto* list = std::get_if<std::vector<SchoolContact>>(&contacts)) {
+        for (const auto& c : *list) {
+            Data item{Data::type::object};
+            item.set("id", std::to_string(c.id));
+            item.set("name", c.name);
+            item.set("role", c.role);
+            item.set("email", c.email);
+            item.set("phone", c.phone);
+            people.push_back(item);
+        }
+    }
+    d.set("contacts", people);
+    d.set("no_contacts", people.is_empty_list());
+    const std::string level = d.get("in_level") ? d.get("in_level")->string_value() : "";
+    const std::string unit = d.get("in_unit") ? d.get("in_unit")->string_value() : "";
+    auto options = st_education_options(lang, level, unit);
+    d.set("levels", *options.get("levels"));
+    d.set("units", *options.get("units"));
+    Response res = authed_page(a, "st_list", views_.t(lang, "service_studietider"), std::move(d), kBase);
+    res.status = status;
+    return res;
+}
+
+Response App::service_studietider(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    if (!a.viewer.may_use(Role::studietider)) return st_forbidden(a, req);
+    auto q = Form::parse(req.query).value_or(Form{});
+    Data d{Data::type::object};
+    if (q.get("m") == "aterkallad") d.set("flash", views_.t(a.lang, "st_education_withdrawn"));
+    if (q.get("m") == "kontakt") d.set("flash", views_.t(a.lang, "st_contact_saved"));
+    if (q.get("m") == "kontakt-bort") d.set("flash", views_.t(a.lang, "st_contact_removed"));
+    return st_list_page(a, req, 200, std::move(d));
+}
+
+Response App::st_education_page(const Authed& a, Request& req, const std::string& code, int status, Data d) {
+    const std::string school = a.viewer.session.school;
+    auto result = s_.studietider.education(a.viewer, school, code, Date::utc_day_of(now()));
+    if (auto* no = std::get_if<st::Refused>(&result)) {
+        if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    const auto& view = std::get<st::EducationView>(result);
+    const auto& e = view.education;
+    const std::string& lang = a.lang;
+    d.set("code", e.code);
+    d.set("name", e.name);
+    d.set("heading", e.name + " (" + e.code + ")");
+    d.set("withdrawn", e.withdrawn_at.has_value());
+    if (e.withdrawn_at) d.set("withdrawn_at", format_iso(*e.withdrawn_at).substr(0, 10));
+    d.set("contract_warning", e.contract);
+    const bool none = e.unit == st::CreditUnit::none;
+    d.set("unit_none", none);
+    d.set("unit_label", views_.t(lang, "st_unit_" + std::string(st::to_string(e.unit))));
+    if (!d.get("in_name")) {
+        d.set("in_name", e.name);
+        d.set("in_credits", e.total_credits ? st::to_string(*e.total_credits) : std::string());
+        d.set("in_distance", e.distance);
+        d.set("in_contract", e.contract);
+        d.set("in_level", std::string(st::to_string(e.level)));
+        d.set("in_unit", std::string(st::to_string(e.unit)));
+    }
+    auto options = st_education_options(lang, d.get("in_level")->string_value(), d.get("in_unit")->string_value());
+    d.set("levels", *options.get("levels"));
+    d.set("units", *options.get("units"));
+    Data periods{Data::type::list};
+    for (const auto& pv : view.periods) {
+        const auto& p = pv.period;
+        Data row{Data::type::object};
+        row.set("id", std::to_string(p.id));
+        row.set("label", p.input.label);
+        row.set("first", to_string(p.input.first));
+        row.set("last", to_string(p.input.last));
+        row.set("credits", p.input.credits ? st::to_string(*p.input.credits) : std::string());
+        row.set("weeks", std::to_string(pv.assessment.weeks.total()));
+        row.set("pace", views_.t(lang, "st_pace_" + std::string(st::to_string(pv.assessment.pace))));
+        std::string marks;
+        for (auto m : pv.assessment.marks) marks += (marks.empty() ? "" : " ") + views_.t(lang, mark_key(m));
+        row.set("marks", marks);
+        std::string state;
+        if (p.withdrawn_at) state = views_.t(lang, "st_state_withdrawn");
+        else if (p.published_version == 0) state = views_.t(lang, "st_state_draft");
+        else if (p.changed) state = views_.t(lang, "st_state_changed", {{"version", std::to_string(p.published_version)}});
+        else state = views_.t(lang, "st_state_published", {{"version", std::to_string(p.published_version)}});
+        row.set("state", state);
+        row.set("can_publish", !p.withdrawn_at && p.changed && !e.withdrawn_at);
+        row.set("can_change", !p.withdrawn_at && !e.withdrawn_at);
+        Data versions{Data::type::list};
+        for (const auto& ver : pv.versions) {
+            Data item{Data::type::object};
+            item.set("text", views_.t(lang, "st_version",
+                                      {{"version", std::to_string(ver.version)},
+                                       {"at", format_iso(ver.published_at)},
+                                       {"who", ver.published_by},
+                                       {"first", to_string(ver.input.first)},
+                                       {"last", to_string(ver.input.last)},
+                                       {"weeks", std::to_string(ver.weeks)},
+                                       {"pace", views_.t(lang, "st_pace_" + std::string(st::to_string(ver.pace)))}}));
+            versions.push_back(item);
+        }
+        row.set("versions", versions);
+        row.set("has_versions", !versions.is_empty_list());
+        periods.push_back(row);
+    }
+    d.set("periods", periods);
+    d.set("no_periods", periods.is_empty_list());
+    Data paces{Data::type::list};
+    const std::string chosen_pace = d.get("p_pace") ? d.get("p_pace")->string_value() : "100";
+    for (auto p : {st::Pace::full, st::Pace::three_quarters, st::Pace::half, st::Pace::none}) {
+        const std::string v(st::to_string(p));
+        Data item{Data::type::object};
+        item.set("value", v);
+        item.set("label", views_.t(lang, "st_pace_" + v));
+        item.set("selected", v == chosen_pace);
+        paces.push_back(item);
+    }
+    d.set("paces", paces);
+    Response res = authed_page(a, "st_education", e.name, std::move(d), kBase);
+    res.status = status;
+    return res;
+}
+
+Response App::st_education(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    if (!a.viewer.may_use(Role::studietider)) return st_forbidden(a, req);
+    auto q = Form::parse(req.query).value_or(Form{});
+    Data d{Data::type::object};
+    static const std::map<std::string, std::string> kFlash{{"ny", "st_education_added"},
+                                                           {"sparad", "st_education_saved"},
+                                                           {"studietid", "st_period_saved"},
+                                                           {"publicerad", "st_period_published"},
+                                                           {"aterkallad", "st_period_withdrawn"}};
+    if (auto it = kFlash.find(q.get("m")); it != kFlash.end()) d.set("flash", views_.t(a.lang, it->second));
+    // "Ändra": the period's working copy in the form.
+    if (const std::string id = q.get("studietid"); !id.empty()) {
+        auto result = s_.studietider.education(a.viewer, a.viewer.session.school, q.get("kod"), Date::utc_day_of(now()));
+        if (auto* view = std::get_if<st::EducationView>(&result)) {
+            for (const auto& pv : view->periods) {
+                if (std::to_string(pv.period.id) != id) continue;
+                const auto& in = pv.period.input;
+                d.set("p_id", id);
+                d.set("p_label", in.label);
+                d.set("p_first", to_string(in.first));
+                d.set("p_last", to_string(in.last));
+                d.set("p_credits", in.credits ? st::to_string(*in.credits) : std::string());
+                d.set("p_pace", in.pace ? std::string(st::to_string(*in.pace)) : std::string("100"));
+                std::string breaks;
+                for (const auto& b : in.breaks) breaks += to_string(b.first) + " – " + to_string(b.last) + "\n";
+                d.set("p_breaks", breaks);
+            }
+        }
+    }
+    return st_education_page(a, req, q.get("kod"), 200, std::move(d));
+}
+
+Response App::st_save_education(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string school = a.viewer.session.school;
+    const bool adding = req.path.ends_with("/ny");
+    bool unreadable = false;
+    const auto input = education_from(form, unreadable);
+    st::EducationOutcome outcome = st::Refused{st::Refusal::not_allowed};
+    if (unreadable) {
+        outcome = st::EducationInvalid{{{st::EducationProblem::credits_missing}, {}}};
+    } else {
+        outcome = adding ? s_.studietider.create_education(a.viewer, school, input, client(req), now())
+                         : s_.studietider.change_education(a.viewer, school, form.get("kod"), input, client(req), now());
+    }
+    if (std::holds_alternative<st::Saved>(outcome))
+        return Response::redirect(education_path(input.code, adding ? "ny" : "sparad"));
+    if (const auto* no = std::get_if<st::Refused>(&outcome)) {
+        if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
+        if (no->why != st::Refusal::code_taken) return error_page(req, 404, "error_404");
+    }
+    // Shown again as typed, with every reason.
+    Data d{Data::type::object};
+    Data errors{Data::type::list};
+    if (const auto* bad = std::get_if<st::EducationInvalid>(&outcome)) {
+        for (auto p : bad->check.errors)
+            errors.push_back(Data{views_.t(a.lang, unreadable && p == st::EducationProblem::credits_missing
+                                                       ? "st_credits_unreadable"
+                                                       : education_problem_key(p))});
+    } else {
+        errors.push_back(Data{views_.t(a.lang, "st_code_taken")});
+    }
+    d.set("errors", errors);
+    d.set("in_code", form.get("kod"));
+    d.set("in_name", form.get("namn"));
+    d.set("in_level", form.get("niva"));
+    d.set("in_unit", form.get("enhet"));
+    d.set("in_credits", form.get("poang"));
+    d.set("in_distance", form.get("distans") == "ja");
+    d.set("in_contract", form.get("uppdrag") == "ja");
+    return adding ? st_list_page(a, req, 422, std::move(d)) : st_education_page(a, req, form.get("kod"), 422, std::move(d));
+}
+
+Response App::st_withdraw_education(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const auto outcome = s_.studietider.withdraw_education(a.viewer, a.viewer.session.school, form.get("kod"), client(req), now());
+    if (const auto* no = std::get_if<st::Refused>(&outcome)) {
+        if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    return Response::redirect(std::string(kBase) + "?m=aterkallad");
+}
+
+Response App::st_save_period(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string code = form.get("kod");
+    std::int64_t id = 0;
+    if (!form.get("id").empty()) {
+        try {
+            id = std::stoll(form.get("id"));
+        } catch (const std::exception&) {
+            return error_page(req, 400, "error_400");
+        }
+    }
+    Data d{Data::type::object};
+    Data errors{Data::type::list};
+    st::PeriodInput p;
+    p.label = form.get("etikett");
+    const auto first = parse_date(form.get("forsta"));
+    const auto last = parse_date(form.get("sista"));
+    if (!first || !last) errors.push_back(Data{views_.t(a.lang, "st_bad_date")});
+    p.first = first.value_or(Date{});
+    p.last = last.value_or(Date{});
+    if (const std::string c = form.get("poang"); !c.empty()) {
+        p.credits = st::parse_credits(c);
+        if (!p.credits) errors.push_back(Data{views_.t(a.lang, "st_credits_unreadable")});
+    }
+    if (form.has("takt")) p.pace = st::parse_pace(form.get("takt"));
+    auto breaks = breaks_from(form.get("lov"));
+    if (!breaks) errors.push_back(Data{views_.t(a.lang, "st_breaks_unreadable")});
+    p.breaks = breaks.value_or(std::vector<DateRange>{});
+    if (errors.is_empty_list()) {
+        const auto outcome = s_.studietider.save_period(a.viewer, a.viewer.session.school, code, id, p,
+                                                        form.get("bekrafta") == "ja", client(req), now());
+        if (std::holds_alternative<st::Saved>(outcome)) return Response::redirect(education_path(code, "studietid"));
+        if (const auto* no = std::get_if<st::Refused>(&outcome)) {
+            if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
+            return error_page(req, 404, "error_404");
+        }
+        if (const auto* bad = std::get_if<st::PeriodInvalid>(&outcome)) {
+            for (const auto& e : bad->assessment.errors) errors.push_back(Data{views_.t(a.lang, period_problem_key(e.problem))});
+            if (bad->overlaps) errors.push_back(Data{views_.t(a.lang, "st_overlaps", {{"label", *bad->overlaps}})});
+        }
+        if (const auto* ask = std::get_if<st::PeriodQuestions>(&outcome)) {
+            Data questions{Data::type::list};
+            for (auto qn : ask->assessment.questions) questions.push_back(Data{views_.t(a.lang, question_key(qn))});
+            d.set("questions", questions);
+            d.set("confirm", true);
+        }
+    }
+    d.set("period_errors", errors);
+    d.set("has_period_errors", !errors.is_empty_list());
+    d.set("p_id", form.get("id"));
+    d.set("p_label", form.get("etikett"));
+    d.set("p_first", form.get("forsta"));
+    d.set("p_last", form.get("sista"));
+    d.set("p_credits", form.get("poang"));
+    d.set("p_pace", form.get("takt"));
+    d.set("p_breaks", form.get("lov"));
+    return st_education_page(a, req, code, 422, std::move(d));
+}
+
+Response App::st_period_action(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string code = form.get("kod");
+    std::int64_t id = 0;
+    try {
+        id = std::stoll(form.get("id"));
+    } catch (const std::exception&) {
+        return error_page(req, 400, "error_400");
+    }
+    const bool publish = req.path.ends_with("/publicera");
+    const auto outcome = publish ? s_.studietider.publish_period(a.viewer, a.viewer.session.school, code, id, client(req), now())
+                                 : s_.studietider.withdraw_period(a.viewer, a.viewer.session.school, code, id, client(req), now());
+    if (const auto* no = std::get_if<st::Refused>(&outcome)) {
+        if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    return Response::redirect(education_path(code, publish ? "publicerad" : "aterkallad"));
+}
+
+Response App::st_contact(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string school = a.viewer.session.school;
+    if (req.path.ends_with("/ta-bort")) {
+        std::int64_t id = 0;
+        try {
+            id = std::stoll(form.get("id"));
+        } catch (const std::exception&) {
+            return error_page(req, 400, "error_400");
+        }
+        const auto outcome = s_.studietider.remove_contact(a.viewer, school, id, client(req), now());
+        if (const auto* no = std::get_if<st::Refused>(&outcome)) {
+            if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
+            return error_page(req, 404, "error_404");
+        }
+        return Response::redirect(std::string(kBase) + "?m=kontakt-bort");
+    }
+    SchoolContact c{0, SchoolCode{school}, form.get("namn"), form.get("roll"), form.get("epost"), form.get("telefon")};
+    const auto outcome = s_.studietider.add_contact(a.viewer, school, c, client(req), now());
+    if (std::holds_alternative<st::Saved>(outcome)) return Response::redirect(std::string(kBase) + "?m=kontakt");
+    if (std::holds_alternative<st::Refused>(outcome)) return st_forbidden(a, req);
+    Data d{Data::type::object};
+    d.set("contact_error", views_.t(a.lang, "st_contact_invalid"));
+    d.set("c_name", c.name);
+    d.set("c_role", c.role);
+    d.set("c_email", c.email);
+    d.set("c_phone", c.phone);
+    return st_list_page(a, req, 422, std::move(d));
+}
+
+// ---- Ansök om studiemedel: the published study times, for anyone ------------------------------------
+
+Response App::st_public(Request& req) {
+    const std::string lang = pick_language(req, {});
+    auto q = Form::parse(req.query).value_or(Form{});
+    const std::string text = q.get("q");
+    const std::string term = q.get("termin");
+    Data d{Data::type::object};
+    d.set("title", views_.t(lang, "st_public_heading"));
+    d.set("q", text);
+    d.set("term", term);
+    d.set("agency_lower", lower_ascii(s_.site.agency_name));
+    d.set("asset_version", asset_version_);
+    d.set("path", req.path);
+    const bool searched = !text.empty() || !term.empty();
+    Data hits{Data::type::list};
+    if (searched) {
+        for (const auto& hit : s_.studietider.search(text, term)) {
+            const auto& e = hit.education;
+            Data item{Data::type::object};
+            item.set("school", hit.school_name);
+            item.set("school_code", e.school.value());
+            item.set("code", e.code);
+            item.set("name", e.name);
+            item.set("unit", views_.t(lang, "st_unit_" + std::string(st::to_string(e.unit))));
+            item.set("distance", e.distance);
+            Data periods{Data::type::list};
+            for (const auto& p : hit.periods) {
+                Data row{Data::type::object};
+                row.set("label", p.input.label);
+                row.set("first", to_string(p.input.first));
+                row.set("last", to_string(p.input.last));
+                row.set("weeks", std::to_string(p.weeks));
+                row.set("pace", views_.t(lang, "st_pace_" + std::string(st::to_string(p.pace))));
+                row.set("no_aid", p.pace == st::Pace::none || p.paid_weeks == 0);
+                periods.push_back(row);
+            }
+            item.set("periods", periods);
+            hits.push_back(item);
+        }
+    }
+    d.set("json_href", "/api/v1/utbildningar?q=" + url_encode(text) + "&termin=" + url_encode(term));
+    d.set("searched", searched);
+    d.set("none_found", searched && hits.is_empty_list());
+    d.set("hits", hits);
+    Response res;
+    res.body = views_.page("st_public", lang, std::move(d));
+    res.header("Cache-Control", "public, max-age=60");
+    return res;
+}
+
+Response App::st_public_api(Request& req) {
+    auto q = Form::parse(req.query);
+    if (!q) return Response::text(400, "{\"error\":\"the query string cannot be read\"}");
+    namespace json = boost::json;
+    json::array educations;
+    for (const auto& hit : s_.studietider.search(q->get("q"), q->get("termin"))) {
+        const auto& e = hit.education;
+        json::array periods;
+        for (const auto& p : hit.periods) {
+            periods.push_back(json::object{{"label", p.input.label},
+                                           {"first_day", to_string(p.input.first)},
+                                           {"last_day", to_string(p.input.last)},
+                                           {"credits", p.input.credits ? json::value(st::to_string(*p.input.credits)) : json::value(nullptr)},
+                                           {"study_weeks", p.weeks},
+                                           {"pace_percent", st::percent(p.pace)},
+                                           {"paid_weeks", p.paid_weeks},
+                                           {"version", p.version},
+                                           {"published_at", format_iso(p.published_at)}});
+        }
+        educations.push_back(json::object{
+            {"school", json::object{{"code", e.school.value()}, {"name", hit.school_name}}},
+            {"code", e.code},
+            {"name", e.name},
+            {"level", std::string(st::to_string(e.level))},
+            {"credit_unit", std::string(st::to_string(e.unit))},
+            {"total_credits", e.total_credits ? json::value(st::to_string(*e.total_credits)) : json::value(nullptr)},
+            {"distance", e.distance},
+            {"contract_education", e.contract},
+            {"study_periods", std::move(periods)}});
+    }
+    Response res;
+    res.content_type = "application/json; charset=utf-8";
+    res.body = json::serialize(json::object{{"educations", std::move(educations)}});
+    res.header("Cache-Control", "public, max-age=60");
+    return res;
+}
+
+}  // namespace mina::web
