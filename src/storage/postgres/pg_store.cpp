@@ -7,6 +7,9 @@
 //   Unlike SQLite's, they refuse to write.
 // - Parameters whose type PostgreSQL cannot infer carry a cast; inserted ids come from RETURNING.
 // - An error aborts the whole transaction (SQLite undoes only the statement); COMMIT then throws.
+// - Round trips are what a page costs here (SQLite has none): a Unit begins with its first statement
+//   (BEGIN, and a writer's lock, travel with it in one exchange), a statement's first preparation
+//   travels with its first run, and a read Unit's end is not waited for (see Transaction).
 #include "storage/postgres/pg_store.hpp"
 
 #include <libpq-fe.h>
