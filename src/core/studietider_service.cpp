@@ -148,23 +148,42 @@ PeriodOutcome Service::save_period(const portal::Viewer& v, const std::string& s
     return Saved{p.id, {}};
 }
 
+namespace {
+
+struct Located {
+    Education education;
+    StudyPeriod period;
+};
+
+/// The period `id` of the school's education `code`; refused when either is missing or withdrawn
+/// (a withdrawn education still lets its periods be withdrawn when `open_education` is false).
+std::variant<Located, Refused> locate(ports::Studietider& st, const std::string& school, const std::string& code,
+                                      std::int64_t id, bool open_education) {
+    auto e = st.education(SchoolCode{school}, code);
+    if (!e) return Refused{Refusal::no_such_education};
+    if (open_education && e->withdrawn_at) return Refused{Refusal::withdrawn};
+    auto p = st.period(id);
+    if (!p || p->education != e->id) return Refused{Refusal::no_such_period};
+    if (p->withdrawn_at) return Refused{Refusal::withdrawn};
+    return Located{std::move(*e), std::move(*p)};
+}
+
+}  // namespace
+
 Outcome Service::publish_period(const portal::Viewer& v, const std::string& school, const std::string& code,
                                 std::int64_t id, const ClientInfo& client, Timestamp now) {
     if (!may_report(v, school)) return Refused{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     auto& st = tx->studietider();
-    auto e = st.education(SchoolCode{school}, code);
-    if (!e) return Refused{Refusal::no_such_education};
-    if (e->withdrawn_at) return Refused{Refusal::withdrawn};
-    auto p = st.period(id);
-    if (!p || p->education != e->id) return Refused{Refusal::no_such_period};
-    if (p->withdrawn_at) return Refused{Refusal::withdrawn};
-    if (!p->changed) return Saved{id, {}};  // already what students see
-    const auto assessment = assess_period(e->unit, p->input, Date::utc_day_of(now));
+    auto found = locate(st, school, code, id, true);
+    if (auto* no = std::get_if<Refused>(&found)) return *no;
+    const auto& [e, p] = std::get<Located>(found);
+    if (!p.changed) return Saved{id, {}};  // already what students see
+    const auto assessment = assess_period(e.unit, p.input, Date::utc_day_of(now));
     PublishedPeriod version;
     version.period = id;
-    version.version = p->published_version + 1;
-    version.input = p->input;
+    version.version = p.published_version + 1;
+    version.input = p.input;
     version.weeks = assessment.weeks.total();
     version.pace = assessment.pace;
     version.paid_weeks = assessment.paid_weeks;
@@ -172,7 +191,7 @@ Outcome Service::publish_period(const portal::Viewer& v, const std::string& scho
     version.published_by = v.person.username.value();
     st.publish_period(version);
     tx->audit().append(event(v, client, now, "period.published", school,
-                             code + " " + describe(p->input) + " version " + std::to_string(version.version)));
+                             code + " " + describe(p.input) + " version " + std::to_string(version.version)));
     tx->commit();
     return Saved{id, {}};
 }
@@ -182,13 +201,11 @@ Outcome Service::withdraw_period(const portal::Viewer& v, const std::string& sch
     if (!may_report(v, school)) return Refused{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     auto& st = tx->studietider();
-    auto e = st.education(SchoolCode{school}, code);
-    if (!e) return Refused{Refusal::no_such_education};
-    auto p = st.period(id);
-    if (!p || p->education != e->id) return Refused{Refusal::no_such_period};
-    if (p->withdrawn_at) return Refused{Refusal::withdrawn};
+    auto found = locate(st, school, code, id, false);
+    if (auto* no = std::get_if<Refused>(&found)) return *no;
+    const auto& p = std::get<Located>(found).period;
     st.withdraw_period(id, now);
-    tx->audit().append(event(v, client, now, "period.withdrawn", school, code + " " + describe(p->input)));
+    tx->audit().append(event(v, client, now, "period.withdrawn", school, code + " " + describe(p.input)));
     tx->commit();
     return Saved{id, {}};
 }
