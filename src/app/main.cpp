@@ -66,6 +66,14 @@ std::unique_ptr<ports::Store> open_store(const app::Config& c) {
     if (ran > 0)
         spdlog::info("database {}: applied {} migration(s), schema version {}", c.database_for_log(), ran,
                      store->schema_version());
+    {
+        // Ansök om studiemedel searches its own word index (migration 0006); it is built here when
+        // educations exist without it (an upgrade, or rows loaded beside the store).
+        auto tx = store->begin(ports::TxMode::write);
+        const int indexed = tx->studietider().rebuild_search_index(true);
+        tx->commit();
+        if (indexed > 0) spdlog::info("search index: the words of {} education(s) written", indexed);
+    }
     return store;
 }
 

@@ -102,11 +102,23 @@ class Studietider {
     virtual std::int64_t add_contact(const SchoolContact& c) = 0;
     virtual bool remove_contact(const SchoolCode& school, std::int64_t id) = 0;
 
+    /// Every period of the school's educations, withdrawn ones too, by education and first day (for
+    /// the school's file).
+    [[nodiscard]] virtual std::vector<StudyPeriod> school_periods(const SchoolCode& school) = 0;
+
     /// Ansök om studiemedel: educations not withdrawn with at least one published period that is
-    /// not withdrawn, matching `text` in the school's name or code or the education's name or code
-    /// (case-insensitive; empty: all), and with a published period labelled `term` (empty: any).
-    [[nodiscard]] virtual std::vector<PublicEducation> search_public(const std::string& text, const std::string& term,
-                                                                     int limit) = 0;
+    /// not withdrawn (labelled `term`, case-insensitive, unless it is empty), whose words (index_words:
+    /// the school's code and name, the education's code and name) begin with every one of `words`
+    /// (search_words of what was typed; at least one). By school name, education name; from `offset`,
+    /// at most `limit`; each with the newest published version of its periods that are not withdrawn.
+    [[nodiscard]] virtual std::vector<PublicEducation> search_public(const std::vector<std::string>& words,
+                                                                     const std::string& term, int limit,
+                                                                     int offset) = 0;
+    /// The store keeps the search words of an education as it is added or changed, and of all of a
+    /// school's educations when the school's name changes. This builds them all anew (after a bulk
+    /// load that went around the store), or only when there are none yet but educations exist.
+    /// Returns the number of educations indexed.
+    virtual int rebuild_search_index(bool only_when_empty) = 0;
 };
 
 }  // namespace ports

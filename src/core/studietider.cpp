@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <utility>
 
@@ -416,6 +417,80 @@ std::optional<std::vector<DateRange>> parse_breaks(std::string_view text) {
         text.remove_prefix(comma + 1);
     }
     return out;
+}
+
+// ---- Search words ---------------------------------------------------------------------------------
+
+namespace {
+
+/// The plain letters for the Latin-1 letter U+00C0 + i (À … ÿ), or "" for × and ÷ (separators).
+constexpr std::array<std::string_view, 64> kLatin1Fold{
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",   // À–Ï
+    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",  // Ð–ß
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",   // à–ï
+    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y"};  // ð–ÿ
+
+}  // namespace
+
+std::vector<std::string> search_words(std::string_view text) {
+    std::vector<std::string> out;
+    std::string word;
+    const auto flush = [&] {
+        if (word.size() > kMaxSearchWordBytes) {
+            // Cut at a character boundary.
+            std::size_t cut = kMaxSearchWordBytes;
+            while (cut > 0 && (static_cast<unsigned char>(word[cut]) & 0xC0) == 0x80) --cut;
+            word.resize(cut);
+        }
+        if (!word.empty() && std::find(out.begin(), out.end(), word) == out.end()) out.push_back(word);
+        word.clear();
+    };
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            if (std::isalnum(c) != 0) {
+                word += static_cast<char>(std::tolower(c));
+            } else {
+                flush();
+            }
+            ++i;
+            continue;
+        }
+        std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (i + len > text.size()) len = 1;
+        for (std::size_t k = 1; k < len; ++k)
+            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) len = 1;  // not UTF-8: a stray byte
+        const auto next = len > 1 ? static_cast<unsigned char>(text[i + 1]) : 0;
+        if (c == 0xC3 && len == 2 && next >= 0x80 && next <= 0xBF) {
+            const auto folded = kLatin1Fold[next - 0x80];
+            if (folded.empty()) {
+                flush();
+            } else {
+                word += folded;
+            }
+        } else if (c == 0xC2 || ((c == 0xE2 || c == 0xE3) && next == 0x80) || len == 1) {
+            flush();  // Latin-1 punctuation and signs, general punctuation (– ’ …), CJK signs, stray bytes
+        } else {
+            word.append(text.substr(i, len));
+        }
+        i += len;
+    }
+    flush();
+    return out;
+}
+
+std::vector<std::string> index_words(std::string_view school_code, std::string_view school_name,
+                                     std::string_view code, std::string_view name) {
+    std::vector<std::string> out;
+    for (auto part : {school_code, school_name, code, name})
+        for (auto& w : search_words(part)) out.push_back(std::move(w));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::string prefix_end(std::string_view prefix) {
+    return std::string(prefix) + "\xF4\x8F\xBF\xBF";
 }
 
 }  // namespace mina::studietider

@@ -305,4 +305,24 @@ struct PeriodAssessment {
 [[nodiscard]] std::string format_breaks(const std::vector<DateRange>& breaks);
 [[nodiscard]] std::optional<std::vector<DateRange>> parse_breaks(std::string_view text);
 
+// ---- Ansök om studiemedel: the words a search finds ------------------------------------------
+
+inline constexpr std::size_t kMaxSearchWords = 6;
+inline constexpr std::size_t kMaxSearchWordBytes = 40;
+
+/// The words of `text` as the search index keeps them: split at everything that is not a letter or
+/// a digit, lower-case, and folded to plain letters (å ä á → a, ö ø → o, é → e, ü → u, æ → ae,
+/// ß → ss …), so that "malmo" finds "Malmö" and "MALMÖ" alike. Letters outside Latin-1 are kept as
+/// they are. Each word is cut to kMaxSearchWordBytes; repeated words are kept once, in order.
+[[nodiscard]] std::vector<std::string> search_words(std::string_view text);
+
+/// The words an education is found by: those of the school's code and name and of the education's
+/// code and name, sorted and unique.
+[[nodiscard]] std::vector<std::string> index_words(std::string_view school_code, std::string_view school_name,
+                                                   std::string_view code, std::string_view name);
+
+/// Every word `prefix` is the beginning of lies in [prefix, prefix_end(prefix)) in byte order
+/// (U+10FFFF appended: valid UTF-8, above every character a word holds).
+[[nodiscard]] std::string prefix_end(std::string_view prefix);
+
 }  // namespace mina::studietider

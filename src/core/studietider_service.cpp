@@ -1,6 +1,9 @@
 #include "core/studietider_service.hpp"
 
 #include <algorithm>
+#include <map>
+
+#include "core/csv.hpp"
 
 namespace mina::studietider {
 
@@ -244,13 +247,145 @@ Outcome Service::remove_contact(const portal::Viewer& v, const std::string& scho
     return Saved{id, {}};
 }
 
-std::vector<PublicEducation> Service::search(const std::string& text, const std::string& term) {
-    std::string t = text;
+PublicResults Service::search(const std::string& text, const std::string& term, int page) {
+    PublicResults out;
+    out.page = std::clamp(page, 1, kMaxPublicPage);
+    if (text.size() > 100 || term.size() > kMaxLabelChars) return out;
+    auto words = search_words(text);
+    if (words.empty()) return out;
+    if (words.size() > kMaxSearchWords) words.resize(kMaxSearchWords);
+    out.searched = true;
+    std::string t = term;
     t.erase(0, t.find_first_not_of(' '));
     t.erase(t.find_last_not_of(' ') + 1);
-    if (t.size() > 100 || term.size() > 20) return {};
     auto tx = store_.begin(ports::TxMode::read);
-    return tx->studietider().search_public(t, term, 100);
+    out.hits = tx->studietider().search_public(words, t, kPublicPageSize + 1, (out.page - 1) * kPublicPageSize);
+    if (static_cast<int>(out.hits.size()) > kPublicPageSize) {
+        out.more = true;
+        out.hits.resize(kPublicPageSize);
+    }
+    return out;
+}
+
+// ---- The school's file ------------------------------------------------------------------------------
+
+namespace {
+
+file::Current current_of(ports::Studietider& st, const std::string& school) {
+    return {st.educations(SchoolCode{school}), st.school_periods(SchoolCode{school})};
+}
+
+}  // namespace
+
+std::variant<std::string, Refused> Service::file(const portal::Viewer& v, const std::string& school) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    auto tx = store_.begin(ports::TxMode::read);
+    return file::write(current_of(tx->studietider(), school));
+}
+
+std::variant<file::Plan, file::FileRefused, Refused> Service::plan_file(const portal::Viewer& v,
+                                                                      const std::string& school,
+                                                                      std::string_view text, Date today) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    const std::string utf8 = csv::to_utf8(text);
+    auto tx = store_.begin(ports::TxMode::read);
+    auto planned = file::plan(utf8, current_of(tx->studietider(), school), today);
+    if (auto* no = std::get_if<file::FileRefused>(&planned)) return std::move(*no);
+    return std::get<file::Plan>(std::move(planned));
+}
+
+FileOutcome Service::save_file(const portal::Viewer& v, const std::string& school, std::string_view text,
+                               const std::string& fingerprint, const ClientInfo& client, Timestamp now) {
+    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    const std::string utf8 = csv::to_utf8(text);
+    // Planned again under the write lock: what is saved is what was checked.
+    auto tx = store_.begin(ports::TxMode::write);
+    auto& st = tx->studietider();
+    auto planned = file::plan(utf8, current_of(st, school), Date::utc_day_of(now));
+    if (auto* no = std::get_if<file::FileRefused>(&planned)) return std::move(*no);
+    auto& plan = std::get<file::Plan>(planned);
+    if (plan.fingerprint != fingerprint) return FilePlanChanged{std::move(plan)};
+    if (!plan.savable()) return FileNotSavable{std::move(plan)};
+
+    const std::string who = v.person.username.value();
+    const Date today = Date::utc_day_of(now);
+    FileSaved done;
+    std::map<std::string, std::int64_t> added;  // code -> id of the education this upload adds
+    for (const auto& r : plan.rows) {
+        std::int64_t education = r.education_id;
+        if (r.education_added) {
+            Education e;
+            e.school = SchoolCode{school};
+            e.code = r.education.code;
+            e.name = r.education.name;
+            e.level = r.education.level;
+            e.unit = r.education.unit;
+            e.total_credits = r.education.total_credits;
+            e.distance = r.education.distance;
+            e.contract = r.education.contract;
+            e.created_at = now;
+            e.updated_at = now;
+            const auto id = st.add_education(e);
+            if (!id) return FilePlanChanged{std::move(plan)};  // cannot be under the lock; said safely
+            added[e.code] = *id;
+            ++done.educations_added;
+        } else if (r.education_changed) {
+            auto e = st.education(SchoolCode{school}, r.education.code);
+            if (!e) return FilePlanChanged{std::move(plan)};
+            e->name = r.education.name;
+            e->level = r.education.level;
+            e->unit = r.education.unit;
+            e->total_credits = r.education.total_credits;
+            e->distance = r.education.distance;
+            e->contract = r.education.contract;
+            e->updated_at = now;
+            st.update_education(*e);
+            ++done.educations_changed;
+        }
+        if (education == 0) education = added.at(r.education.code);
+        if (!r.period || !(r.period_added || r.period_changed || r.period_published)) continue;
+        StudyPeriod p;
+        p.id = r.period_id;
+        p.education = education;
+        p.input = *r.period;
+        p.updated_at = now;
+        p.updated_by = who;
+        int version = 0;
+        if (r.period_added) {
+            p.id = st.add_period(p);
+            ++done.periods_added;
+        } else {
+            auto saved = st.period(r.period_id);
+            if (!saved) return FilePlanChanged{std::move(plan)};
+            version = saved->published_version;
+            if (r.period_changed) {
+                st.update_period(p);
+                ++done.periods_changed;
+            }
+        }
+        if (r.period_published) {
+            const auto assessment = assess_period(r.education.unit, p.input, today);
+            PublishedPeriod pub;
+            pub.period = p.id;
+            pub.version = version + 1;
+            pub.input = p.input;
+            pub.weeks = assessment.weeks.total();
+            pub.pace = assessment.pace;
+            pub.paid_weeks = assessment.paid_weeks;
+            pub.published_at = now;
+            pub.published_by = who;
+            st.publish_period(pub);
+            ++done.periods_published;
+        }
+    }
+    tx->audit().append(event(v, client, now, "studietider.file.saved", school,
+                             std::to_string(plan.rows.size()) + " rows: " + std::to_string(done.educations_added) +
+                                 " educations added, " + std::to_string(done.educations_changed) + " changed; " +
+                                 std::to_string(done.periods_added) + " periods added, " +
+                                 std::to_string(done.periods_changed) + " changed, " +
+                                 std::to_string(done.periods_published) + " published"));
+    tx->commit();
+    return done;
 }
 
 }  // namespace mina::studietider

@@ -12,6 +12,7 @@
 #include "core/portal.hpp"
 #include "core/ports.hpp"
 #include "core/studietider.hpp"
+#include "core/studietider_file.hpp"
 
 namespace mina::studietider {
 
@@ -58,6 +59,33 @@ struct EducationView {
     std::vector<PeriodView> periods;
 };
 
+inline constexpr int kPublicPageSize = 20;
+inline constexpr int kMaxPublicPage = 500;
+struct PublicResults {
+    std::vector<PublicEducation> hits;
+    bool searched = false;  // there was a word to search for (and the text and term were not too long)
+    int page = 1;
+    bool more = false;  // there is a next page
+};
+
+/// An upload saved: what it did.
+struct FileSaved {
+    int educations_added = 0;
+    int educations_changed = 0;
+    int periods_added = 0;
+    int periods_changed = 0;
+    int periods_published = 0;
+};
+/// Nothing was saved: the school's educations changed since the preview (here is the new plan), or
+/// the plan has refused rows or nothing to do.
+struct FilePlanChanged {
+    file::Plan plan;
+};
+struct FileNotSavable {
+    file::Plan plan;
+};
+using FileOutcome = std::variant<FileSaved, FilePlanChanged, FileNotSavable, file::FileRefused, Refused>;
+
 using EducationOutcome = std::variant<Saved, EducationInvalid, Refused>;
 using PeriodOutcome = std::variant<Saved, PeriodInvalid, PeriodQuestions, Refused>;
 using Outcome = std::variant<Saved, Refused>;
@@ -101,8 +129,19 @@ class Service final {
     [[nodiscard]] Outcome remove_contact(const portal::Viewer& v, const std::string& school, std::int64_t id,
                                          const ClientInfo& client, Timestamp now);
 
-    /// Ansök om studiemedel: no login, published periods only.
-    [[nodiscard]] std::vector<PublicEducation> search(const std::string& text, const std::string& term);
+    /// The school's file (file::write): every education not withdrawn with its periods.
+    [[nodiscard]] std::variant<std::string, Refused> file(const portal::Viewer& v, const std::string& school);
+    /// What uploading `text` (any encoding a spreadsheet writes) would do; nothing is saved.
+    [[nodiscard]] std::variant<file::Plan, file::FileRefused, Refused> plan_file(const portal::Viewer& v,
+                                                                              const std::string& school,
+                                                                              std::string_view text, Date today);
+    /// Saves the whole plan in one transaction, if it has no refused row and is still `fingerprint`.
+    [[nodiscard]] FileOutcome save_file(const portal::Viewer& v, const std::string& school, std::string_view text,
+                                        const std::string& fingerprint, const ClientInfo& client, Timestamp now);
+
+    /// Ansök om studiemedel: no login, published periods only, kPublicPageSize educations a page
+    /// (from 1). Nothing is searched without a word to search for.
+    [[nodiscard]] PublicResults search(const std::string& text, const std::string& term, int page);
 
    private:
     ports::Store& store_;

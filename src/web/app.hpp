@@ -94,6 +94,9 @@ class App final {
     Response st_save_period(Request& req);
     Response st_period_action(Request& req);
     Response st_contact(Request& req);
+    Response st_file_download(Request& req);
+    Response st_file_upload(Request& req);
+    Response st_file_save(Request& req);
     Response st_public(Request& req);
     Response st_public_api(Request& req);
     Response idm_add_school(Request& req);
@@ -155,6 +158,9 @@ class App final {
     Response idm_refused(const Authed& a, Request& req, idm::Problem p);
     Response st_forbidden(const Authed& a, Request& req);
     Response st_list_page(const Authed& a, Request& req, int status, Data extra);
+    Response st_file_page(const Authed& a, const std::string& file, const std::string& filename,
+                          const studietider::file::Plan& plan, bool changed);
+    [[nodiscard]] std::string st_file_refusal(const std::string& lang, const studietider::file::FileRefused& no) const;
     Response st_education_page(const Authed& a, Request& req, const std::string& code, int status, Data extra);
     /// The levels and credit units for the education form's <select>s.
     [[nodiscard]] Data st_education_options(const std::string& lang, const std::string& level,

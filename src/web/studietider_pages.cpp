@@ -2,7 +2,10 @@
 // for the people granted `studietider` there. Every handler asks studietider::Service, which checks
 // the grant again: a URL or a form for another school changes nothing.
 #include <boost/json.hpp>
+#include <algorithm>
 #include <map>
+
+#include "core/csv.hpp"
 
 #include "core/studietider_service.hpp"
 #include "web/app.hpp"
@@ -196,6 +199,16 @@ Response App::service_studietider(Request& req) {
     if (q.get("m") == "aterkallad") d.set("flash", views_.t(a.lang, "st_education_withdrawn"));
     if (q.get("m") == "kontakt") d.set("flash", views_.t(a.lang, "st_contact_saved"));
     if (q.get("m") == "kontakt-bort") d.set("flash", views_.t(a.lang, "st_contact_removed"));
+    if (q.get("m") == "fil") {
+        const auto number = [&](const char* key) {
+            const std::string v = q.get(key);
+            return !v.empty() && v.size() < 7 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })
+                       ? v
+                       : std::string("0");
+        };
+        d.set("flash", views_.t(a.lang, "st_file_saved",
+                                {{"new", number("nya")}, {"changed", number("andrade")}, {"published", number("publicerade")}}));
+    }
     return st_list_page(a, req, 200, std::move(d));
 }
 
@@ -490,7 +503,198 @@ Response App::st_contact(Request& req) {
     return st_list_page(a, req, 422, std::move(d));
 }
 
+// ---- The school's file: download, preview, save ------------------------------------------------------
+
+namespace {
+
+std::string_view file_problem_key(st::file::FileProblem p) {
+    switch (p) {
+        case st::file::FileProblem::unreadable: return "st_file_unreadable";
+        case st::file::FileProblem::empty: return "st_file_empty";
+        case st::file::FileProblem::too_many_rows: return "st_file_too_many";
+        case st::file::FileProblem::missing_columns: return "st_file_columns";
+    }
+    return "st_file_unreadable";
+}
+
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+}  // namespace
+
+std::string App::st_file_refusal(const std::string& lang, const st::file::FileRefused& no) const {
+    std::string columns;
+    for (auto c : no.missing) columns += (columns.empty() ? "" : ", ") + std::string(st::file::header_of(c));
+    return views_.t(lang, file_problem_key(no.problem),
+                    {{"max", std::to_string(st::file::kMaxRows)}, {"columns", columns}});
+}
+
+Response App::st_file_download(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    const std::string school = a.viewer.session.school;
+    auto text = s_.studietider.file(a.viewer, school);
+    if (std::holds_alternative<st::Refused>(text)) return st_forbidden(a, req);
+    Response res;
+    res.content_type = "text/csv; charset=utf-8";
+    res.body = std::move(std::get<std::string>(text));
+    // The school code is letters, digits, - and _ (validated when the school was added).
+    res.header("Content-Disposition", "attachment; filename=\"studietider-" + school + "-" +
+                                          to_string(Date::utc_day_of(now())) + ".csv\"");
+    res.header("Cache-Control", "no-store");
+    return res;
+}
+
+Response App::st_file_page(const Authed& a, const std::string& file, const std::string& filename,
+                           const st::file::Plan& plan, bool changed) {
+    const std::string& lang = a.lang;
+    Data d{Data::type::object};
+    d.set("school_name", a.viewer.chosen()->school.name);
+    d.set("filename", filename);
+    d.set("file", file);
+    d.set("plan", plan.fingerprint);
+    if (changed) d.set("changed", views_.t(lang, "st_file_changed"));
+    const int added = plan.count(st::file::RowFate::added);
+    const int altered = plan.count(st::file::RowFate::changed);
+    const int unchanged = plan.count(st::file::RowFate::unchanged);
+    const int refused = plan.count(st::file::RowFate::refused);
+    d.set("summary", views_.t(lang, "st_file_summary",
+                              {{"rows", std::to_string(plan.rows.size())}, {"new", std::to_string(added)},
+                               {"changed", std::to_string(altered)}, {"unchanged", std::to_string(unchanged)},
+                               {"refused", std::to_string(refused)}}));
+    d.set("can_save", plan.savable());
+    d.set("any_refused", refused > 0);
+    d.set("nothing_to_do", refused == 0 && added + altered == 0);
+    d.set("save_label", views_.t(lang, "st_file_save", {{"count", std::to_string(added + altered)}}));
+    const auto column_name = [](st::file::Column c) { return std::string(st::file::header_of(c)); };
+    Data rows{Data::type::list};
+    for (const auto& r : plan.rows) {
+        Data row{Data::type::object};
+        row.set("line", std::to_string(r.line));
+        row.set("code", r.code);
+        row.set("name", r.name);
+        row.set("label", r.label);
+        std::string fate;
+        switch (r.fate) {
+            case st::file::RowFate::added: fate = views_.t(lang, "st_file_fate_new"); break;
+            case st::file::RowFate::changed: fate = views_.t(lang, "st_file_fate_changed"); break;
+            case st::file::RowFate::unchanged: fate = views_.t(lang, "st_file_fate_unchanged"); break;
+            case st::file::RowFate::refused: fate = views_.t(lang, "st_file_fate_refused"); break;
+        }
+        row.set("fate", fate);
+        row.set("refused", r.fate == st::file::RowFate::refused);
+        std::vector<std::string> notes;
+        if (r.education_added) notes.push_back(views_.t(lang, "st_file_does_education_new"));
+        if (r.education_changed) notes.push_back(views_.t(lang, "st_file_does_education_changed"));
+        if (r.period_added) notes.push_back(views_.t(lang, "st_file_does_period_new", {{"label", r.label}}));
+        if (r.period_changed) notes.push_back(views_.t(lang, "st_file_does_period_changed", {{"label", r.label}}));
+        if (r.period_published) notes.push_back(views_.t(lang, "st_file_does_published"));
+        for (const auto& issue : r.issues) {
+            notes.push_back(std::visit(
+                Overloaded{
+                    [&](const st::file::BadValue& b) {
+                        return views_.t(lang, "st_file_bad_value", {{"column", column_name(b.column)}});
+                    },
+                    [&](const st::EducationProblem& p) { return views_.t(lang, education_problem_key(p)); },
+                    [&](const st::PeriodError& e) { return views_.t(lang, period_problem_key(e.problem)); },
+                    [&](const st::file::DiffersFrom& f) {
+                        return views_.t(lang, "st_file_differs", {{"line", std::to_string(f.line)}});
+                    },
+                    [&](const st::file::EducationWithdrawn&) { return views_.t(lang, "st_file_withdrawn"); },
+                    [&](const st::file::DuplicatePeriod& f) {
+                        return views_.t(lang, "st_file_duplicate", {{"line", std::to_string(f.line)}});
+                    },
+                    [&](const st::file::AmbiguousLabel&) { return views_.t(lang, "st_file_ambiguous"); },
+                    [&](const st::file::OverlapsPeriod& o) {
+                        return views_.t(lang, "st_overlaps", {{"label", o.label}});
+                    }},
+                issue));
+        }
+        for (auto w : r.education_warnings)
+            if (w == st::EducationWarning::contract_education) notes.push_back(views_.t(lang, "st_contract_hint"));
+        for (auto m : r.marks) notes.push_back(views_.t(lang, mark_key(m)));
+        for (auto q : r.questions) notes.push_back(views_.t(lang, question_key(q)));
+        Data list{Data::type::list};
+        for (auto& n : notes) list.push_back(Data{n});
+        row.set("notes", list);
+        rows.push_back(row);
+    }
+    d.set("rows", rows);
+    d.set("any_questions", std::any_of(plan.rows.begin(), plan.rows.end(),
+                                       [](const auto& r) { return !r.questions.empty() && r.issues.empty(); }));
+    return authed_page(a, "st_file", views_.t(lang, "st_file_heading"), std::move(d), kBase);
+}
+
+Response App::st_file_upload(Request& req) {
+    auto in = require_upload(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, parts] = std::get<std::pair<Authed, Multipart>>(in);
+    const std::string school = a.viewer.session.school;
+    const auto file = parts.files.find("fil");
+    const std::string text = file == parts.files.end() ? std::string() : csv::to_utf8(file->second.data);
+    auto planned = s_.studietider.plan_file(a.viewer, school, text, Date::utc_day_of(now()));
+    if (std::holds_alternative<st::Refused>(planned)) return st_forbidden(a, req);
+    if (const auto* no = std::get_if<st::file::FileRefused>(&planned)) {
+        Data d{Data::type::object};
+        d.set("file_error", st_file_refusal(a.lang, *no));
+        return st_list_page(a, req, 422, std::move(d));
+    }
+    const auto& plan = std::get<st::file::Plan>(planned);
+    Response res = st_file_page(a, text, file == parts.files.end() ? std::string() : file->second.filename, plan, false);
+    if (!plan.savable() && plan.count(st::file::RowFate::refused) > 0) res.status = 422;
+    return res;
+}
+
+Response App::st_file_save(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string school = a.viewer.session.school;
+    const std::string file = form.get("fil");
+    const auto outcome = s_.studietider.save_file(a.viewer, school, file, form.get("plan"), client(req), now());
+    return std::visit(
+        Overloaded{[&](const st::FileSaved& done) {
+                       return Response::redirect(
+                           std::string(kBase) + "?m=fil&nya=" + std::to_string(done.educations_added + done.periods_added) +
+                           "&andrade=" + std::to_string(done.educations_changed + done.periods_changed) +
+                           "&publicerade=" + std::to_string(done.periods_published));
+                   },
+                   [&](const st::FilePlanChanged& changed) {
+                       Response res = st_file_page(a, file, form.get("filnamn"), changed.plan, true);
+                       res.status = 409;
+                       return res;
+                   },
+                   [&](const st::FileNotSavable& not_savable) {
+                       Response res = st_file_page(a, file, form.get("filnamn"), not_savable.plan, false);
+                       res.status = 422;
+                       return res;
+                   },
+                   [&](const st::file::FileRefused& no) {
+                       Data d{Data::type::object};
+                       d.set("file_error", st_file_refusal(a.lang, no));
+                       return st_list_page(a, req, 422, std::move(d));
+                   },
+                   [&](const st::Refused&) { return st_forbidden(a, req); }},
+        outcome);
+}
+
 // ---- Ansök om studiemedel: the published study times, for anyone ------------------------------------
+
+namespace {
+
+/// "sida" as a page from 1: anything else is the first page.
+int page_number(const std::string& text) {
+    if (text.empty() || text.size() > 4 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return 1;
+    return std::max(1, std::stoi(text));
+}
+
+}  // namespace
 
 Response App::st_public(Request& req) {
     const std::string lang = pick_language(req, {});
@@ -504,10 +708,12 @@ Response App::st_public(Request& req) {
     d.set("agency_lower", lower_ascii(s_.site.agency_name));
     d.set("asset_version", asset_version_);
     d.set("path", req.path);
-    const bool searched = !text.empty() || !term.empty();
+    const bool asked = !text.empty() || !term.empty();
+    const auto results = asked ? s_.studietider.search(text, term, page_number(q.get("sida")))
+                               : st::PublicResults{};
     Data hits{Data::type::list};
-    if (searched) {
-        for (const auto& hit : s_.studietider.search(text, term)) {
+    {
+        for (const auto& hit : results.hits) {
             const auto& e = hit.education;
             Data item{Data::type::object};
             item.set("school", hit.school_name);
@@ -531,10 +737,18 @@ Response App::st_public(Request& req) {
             hits.push_back(item);
         }
     }
-    d.set("json_href", "/api/v1/utbildningar?q=" + url_encode(text) + "&termin=" + url_encode(term));
-    d.set("searched", searched);
-    d.set("none_found", searched && hits.is_empty_list());
+    const std::string query = "q=" + url_encode(text) + "&termin=" + url_encode(term);
+    d.set("json_href", "/api/v1/utbildningar?" + query + (results.page > 1 ? "&sida=" + std::to_string(results.page) : ""));
+    d.set("searched", results.searched);
+    d.set("no_words", asked && !results.searched);
+    d.set("none_found", results.searched && hits.is_empty_list());
     d.set("hits", hits);
+    if (results.page > 1) {
+        d.set("previous_href", "/studiemedel?" + query + (results.page > 2 ? "&sida=" + std::to_string(results.page - 1) : ""));
+    }
+    if (results.more) d.set("next_href", "/studiemedel?" + query + "&sida=" + std::to_string(results.page + 1));
+    if (results.page > 1 || results.more)
+        d.set("page_label", views_.t(lang, "st_public_page", {{"page", std::to_string(results.page)}}));
     Response res;
     res.body = views_.page("st_public", lang, std::move(d));
     res.header("Cache-Control", "public, max-age=60");
@@ -546,7 +760,8 @@ Response App::st_public_api(Request& req) {
     if (!q) return Response::text(400, "{\"error\":\"the query string cannot be read\"}");
     namespace json = boost::json;
     json::array educations;
-    for (const auto& hit : s_.studietider.search(q->get("q"), q->get("termin"))) {
+    const auto results = s_.studietider.search(q->get("q"), q->get("termin"), page_number(q->get("sida")));
+    for (const auto& hit : results.hits) {
         const auto& e = hit.education;
         json::array periods;
         for (const auto& p : hit.periods) {
@@ -573,7 +788,10 @@ Response App::st_public_api(Request& req) {
     }
     Response res;
     res.content_type = "application/json; charset=utf-8";
-    res.body = json::serialize(json::object{{"educations", std::move(educations)}});
+    res.body = json::serialize(json::object{
+        {"educations", std::move(educations)},
+        {"page", results.page},
+        {"next_page", results.more ? json::value(results.page + 1) : json::value(nullptr)}});
     res.header("Cache-Control", "public, max-age=60");
     return res;
 }

@@ -17,10 +17,10 @@ namespace {
 
 // Parents before children, so that every foreign key finds its row. A table that is not here is
 // refused: a new migration must say where its table goes.
-constexpr std::array<const char*, 15> kTables{
+constexpr std::array<const char*, 16> kTables{
     "schools",          "persons", "grants",  "sessions",   "client_failures", "audit_log",
     "otps",             "kiosk_flows", "password_history", "outbox", "letters", "educations",
-    "study_periods",    "study_period_versions", "school_contacts"};
+    "education_search", "study_periods", "study_period_versions", "school_contacts"};
 
 struct SqliteCloser {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -109,7 +109,9 @@ std::int64_t copy_table(sqlite3* src, PGconn* dst, const std::string& table) {
     std::string list;
     for (const auto& c : cols) list += (list.empty() ? "" : ", ") + ident(c);
     run(dst, "COPY " + ident(table) + " (" + list + ") FROM STDIN", PGRES_COPY_IN);
-    auto s = prepare(src, "SELECT " + list + " FROM " + ident(table) + " ORDER BY rowid");
+    // In the order the rows were written; a table WITHOUT ROWID (education_search) in its key's.
+    const bool keyed = table == "education_search";
+    auto s = prepare(src, "SELECT " + list + " FROM " + ident(table) + (keyed ? " ORDER BY 1, 2" : " ORDER BY rowid"));
     std::string buffer;
     std::int64_t rows = 0;
     int rc = 0;

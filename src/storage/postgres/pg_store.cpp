@@ -16,11 +16,13 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <limits>
 #include <span>
 #include <stdexcept>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "storage/postgres/pg_connection.hpp"
@@ -38,9 +40,13 @@ namespace mina::storage {
 namespace {
 
 using pg::exec;
+using pg::Param;
+using pg::Result;
 using pg::Row;
+using pg::param;
 
-// ---- SQL, in named constants: never assembled from input -----------------------------------
+// ---- SQL, in named constants: never assembled from input (the search statements are assembled
+// from numbered placeholders only) ----
 
 constexpr const char* kFindPersonByUsername =
     "SELECT id, username, first_name, last_name, email, lang, default_school FROM persons WHERE username = $1";
@@ -761,10 +767,15 @@ class PgSchools final : public ports::Schools {
         exec(c_, kSetPostalAddress, code, address);
     }
     bool update(const School& s) override {
-        return exec(c_, kUpdateSchool, s.code, s.name, to_string(s.form), s.postal_address, s.contact_name,
-                    s.contact_phone)
-                   .affected() > 0;
+        if (exec(c_, kUpdateSchool, s.code, s.name, to_string(s.form), s.postal_address, s.contact_name,
+                 s.contact_phone)
+                .affected() == 0)
+            return false;
+        if (renamed) renamed(s.code);
+        return true;
     }
+    /// Called after a school is changed: its educations are found by its new name (PgUnit sets it).
+    std::function<void(const SchoolCode&)> renamed;
 
    private:
     Transaction& c_;
@@ -925,24 +936,62 @@ constexpr const char* kContacts =
 constexpr const char* kAddContact =
     "INSERT INTO school_contacts (school_code, name, role, email, phone) VALUES ($1, $2, $3, $4, $5) RETURNING id";
 constexpr const char* kRemoveContact = "DELETE FROM school_contacts WHERE school_code = $1 AND id = $2";
-// The newest published version of every period that is not withdrawn, of educations not withdrawn
-// whose school or education matches ($1 empty: all), with a period labelled $2 (empty: any).
-constexpr const char* kSearchPublicPg =
-    "SELECT e.id, e.school_code, e.code, e.name, e.level, e.unit, e.total_credits, e.distance, e.contract, "
-    "e.withdrawn_at, e.created_at, e.updated_at, s.name, "
-    "v.period_id, v.version, v.label, v.first_day, v.last_day, v.credits, v.pace, v.breaks, v.weeks, v.derived_pace, "
-    "v.paid_weeks, v.published_at, v.published_by "
-    "FROM educations e JOIN schools s ON s.code = e.school_code "
-    "JOIN study_periods p ON p.education_id = e.id AND p.withdrawn_at IS NULL AND p.published_version > 0 "
-    "JOIN study_period_versions v ON v.period_id = p.id AND v.version = p.published_version "
-    "WHERE e.withdrawn_at IS NULL "
-    "AND ($1 = '' OR strpos(lower(s.name), lower($1)) > 0 OR lower(s.code) = lower($1) "
-    "     OR strpos(lower(e.name), lower($1)) > 0 OR lower(e.code) = lower($1)) "
-    "AND ($2 = '' OR EXISTS (SELECT 1 FROM study_periods p2 JOIN study_period_versions v2 ON v2.period_id = p2.id "
-    "     AND v2.version = p2.published_version WHERE p2.education_id = e.id AND p2.withdrawn_at IS NULL "
-    "     AND lower(v2.label) = lower($2))) "
-    "ORDER BY s.name, e.name, e.id, v.first_day, v.period_id LIMIT $3";
+constexpr const char* kSchoolPeriods =
+    "SELECT p.id, p.education_id, p.label, p.first_day, p.last_day, p.credits, p.pace, p.breaks, p.published_version, "
+    "p.changed, p.withdrawn_at, p.updated_at, p.updated_by FROM study_periods p JOIN educations e ON e.id = p.education_id "
+    "WHERE e.school_code = $1 ORDER BY p.education_id, p.first_day, p.id";
 
+// The search words (migration 0006), as sqlite_store.cpp keeps them. The words of one education
+// travel as one space-separated parameter (words hold letters and digits only).
+constexpr const char* kIndexSourceOne =
+    "SELECT e.id, s.code, s.name, e.code, e.name FROM educations e JOIN schools s ON s.code = e.school_code WHERE e.id = $1";
+constexpr const char* kIndexSourceSchool =
+    "SELECT e.id, s.code, s.name, e.code, e.name FROM educations e JOIN schools s ON s.code = e.school_code "
+    "WHERE e.school_code = $1";
+constexpr const char* kIndexSourceAll =
+    "SELECT e.id, s.code, s.name, e.code, e.name FROM educations e JOIN schools s ON s.code = e.school_code";
+// One statement: the DELETE takes the words no longer there and the INSERT adds the new ones (the
+// parts of a statement see the same snapshot, so the two must not touch the same rows).
+constexpr const char* kIndexSet =
+    "WITH gone AS (DELETE FROM education_search WHERE education_id = $2 "
+    "AND NOT (word = ANY (string_to_array($1, ' ')))) "
+    "INSERT INTO education_search (word, education_id) SELECT DISTINCT w, $2::bigint "
+    "FROM unnest(string_to_array($1, ' ')) AS w WHERE w <> '' ON CONFLICT DO NOTHING";
+constexpr const char* kUnindexAll = "DELETE FROM education_search";
+constexpr const char* kIndexNeeded =
+    "SELECT NOT EXISTS (SELECT 1 FROM education_search) AND EXISTS (SELECT 1 FROM educations)";
+
+/// Ansök om studiemedel for `words` words, as in sqlite_store.cpp: $1 the term, $2 limit, $3 offset,
+/// then each word's range as $4/$5, $6/$7 …
+const char* search_statement(std::size_t words) {
+    static const auto statements = [] {
+        std::array<std::string, studietider::kMaxSearchWords + 1> out;
+        for (std::size_t n = 1; n <= studietider::kMaxSearchWords; ++n) {
+            std::string sql =
+                "SELECT e.id, e.school_code, e.code, e.name, e.level, e.unit, e.total_credits, e.distance, e.contract, "
+                "e.withdrawn_at, e.created_at, e.updated_at, s.name "
+                "FROM educations e JOIN schools s ON s.code = e.school_code WHERE e.withdrawn_at IS NULL";
+            for (std::size_t w = 0; w < n; ++w)
+                sql += " AND e.id IN (SELECT education_id FROM education_search WHERE word >= $" +
+                       std::to_string(4 + 2 * w) + " AND word < $" + std::to_string(5 + 2 * w) + ")";
+            sql += " AND EXISTS (SELECT 1 FROM study_periods p JOIN study_period_versions v ON v.period_id = p.id "
+                   "AND v.version = p.published_version WHERE p.education_id = e.id AND p.withdrawn_at IS NULL "
+                   "AND p.published_version > 0 AND ($1 = '' OR lower(v.label) = lower($1))) "
+                   "ORDER BY s.name, e.name, e.id LIMIT $2 OFFSET $3";
+            out[n] = std::move(sql);
+        }
+        return out;
+    }();
+    return statements.at(words).c_str();
+}
+/// The newest published version of every period not withdrawn of the educations in $1 (ids joined
+/// by ','), by education and first day; the education's id last.
+constexpr const char* kPublicPeriods =
+    "SELECT v.period_id, v.version, v.label, v.first_day, v.last_day, v.credits, v.pace, v.breaks, v.weeks, "
+    "v.derived_pace, v.paid_weeks, v.published_at, v.published_by, p.education_id "
+    "FROM study_periods p JOIN study_period_versions v ON v.period_id = p.id AND v.version = p.published_version "
+    "WHERE p.education_id = ANY (string_to_array($1, ',')::bigint[]) AND p.withdrawn_at IS NULL "
+    "AND p.published_version > 0 ORDER BY p.education_id, v.first_day, v.period_id";
 
 Education read_education(const Row& r, int col = 0) {
     Education e;
@@ -1021,12 +1070,17 @@ class PgStudietider final : public ports::Studietider {
                       studietider::to_string(e.unit), credits_param(e.total_credits), std::int64_t{e.distance},
                       std::int64_t{e.contract}, e.created_at);
         if (r.empty()) return std::nullopt;
-        return r.row(0).integer(0);
+        const auto id = r.row(0).integer(0);
+        reindex(id);
+        return id;
     }
     bool update_education(const Education& e) override {
-        return exec(c_, kUpdateEducation, e.id, e.name, studietider::to_string(e.level), studietider::to_string(e.unit),
-                    credits_param(e.total_credits), std::int64_t{e.distance}, std::int64_t{e.contract}, e.updated_at)
-                   .affected() > 0;
+        if (exec(c_, kUpdateEducation, e.id, e.name, studietider::to_string(e.level), studietider::to_string(e.unit),
+                 credits_param(e.total_credits), std::int64_t{e.distance}, std::int64_t{e.contract}, e.updated_at)
+                .affected() == 0)
+            return false;
+        reindex(e.id);
+        return true;
     }
     bool withdraw_education(std::int64_t id, Timestamp at) override {
         return exec(c_, kWithdrawEducation, id, at).affected() > 0;
@@ -1075,26 +1129,65 @@ class PgStudietider final : public ports::Studietider {
     bool remove_contact(const SchoolCode& school, std::int64_t id) override {
         return exec(c_, kRemoveContact, school, id).affected() > 0;
     }
-    std::vector<PublicEducation> search_public(const std::string& text, const std::string& term, int limit) override {
-        std::vector<PublicEducation> out;
-        for (const Row& r : exec(c_, kSearchPublicPg, text, term, std::int64_t{limit} * 20)) {
-            const auto id = r.integer(0);
-            if (out.empty() || out.back().education.id != id) {
-                if (static_cast<int>(out.size()) == limit) break;
-                out.push_back({read_education(r), r.text(12), {}});
-            }
-            out.back().periods.push_back(read_version(r, 13));
+    std::vector<StudyPeriod> school_periods(const SchoolCode& school) override {
+        return read_all<StudyPeriod>(exec(c_, kSchoolPeriods, school), read_study_period);
+    }
+    std::vector<PublicEducation> search_public(const std::vector<std::string>& words, const std::string& term,
+                                               int limit, int offset) override {
+        if (words.empty() || words.size() > studietider::kMaxSearchWords) return {};
+        std::vector<Param> params{param(term), param(limit), param(offset)};
+        for (const auto& w : words) {
+            params.push_back(param(w));
+            params.push_back(param(studietider::prefix_end(w)));
         }
+        std::vector<PublicEducation> out;
+        for (const Row& r : c_.run(search_statement(words.size()), params))
+            out.push_back({read_education(r), r.text(12), {}});
+        if (out.empty()) return out;
+        std::string ids;
+        for (const auto& hit : out) {
+            if (!ids.empty()) ids += ',';
+            ids += std::to_string(hit.education.id);
+        }
+        std::unordered_map<std::int64_t, PublicEducation*> by_id;
+        for (auto& hit : out) by_id.emplace(hit.education.id, &hit);
+        for (const Row& r : exec(c_, kPublicPeriods, ids))
+            if (auto it = by_id.find(r.integer(13)); it != by_id.end()) it->second->periods.push_back(read_version(r));
         return out;
     }
+    int rebuild_search_index(bool only_when_empty) override {
+        if (only_when_empty && !exec(c_, kIndexNeeded).row(0).boolean(0)) return 0;
+        exec(c_, kUnindexAll);
+        return index_rows(exec(c_, kIndexSourceAll));
+    }
+    /// After the school's name changed: every one of its educations is found by the new name.
+    void reindex_school(const SchoolCode& school) { (void)index_rows(exec(c_, kIndexSourceSchool, school)); }
 
    private:
+    void reindex(std::int64_t education) { (void)index_rows(exec(c_, kIndexSourceOne, education)); }
+    /// Writes the words of each row (id, school code, school name, code, name).
+    int index_rows(const Result& rows) {
+        int n = 0;
+        for (const Row& r : rows) {
+            std::string joined;
+            for (const auto& w : studietider::index_words(r.text(1), r.text(2), r.text(3), r.text(4))) {
+                if (!joined.empty()) joined += ' ';
+                joined += w;
+            }
+            exec(c_, kIndexSet, joined, r.integer(0));
+            ++n;
+        }
+        return n;
+    }
+
     Transaction& c_;
 };
 
 class PgUnit final : public ports::Unit {
    public:
-    PgUnit(pg::Pool& pool, ports::TxMode mode) : tx_(pool, mode) {}
+    PgUnit(pg::Pool& pool, ports::TxMode mode) : tx_(pool, mode) {
+        schools_.renamed = [this](const SchoolCode& school) { studietider_.reindex_school(school); };
+    }
     void commit() override { tx_.commit(); }
     ports::Accounts& accounts() override { return accounts_; }
     ports::Schools& schools() override { return schools_; }

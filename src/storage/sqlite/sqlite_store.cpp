@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <filesystem>
 #include <limits>
@@ -735,23 +736,58 @@ constexpr const char* kContacts =
 constexpr const char* kAddContact =
     "INSERT INTO school_contacts (school_code, name, role, email, phone) VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr const char* kRemoveContact = "DELETE FROM school_contacts WHERE school_code = ?1 AND id = ?2";
-// The newest published version of every period that is not withdrawn, of educations not withdrawn
-// whose school or education matches (?1 empty: all), with a period labelled ?2 (empty: any).
-constexpr const char* kSearchPublic =
-    "SELECT e.id, e.school_code, e.code, e.name, e.level, e.unit, e.total_credits, e.distance, e.contract, "
-    "e.withdrawn_at, e.created_at, e.updated_at, s.name, "
-    "v.period_id, v.version, v.label, v.first_day, v.last_day, v.credits, v.pace, v.breaks, v.weeks, v.derived_pace, "
-    "v.paid_weeks, v.published_at, v.published_by "
-    "FROM educations e JOIN schools s ON s.code = e.school_code "
-    "JOIN study_periods p ON p.education_id = e.id AND p.withdrawn_at IS NULL AND p.published_version > 0 "
-    "JOIN study_period_versions v ON v.period_id = p.id AND v.version = p.published_version "
-    "WHERE e.withdrawn_at IS NULL "
-    "AND (?1 = '' OR instr(lower(s.name), lower(?1)) > 0 OR lower(s.code) = lower(?1) "
-    "     OR instr(lower(e.name), lower(?1)) > 0 OR lower(e.code) = lower(?1)) "
-    "AND (?2 = '' OR EXISTS (SELECT 1 FROM study_periods p2 JOIN study_period_versions v2 ON v2.period_id = p2.id "
-    "     AND v2.version = p2.published_version WHERE p2.education_id = e.id AND p2.withdrawn_at IS NULL "
-    "     AND lower(v2.label) = lower(?2))) "
-    "ORDER BY s.name, e.name, e.id, v.first_day, v.period_id LIMIT ?3";
+constexpr const char* kSchoolPeriods =
+    "SELECT p.id, p.education_id, p.label, p.first_day, p.last_day, p.credits, p.pace, p.breaks, p.published_version, "
+    "p.changed, p.withdrawn_at, p.updated_at, p.updated_by FROM study_periods p JOIN educations e ON e.id = p.education_id "
+    "WHERE e.school_code = ?1 ORDER BY p.education_id, p.first_day, p.id";
+
+// The search words (migration 0006): what an education is found by, kept as it changes.
+constexpr const char* kIndexSourceOne =
+    "SELECT e.id, s.code, s.name, e.code, e.name FROM educations e JOIN schools s ON s.code = e.school_code WHERE e.id = ?1";
+constexpr const char* kIndexSourceSchool =
+    "SELECT e.id, s.code, s.name, e.code, e.name FROM educations e JOIN schools s ON s.code = e.school_code "
+    "WHERE e.school_code = ?1";
+constexpr const char* kIndexSourceAll =
+    "SELECT e.id, s.code, s.name, e.code, e.name FROM educations e JOIN schools s ON s.code = e.school_code";
+constexpr const char* kUnindex = "DELETE FROM education_search WHERE education_id = ?1";
+constexpr const char* kUnindexAll = "DELETE FROM education_search";
+constexpr const char* kIndexWords =
+    "INSERT OR IGNORE INTO education_search (word, education_id) SELECT value, ?2 FROM json_each(?1)";
+constexpr const char* kIndexNeeded =
+    "SELECT NOT EXISTS (SELECT 1 FROM education_search) AND EXISTS (SELECT 1 FROM educations)";
+
+/// Ansök om studiemedel for `words` words (1 … kMaxSearchWords): ?1 the term ('' for any), ?2 the
+/// limit, ?3 the offset, then each word's range as ?4/?5, ?6/?7 … Each word narrows the educations
+/// through the primary key of education_search; the few left are sorted.
+const char* search_statement(std::size_t words) {
+    static const auto statements = [] {
+        std::array<std::string, studietider::kMaxSearchWords + 1> out;
+        for (std::size_t n = 1; n <= studietider::kMaxSearchWords; ++n) {
+            std::string sql =
+                "SELECT e.id, e.school_code, e.code, e.name, e.level, e.unit, e.total_credits, e.distance, e.contract, "
+                "e.withdrawn_at, e.created_at, e.updated_at, s.name "
+                "FROM educations e JOIN schools s ON s.code = e.school_code WHERE e.withdrawn_at IS NULL";
+            for (std::size_t w = 0; w < n; ++w)
+                sql += " AND e.id IN (SELECT education_id FROM education_search WHERE word >= ?" +
+                       std::to_string(4 + 2 * w) + " AND word < ?" + std::to_string(5 + 2 * w) + ")";
+            sql += " AND EXISTS (SELECT 1 FROM study_periods p JOIN study_period_versions v ON v.period_id = p.id "
+                   "AND v.version = p.published_version WHERE p.education_id = e.id AND p.withdrawn_at IS NULL "
+                   "AND p.published_version > 0 AND (?1 = '' OR lower(v.label) = lower(?1))) "
+                   "ORDER BY s.name, e.name, e.id LIMIT ?2 OFFSET ?3";
+            out[n] = std::move(sql);
+        }
+        return out;
+    }();
+    return statements.at(words).c_str();
+}
+/// The newest published version of every period not withdrawn of the educations in ?1 (a JSON array
+/// of ids), by education and first day; the education's id last.
+constexpr const char* kPublicPeriods =
+    "SELECT v.period_id, v.version, v.label, v.first_day, v.last_day, v.credits, v.pace, v.breaks, v.weeks, "
+    "v.derived_pace, v.paid_weeks, v.published_at, v.published_by, p.education_id "
+    "FROM study_periods p JOIN study_period_versions v ON v.period_id = p.id AND v.version = p.published_version "
+    "WHERE p.education_id IN (SELECT value FROM json_each(?1)) AND p.withdrawn_at IS NULL AND p.published_version > 0 "
+    "ORDER BY p.education_id, v.first_day, v.period_id";
 
 /// An education from the 12 columns of kEducation, starting at `col`.
 Education read_education(const Query& q, int col = 0) {
@@ -832,7 +868,9 @@ class SqliteStudietider final : public ports::Studietider {
         q.bind(7, std::int64_t{e.distance}).bind(8, std::int64_t{e.contract}).bind(9, e.created_at);
         q.run();
         if (q.changes() == 0) return std::nullopt;
-        return sqlite3_last_insert_rowid(c_.raw());
+        const auto id = sqlite3_last_insert_rowid(c_.raw());
+        reindex(id);
+        return id;
     }
     bool update_education(const Education& e) override {
         Query q(c_, kUpdateEducation);
@@ -841,7 +879,9 @@ class SqliteStudietider final : public ports::Studietider {
         else q.bind_null(5);
         q.bind(6, std::int64_t{e.distance}).bind(7, std::int64_t{e.contract}).bind(8, e.updated_at);
         q.run();
-        return q.changes() > 0;
+        if (q.changes() == 0) return false;
+        reindex(e.id);
+        return true;
     }
     bool withdraw_education(std::int64_t id, Timestamp at) override {
         Query q(c_, kWithdrawEducation);
@@ -924,22 +964,87 @@ class SqliteStudietider final : public ports::Studietider {
         q.run();
         return q.changes() > 0;
     }
-    std::vector<PublicEducation> search_public(const std::string& text, const std::string& term, int limit) override {
-        Query q(c_, kSearchPublic);
-        q.bind(1, text).bind(2, term).bind(3, std::int64_t{limit} * 20);
-        std::vector<PublicEducation> out;
-        while (q.step()) {
-            const auto id = q.integer(0);
-            if (out.empty() || out.back().education.id != id) {
-                if (static_cast<int>(out.size()) == limit) break;
-                out.push_back({read_education(q), q.text(12), {}});
-            }
-            out.back().periods.push_back(read_version(q, 13));
-        }
+    std::vector<StudyPeriod> school_periods(const SchoolCode& school) override {
+        Query q(c_, kSchoolPeriods);
+        q.bind(1, school.value());
+        std::vector<StudyPeriod> out;
+        while (q.step()) out.push_back(read_study_period(q));
         return out;
+    }
+    std::vector<PublicEducation> search_public(const std::vector<std::string>& words, const std::string& term,
+                                               int limit, int offset) override {
+        if (words.empty() || words.size() > studietider::kMaxSearchWords) return {};
+        std::vector<PublicEducation> out;
+        {
+            Query q(c_, search_statement(words.size()));
+            q.bind(1, term).bind(2, std::int64_t{limit}).bind(3, std::int64_t{offset});
+            for (std::size_t w = 0; w < words.size(); ++w) {
+                q.bind(static_cast<int>(4 + 2 * w), words[w]);
+                q.bind(static_cast<int>(5 + 2 * w), studietider::prefix_end(words[w]));
+            }
+            while (q.step()) out.push_back({read_education(q), q.text(12), {}});
+        }
+        if (out.empty()) return out;
+        std::string ids = "[";
+        std::unordered_map<std::int64_t, PublicEducation*> by_id;
+        for (auto& hit : out) {
+            if (ids.size() > 1) ids += ',';
+            ids += std::to_string(hit.education.id);
+            by_id.emplace(hit.education.id, &hit);
+        }
+        ids += ']';
+        Query q(c_, kPublicPeriods);
+        q.bind(1, ids);
+        while (q.step())
+            if (auto it = by_id.find(q.integer(13)); it != by_id.end()) it->second->periods.push_back(read_version(q));
+        return out;
+    }
+    int rebuild_search_index(bool only_when_empty) override {
+        if (only_when_empty) {
+            Query q(c_, kIndexNeeded);
+            if (!q.step() || q.integer(0) == 0) return 0;
+        }
+        Query(c_, kUnindexAll).run();
+        Query q(c_, kIndexSourceAll);
+        return index_rows(q);
+    }
+    /// After the school's name changed: every one of its educations is found by the new name.
+    void reindex_school(const SchoolCode& school) {
+        Query q(c_, kIndexSourceSchool);
+        q.bind(1, school.value());
+        (void)index_rows(q);
     }
 
    private:
+    void reindex(std::int64_t education) {
+        Query q(c_, kIndexSourceOne);
+        q.bind(1, education);
+        (void)index_rows(q);
+    }
+    /// Writes the words of each row of `source` (id, school code, school name, code, name).
+    int index_rows(Query& source) {
+        int n = 0;
+        while (source.step()) {
+            const auto id = source.integer(0);
+            {
+                Query del(c_, kUnindex);
+                del.bind(1, id);
+                del.run();
+            }
+            std::string json = "[";
+            for (const auto& w : studietider::index_words(source.text(1), source.text(2), source.text(3), source.text(4))) {
+                if (json.size() > 1) json += ',';
+                json += '"' + w + '"';  // letters and digits only: nothing to escape
+            }
+            json += ']';
+            Query ins(c_, kIndexWords);
+            ins.bind(1, json).bind(2, id);
+            ins.run();
+            ++n;
+        }
+        return n;
+    }
+
     static StudyPeriod read_study_period(const Query& q) {
         StudyPeriod p;
         p.id = q.integer(0);
@@ -1097,11 +1202,15 @@ class SqliteUnit final : public ports::Unit,
         return q.changes() > 0;
     }
     bool update(const School& s) override {
-        Query q(*conn_, kUpdateSchool);
-        q.bind(1, s.code.value()).bind(2, s.name).bind(3, to_string(s.form)).bind(4, s.postal_address);
-        q.bind(5, s.contact_name).bind(6, s.contact_phone);
-        q.run();
-        return q.changes() > 0;
+        {
+            Query q(*conn_, kUpdateSchool);
+            q.bind(1, s.code.value()).bind(2, s.name).bind(3, to_string(s.form)).bind(4, s.postal_address);
+            q.bind(5, s.contact_name).bind(6, s.contact_phone);
+            q.run();
+            if (q.changes() == 0) return false;
+        }
+        studietider_.reindex_school(s.code);  // found by the school's new name
+        return true;
     }
     std::vector<School> all() override {
         Query q(*conn_, kAllSchools);
