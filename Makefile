@@ -27,6 +27,7 @@ test: deps
 bench: build
 	@bench/run.sh
 	@bench/pg.sh
+	@bench/studietider.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

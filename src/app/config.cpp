@@ -101,6 +101,9 @@ std::vector<Key> keys() {
                 return e;
             },
             [](const Config& c) { return std::to_string(c.max_upload_bytes); }},
+        Key{"server", "search_cache_pages",
+            [](Config& c, const std::string& v) { return set_int(c.search_cache_pages, v, 0, 1'000'000); },
+            [](const Config& c) { return std::to_string(c.search_cache_pages); }},
         Key{"server", "trusted_proxies",
             [](Config& c, const std::string& v) {
                 c.trusted_proxies.clear();

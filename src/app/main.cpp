@@ -66,14 +66,6 @@ std::unique_ptr<ports::Store> open_store(const app::Config& c) {
     if (ran > 0)
         spdlog::info("database {}: applied {} migration(s), schema version {}", c.database_for_log(), ran,
                      store->schema_version());
-    {
-        // Ansök om studiemedel searches its own word index (migration 0006); it is built here when
-        // educations exist without it (an upgrade, or rows loaded beside the store).
-        auto tx = store->begin(ports::TxMode::write);
-        const int indexed = tx->studietider().rebuild_search_index(true);
-        tx->commit();
-        if (indexed > 0) spdlog::info("search index: the words of {} education(s) written", indexed);
-    }
     return store;
 }
 
@@ -151,6 +143,13 @@ int cmd_serve(const app::Config& c) {
     admin::Service admin_service(*store, hasher, tokens, c.policy);
     idm::Service idm_service(*store, admin_service, c.policy);
     studietider::Service studietider_service(*store);
+    {
+        // Ansök om studiemedel searches an index in memory: read once here, then only changes.
+        const auto started = std::chrono::steady_clock::now();
+        const auto educations = studietider_service.load_search();
+        spdlog::info("search index: {} education(s) students can find, read in {} ms", educations,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+    }
     web::Metrics metrics;
     web::Views views;
     app::OutboxWorker outbox(mailer, views, c.site, c.policy, clock,
@@ -163,7 +162,8 @@ int cmd_serve(const app::Config& c) {
         web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics, kiosk, idm_service, studietider_service,
                       [](std::string_view answer) { return captcha::draw_png(answer); },
                       [](std::string_view answer, std::string_view lang) { return captcha::speak_wav(answer, lang); },
-                      [&outbox] { outbox.wake(); }},
+                      [&outbox] { outbox.wake(); },
+                      static_cast<std::size_t>(c.search_cache_pages)},
         views);
 
     web::ServerOptions o;

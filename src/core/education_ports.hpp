@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/model.hpp"
+#include "core/public_search.hpp"
 #include "core/studietider.hpp"
 
 namespace mina {
@@ -106,19 +107,22 @@ class Studietider {
     /// the school's file).
     [[nodiscard]] virtual std::vector<StudyPeriod> school_periods(const SchoolCode& school) = 0;
 
-    /// Ansök om studiemedel: educations not withdrawn with at least one published period that is
-    /// not withdrawn (labelled `term`, case-insensitive, unless it is empty), whose words (index_words:
-    /// the school's code and name, the education's code and name) begin with every one of `words`
-    /// (search_words of what was typed; at least one). By school name, education name; from `offset`,
-    /// at most `limit`; each with the newest published version of its periods that are not withdrawn.
-    [[nodiscard]] virtual std::vector<PublicEducation> search_public(const std::vector<std::string>& words,
-                                                                     const std::string& term, int limit,
-                                                                     int offset) = 0;
-    /// The store keeps the search words of an education as it is added or changed, and of all of a
-    /// school's educations when the school's name changes. This builds them all anew (after a bulk
-    /// load that went around the store), or only when there are none yet but educations exist.
-    /// Returns the number of educations indexed.
-    virtual int rebuild_search_index(bool only_when_empty) = 0;
+    // Ansök om studiemedel. Every change that can change what a search finds (an education added
+    // or changed, a period published or withdrawn, a school renamed) is written by the database
+    // itself (triggers, migration 0006) as a row of search_changes: each server's index in memory
+    // (core/public_search) reads the rows after the last it has seen.
+    struct SearchChanges {
+        std::int64_t latest = 0;  // the newest row's number (0: none yet)
+        std::int64_t oldest = 0;  // the oldest row kept (older ones are deleted as new ones come)
+        std::vector<std::int64_t> educations;  // changed after `after`, each once (at most `limit`)
+    };
+    [[nodiscard]] virtual SearchChanges search_changes(std::int64_t after, int limit) = 0;
+    /// What the index needs of the educations `ids` (withdrawn ones too, so that they leave it), or
+    /// of every education not withdrawn when `ids` is empty.
+    [[nodiscard]] virtual std::vector<studietider::SearchEntry> search_entries(const std::vector<std::int64_t>& ids) = 0;
+    /// The educations `ids`, in that order, each with the newest published version of its periods
+    /// that are not withdrawn (by first day); an id that is gone is left out.
+    [[nodiscard]] virtual std::vector<PublicEducation> public_educations(const std::vector<std::int64_t>& ids) = 0;
 };
 
 }  // namespace ports

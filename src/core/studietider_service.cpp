@@ -247,6 +247,47 @@ Outcome Service::remove_contact(const portal::Viewer& v, const std::string& scho
     return Saved{id, {}};
 }
 
+namespace {
+
+/// More changed educations than this at once (a large upload elsewhere): the index is read anew.
+constexpr int kMostChangesRead = 20'000;
+
+}  // namespace
+
+void Service::refresh_search(ports::Studietider& st) {
+    const auto changes = st.search_changes(seen_, kMostChangesRead);
+    std::lock_guard lock(search_mutex_);
+    if (loaded_ && changes.latest == seen_) return;
+    const bool gap = changes.oldest > seen_ + 1 && seen_ > 0;  // rows it has not read are deleted
+    const bool ahead = changes.latest < seen_;                  // another unit read a newer snapshot
+    if (loaded_ && ahead) return;
+    if (!loaded_ || gap || changes.educations.size() >= static_cast<std::size_t>(kMostChangesRead)) {
+        index_.clear();
+        for (const auto& e : st.search_entries({})) index_.put(e);
+        loaded_ = true;
+    } else {
+        // Changed since seen_ as this unit sees them; changes newer than the unit's snapshot are
+        // read by a later search.
+        // (Educations are never deleted, so each changed id is read back, withdrawn or not.)
+        for (const auto& e : st.search_entries(changes.educations)) index_.put(e);
+    }
+    seen_ = changes.latest;
+}
+
+std::size_t Service::load_search() {
+    auto tx = store_.begin(ports::TxMode::read);
+    refresh_search(tx->studietider());
+    std::lock_guard lock(search_mutex_);
+    return index_.size();
+}
+
+std::int64_t Service::search_generation() {
+    auto tx = store_.begin(ports::TxMode::read);
+    refresh_search(tx->studietider());
+    std::lock_guard lock(search_mutex_);
+    return seen_;
+}
+
 PublicResults Service::search(const std::string& text, const std::string& term, int page) {
     PublicResults out;
     out.page = std::clamp(page, 1, kMaxPublicPage);
@@ -259,11 +300,17 @@ PublicResults Service::search(const std::string& text, const std::string& term, 
     t.erase(0, t.find_first_not_of(' '));
     t.erase(t.find_last_not_of(' ') + 1);
     auto tx = store_.begin(ports::TxMode::read);
-    out.hits = tx->studietider().search_public(words, t, kPublicPageSize + 1, (out.page - 1) * kPublicPageSize);
-    if (static_cast<int>(out.hits.size()) > kPublicPageSize) {
-        out.more = true;
-        out.hits.resize(kPublicPageSize);
+    auto& st = tx->studietider();
+    refresh_search(st);
+    SearchIndex::Page found;
+    {
+        std::lock_guard lock(search_mutex_);
+        found = index_.find(words, t, static_cast<std::size_t>(out.page - 1) * kPublicPageSize, kPublicPageSize);
+        out.generation = seen_;
     }
+    out.more = found.more;
+    out.total = found.hits;
+    out.hits = st.public_educations(found.ids);
     return out;
 }
 

@@ -3,6 +3,7 @@
 // Ansök om studiemedel. Every call checks the viewer's grant at the school itself.
 #pragma once
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
@@ -10,6 +11,7 @@
 
 #include "core/education_ports.hpp"
 #include "core/portal.hpp"
+#include "core/public_search.hpp"
 #include "core/ports.hpp"
 #include "core/studietider.hpp"
 #include "core/studietider_file.hpp"
@@ -59,13 +61,15 @@ struct EducationView {
     std::vector<PeriodView> periods;
 };
 
-inline constexpr int kPublicPageSize = 20;
+inline constexpr int kPublicPageSize = 10;
 inline constexpr int kMaxPublicPage = 500;
 struct PublicResults {
     std::vector<PublicEducation> hits;
     bool searched = false;  // there was a word to search for (and the text and term were not too long)
     int page = 1;
-    bool more = false;  // there is a next page
+    bool more = false;       // there is a next page
+    std::int64_t generation = 0;  // the search's data (search_generation)
+    std::size_t total = 0;   // educations found in all
 };
 
 /// An upload saved: what it did.
@@ -142,9 +146,22 @@ class Service final {
     /// Ansök om studiemedel: no login, published periods only, kPublicPageSize educations a page
     /// (from 1). Nothing is searched without a word to search for.
     [[nodiscard]] PublicResults search(const std::string& text, const std::string& term, int page);
+    /// Reads every education students may find into the search index (at start, so that the first
+    /// search does not wait); returns how many. Later searches read only what changed.
+    std::size_t load_search();
+    /// Where the search stands in the database's change log after catching up with it: a page
+    /// rendered at one generation is still right while the generation is the same.
+    [[nodiscard]] std::int64_t search_generation();
 
    private:
+    /// Brings the index up to the database's search_changes, inside the caller's read unit.
+    void refresh_search(ports::Studietider& st);
+
     ports::Store& store_;
+    std::mutex search_mutex_;  // guards the three below
+    SearchIndex index_;
+    std::int64_t seen_ = 0;  // the newest search_changes row the index holds
+    bool loaded_ = false;
 };
 
 }  // namespace mina::studietider

@@ -15,6 +15,7 @@
 #include "core/login.hpp"
 #include "core/portal.hpp"
 #include "web/http.hpp"
+#include "web/page_cache.hpp"
 #include "web/server.hpp"
 #include "web/site.hpp"
 #include "web/views.hpp"
@@ -40,6 +41,8 @@ struct Services {
     std::function<std::string(std::string_view answer, std::string_view lang)> speak_captcha;
     /// Tells the outbox worker that mail is waiting (a one-time password ordered in the kiosk).
     std::function<void()> wake_mail;
+    /// Ansök om studiemedel's pages kept rendered (server.search_cache_pages).
+    std::size_t search_cache_pages = 1000;
 };
 
 class App final {
@@ -98,6 +101,12 @@ class App final {
     Response st_file_upload(Request& req);
     Response st_file_save(Request& req);
     Response st_public(Request& req);
+    /// A page of Ansök om studiemedel from public_pages_ while the data has not changed, else
+    /// `render`ed (it sets the generation it rendered) and kept; ETag and 304 for browsers.
+    Response st_public_cached(Request& req, const std::string& key, std::string_view content_type,
+                              const std::function<std::string(std::int64_t&)>& render);
+    std::string st_public_page(Request& req, const std::string& lang, const Form& q, std::int64_t& generation);
+    std::string st_public_json(const Form& q, std::int64_t& generation);
     Response st_public_api(Request& req);
     Response idm_add_school(Request& req);
     Response idm_update_school(Request& req);
@@ -190,6 +199,7 @@ class App final {
 
     Services s_;
     const Views& views_;
+    PageCache public_pages_;  // Ansök om studiemedel, as page and as JSON
     std::vector<Route> routes_;
     struct StaticFile {
         std::string body;

@@ -105,6 +105,12 @@ asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
             parser.body_limit(limit);
             if (const auto length = parser.content_length(); length && *length > limit) ec = http::error::body_limit;
         }
+        if (!ec && !parser.is_done() && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+            // The client waits for a go-ahead before it sends a large body (curl does, for a file
+            // upload): given here, once the size is known to be within the limit.
+            http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
+            std::tie(ec, n) = co_await http::async_write(stream, go_on, kUseTuple);
+        }
         if (!ec && !parser.is_done()) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseTuple);
         if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
             ec == asio::error::connection_reset || ec == asio::error::eof)

@@ -2,6 +2,8 @@
 // for the people granted `studietider` there. Every handler asks studietider::Service, which checks
 // the grant again: a URL or a form for another school changes nothing.
 #include <boost/json.hpp>
+#include <cstdio>
+#include <functional>
 #include <algorithm>
 #include <map>
 
@@ -696,9 +698,46 @@ int page_number(const std::string& text) {
 
 }  // namespace
 
+Response App::st_public_cached(Request& req, const std::string& key, std::string_view content_type,
+                               const std::function<std::string(std::int64_t&)>& render) {
+    // The data's generation: a page made at it is still right, and so is a browser's copy tagged
+    // with it (no-cache: the browser asks each time, and gets a 304 while nothing changed).
+    const std::int64_t generation = s_.studietider.search_generation();
+    const auto tag = [&key](std::int64_t g) {
+        char hash[17];
+        std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(key));
+        return "\"" + std::to_string(g) + "-" + hash + "\"";
+    };
+    Response res;
+    res.content_type = std::string(content_type);
+    res.header("Cache-Control", "public, no-cache");
+    if (req.header("if-none-match") == tag(generation)) {
+        res.status = 304;
+        res.header("ETag", tag(generation));
+        return res;
+    }
+    if (auto page = public_pages_.get(key, generation)) {
+        res.body = std::move(*page);
+        res.header("ETag", tag(generation));
+        return res;
+    }
+    std::int64_t made_at = generation;
+    res.body = render(made_at);
+    public_pages_.put(key, made_at, res.body);
+    res.header("ETag", tag(made_at));
+    return res;
+}
+
 Response App::st_public(Request& req) {
     const std::string lang = pick_language(req, {});
     auto q = Form::parse(req.query).value_or(Form{});
+    const std::string key = "page\x1f" + lang + "\x1f" + q.get("q") + "\x1f" + q.get("termin") + "\x1f" +
+                            std::to_string(page_number(q.get("sida")));
+    return st_public_cached(req, key, "text/html; charset=utf-8",
+                            [&](std::int64_t& generation) { return st_public_page(req, lang, q, generation); });
+}
+
+std::string App::st_public_page(Request& req, const std::string& lang, const Form& q, std::int64_t& generation) {
     const std::string text = q.get("q");
     const std::string term = q.get("termin");
     Data d{Data::type::object};
@@ -742,6 +781,9 @@ Response App::st_public(Request& req) {
     d.set("searched", results.searched);
     d.set("no_words", asked && !results.searched);
     d.set("none_found", results.searched && hits.is_empty_list());
+    if (results.total > 0)
+        d.set("found", views_.t(lang, results.total == 1 ? "st_public_found_one" : "st_public_found",
+                                {{"count", std::to_string(results.total)}}));
     d.set("hits", hits);
     if (results.page > 1) {
         d.set("previous_href", "/studiemedel?" + query + (results.page > 2 ? "&sida=" + std::to_string(results.page - 1) : ""));
@@ -749,18 +791,24 @@ Response App::st_public(Request& req) {
     if (results.more) d.set("next_href", "/studiemedel?" + query + "&sida=" + std::to_string(results.page + 1));
     if (results.page > 1 || results.more)
         d.set("page_label", views_.t(lang, "st_public_page", {{"page", std::to_string(results.page)}}));
-    Response res;
-    res.body = views_.page("st_public", lang, std::move(d));
-    res.header("Cache-Control", "public, max-age=60");
-    return res;
+    if (results.searched) generation = results.generation;
+    return views_.page("st_public", lang, std::move(d));
 }
 
 Response App::st_public_api(Request& req) {
     auto q = Form::parse(req.query);
     if (!q) return Response::text(400, "{\"error\":\"the query string cannot be read\"}");
+    const std::string key = "api\x1f" + q->get("q") + "\x1f" + q->get("termin") + "\x1f" +
+                            std::to_string(page_number(q->get("sida")));
+    return st_public_cached(req, key, "application/json; charset=utf-8",
+                            [&](std::int64_t& generation) { return st_public_json(*q, generation); });
+}
+
+std::string App::st_public_json(const Form& q, std::int64_t& generation) {
     namespace json = boost::json;
     json::array educations;
-    const auto results = s_.studietider.search(q->get("q"), q->get("termin"), page_number(q->get("sida")));
+    const auto results = s_.studietider.search(q.get("q"), q.get("termin"), page_number(q.get("sida")));
+    if (results.searched) generation = results.generation;
     for (const auto& hit : results.hits) {
         const auto& e = hit.education;
         json::array periods;
@@ -786,14 +834,11 @@ Response App::st_public_api(Request& req) {
             {"contract_education", e.contract},
             {"study_periods", std::move(periods)}});
     }
-    Response res;
-    res.content_type = "application/json; charset=utf-8";
-    res.body = json::serialize(json::object{
+    return json::serialize(json::object{
         {"educations", std::move(educations)},
+        {"total", results.total},
         {"page", results.page},
         {"next_page", results.more ? json::value(results.page + 1) : json::value(nullptr)}});
-    res.header("Cache-Control", "public, max-age=60");
-    return res;
 }
 
 }  // namespace mina::web

@@ -160,6 +160,44 @@ describe('axe-core scan', { concurrency: true }, () => {
       await assertAccessible(pelle, 'Ansök om studiemedel: the public search');
     });
 
+    test('Studietider och utbildningar: the file\'s preview (savable, and with refused rows) and the public search with pages', async () => {
+      const header = 'Utbildningskod;Utbildningens namn;Nivå;Poängtyp;Omfattning;Distans;Uppdragsutbildning;Studietid;Första dag;Sista dag;Poäng;Studietakt;Lov;Status';
+      const upload = async (csv, name) => {
+        await visit(pelle, '/tjanster/studietider');
+        await pelle.getByLabel('Fil att ladda upp').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+        await pelle.getByRole('button', { name: 'Granska filen' }).click();
+        await pelle.getByRole('heading', { level: 1, name: 'Granska filen innan den sparas' }).waitFor();
+      };
+      // 25 published educations: three pages (10 a page) in the public search.
+      const rows = [header];
+      for (let i = 1; i <= 25; i++) {
+        const n = String(i).padStart(2, '0');
+        rows.push(`SID-${n};Sidbytesprogrammet inriktning ${n};eftergymnasial;hp;60;nej;nej;HT2026;2026-08-31;2027-01-17;30;;;publicerad`);
+      }
+      await upload(rows.join('\r\n'), 'sidor.csv');
+      await pelle.getByRole('status').filter({ hasText: '25 rader: 25 nya' }).waitFor();
+      await assertAccessible(pelle, 'the preview of a file that can be saved');
+      await pelle.getByRole('button', { name: 'Spara 25 rader' }).click();
+      await pelle.getByRole('status').filter({ hasText: 'Filen är sparad' }).waitFor();
+
+      await upload([header,
+        'SID-BRA;En bra rad;eftergymnasial;hp;30;nej;nej;VT2027;2027-01-18;2027-06-06;30;;;utkast',
+        'SID-FEL;Fel datum;eftergymnasial;hp;30;nej;nej;HT2026;nästa vecka;2027-01-17;30;;;utkast',
+        'SID-ENH;Okänd poängtyp;eftergymnasial;högskolepinnar;30;nej;nej;;;;;;;'].join('\n'), 'fel.csv');
+      await pelle.getByRole('alert').filter({ hasText: 'ingenting sparas' }).waitFor();
+      assert.equal(await pelle.getByText('Kan inte sparas:').count(), 2);
+      await assertAccessible(pelle, 'the preview of a file with refused rows');
+
+      await visit(pelle, '/studiemedel?q=sidbytes');
+      const pages = pelle.getByRole('navigation', { name: 'Sidor med träffar' });
+      await pages.getByRole('link', { name: 'Nästa sida' }).waitFor();
+      await assertAccessible(pelle, 'Ansök om studiemedel: the first page of a search with more pages');
+      await pages.getByRole('link', { name: 'Nästa sida' }).click();
+      await pelle.getByRole('navigation', { name: 'Sidor med träffar' }).getByRole('link', { name: 'Föregående sida' }).waitFor();
+      await pelle.getByRole('heading', { name: 'Sidbytesprogrammet inriktning 15' }).waitFor();
+      await assertAccessible(pelle, 'Ansök om studiemedel: the last page of a search');
+    });
+
     test('403 page /tjanster/studeranderapportering (not granted at Exempelhögskolan)', async () => {
       await visit(pelle, '/tjanster/studeranderapportering', 403);
       await assertAccessible(pelle, 'the 403 page');

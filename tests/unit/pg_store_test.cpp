@@ -149,7 +149,7 @@ TEST_F(PgStore, MigrationsRunOnceAndAreVersioned) {
     EXPECT_EQ(store->schema_version(), 6);
     EXPECT_TRUE(store->ping());
     EXPECT_EQ(direct().value("SELECT string_agg(version || ':' || name, ',' ORDER BY version) FROM schema_migrations"),
-              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql,6:0006_education_search.sql");
+              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql,6:0006_search_changes.sql");
 }
 
 TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/studietider.hpp"
+#include "core/public_search.hpp"
 #include "core/studietider_file.hpp"
 
 namespace mina::studietider {
@@ -157,6 +158,86 @@ TEST(SchoolFile, ReadsSpreadsheetSpellings) {
     EXPECT_EQ(plan.rows[0].period->breaks[0].first, day("2026-12-21"));
     EXPECT_TRUE(plan.rows[1].issues.empty());
     EXPECT_EQ(plan.rows[1].period->pace, Pace::three_quarters);
+}
+
+}  // namespace
+}  // namespace mina::studietider
+
+namespace mina::studietider {
+namespace {
+
+SearchEntry entry(std::int64_t id, std::string school, std::string name, std::vector<std::string> terms = {"HT2026"},
+                  std::string code = "") {
+    return {id, "S" + std::to_string(id % 7), std::move(school), code.empty() ? "E" + std::to_string(id) : code,
+            std::move(name), false, std::move(terms)};
+}
+
+std::vector<std::int64_t> ids(const SearchIndex& index, std::string_view text, std::string_view term = "",
+                              std::size_t offset = 0, std::size_t limit = 10) {
+    return index.find(search_words(text), term, offset, limit).ids;
+}
+
+TEST(SearchIndex, FindsEveryWordByItsBeginningInOrderOfSchoolAndName) {
+    SearchIndex index;
+    index.put(entry(1, "Malmö universitet", "Sjuksköterskeprogrammet"));
+    index.put(entry(2, "Lunds universitet", "Sjuksköterskeprogrammet"));
+    index.put(entry(3, "Malmö universitet", "Ekonomi A"));
+    index.put(entry(4, "Malmö universitet", "Sjukgymnastik"));
+    EXPECT_EQ(ids(index, "sjuk"), (std::vector<std::int64_t>{2, 4, 1}));  // Lunds … then Malmö by name
+    EXPECT_EQ(ids(index, "malmo sjuk"), (std::vector<std::int64_t>{4, 1}));
+    EXPECT_EQ(ids(index, "MALMÖ SJUKSKÖTERSKE"), (std::vector<std::int64_t>{1}));
+    EXPECT_EQ(ids(index, "universitet"), (std::vector<std::int64_t>{2, 3, 4, 1}));
+    EXPECT_TRUE(ids(index, "kotersk").empty()) << "from the beginning of a word only";
+    EXPECT_TRUE(ids(index, "malmo lund").empty()) << "every word";
+    EXPECT_EQ(ids(index, "e3"), (std::vector<std::int64_t>{3})) << "the education's code";
+}
+
+TEST(SearchIndex, PagesAndCounts) {
+    SearchIndex index;
+    for (int i = 1; i <= 25; ++i) index.put(entry(i, "Skolan", "Kurs " + std::string(i < 10 ? "0" : "") + std::to_string(i)));
+    const auto first = index.find(search_words("kurs"), "", 0, 10);
+    EXPECT_EQ(first.hits, 25u);
+    EXPECT_TRUE(first.more);
+    EXPECT_EQ(first.ids.front(), 1);
+    const auto last = index.find(search_words("kurs"), "", 20, 10);
+    EXPECT_EQ(last.ids, (std::vector<std::int64_t>{21, 22, 23, 24, 25}));
+    EXPECT_FALSE(last.more);
+    EXPECT_TRUE(index.find(search_words("kurs"), "", 30, 10).ids.empty());
+}
+
+TEST(SearchIndex, TermsWithdrawnAndChangedEducations) {
+    SearchIndex index;
+    index.put(entry(1, "Skolan", "Ekonomi", {"HT2026", "VT2027"}));
+    index.put(entry(2, "Skolan", "Ekonomi B", {"VT2027"}));
+    index.put(entry(3, "Skolan", "Ekonomi C", {}));  // nothing published: not found
+    EXPECT_EQ(ids(index, "ekonomi"), (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(ids(index, "ekonomi", "ht2026"), (std::vector<std::int64_t>{1}));
+    EXPECT_EQ(ids(index, "ekonomi", "VT2027"), (std::vector<std::int64_t>{1, 2}));
+    EXPECT_TRUE(ids(index, "ekonomi", "HT2031").empty());
+    auto renamed = entry(1, "Nya skolan", "Företagsekonomi", {"HT2026"});
+    index.put(renamed);
+    EXPECT_EQ(ids(index, "ekonomi"), (std::vector<std::int64_t>{2}));
+    EXPECT_EQ(ids(index, "foretags"), (std::vector<std::int64_t>{1}));
+    EXPECT_EQ(ids(index, "skolan"), (std::vector<std::int64_t>{1, 2})) << "Nya skolan sorts before Skolan";
+    renamed.withdrawn = true;
+    index.put(renamed);
+    EXPECT_TRUE(ids(index, "foretags").empty());
+    index.remove(2);
+    EXPECT_EQ(index.size(), 0u);
+    EXPECT_TRUE(ids(index, "skolan").empty());
+    index.put(entry(9, "Sista skolan", "Ekonomi"));  // a freed slot is used again
+    EXPECT_EQ(ids(index, "ekonomi"), (std::vector<std::int64_t>{9}));
+}
+
+TEST(SearchIndex, AShortPrefixThatBeginsManyWordsStillNarrows) {
+    SearchIndex index;
+    for (int i = 1; i <= 300; ++i)
+        index.put(entry(i, "Skola " + std::to_string(i), "Engelska " + std::to_string(i % 10), {"HT2026"}));
+    const auto page = index.find(search_words("engelska 6"), "HT2026", 0, 100);
+    // "6" begins the names' number 6 (30 educations) and the schools' numbers 6 and 60–69 (11, two
+    // of them with the name's 6 too).
+    EXPECT_EQ(page.hits, 39u);
+    for (const auto id : page.ids) EXPECT_TRUE(id % 10 == 6 || std::to_string(id).starts_with("6")) << id;
 }
 
 }  // namespace

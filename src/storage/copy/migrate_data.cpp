@@ -18,9 +18,9 @@ namespace {
 // Parents before children, so that every foreign key finds its row. A table that is not here is
 // refused: a new migration must say where its table goes.
 constexpr std::array<const char*, 16> kTables{
-    "schools",          "persons", "grants",  "sessions",   "client_failures", "audit_log",
-    "otps",             "kiosk_flows", "password_history", "outbox", "letters", "educations",
-    "education_search", "study_periods", "study_period_versions", "school_contacts"};
+    "schools",      "persons", "grants",  "sessions",   "client_failures", "audit_log",
+    "otps",         "kiosk_flows", "password_history", "outbox", "letters", "educations",
+    "study_periods", "study_period_versions", "school_contacts", "search_changes"};
 
 struct SqliteCloser {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -109,9 +109,7 @@ std::int64_t copy_table(sqlite3* src, PGconn* dst, const std::string& table) {
     std::string list;
     for (const auto& c : cols) list += (list.empty() ? "" : ", ") + ident(c);
     run(dst, "COPY " + ident(table) + " (" + list + ") FROM STDIN", PGRES_COPY_IN);
-    // In the order the rows were written; a table WITHOUT ROWID (education_search) in its key's.
-    const bool keyed = table == "education_search";
-    auto s = prepare(src, "SELECT " + list + " FROM " + ident(table) + (keyed ? " ORDER BY 1, 2" : " ORDER BY rowid"));
+    auto s = prepare(src, "SELECT " + list + " FROM " + ident(table) + " ORDER BY rowid");
     std::string buffer;
     std::int64_t rows = 0;
     int rc = 0;
@@ -199,7 +197,11 @@ std::vector<CopiedTable> copy_sqlite_to_postgres(const std::string& sqlite_path,
         if (std::find(present.begin(), present.end(), table) == present.end()) continue;
         if (const auto n = count_target(dst.get(), table); n > 0)
             throw std::runtime_error("the target is not empty: " + table + " has " + std::to_string(n) + " rows");
+        // The rows as they are: the target's own triggers (search_changes, migration 0006) would
+        // add rows of their own. Foreign keys are system triggers and stay on.
+        run(dst.get(), "ALTER TABLE " + ident(table) + " DISABLE TRIGGER USER");
         out.push_back({table, copy_table(src.get(), dst.get(), table)});
+        run(dst.get(), "ALTER TABLE " + ident(table) + " ENABLE TRIGGER USER");
     }
     advance_identities(dst.get());
     for (const auto& t : out) {

@@ -16,7 +16,6 @@
 
 #include <algorithm>
 #include <array>
-#include <functional>
 #include <limits>
 #include <span>
 #include <stdexcept>
@@ -767,15 +766,10 @@ class PgSchools final : public ports::Schools {
         exec(c_, kSetPostalAddress, code, address);
     }
     bool update(const School& s) override {
-        if (exec(c_, kUpdateSchool, s.code, s.name, to_string(s.form), s.postal_address, s.contact_name,
-                 s.contact_phone)
-                .affected() == 0)
-            return false;
-        if (renamed) renamed(s.code);
-        return true;
+        return exec(c_, kUpdateSchool, s.code, s.name, to_string(s.form), s.postal_address, s.contact_name,
+                    s.contact_phone)
+                   .affected() > 0;
     }
-    /// Called after a school is changed: its educations are found by its new name (PgUnit sets it).
-    std::function<void(const SchoolCode&)> renamed;
 
    private:
     Transaction& c_;
@@ -941,49 +935,29 @@ constexpr const char* kSchoolPeriods =
     "p.changed, p.withdrawn_at, p.updated_at, p.updated_by FROM study_periods p JOIN educations e ON e.id = p.education_id "
     "WHERE e.school_code = $1 ORDER BY p.education_id, p.first_day, p.id";
 
-// The search words (migration 0006), as sqlite_store.cpp keeps them. The words of one education
-// travel as one space-separated parameter (words hold letters and digits only).
-constexpr const char* kIndexSourceOne =
-    "SELECT e.id, s.code, s.name, e.code, e.name FROM educations e JOIN schools s ON s.code = e.school_code WHERE e.id = $1";
-constexpr const char* kIndexSourceSchool =
-    "SELECT e.id, s.code, s.name, e.code, e.name FROM educations e JOIN schools s ON s.code = e.school_code "
-    "WHERE e.school_code = $1";
-constexpr const char* kIndexSourceAll =
-    "SELECT e.id, s.code, s.name, e.code, e.name FROM educations e JOIN schools s ON s.code = e.school_code";
-// One statement: the DELETE takes the words no longer there and the INSERT adds the new ones (the
-// parts of a statement see the same snapshot, so the two must not touch the same rows).
-constexpr const char* kIndexSet =
-    "WITH gone AS (DELETE FROM education_search WHERE education_id = $2 "
-    "AND NOT (word = ANY (string_to_array($1, ' ')))) "
-    "INSERT INTO education_search (word, education_id) SELECT DISTINCT w, $2::bigint "
-    "FROM unnest(string_to_array($1, ' ')) AS w WHERE w <> '' ON CONFLICT DO NOTHING";
-constexpr const char* kUnindexAll = "DELETE FROM education_search";
-constexpr const char* kIndexNeeded =
-    "SELECT NOT EXISTS (SELECT 1 FROM education_search) AND EXISTS (SELECT 1 FROM educations)";
-
-/// Ansök om studiemedel for `words` words, as in sqlite_store.cpp: $1 the term, $2 limit, $3 offset,
-/// then each word's range as $4/$5, $6/$7 …
-const char* search_statement(std::size_t words) {
-    static const auto statements = [] {
-        std::array<std::string, studietider::kMaxSearchWords + 1> out;
-        for (std::size_t n = 1; n <= studietider::kMaxSearchWords; ++n) {
-            std::string sql =
-                "SELECT e.id, e.school_code, e.code, e.name, e.level, e.unit, e.total_credits, e.distance, e.contract, "
-                "e.withdrawn_at, e.created_at, e.updated_at, s.name "
-                "FROM educations e JOIN schools s ON s.code = e.school_code WHERE e.withdrawn_at IS NULL";
-            for (std::size_t w = 0; w < n; ++w)
-                sql += " AND e.id IN (SELECT education_id FROM education_search WHERE word >= $" +
-                       std::to_string(4 + 2 * w) + " AND word < $" + std::to_string(5 + 2 * w) + ")";
-            sql += " AND EXISTS (SELECT 1 FROM study_periods p JOIN study_period_versions v ON v.period_id = p.id "
-                   "AND v.version = p.published_version WHERE p.education_id = e.id AND p.withdrawn_at IS NULL "
-                   "AND p.published_version > 0 AND ($1 = '' OR lower(v.label) = lower($1))) "
-                   "ORDER BY s.name, e.name, e.id LIMIT $2 OFFSET $3";
-            out[n] = std::move(sql);
-        }
-        return out;
-    }();
-    return statements.at(words).c_str();
-}
+// Ansök om studiemedel (migration 0006), as sqlite_store.cpp reads it; ids travel joined by ','.
+constexpr const char* kSearchChangeBounds =
+    "SELECT coalesce((SELECT max(seq) FROM search_changes), 0), coalesce((SELECT min(seq) FROM search_changes), 0)";
+constexpr const char* kSearchChanged =
+    "SELECT DISTINCT education_id FROM search_changes WHERE seq > $1 LIMIT $2";
+// An education's name and school, and the labels of its published periods not withdrawn joined by
+// U+001F: of every education not withdrawn, or of those in $1.
+constexpr const char* kSearchEntriesAll =
+    "SELECT e.id, s.code, s.name, e.code, e.name, e.withdrawn_at IS NOT NULL, "
+    "(SELECT string_agg(v.label, chr(31)) FROM study_periods p JOIN study_period_versions v ON v.period_id = p.id "
+    "AND v.version = p.published_version WHERE p.education_id = e.id AND p.withdrawn_at IS NULL "
+    "AND p.published_version > 0) FROM educations e JOIN schools s ON s.code = e.school_code "
+    "WHERE e.withdrawn_at IS NULL";
+constexpr const char* kSearchEntriesOf =
+    "SELECT e.id, s.code, s.name, e.code, e.name, e.withdrawn_at IS NOT NULL, "
+    "(SELECT string_agg(v.label, chr(31)) FROM study_periods p JOIN study_period_versions v ON v.period_id = p.id "
+    "AND v.version = p.published_version WHERE p.education_id = e.id AND p.withdrawn_at IS NULL "
+    "AND p.published_version > 0) FROM educations e JOIN schools s ON s.code = e.school_code "
+    "WHERE e.id = ANY (string_to_array($1, ',')::bigint[])";
+constexpr const char* kPublicEducations =
+    "SELECT e.id, e.school_code, e.code, e.name, e.level, e.unit, e.total_credits, e.distance, e.contract, "
+    "e.withdrawn_at, e.created_at, e.updated_at, s.name FROM educations e JOIN schools s ON s.code = e.school_code "
+    "WHERE e.id = ANY (string_to_array($1, ',')::bigint[])";
 /// The newest published version of every period not withdrawn of the educations in $1 (ids joined
 /// by ','), by education and first day; the education's id last.
 constexpr const char* kPublicPeriods =
@@ -1055,6 +1029,15 @@ std::optional<std::int64_t> pace_param(const std::optional<studietider::Pace>& p
     return p ? std::optional<std::int64_t>(studietider::percent(*p)) : std::nullopt;
 }
 
+std::string joined_ids(const std::vector<std::int64_t>& ids) {
+    std::string out;
+    for (const auto id : ids) {
+        if (!out.empty()) out += ',';
+        out += std::to_string(id);
+    }
+    return out;
+}
+
 class PgStudietider final : public ports::Studietider {
    public:
     explicit PgStudietider(Transaction& c) : c_(c) {}
@@ -1070,17 +1053,12 @@ class PgStudietider final : public ports::Studietider {
                       studietider::to_string(e.unit), credits_param(e.total_credits), std::int64_t{e.distance},
                       std::int64_t{e.contract}, e.created_at);
         if (r.empty()) return std::nullopt;
-        const auto id = r.row(0).integer(0);
-        reindex(id);
-        return id;
+        return r.row(0).integer(0);
     }
     bool update_education(const Education& e) override {
-        if (exec(c_, kUpdateEducation, e.id, e.name, studietider::to_string(e.level), studietider::to_string(e.unit),
-                 credits_param(e.total_credits), std::int64_t{e.distance}, std::int64_t{e.contract}, e.updated_at)
-                .affected() == 0)
-            return false;
-        reindex(e.id);
-        return true;
+        return exec(c_, kUpdateEducation, e.id, e.name, studietider::to_string(e.level), studietider::to_string(e.unit),
+                    credits_param(e.total_credits), std::int64_t{e.distance}, std::int64_t{e.contract}, e.updated_at)
+                   .affected() > 0;
     }
     bool withdraw_education(std::int64_t id, Timestamp at) override {
         return exec(c_, kWithdrawEducation, id, at).affected() > 0;
@@ -1132,52 +1110,40 @@ class PgStudietider final : public ports::Studietider {
     std::vector<StudyPeriod> school_periods(const SchoolCode& school) override {
         return read_all<StudyPeriod>(exec(c_, kSchoolPeriods, school), read_study_period);
     }
-    std::vector<PublicEducation> search_public(const std::vector<std::string>& words, const std::string& term,
-                                               int limit, int offset) override {
-        if (words.empty() || words.size() > studietider::kMaxSearchWords) return {};
-        std::vector<Param> params{param(term), param(limit), param(offset)};
-        for (const auto& w : words) {
-            params.push_back(param(w));
-            params.push_back(param(studietider::prefix_end(w)));
-        }
-        std::vector<PublicEducation> out;
-        for (const Row& r : c_.run(search_statement(words.size()), params))
-            out.push_back({read_education(r), r.text(12), {}});
-        if (out.empty()) return out;
-        std::string ids;
-        for (const auto& hit : out) {
-            if (!ids.empty()) ids += ',';
-            ids += std::to_string(hit.education.id);
-        }
-        std::unordered_map<std::int64_t, PublicEducation*> by_id;
-        for (auto& hit : out) by_id.emplace(hit.education.id, &hit);
-        for (const Row& r : exec(c_, kPublicPeriods, ids))
-            if (auto it = by_id.find(r.integer(13)); it != by_id.end()) it->second->periods.push_back(read_version(r));
+    SearchChanges search_changes(std::int64_t after, int limit) override {
+        SearchChanges out;
+        const auto bounds = exec(c_, kSearchChangeBounds);
+        out.latest = bounds.row(0).integer(0);
+        out.oldest = bounds.row(0).integer(1);
+        if (out.latest <= after) return out;
+        for (const Row& r : exec(c_, kSearchChanged, after, limit)) out.educations.push_back(r.integer(0));
         return out;
     }
-    int rebuild_search_index(bool only_when_empty) override {
-        if (only_when_empty && !exec(c_, kIndexNeeded).row(0).boolean(0)) return 0;
-        exec(c_, kUnindexAll);
-        return index_rows(exec(c_, kIndexSourceAll));
-    }
-    /// After the school's name changed: every one of its educations is found by the new name.
-    void reindex_school(const SchoolCode& school) { (void)index_rows(exec(c_, kIndexSourceSchool, school)); }
-
-   private:
-    void reindex(std::int64_t education) { (void)index_rows(exec(c_, kIndexSourceOne, education)); }
-    /// Writes the words of each row (id, school code, school name, code, name).
-    int index_rows(const Result& rows) {
-        int n = 0;
+    std::vector<studietider::SearchEntry> search_entries(const std::vector<std::int64_t>& ids) override {
+        std::vector<studietider::SearchEntry> out;
+        const auto rows = ids.empty() ? exec(c_, kSearchEntriesAll) : exec(c_, kSearchEntriesOf, joined_ids(ids));
         for (const Row& r : rows) {
-            std::string joined;
-            for (const auto& w : studietider::index_words(r.text(1), r.text(2), r.text(3), r.text(4))) {
-                if (!joined.empty()) joined += ' ';
-                joined += w;
-            }
-            exec(c_, kIndexSet, joined, r.integer(0));
-            ++n;
+            studietider::SearchEntry e{r.integer(0), r.text(1), r.text(2), r.text(3), r.text(4), r.boolean(5), {}};
+            if (!r.is_null(6)) e.terms = studietider::split_labels(r.text(6));
+            out.push_back(std::move(e));
         }
-        return n;
+        return out;
+    }
+    std::vector<PublicEducation> public_educations(const std::vector<std::int64_t>& ids) override {
+        if (ids.empty()) return {};
+        const std::string list = joined_ids(ids);
+        std::unordered_map<std::int64_t, PublicEducation> found;
+        for (const Row& r : exec(c_, kPublicEducations, list)) {
+            auto e = read_education(r);
+            const auto id = e.id;
+            found.emplace(id, PublicEducation{std::move(e), r.text(12), {}});
+        }
+        for (const Row& r : exec(c_, kPublicPeriods, list))
+            if (auto it = found.find(r.integer(13)); it != found.end()) it->second.periods.push_back(read_version(r));
+        std::vector<PublicEducation> out;
+        for (const auto id : ids)
+            if (auto it = found.find(id); it != found.end()) out.push_back(std::move(it->second));
+        return out;
     }
 
     Transaction& c_;
@@ -1185,9 +1151,7 @@ class PgStudietider final : public ports::Studietider {
 
 class PgUnit final : public ports::Unit {
    public:
-    PgUnit(pg::Pool& pool, ports::TxMode mode) : tx_(pool, mode) {
-        schools_.renamed = [this](const SchoolCode& school) { studietider_.reindex_school(school); };
-    }
+    PgUnit(pg::Pool& pool, ports::TxMode mode) : tx_(pool, mode) {}
     void commit() override { tx_.commit(); }
     ports::Accounts& accounts() override { return accounts_; }
     ports::Schools& schools() override { return schools_; }

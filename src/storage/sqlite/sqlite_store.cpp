@@ -741,45 +741,30 @@ constexpr const char* kSchoolPeriods =
     "p.changed, p.withdrawn_at, p.updated_at, p.updated_by FROM study_periods p JOIN educations e ON e.id = p.education_id "
     "WHERE e.school_code = ?1 ORDER BY p.education_id, p.first_day, p.id";
 
-// The search words (migration 0006): what an education is found by, kept as it changes.
-constexpr const char* kIndexSourceOne =
-    "SELECT e.id, s.code, s.name, e.code, e.name FROM educations e JOIN schools s ON s.code = e.school_code WHERE e.id = ?1";
-constexpr const char* kIndexSourceSchool =
-    "SELECT e.id, s.code, s.name, e.code, e.name FROM educations e JOIN schools s ON s.code = e.school_code "
-    "WHERE e.school_code = ?1";
-constexpr const char* kIndexSourceAll =
-    "SELECT e.id, s.code, s.name, e.code, e.name FROM educations e JOIN schools s ON s.code = e.school_code";
-constexpr const char* kUnindex = "DELETE FROM education_search WHERE education_id = ?1";
-constexpr const char* kUnindexAll = "DELETE FROM education_search";
-constexpr const char* kIndexWords =
-    "INSERT OR IGNORE INTO education_search (word, education_id) SELECT value, ?2 FROM json_each(?1)";
-constexpr const char* kIndexNeeded =
-    "SELECT NOT EXISTS (SELECT 1 FROM education_search) AND EXISTS (SELECT 1 FROM educations)";
-
-/// Ansök om studiemedel for `words` words (1 … kMaxSearchWords): ?1 the term ('' for any), ?2 the
-/// limit, ?3 the offset, then each word's range as ?4/?5, ?6/?7 … Each word narrows the educations
-/// through the primary key of education_search; the few left are sorted.
-const char* search_statement(std::size_t words) {
-    static const auto statements = [] {
-        std::array<std::string, studietider::kMaxSearchWords + 1> out;
-        for (std::size_t n = 1; n <= studietider::kMaxSearchWords; ++n) {
-            std::string sql =
-                "SELECT e.id, e.school_code, e.code, e.name, e.level, e.unit, e.total_credits, e.distance, e.contract, "
-                "e.withdrawn_at, e.created_at, e.updated_at, s.name "
-                "FROM educations e JOIN schools s ON s.code = e.school_code WHERE e.withdrawn_at IS NULL";
-            for (std::size_t w = 0; w < n; ++w)
-                sql += " AND e.id IN (SELECT education_id FROM education_search WHERE word >= ?" +
-                       std::to_string(4 + 2 * w) + " AND word < ?" + std::to_string(5 + 2 * w) + ")";
-            sql += " AND EXISTS (SELECT 1 FROM study_periods p JOIN study_period_versions v ON v.period_id = p.id "
-                   "AND v.version = p.published_version WHERE p.education_id = e.id AND p.withdrawn_at IS NULL "
-                   "AND p.published_version > 0 AND (?1 = '' OR lower(v.label) = lower(?1))) "
-                   "ORDER BY s.name, e.name, e.id LIMIT ?2 OFFSET ?3";
-            out[n] = std::move(sql);
-        }
-        return out;
-    }();
-    return statements.at(words).c_str();
-}
+// Ansök om studiemedel (migration 0006): the change log the triggers write, and what the index in
+// memory and the result pages read.
+constexpr const char* kSearchChangeBounds =
+    "SELECT coalesce((SELECT max(seq) FROM search_changes), 0), coalesce((SELECT min(seq) FROM search_changes), 0)";
+constexpr const char* kSearchChanged =
+    "SELECT DISTINCT education_id FROM search_changes WHERE seq > ?1 LIMIT ?2";
+// An education's name and school, and the labels of its published periods not withdrawn joined by
+// U+001F (a label is one line of text): of every education not withdrawn, or of those in ?1.
+constexpr const char* kSearchEntriesAll =
+    "SELECT e.id, s.code, s.name, e.code, e.name, e.withdrawn_at IS NOT NULL, "
+    "(SELECT group_concat(v.label, char(31)) FROM study_periods p JOIN study_period_versions v ON v.period_id = p.id "
+    "AND v.version = p.published_version WHERE p.education_id = e.id AND p.withdrawn_at IS NULL "
+    "AND p.published_version > 0) FROM educations e JOIN schools s ON s.code = e.school_code "
+    "WHERE e.withdrawn_at IS NULL";
+constexpr const char* kSearchEntriesOf =
+    "SELECT e.id, s.code, s.name, e.code, e.name, e.withdrawn_at IS NOT NULL, "
+    "(SELECT group_concat(v.label, char(31)) FROM study_periods p JOIN study_period_versions v ON v.period_id = p.id "
+    "AND v.version = p.published_version WHERE p.education_id = e.id AND p.withdrawn_at IS NULL "
+    "AND p.published_version > 0) FROM educations e JOIN schools s ON s.code = e.school_code "
+    "WHERE e.id IN (SELECT value FROM json_each(?1))";
+constexpr const char* kPublicEducations =
+    "SELECT e.id, e.school_code, e.code, e.name, e.level, e.unit, e.total_credits, e.distance, e.contract, "
+    "e.withdrawn_at, e.created_at, e.updated_at, s.name FROM educations e JOIN schools s ON s.code = e.school_code "
+    "WHERE e.id IN (SELECT value FROM json_each(?1))";
 /// The newest published version of every period not withdrawn of the educations in ?1 (a JSON array
 /// of ids), by education and first day; the education's id last.
 constexpr const char* kPublicPeriods =
@@ -842,6 +827,16 @@ void bind_period_input(Query& q, int first, const studietider::PeriodInput& in) 
     q.bind(first + 5, studietider::format_breaks(in.breaks));
 }
 
+/// Ids as a JSON array for json_each: "[1,2,3]".
+std::string json_ids(const std::vector<std::int64_t>& ids) {
+    std::string out = "[";
+    for (const auto id : ids) {
+        if (out.size() > 1) out += ',';
+        out += std::to_string(id);
+    }
+    return out + "]";
+}
+
 class SqliteStudietider final : public ports::Studietider {
    public:
     explicit SqliteStudietider(Connection& c) : c_(c) {}
@@ -868,9 +863,7 @@ class SqliteStudietider final : public ports::Studietider {
         q.bind(7, std::int64_t{e.distance}).bind(8, std::int64_t{e.contract}).bind(9, e.created_at);
         q.run();
         if (q.changes() == 0) return std::nullopt;
-        const auto id = sqlite3_last_insert_rowid(c_.raw());
-        reindex(id);
-        return id;
+        return sqlite3_last_insert_rowid(c_.raw());
     }
     bool update_education(const Education& e) override {
         Query q(c_, kUpdateEducation);
@@ -879,9 +872,7 @@ class SqliteStudietider final : public ports::Studietider {
         else q.bind_null(5);
         q.bind(6, std::int64_t{e.distance}).bind(7, std::int64_t{e.contract}).bind(8, e.updated_at);
         q.run();
-        if (q.changes() == 0) return false;
-        reindex(e.id);
-        return true;
+        return q.changes() > 0;
     }
     bool withdraw_education(std::int64_t id, Timestamp at) override {
         Query q(c_, kWithdrawEducation);
@@ -971,80 +962,56 @@ class SqliteStudietider final : public ports::Studietider {
         while (q.step()) out.push_back(read_study_period(q));
         return out;
     }
-    std::vector<PublicEducation> search_public(const std::vector<std::string>& words, const std::string& term,
-                                               int limit, int offset) override {
-        if (words.empty() || words.size() > studietider::kMaxSearchWords) return {};
-        std::vector<PublicEducation> out;
+    SearchChanges search_changes(std::int64_t after, int limit) override {
+        SearchChanges out;
         {
-            Query q(c_, search_statement(words.size()));
-            q.bind(1, term).bind(2, std::int64_t{limit}).bind(3, std::int64_t{offset});
-            for (std::size_t w = 0; w < words.size(); ++w) {
-                q.bind(static_cast<int>(4 + 2 * w), words[w]);
-                q.bind(static_cast<int>(5 + 2 * w), studietider::prefix_end(words[w]));
+            Query q(c_, kSearchChangeBounds);
+            if (q.step()) {
+                out.latest = q.integer(0);
+                out.oldest = q.integer(1);
             }
-            while (q.step()) out.push_back({read_education(q), q.text(12), {}});
         }
-        if (out.empty()) return out;
-        std::string ids = "[";
-        std::unordered_map<std::int64_t, PublicEducation*> by_id;
-        for (auto& hit : out) {
-            if (ids.size() > 1) ids += ',';
-            ids += std::to_string(hit.education.id);
-            by_id.emplace(hit.education.id, &hit);
-        }
-        ids += ']';
-        Query q(c_, kPublicPeriods);
-        q.bind(1, ids);
-        while (q.step())
-            if (auto it = by_id.find(q.integer(13)); it != by_id.end()) it->second->periods.push_back(read_version(q));
+        if (out.latest <= after) return out;
+        Query q(c_, kSearchChanged);
+        q.bind(1, after).bind(2, std::int64_t{limit});
+        while (q.step()) out.educations.push_back(q.integer(0));
         return out;
     }
-    int rebuild_search_index(bool only_when_empty) override {
-        if (only_when_empty) {
-            Query q(c_, kIndexNeeded);
-            if (!q.step() || q.integer(0) == 0) return 0;
+    std::vector<studietider::SearchEntry> search_entries(const std::vector<std::int64_t>& ids) override {
+        std::vector<studietider::SearchEntry> out;
+        Query q(c_, ids.empty() ? kSearchEntriesAll : kSearchEntriesOf);
+        if (!ids.empty()) q.bind(1, json_ids(ids));
+        while (q.step()) {
+            studietider::SearchEntry e{q.integer(0), q.text(1), q.text(2), q.text(3), q.text(4), q.integer(5) != 0, {}};
+            if (!q.is_null(6)) e.terms = studietider::split_labels(q.text(6));
+            out.push_back(std::move(e));
         }
-        Query(c_, kUnindexAll).run();
-        Query q(c_, kIndexSourceAll);
-        return index_rows(q);
+        return out;
     }
-    /// After the school's name changed: every one of its educations is found by the new name.
-    void reindex_school(const SchoolCode& school) {
-        Query q(c_, kIndexSourceSchool);
-        q.bind(1, school.value());
-        (void)index_rows(q);
+    std::vector<PublicEducation> public_educations(const std::vector<std::int64_t>& ids) override {
+        if (ids.empty()) return {};
+        const std::string list = json_ids(ids);
+        std::unordered_map<std::int64_t, PublicEducation> found;
+        {
+            Query q(c_, kPublicEducations);
+            q.bind(1, list);
+            while (q.step()) {
+                auto e = read_education(q);
+                const auto id = e.id;
+                found.emplace(id, PublicEducation{std::move(e), q.text(12), {}});
+            }
+        }
+        Query q(c_, kPublicPeriods);
+        q.bind(1, list);
+        while (q.step())
+            if (auto it = found.find(q.integer(13)); it != found.end()) it->second.periods.push_back(read_version(q));
+        std::vector<PublicEducation> out;
+        for (const auto id : ids)
+            if (auto it = found.find(id); it != found.end()) out.push_back(std::move(it->second));
+        return out;
     }
 
    private:
-    void reindex(std::int64_t education) {
-        Query q(c_, kIndexSourceOne);
-        q.bind(1, education);
-        (void)index_rows(q);
-    }
-    /// Writes the words of each row of `source` (id, school code, school name, code, name).
-    int index_rows(Query& source) {
-        int n = 0;
-        while (source.step()) {
-            const auto id = source.integer(0);
-            {
-                Query del(c_, kUnindex);
-                del.bind(1, id);
-                del.run();
-            }
-            std::string json = "[";
-            for (const auto& w : studietider::index_words(source.text(1), source.text(2), source.text(3), source.text(4))) {
-                if (json.size() > 1) json += ',';
-                json += '"' + w + '"';  // letters and digits only: nothing to escape
-            }
-            json += ']';
-            Query ins(c_, kIndexWords);
-            ins.bind(1, json).bind(2, id);
-            ins.run();
-            ++n;
-        }
-        return n;
-    }
-
     static StudyPeriod read_study_period(const Query& q) {
         StudyPeriod p;
         p.id = q.integer(0);
@@ -1202,15 +1169,11 @@ class SqliteUnit final : public ports::Unit,
         return q.changes() > 0;
     }
     bool update(const School& s) override {
-        {
-            Query q(*conn_, kUpdateSchool);
-            q.bind(1, s.code.value()).bind(2, s.name).bind(3, to_string(s.form)).bind(4, s.postal_address);
-            q.bind(5, s.contact_name).bind(6, s.contact_phone);
-            q.run();
-            if (q.changes() == 0) return false;
-        }
-        studietider_.reindex_school(s.code);  // found by the school's new name
-        return true;
+        Query q(*conn_, kUpdateSchool);
+        q.bind(1, s.code.value()).bind(2, s.name).bind(3, to_string(s.form)).bind(4, s.postal_address);
+        q.bind(5, s.contact_name).bind(6, s.contact_phone);
+        q.run();
+        return q.changes() > 0;
     }
     std::vector<School> all() override {
         Query q(*conn_, kAllSchools);

@@ -1,0 +1,95 @@
+# Shared by the benchmark scripts (run.sh, studietider.sh): sourced after die(), note() and TMP
+# are defined. Process bookkeeping (every child tracked and stopped on exit), a free port, and
+# reading wrk's output and the server's /metrics.
+
+# ---- process bookkeeping -------------------------------------------------------------------------
+
+PIDS=()
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        # Give each a few seconds, then insist.
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ ${BENCH_KEEP:-0} == 1 ]]; then note "kept $TMP"; else rm -rf "$TMP"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- helpers -------------------------------------------------------------------------------------
+
+# Runs a command as a tracked child and waits for it, so that a signal stops the run at once.
+run() {
+    "$@" &
+    local pid=$!
+    PIDS+=("$pid")
+    wait "$pid"
+}
+
+# A free TCP port on 127.0.0.1: below the ephemeral range (where wrk's own connections live) and
+# not used by any socket.
+free_port() {
+    local p lo
+    lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    (( lo > 12000 )) || lo=32768
+    for _ in $(seq 200); do
+        p=$(( 10000 + RANDOM % (lo - 10000) ))
+        if command -v ss >/dev/null; then
+            [[ -z $(ss -Htan "( sport = :$p )" 2>/dev/null) ]] && { echo "$p"; return 0; }
+        elif ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"; return 0
+        fi
+    done
+    die "no free port found"
+}
+
+# wrk's "Requests/sec:" figure, and how many requests it made.
+wrk_rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
+wrk_requests() { awk '/ requests in / {print $1}' "$1"; }
+
+# wrk's p99 from --latency, in milliseconds.
+wrk_p99_ms() {
+    awk '$1 == "99%" {
+        v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+        if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000;
+        printf "%.2f", v }' "$1"
+}
+
+# Fails the run if wrk saw socket errors or non-2xx/3xx responses.
+wrk_clean() {
+    local f=$1 what=$2
+    if grep -q 'Socket errors' "$f"; then die "$what: wrk reported socket errors: $(grep 'Socket errors' "$f")"; fi
+    if grep -q 'Non-2xx or 3xx' "$f"; then die "$what: wrk reported $(grep 'Non-2xx or 3xx' "$f")"; fi
+}
+
+# mina_http_requests_total by status class, from /metrics of the server at $PORT: prints
+# "1xx 2xx 3xx 4xx 5xx".
+status_counts() {
+    curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '
+        /^mina_http_requests_total\{code="[1-5]xx"\}/ { c = substr($1, index($1, "\"") + 1, 1); n[c] = $2 }
+        END { printf "%d %d %d %d %d\n", n[1], n[2], n[3], n[4], n[5] }'
+}
+
+# Difference of two status_counts lines: prints "2xx 3xx other".
+status_delta() {
+    local -a a b
+    read -r -a a <<<"$1"
+    read -r -a b <<<"$2"
+    echo "$(( b[1] - a[1] )) $(( b[2] - a[2] )) $(( b[0] - a[0] + b[3] - a[3] + b[4] - a[4] ))"
+}
+
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+verdict() { if "$@"; then echo "PASS"; else echo "MISS"; fi; }
+
+# CPU seconds a process has used so far (user + system).
+CLK_TCK=$(getconf CLK_TCK)
+proc_cpu() { awk -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$1/stat"; }
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
