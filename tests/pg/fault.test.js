@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,11 @@ const PG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 
 // Its own throwaway server, so that stopping it disturbs no other test.
 const dir = mkdtempSync(join(tmpdir(), 'mina-pgfault-'));
 chmodSync(dir, 0o755);  // the server runs as the postgres user when the tests run as root
-const pgEnv = { ...process.env, MINA_PG_DIR: join(dir, 'pg'), MINA_PG_PORT: String(56000 + (process.pid % 1000)) };
+// Its port lies below the kernel's ephemeral range: a port in it can be taken, while the server is
+// stopped, by any outgoing connection (the servers' own to PostgreSQL), and the restart then fails.
+const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+const pgPort = 10000 + (process.pid % Math.max(1000, ephemeralLow - 10000));
+const pgEnv = { ...process.env, MINA_PG_DIR: join(dir, 'pg'), MINA_PG_PORT: String(pgPort) };
 const pg = (cmd) => {
   const r = spawnSync('bash', [PG, cmd], { env: pgEnv, encoding: 'utf8' });
   assert.equal(r.status, 0, `scripts/pg.sh ${cmd}: ${r.stderr}`);

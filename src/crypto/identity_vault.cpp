@@ -1,0 +1,89 @@
+#include "crypto/identity_vault.hpp"
+
+#include <sodium.h>
+
+#include <vector>
+
+namespace mina::crypto {
+
+namespace {
+
+constexpr char kContext[crypto_kdf_CONTEXTBYTES + 1] = "minapnr_";  // 8 bytes: the derivation's context
+constexpr std::uint64_t kHashSubkey = 1;
+constexpr std::uint64_t kSealSubkey = 2;
+
+std::string hex_of(const unsigned char* bytes, std::size_t n) {
+    std::string out(n * 2 + 1, '\0');
+    sodium_bin2hex(out.data(), out.size(), bytes, n);
+    out.pop_back();
+    return out;
+}
+
+std::optional<std::vector<unsigned char>> bytes_of(std::string_view hex) {
+    std::vector<unsigned char> out(hex.size() / 2 + 1);
+    std::size_t n = 0;
+    const char* end = nullptr;
+    if (sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &n, &end) != 0 ||
+        end != hex.data() + hex.size())
+        return std::nullopt;
+    out.resize(n);
+    return out;
+}
+
+}  // namespace
+
+std::optional<IdentityVault> IdentityVault::from_hex(std::string_view hex) {
+    if (hex.size() != 2 * kKeyBytes) return std::nullopt;
+    auto master = bytes_of(hex);
+    if (!master || master->size() != kKeyBytes) return std::nullopt;
+    IdentityVault v;
+    crypto_kdf_derive_from_key(v.hash_key_.data(), v.hash_key_.size(), kHashSubkey, kContext, master->data());
+    crypto_kdf_derive_from_key(v.seal_key_.data(), v.seal_key_.size(), kSealSubkey, kContext, master->data());
+    sodium_memzero(master->data(), master->size());
+    return v;
+}
+
+std::string IdentityVault::new_key_hex() {
+    std::array<unsigned char, kKeyBytes> key{};
+    crypto_kdf_keygen(key.data());
+    auto out = hex_of(key.data(), key.size());
+    sodium_memzero(key.data(), key.size());
+    return out;
+}
+
+std::string IdentityVault::lookup_hash(std::string_view canonical) const {
+    std::array<unsigned char, 32> out{};
+    crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(canonical.data()),
+                       canonical.size(), hash_key_.data(), hash_key_.size());
+    return hex_of(out.data(), out.size());
+}
+
+std::string IdentityVault::seal(std::string_view canonical) const {
+    std::vector<unsigned char> out(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + canonical.size() +
+                                   crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    unsigned char* nonce = out.data();
+    randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    unsigned long long written = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &written,
+                                               reinterpret_cast<const unsigned char*>(canonical.data()),
+                                               canonical.size(), nullptr, 0, nullptr, nonce, seal_key_.data());
+    return hex_of(out.data(), crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + written);
+}
+
+std::optional<std::string> IdentityVault::open(std::string_view sealed) const {
+    auto bytes = bytes_of(sealed);
+    if (!bytes || bytes->size() < crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
+        return std::nullopt;
+    const unsigned char* nonce = bytes->data();
+    const unsigned char* cipher = bytes->data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+    const std::size_t cipher_len = bytes->size() - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+    std::string out(cipher_len - crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+    unsigned long long read = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(out.data()), &read, nullptr, cipher,
+                                                   cipher_len, nullptr, 0, nonce, seal_key_.data()) != 0)
+        return std::nullopt;
+    out.resize(read);
+    return out;
+}
+
+}  // namespace mina::crypto

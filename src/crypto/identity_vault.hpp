@@ -1,0 +1,37 @@
+// Personal identity numbers at rest (issue [6] §1, domain-csn.md §2.5): a number is stored sealed
+// (XChaCha20-Poly1305 with a random nonce, so equal numbers look different) beside a keyed hash
+// (BLAKE2b) that finds it by exact match without opening anything. Both keys are derived from
+// one 32-byte secret, security.identity_key, that lives outside the database: a copy of the
+// database alone holds no readable number and cannot be searched by one.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mina::crypto {
+
+class IdentityVault final {
+   public:
+    static constexpr std::size_t kKeyBytes = 32;
+
+    /// From the key as 64 hexadecimal digits; nothing when it is not that.
+    [[nodiscard]] static std::optional<IdentityVault> from_hex(std::string_view hex);
+    /// A new random key, as 64 hexadecimal digits (for `mina admin identity-key`, and tests).
+    [[nodiscard]] static std::string new_key_hex();
+
+    /// The same 64 hexadecimal digits for the same number and key, and for no other number.
+    [[nodiscard]] std::string lookup_hash(std::string_view canonical) const;
+    /// The number sealed: nonce and ciphertext with its tag, as hexadecimal digits.
+    [[nodiscard]] std::string seal(std::string_view canonical) const;
+    /// The number, or nothing when `sealed` was not made with this key or was changed.
+    [[nodiscard]] std::optional<std::string> open(std::string_view sealed) const;
+
+   private:
+    IdentityVault() = default;
+    std::array<unsigned char, kKeyBytes> hash_key_{};
+    std::array<unsigned char, kKeyBytes> seal_key_{};
+};
+
+}  // namespace mina::crypto
