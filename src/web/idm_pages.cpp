@@ -673,7 +673,8 @@ Response App::idm_import_page(const Authed& a, const std::string& school, const 
                               {{"new", std::to_string(fresh)}, {"granted", std::to_string(granted)},
                                {"unchanged", std::to_string(unchanged)}, {"refused", std::to_string(refused)}}));
     d.set("can_save", fresh + granted > 0);
-    d.set("save_label", views_.t(lang, "idm_import_save", {{"count", std::to_string(fresh + granted)}}));
+    d.set("save_label", views_.t(lang, fresh + granted == 1 ? "idm_import_save_one" : "idm_import_save",
+                                 {{"count", std::to_string(fresh + granted)}}));
     d.set("any_refused", refused > 0);
     Data rows{Data::type::list};
     for (const auto& r : plan.rows) {

@@ -565,14 +565,15 @@ Response App::st_file_page(const Authed& a, const std::string& file, const std::
     const int altered = plan.count(st::file::RowFate::changed);
     const int unchanged = plan.count(st::file::RowFate::unchanged);
     const int refused = plan.count(st::file::RowFate::refused);
-    d.set("summary", views_.t(lang, "st_file_summary",
+    d.set("summary", views_.t(lang, plan.rows.size() == 1 ? "st_file_summary_one" : "st_file_summary",
                               {{"rows", std::to_string(plan.rows.size())}, {"new", std::to_string(added)},
                                {"changed", std::to_string(altered)}, {"unchanged", std::to_string(unchanged)},
                                {"refused", std::to_string(refused)}}));
     d.set("can_save", plan.savable());
     d.set("any_refused", refused > 0);
     d.set("nothing_to_do", refused == 0 && added + altered == 0);
-    d.set("save_label", views_.t(lang, "st_file_save", {{"count", std::to_string(added + altered)}}));
+    d.set("save_label", views_.t(lang, added + altered == 1 ? "st_file_save_one" : "st_file_save",
+                                 {{"count", std::to_string(added + altered)}}));
     const auto column_name = [](st::file::Column c) { return std::string(st::file::header_of(c)); };
     Data rows{Data::type::list};
     for (const auto& r : plan.rows) {

@@ -101,7 +101,7 @@ describe('Identity Manager in the browser', { concurrency: true }, () => {
     assert.equal(sql(server.db, "SELECT count(*) FROM persons WHERE email = 'gun.gran@example.se'")[0][0], '0', 'nothing saved by the preview');
     await assertAccessible(page, 'the import preview');
 
-    await page.getByRole('button', { name: 'Spara 1 rader' }).click();
+    await page.getByRole('button', { name: 'Spara 1 rad' }).click();
     await page.getByRole('status').filter({ hasText: 'Filen är sparad: 1 nya personer och 0 som fick tjänster.' }).waitFor();
     assert.equal(path(page), '/identity-manager/skola');
     await page.getByRole('cell', { name: 'gun.gran@example.se' }).waitFor();

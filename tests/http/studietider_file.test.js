@@ -194,19 +194,20 @@ test('the file itself: columns by name in any order and language, Windows-1252, 
     'publicerad;-X1;=Ekonomi, grund;eftergymnasial;hp;7,5;HT2026;2026-08-31;2026-10-31;7,5\n';
   const preview = await upload(c, english);
   assert.equal(preview.status, 200);
-  assert.match(preview.text, /1 rader: 1 nya/);
+  assert.match(preview.text, /1 rad: 1 ny, 0 ändrad, 0 oförändrad, 0 kan inte sparas\./);
+  assert.match(preview.text, />Spara 1 rad</);
   assert.equal((await c.post(`${BASE}/fil/spara`, saveForm(preview.text))).status, 303);
   assert.equal(sql(srv.db, "SELECT name FROM educations WHERE code = '-X1'")[0][0], '=Ekonomi, grund');
   const file = await download(c);
   assert.match(file, /\r\n"'-X1";"'=Ekonomi, grund";eftergymnasial;hp;7,5;nej;nej;HT2026;2026-08-31;2026-10-31;7,5;;;publicerad\r\n/,
     'a leading - or = is quoted so that a spreadsheet keeps it as text');
-  assert.match((await upload(c, file)).text, /1 rader: 0 nya, 0 ändrade, 1 oförändrade/, 'and read back as it was');
+  assert.match((await upload(c, file)).text, /1 rad: 0 ny, 0 ändrad, 1 oförändrad/, 'and read back as it was');
 
   // Windows-1252 from Excel: å ä ö read right.
   const latin1 = Buffer.from('Utbildningskod;Utbildningens namn;Niv\xe5;Po\xe4ngtyp;Omfattning\nSV-1;Svenska f\xf6r \xe4ldre;grundskoleniva;komvux-poang;400\n', 'latin1');
   const fromExcel = await upload(c, latin1);
   assert.match(fromExcel.text, /Svenska för äldre/);
-  assert.match(fromExcel.text, /1 rader: 1 nya/);
+  assert.match(fromExcel.text, /1 rad: 1 ny/);
 
   const missing = await upload(c, 'Utbildningskod;Namn\nA;B\n');
   assert.equal(missing.status, 422);
