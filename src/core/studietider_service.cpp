@@ -255,7 +255,12 @@ constexpr int kMostChangesRead = 20'000;
 }  // namespace
 
 void Service::refresh_search(ports::Studietider& st) {
-    const auto changes = st.search_changes(seen_, kMostChangesRead);
+    std::int64_t seen = 0;
+    {
+        std::lock_guard lock(search_mutex_);
+        seen = seen_;
+    }
+    const auto changes = st.search_changes(seen, kMostChangesRead);  // outside the lock: a statement
     std::lock_guard lock(search_mutex_);
     if (loaded_ && changes.latest == seen_) return;
     const bool gap = changes.oldest > seen_ + 1 && seen_ > 0;  // rows it has not read are deleted
