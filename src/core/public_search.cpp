@@ -22,10 +22,12 @@ std::string lower_ascii(std::string_view s) {
 /// lower case, matched whole.
 std::string term_key(std::string_view label) { return "\x01" + lower_ascii(label); }
 
-bool has_word_beginning(const std::vector<std::string>& sorted_words, std::string_view prefix) {
-    const auto it = std::lower_bound(sorted_words.begin(), sorted_words.end(), prefix,
-                                     [](const std::string& w, std::string_view p) { return std::string_view(w) < p; });
-    return it != sorted_words.end() && std::string_view(*it).starts_with(prefix);
+/// The first 8 bytes of `word`, big-endian, zero-padded (no word holds a zero byte).
+std::uint64_t key_of(std::string_view word) {
+    std::uint64_t k = 0;
+    for (std::size_t i = 0; i < 8; ++i)
+        k = (k << 8) | (i < word.size() ? static_cast<unsigned char>(word[i]) : 0U);
+    return k;
 }
 
 /// Keeps the ids of `sorted` that are also in `posting` (both sorted), searching `posting` by
@@ -80,6 +82,8 @@ void SearchIndex::unlink(Slot slot) {
     }
     slot_of_.erase(e.id);
     e = Entry{};
+    dead_keys_ += key_run_[slot].count;
+    key_run_[slot] = {};
     free_.push_back(slot);
 }
 
@@ -89,6 +93,9 @@ void SearchIndex::remove(std::int64_t id) {
 }
 
 void SearchIndex::clear() {
+    keys_.clear();
+    key_run_.clear();
+    dead_keys_ = 0;
     slots_.clear();
     free_.clear();
     slot_of_.clear();
@@ -124,6 +131,37 @@ void SearchIndex::put(const SearchEntry& e) {
     slot_of_.emplace(e.id, slot);
     if (rank_of_.size() < slots_.size()) rank_of_.resize(slots_.size());
     rank_of_[slot] = school->second.rank;
+    write_keys(slot);
+}
+
+void SearchIndex::write_keys(Slot slot) {
+    if (key_run_.size() < slots_.size()) key_run_.resize(slots_.size());
+    if (dead_keys_ > 1024 && dead_keys_ * 2 > keys_.size()) {  // mostly dead: write the live runs anew
+        std::vector<std::uint64_t> live;
+        live.reserve(keys_.size() - dead_keys_);
+        for (auto& run : key_run_) {
+            const auto first = static_cast<std::uint32_t>(live.size());
+            live.insert(live.end(), keys_.begin() + run.first, keys_.begin() + run.first + run.count);
+            run.first = first;
+        }
+        keys_ = std::move(live);
+        dead_keys_ = 0;
+    }
+    const auto& words = slots_[slot].words;
+    key_run_[slot] = {static_cast<std::uint32_t>(keys_.size()), static_cast<std::uint32_t>(words.size())};
+    for (const auto& w : words) keys_.push_back(key_of(w));
+}
+
+bool SearchIndex::has_word_beginning(Slot slot, std::string_view prefix) const {
+    const std::size_t n = std::min<std::size_t>(prefix.size(), 8);
+    const std::uint64_t mask = n == 8 ? ~std::uint64_t{0} : ~(~std::uint64_t{0} >> (8 * n));
+    const std::uint64_t wanted = key_of(prefix) & mask;
+    const KeyRun run = key_run_[slot];
+    for (std::uint32_t i = 0; i < run.count; ++i) {
+        if ((keys_[run.first + i] & mask) != wanted) continue;
+        if (prefix.size() <= 8 || std::string_view(slots_[slot].words[i]).starts_with(prefix)) return true;
+    }
+    return false;
 }
 
 void SearchIndex::rank_schools() const {
@@ -206,7 +244,7 @@ SearchIndex::Page SearchIndex::find(const std::vector<std::string>& words, std::
     for (const Slot slot : found) {
         bool all = true;
         for (std::size_t i = 0; i < ranges.size() && all; ++i)
-            if (i != lead && !ranges[i].single) all = has_word_beginning(slots_[slot].words, ranges[i].word);
+            if (i != lead && !ranges[i].single) all = has_word_beginning(slot, ranges[i].word);
         if (all) hits.push_back(slot);
     }
     page.hits = hits.size();

@@ -79,6 +79,18 @@ class SearchIndex final {
     mutable Schools schools_;            // by name
     mutable bool schools_ranked_ = true;  // false after a school came or went
     mutable std::vector<std::uint32_t> rank_of_;  // by slot: its school's rank (read when sorting hits)
+    // By slot, the first 8 bytes of each of its words (big-endian, so that they sort as the words
+    // do) in one array: checking a candidate against a prefix reads one or two cache lines here
+    // instead of following the entry to its strings. Freed runs are reclaimed when they are most.
+    void write_keys(Slot slot);
+    [[nodiscard]] bool has_word_beginning(Slot slot, std::string_view prefix) const;
+    struct KeyRun {
+        std::uint32_t first = 0;
+        std::uint32_t count = 0;
+    };
+    std::vector<std::uint64_t> keys_;
+    std::vector<KeyRun> key_run_;  // by slot
+    std::size_t dead_keys_ = 0;
 };
 
 }  // namespace mina::studietider

@@ -294,6 +294,14 @@ std::int64_t Service::search_generation() {
 }
 
 PublicResults Service::search(const std::string& text, const std::string& term, int page) {
+    return search(text, term, page, true);
+}
+
+PublicResults Service::search_caught_up(const std::string& text, const std::string& term, int page) {
+    return search(text, term, page, false);
+}
+
+PublicResults Service::search(const std::string& text, const std::string& term, int page, bool catch_up) {
     PublicResults out;
     out.page = std::clamp(page, 1, kMaxPublicPage);
     if (text.size() > 100 || term.size() > kMaxLabelChars) return out;
@@ -306,7 +314,7 @@ PublicResults Service::search(const std::string& text, const std::string& term, 
     t.erase(t.find_last_not_of(' ') + 1);
     auto tx = store_.begin(ports::TxMode::read);
     auto& st = tx->studietider();
-    refresh_search(st);
+    if (catch_up) refresh_search(st);
     SearchIndex::Page found;
     {
         std::lock_guard lock(search_mutex_);

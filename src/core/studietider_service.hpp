@@ -146,6 +146,9 @@ class Service final {
     /// Ansök om studiemedel: no login, published periods only, kPublicPageSize educations a page
     /// (from 1). Nothing is searched without a word to search for.
     [[nodiscard]] PublicResults search(const std::string& text, const std::string& term, int page);
+    /// The same without catching up with the change log first: for a caller that just did
+    /// (search_generation), so that a search reads the log once.
+    [[nodiscard]] PublicResults search_caught_up(const std::string& text, const std::string& term, int page);
     /// Reads every education students may find into the search index (at start, so that the first
     /// search does not wait); returns how many. Later searches read only what changed.
     std::size_t load_search();
@@ -154,6 +157,7 @@ class Service final {
     [[nodiscard]] std::int64_t search_generation();
 
    private:
+    PublicResults search(const std::string& text, const std::string& term, int page, bool catch_up);
     /// Brings the index up to the database's search_changes, inside the caller's read unit.
     void refresh_search(ports::Studietider& st);
 

@@ -749,7 +749,7 @@ std::string App::st_public_page(Request& req, const std::string& lang, const For
     d.set("asset_version", asset_version_);
     d.set("path", req.path);
     const bool asked = !text.empty() || !term.empty();
-    const auto results = asked ? s_.studietider.search(text, term, page_number(q.get("sida")))
+    const auto results = asked ? s_.studietider.search_caught_up(text, term, page_number(q.get("sida")))
                                : st::PublicResults{};
     Data hits{Data::type::list};
     {
@@ -808,7 +808,7 @@ Response App::st_public_api(Request& req) {
 std::string App::st_public_json(const Form& q, std::int64_t& generation) {
     namespace json = boost::json;
     json::array educations;
-    const auto results = s_.studietider.search(q.get("q"), q.get("termin"), page_number(q.get("sida")));
+    const auto results = s_.studietider.search_caught_up(q.get("q"), q.get("termin"), page_number(q.get("sida")));
     if (results.searched) generation = results.generation;
     for (const auto& hit : results.hits) {
         const auto& e = hit.education;

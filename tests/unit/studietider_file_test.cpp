@@ -229,6 +229,23 @@ TEST(SearchIndex, TermsWithdrawnAndChangedEducations) {
     EXPECT_EQ(ids(index, "ekonomi"), (std::vector<std::int64_t>{9}));
 }
 
+TEST(SearchIndex, EducationsChangedManyTimesAreStillFoundByEveryWord) {
+    SearchIndex index;
+    for (int round = 0; round < 4; ++round)  // each round replaces every entry: the old words' keys die
+        for (int i = 1; i <= 400; ++i)
+            index.put(entry(i, "Skola " + std::to_string(i % 20),
+                            "Kurs " + std::string(1, static_cast<char>('a' + round)) + "runda Långaordet" + std::to_string(i)));
+    EXPECT_EQ(index.size(), 400u);
+    EXPECT_EQ(index.find(search_words("kurs drunda"), "", 0, 10).hits, 400u) << "the last round's names";
+    EXPECT_EQ(index.find(search_words("kurs crunda"), "", 0, 10).hits, 0u);
+    EXPECT_EQ(index.find(search_words("kurs dr"), "", 0, 10).hits, 400u);
+    // A prefix longer than 8 bytes, checked against the words themselves.
+    // By school name ("Skola 10" holds 170, …, "Skola 17" holds 17 and 177), ten a page.
+    EXPECT_EQ(ids(index, "kurs langaordet17"), (std::vector<std::int64_t>{170, 171, 172, 173, 174, 175, 176, 17, 177, 178}));
+    // Skola 11 holds 11, 31, 51, …, 391; of them 11 and 111 have a word beginning "langaordet11".
+    EXPECT_EQ(ids(index, "skola 11 langaordet11"), (std::vector<std::int64_t>{11, 111}));
+}
+
 TEST(SearchIndex, AShortPrefixThatBeginsManyWordsStillNarrows) {
     SearchIndex index;
     for (int i = 1; i <= 300; ++i)
