@@ -565,7 +565,7 @@ Response App::st_file_page(const Authed& a, const std::string& file, const std::
     const int altered = plan.count(st::file::RowFate::changed);
     const int unchanged = plan.count(st::file::RowFate::unchanged);
     const int refused = plan.count(st::file::RowFate::refused);
-    d.set("summary", views_.t(lang, plan.rows.size() == 1 ? "st_file_summary_one" : "st_file_summary",
+    d.set("summary", views_.t(lang, "st_file_summary",
                               {{"rows", std::to_string(plan.rows.size())}, {"new", std::to_string(added)},
                                {"changed", std::to_string(altered)}, {"unchanged", std::to_string(unchanged)},
                                {"refused", std::to_string(refused)}}));

@@ -96,13 +96,13 @@ describe('Identity Manager in the browser', { concurrency: true }, () => {
     await page.getByLabel('Fil (CSV)').setInputFiles({ name: 'personal.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByRole('button', { name: 'Förhandsgranska' }).click();
     await page.getByRole('heading', { name: 'Förhandsgranskning av filen' }).waitFor();
-    await page.getByRole('status').filter({ hasText: '1 nya personer, 0 som redan finns får tjänster, 0 har redan tjänsterna, 1 rader tas inte med.' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Nya personer: 1. Finns redan och får tjänster: 0. Har redan tjänsterna: 0. Rader som inte tas med: 1.' }).waitFor();
     await page.getByRole('cell', { name: 'Tas inte med: e-postadressen ser inte rätt ut.' }).waitFor();
     assert.equal(sql(server.db, "SELECT count(*) FROM persons WHERE email = 'gun.gran@example.se'")[0][0], '0', 'nothing saved by the preview');
     await assertAccessible(page, 'the import preview');
 
     await page.getByRole('button', { name: 'Spara 1 rad' }).click();
-    await page.getByRole('status').filter({ hasText: 'Filen är sparad: 1 nya personer och 0 som fick tjänster.' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Filen är sparad. Nya personer: 1. Fick tjänster: 0.' }).waitFor();
     assert.equal(path(page), '/identity-manager/skola');
     await page.getByRole('cell', { name: 'gun.gran@example.se' }).waitFor();
     await assertAccessible(page, 'the people page after an import');

@@ -123,7 +123,7 @@ test('the school file: downloaded through the link, uploaded, previewed row by r
     'WEB-SVA;Svenska som andraspråk;gymnasieniva;ingen;;nej;nej;HT2026;2026-08-17;2026-12-18;;75;;utkast',
   ].join('\r\n') + '\r\n';
   assert.equal(await uploadFile(page, csv, 'nya-utbildningar.csv'), 200);
-  await page.getByRole('status').filter({ hasText: '3 rader: 3 nya, 0 ändrade, 0 oförändrade, 0 kan inte sparas.' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Rader i filen: 3. Nya: 3. Ändrade: 0. Oförändrade: 0. Kan inte sparas: 0.' }).waitFor();
   assert.deepEqual(await fates(page), {
     2: 'WEB-EKO | Ekonomistyrning, distans | HT2026 | Ny. Ny utbildning. Ny studietid HT2026. Publiceras: studenterna ser den.',
     3: 'WEB-EKO | Ekonomistyrning, distans | VT2027 | Ny. Ny studietid VT2027.',
@@ -133,7 +133,7 @@ test('the school file: downloaded through the link, uploaded, previewed row by r
   await assertAccessible(page, 'the preview of a file that can be saved');
   await page.getByRole('button', { name: 'Spara 3 rader' }).click();
   await page.waitForURL(/\/tjanster\/studietider\?m=fil/);
-  await page.getByRole('status').filter({ hasText: 'Filen är sparad: 5 nya, 0 ändrade, 1 studietider publicerade.' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Filen är sparad. Nya: 5. Ändrade: 0. Publicerade studietider: 1.' }).waitFor();
   const listed = await page.getByRole('region', { name: 'Utbildningar' }).locator('tbody th').allTextContents();
   assert.ok(listed.includes('WEB-EKO') && listed.includes('WEB-SVA'), `the list shows the new educations: ${listed}`);
   // The school's file now holds the saved rows as they were uploaded.
@@ -151,7 +151,7 @@ test('the school file: downloaded through the link, uploaded, previewed row by r
     'WEB-DAT;Fel datum;eftergymnasial;hp;30;nej;nej;HT2026;nästa vecka;2027-01-17;30;;;publicerad',
   ].join('\n');
   assert.equal(await uploadFile(page, bad, 'fel.csv'), 422);
-  await page.getByRole('status').filter({ hasText: '2 rader: 1 nya, 0 ändrade, 0 oförändrade, 1 kan inte sparas.' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Rader i filen: 2. Nya: 1. Ändrade: 0. Oförändrade: 0. Kan inte sparas: 1.' }).waitFor();
   await page.getByRole('alert').filter({ hasText: 'ingenting sparas så länge någon rad inte går att spara' }).waitFor();
   const refused = await fates(page);
   assert.match(refused[2], /^WEB-BRA .* Ny\./);

@@ -224,7 +224,7 @@ test('CSV import: the preview shows every row\'s fate and saves nothing; saving 
   const preview = await upload(c, 'DEMO1', csv);
   assert.equal(preview.status, 200, preview.text);
   assert.match(preview.text, /Inget är sparat än/);
-  assert.match(preview.text, /2 nya personer, 1 som redan finns får tjänster, 1 har redan tjänsterna, 5 rader tas inte med/);
+  assert.match(preview.text, /Nya personer: 2\. Finns redan och får tjänster: 1\. Har redan tjänsterna: 1\. Rader som inte tas med: 5\./);
   assert.match(rowOf(preview.text, 2), /Ny person/);
   assert.match(rowOf(preview.text, 3), /Kalle &quot;KG&quot; Ek/);
   assert.match(rowOf(preview.text, 4), new RegExp(`Finns redan som ${srv.anna}: får tjänsterna`));
@@ -241,7 +241,7 @@ test('CSV import: the preview shows every row\'s fate and saves nothing; saving 
   assert.match(preview.text, /Spara 3 rader/);
   const saved = await c.post('/identity-manager/import/spara', form);
   assert.equal(saved.status, 303, saved.text);
-  assert.match((await c.get(saved.location)).text, /Filen är sparad: 2 nya personer och 1 som fick tjänster/);
+  assert.match((await c.get(saved.location)).text, /Filen är sparad\. Nya personer: 2\. Fick tjänster: 1\./);
   assert.equal(count('SELECT count(*) FROM persons'), persons + 2, 'exactly the two new people');
   assert.equal(count("SELECT count(*) FROM persons WHERE email IN ('inte-en-adress', 'okand.tjanst@example.se', 'utan.tjanst@example.se', 'tomt.fornamn@example.se')"), 0);
   assert.equal(count("SELECT count(*) FROM grants g JOIN persons p ON p.id = g.person_id WHERE p.email = 'kalle.ek@example.se' AND g.school_code = 'DEMO1'"), 2);
@@ -254,7 +254,7 @@ test('CSV import: the preview shows every row\'s fate and saves nothing; saving 
 
   // The same file again: nothing new to save.
   const again = await upload(c, 'DEMO1', csv);
-  assert.match(again.text, /0 nya personer, 0 som redan finns får tjänster, 4 har redan tjänsterna/);
+  assert.match(again.text, /Nya personer: 0\. Finns redan och får tjänster: 0\. Har redan tjänsterna: 4\./);
   assert.match(again.text, /Det finns inget att spara i filen/);
   assert.doesNotMatch(again.text, /import\/spara/);
 });
@@ -263,7 +263,7 @@ test('CSV import: a change between preview and save is shown, and nothing is sav
   const c = await anna();
   const csv = 'Sara;Snabb;sara.snabb@example.se;studietider\nTore;Tidig;tore.tidig@example.se;studietider\n';
   const preview = await upload(c, 'DEMO1', csv);
-  assert.match(preview.text, /2 nya personer/);
+  assert.match(preview.text, /Nya personer: 2\./);
   // Meanwhile someone adds Tore one at a time.
   const single = await c.submit(SCHOOL, '/identity-manager/person', { kod: 'DEMO1', fornamn: 'Tore', efternamn: 'Tidig', epost: 'tore.tidig@example.se', tjanst: 'studietider' });
   assert.equal(single.status, 303);
@@ -271,7 +271,7 @@ test('CSV import: a change between preview and save is shown, and nothing is sav
   const saved = await c.post('/identity-manager/import/spara', saveForm(preview.text));
   assert.equal(saved.status, 409);
   assert.match(saved.text, /Något har ändrats sedan förhandsgranskningen/);
-  assert.match(saved.text, /1 nya personer, 0 som redan finns får tjänster, 1 har redan tjänsterna/);
+  assert.match(saved.text, /Nya personer: 1\. Finns redan och får tjänster: 0\. Har redan tjänsterna: 1\./);
   assert.equal(count('SELECT count(*) FROM persons'), persons, 'nothing saved');
   assert.equal(count("SELECT count(*) FROM persons WHERE email = 'sara.snabb@example.se'"), 0);
   const second = await c.post('/identity-manager/import/spara', saveForm(saved.text));
@@ -292,7 +292,7 @@ test('CSV import: a spreadsheet file in Windows-1252 with commas, a large file, 
   for (let i = 0; i < 1500; i++) rows.push(`Person${i};Massimport;person${i}.massimport@example.se;studietider`);
   const big = await upload(c, 'DEMO1', rows.join('\n'));
   assert.equal(big.status, 200);
-  assert.match(big.text, /1500 nya personer/);
+  assert.match(big.text, /Nya personer: 1500\./);
 
   for (const [file, reason] of [
     ['', /Filen har inga rader med personer/],

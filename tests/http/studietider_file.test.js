@@ -67,7 +67,7 @@ test('a file adds educations and periods after a preview of every row; downloade
   ].join('\r\n');
   const preview = await upload(c, csv);
   assert.equal(preview.status, 200);
-  assert.match(preview.text, /4 rader: 4 nya, 0 ändrade, 0 oförändrade, 0 kan inte sparas\./);
+  assert.match(preview.text, /Rader i filen: 4\. Nya: 4\. Ändrade: 0\. Oförändrade: 0\. Kan inte sparas: 0\./);
   assert.match(rowOf(preview.text, 2), /Ny\.<\/strong> Ny utbildning\. Ny studietid HT2026\. Publiceras: studenterna ser den\./);
   assert.match(rowOf(preview.text, 3), /Ny\.<\/strong> Ny studietid VT2027\.<\/td>/);
   assert.match(rowOf(preview.text, 5), /Uppdragsutbildning ger inte rätt till studiemedel/);
@@ -77,7 +77,7 @@ test('a file adds educations and periods after a preview of every row; downloade
   assert.ok(form, 'the preview offers saving');
   const saved = await c.post(`${BASE}/fil/spara`, form);
   assert.equal(saved.status, 303);
-  assert.match((await c.get(saved.location)).text, /Filen är sparad: 6 nya, 0 ändrade, 2 studietider publicerade\./);
+  assert.match((await c.get(saved.location)).text, /Filen är sparad\. Nya: 6\. Ändrade: 0\. Publicerade studietider: 2\./);
   assert.equal(count("SELECT count(*) FROM educations WHERE school_code = 'DEMO1'"), 3);
   assert.equal(count('SELECT count(*) FROM study_periods'), 3);
   assert.equal(count('SELECT count(*) FROM study_period_versions'), 2);
@@ -104,7 +104,7 @@ test('a file adds educations and periods after a preview of every row; downloade
 
   const again = await upload(c, file);
   assert.equal(again.status, 200);
-  assert.match(again.text, /4 rader: 0 nya, 0 ändrade, 4 oförändrade, 0 kan inte sparas\./);
+  assert.match(again.text, /Rader i filen: 4\. Nya: 0\. Ändrade: 0\. Oförändrade: 4\. Kan inte sparas: 0\./);
   assert.match(again.text, /Ingenting ändras: filen stämmer med det som redan är sparat\./);
   assert.equal(saveForm(again.text), null, 'nothing to save, no button');
 });
@@ -118,7 +118,7 @@ test('a changed row is a new version when published, a working copy when a draft
     .replace('Gymnasiearbete;gymnasieniva;ingen;;ja;nej;HT2026;2026-08-17;2026-12-18;;75;;publicerad', 'Gymnasiearbete;gymnasieniva;ingen;;ja;nej;HT2026;2026-08-17;2026-12-18;;50;;utkast')
     .replace('Utan studietider;eftergymnasial;yh-poang;22,5', 'Utan studietider, ny;eftergymnasial;yh-poang;22,5');
   const preview = await upload(c, changed);
-  assert.match(preview.text, /4 rader: 0 nya, 4 ändrade, 0 oförändrade, 0 kan inte sparas\./);
+  assert.match(preview.text, /Rader i filen: 4\. Nya: 0\. Ändrade: 4\. Oförändrade: 0\. Kan inte sparas: 0\./);
   assert.match(rowOf(preview.text, 3), /Studietiden HT2026 ändras\. Publiceras/);
   assert.match(rowOf(preview.text, 4), /Ändras\.<\/strong> Publiceras: studenterna ser den\./, 'a draft unchanged, now published');
   assert.match(rowOf(preview.text, 5), /Utbildningens uppgifter ändras\./);
@@ -133,7 +133,7 @@ test('a changed row is a new version when published, a working copy when a draft
   assert.deepEqual(versions.map((r) => r[0]), ['1', '2'], 'the old version stays in the history');
   assert.equal(versions[1][1], srv.pelle);
   // And the round trip holds for the new state too.
-  assert.match((await upload(c, await download(c))).text, /0 nya, 0 ändrade, 4 oförändrade/);
+  assert.match((await upload(c, await download(c))).text, /Nya: 0\. Ändrade: 0\. Oförändrade: 4\./);
 });
 
 test('a file with refused rows saves nothing and names every bad row with its reason', async () => {
@@ -159,7 +159,7 @@ test('a file with refused rows saves nothing and names every bad row with its re
   ].join('\n');
   const preview = await upload(c, csv);
   assert.equal(preview.status, 422);
-  assert.match(preview.text, /14 rader: 2 nya, 0 ändrade, 0 oförändrade, 12 kan inte sparas\./);
+  assert.match(preview.text, /Rader i filen: 14\. Nya: 2\. Ändrade: 0\. Oförändrade: 0\. Kan inte sparas: 12\./);
   assert.match(preview.text, /ingenting sparas så länge någon rad inte går att spara/);
   assert.equal(saveForm(preview.text), null, 'no save button while any row is refused');
   const why = (line) => rowOf(preview.text, line);
@@ -194,20 +194,20 @@ test('the file itself: columns by name in any order and language, Windows-1252, 
     'publicerad;-X1;=Ekonomi, grund;eftergymnasial;hp;7,5;HT2026;2026-08-31;2026-10-31;7,5\n';
   const preview = await upload(c, english);
   assert.equal(preview.status, 200);
-  assert.match(preview.text, /1 rad: 1 ny, 0 ändrad, 0 oförändrad, 0 kan inte sparas\./);
+  assert.match(preview.text, /Rader i filen: 1\. Nya: 1\. Ändrade: 0\. Oförändrade: 0\. Kan inte sparas: 0\./);
   assert.match(preview.text, />Spara 1 rad</);
   assert.equal((await c.post(`${BASE}/fil/spara`, saveForm(preview.text))).status, 303);
   assert.equal(sql(srv.db, "SELECT name FROM educations WHERE code = '-X1'")[0][0], '=Ekonomi, grund');
   const file = await download(c);
   assert.match(file, /\r\n"'-X1";"'=Ekonomi, grund";eftergymnasial;hp;7,5;nej;nej;HT2026;2026-08-31;2026-10-31;7,5;;;publicerad\r\n/,
     'a leading - or = is quoted so that a spreadsheet keeps it as text');
-  assert.match((await upload(c, file)).text, /1 rad: 0 ny, 0 ändrad, 1 oförändrad/, 'and read back as it was');
+  assert.match((await upload(c, file)).text, /Rader i filen: 1\. Nya: 0\. Ändrade: 0\. Oförändrade: 1\./, 'and read back as it was');
 
   // Windows-1252 from Excel: å ä ö read right.
   const latin1 = Buffer.from('Utbildningskod;Utbildningens namn;Niv\xe5;Po\xe4ngtyp;Omfattning\nSV-1;Svenska f\xf6r \xe4ldre;grundskoleniva;komvux-poang;400\n', 'latin1');
   const fromExcel = await upload(c, latin1);
   assert.match(fromExcel.text, /Svenska för äldre/);
-  assert.match(fromExcel.text, /1 rad: 1 ny/);
+  assert.match(fromExcel.text, /Rader i filen: 1\. Nya: 1\./);
 
   const missing = await upload(c, 'Utbildningskod;Namn\nA;B\n');
   assert.equal(missing.status, 422);
@@ -246,7 +246,7 @@ test('saving checks that nothing changed since the preview; scope and CSRF hold 
   const other = await pelle('DEMO2');
   assert.doesNotMatch(await download(other), /FIL-SJK/);
   const moved = await upload(other, file);
-  assert.match(moved.text, /0 oförändrade/, "DEMO1's rows are new at DEMO2, never DEMO1's educations");
+  assert.match(moved.text, /Oförändrade: 0\./, "DEMO1's rows are new at DEMO2, never DEMO1's educations");
 
   // Without the studietider grant at the chosen school: refused, by link and by form.
   const add = mina(['admin', 'person', 'add', '--first', 'Filip', '--last', 'Fil', '--email', 'filip.fil@example.se'], srv.env);
