@@ -142,6 +142,13 @@ std::variant<Table, Unreadable> parse(std::string_view text) {
     return table;
 }
 
+std::string trim(std::string_view cell) {
+    const auto b = cell.find_first_not_of(" \t");
+    if (b == std::string_view::npos) return {};
+    const auto e = cell.find_last_not_of(" \t");
+    return std::string(cell.substr(b, e - b + 1));
+}
+
 std::string field(std::string_view value, char delimiter) {
     const bool quote = value.find_first_of(std::string{delimiter, '"', '\n', '\r'}) != std::string_view::npos ||
                        (!value.empty() && (value.front() == ' ' || value.back() == ' '));

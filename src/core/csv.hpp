@@ -35,6 +35,9 @@ struct Unreadable {
 /// Reads the table; nothing but Unreadable for an unterminated quote.
 [[nodiscard]] std::variant<Table, Unreadable> parse(std::string_view text);
 
+/// A cell as its writer meant it: without the spaces and tabs around it.
+[[nodiscard]] std::string trim(std::string_view cell);
+
 /// One field, quoted when it needs to be, for writing.
 [[nodiscard]] std::string field(std::string_view value, char delimiter = ';');
 

@@ -24,12 +24,7 @@ std::size_t code_points(std::string_view s) {
         std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-std::string trim(std::string_view s) {
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string_view::npos) return {};
-    const auto e = s.find_last_not_of(" \t");
-    return std::string(s.substr(b, e - b + 1));
-}
+using csv::trim;
 
 /// ASCII lower case, and the Swedish capitals Å Ä Ö as their small letters.
 std::string lower(std::string_view s) {

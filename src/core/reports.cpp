@@ -171,7 +171,6 @@ std::variant<Standing, Refused> check(const Enrollment& e, const std::vector<Eve
     }
     std::vector<Event> all = history;
     all.push_back(next);
-    if (next.supersedes != 0 && all.back().id == 0) all.back().id = -1;  // a placeholder id, distinct from saved ones
     Standing s = fresh(e);
     for (const auto& ev : in_force(all))
         if (auto refused = apply(s, e, ev, today)) return *refused;

@@ -56,11 +56,7 @@ std::string joined_words(std::string_view text, char sep) {
     return out;
 }
 
-std::string trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return std::string(s);
-}
+using csv::trim;
 
 /// What a spreadsheet cell holds, as the school meant it: trimmed, and without the quote mark the
 /// download puts before a leading = + - @ (csv::field) to keep it from being read as a formula.

@@ -45,7 +45,7 @@ using pg::Row;
 using pg::param;
 
 // ---- SQL, in named constants: never assembled from input (the search statements are assembled
-// from numbered placeholders only) ----
+// from numbered parameters only) ----
 
 constexpr const char* kFindPersonByUsername =
     "SELECT id, username, first_name, last_name, email, lang, default_school FROM persons WHERE username = $1";
