@@ -181,6 +181,10 @@ std::vector<Key> keys() {
         MINA_STR("letters", "dir", letters_dir),
         Key{"captcha", "test_answer", [](Config& c, const std::string& v) { c.captcha_test_answer = v; return std::string(); },
             [](const Config& c) { return c.captcha_test_answer.empty() ? std::string() : std::string("***"); }, true},
+        Key{"security", "identity_key",
+            [](Config& c, const std::string& v) { c.identity_key = v; return std::string(); },
+            [](const Config& c) { return c.identity_key.empty() ? std::string() : std::string("***"); }, true},
+        MINA_STR("security", "identity_key_file", identity_key_file),
         Key{"log", "level",
             [](Config& c, const std::string& v) {
                 static const std::vector<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};

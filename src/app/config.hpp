@@ -43,6 +43,9 @@ struct Config {
     Seconds mail_poll_interval{10};
     std::string letters_dir = "var/letters";
     std::string captcha_test_answer;
+    // [security]
+    std::string identity_key;       // 64 hex digits: seals students' personal numbers (issue [6])
+    std::string identity_key_file;  // where the key is kept when identity_key is empty
     // [log]
     std::string log_level = "info";
     // [portal]

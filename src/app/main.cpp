@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
 #include <iostream>
 #include <thread>
 
@@ -17,7 +19,9 @@
 #include "core/admin.hpp"
 #include "core/login.hpp"
 #include "core/portal.hpp"
+#include "core/reports_service.hpp"
 #include "crypto/hashing_pool.hpp"
+#include "crypto/identity_vault.hpp"
 #include "crypto/quality.hpp"
 #include "crypto/sodium.hpp"
 #include "storage/copy/migrate_data.hpp"
@@ -121,6 +125,45 @@ bool is_loopback(const std::string& host) {
     return host == "::1" || host == "localhost" || host.starts_with("127.");
 }
 
+/// The key that seals students' personal numbers (issue [6]): security.identity_key, or the file
+/// security.identity_key_file, or (SQLite only) a new key written beside the database. On
+/// PostgreSQL every server must use the same key, so none is ever made up there.
+crypto::IdentityVault identity_vault(const app::Config& c) {
+    if (!c.identity_key.empty()) {
+        auto vault = crypto::IdentityVault::from_hex(c.identity_key);
+        if (!vault) throw Refused("security.identity_key must be 64 hexadecimal digits (mina admin identity-key prints one)");
+        return *vault;
+    }
+    std::string path = c.identity_key_file;
+    if (path.empty() && !c.sqlite_path().empty()) {
+        const auto dir = std::filesystem::path(c.sqlite_path()).parent_path();
+        path = (dir.empty() ? std::filesystem::path("identity.key") : dir / "identity.key").string();
+    }
+    if (path.empty())
+        throw Refused("security.identity_key is needed with PostgreSQL: give every server the same key "
+                      "(mina admin identity-key prints a new one)");
+    if (std::ifstream in(path); in) {
+        std::string hex;
+        in >> hex;
+        auto vault = crypto::IdentityVault::from_hex(hex);
+        if (!vault) throw Refused(path + " must hold 64 hexadecimal digits (security.identity_key_file)");
+        return *vault;
+    }
+    if (c.sqlite_path().empty() || !c.identity_key_file.empty())
+        throw Refused("security.identity_key_file " + path + " cannot be read");
+    const std::string hex = crypto::IdentityVault::new_key_hex();
+    {
+        const auto old = ::umask(077);
+        std::ofstream out(path);
+        ::umask(old);
+        out << hex << "\n";
+        if (!out) throw Refused("cannot write a new identity key to " + path);
+    }
+    spdlog::warn("security: a new identity key was written to {}; back it up with the database, or personal "
+                 "numbers cannot be read from a restored copy", path);
+    return *crypto::IdentityVault::from_hex(hex);
+}
+
 int cmd_serve(const app::Config& c) {
     if (!c.captcha_test_answer.empty()) {
         if (!is_loopback(c.host))
@@ -143,6 +186,10 @@ int cmd_serve(const app::Config& c) {
     admin::Service admin_service(*store, hasher, tokens, c.policy);
     idm::Service idm_service(*store, admin_service, c.policy);
     studietider::Service studietider_service(*store);
+    const crypto::IdentityVault vault = identity_vault(c);
+    reports::Service reports_service(*store, vault, tokens);
+    if (!reports_service.check_identity_key())
+        throw Refused("security.identity_key is not the key this database's personal numbers were sealed with");
     {
         // Ansök om studiemedel searches an index in memory: read once here, then only changes.
         const auto started = std::chrono::steady_clock::now();
@@ -159,7 +206,7 @@ int cmd_serve(const app::Config& c) {
     if (c.mail_smtp_url.empty())
         spdlog::info("mail: no mail.smtp_url; mail is written as .eml files to {}", c.mail_spool_dir);
     web::App application(
-        web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics, kiosk, idm_service, studietider_service,
+        web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics, kiosk, idm_service, studietider_service, reports_service,
                       [](std::string_view answer) { return captcha::draw_png(answer); },
                       [](std::string_view answer, std::string_view lang) { return captcha::speak_wav(answer, lang); },
                       [&outbox] { outbox.wake(); },
@@ -301,6 +348,8 @@ int main(int argc, char** argv) {
     grant->add_option("--role", role, "studeranderapportering, studietider, school-admin or agency-admin")->required();
     auto* unlock = admin_cmd->add_subcommand("unlock", "Unlock an account locked after failed logins");
     unlock->add_option("--username", username, "Username")->required();
+    auto* identity_key = admin_cmd->add_subcommand(
+        "identity-key", "Print a new random key for security.identity_key (64 hexadecimal digits)");
     auto* demo = admin_cmd->add_subcommand("demo", "Create a demo school and demo users (idempotent)");
     auto* migrate_data =
         admin_cmd->add_subcommand("migrate-data", "Copy every row from SQLite into an empty PostgreSQL database");
@@ -368,6 +417,10 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (demo->parsed()) return cmd_demo(c);
+        if (identity_key->parsed()) {
+            std::cout << crypto::IdentityVault::new_key_hex() << "\n";
+            return 0;
+        }
         if (migrate_data->parsed()) {
             if (!copy_from.starts_with("sqlite:")) throw Refused("--from must be sqlite:PATH");
             if (!copy_to.starts_with("postgresql://") && !copy_to.starts_with("postgres://"))

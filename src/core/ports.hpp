@@ -14,6 +14,7 @@
 #include "core/audit.hpp"
 #include "core/education_ports.hpp"
 #include "core/model.hpp"
+#include "core/report_ports.hpp"
 
 namespace mina::ports {
 
@@ -214,6 +215,7 @@ class Unit {
     virtual Outbox& outbox() = 0;
     virtual Letters& letters() = 0;
     virtual Studietider& studietider() = 0;
+    virtual Reports& reports() = 0;
 };
 
 enum class TxMode { read, write };
@@ -265,6 +267,8 @@ class Tokens {
     [[nodiscard]] virtual std::string token() = 0;
     /// The digest stored in place of a token (hex).
     [[nodiscard]] virtual std::string digest(std::string_view token) = 0;
+    /// SHA-256 of `bytes` (hex): what `sha256sum` prints for an uploaded file.
+    [[nodiscard]] virtual std::string sha256(std::string_view bytes) = 0;
     /// Compares two secrets in constant time.
     [[nodiscard]] virtual bool equal(std::string_view a, std::string_view b) = 0;
     /// A uniformly random integer in [0, upper).

@@ -142,6 +142,7 @@ std::string_view to_string(Support s) { return names::name_of(kSupports, s); }
 std::optional<Kind> parse_kind(std::string_view text) { return names::lookup(kKinds, text); }
 std::string_view to_string(Kind k) { return names::name_of(kKinds, k); }
 std::string_view to_string(State s) { return names::name_of(kStates, s); }
+std::optional<State> parse_state(std::string_view text) { return names::lookup(kStates, text); }
 
 std::vector<Event> in_force(const std::vector<Event>& history) {
     std::map<std::int64_t, const Event*> correction_of;  // superseded id -> its correction

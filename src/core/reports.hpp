@@ -42,6 +42,7 @@ enum class Kind {
 
 enum class State { planned, active, paused, not_started, discontinued, transferred };
 [[nodiscard]] std::string_view to_string(State s);
+[[nodiscard]] std::optional<State> parse_state(std::string_view text);
 [[nodiscard]] constexpr bool terminal(State s) {
     return s == State::not_started || s == State::discontinued || s == State::transferred;
 }

@@ -10,9 +10,11 @@
 #include <string>
 #include <string_view>
 
+#include "core/report_ports.hpp"
+
 namespace mina::crypto {
 
-class IdentityVault final {
+class IdentityVault final : public ports::Identities {
    public:
     static constexpr std::size_t kKeyBytes = 32;
 
@@ -22,11 +24,11 @@ class IdentityVault final {
     [[nodiscard]] static std::string new_key_hex();
 
     /// The same 64 hexadecimal digits for the same number and key, and for no other number.
-    [[nodiscard]] std::string lookup_hash(std::string_view canonical) const;
+    [[nodiscard]] std::string lookup_hash(std::string_view canonical) const override;
     /// The number sealed: nonce and ciphertext with its tag, as hexadecimal digits.
-    [[nodiscard]] std::string seal(std::string_view canonical) const;
+    [[nodiscard]] std::string seal(std::string_view canonical) const override;
     /// The number, or nothing when `sealed` was not made with this key or was changed.
-    [[nodiscard]] std::optional<std::string> open(std::string_view sealed) const;
+    [[nodiscard]] std::optional<std::string> open(std::string_view sealed) const override;
 
    private:
     IdentityVault() = default;

@@ -41,6 +41,14 @@ std::string SodiumTokens::token() {
     return out.data();
 }
 
+std::string SodiumTokens::sha256(std::string_view bytes) {
+    std::array<unsigned char, crypto_hash_sha256_BYTES> h{};
+    crypto_hash_sha256(h.data(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+    std::array<char, 2 * crypto_hash_sha256_BYTES + 1> hex{};
+    sodium_bin2hex(hex.data(), hex.size(), h.data(), h.size());
+    return hex.data();
+}
+
 std::string SodiumTokens::digest(std::string_view token) {
     std::array<unsigned char, 32> h{};
     crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(token.data()), token.size(),

@@ -33,6 +33,7 @@ class SodiumTokens final : public ports::Tokens {
    public:
     [[nodiscard]] std::string token() override;
     [[nodiscard]] std::string digest(std::string_view token) override;
+    [[nodiscard]] std::string sha256(std::string_view bytes) override;
     [[nodiscard]] bool equal(std::string_view a, std::string_view b) override;
     [[nodiscard]] std::uint32_t uniform(std::uint32_t upper) override;
 };

@@ -127,7 +127,20 @@ App::App(Services s, const Views& views) : s_(s), views_(views), public_pages_(s
         {"GET", "/studiemedel", &App::st_public},
         {"GET", "/api/v1/utbildningar", &App::st_public_api},
         {"POST", "/tjanster/studietider/kontakt/ta-bort", &App::st_contact},
-        {"GET", "/tjanster/studeranderapportering", &App::service_studeranderapportering},
+        {"GET", "/tjanster/studeranderapportering", &App::sr_list},
+        {"GET", "/tjanster/studeranderapportering/ny", &App::sr_new},
+        {"POST", "/tjanster/studeranderapportering/rapport", &App::sr_report},
+        {"GET", "/tjanster/studeranderapportering/student", &App::sr_student},
+        {"POST", "/tjanster/studeranderapportering/student", &App::sr_student_save},
+        {"GET", "/tjanster/studeranderapportering/export", &App::sr_export},
+        {"GET", "/tjanster/studeranderapportering/fil", &App::sr_file},
+        {"POST", "/tjanster/studeranderapportering/fil", &App::sr_file_upload},
+        {"POST", "/tjanster/studeranderapportering/fil/spara", &App::sr_file_save},
+        {"GET", "/tjanster/studeranderapportering/inlamning", &App::sr_submission},
+        {"GET", "/tjanster/studeranderapportering/api-nycklar", &App::sr_keys},
+        {"POST", "/tjanster/studeranderapportering/api-nycklar", &App::sr_key_create},
+        {"POST", "/tjanster/studeranderapportering/api-nycklar/aterkalla", &App::sr_key_revoke},
+        {"GET", "/tjanster/studeranderapportering/myndighet", &App::sr_agency},
     };
     for (auto& r : routes_)
         if (r.method != "GET" && r.pool == PoolKind::io) r.pool = PoolKind::work;
@@ -148,6 +161,8 @@ App::App(Services s, const Views& views) : s_(s), views_(views), public_pages_(s
 PoolKind App::pool_for(const Request& req) const {
     for (const auto& r : routes_)
         if (r.path == req.path && r.method == req.method) return r.pool;
+    // The reporting API writes (its path holds the school's code).
+    if (is_reports_api(req.path)) return PoolKind::work;
     // Reads (pages, static files, 404s and 405s) are quick: they stay on the I/O thread.
     return PoolKind::io;
 }
@@ -156,6 +171,15 @@ Response App::handle(Request& req) {
     Response res;
     if (req.path.starts_with("/static/")) {
         res = static_file(req);
+    } else if (is_reports_api(req.path)) {
+        try {
+            res = sr_api(req);
+        } catch (const ports::Unavailable& e) {
+            spdlog::warn("request {} {} {}: database unavailable: {}", req.request_id, req.method, req.path, e.what());
+            res = Response::text(503, "{\"error\":\"database unavailable\"}");
+            res.content_type = "application/json; charset=utf-8";
+            res.header("Retry-After", "5");
+        }
     } else {
         const Route* match = nullptr;
         bool path_known = false;
@@ -309,12 +333,16 @@ Response App::authed_page(const Authed& a, std::string_view page, const std::str
         if (chosen->has(Role::studietider)) add("/tjanster/studietider", "service_studietider");
         if (chosen->has(Role::studeranderapportering)) add("/tjanster/studeranderapportering", "service_studeranderapportering");
         if (chosen->has(Role::school_admin) || v.agency_admin) add("/identity-manager", "menu_idm");
+        if (v.agency_admin) add("/tjanster/studeranderapportering/myndighet", "menu_reports_agency");
     } else if (v.agency_admin) {
-        Data item{Data::type::object};
-        item.set("href", "/identity-manager");
-        item.set("label", views_.t(lang, "menu_idm"));
-        item.set("current", false);
-        menu.push_back(item);
+        for (const auto& [href, key] : {std::pair{"/identity-manager", "menu_idm"},
+                                        std::pair{"/tjanster/studeranderapportering/myndighet", "menu_reports_agency"}}) {
+            Data item{Data::type::object};
+            item.set("href", std::string(href));
+            item.set("label", views_.t(lang, key));
+            item.set("current", href == current_menu);
+            menu.push_back(item);
+        }
     }
     d.set("menu", menu);
     Response res;
@@ -567,29 +595,6 @@ Response App::extend_session(Request& req) {
     return res;
 }
 
-Response App::service_page(Request& req, Role service) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
-    const std::string key = service == Role::studietider ? "service_studietider" : "service_studeranderapportering";
-    const std::string href = service == Role::studietider ? "/tjanster/studietider" : "/tjanster/studeranderapportering";
-    Data d{Data::type::object};
-    d.set("heading", views_.t(a.lang, key));
-    Data list{Data::type::list};
-    if (!a.viewer.may_use(service)) {
-        // Authorized here, on the server, whatever the menu shows.
-        s_.portal.record_refusal(a.viewer, std::string(to_string(service)), client(req), now());
-        list.push_back(Data{views_.t(a.lang, "forbidden_service")});
-        d.set("paragraphs", list);
-        Response res = authed_page(a, "message", views_.t(a.lang, key), std::move(d));
-        res.status = 403;
-        return res;
-    }
-    list.push_back(Data{views_.t(a.lang, "service_shell", {{"school", a.viewer.chosen()->school.name}})});
-    d.set("paragraphs", list);
-    return authed_page(a, "message", views_.t(a.lang, key), std::move(d), href);
-}
 
-Response App::service_studeranderapportering(Request& req) { return service_page(req, Role::studeranderapportering); }
 
 }  // namespace mina::web

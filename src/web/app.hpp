@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/idm.hpp"
+#include "core/reports_service.hpp"
 #include "core/studietider_service.hpp"
 #include "core/kiosk.hpp"
 #include "core/login.hpp"
@@ -36,6 +37,7 @@ struct Services {
     kiosk::Service& kiosk;
     idm::Service& idm;
     studietider::Service& studietider;
+    reports::Service& reports;
     /// The CAPTCHA as a PNG and as spoken WAV (the captcha module; wired in by main).
     std::function<std::string(std::string_view answer)> draw_captcha;
     std::function<std::string(std::string_view answer, std::string_view lang)> speak_captcha;
@@ -152,7 +154,24 @@ class App final {
     Response logout(Request& req);
     Response extend_session(Request& req);
     Response service_studietider(Request& req);
-    Response service_studeranderapportering(Request& req);
+    // Studeranderapportering (reports_pages.cpp)
+    Response sr_list(Request& req);
+    Response sr_new(Request& req);
+    Response sr_report(Request& req);
+    Response sr_student(Request& req);
+    Response sr_student_save(Request& req);
+    Response sr_export(Request& req);
+    Response sr_file(Request& req);
+    Response sr_file_upload(Request& req);
+    Response sr_file_save(Request& req);
+    Response sr_submission(Request& req);
+    Response sr_keys(Request& req);
+    Response sr_key_create(Request& req);
+    Response sr_key_revoke(Request& req);
+    Response sr_agency(Request& req);
+    /// POST /api/v1/schools/{code}/reports, with the school's API key.
+    Response sr_api(Request& req);
+    [[nodiscard]] static bool is_reports_api(std::string_view path);
 
     // Helpers shared by the handlers
     struct Authed {
@@ -166,6 +185,23 @@ class App final {
                              const std::string& filename, const idm::ImportPlan& plan, bool changed);
     Response idm_refused(const Authed& a, Request& req, idm::Problem p);
     Response st_forbidden(const Authed& a, Request& req);
+    Response sr_forbidden(const Authed& a, Request& req);
+    Response sr_denied(const Authed& a, Request& req, const reports::Denied& no);
+    /// A stored problem code (reports::error_codes) in the reader's language.
+    [[nodiscard]] std::string sr_message(const std::string& lang, const std::string& code) const;
+    [[nodiscard]] Data sr_kind_options(const std::string& lang, const std::string& chosen, bool any) const;
+    void sr_form_data(const Authed& a, Data& d, const reports::Fields& f, const std::vector<std::string>& errors,
+                      const std::map<std::string, std::string>& field_errors);
+    Response sr_new_page(const Authed& a, Request& req, int status, const reports::Fields& f,
+                         const std::vector<std::string>& errors, const std::map<std::string, std::string>& field_errors);
+    Response sr_student_page(const Authed& a, Request& req, std::int64_t id, int status, const reports::Fields& f,
+                             const std::vector<std::string>& errors,
+                             const std::map<std::string, std::string>& field_errors);
+    Response sr_file_page(const Authed& a, Request& req, int status, const std::string& error);
+    Response sr_preview_page(const Authed& a, const reports::Upload& up, const std::string& file,
+                             const std::string& filename, int status, bool changed);
+    [[nodiscard]] std::string sr_file_refusal(const std::string& lang, const reports::Denied& no) const;
+    Response sr_keys_page(const Authed& a, Request& req, int status, Data d);
     Response st_list_page(const Authed& a, Request& req, int status, Data extra);
     Response st_file_page(const Authed& a, const std::string& file, const std::string& filename,
                           const studietider::file::Plan& plan, bool changed);
@@ -191,7 +227,6 @@ class App final {
     Response message_page(const Request& req, const std::string& lang, int status, const std::string& heading,
                           std::vector<std::string> paragraphs, std::string link_href = {}, std::string link_text = {});
     Response error_page(const Request& req, int status, std::string_view message_key);
-    Response service_page(Request& req, Role service);
     [[nodiscard]] std::string human_duration(const std::string& lang, Seconds d) const;
     [[nodiscard]] std::string count_word(const std::string& lang, int n) const;
     [[nodiscard]] Timestamp now() const { return s_.clock.now(); }

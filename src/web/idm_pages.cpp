@@ -651,7 +651,9 @@ Response App::idm_audit(Request& req) {
 bool App::is_upload(std::string_view target) {
     const auto path = target.substr(0, target.find('?'));
     return path == "/identity-manager/import" || path == "/identity-manager/import/spara" ||
-           path == "/tjanster/studietider/fil" || path == "/tjanster/studietider/fil/spara";
+           path == "/tjanster/studietider/fil" || path == "/tjanster/studietider/fil/spara" ||
+           path == "/tjanster/studeranderapportering/fil" || path == "/tjanster/studeranderapportering/fil/spara" ||
+           is_reports_api(path);
 }
 
 Response App::idm_import_page(const Authed& a, const std::string& school, const std::string& file,

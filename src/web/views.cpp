@@ -121,6 +121,9 @@ Views::Views() {
         for (const auto& [key, value] : cat) d.set(key, value);
         Data root{Data::type::object};
         root.set("t", d);
+        // Templates named part_* are partials ({{> part_x}}), shared by several pages.
+        for (const auto& [name, text] : sources_)
+            if (name.starts_with("part_")) root.set(name, Data{kainjow::mustache::partial{[text = text] { return text; }}});
         catalog_data_.emplace(lang, std::move(root));
     }
 }

@@ -14,6 +14,7 @@ import net from 'node:net';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MINA_BIN = process.env.MINA_BIN || join(root, 'build', 'mina');
 export const DEMO_PASSWORD = 'Mina-demo-2026!';
+export const TEST_IDENTITY_KEY = '5e'.repeat(32);
 
 /** 'sqlite' (the default) or 'postgres', from MINA_TEST_BACKEND. */
 export const BACKEND = (() => {
@@ -146,6 +147,9 @@ export async function startServer(extraEnv = {}, prefix = 'mina-http-', { backen
     MINA_SERVER_LISTEN: '127.0.0.1:0',
     MINA_DATABASE_SQLITE_SYNCHRONOUS_FULL: 'false',
     MINA_LOG_LEVEL: 'info',
+    // One identity key for every test server, so that servers sharing a database (and a database
+    // moved by migrate-data) read each other's sealed personal numbers.
+    MINA_SECURITY_IDENTITY_KEY: TEST_IDENTITY_KEY,
     ...extraEnv,
   };
   const cleanUp = () => {

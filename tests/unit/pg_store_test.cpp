@@ -143,13 +143,13 @@ class PgStore : public ::testing::Test {
 TEST_F(PgStore, MigrationsRunOnceAndAreVersioned) {
     auto store = open();
     EXPECT_EQ(store->schema_version(), 0);
-    EXPECT_EQ(store->migrate(), 6);
-    EXPECT_EQ(store->schema_version(), 6);
+    EXPECT_EQ(store->migrate(), 7);
+    EXPECT_EQ(store->schema_version(), 7);
     EXPECT_EQ(store->migrate(), 0);
-    EXPECT_EQ(store->schema_version(), 6);
+    EXPECT_EQ(store->schema_version(), 7);
     EXPECT_TRUE(store->ping());
     EXPECT_EQ(direct().value("SELECT string_agg(version || ':' || name, ',' ORDER BY version) FROM schema_migrations"),
-              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql,6:0006_search_changes.sql");
+              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql,6:0006_search_changes.sql,7:0007_reports.sql");
 }
 
 TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
@@ -161,8 +161,8 @@ TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
     std::thread tb([&] { ran_b = b->migrate(); });
     ta.join();
     tb.join();
-    EXPECT_EQ(ran_a + ran_b, 6) << "one ran them all, the other found nothing to do";
-    EXPECT_EQ(direct().value("SELECT count(*) FROM schema_migrations"), "6");
+    EXPECT_EQ(ran_a + ran_b, 7) << "one ran them all, the other found nothing to do";
+    EXPECT_EQ(direct().value("SELECT count(*) FROM schema_migrations"), "7");
 }
 
 TEST_F(PgStore, NothingIsSavedWithoutCommit) {

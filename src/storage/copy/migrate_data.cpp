@@ -17,10 +17,12 @@ namespace {
 
 // Parents before children, so that every foreign key finds its row. A table that is not here is
 // refused: a new migration must say where its table goes.
-constexpr std::array<const char*, 16> kTables{
+constexpr std::array<const char*, 23> kTables{
     "schools",      "persons", "grants",  "sessions",   "client_failures", "audit_log",
     "otps",         "kiosk_flows", "password_history", "outbox", "letters", "educations",
-    "study_periods", "study_period_versions", "school_contacts", "search_changes"};
+    "study_periods", "study_period_versions", "school_contacts", "search_changes",
+    "students", "enrollments", "report_submissions", "report_submission_errors", "report_events", "api_keys",
+    "identity_key_check"};
 
 struct SqliteCloser {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }

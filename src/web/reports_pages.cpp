@@ -1,0 +1,803 @@
+// Studeranderapportering (issue [6]): the chosen school's reports about its students, for the
+// people granted `studeranderapportering` there; the school admin's API keys; the agency's view;
+// and the reporting API. Every handler asks reports::Service, which checks the grant again.
+#include <boost/json.hpp>
+#include <algorithm>
+#include <cstdio>
+
+#include "core/reports_service.hpp"
+#include "web/app.hpp"
+
+namespace mina::web {
+
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+constexpr std::string_view kBase = "/tjanster/studeranderapportering";
+constexpr std::string_view kApiPrefix = "/api/v1/schools/";
+constexpr std::string_view kApiSuffix = "/reports";
+
+constexpr std::array<reports::Kind, 13> kKinds{
+    reports::Kind::study_start,        reports::Kind::term_study_time,   reports::Kind::holiday,
+    reports::Kind::absence_start,      reports::Kind::absence_end,       reports::Kind::planned_break,
+    reports::Kind::changed_extent,     reports::Kind::changed_study_time, reports::Kind::discontinued,
+    reports::Kind::changed_school,     reports::Kind::not_started,       reports::Kind::unauthorised_absence,
+    reports::Kind::study_result};
+
+std::string underscored(std::string_view name) {
+    std::string out(name);
+    std::replace(out.begin(), out.end(), '-', '_');
+    return out;
+}
+
+std::int64_t number_from(const std::string& text) {
+    if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return 0;
+    return std::stoll(text);
+}
+
+int page_from(const std::string& text) {
+    const auto n = number_from(text);
+    return n < 1 || n > 100000 ? 1 : static_cast<int>(n);
+}
+
+reports::ListQuery list_query(const Form& q) {
+    reports::ListQuery out;
+    out.number = q.get("personnummer");
+    out.name = q.get("namn");
+    out.education = q.get("utbildning");
+    out.period = q.get("studieperiod");
+    out.kind = q.get("handelse");
+    out.month = q.get("manad");
+    out.school = q.get("skola");
+    out.page = page_from(q.get("sida"));
+    return out;
+}
+
+reports::Fields fields_from(const Form& f) {
+    reports::Fields out;
+    for (const auto& n : reports::field_names()) out.*(n.member) = f.get(n.name);
+    out.enrollment = number_from(f.get("inskrivning"));
+    return out;
+}
+
+}  // namespace
+
+std::string App::sr_message(const std::string& lang, const std::string& code) const {
+    const auto bar = code.find('|');
+    const std::string head = code.substr(0, bar);
+    std::string detail = bar == std::string::npos ? std::string() : code.substr(bar + 1);
+    if (head == "conflict.ended") detail = views_.t(lang, "sr_state_" + underscored(detail));
+    if (head == "problem.support_differs") detail = views_.t(lang, "sr_support_" + detail);
+    std::string key = "sr_" + head;
+    std::replace(key.begin(), key.end(), '.', '_');
+    return views_.t(lang, key, {{"detail", detail}});
+}
+
+Response App::sr_forbidden(const Authed& a, Request& req) {
+    s_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
+    Data d{Data::type::object};
+    d.set("heading", views_.t(a.lang, "service_studeranderapportering"));
+    Data list{Data::type::list};
+    list.push_back(Data{views_.t(a.lang, "forbidden_service")});
+    d.set("paragraphs", list);
+    Response res = authed_page(a, "message", views_.t(a.lang, "service_studeranderapportering"), std::move(d));
+    res.status = 403;
+    return res;
+}
+
+Response App::sr_denied(const Authed& a, Request& req, const reports::Denied& no) {
+    if (no.why == reports::Refusal::not_allowed) return sr_forbidden(a, req);
+    return error_page(req, 404, "error_404");
+}
+
+Data App::sr_kind_options(const std::string& lang, const std::string& chosen, bool any) const {
+    Data list{Data::type::list};
+    if (any) {
+        Data item{Data::type::object};
+        item.set("value", "");
+        item.set("label", views_.t(lang, "sr_any_kind"));
+        item.set("selected", chosen.empty());
+        list.push_back(item);
+    }
+    for (auto k : kKinds) {
+        const std::string v(reports::to_string(k));
+        Data item{Data::type::object};
+        item.set("value", v);
+        item.set("label", views_.t(lang, "sr_kind_" + underscored(v)));
+        item.set("selected", v == chosen);
+        list.push_back(item);
+    }
+    return list;
+}
+
+/// The report form's choices and what was typed (`f`), with its errors.
+void App::sr_form_data(const Authed& a, Data& d, const reports::Fields& f, const std::vector<std::string>& errors,
+                       const std::map<std::string, std::string>& field_errors) {
+    const std::string& lang = a.lang;
+    for (const auto& n : reports::field_names()) d.set("f_" + std::string(n.name), f.*(n.member));
+    d.set("kinds", sr_kind_options(lang, f.kind, false));
+    Data supports{Data::type::list};
+    for (auto s : {reports::Support::studiemedel, reports::Support::studiehjalp, reports::Support::studiestartsstod,
+                   reports::Support::omstallningsstudiestod}) {
+        const std::string v(reports::to_string(s));
+        Data item{Data::type::object};
+        item.set("value", v);
+        item.set("label", views_.t(lang, "sr_support_" + v));
+        item.set("selected", v == f.support);
+        supports.push_back(item);
+    }
+    d.set("supports", supports);
+    Data paces{Data::type::list};
+    for (const char* p : {"", "100", "75", "50"}) {
+        Data item{Data::type::object};
+        item.set("value", std::string(p));
+        item.set("label", *p ? views_.t(lang, "st_pace_" + std::string(p)) : views_.t(lang, "sr_unchanged"));
+        item.set("selected", f.pace == p);
+        paces.push_back(item);
+    }
+    d.set("paces", paces);
+    Data passed{Data::type::list};
+    for (const char* p : {"", "ja", "nej"}) {
+        Data item{Data::type::object};
+        item.set("value", std::string(p));
+        item.set("label", views_.t(lang, *p ? "sr_passed_" + std::string(p) : std::string("sr_not_given")));
+        item.set("selected", f.passed == p);
+        passed.push_back(item);
+    }
+    d.set("passed_options", passed);
+    Data errs{Data::type::list};
+    for (const auto& e : errors) errs.push_back(Data{e});
+    d.set("errors", errs);
+    d.set("has_errors", !errors.empty());
+    for (const auto& [field, message] : field_errors) {
+        d.set("err_" + field, message);
+        d.set("invalid_" + field, true);
+    }
+}
+
+Response App::sr_list(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    const std::string school = a.viewer.session.school;
+    const auto q = Form::parse(req.query).value_or(Form{});
+    const auto query = list_query(q);
+    auto listed = s_.reports.list(a.viewer, school, query, client(req), now());
+    if (auto* no = std::get_if<reports::Denied>(&listed)) return sr_denied(a, req, *no);
+    const auto& view = std::get<reports::ListView>(listed);
+    const std::string& lang = a.lang;
+    Data d{Data::type::object};
+    d.set("school_name", a.viewer.chosen() ? a.viewer.chosen()->school.name : school);
+    for (const char* k : {"personnummer", "namn", "utbildning", "studieperiod"}) d.set(std::string("q_") + k, q.get(k));
+    d.set("kinds", sr_kind_options(lang, query.kind, true));
+    if (view.number_problem) {
+        reports::RowPlan asked;
+        asked.number = view.number_problem;
+        d.set("number_error", sr_message(lang, reports::error_codes(asked).front().message));
+    }
+    Data rows{Data::type::list};
+    for (const auto& r : view.rows) {
+        const auto& ev = r.row.report.event;
+        Data row{Data::type::object};
+        row.set("id", std::to_string(ev.id));
+        row.set("student", std::to_string(r.row.student.id));
+        row.set("number", r.row.student.protected_identity ? views_.t(lang, "sr_protected") : r.number);
+        row.set("name", r.row.student.name);
+        row.set("education", r.row.education_code);
+        row.set("period", r.row.period_label);
+        row.set("kind", views_.t(lang, "sr_kind_" + underscored(reports::to_string(ev.kind))));
+        row.set("day", to_string(ev.day) + (ev.last ? " – " + to_string(*ev.last) : std::string()));
+        row.set("correction", ev.supersedes != 0);
+        row.set("reported", format_iso(r.row.report.reported_at).substr(0, 16));
+        rows.push_back(row);
+    }
+    d.set("rows", rows);
+    d.set("no_rows", rows.is_empty_list());
+    d.set("total", std::to_string(view.total));
+    d.set("page", std::to_string(view.page));
+    // The same search on the next and previous pages, and as a file.
+    std::string search;
+    for (const char* k : {"personnummer", "namn", "utbildning", "studieperiod", "handelse"})
+        if (!q.get(k).empty()) search += std::string("&") + k + "=" + url_encode(q.get(k));
+    if (view.more) d.set("next", std::string(kBase) + "?sida=" + std::to_string(view.page + 1) + search);
+    if (view.page > 1) d.set("prev", std::string(kBase) + "?sida=" + std::to_string(view.page - 1) + search);
+    d.set("export", std::string(kBase) + "/export?" + (search.empty() ? "" : search.substr(1)));
+    d.set("may_manage_keys", reports::Service::may_manage_keys(a.viewer, school));
+    const std::string m = q.get("m");
+    if (m == "nyckel") d.set("flash", views_.t(lang, "sr_key_revoked"));
+    return authed_page(a, "sr_list", views_.t(lang, "service_studeranderapportering"), std::move(d), kBase);
+}
+
+Response App::sr_new(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    return sr_new_page(a, req, 200, reports::Fields{}, {}, {});
+}
+
+Response App::sr_new_page(const Authed& a, Request& req, int status, const reports::Fields& f,
+                          const std::vector<std::string>& errors, const std::map<std::string, std::string>& field_errors) {
+    const std::string school = a.viewer.session.school;
+    auto educations = s_.reports.educations(a.viewer, school);
+    if (auto* no = std::get_if<reports::Denied>(&educations)) return sr_denied(a, req, *no);
+    Data d{Data::type::object};
+    d.set("school_name", a.viewer.chosen() ? a.viewer.chosen()->school.name : school);
+    Data list{Data::type::list};
+    for (const auto& e : std::get<std::vector<reports::EducationInfo>>(educations)) {
+        Data item{Data::type::object};
+        item.set("value", e.code);
+        item.set("label", e.code + " – " + e.name);
+        item.set("selected", e.code == f.education);
+        std::string periods;
+        for (const auto& p : e.periods)
+            periods += (periods.empty() ? "" : ", ") + p.label + " (" + to_string(p.first) + " – " + to_string(p.last) + ")";
+        item.set("periods", periods);
+        list.push_back(item);
+    }
+    d.set("educations", list);
+    d.set("no_educations", list.is_empty_list());
+    sr_form_data(a, d, f, errors, field_errors);
+    Response res = authed_page(a, "sr_new", views_.t(a.lang, "sr_new_heading"), std::move(d), kBase);
+    res.status = status;
+    return res;
+}
+
+Response App::sr_report(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const std::string school = a.viewer.session.school;
+    const auto f = fields_from(form);
+    auto outcome = s_.reports.report(a.viewer, school, f, client(req), now());
+    if (auto* no = std::get_if<reports::Denied>(&outcome)) return sr_denied(a, req, *no);
+    if (auto* done = std::get_if<reports::Reported>(&outcome))
+        return Response::redirect(std::string(kBase) + "/student?id=" + std::to_string(done->student) +
+                                  (done->event ? "&m=sparad" : "&m=dubblett"));
+    const auto& row = std::get<reports::RowPlan>(outcome);
+    std::vector<std::string> errors;
+    std::map<std::string, std::string> field_errors;
+    for (const auto& e : reports::error_codes(row)) {
+        std::string message = sr_message(a.lang, e.message);
+        if (!e.field.empty() && !field_errors.contains(e.field)) field_errors[e.field] = message;
+        errors.push_back(std::move(message));
+    }
+    if (f.enrollment != 0) {
+        // From the student page: the page again, with the errors at its form.
+        const auto given = number_from(form.get("student"));
+        const auto student = given != 0 ? given : row.student;
+        return sr_student_page(a, req, student, 422, f, errors, field_errors);
+    }
+    return sr_new_page(a, req, 422, f, errors, field_errors);
+}
+
+Response App::sr_student(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    const auto q = Form::parse(req.query).value_or(Form{});
+    Data flash;
+    reports::Fields empty;
+    Response res = sr_student_page(a, req, number_from(q.get("id")), 200, empty, {}, {});
+    return res;
+}
+
+Response App::sr_student_page(const Authed& a, Request& req, std::int64_t id, int status, const reports::Fields& f,
+                              const std::vector<std::string>& errors,
+                              const std::map<std::string, std::string>& field_errors) {
+    const std::string school = a.viewer.session.school;
+    auto result = s_.reports.student(a.viewer, school, id, client(req), now());
+    if (auto* no = std::get_if<reports::Denied>(&result)) return sr_denied(a, req, *no);
+    const auto& view = std::get<reports::StudentView>(result);
+    const std::string& lang = a.lang;
+    Data d{Data::type::object};
+    d.set("id", std::to_string(view.student.id));
+    d.set("student_id", std::to_string(view.student.id));
+    d.set("number", view.number);
+    d.set("name", view.student.name);
+    d.set("protected", view.student.protected_identity);
+    const auto q = Form::parse(req.query).value_or(Form{});
+    if (q.get("m") == "sparad") d.set("flash", views_.t(lang, "sr_saved"));
+    if (q.get("m") == "dubblett") d.set("flash", views_.t(lang, "sr_duplicate"));
+    if (q.get("m") == "uppgifter") d.set("flash", views_.t(lang, "sr_student_saved"));
+    Data enrollments{Data::type::list};
+    for (const auto& ev : view.enrollments) {
+        const auto& e = ev.enrollment;
+        Data item{Data::type::object};
+        item.set("id", std::to_string(e.id));
+        item.set("enrollment_id", std::to_string(e.id));
+        item.set("form_suffix", "-" + std::to_string(e.id));
+        item.set("education", e.education_code + " – " + e.education_name);
+        item.set("period", e.period_label + " (" + to_string(e.plan.first) + " – " + to_string(ev.standing.last) + ")");
+        item.set("support", views_.t(lang, "sr_support_" + std::string(reports::to_string(e.plan.support))));
+        item.set("state", views_.t(lang, "sr_state_" + underscored(reports::to_string(ev.standing.state))));
+        item.set("pace", views_.t(lang, "st_pace_" + std::string(studietider::to_string(ev.standing.pace))));
+        item.set("form_here", f.enrollment == e.id);
+        Data history{Data::type::list};
+        for (const auto& r : ev.history) {
+            const auto& x = r.event;
+            Data h{Data::type::object};
+            h.set("id", std::to_string(x.id));
+            h.set("kind", views_.t(lang, "sr_kind_" + underscored(reports::to_string(x.kind))));
+            h.set("kind_value", std::string(reports::to_string(x.kind)));
+            h.set("day", to_string(x.day));
+            h.set("last", x.last ? to_string(*x.last) : std::string());
+            std::string what;
+            if (x.pace) what += views_.t(lang, "st_pace_" + std::string(studietider::to_string(*x.pace))) + " ";
+            if (x.credits) what += studietider::to_string(*x.credits) + " " + views_.t(lang, "sr_credits_short") + " ";
+            if (x.hours) what += std::to_string(x.hours) + " " + views_.t(lang, "sr_hours_short") + " ";
+            if (x.passed) what += views_.t(lang, *x.passed ? "sr_passed_ja" : "sr_passed_nej");
+            h.set("what", what);
+            h.set("pace_value", x.pace ? std::to_string(studietider::percent(*x.pace)) : std::string());
+            h.set("credits_value", x.credits ? studietider::to_string(*x.credits) : std::string());
+            h.set("hours_value", x.hours ? std::to_string(x.hours) : std::string());
+            h.set("passed_value", x.passed ? std::string(*x.passed ? "ja" : "nej") : std::string());
+            h.set("supersedes", x.supersedes ? std::to_string(x.supersedes) : std::string());
+            h.set("reason", r.reason);
+            h.set("superseded", ev.superseded.contains(x.id));
+            h.set("who", r.reported_by);
+            h.set("when", format_iso(r.reported_at).substr(0, 16));
+            h.set("channel", views_.t(lang, "sr_channel_" + std::string(to_string(r.channel))));
+            history.push_back(h);
+        }
+        item.set("history", history);
+        enrollments.push_back(item);
+    }
+    d.set("enrollments", enrollments);
+    sr_form_data(a, d, f, errors, field_errors);
+    const std::string title = view.student.name.empty() ? view.number : view.student.name;
+    Response res = authed_page(a, "sr_student", title, std::move(d), kBase);
+    res.status = status;
+    return res;
+}
+
+Response App::sr_student_save(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const auto id = number_from(form.get("id"));
+    auto done = s_.reports.set_student(a.viewer, a.viewer.session.school, id, form.get("namn"),
+                                       form.get("skyddad") == "ja", client(req), now());
+    if (auto* no = std::get_if<reports::Denied>(&done)) return sr_denied(a, req, *no);
+    return Response::redirect(std::string(kBase) + "/student?id=" + std::to_string(id) + "&m=uppgifter");
+}
+
+Response App::sr_export(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    const std::string school = a.viewer.session.school;
+    const auto q = Form::parse(req.query).value_or(Form{});
+    auto text = s_.reports.export_csv(a.viewer, school, list_query(q), q.get("fullstandiga") == "ja", client(req), now());
+    if (auto* no = std::get_if<reports::Denied>(&text)) return sr_denied(a, req, *no);
+    Response res;
+    res.content_type = "text/csv; charset=utf-8";
+    res.body = std::move(std::get<std::string>(text));
+    res.header("Content-Disposition", "attachment; filename=\"rapporter-" + school + "-" +
+                                          to_string(Date::utc_day_of(now())) + ".csv\"");
+    res.header("Cache-Control", "no-store");
+    return res;
+}
+
+// ---- Bulk reporting: the school's file --------------------------------------------------------------
+
+Response App::sr_file(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    return sr_file_page(a, req, 200, {});
+}
+
+Response App::sr_file_page(const Authed& a, Request& req, int status, const std::string& error) {
+    const std::string school = a.viewer.session.school;
+    auto listed = s_.reports.submissions(a.viewer, school);
+    if (auto* no = std::get_if<reports::Denied>(&listed)) return sr_denied(a, req, *no);
+    const std::string& lang = a.lang;
+    Data d{Data::type::object};
+    d.set("school_name", a.viewer.chosen() ? a.viewer.chosen()->school.name : school);
+    if (!error.empty()) d.set("file_error", error);
+    Data rows{Data::type::list};
+    for (const auto& s : std::get<std::vector<Submission>>(listed)) {
+        Data row{Data::type::object};
+        row.set("id", std::to_string(s.id));
+        row.set("when", format_iso(s.uploaded_at).substr(0, 16));
+        row.set("who", s.uploaded_by);
+        row.set("channel", views_.t(lang, "sr_channel_" + std::string(to_string(s.channel))));
+        row.set("file", s.file_name);
+        row.set("rows", std::to_string(s.rows));
+        row.set("refused", std::to_string(s.refused));
+        row.set("saved", std::to_string(s.saved));
+        row.set("state", views_.t(lang, "sr_submission_" + underscored(to_string(s.state))));
+        rows.push_back(row);
+    }
+    d.set("submissions", rows);
+    d.set("no_submissions", rows.is_empty_list());
+    Response res = authed_page(a, "sr_file", views_.t(lang, "sr_file_heading"), std::move(d), kBase);
+    res.status = status;
+    return res;
+}
+
+Response App::sr_preview_page(const Authed& a, const reports::Upload& up, const std::string& file,
+                              const std::string& filename, int status, bool changed) {
+    const std::string& lang = a.lang;
+    Data d{Data::type::object};
+    d.set("filename", filename);
+    d.set("file", file);
+    d.set("submission", std::to_string(up.submission));
+    d.set("fingerprint", up.fingerprint);
+    d.set("sha256", up.sha256);
+    d.set("changed", changed);
+    const auto& plan = up.plan;
+    d.set("summary", views_.t(lang, "sr_file_summary",
+                              {{"rows", std::to_string(plan.rows.size())},
+                               {"accepted", std::to_string(plan.accepted)},
+                               {"refused", std::to_string(plan.refused)},
+                               {"duplicates", std::to_string(plan.duplicates)}}));
+    d.set("any_accepted", plan.accepted > 0);
+    d.set("any_refused", plan.refused > 0);
+    d.set("all_good", plan.refused == 0 && plan.accepted > 0);
+    // Every refused row and duplicate, and the first accepted ones (a file may have 100 000).
+    constexpr int kAcceptedShown = 200;
+    int accepted_shown = 0;
+    Data rows{Data::type::list};
+    for (const auto& r : plan.rows) {
+        if (r.accepted() && accepted_shown++ >= kAcceptedShown) continue;
+        Data row{Data::type::object};
+        row.set("line", std::to_string(r.line));
+        row.set("number", r.masked);
+        row.set("education", r.education);
+        row.set("period", r.period);
+        row.set("kind", r.problems.empty() || r.accepted()
+                            ? views_.t(lang, "sr_kind_" + underscored(reports::to_string(r.event.kind)))
+                            : std::string());
+        row.set("day", r.event.day == Date{} ? std::string() : to_string(r.event.day));
+        row.set("fate", views_.t(lang, r.accepted() ? "sr_fate_accepted" : r.duplicate ? "sr_fate_duplicate" : "sr_fate_refused"));
+        row.set("refused", r.refused());
+        Data notes{Data::type::list};
+        for (const auto& e : reports::error_codes(r))
+            if (e.message != "duplicate") notes.push_back(Data{sr_message(lang, e.message)});
+        row.set("notes", notes);
+        rows.push_back(row);
+    }
+    d.set("rows", rows);
+    d.set("more_accepted", accepted_shown > kAcceptedShown
+                               ? views_.t(lang, "sr_file_more", {{"n", std::to_string(accepted_shown - kAcceptedShown)}})
+                               : std::string());
+    Response res = authed_page(a, "sr_preview", views_.t(lang, "sr_file_heading"), std::move(d), kBase);
+    res.status = status;
+    return res;
+}
+
+Response App::sr_file_upload(Request& req) {
+    auto in = require_upload(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, parts] = std::get<std::pair<Authed, Multipart>>(in);
+    const std::string school = a.viewer.session.school;
+    const auto file = parts.files.find("fil");
+    const std::string bytes = file == parts.files.end() ? std::string() : file->second.data;
+    const std::string filename = file == parts.files.end() ? std::string() : file->second.filename;
+    auto up = s_.reports.preview(a.viewer, school, bytes, filename, client(req), now());
+    if (auto* no = std::get_if<reports::Denied>(&up)) {
+        if (no->why == reports::Refusal::not_allowed) return sr_forbidden(a, req);
+        return sr_file_page(a, req, 422, sr_file_refusal(a.lang, *no));
+    }
+    return sr_preview_page(a, std::get<reports::Upload>(up), bytes, filename, 200, false);
+}
+
+std::string App::sr_file_refusal(const std::string& lang, const reports::Denied& no) const {
+    switch (no.why) {
+        case reports::Refusal::unreadable: return views_.t(lang, "sr_file_unreadable", {{"line", no.detail}});
+        case reports::Refusal::no_columns: return views_.t(lang, "sr_file_no_columns", {{"columns", no.detail}});
+        case reports::Refusal::too_many_rows: return views_.t(lang, "sr_file_too_many_rows", {{"n", no.detail}});
+        default: return views_.t(lang, "sr_file_gone");
+    }
+}
+
+Response App::sr_file_save(Request& req) {
+    // The preview's form is multipart (the file rides along as a field); a plain form is read too.
+    std::optional<Authed> who;
+    Form form;
+    if (req.header("content-type").starts_with("multipart/")) {
+        auto in = require_upload(req);
+        if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+        auto& [a, parts] = std::get<std::pair<Authed, Multipart>>(in);
+        who = std::move(a);
+        form = std::move(parts.fields);
+    } else {
+        auto in = require_post(req);
+        if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+        auto& [a, f] = std::get<std::pair<Authed, Form>>(in);
+        who = std::move(a);
+        form = std::move(f);
+    }
+    const Authed& a = *who;
+    const std::string school = a.viewer.session.school;
+    const std::string file = form.get("fil");
+    const auto mode = form.get("satt") == "godkanda" ? reports::SaveMode::good_rows : reports::SaveMode::all_or_nothing;
+    auto outcome = s_.reports.save(a.viewer, school, number_from(form.get("inlamning")), file, mode, form.get("plan"),
+                                   client(req), now());
+    return std::visit(
+        Overloaded{[&](const reports::UploadSaved& done) {
+                       return Response::redirect(std::string(kBase) + "/inlamning?id=" + std::to_string(done.submission) +
+                                                 "&m=sparad");
+                   },
+                   [&](const reports::UploadChanged& changed) {
+                       return sr_preview_page(a, changed.upload, file, form.get("filnamn"), 409, true);
+                   },
+                   [&](const reports::UploadNotSaved& not_saved) {
+                       return sr_preview_page(a, not_saved.upload, file, form.get("filnamn"), 422, false);
+                   },
+                   [&](const reports::Denied& no) {
+                       if (no.why == reports::Refusal::not_allowed) return sr_forbidden(a, req);
+                       return sr_file_page(a, req, 409, sr_file_refusal(a.lang, no));
+                   }},
+        outcome);
+}
+
+Response App::sr_submission(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    const auto q = Form::parse(req.query).value_or(Form{});
+    auto found = s_.reports.submission(a.viewer, a.viewer.session.school, number_from(q.get("id")));
+    if (auto* no = std::get_if<reports::Denied>(&found)) return sr_denied(a, req, *no);
+    const auto& s = std::get<Submission>(found);
+    const std::string& lang = a.lang;
+    Data d{Data::type::object};
+    d.set("id", std::to_string(s.id));
+    d.set("when", format_iso(s.uploaded_at).substr(0, 16));
+    d.set("who", s.uploaded_by);
+    d.set("channel", views_.t(lang, "sr_channel_" + std::string(to_string(s.channel))));
+    d.set("file", s.file_name);
+    d.set("sha256", s.sha256);
+    d.set("rows", std::to_string(s.rows));
+    d.set("accepted", std::to_string(s.accepted));
+    d.set("refused", std::to_string(s.refused));
+    d.set("duplicates", std::to_string(s.duplicates));
+    d.set("saved", std::to_string(s.saved));
+    d.set("state", views_.t(lang, "sr_submission_" + underscored(to_string(s.state))));
+    if (q.get("m") == "sparad") d.set("flash", views_.t(lang, "sr_file_saved", {{"n", std::to_string(s.saved)}}));
+    Data errors{Data::type::list};
+    for (const auto& e : s.errors) {
+        if (e.message == "duplicate") continue;
+        Data item{Data::type::object};
+        item.set("line", std::to_string(e.line));
+        item.set("field", e.field);
+        item.set("message", sr_message(lang, e.message));
+        errors.push_back(item);
+    }
+    d.set("errors", errors);
+    d.set("no_errors", errors.is_empty_list());
+    return authed_page(a, "sr_submission", views_.t(lang, "sr_submission_heading", {{"id", std::to_string(s.id)}}),
+                       std::move(d), kBase);
+}
+
+// ---- API keys (the school admin) ------------------------------------------------------------------
+
+Response App::sr_keys_page(const Authed& a, Request& req, int status, Data d) {
+    const std::string school = a.viewer.session.school;
+    auto listed = s_.reports.keys(a.viewer, school);
+    if (std::holds_alternative<reports::Denied>(listed)) return sr_forbidden(a, req);
+    Data rows{Data::type::list};
+    for (const auto& k : std::get<std::vector<ApiKey>>(listed)) {
+        Data row{Data::type::object};
+        row.set("id", std::to_string(k.id));
+        row.set("name", k.name);
+        row.set("prefix", k.prefix);
+        row.set("created", format_iso(k.created_at).substr(0, 16) + ", " + k.created_by);
+        row.set("used", k.last_used_at ? format_iso(*k.last_used_at).substr(0, 16) : std::string("–"));
+        row.set("revoked", k.revoked_at ? format_iso(*k.revoked_at).substr(0, 16) : std::string());
+        rows.push_back(row);
+    }
+    d.set("keys", rows);
+    d.set("no_keys", rows.is_empty_list());
+    d.set("school_code", school);
+    d.set("school_name", a.viewer.chosen() ? a.viewer.chosen()->school.name : school);
+    Response res = authed_page(a, "sr_keys", views_.t(a.lang, "sr_keys_heading"), std::move(d), kBase);
+    res.status = status;
+    return res;
+}
+
+Response App::sr_keys(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    const auto q = Form::parse(req.query).value_or(Form{});
+    Data d{Data::type::object};
+    if (q.get("m") == "aterkallad") d.set("flash", views_.t(a.lang, "sr_key_revoked"));
+    return sr_keys_page(a, req, 200, std::move(d));
+}
+
+Response App::sr_key_create(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    auto made = s_.reports.create_key(a.viewer, a.viewer.session.school, form.get("namn"), client(req), now());
+    if (std::holds_alternative<reports::Denied>(made)) return sr_forbidden(a, req);
+    Data d{Data::type::object};
+    d.set("new_key", std::get<reports::NewKey>(made).secret);
+    d.set("new_key_name", std::get<reports::NewKey>(made).key.name);
+    return sr_keys_page(a, req, 200, std::move(d));
+}
+
+Response App::sr_key_revoke(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    auto done = s_.reports.revoke_key(a.viewer, a.viewer.session.school, number_from(form.get("id")), client(req), now());
+    if (auto* no = std::get_if<reports::Denied>(&done)) {
+        if (no->why == reports::Refusal::not_allowed) return sr_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    return Response::redirect(std::string(kBase) + "/api-nycklar?m=aterkallad");
+}
+
+// ---- The agency ----------------------------------------------------------------------------------
+
+Response App::sr_agency(Request& req) {
+    auto who = require_login(req);
+    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
+    auto& a = std::get<Authed>(who);
+    const auto q = Form::parse(req.query).value_or(Form{});
+    const std::string& lang = a.lang;
+    std::string from = q.get("fran");
+    if (from.size() != 7 || !parse_date(from + "-01")) {
+        const Date year_ago = Date::utc_day_of(now()).add_days(-365);
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%04d-%02d", year_ago.year() % 10000, year_ago.month() % 100);
+        from = buf;
+    }
+    auto counts = s_.reports.counts(a.viewer, from);
+    if (std::holds_alternative<reports::Denied>(counts)) {
+        s_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
+        return error_page(req, 403, "forbidden_service");
+    }
+    Data d{Data::type::object};
+    d.set("from", from);
+    Data rows{Data::type::list};
+    for (const auto& c : std::get<std::vector<ReportCount>>(counts)) {
+        Data row{Data::type::object};
+        row.set("month", c.month);
+        row.set("school", c.school_name + " (" + c.school.value() + ")");
+        row.set("kind", views_.t(lang, "sr_kind_" + underscored(reports::to_string(c.kind))));
+        row.set("count", std::to_string(c.count));
+        rows.push_back(row);
+    }
+    d.set("counts", rows);
+    d.set("no_counts", rows.is_empty_list());
+    auto query = list_query(q);
+    auto listed = s_.reports.agency_list(a.viewer, query, client(req), now());
+    const auto& view = std::get<reports::ListView>(listed);
+    Data list{Data::type::list};
+    for (const auto& r : view.rows) {
+        const auto& ev = r.row.report.event;
+        Data row{Data::type::object};
+        row.set("id", std::to_string(ev.id));
+        row.set("school", r.row.school_name);
+        row.set("number", r.row.student.protected_identity ? views_.t(lang, "sr_protected") : r.number);
+        row.set("education", r.row.education_code);
+        row.set("period", r.row.period_label);
+        row.set("kind", views_.t(lang, "sr_kind_" + underscored(reports::to_string(ev.kind))));
+        row.set("day", to_string(ev.day));
+        row.set("reported", format_iso(r.row.report.reported_at).substr(0, 16));
+        list.push_back(row);
+    }
+    d.set("rows", list);
+    d.set("no_rows", list.is_empty_list());
+    d.set("total", std::to_string(view.total));
+    d.set("q_skola", query.school);
+    d.set("kinds", sr_kind_options(lang, query.kind, true));
+    std::string search;
+    for (const char* k : {"skola", "handelse", "fran"})
+        if (!q.get(k).empty()) search += std::string("&") + k + "=" + url_encode(q.get(k));
+    if (view.more) d.set("next", std::string(kBase) + "/myndighet?sida=" + std::to_string(view.page + 1) + search);
+    if (view.page > 1) d.set("prev", std::string(kBase) + "/myndighet?sida=" + std::to_string(view.page - 1) + search);
+    return authed_page(a, "sr_agency", views_.t(lang, "sr_agency_heading"), std::move(d), std::string(kBase) + "/myndighet");
+}
+
+// ---- The API --------------------------------------------------------------------------------------
+
+bool App::is_reports_api(std::string_view path) {
+    return path.starts_with(kApiPrefix) && path.ends_with(kApiSuffix) &&
+           path.size() > kApiPrefix.size() + kApiSuffix.size();
+}
+
+Response App::sr_api(Request& req) {
+    namespace json = boost::json;
+    const std::string lang = req.header("accept-language").starts_with("en") ? "en" : "sv";
+    const auto answer = [](int status, json::object body) {
+        Response res;
+        res.status = status;
+        res.content_type = "application/json; charset=utf-8";
+        res.body = json::serialize(body);
+        res.header("Cache-Control", "no-store");
+        return res;
+    };
+    if (req.method != "POST") {
+        Response res = answer(405, {{"error", views_.t(lang, "sr_api_post_only")}});
+        res.header("Allow", "POST");
+        return res;
+    }
+    const std::string school(req.path.substr(kApiPrefix.size(), req.path.size() - kApiPrefix.size() - kApiSuffix.size()));
+    std::string secret;
+    if (const auto auth = req.header("authorization"); auth.starts_with("Bearer ")) secret = std::string(auth.substr(7));
+    json::value body;
+    boost::system::error_code ec;
+    body = json::parse(req.body, ec);
+    const json::object* obj = ec ? nullptr : body.if_object();
+    const json::array* list = obj && obj->if_contains("reports") ? obj->at("reports").if_array() : nullptr;
+    std::optional<reports::SaveMode> mode;
+    std::string mode_text = "validate";
+    if (obj && obj->if_contains("mode")) {
+        const auto* m = obj->at("mode").if_string();
+        mode_text = m ? std::string(*m) : "?";
+    }
+    if (!obj || !list) return answer(400, {{"error", views_.t(lang, "sr_api_bad_json")}});
+    if (mode_text == "all") mode = reports::SaveMode::all_or_nothing;
+    else if (mode_text == "good") mode = reports::SaveMode::good_rows;
+    else if (mode_text != "validate") return answer(400, {{"error", views_.t(lang, "sr_api_bad_mode")}});
+    std::vector<reports::Fields> rows;
+    rows.reserve(list->size());
+    for (const auto& item : *list) {
+        reports::Fields f;
+        if (const auto* o = item.if_object()) {
+            for (const auto& n : reports::field_names()) {
+                const json::value* v = o->if_contains(n.name);
+                if (!v) v = o->if_contains(n.english);
+                if (!v || v->is_null()) continue;
+                if (const auto* s = v->if_string()) f.*(n.member) = std::string(*s);
+                else if (v->is_int64()) f.*(n.member) = std::to_string(v->get_int64());
+                else if (v->is_uint64()) f.*(n.member) = std::to_string(v->get_uint64());
+                else if (v->is_double()) f.*(n.member) = json::serialize(*v);
+                else if (v->is_bool()) f.*(n.member) = v->get_bool() ? "ja" : "nej";
+            }
+        }
+        rows.push_back(std::move(f));
+    }
+    auto outcome = s_.reports.api(secret, school, rows, mode, req.body, client(req), now());
+    if (auto* no = std::get_if<reports::Denied>(&outcome)) {
+        if (no->why == reports::Refusal::key_refused) {
+            Response res = answer(401, {{"error", views_.t(lang, "sr_api_key_refused")}});
+            res.header("WWW-Authenticate", "Bearer");
+            return res;
+        }
+        if (no->why == reports::Refusal::too_many_rows)
+            return answer(413, {{"error", views_.t(lang, "sr_file_too_many_rows", {{"n", no->detail}})}});
+        return answer(403, {{"error", views_.t(lang, "sr_api_other_school")}});
+    }
+    const auto render = [&](const reports::Plan& plan, std::int64_t submission, SubmissionState state, int saved) {
+        json::array results;
+        for (const auto& r : plan.rows) {
+            json::object o{{"row", r.line},
+                           {"fate", r.accepted() ? "accepted" : r.duplicate ? "duplicate" : "refused"}};
+            if (r.accepted() && r.event.id > 0) o["report"] = r.event.id;
+            json::array errors;
+            for (const auto& e : reports::error_codes(r)) {
+                if (e.message == "duplicate") continue;
+                errors.push_back(json::object{{"field", e.field}, {"code", e.message}, {"message", sr_message(lang, e.message)}});
+            }
+            if (!errors.empty()) o["errors"] = std::move(errors);
+            results.push_back(std::move(o));
+        }
+        return json::object{{"submission", submission},
+                            {"state", std::string(to_string(state))},
+                            {"rows", plan.rows.size()},
+                            {"accepted", plan.accepted},
+                            {"refused", plan.refused},
+                            {"duplicates", plan.duplicates},
+                            {"saved", saved},
+                            {"results", std::move(results)}};
+    };
+    if (auto* not_saved = std::get_if<reports::UploadNotSaved>(&outcome))
+        return answer(422, render(not_saved->upload.plan, not_saved->upload.submission, SubmissionState::nothing_saved, 0));
+    const auto& done = std::get<reports::UploadSaved>(outcome);
+    return answer(200, render(done.plan, done.submission, done.state, done.saved));
+}
+
+}  // namespace mina::web
