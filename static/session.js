@@ -35,3 +35,36 @@
   });
   schedule(idle);
 })();
+
+// Uploads with a progress bar: a form with data-progress="<progress id>" is sent in the
+// background so that the bar can follow the bytes, and the answer replaces the page as a normal
+// submit would. Without this script the form is an ordinary upload.
+(function () {
+  "use strict";
+  var forms = document.querySelectorAll("form[data-progress]");
+  Array.prototype.forEach.call(forms, function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.FormData || !window.XMLHttpRequest) return;
+      var bar = document.getElementById(form.getAttribute("data-progress"));
+      if (!bar) return;
+      event.preventDefault();
+      var data = new FormData(form);
+      if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
+      Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
+      bar.parentNode.hidden = false;
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total);
+      });
+      xhr.addEventListener("load", function () {
+        if (xhr.responseURL && xhr.responseURL !== location.href) history.replaceState(null, "", xhr.responseURL);
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      });
+      xhr.addEventListener("error", function () { form.submit(); });
+      xhr.send(data);
+    });
+  });
+})();

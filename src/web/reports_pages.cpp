@@ -209,6 +209,7 @@ Response App::sr_list(Request& req) {
     if (view.more) d.set("next", std::string(kBase) + "?sida=" + std::to_string(view.page + 1) + search);
     if (view.page > 1) d.set("prev", std::string(kBase) + "?sida=" + std::to_string(view.page - 1) + search);
     d.set("export", std::string(kBase) + "/export?" + (search.empty() ? "" : search.substr(1)));
+    d.set("export_full", std::string(kBase) + "/export?fullstandiga=ja" + search);
     d.set("may_manage_keys", reports::Service::may_manage_keys(a.viewer, school));
     const std::string m = q.get("m");
     if (m == "nyckel") d.set("flash", views_.t(lang, "sr_key_revoked"));
