@@ -77,6 +77,30 @@ test('every table moves row for row, and the copy serves with fresh ids after th
   assert.equal((await pelle.submit(`${st}/utbildning?kod=FLYTT-1`, `${st}/studietid`, { ...period, id: pid, poang: '22,5' })).status, 303);
   assert.equal((await pelle.submit(`${st}/utbildning?kod=FLYTT-1`, `${st}/studietid/publicera`, { kod: 'FLYTT-1', id: pid })).status, 303);
   assert.equal((await pelle.submit(st, `${st}/kontakt`, { namn: 'Kim Kontakt', roll: 'rektor', epost: 'kim@example.se', telefon: '' })).status, 303);
+  // Studeranderapportering: a report and its correction, a file with a refused row, an API key used.
+  const sr = '/tjanster/studeranderapportering';
+  const sent = await pelle.submit(`${sr}/ny`, `${sr}/rapport`, { personnummer: '19821105-9954', namn: 'Kim Flytt', utbildning: 'FLYTT-1', studieperiod: 'HT2026', stodform: 'studiemedel', handelse: 'studiestart', datum: '2026-09-01' });
+  assert.equal(sent.status, 303);
+  const student = new URL(sent.location, srv.url).searchParams.get('id');
+  const [[enrollment, first]] = sql(srv.db, 'SELECT enrollment_id, id FROM report_events');
+  assert.equal((await pelle.submit(`${sr}/student?id=${student}`, `${sr}/rapport`, { inskrivning: enrollment, student, handelse: 'studiestart', datum: '2026-09-02', rattar: first, orsak: 'Fel dag' })).status, 303);
+  const file = 'personnummer;utbildning;studieperiod;stodform;handelse;datum\n701063-2391;FLYTT-1;HT2026;studiemedel;studiestart;2026-09-01\n870704-9996;FLYTT-1;HT2026;studiemedel;studiestart;2026-09-01\n';
+  const form = new FormData();
+  form.append('csrf', Client.csrf((await pelle.get(`${sr}/fil`)).text));
+  form.append('fil', new Blob([file], { type: 'text/csv' }), 'flytt.csv');
+  const preview = await pelle.request('POST', `${sr}/fil`, { body: form });
+  assert.equal(preview.status, 200);
+  const hidden = (name) => preview.text.match(new RegExp(`name="${name}" value="([^"]*)"`))[1].replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const save = await pelle.post(`${sr}/fil/spara`, { csrf: hidden('csrf'), inlamning: hidden('inlamning'), plan: hidden('plan'), filnamn: hidden('filnamn'), fil: hidden('fil'), satt: 'godkanda' });
+  assert.equal(save.status, 303);
+  await anna.submit('/start', '/skola', { skola: 'DEMO1' });
+  const keys = await anna.submit(`${sr}/api-nycklar`, `${sr}/api-nycklar`, { namn: 'Flyttsystemet' });
+  const key = keys.text.match(/<code id="new-key">([^<]+)<\/code>/)[1];
+  const used = await new Client(srv).request('POST', '/api/v1/schools/DEMO1/reports', {
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ mode: 'validate', reports: [{ personnummer: '19821105-9954', utbildning: 'FLYTT-1', handelse: 'avbrott', datum: '2026-10-01' }] }),
+  });
+  assert.equal(used.status, 200, used.text);
   await smtp.waitForMail((m) => m.to.includes('mia.migrering@example.se'), 15_000);
   await sleep(1500);  // the letters rendered and the mail settled: nothing more will change
 
@@ -86,7 +110,7 @@ test('every table moves row for row, and the copy serves with fresh ids after th
   // The installation runs while it is read: one snapshot.
   const moved = mina(['admin', 'migrate-data', '--from', `sqlite:${srv.db}`, '--to', db.url], srv.env);
   assert.equal(moved.status, 0, moved.stderr);
-  assert.match(moved.stdout, /moved \d+ rows in 16 tables; every count checked/);
+  assert.match(moved.stdout, /moved \d+ rows in 23 tables; every count checked/);
   for (const t of tables) {
     const { cols, rows } = sqliteRows(t);
     assert.match(moved.stdout, new RegExp(`^${t}\\t${rows.length}$`, 'm'), `${t} is reported`);
