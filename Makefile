@@ -18,7 +18,7 @@ build: deps
 run: build
 	@mkdir -p var
 	$(BUILD)/mina migrate >/dev/null
-	$(BUILD)/mina admin demo
+	$(BUILD)/mina admin demo --with-reports
 	exec $(BUILD)/mina serve
 
 test: deps

@@ -20,6 +20,7 @@
 #include "core/login.hpp"
 #include "core/portal.hpp"
 #include "core/reports_service.hpp"
+#include "core/studietider_service.hpp"
 #include "crypto/hashing_pool.hpp"
 #include "crypto/identity_vault.hpp"
 #include "crypto/quality.hpp"
@@ -258,7 +259,61 @@ struct Demo {
 };
 
 /// A demo school and two people to log in with; running it again changes nothing.
-int cmd_demo(const app::Config& c) {
+/// For `make run`: an education of Demoskolan with a published study period around today, and a
+/// few students reported on it, so that Studeranderapportering has something to show. Only once.
+void demo_reports(const app::Config& c, ports::Store& store, const Username& reporter, Timestamp now) {
+    portal::Viewer v;
+    {
+        auto tx = store.begin(ports::TxMode::read);
+        auto person = tx->accounts().find(reporter);
+        if (!person) return;
+        v.person = *person;
+        auto access = tx->grants().access(person->id);
+        v.access = access.schools;
+        if (tx->studietider().education(SchoolCode{"DEMO1"}, "EK-DEMO")) return;  // done before
+    }
+    v.session.school = "DEMO1";
+    const ClientInfo client{"local", "mina admin demo"};
+    studietider::Service st(store);
+    studietider::EducationInput edu{"EK-DEMO", "Ekonomi, grundkurs", studietider::Level::eftergymnasial,
+                                    studietider::CreditUnit::hp, studietider::Credits{3000}, false, false};
+    (void)st.create_education(v, "DEMO1", edu, client, now);
+    const Date today = Date::utc_day_of(now);
+    studietider::PeriodInput period{"DEMO", today.add_days(-60), today.add_days(120), studietider::Credits{3000}, {}, {}};
+    const auto saved = st.save_period(v, "DEMO1", "EK-DEMO", 0, period, true, client, now);
+    const auto* made = std::get_if<studietider::Saved>(&saved);
+    if (!made) return;
+    (void)st.publish_period(v, "DEMO1", "EK-DEMO", made->id, client, now);
+
+    crypto::SodiumTokens tokens;
+    const crypto::IdentityVault vault = identity_vault(c);
+    reports::Service rs(store, vault, tokens);
+    (void)rs.check_identity_key();
+    const auto number = [](std::string nine) { return nine.substr(0, 6) + "-" + nine.substr(6) + std::to_string(pnr::check_digit(nine)); };
+    const std::vector<std::pair<std::string, std::string>> students{
+        {number("040312123"), "Alva Ek"}, {number("031105456"), "Noah Berg"}, {number("851224789"), "Maja Lind"}};
+    const std::string started = to_string(today.add_days(-58));
+    for (const auto& [pnr_text, name] : students) {
+        reports::Fields f;
+        f.number = pnr_text;
+        f.name = name;
+        f.education = "EK-DEMO";
+        f.period = "DEMO";
+        f.support = "studiemedel";
+        f.kind = "studiestart";
+        f.day = started;
+        (void)rs.report(v, "DEMO1", f, client, now);
+    }
+    reports::Fields stop;
+    stop.number = students[2].first;
+    stop.education = "EK-DEMO";
+    stop.period = "DEMO";
+    stop.kind = "avbrott";
+    stop.day = to_string(today.add_days(-10));
+    (void)rs.report(v, "DEMO1", stop, client, now);
+}
+
+int cmd_demo(const app::Config& c, bool with_reports) {
     auto store = open_store(c);
     crypto::Argon2idHasher hasher(argon2_params(c));
     crypto::SodiumTokens tokens;
@@ -286,10 +341,14 @@ int cmd_demo(const app::Config& c) {
     (void)accept(svc.grant(pelle, "DEMO2", Role::studietider, who, clock.now()));
     (void)accept(svc.grant(anna, "DEMO1", Role::school_admin, who, clock.now()));
     (void)accept(svc.grant(anna, "DEMO1", Role::studietider, who, clock.now()));
+    if (with_reports) demo_reports(c, *store, pelle, clock.now());
     std::cout << "Demo: log in at http://" << c.listen << "/ as\n"
               << "  " << pelle.value() << " (Pelle Test, reporter at Demoskolan and Exempelhögskolan)\n"
               << "  " << anna.value() << " (Anna Admin, school admin at Demoskolan)\n"
               << "with the password " << password << "\n";
+    if (with_reports)
+        std::cout << "Demoskolan has the education EK-DEMO with a published study period and three students in "
+                     "Studeranderapportering (Pelle reports there).\n";
     return 0;
 }
 
@@ -351,6 +410,9 @@ int main(int argc, char** argv) {
     auto* identity_key = admin_cmd->add_subcommand(
         "identity-key", "Print a new random key for security.identity_key (64 hexadecimal digits)");
     auto* demo = admin_cmd->add_subcommand("demo", "Create a demo school and demo users (idempotent)");
+    bool demo_reports_flag = false;
+    demo->add_flag("--with-reports", demo_reports_flag,
+                   "Also an education with a published study period and a few students reported on it");
     auto* migrate_data =
         admin_cmd->add_subcommand("migrate-data", "Copy every row from SQLite into an empty PostgreSQL database");
     std::string copy_from, copy_to;
@@ -416,7 +478,7 @@ int main(int argc, char** argv) {
             std::cout << "backup written to " << backup_out << "\n";
             return 0;
         }
-        if (demo->parsed()) return cmd_demo(c);
+        if (demo->parsed()) return cmd_demo(c, demo_reports_flag);
         if (identity_key->parsed()) {
             std::cout << crypto::IdentityVault::new_key_hex() << "\n";
             return 0;

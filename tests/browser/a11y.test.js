@@ -1,23 +1,50 @@
 // axe-core (WCAG 2.0/2.1 A and AA rules) on every page of the portal, in the states a user meets them.
-// Two tracks run side by side, each in its own browser context and in order: the logged-out pages, and
-// a logged-in session (Pelle) that chooses a school, uses a service, is refused one and logs out.
+// Tracks run side by side, each in its own browser context and in order: the logged-out pages, a
+// logged-in session (Pelle) that chooses a school, uses a service, is refused one and logs out, the
+// school admin (Anna), and Studeranderapportering (Pelle at Demoskolan, then an agency admin).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, launchBrowser, login } from './server.js';
 import { runAxe, assertAccessible } from './axe.js';
+import { createTestDatabase, mina, TEST_IDENTITY_KEY } from '../http/harness.js';
 
 let server;
 let browser;
+// The database is made here, not by the server's helper, so that `mina admin` can add a person to it
+// (the agency admin of Studeranderapportering).
+let dbDir;
+let database;
+let cliEnv;
 
 before(async () => {
-  server = await startServer();
+  dbDir = mkdtempSync(join(tmpdir(), 'mina-a11y-db-'));
+  database = createTestDatabase(dbDir);
+  cliEnv = { MINA_DATABASE_URL: database.url, MINA_SECURITY_IDENTITY_KEY: TEST_IDENTITY_KEY };
+  server = await startServer({ MINA_DATABASE_URL: database.url });
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  await server?.stop();
+  try {
+    await server?.stop();
+  } finally {
+    database?.drop();
+    if (dbDir) rmSync(dbDir, { recursive: true, force: true });
+  }
 });
+
+// ---- Studeranderapportering: dates relative to today (UTC, as the server's rules take it) ----
+const DAY_MS = 86_400_000;
+const TODAY = (() => {
+  const d = new Date();
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+})();
+/** Today + n days, YYYY-MM-DD. */
+const day = (n) => new Date(TODAY + n * DAY_MS).toISOString().slice(0, 10);
 
 
 async function visit(page, path, expectedStatus = 200) {
@@ -100,6 +127,21 @@ describe('axe-core scan', { concurrency: true }, () => {
       await anna.getByRole('button', { name: 'Spara', exact: true }).click();
       await anna.getByRole('alert').waitFor();
       await assertAccessible(anna, 'the Identity Manager with the no-services question');
+    });
+
+    test('Studeranderapportering: the API keys page, without keys and with a new key shown', async () => {
+      await visit(anna, '/start');
+      await anna.getByLabel('Vald skola:').selectOption({ label: 'Demoskolan' });
+      await anna.getByRole('button', { name: 'Byt', exact: true }).click();
+      await anna.getByRole('status').filter({ hasText: 'Du rapporterar nu för Demoskolan.' }).waitFor();
+      await visit(anna, '/tjanster/studeranderapportering/api-nycklar');
+      await anna.getByText('Skolan har inga API-nycklar.').waitFor();
+      await assertAccessible(anna, 'the API keys page without keys');
+      await anna.getByLabel('Namn på nyckeln').fill('Skolsystemet');
+      await anna.getByRole('button', { name: 'Skapa nyckeln' }).click();
+      await anna.locator('#new-key').waitFor();
+      assert.match(await anna.locator('#new-key').textContent(), /^mina_\S{20,}$/);
+      await assertAccessible(anna, 'the API keys page with a new key shown');
     });
   });
 
@@ -208,6 +250,110 @@ describe('axe-core scan', { concurrency: true }, () => {
       await pelle.getByRole('button', { name: 'Logga ut' }).click();
       await pelle.waitForURL(/\/logga-in\?ut=1$/);
       await assertAccessible(pelle, 'the login page with the logged-out notice');
+    });
+  });
+
+  describe('Studeranderapportering: Pelle at Demoskolan, then an agency admin', { concurrency: 1 }, () => {
+    const BASE = '/tjanster/studeranderapportering';
+    let pelle;
+    before(async () => {
+      pelle = await newPage({ locale: 'sv-SE' });
+      await login(pelle, server.baseURL, server.users.pelle, server.password);
+      await pelle.getByLabel('Vald skola:').selectOption({ label: 'Demoskolan' });
+      await pelle.getByRole('button', { name: 'Byt', exact: true }).click();
+      await pelle.getByRole('status').filter({ hasText: 'Du rapporterar nu för Demoskolan.' }).waitFor();
+      // An education with a published study period (60 days ago to 150 days ahead), by the school's file.
+      await visit(pelle, '/tjanster/studietider');
+      const csv = ['Utbildningskod;Utbildningens namn;Nivå;Poängtyp;Omfattning;Distans;Uppdragsutbildning;Studietid;Första dag;Sista dag;Poäng;Studietakt;Lov;Status',
+        `A11Y-SR;Tillgänglig rapportering;gymnasieniva;ingen;;nej;nej;HT26;${day(-60)};${day(150)};;100;;publicerad`].join('\r\n');
+      await pelle.getByLabel('Fil att ladda upp').setInputFiles({ name: 'studietider.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+      await pelle.getByRole('button', { name: 'Granska filen' }).click();
+      await pelle.getByRole('button', { name: 'Spara 1 rad' }).click();
+      await pelle.getByRole('status').filter({ hasText: 'Publicerade studietider: 1.' }).waitFor();
+    });
+
+    test(`${BASE}/ny: empty, and with errors after a refused report`, async () => {
+      await visit(pelle, `${BASE}/ny`);
+      await assertAccessible(pelle, 'the new report form');
+      await pelle.getByLabel('Personnummer', { exact: true }).fill('870704-9996');  // a wrong check digit
+      await pelle.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Studiestart' });
+      await pelle.getByRole('button', { name: 'Skicka rapporten' }).click();
+      await pelle.getByRole('alert').filter({ hasText: 'Kontrollsiffran stämmer inte' }).waitFor();
+      await assertAccessible(pelle, 'the new report form with errors');
+    });
+
+    test('the student page: with its history, with an open correction form, with a refused report', async () => {
+      await visit(pelle, `${BASE}/ny`);
+      await pelle.getByLabel('Personnummer', { exact: true }).fill('821105-9954');
+      await pelle.getByLabel('Namn (frivilligt)').fill('Kim Ek');
+      await pelle.getByLabel('Stödform', { exact: true }).selectOption({ label: 'Studiemedel' });
+      await pelle.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Studiestart' });
+      await pelle.getByLabel('Datum', { exact: true }).fill(day(-50));
+      await pelle.getByRole('button', { name: 'Skicka rapporten' }).click();
+      await pelle.waitForURL(/\/student\?id=\d+&m=sparad$/);
+      const more = pelle.locator('details').filter({ has: pelle.locator('summary', { hasText: 'Rapportera en händelse' }) });
+      await more.locator('summary').click();
+      await more.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Avbrott' });
+      await more.getByLabel('Datum', { exact: true }).fill(day(-10));
+      await more.getByRole('button', { name: 'Skicka rapporten' }).click();
+      await pelle.getByRole('status').filter({ hasText: 'Rapporten är skickad.' }).waitFor();
+      await pelle.getByRole('table', { name: /Rapporter, senaste först/ }).locator('tbody tr').nth(1).waitFor();
+      await assertAccessible(pelle, 'the student page with its history');
+      const correct = pelle.getByRole('table', { name: /Rapporter, senaste först/ }).locator('tbody tr').first().locator('details');
+      await correct.locator('summary').click();
+      await correct.getByLabel('Orsak till rättelsen').waitFor();
+      await assertAccessible(pelle, 'the student page with a correction form open');
+      await more.locator('summary').click();
+      await more.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Avbrott' });
+      await more.getByLabel('Datum', { exact: true }).fill(day(-2));
+      await more.getByRole('button', { name: 'Skicka rapporten' }).click();
+      await pelle.getByRole('alert').filter({ hasText: 'Studierna är avslutade' }).waitFor();
+      await assertAccessible(pelle, 'the student page with a refused report\'s errors');
+    });
+
+    test(`${BASE}: the list with rows, and with a personnummer search error`, async () => {
+      await visit(pelle, BASE);
+      await pelle.getByRole('table', { name: 'Rapporter' }).waitFor();
+      await assertAccessible(pelle, 'the list of reports');
+      await pelle.getByLabel('Personnummer', { exact: true }).fill('870704-9996');
+      await pelle.getByRole('button', { name: 'Sök', exact: true }).click();
+      await pelle.getByText('Kontrollsiffran stämmer inte').waitFor();
+      await assertAccessible(pelle, 'the list with a personnummer search error');
+    });
+
+    test(`${BASE}/fil with submissions, the preview of a file with a good and a refused row, ${BASE}/inlamning?id=N`, async () => {
+      await visit(pelle, `${BASE}/fil`);
+      await assertAccessible(pelle, 'the file page without submissions');
+      const csv = ['personnummer;namn;utbildning;studieperiod;stodform;handelse;datum',
+        `090527+1474;Ada Fil;A11Y-SR;HT26;studiemedel;studiestart;${day(-40)}`,
+        `870704-9996;Fel Siffra;A11Y-SR;HT26;studiemedel;studiestart;${day(-40)}`].join('\r\n');
+      await pelle.getByLabel('Fil att ladda upp').setInputFiles({ name: 'rapporter.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+      await pelle.getByRole('button', { name: 'Kontrollera filen' }).click();
+      await pelle.getByRole('status').filter({ hasText: '2 rader: 1 godkända, 1 underkända, 0 redan rapporterade.' }).waitFor();
+      await assertAccessible(pelle, 'the preview of a file with a good and a refused row');
+      await pelle.getByRole('button', { name: 'Spara bara de godkända raderna' }).click();
+      await pelle.waitForURL(/\/inlamning\?id=\d+/);
+      await pelle.getByRole('heading', { level: 1, name: /^Inlämning \d+$/ }).waitFor();
+      await assertAccessible(pelle, 'a submission with a refused row');
+      await visit(pelle, `${BASE}/fil`);
+      await pelle.getByRole('table', { name: 'Inlämningar' }).waitFor();
+      await assertAccessible(pelle, 'the file page with submissions');
+    });
+
+    test(`${BASE}/myndighet as an agency admin`, async () => {
+      const add = mina(['admin', 'person', 'add', '--first', 'Vera', '--last', 'Verket', '--email', 'vera.verket@example.se'], cliEnv);
+      assert.equal(add.status, 0, add.stderr);
+      const vera = add.stdout.trim().split('\n').pop();
+      const pw = mina(['admin', 'person', 'set-password', '--username', vera], cliEnv, `${server.password}\n`);
+      assert.equal(pw.status, 0, pw.stderr);
+      const grant = mina(['admin', 'grant', '--username', vera, '--role', 'agency-admin'], cliEnv);
+      assert.equal(grant.status, 0, grant.stderr);
+      const agency = await newPage({ locale: 'sv-SE' });
+      await login(agency, server.baseURL, vera, server.password);
+      await agency.getByRole('navigation', { name: 'Tjänster' }).getByRole('link', { name: 'Rapporter från skolorna' }).click();
+      await agency.getByRole('heading', { level: 1, name: 'Rapporter från skolorna' }).waitFor();
+      await agency.getByRole('table', { name: 'Antal rapporter' }).waitFor();
+      await assertAccessible(agency, 'the agency\'s reports from the schools');
     });
   });
 });
