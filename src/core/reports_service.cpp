@@ -459,6 +459,8 @@ int Service::write(ports::Unit& tx, const std::string& school, Plan& plan, Chann
         saved.student = real(student_ids, e.student);
         saved.created_at = now;
         saved.created_by = by;
+        // A new enrollment is written with the state its rows leave it in: no update after.
+        if (auto it = plan.states.find(e.id); it != plan.states.end()) saved.state = it->second;
         enrollment_ids[e.id] = rep.add_enrollment(saved);
     }
     const std::string month = month_of(now);
@@ -481,7 +483,8 @@ int Service::write(ports::Unit& tx, const std::string& school, Plan& plan, Chann
         row.event.id = rep.add_event(r);
         ++saved;
     }
-    for (const auto& [id, state] : plan.states) rep.set_state(real(enrollment_ids, id), state);
+    for (const auto& [id, state] : plan.states)
+        if (id > 0) rep.set_state(id, state);
     return saved;
 }
 
