@@ -28,6 +28,7 @@ bench: build
 	@bench/run.sh
 	@bench/pg.sh
 	@bench/studietider.sh
+	@bench/reports.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -201,7 +201,7 @@ class App final {
     Response sr_preview_page(const Authed& a, const reports::Upload& up, const std::string& file,
                              const std::string& filename, int status, bool changed);
     [[nodiscard]] std::string sr_file_refusal(const std::string& lang, const reports::Denied& no) const;
-    Response sr_keys_page(const Authed& a, Request& req, int status, Data d);
+    Response sr_keys_page(const Authed& a, Request& req, int status, Data d, const std::string& school);
     Response st_list_page(const Authed& a, Request& req, int status, Data extra);
     Response st_file_page(const Authed& a, const std::string& file, const std::string& filename,
                           const studietider::file::Plan& plan, bool changed);

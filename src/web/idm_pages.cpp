@@ -153,6 +153,7 @@ Response App::idm_people_page(const Authed& a, Request& req, const std::string& 
     auto& [s, people] = std::get<std::pair<School, std::vector<PersonAtSchool>>>(result);
     const std::string& lang = a.lang;
     d.set("school_code", s.code.value());
+    d.set("may_manage_keys", reports::Service::may_manage_keys(a.viewer, s.code.value()));
     d.set("school_name", s.name);
     d.set("heading", views_.t(lang, "idm_people_heading", {{"school", s.name}}));
     Data rows{Data::type::list};

@@ -30,6 +30,11 @@ constexpr std::array<reports::Kind, 13> kKinds{
     reports::Kind::changed_school,     reports::Kind::not_started,       reports::Kind::unauthorised_absence,
     reports::Kind::study_result};
 
+/// Mustache takes an empty string for true: a value a section tests is set only when it is there.
+void set_if(Data& d, const std::string& key, const std::string& value) {
+    if (!value.empty()) d.set(key, value);
+}
+
 std::string underscored(std::string_view name) {
     std::string out(name);
     std::replace(out.begin(), out.end(), '-', '_');
@@ -301,7 +306,7 @@ Response App::sr_student_page(const Authed& a, Request& req, std::int64_t id, in
     d.set("id", std::to_string(view.student.id));
     d.set("student_id", std::to_string(view.student.id));
     d.set("number", view.number);
-    d.set("name", view.student.name);
+    set_if(d, "name", view.student.name);
     d.set("protected", view.student.protected_identity);
     const auto q = Form::parse(req.query).value_or(Form{});
     if (q.get("m") == "sparad") d.set("flash", views_.t(lang, "sr_saved"));
@@ -319,7 +324,7 @@ Response App::sr_student_page(const Authed& a, Request& req, std::int64_t id, in
         item.set("support", views_.t(lang, "sr_support_" + std::string(reports::to_string(e.plan.support))));
         item.set("state", views_.t(lang, "sr_state_" + underscored(reports::to_string(ev.standing.state))));
         item.set("pace", views_.t(lang, "st_pace_" + std::string(studietider::to_string(ev.standing.pace))));
-        item.set("form_here", f.enrollment == e.id);
+        item.set("form_here", f.enrollment == e.id && f.corrects.empty());
         Data history{Data::type::list};
         for (const auto& r : ev.history) {
             const auto& x = r.event;
@@ -328,7 +333,7 @@ Response App::sr_student_page(const Authed& a, Request& req, std::int64_t id, in
             h.set("kind", views_.t(lang, "sr_kind_" + underscored(reports::to_string(x.kind))));
             h.set("kind_value", std::string(reports::to_string(x.kind)));
             h.set("day", to_string(x.day));
-            h.set("last", x.last ? to_string(*x.last) : std::string());
+            set_if(h, "last", x.last ? to_string(*x.last) : std::string());
             std::string what;
             if (x.pace) what += views_.t(lang, "st_pace_" + std::string(studietider::to_string(*x.pace))) + " ";
             if (x.credits) what += studietider::to_string(*x.credits) + " " + views_.t(lang, "sr_credits_short") + " ";
@@ -339,9 +344,20 @@ Response App::sr_student_page(const Authed& a, Request& req, std::int64_t id, in
             h.set("credits_value", x.credits ? studietider::to_string(*x.credits) : std::string());
             h.set("hours_value", x.hours ? std::to_string(x.hours) : std::string());
             h.set("passed_value", x.passed ? std::string(*x.passed ? "ja" : "nej") : std::string());
-            h.set("supersedes", x.supersedes ? std::to_string(x.supersedes) : std::string());
-            h.set("reason", r.reason);
+            set_if(h, "supersedes", x.supersedes ? std::to_string(x.supersedes) : std::string());
+            set_if(h, "reason", r.reason);
             h.set("superseded", ev.superseded.contains(x.id));
+            if (f.enrollment == e.id && f.corrects == std::to_string(x.id)) {
+                // A refused correction: its form open again, as it was typed, with the errors.
+                h.set("correct_here", true);
+                h.set("day", f.day);
+                set_if(h, "last", f.last);
+                h.set("pace_value", f.pace);
+                h.set("credits_value", f.credits);
+                h.set("hours_value", f.hours);
+                h.set("passed_value", f.passed);
+                h.set("correct_reason", f.reason);
+            }
             h.set("who", r.reported_by);
             h.set("when", format_iso(r.reported_at).substr(0, 16));
             h.set("channel", views_.t(lang, "sr_channel_" + std::string(to_string(r.channel))));
@@ -428,7 +444,7 @@ Response App::sr_preview_page(const Authed& a, const reports::Upload& up, const 
                               const std::string& filename, int status, bool changed) {
     const std::string& lang = a.lang;
     Data d{Data::type::object};
-    d.set("filename", filename);
+    set_if(d, "filename", filename);
     d.set("file", file);
     d.set("submission", std::to_string(up.submission));
     d.set("fingerprint", up.fingerprint);
@@ -467,9 +483,8 @@ Response App::sr_preview_page(const Authed& a, const reports::Upload& up, const 
         rows.push_back(row);
     }
     d.set("rows", rows);
-    d.set("more_accepted", accepted_shown > kAcceptedShown
-                               ? views_.t(lang, "sr_file_more", {{"n", std::to_string(accepted_shown - kAcceptedShown)}})
-                               : std::string());
+    if (accepted_shown > kAcceptedShown)
+        d.set("more_accepted", views_.t(lang, "sr_file_more", {{"n", std::to_string(accepted_shown - kAcceptedShown)}}));
     Response res = authed_page(a, "sr_preview", views_.t(lang, "sr_file_heading"), std::move(d), kBase);
     res.status = status;
     return res;
@@ -581,8 +596,12 @@ Response App::sr_submission(Request& req) {
 
 // ---- API keys (the school admin) ------------------------------------------------------------------
 
-Response App::sr_keys_page(const Authed& a, Request& req, int status, Data d) {
-    const std::string school = a.viewer.session.school;
+namespace {
+/// The school whose keys: the Identity Manager's `kod`, or the chosen school.
+std::string keys_school(const std::string& given, const portal::Viewer& v) { return given.empty() ? v.session.school : given; }
+}  // namespace
+
+Response App::sr_keys_page(const Authed& a, Request& req, int status, Data d, const std::string& school) {
     auto listed = s_.reports.keys(a.viewer, school);
     if (std::holds_alternative<reports::Denied>(listed)) return sr_forbidden(a, req);
     Data rows{Data::type::list};
@@ -593,13 +612,16 @@ Response App::sr_keys_page(const Authed& a, Request& req, int status, Data d) {
         row.set("prefix", k.prefix);
         row.set("created", format_iso(k.created_at).substr(0, 16) + ", " + k.created_by);
         row.set("used", k.last_used_at ? format_iso(*k.last_used_at).substr(0, 16) : std::string("–"));
-        row.set("revoked", k.revoked_at ? format_iso(*k.revoked_at).substr(0, 16) : std::string());
+        set_if(row, "revoked", k.revoked_at ? format_iso(*k.revoked_at).substr(0, 16) : std::string());
         rows.push_back(row);
     }
     d.set("keys", rows);
     d.set("no_keys", rows.is_empty_list());
     d.set("school_code", school);
-    d.set("school_name", a.viewer.chosen() ? a.viewer.chosen()->school.name : school);
+    std::string school_name = school;
+    for (const auto& acc : a.viewer.access)
+        if (acc.school.code.value() == school) school_name = acc.school.name;
+    d.set("school_name", school_name);
     Response res = authed_page(a, "sr_keys", views_.t(a.lang, "sr_keys_heading"), std::move(d), kBase);
     res.status = status;
     return res;
@@ -612,31 +634,33 @@ Response App::sr_keys(Request& req) {
     const auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
     if (q.get("m") == "aterkallad") d.set("flash", views_.t(a.lang, "sr_key_revoked"));
-    return sr_keys_page(a, req, 200, std::move(d));
+    return sr_keys_page(a, req, 200, std::move(d), keys_school(q.get("kod"), a.viewer));
 }
 
 Response App::sr_key_create(Request& req) {
     auto in = require_post(req);
     if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
     auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
-    auto made = s_.reports.create_key(a.viewer, a.viewer.session.school, form.get("namn"), client(req), now());
+    const std::string school = keys_school(form.get("kod"), a.viewer);
+    auto made = s_.reports.create_key(a.viewer, school, form.get("namn"), client(req), now());
     if (std::holds_alternative<reports::Denied>(made)) return sr_forbidden(a, req);
     Data d{Data::type::object};
     d.set("new_key", std::get<reports::NewKey>(made).secret);
     d.set("new_key_name", std::get<reports::NewKey>(made).key.name);
-    return sr_keys_page(a, req, 200, std::move(d));
+    return sr_keys_page(a, req, 200, std::move(d), school);
 }
 
 Response App::sr_key_revoke(Request& req) {
     auto in = require_post(req);
     if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
     auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
-    auto done = s_.reports.revoke_key(a.viewer, a.viewer.session.school, number_from(form.get("id")), client(req), now());
+    const std::string school = keys_school(form.get("kod"), a.viewer);
+    auto done = s_.reports.revoke_key(a.viewer, school, number_from(form.get("id")), client(req), now());
     if (auto* no = std::get_if<reports::Denied>(&done)) {
         if (no->why == reports::Refusal::not_allowed) return sr_forbidden(a, req);
         return error_page(req, 404, "error_404");
     }
-    return Response::redirect(std::string(kBase) + "/api-nycklar?m=aterkallad");
+    return Response::redirect(std::string(kBase) + "/api-nycklar?m=aterkallad&kod=" + url_encode(school));
 }
 
 // ---- The agency ----------------------------------------------------------------------------------

@@ -56,6 +56,23 @@ async function newPage(options) {
   return (await browser.newContext(options)).newPage();
 }
 
+/**
+ * No id twice on the page. axe 4.14 no longer checks this (its duplicate-id rules are deprecated), but a
+ * label's for= and an aria-describedby name only the first element with the id: the other field is
+ * left without its label or its hint.
+ */
+async function assertUniqueIds(page, what) {
+  const twice = await page.evaluate(() => {
+    const seen = new Map();
+    for (const el of document.querySelectorAll('[id]')) {
+      if (!seen.has(el.id)) seen.set(el.id, []);
+      seen.get(el.id).push(el.outerHTML.slice(0, 80).replace(/\s+/g, ' '));
+    }
+    return [...seen].filter(([, els]) => els.length > 1).map(([id, els]) => `#${id}: ${els.join(' | ')}`);
+  });
+  assert.deepEqual(twice, [], `ids used twice on ${what} (${page.url()})`);
+}
+
 describe('axe-core scan', { concurrency: true }, () => {
   describe('logged out', { concurrency: 1 }, () => {
     let sv;
@@ -137,11 +154,13 @@ describe('axe-core scan', { concurrency: true }, () => {
       await visit(anna, '/tjanster/studeranderapportering/api-nycklar');
       await anna.getByText('Skolan har inga API-nycklar.').waitFor();
       await assertAccessible(anna, 'the API keys page without keys');
+      await assertUniqueIds(anna, 'the API keys page without keys');
       await anna.getByLabel('Namn på nyckeln').fill('Skolsystemet');
       await anna.getByRole('button', { name: 'Skapa nyckeln' }).click();
       await anna.locator('#new-key').waitFor();
       assert.match(await anna.locator('#new-key').textContent(), /^mina_\S{20,}$/);
       await assertAccessible(anna, 'the API keys page with a new key shown');
+      await assertUniqueIds(anna, 'the API keys page with a new key shown');
     });
   });
 
@@ -275,11 +294,13 @@ describe('axe-core scan', { concurrency: true }, () => {
     test(`${BASE}/ny: empty, and with errors after a refused report`, async () => {
       await visit(pelle, `${BASE}/ny`);
       await assertAccessible(pelle, 'the new report form');
+      await assertUniqueIds(pelle, 'the new report form');
       await pelle.getByLabel('Personnummer', { exact: true }).fill('870704-9996');  // a wrong check digit
       await pelle.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Studiestart' });
       await pelle.getByRole('button', { name: 'Skicka rapporten' }).click();
       await pelle.getByRole('alert').filter({ hasText: 'Kontrollsiffran stämmer inte' }).waitFor();
       await assertAccessible(pelle, 'the new report form with errors');
+      await assertUniqueIds(pelle, 'the new report form with errors');
     });
 
     test('the student page: with its history, with an open correction form, with a refused report', async () => {
@@ -299,31 +320,36 @@ describe('axe-core scan', { concurrency: true }, () => {
       await pelle.getByRole('status').filter({ hasText: 'Rapporten är skickad.' }).waitFor();
       await pelle.getByRole('table', { name: /Rapporter, senaste först/ }).locator('tbody tr').nth(1).waitFor();
       await assertAccessible(pelle, 'the student page with its history');
+      await assertUniqueIds(pelle, 'the student page with its history');
       const correct = pelle.getByRole('table', { name: /Rapporter, senaste först/ }).locator('tbody tr').first().locator('details');
       await correct.locator('summary').click();
       await correct.getByLabel('Orsak till rättelsen').waitFor();
       await assertAccessible(pelle, 'the student page with a correction form open');
+      await assertUniqueIds(pelle, 'the student page with a correction form open');
       await more.locator('summary').click();
       await more.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Avbrott' });
       await more.getByLabel('Datum', { exact: true }).fill(day(-2));
       await more.getByRole('button', { name: 'Skicka rapporten' }).click();
       await pelle.getByRole('alert').filter({ hasText: 'Studierna är avslutade' }).waitFor();
       await assertAccessible(pelle, 'the student page with a refused report\'s errors');
+      await assertUniqueIds(pelle, 'the student page with a refused report\'s errors');
     });
 
     test(`${BASE}: the list with rows, and with a personnummer search error`, async () => {
       await visit(pelle, BASE);
       await pelle.getByRole('table', { name: 'Rapporter' }).waitFor();
       await assertAccessible(pelle, 'the list of reports');
+      await assertUniqueIds(pelle, 'the list of reports');
       await pelle.getByLabel('Personnummer', { exact: true }).fill('870704-9996');
       await pelle.getByRole('button', { name: 'Sök', exact: true }).click();
       await pelle.getByText('Kontrollsiffran stämmer inte').waitFor();
       await assertAccessible(pelle, 'the list with a personnummer search error');
+      await assertUniqueIds(pelle, 'the list with a personnummer search error');
     });
 
-    test(`${BASE}/fil with submissions, the preview of a file with a good and a refused row, ${BASE}/inlamning?id=N`, async () => {
+    // Three steps, each scanned last, so that a violation on one page does not hide the next page's.
+    test('the preview of a file with a good and a refused row', async () => {
       await visit(pelle, `${BASE}/fil`);
-      await assertAccessible(pelle, 'the file page without submissions');
       const csv = ['personnummer;namn;utbildning;studieperiod;stodform;handelse;datum',
         `090527+1474;Ada Fil;A11Y-SR;HT26;studiemedel;studiestart;${day(-40)}`,
         `870704-9996;Fel Siffra;A11Y-SR;HT26;studiemedel;studiestart;${day(-40)}`].join('\r\n');
@@ -331,13 +357,22 @@ describe('axe-core scan', { concurrency: true }, () => {
       await pelle.getByRole('button', { name: 'Kontrollera filen' }).click();
       await pelle.getByRole('status').filter({ hasText: '2 rader: 1 godkända, 1 underkända, 0 redan rapporterade.' }).waitFor();
       await assertAccessible(pelle, 'the preview of a file with a good and a refused row');
+      await assertUniqueIds(pelle, 'the preview of a file with a good and a refused row');
+    });
+
+    test(`${BASE}/inlamning?id=N after saving the good rows`, async () => {
       await pelle.getByRole('button', { name: 'Spara bara de godkända raderna' }).click();
       await pelle.waitForURL(/\/inlamning\?id=\d+/);
       await pelle.getByRole('heading', { level: 1, name: /^Inlämning \d+$/ }).waitFor();
       await assertAccessible(pelle, 'a submission with a refused row');
+      await assertUniqueIds(pelle, 'a submission with a refused row');
+    });
+
+    test(`${BASE}/fil with submissions`, async () => {
       await visit(pelle, `${BASE}/fil`);
       await pelle.getByRole('table', { name: 'Inlämningar' }).waitFor();
       await assertAccessible(pelle, 'the file page with submissions');
+      await assertUniqueIds(pelle, 'the file page with submissions');
     });
 
     test(`${BASE}/myndighet as an agency admin`, async () => {
@@ -354,6 +389,11 @@ describe('axe-core scan', { concurrency: true }, () => {
       await agency.getByRole('heading', { level: 1, name: 'Rapporter från skolorna' }).waitFor();
       await agency.getByRole('table', { name: 'Antal rapporter' }).waitFor();
       await assertAccessible(agency, 'the agency\'s reports from the schools');
+      // The search's "Skolkod" is its own text field's label (not the school chooser's above the menu).
+      const schoolCode = agency.getByLabel('Skolkod', { exact: true });
+      assert.equal(await schoolCode.count(), 1);
+      assert.equal(await schoolCode.evaluate((e) => `${e.tagName.toLowerCase()} ${e.type}`), 'input text', 'the label Skolkod names the search field');
+      await assertUniqueIds(agency, 'the agency\'s reports from the schools');
     });
   });
 });

@@ -255,6 +255,41 @@ test('Pelle publishes a study period, reports a study start, a term, a discontin
   await page.getByRole('heading', { level: 1, name: new RegExp(NAME) }).waitFor();
 });
 
+test('API keys: Anna, the school admin, creates a key, sees it once, and revokes it with its button', async () => {
+  const page = await (await browser.newContext({ locale: 'sv-SE' })).newPage();
+  await login(page, server.baseURL, server.users.anna, server.password);
+  await page.getByLabel('Vald skola:').selectOption({ label: 'Demoskolan' });
+  await page.getByRole('button', { name: 'Byt', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Du rapporterar nu för Demoskolan.' }).waitFor();
+  // Anna administers the school's authorizations but does not report: the list (with its link to the
+  // keys) is not hers, so she opens the keys page by its address.
+  await page.goto(`${server.baseURL}${BASE}/api-nycklar`);
+  await page.getByRole('heading', { level: 1, name: 'API-nycklar' }).waitFor();
+  await page.getByText('Skolan har inga API-nycklar.').waitFor();
+  await page.getByLabel('Namn på nyckeln').fill('Skolsystemet');
+  await page.getByRole('button', { name: 'Skapa nyckeln' }).click();
+  const shown = page.getByRole('status').filter({ hasText: 'Ny nyckel Skolsystemet' });
+  await shown.waitFor();
+  const key = (await shown.locator('code').textContent()).trim();
+  assert.match(key, /^mina_\S{20,}$/);
+  await shown.getByText('Kopiera nyckeln nu: den visas bara den här gången.').waitFor();
+
+  await page.goto(`${server.baseURL}${BASE}/api-nycklar`);
+  assert.ok(!(await page.content()).includes(key), 'the key is shown once only');
+  const row = page.getByRole('table', { name: 'Skolans nycklar' }).getByRole('row', { name: /Skolsystemet/ });
+  const cells = (await row.getByRole('cell').allInnerTexts()).map((t) => t.trim());
+  assert.equal(cells[0], `${key.slice(0, cells[0].length - 1)}…`, `the key's beginning: ${cells[0]}`);
+  assert.ok(!/Återkallad/.test(cells[3]), `a new key is not revoked: its state reads "${cells[3]}"`);
+  await row.getByRole('button', { name: 'Återkalla Skolsystemet' }).click();
+  await page.getByRole('status').filter({ hasText: 'Nyckeln är återkallad.' }).waitFor();
+  const after = (await page.getByRole('table', { name: 'Skolans nycklar' }).getByRole('row', { name: /Skolsystemet/ }).getByRole('cell').allInnerTexts()).map((t) => t.trim());
+  assert.match(after[3], /^Återkallad \d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
+  const res = await fetch(`${server.baseURL}/api/v1/schools/DEMO1/reports`, {
+    method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"mode":"validate","reports":[]}',
+  });
+  assert.equal(res.status, 401, 'a revoked key is refused');
+});
+
 test('the history reads as written: a date without a last day has no dash, a report that corrects nothing says nothing of corrections', async () => {
   assert.ok(studentURL, 'the journey above made a student');
   const page = await pelleAtDemoskolan();

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <limits>
+#include <chrono>
 #include <mutex>
 #include <span>
 #include <stdexcept>
@@ -393,9 +394,13 @@ class Pool {
         }
     }
     [[nodiscard]] const SqliteOptions& options() const { return opts_; }
+    /// Held by this process's write transaction: writers queue here and are woken at once, instead
+    /// of polling in SQLite's busy handler (which sleeps up to 100 ms between tries).
+    [[nodiscard]] std::timed_mutex& writer() { return writer_; }
 
    private:
     SqliteOptions opts_;
+    std::timed_mutex writer_;
     std::mutex mu_;
     std::condition_variable cv_;
     std::unique_ptr<Connection> keep_;  // keeps an in-memory database alive; the only one if pool_size == 1
@@ -1043,7 +1048,13 @@ constexpr const char* kEnrollmentsOf =
     "SELECT n.id, n.school_code, n.student_id, n.education_id, n.period_id, n.support, n.first_day, n.last_day, "
     "n.pace, n.state, e.code, e.name, p.label, n.created_at, n.created_by "
     "FROM enrollments n JOIN educations e ON e.id = n.education_id JOIN study_periods p ON p.id = n.period_id "
-    "WHERE n.school_code = ?1 AND (?2 = 0 OR n.student_id = ?2) ORDER BY n.id";
+    "WHERE n.school_code = ?1 AND n.student_id = ?2 ORDER BY n.id";
+// Every enrollment of the school: a statement of its own, so that one student's uses the index.
+constexpr const char* kSchoolEnrollments =
+    "SELECT n.id, n.school_code, n.student_id, n.education_id, n.period_id, n.support, n.first_day, n.last_day, "
+    "n.pace, n.state, e.code, e.name, p.label, n.created_at, n.created_by "
+    "FROM enrollments n JOIN educations e ON e.id = n.education_id JOIN study_periods p ON p.id = n.period_id "
+    "WHERE n.school_code = ?1 ORDER BY n.id";
 constexpr const char* kEnrollmentById =
     "SELECT n.id, n.school_code, n.student_id, n.education_id, n.period_id, n.support, n.first_day, n.last_day, "
     "n.pace, n.state, e.code, e.name, p.label, n.created_at, n.created_by "
@@ -1237,8 +1248,9 @@ class SqliteReports final : public ports::Reports {
     }
 
     std::vector<StudentEnrollment> enrollments(const SchoolCode& school, std::int64_t student) override {
-        Query q(c_, kEnrollmentsOf);
-        q.bind(1, school.value()).bind(2, student);
+        Query q(c_, student != 0 ? kEnrollmentsOf : kSchoolEnrollments);
+        q.bind(1, school.value());
+        if (student != 0) q.bind(2, student);
         std::vector<StudentEnrollment> out;
         while (q.step()) out.push_back(read_enrollment(q));
         return out;
@@ -1441,6 +1453,12 @@ class SqliteUnit final : public ports::Unit,
                          ports::Audit {
    public:
     SqliteUnit(Pool& pool, ports::TxMode mode) : pool_(pool), conn_(pool.acquire()) {
+        if (mode == ports::TxMode::write) {
+            // Another process (the CLI) still meets busy_timeout; a write unit opened inside
+            // another on one thread falls back to it after the timeout instead of waiting forever.
+            writer_ = std::unique_lock(pool.writer(), std::defer_lock);
+            (void)writer_.try_lock_for(std::chrono::milliseconds(pool.options().busy_timeout_ms));
+        }
         try {
             // A write transaction takes the write lock at once, so it never fails half-way on a
             // lock upgrade; busy_timeout makes concurrent writers wait their turn.
@@ -1463,6 +1481,7 @@ class SqliteUnit final : public ports::Unit,
     void commit() override {
         Query(*conn_, kCommit).run();
         done_ = true;
+        if (writer_.owns_lock()) writer_.unlock();
     }
     ports::Accounts& accounts() override { return *this; }
     ports::Schools& schools() override { return *this; }
@@ -1802,6 +1821,7 @@ class SqliteUnit final : public ports::Unit,
     Pool& pool_;
     std::unique_ptr<Connection> conn_;
     bool done_ = false;
+    std::unique_lock<std::timed_mutex> writer_;  // this process's write lock, while a write unit is open
     SqliteOtps otps_{*conn_};
     SqliteKioskFlows flows_{*conn_};
     SqlitePasswordHistory history_{*conn_};
