@@ -11,7 +11,7 @@
 #   MINA_BIN         the server binary                        (default: build/mina)
 #   MINA_BUILD_DIR   the CMake build directory                 (default: build), for mina_bench_reports_raw
 #   BENCH_ROWS       rows uploaded through the API             (default: 100000)
-#   BENCH_BATCH      rows per API request                      (default: 10000)
+#   BENCH_BATCH      rows per API request                      (default: 100000: one call, one transaction, as the raw reference)
 #   BENCH_FILE_ROWS  rows of the school file; 0: no file       (default: BENCH_ROWS)
 #   BENCH_EVENTS     reports stored for the student page       (default: 1000000; at least)
 #   BENCH_SECONDS    length of the student-page wrk window     (default: 10)
@@ -29,7 +29,7 @@ MINA=${MINA_BIN:-$BUILD/mina}
 OUT=$HERE/out
 RAW=$OUT/raw-reports
 ROWS=${BENCH_ROWS:-100000}
-BATCH=${BENCH_BATCH:-10000}
+BATCH=${BENCH_BATCH:-100000}
 FILE_ROWS=${BENCH_FILE_ROWS:-$ROWS}
 EVENTS=${BENCH_EVENTS:-1000000}
 SECS=${BENCH_SECONDS:-10}
@@ -573,7 +573,7 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 {
     echo "Mina tjänster: studeranderapportering benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(hostname), $(nproc) cores, mina $REV"
     echo "data: $SCHOOL, $EDUCATION $PERIOD ($FIRST_DAY - $LAST_DAY, published); every row a new student's studiestart (studiemedel);"
-    echo "      SQLite in $(dirname "$TMP"), journal_mode WAL, synchronous FULL (durable: every commit on disk), foreign_keys ON"
+    echo "      SQLite in $(dirname "$TMP"), journal_mode WAL, synchronous FULL (durable: every commit on disk), foreign_keys ON, cache_size 32 MiB"
     echo
     printf '%-64s %9s %9s\n' "$ROWS report rows (students + enrollments + events)" "rows/s" "seconds"
     printf '%-64s %9s %9.2f\n' "raw: prepared INSERTs, one transaction (mina_bench_reports_raw)" "$(rate "$RAW_RATE")" "$RAW_S"

@@ -4,7 +4,7 @@
 // On a copy of the database as it was just before the upload, inserts what the server writes for
 // ROWS study starts of new students, with the server's own INSERT statements (SqliteReports in
 // src/storage/sqlite/sqlite_store.cpp) prepared once, in ONE transaction, under the server's
-// PRAGMAs (journal_mode WAL, synchronous FULL, foreign_keys ON): one report_submissions row, then
+// PRAGMAs (journal_mode WAL, synchronous FULL, foreign_keys ON, cache_size 32 MiB): one report_submissions row, then
 // per row a students row (lookup_hash: 64 hex digits, sealed: 104 hex digits, the lengths
 // IdentityVault makes for a 12-digit number; random, made before the clock starts), an
 // enrollments row on the study period (already in its final state, 'pagaende') and a report_events
@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
     exec(db, "PRAGMA journal_mode = WAL");
     exec(db, "PRAGMA synchronous = FULL");
     exec(db, "PRAGMA foreign_keys = ON");
+    exec(db, "PRAGMA cache_size = -32768");
 
     // The education and its published period, as the planner reads them (the published version).
     std::int64_t education_id = 0, period_id = 0, pace = 100;

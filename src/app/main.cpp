@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <iostream>
 #include <thread>
@@ -166,6 +167,10 @@ crypto::IdentityVault identity_vault(const app::Config& c) {
 }
 
 int cmd_serve(const app::Config& c) {
+    // A large upload (a 100 000-row report file is some 100 MB while it is judged) reuses what the
+    // last one freed instead of mapping fresh pages and faulting each in again.
+    (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    (void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
     if (!c.captcha_test_answer.empty()) {
         if (!is_loopback(c.host))
             throw Refused("captcha.test_answer is set: refusing to listen on " + c.host + " (loopback only)");

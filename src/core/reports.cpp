@@ -1,5 +1,6 @@
 #include "core/reports.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "core/names.hpp"
@@ -170,9 +171,23 @@ std::variant<Standing, Refused> check(const Enrollment& e, const std::vector<Eve
         }
         if (!found) return Refused{Conflict::no_such_event};
     }
+    Standing s = fresh(e);
+    if (next.supersedes == 0) {
+        // A new event comes after everything in force: the history replayed as it stands (without
+        // a copy when nothing in it was corrected), then the event.
+        const bool corrected = std::any_of(history.begin(), history.end(), [](const Event& ev) { return ev.supersedes != 0; });
+        if (corrected) {
+            for (const auto& ev : in_force(history))
+                if (auto refused = apply(s, e, ev, today)) return *refused;
+        } else {
+            for (const auto& ev : history)
+                if (auto refused = apply(s, e, ev, today)) return *refused;
+        }
+        if (auto refused = apply(s, e, next, today)) return *refused;
+        return s;
+    }
     std::vector<Event> all = history;
     all.push_back(next);
-    Standing s = fresh(e);
     for (const auto& ev : in_force(all))
         if (auto refused = apply(s, e, ev, today)) return *refused;
     return s;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -144,6 +145,11 @@ class Planner final {
     Planner(Source& source, const ports::Identities& identities, Date today)
         : source_(source), identities_(identities), today_(today) {}
 
+    /// Room for `n` rows (an upload knows how many it has).
+    void reserve(std::size_t n) {
+        plan_.rows.reserve(n);
+        students_.reserve(n);
+    }
     /// Judges one report after the rows added before it; returns its fate.
     const RowPlan& add(int line, const Fields& f);
     [[nodiscard]] Plan take() { return std::move(plan_); }
@@ -157,7 +163,7 @@ class Planner final {
     const ports::Identities& identities_;
     Date today_;
     Plan plan_;
-    std::map<std::string, std::int64_t> students_;            // lookup hash -> id (known or new)
+    std::unordered_map<std::string, std::int64_t> students_;  // lookup hash -> id (known or new)
     std::map<std::int64_t, Student> known_students_;
     std::map<std::string, std::optional<EducationInfo>> educations_;
     std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> enrollment_ids_;  // (student, period) -> id

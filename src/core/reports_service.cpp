@@ -435,7 +435,16 @@ Plan Service::plan(ports::Unit& tx, const std::string& school, const std::vector
                    Date today) {
     StoreSource source(tx, school);
     Planner planner(source, identities_, today);
+    planner.reserve(rows.size());
     for (const auto& [line, f] : rows) planner.add(line, f);
+    return planner.take();
+}
+
+Plan Service::plan(ports::Unit& tx, const std::string& school, const std::vector<Fields>& rows, Date today) {
+    StoreSource source(tx, school);
+    Planner planner(source, identities_, today);
+    planner.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) planner.add(static_cast<int>(i + 1), rows[i]);
     return planner.take();
 }
 
@@ -603,7 +612,7 @@ std::variant<Submission, Denied> Service::submission(const portal::Viewer& v, co
 }
 
 std::variant<UploadSaved, UploadNotSaved, Denied> Service::api(const std::string& secret, const std::string& school,
-                                                               const std::vector<Fields>& rows,
+                                                               std::vector<Fields> rows,
                                                                std::optional<SaveMode> mode, std::string_view body,
                                                                const ClientInfo& client, Timestamp now) {
     auto tx = store_.begin(ports::TxMode::write);
@@ -613,12 +622,9 @@ std::variant<UploadSaved, UploadNotSaved, Denied> Service::api(const std::string
     if (key->school.value() != school) return Denied{Refusal::not_allowed};
     if (rows.size() > static_cast<std::size_t>(kMaxUploadRows))
         return Denied{Refusal::too_many_rows, std::to_string(kMaxUploadRows)};
-    std::vector<std::pair<int, Fields>> numbered;
-    numbered.reserve(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) numbered.emplace_back(static_cast<int>(i + 1), rows[i]);
     const std::string by = "api:" + key->name;
     Upload up;
-    up.plan = plan(*tx, school, numbered, Date::utc_day_of(now));
+    up.plan = plan(*tx, school, rows, Date::utc_day_of(now));
     Submission s;
     s.school = key->school;
     s.channel = Channel::api;

@@ -162,7 +162,7 @@ class Service final {
     /// The API: `rows` for the school, with a key of that school. `mode` empty: validate only.
     [[nodiscard]] std::variant<UploadSaved, UploadNotSaved, Denied> api(const std::string& secret,
                                                                        const std::string& school,
-                                                                       const std::vector<Fields>& rows,
+                                                                       std::vector<Fields> rows,
                                                                        std::optional<SaveMode> mode,
                                                                        std::string_view body, const ClientInfo& client,
                                                                        Timestamp now);
@@ -186,6 +186,8 @@ class Service final {
                                            int limit, const portal::Viewer& v, const ClientInfo& client, Timestamp now);
     /// Judges `rows` for the school inside `tx`.
     Plan plan(ports::Unit& tx, const std::string& school, const std::vector<std::pair<int, Fields>>& rows, Date today);
+    /// The same for the API's rows, numbered from 1.
+    Plan plan(ports::Unit& tx, const std::string& school, const std::vector<Fields>& rows, Date today);
     /// Writes the accepted rows of `plan`; returns how many events were saved.
     int write(ports::Unit& tx, const std::string& school, Plan& plan, Channel channel, std::int64_t submission,
               const std::string& by, Timestamp now);

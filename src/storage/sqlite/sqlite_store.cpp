@@ -232,6 +232,9 @@ class Connection {
         exec("PRAGMA journal_mode = WAL");
         exec(o.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
         exec("PRAGMA foreign_keys = ON");
+        // 32 MiB of pages per connection (SQLite's default is 2 MiB): an upload's lookups and
+        // inserts into the students' hash index stay in memory instead of reading the file.
+        exec("PRAGMA cache_size = -32768");
     }
     ~Connection() {
         for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
