@@ -249,9 +249,7 @@ const RowPlan& Planner::add(int line, const Fields& f) {
                 fresh.education = edu->id;
                 fresh.period = period->id;
                 fresh.plan = Enrollment{*support, period->first, period->last, period->pace};
-                fresh.education_code = edu->code;
-                fresh.education_name = edu->name;
-                fresh.period_label = period->label;
+                fresh.education_code = edu->code;  // (the name and label are for pages, not needed here)
                 new_enrollment = fresh;
                 enrollment = fresh.id;
             }

@@ -133,7 +133,7 @@ struct Plan {
     std::vector<RowPlan> rows;
     std::vector<Student> new_students;                  // id -(i + 1)
     std::vector<StudentEnrollment> new_enrollments;     // id -(i + 1); `student` may be a new one
-    std::map<std::int64_t, State> states;               // every enrollment an accepted row changes
+    std::unordered_map<std::int64_t, State> states;     // every enrollment an accepted row changes
     std::map<std::int64_t, std::string> names;          // existing students whose name a row changes
     int accepted = 0;
     int refused = 0;
@@ -149,6 +149,9 @@ class Planner final {
     void reserve(std::size_t n) {
         plan_.rows.reserve(n);
         students_.reserve(n);
+        enrollment_ids_.reserve(n);
+        enrollments_.reserve(n);
+        histories_.reserve(n);
     }
     /// Judges one report after the rows added before it; returns its fate.
     const RowPlan& add(int line, const Fields& f);
@@ -164,11 +167,16 @@ class Planner final {
     Date today_;
     Plan plan_;
     std::unordered_map<std::string, std::int64_t> students_;  // lookup hash -> id (known or new)
-    std::map<std::int64_t, Student> known_students_;
+    struct PairHash {
+        std::size_t operator()(const std::pair<std::int64_t, std::int64_t>& p) const {
+            return std::hash<std::int64_t>{}(p.first * 1000003 + p.second);
+        }
+    };
+    std::unordered_map<std::int64_t, Student> known_students_;
     std::map<std::string, std::optional<EducationInfo>> educations_;
-    std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> enrollment_ids_;  // (student, period) -> id
-    std::map<std::int64_t, StudentEnrollment> enrollments_;
-    std::map<std::int64_t, std::vector<Event>> histories_;
+    std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::int64_t, PairHash> enrollment_ids_;  // (student, period)
+    std::unordered_map<std::int64_t, StudentEnrollment> enrollments_;
+    std::unordered_map<std::int64_t, std::vector<Event>> histories_;
     std::int64_t next_event_ = -1;  // the plan's own events get ids below 0 (a row may correct one)
 };
 

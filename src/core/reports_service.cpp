@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <map>
+#include <unordered_map>
 
 #include "core/csv.hpp"
 #include "core/studietider.hpp"
@@ -451,30 +452,30 @@ Plan Service::plan(ports::Unit& tx, const std::string& school, const std::vector
 int Service::write(ports::Unit& tx, const std::string& school, Plan& plan, Channel channel, std::int64_t submission,
                    const std::string& by, Timestamp now) {
     auto& rep = tx.reports();
-    std::map<std::int64_t, std::int64_t> student_ids;     // the plan's -n -> saved id
-    std::map<std::int64_t, std::int64_t> enrollment_ids;  // likewise
-    const auto real = [](const std::map<std::int64_t, std::int64_t>& ids, std::int64_t id) {
+    // The plan's new ones are numbered -1, -2, …: the saved id of -n is at [n - 1].
+    std::vector<std::int64_t> student_ids(plan.new_students.size());
+    std::vector<std::int64_t> enrollment_ids(plan.new_enrollments.size());
+    const auto real = [](const std::vector<std::int64_t>& ids, std::int64_t id) {
         if (id > 0) return id;
-        auto it = ids.find(id);
-        return it == ids.end() ? std::int64_t{0} : it->second;
+        const auto n = static_cast<std::size_t>(-id - 1);
+        return n < ids.size() ? ids[n] : std::int64_t{0};
     };
     for (auto& s : plan.new_students) {
-        Student saved = s;
-        saved.created_at = now;
-        student_ids[s.id] = rep.add_student(saved);
+        s.created_at = now;
+        student_ids[static_cast<std::size_t>(-s.id - 1)] = rep.add_student(s);
     }
     for (const auto& [id, name] : plan.names) {
         if (auto s = rep.student(id)) rep.update_student(id, name, s->protected_identity);
     }
+    const SchoolCode code{school};
     for (auto& e : plan.new_enrollments) {
-        StudentEnrollment saved = e;
-        saved.school = SchoolCode{school};
-        saved.student = real(student_ids, e.student);
-        saved.created_at = now;
-        saved.created_by = by;
+        e.school = code;
+        e.student = real(student_ids, e.student);
+        e.created_at = now;
+        e.created_by = by;
         // A new enrollment is written with the state its rows leave it in: no update after.
-        if (auto it = plan.states.find(e.id); it != plan.states.end()) saved.state = it->second;
-        enrollment_ids[e.id] = rep.add_enrollment(saved);
+        if (auto it = plan.states.find(e.id); it != plan.states.end()) e.state = it->second;
+        enrollment_ids[static_cast<std::size_t>(-e.id - 1)] = rep.add_enrollment(e);
     }
     const std::string month = month_of(now);
     int saved = 0;
@@ -486,7 +487,7 @@ int Service::write(ports::Unit& tx, const std::string& school, Plan& plan, Chann
         r.event = row.event;
         r.event.id = 0;
         r.enrollment = row.enrollment;
-        r.school = SchoolCode{school};
+        r.school = code;
         r.reason = row.reason;
         r.channel = channel;
         r.submission = submission;
