@@ -148,6 +148,8 @@ class Planner final {
     /// Room for `n` rows (an upload knows how many it has).
     void reserve(std::size_t n) {
         plan_.rows.reserve(n);
+        plan_.new_students.reserve(n);
+        plan_.new_enrollments.reserve(n);
         students_.reserve(n);
         enrollment_ids_.reserve(n);
         enrollments_.reserve(n);

@@ -441,11 +441,11 @@ Plan Service::plan(ports::Unit& tx, const std::string& school, const std::vector
     return planner.take();
 }
 
-Plan Service::plan(ports::Unit& tx, const std::string& school, const std::vector<Fields>& rows, Date today) {
+Plan Service::plan(ports::Unit& tx, const std::string& school, const Rows& rows, Date today) {
     StoreSource source(tx, school);
     Planner planner(source, identities_, today);
-    planner.reserve(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) planner.add(static_cast<int>(i + 1), rows[i]);
+    planner.reserve(rows.count);
+    for (std::size_t i = 0; i < rows.count; ++i) planner.add(static_cast<int>(i + 1), rows.at(i));
     return planner.take();
 }
 
@@ -613,7 +613,7 @@ std::variant<Submission, Denied> Service::submission(const portal::Viewer& v, co
 }
 
 std::variant<UploadSaved, UploadNotSaved, Denied> Service::api(const std::string& secret, const std::string& school,
-                                                               std::vector<Fields> rows,
+                                                               const Rows& rows,
                                                                std::optional<SaveMode> mode, std::string_view body,
                                                                const ClientInfo& client, Timestamp now) {
     auto tx = store_.begin(ports::TxMode::write);
@@ -621,7 +621,7 @@ std::variant<UploadSaved, UploadNotSaved, Denied> Service::api(const std::string
     auto key = secret.empty() ? std::nullopt : rep.key_by_digest(tokens_.digest(secret));
     if (!key || key->revoked_at) return Denied{Refusal::key_refused};
     if (key->school.value() != school) return Denied{Refusal::not_allowed};
-    if (rows.size() > static_cast<std::size_t>(kMaxUploadRows))
+    if (rows.count > static_cast<std::size_t>(kMaxUploadRows))
         return Denied{Refusal::too_many_rows, std::to_string(kMaxUploadRows)};
     const std::string by = "api:" + key->name;
     Upload up;
@@ -631,7 +631,7 @@ std::variant<UploadSaved, UploadNotSaved, Denied> Service::api(const std::string
     s.channel = Channel::api;
     s.file_name = "";
     s.sha256 = tokens_.sha256(body);
-    s.rows = static_cast<int>(rows.size());
+    s.rows = static_cast<int>(rows.count);
     s.accepted = up.plan.accepted;
     s.refused = up.plan.refused;
     s.duplicates = up.plan.duplicates;
@@ -655,7 +655,7 @@ std::variant<UploadSaved, UploadNotSaved, Denied> Service::api(const std::string
     }
     tx->audit().append({now, by, client.address, mode ? "report.api_saved" : "report.api_checked",
                         "submission:" + std::to_string(id), school,
-                        std::to_string(out.saved) + " av " + std::to_string(rows.size()) + " rapporter sparade"});
+                        std::to_string(out.saved) + " av " + std::to_string(rows.count) + " rapporter sparade"});
     tx->commit();
     if (refuse_all) {
         up.submission = id;

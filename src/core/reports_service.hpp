@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -159,10 +160,15 @@ class Service final {
     [[nodiscard]] std::variant<Submission, Denied> submission(const portal::Viewer& v, const std::string& school,
                                                              std::int64_t id);
 
+    /// An upload's rows, read one at a time (a large one is not copied into Fields all at once).
+    struct Rows {
+        std::size_t count = 0;
+        std::function<Fields(std::size_t)> at;  // the row `i` (from 0)
+    };
     /// The API: `rows` for the school, with a key of that school. `mode` empty: validate only.
     [[nodiscard]] std::variant<UploadSaved, UploadNotSaved, Denied> api(const std::string& secret,
                                                                        const std::string& school,
-                                                                       std::vector<Fields> rows,
+                                                                       const Rows& rows,
                                                                        std::optional<SaveMode> mode,
                                                                        std::string_view body, const ClientInfo& client,
                                                                        Timestamp now);
@@ -187,7 +193,7 @@ class Service final {
     /// Judges `rows` for the school inside `tx`.
     Plan plan(ports::Unit& tx, const std::string& school, const std::vector<std::pair<int, Fields>>& rows, Date today);
     /// The same for the API's rows, numbered from 1.
-    Plan plan(ports::Unit& tx, const std::string& school, const std::vector<Fields>& rows, Date today);
+    Plan plan(ports::Unit& tx, const std::string& school, const Rows& rows, Date today);
     /// Writes the accepted rows of `plan`; returns how many events were saved.
     int write(ports::Unit& tx, const std::string& school, Plan& plan, Channel channel, std::int64_t submission,
               const std::string& by, Timestamp now);

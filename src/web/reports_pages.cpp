@@ -769,11 +769,9 @@ Response App::sr_api(Request& req) {
     if (mode_text == "all") mode = reports::SaveMode::all_or_nothing;
     else if (mode_text == "good") mode = reports::SaveMode::good_rows;
     else if (mode_text != "validate") return answer(400, {{"error", views_.t(lang, "sr_api_bad_mode")}});
-    std::vector<reports::Fields> rows;
-    rows.reserve(list->size());
-    for (const auto& item : *list) {
+    const auto row_at = [list](std::size_t i) {
         reports::Fields f;
-        if (const auto* o = item.if_object()) {
+        if (const auto* o = (*list)[i].if_object()) {
             for (const auto& n : reports::field_names()) {
                 const json::value* v = o->if_contains(n.name);
                 if (!v) v = o->if_contains(n.english);
@@ -785,9 +783,9 @@ Response App::sr_api(Request& req) {
                 else if (v->is_bool()) f.*(n.member) = v->get_bool() ? "ja" : "nej";
             }
         }
-        rows.push_back(std::move(f));
-    }
-    auto outcome = s_.reports.api(secret, school, std::move(rows), mode, req.body, client(req), now());
+        return f;
+    };
+    auto outcome = s_.reports.api(secret, school, {list->size(), row_at}, mode, req.body, client(req), now());
     if (auto* no = std::get_if<reports::Denied>(&outcome)) {
         if (no->why == reports::Refusal::key_refused) {
             Response res = answer(401, {{"error", views_.t(lang, "sr_api_key_refused")}});
