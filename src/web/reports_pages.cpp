@@ -288,10 +288,7 @@ Response App::sr_student(Request& req) {
     if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
     auto& a = std::get<Authed>(who);
     const auto q = Form::parse(req.query).value_or(Form{});
-    Data flash;
-    reports::Fields empty;
-    Response res = sr_student_page(a, req, number_from(q.get("id")), 200, empty, {}, {});
-    return res;
+    return sr_student_page(a, req, number_from(q.get("id")), 200, reports::Fields{}, {}, {});
 }
 
 Response App::sr_student_page(const Authed& a, Request& req, std::int64_t id, int status, const reports::Fields& f,
