@@ -259,6 +259,7 @@ const RowPlan& Planner::add(int line, const Fields& f) {
     // The event against the enrollment's history.
     const StudentEnrollment* en = nullptr;
     if (new_enrollment) en = &*new_enrollment;
+    else if (enrollment < 0) en = &plan_.new_enrollments[static_cast<std::size_t>(-enrollment - 1)];  // an earlier row's
     else if (auto it = enrollments_.find(enrollment); it != enrollments_.end()) en = &it->second;
     if (en && support && *support != en->plan.support && !new_enrollment)
         problem("stodform", Problem::support_differs, std::string(to_string(en->plan.support)));
@@ -280,8 +281,8 @@ const RowPlan& Planner::add(int line, const Fields& f) {
     if (row.accepted()) {
         ++plan_.accepted;
         if (new_student) {
-            plan_.new_students.push_back(*new_student);
             students_.emplace(new_student->lookup_hash, new_student->id);
+            plan_.new_students.push_back(std::move(*new_student));
         } else if (student > 0 && !f.name.empty()) {
             // Found by number (the student page's form changes a name elsewhere).
             auto it = known_students_.find(student);
@@ -291,9 +292,8 @@ const RowPlan& Planner::add(int line, const Fields& f) {
             }
         }
         if (new_enrollment) {
-            plan_.new_enrollments.push_back(*new_enrollment);
             enrollment_ids_.emplace(std::pair{student, new_enrollment->period}, new_enrollment->id);
-            enrollments_.emplace(new_enrollment->id, *new_enrollment);
+            plan_.new_enrollments.push_back(std::move(*new_enrollment));
         }
         Event saved = ev;
         saved.id = next_event_--;
