@@ -91,6 +91,11 @@ bool same_report(const Event& a, const Event& b) {
 }
 
 std::vector<Event>& Planner::history_of(std::int64_t enrollment) {
+    if (enrollment < 0) {  // the plan's own new enrollment -n: its rows so far
+        const auto i = static_cast<std::size_t>(-enrollment - 1);
+        if (new_histories_.size() <= i) new_histories_.resize(i + 1);
+        return new_histories_[i];
+    }
     auto it = histories_.find(enrollment);
     if (it == histories_.end()) {
         std::vector<Event> h;

@@ -152,7 +152,7 @@ class Planner final {
         plan_.new_enrollments.reserve(n);
         students_.reserve(n);
         enrollment_ids_.reserve(n);
-        histories_.reserve(n);
+        new_histories_.reserve(n);
     }
     /// Judges one report after the rows added before it; returns its fate.
     const RowPlan& add(int line, const Fields& f);
@@ -177,7 +177,8 @@ class Planner final {
     std::map<std::string, std::optional<EducationInfo>> educations_;
     std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::int64_t, PairHash> enrollment_ids_;  // (student, period)
     std::unordered_map<std::int64_t, StudentEnrollment> enrollments_;  // saved ones (new: in plan_)
-    std::unordered_map<std::int64_t, std::vector<Event>> histories_;
+    std::unordered_map<std::int64_t, std::vector<Event>> histories_;  // saved enrollments
+    std::vector<std::vector<Event>> new_histories_;                    // the plan's new ones, [n - 1] for -n
     std::int64_t next_event_ = -1;  // the plan's own events get ids below 0 (a row may correct one)
 };
 

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <unordered_map>
 
 #include "core/reports_service.hpp"
 #include "web/app.hpp"
@@ -766,18 +767,28 @@ Response App::sr_api(Request& req) {
     if (mode_text == "all") mode = reports::SaveMode::all_or_nothing;
     else if (mode_text == "good") mode = reports::SaveMode::good_rows;
     else if (mode_text != "validate") return answer(400, {{"error", views_.t(lang, "sr_api_bad_mode")}});
+    // Each object's members once, each to its field by its Swedish or English name.
+    static const std::unordered_map<std::string_view, std::string reports::Fields::*> kMembers = [] {
+        std::unordered_map<std::string_view, std::string reports::Fields::*> m;
+        for (const auto& n : reports::field_names()) {
+            m.emplace(n.name, n.member);
+            m.emplace(n.english, n.member);
+        }
+        return m;
+    }();
     const auto row_at = [list](std::size_t i) {
         reports::Fields f;
         if (const auto* o = (*list)[i].if_object()) {
-            for (const auto& n : reports::field_names()) {
-                const json::value* v = o->if_contains(n.name);
-                if (!v) v = o->if_contains(n.english);
-                if (!v || v->is_null()) continue;
-                if (const auto* s = v->if_string()) f.*(n.member) = std::string(*s);
-                else if (v->is_int64()) f.*(n.member) = std::to_string(v->get_int64());
-                else if (v->is_uint64()) f.*(n.member) = std::to_string(v->get_uint64());
-                else if (v->is_double()) f.*(n.member) = json::serialize(*v);
-                else if (v->is_bool()) f.*(n.member) = v->get_bool() ? "ja" : "nej";
+            for (const auto& kv : *o) {
+                const auto it = kMembers.find(std::string_view(kv.key()));
+                if (it == kMembers.end()) continue;
+                const json::value& v = kv.value();
+                auto& field = f.*(it->second);
+                if (const auto* s = v.if_string()) field.assign(s->data(), s->size());
+                else if (v.is_int64()) field = std::to_string(v.get_int64());
+                else if (v.is_uint64()) field = std::to_string(v.get_uint64());
+                else if (v.is_double()) field = json::serialize(v);
+                else if (v.is_bool()) field = v.get_bool() ? "ja" : "nej";
             }
         }
         return f;
