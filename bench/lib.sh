@@ -1,4 +1,4 @@
-# Shared by the benchmark scripts (run.sh, studietider.sh): sourced after die(), note() and TMP
+# Shared by the benchmark scripts (run.sh, studietider.sh, reports.sh): sourced after die(), note() and TMP
 # are defined. Process bookkeeping (every child tracked and stopped on exit), a free port, and
 # reading wrk's output and the server's /metrics.
 
@@ -93,3 +93,20 @@ verdict() { if "$@"; then echo "PASS"; else echo "MISS"; fi; }
 CLK_TCK=$(getconf CLK_TCK)
 proc_cpu() { awk -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$1/stat"; }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ---- shared helpers ------------------------------------------------------------------------------
+
+# A rate with one decimal below 100, none above.
+rate() { awk -v r="$1" 'BEGIN { printf (r < 100 ? "%.1f" : "%.0f"), r }'; }
+# The first CSRF token of a saved page.
+csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$1" | head -n 1 | sed 's/.*value="//; s/"$//'; }
+# Waits (at most 30 s) until the server (process $1) uses no CPU, so that a measurement
+# does not start while it still works on the last one.
+wait_idle() {
+    local pid=$1 a b
+    for _ in $(seq 150); do
+        a=$(proc_cpu "$pid"); sleep 0.2; b=$(proc_cpu "$pid")
+        awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.01) }' && return 0
+    done
+    note "warning: the server is still busy"
+}

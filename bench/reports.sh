@@ -67,9 +67,7 @@ T0=$(date +%s.%N)
 # ---- helpers of this benchmark -------------------------------------------------------------------
 
 # A rate: whole numbers from 100 up, one decimal below.
-rate() { awk -v r="$1" 'BEGIN { printf (r < 100 ? "%.1f" : "%.0f"), r }'; }
 # The CSRF token of the forms in an HTML page.
-csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$1" | head -n 1 | sed 's/.*value="//; s/"$//'; }
 sq() { sqlite3 -bail -cmd '.timeout 10000' "$@"; }
 # wrk's p50 from --latency, in milliseconds (as wrk_p99_ms).
 wrk_p50_ms() {
@@ -110,15 +108,6 @@ stop_server() {
 }
 
 # Waits (up to 30 s) until the server has stopped using CPU.
-wait_idle() {
-    local a b
-    for _ in $(seq 150); do
-        a=$(proc_cpu "$SERVER_PID"); sleep 0.2; b=$(proc_cpu "$SERVER_PID")
-        awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.01) }' && return 0
-    done
-    note "warning: the server is still busy"
-}
-
 # Logs in (curl cookie jar $2) as $1; chooses $SCHOOL when $3 is "choose".
 login() {
     local user=$1 jar=$2 token code
@@ -308,7 +297,7 @@ raw_result() {
     awk '/^result / { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
                       print r["seconds"], r["cpu_seconds"] }' "$RAW/raw-$1.txt"
 }
-wait_idle
+wait_idle "$SERVER_PID"
 note "raw: $ROWS rows into a copy of the database, one transaction (1 of 2)"
 raw_run 1
 read -r RAW1_S RAW1_CPU < <(raw_result 1)
@@ -322,7 +311,7 @@ api_post() {  # file, response file: prints "http_code seconds"
 }
 
 # Validation alone, for information: the first batch judged (its submission recorded), nothing saved.
-wait_idle
+wait_idle "$SERVER_PID"
 note "API: the first batch in mode validate (information)"
 read -r code VALIDATE_S < <(api_post "$TMP/batch-validate.json" "$RAW/api-validate.json")
 [[ $code == 200 ]] || die "mode validate answered $code (see $RAW/api-validate.json)"
@@ -330,7 +319,7 @@ VALIDATE_ROWS=$(grep -o '"accepted":[0-9]*' "$RAW/api-validate.json" | head -n 1
 [[ $VALIDATE_ROWS == $(( ROWS < BATCH ? ROWS : BATCH )) ]] ||
     die "mode validate accepted ${VALIDATE_ROWS:-?} rows: $(head -c 600 "$RAW/api-validate.json")"
 
-wait_idle
+wait_idle "$SERVER_PID"
 note "API: $ROWS rows in ${#BATCHES[@]} requests of up to $BATCH (mode all)"
 SAVED=0
 cpu_a=$(proc_cpu "$SERVER_PID")
@@ -350,7 +339,7 @@ API_CPU=$(awk -v a="$cpu_a" -v b="$cpu_b" 'BEGIN { print b - a }')
 # Keep only the first answer (each is one JSON line per row: large).
 for f in "$RAW"/api-batch-*.json; do [[ $f == "$RAW/api-batch-0000.json" ]] || rm -f "$f"; done
 
-wait_idle
+wait_idle "$SERVER_PID"
 note "raw: $ROWS rows into a copy of the database, one transaction (2 of 2)"
 raw_run 2
 read -r RAW2_S RAW2_CPU < <(raw_result 2)
@@ -379,7 +368,7 @@ FILE_STATUS=
 PREVIEW_S=; SAVE_S=; FILE_BYTES=0
 if (( FILE_ROWS > 0 )); then
     FILE_BYTES=$(wc -c <"$TMP/rapporter.csv")
-    wait_idle
+    wait_idle "$SERVER_PID"
     code=$(curl -sS -o "$TMP/page.html" -w '%{http_code}' -b "$JAR_P" -c "$JAR_P" "$BASE$BASE_PATH/fil")
     [[ $code == 200 ]] || die "GET $BASE_PATH/fil as $PELLE answered $code"
     note "file: preview of $FILE_ROWS rows ($FILE_BYTES bytes, POST $BASE_PATH/fil)"
@@ -515,7 +504,7 @@ function done(summary, latency, requests)
                            e.connect + e.read + e.write + e.timeout, table.concat(parts, ",")))
 end
 LUA
-wait_idle
+wait_idle "$SERVER_PID"
 AUDIT_A=$(sq -readonly "$DB" "SELECT count(*) FROM audit_log WHERE kind = 'report.student_read'")
 before=$(status_counts)
 cpu_a=$(proc_cpu "$SERVER_PID")
@@ -547,7 +536,7 @@ PAGE_US=$(awk -v a="$cpu_a" -v b="$cpu_b" -v n="$PAGE_N" 'BEGIN { printf "%.0f",
 
 # For information: the same with one connection (no request waits for another's write lock).
 ONE_SECS=$(( SECS / 2 > 2 ? SECS / 2 : 2 ))
-wait_idle
+wait_idle "$SERVER_PID"
 note "student pages with one connection (wrk -t1 -c1 -d${ONE_SECS}s --latency, information)"
 BENCH_MIN_ID=$MIN_ID BENCH_MAX_ID=$MAX_ID BENCH_PATH=$BASE_PATH/student \
     run wrk -t1 -c1 -d"${ONE_SECS}s" --latency --timeout 10s -s "$TMP/student.lua" -H "$COOKIE" "$BASE$BASE_PATH/student" \

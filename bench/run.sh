@@ -81,15 +81,6 @@ wrk_seconds() {
 
 # Waits (up to 10 s) until a process has stopped using CPU: when wrk stops, the server still works
 # off the logins already queued, and that must not overlap the next measurement.
-wait_idle() {
-    local a b
-    for _ in $(seq 50); do
-        a=$(proc_cpu "$1"); sleep 0.2; b=$(proc_cpu "$1")
-        awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.01) }' && return 0
-    done
-    note "warning: the server is still busy"
-}
-
 # Successful logins the server has counted so far.
 logins_counted() {
     curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '/^mina_logins_total\{outcome="success"\}/ { printf "%d", $2 }'

@@ -50,10 +50,8 @@ T0=$(date +%s.%N)
 mean() { printf '%s\n' "$@" | awk '{ s += $1; n++ } END { printf "%.2f", (n ? s / n : 0) }'; }
 maxof() { printf '%s\n' "$@" | awk 'NR == 1 || $1 > m { m = $1 } END { printf "%.2f", m }'; }
 # A rate: whole numbers from 100 up, one decimal below.
-rate() { awk -v r="$1" 'BEGIN { printf (r < 100 ? "%.1f" : "%.0f"), r }'; }
 joined() { local IFS=' '; local s="$*"; echo "${s// /, }"; }
 # The CSRF token of the forms in an HTML page.
-csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$1" | head -n 1 | sed 's/.*value="//; s/"$//'; }
 
 # ---- the data ------------------------------------------------------------------------------------
 
@@ -210,18 +208,9 @@ S_CPU=0; S_N=0; Q_CPU=0; Q_N=0
 
 # Waits (up to 30 s) until the server has stopped using CPU: when wrk stops, the server may still
 # work off the requests already queued, and that must not overlap the next window.
-wait_idle() {
-    local a b
-    for _ in $(seq 150); do
-        a=$(proc_cpu "$SERVER_PID"); sleep 0.2; b=$(proc_cpu "$SERVER_PID")
-        awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.01) }' && return 0
-    done
-    note "warning: the server is still busy"
-}
-
 window_start() {
     local i=$1 f=$RAW/start-$1.txt before after cpu_a cpu_b ok2 ok3 bad
-    wait_idle
+    wait_idle "$SERVER_PID"
     note "window S$i: GET /start with a session (wrk ${WRK[*]})"
     before=$(status_counts)
     cpu_a=$(proc_cpu "$SERVER_PID")
@@ -247,7 +236,7 @@ search_wrk() {
 
 window_search() {
     local i=$1 f=$RAW/search-$1.txt cpu_a cpu_b
-    wait_idle
+    wait_idle "$SERVER_PID"
     note "window Q$i: GET /studiemedel, $N_QUERIES queries in rotation, no login (wrk ${WRK[*]})"
     cpu_a=$(proc_cpu "$SERVER_PID")
     search_wrk "Q$i" "$f" "${WRK[@]}"
@@ -261,7 +250,7 @@ declare -a U_RPS U_P99
 U_CPU=0; U_N=0
 window_search_new() {
     local i=$1 f=$RAW/search-new-$1.txt cpu_a cpu_b
-    wait_idle
+    wait_idle "$SERVER_PID"
     note "window U$i: GET /studiemedel, every query spelled anew so that no page is kept for it (wrk ${WRK[*]})"
     cpu_a=$(proc_cpu "$SERVER_PID")
     BENCH_VARY_CASE=1 search_wrk "U$i" "$f" "${WRK[@]}"
@@ -287,7 +276,7 @@ code=$(curl -sS -o "$TMP/broad.html" -w '%{http_code} %{time_total}' -G --data-u
 [[ ${code%% *} == 200 ]] || die "GET /studiemedel?q=$BROAD_Q answered ${code%% *}"
 BROAD_HITS=$(grep -o '<section class="card"' "$TMP/broad.html" | wc -l || true)
 BROAD_ONE_MS=$(awk -v s="${code#* }" 'BEGIN { printf "%.1f", 1000 * s }')
-wait_idle
+wait_idle "$SERVER_PID"
 BENCH_VARY_CASE=1 BENCH_QUERIES=$TMP/broad.tsv search_wrk "broad" "$RAW/broad.txt" -t1 -c16 -d"${BROAD_SECS}s" --latency
 BROAD_RPS=$(wrk_rps "$RAW/broad.txt")
 BROAD_P99=$(wrk_p99_ms "$RAW/broad.txt")
@@ -352,7 +341,7 @@ cp "$CSV" "$RAW/studietider.csv"
 UPLOAD_STATUS=  # "" (measured), or why not
 PREVIEW_S=; SAVE_S=; UPLOAD_S=
 JAR=$TMP/upload.jar
-wait_idle
+wait_idle "$SERVER_PID"
 note "logging in as $UPLOAD_USER and choosing DEMO1"
 TOKEN=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 43)
 code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$JAR" -H "Cookie: mina_pre=$TOKEN" --data-urlencode "csrf=$TOKEN" \

@@ -206,8 +206,9 @@ std::vector<SubmissionError> error_codes(const RowPlan& row) {
     return out;
 }
 
-std::string month_of(Timestamp t) {
-    const Date d = Date::utc_day_of(t);
+std::string month_of(Timestamp t) { return month_of(Date::utc_day_of(t)); }
+
+std::string month_of(Date d) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%04d-%02d", d.year() % 10000, d.month() % 100);
     return buf;

@@ -206,7 +206,8 @@ class Service final {
 /// The rows of a school's file: each with its line, or why the file cannot be read.
 [[nodiscard]] std::variant<std::vector<std::pair<int, Fields>>, Denied> read_file(std::string_view bytes);
 
-/// "YYYY-MM" of a time (UTC).
+/// "YYYY-MM" of a day, or of a time (UTC).
+[[nodiscard]] std::string month_of(Date d);
 [[nodiscard]] std::string month_of(Timestamp t);
 
 }  // namespace mina::reports

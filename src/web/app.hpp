@@ -23,6 +23,14 @@
 
 namespace mina::web {
 
+/// std::visit with one lambda per alternative.
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
 class Metrics;
 
 struct Services {
@@ -184,6 +192,8 @@ class App final {
     Response idm_import_page(const Authed& a, const std::string& school, const std::string& file,
                              const std::string& filename, const idm::ImportPlan& plan, bool changed);
     Response idm_refused(const Authed& a, Request& req, idm::Problem p);
+    /// 403 for a service the viewer holds no grant for at the chosen school (the refusal is audited).
+    Response service_forbidden(const Authed& a, Request& req, std::string_view service_key);
     Response st_forbidden(const Authed& a, Request& req);
     Response sr_forbidden(const Authed& a, Request& req);
     Response sr_denied(const Authed& a, Request& req, const reports::Denied& no);

@@ -3,7 +3,6 @@
 // and the reporting API. Every handler asks reports::Service, which checks the grant again.
 #include <boost/json.hpp>
 #include <algorithm>
-#include <cstdio>
 #include <unordered_map>
 
 #include "core/reports_service.hpp"
@@ -12,13 +11,6 @@
 namespace mina::web {
 
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 constexpr std::string_view kBase = "/tjanster/studeranderapportering";
 constexpr std::string_view kApiPrefix = "/api/v1/schools/";
@@ -87,15 +79,7 @@ std::string App::sr_message(const std::string& lang, const std::string& code) co
 }
 
 Response App::sr_forbidden(const Authed& a, Request& req) {
-    s_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
-    Data d{Data::type::object};
-    d.set("heading", views_.t(a.lang, "service_studeranderapportering"));
-    Data list{Data::type::list};
-    list.push_back(Data{views_.t(a.lang, "forbidden_service")});
-    d.set("paragraphs", list);
-    Response res = authed_page(a, "message", views_.t(a.lang, "service_studeranderapportering"), std::move(d));
-    res.status = 403;
-    return res;
+    return service_forbidden(a, req, "service_studeranderapportering");
 }
 
 Response App::sr_denied(const Authed& a, Request& req, const reports::Denied& no) {
@@ -671,10 +655,7 @@ Response App::sr_agency(Request& req) {
     const std::string& lang = a.lang;
     std::string from = q.get("fran");
     if (from.size() != 7 || !parse_date(from + "-01")) {
-        const Date year_ago = Date::utc_day_of(now()).add_days(-365);
-        char buf[16];
-        std::snprintf(buf, sizeof buf, "%04d-%02d", year_ago.year() % 10000, year_ago.month() % 100);
-        from = buf;
+        from = reports::month_of(Date::utc_day_of(now()).add_days(-365));
     }
     auto counts = s_.reports.counts(a.viewer, from);
     if (std::holds_alternative<reports::Denied>(counts)) {

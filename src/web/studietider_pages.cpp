@@ -109,17 +109,19 @@ std::optional<std::vector<DateRange>> breaks_from(const std::string& text) {
 
 }  // namespace
 
-Response App::st_forbidden(const Authed& a, Request& req) {
+Response App::service_forbidden(const Authed& a, Request& req, std::string_view service_key) {
     s_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
     Data d{Data::type::object};
-    d.set("heading", views_.t(a.lang, "service_studietider"));
+    d.set("heading", views_.t(a.lang, service_key));
     Data list{Data::type::list};
     list.push_back(Data{views_.t(a.lang, "forbidden_service")});
     d.set("paragraphs", list);
-    Response res = authed_page(a, "message", views_.t(a.lang, "service_studietider"), std::move(d));
+    Response res = authed_page(a, "message", views_.t(a.lang, service_key), std::move(d));
     res.status = 403;
     return res;
 }
+
+Response App::st_forbidden(const Authed& a, Request& req) { return service_forbidden(a, req, "service_studietider"); }
 
 Data App::st_education_options(const std::string& lang, const std::string& level, const std::string& unit) const {
     Data d{Data::type::object};
@@ -518,13 +520,6 @@ std::string_view file_problem_key(st::file::FileProblem p) {
     }
     return "st_file_unreadable";
 }
-
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 }  // namespace
 
