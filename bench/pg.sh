@@ -139,6 +139,9 @@ measure() {
 
 export MINA_SERVER_LISTEN=127.0.0.1:0 MINA_SERVER_ACCESS_LOG=false MINA_LOG_LEVEL=warn
 export MINA_POLICY_CLIENT_MAX_FAILURES=1000000
+# PostgreSQL needs the key that seals personal identity numbers (issue [6]); SQLite would write one.
+MINA_SECURITY_IDENTITY_KEY=$("$MINA" admin identity-key)
+export MINA_SECURITY_IDENTITY_KEY
 
 note "SQLite, one server"
 export MINA_DATABASE_URL="sqlite:$TMP/mina.db"

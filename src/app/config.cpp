@@ -139,6 +139,8 @@ std::vector<Key> keys() {
             [](const Config& c) { return std::string(c.sqlite_synchronous_full ? "true" : "false"); }},
         Key{"database", "pool_size", [](Config& c, const std::string& v) { return set_int(c.database_pool_size, v, 0, 1000); },
             [](const Config& c) { return std::to_string(c.database_pool_size); }},
+        Key{"database", "view_cache", [](Config& c, const std::string& v) { return set_bool(c.database_view_cache, v); },
+            [](const Config& c) { return std::string(c.database_view_cache ? "true" : "false"); }},
         Key{"policy", "max_failed_logins",
             [](Config& c, const std::string& v) { return set_int(c.policy.max_failed_logins, v, 1, 100); },
             [](const Config& c) { return std::to_string(c.policy.max_failed_logins); }},

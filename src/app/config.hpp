@@ -31,6 +31,9 @@ struct Config {
     std::string database_url = "sqlite:var/mina.db";
     bool sqlite_synchronous_full = true;
     int database_pool_size = 0;  // connections per server; 0: one per thread that may use one
+    /// PostgreSQL: keep viewers between requests, forgotten on the database's notices (LISTEN needs
+    /// a session-level connection: turn off behind a transaction-pooling PgBouncer).
+    bool database_view_cache = true;
     // [policy]
     PolicyConfig policy;
     // [argon2]

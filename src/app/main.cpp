@@ -54,12 +54,14 @@ int pool_size(const app::Config& c) {
     return resolved_threads(c.io_threads) + c.work_threads + 2 * resolved_threads(c.hash_threads) + 2;
 }
 
-std::unique_ptr<ports::Store> open_store(const app::Config& c) {
+/// `serving`: for `mina serve`, which may keep viewers between requests; the admin commands do not.
+std::unique_ptr<ports::Store> open_store(const app::Config& c, bool serving = false) {
     std::unique_ptr<ports::Store> store;
     if (c.sqlite_path().empty()) {
         storage::PostgresOptions o;
         o.url = c.database_url;
         o.pool_size = pool_size(c);
+        o.view_cache = serving && c.database_view_cache;
         store = storage::open_postgres(o);
     } else {
         storage::SqliteOptions o;
@@ -176,7 +178,7 @@ int cmd_serve(const app::Config& c) {
             throw Refused("captcha.test_answer is set: refusing to listen on " + c.host + " (loopback only)");
         spdlog::warn("captcha.test_answer is set: every CAPTCHA accepts the test answer. For tests and demos only.");
     }
-    auto store = open_store(c);
+    auto store = open_store(c, true);
     crypto::Argon2idHasher argon2(argon2_params(c));
     // Argon2id runs on threads of its own, one per core by default; pages run on the I/O threads,
     // so a login flood cannot take more than its share of the CPU from them.
@@ -235,6 +237,10 @@ int cmd_serve(const app::Config& c) {
     hooks.handle = [&](web::Request& r) { return application.handle(r); };
     hooks.pool_for = [&](const web::Request& r) { return application.pool_for(r); };
     hooks.is_upload = [&](std::string_view target) { return web::App::is_upload(target); };
+    if (store->fences()) {
+        hooks.needs_fence = [](const web::Request& r) { return web::App::has_session(r); };
+        hooks.fence = [&store = *store](std::function<void()> done) { store.fence(std::move(done)); };
+    }
     hooks.housekeeping = [&] {
         if (int n = portal.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired session(s)", n);
         if (int n = kiosk.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired kiosk flow(s)", n);

@@ -26,11 +26,18 @@ std::optional<Viewer> Service::resume(const std::string& token, Timestamp now) {
     if (!found) return std::nullopt;
     auto& [session, person, access] = *found;
     if (now >= idle_deadline(session)) {
+        // Decided on the row as it is now: a viewer kept between requests (or read a moment ago) may
+        // not know that another server, or another request, has just used the session.
         auto wtx = store_.begin(ports::TxMode::write);
-        wtx->sessions().remove(id_hash);
-        wtx->audit().append({now, "system", {}, "session.expired", {}, {}, "idle or absolute timeout"});
-        wtx->commit();
-        return std::nullopt;
+        const auto row = wtx->sessions().find(id_hash);
+        if (!row) return std::nullopt;
+        if (now >= idle_deadline(*row)) {
+            wtx->sessions().remove(id_hash);
+            wtx->audit().append({now, "system", {}, "session.expired", {}, {}, "idle or absolute timeout"});
+            wtx->commit();
+            return std::nullopt;
+        }
+        session.last_seen_at = row->last_seen_at;
     }
     Viewer v{std::move(session), std::move(person), std::move(access.schools), access.agency_admin};
     if (now - v.session.last_seen_at >= std::min(kTouchGrain, policy_.session_idle / 4)) extend(v, now);

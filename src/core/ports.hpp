@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -220,6 +221,14 @@ class Unit {
 
 enum class TxMode { read, write };
 
+/// What the viewers kept between requests have done (Store::fence), for /metrics.
+struct KeptViewers {
+    std::uint64_t hits = 0;    // pages whose viewer came from memory
+    std::uint64_t misses = 0;  // pages that read it from the database
+    std::size_t kept = 0;
+    bool listening = false;  // false: the database's notices cannot be heard, nothing is kept
+};
+
 class Store {
    public:
     virtual ~Store() = default;
@@ -230,6 +239,15 @@ class Store {
     [[nodiscard]] virtual bool ping() = 0;
     /// A consistent copy of the whole database, taken while it runs.
     virtual void backup(const std::string& path) = 0;
+    /// Calls `done` (perhaps on another thread) once every change committed anywhere before this
+    /// call is seen by Sessions::view on this server. A store that keeps no viewers between requests
+    /// has nothing to wait for; one that does (PostgreSQL, where other servers change the data)
+    /// waits for the database's word (storage/postgres/pg_view_cache.hpp).
+    virtual void fence(std::function<void()> done) { done(); }
+    /// Whether fence() may wait: if not, a request need not ask.
+    [[nodiscard]] virtual bool fences() const { return false; }
+    /// Nothing where no viewers are kept.
+    [[nodiscard]] virtual std::optional<KeptViewers> kept_viewers() const { return std::nullopt; }
 };
 
 /// Argon2id (SPEC §4). Implementations may be slow on purpose: call them on the hash pool only.

@@ -262,6 +262,8 @@ Response App::error_page(const Request& req, int status, std::string_view key) {
                         views_.t(lang, "back_to_start"));
 }
 
+bool App::has_session(const Request& req) { return !req.cookie(kSessionCookie).empty(); }
+
 std::variant<App::Authed, Response> App::require_login(Request& req) {
     const std::string token = req.cookie(kSessionCookie);
     auto viewer = s_.portal.resume(token, now());
@@ -462,7 +464,19 @@ Response App::healthz(Request&) {
 }
 
 Response App::metrics(Request&) {
-    Response res = Response::text(200, s_.metrics.text());
+    std::string text = s_.metrics.text();
+    if (const auto kept = s_.store.kept_viewers()) {
+        text += "# HELP mina_view_cache_lookups_total Pages after login whose viewer came from memory (hit) or "
+                "the database (miss).\n# TYPE mina_view_cache_lookups_total counter\n";
+        text += "mina_view_cache_lookups_total{result=\"hit\"} " + std::to_string(kept->hits) + "\n";
+        text += "mina_view_cache_lookups_total{result=\"miss\"} " + std::to_string(kept->misses) + "\n";
+        text += "# HELP mina_view_cache_viewers Viewers kept in memory.\n# TYPE mina_view_cache_viewers gauge\n";
+        text += "mina_view_cache_viewers " + std::to_string(kept->kept) + "\n";
+        text += "# HELP mina_view_cache_listening 1 while the database's notices are heard (else nothing is kept).\n"
+                "# TYPE mina_view_cache_listening gauge\n";
+        text += std::string("mina_view_cache_listening ") + (kept->listening ? "1" : "0") + "\n";
+    }
+    Response res = Response::text(200, std::move(text));
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return res;
 }

@@ -67,6 +67,8 @@ class App final {
     /// The POST targets that carry a file (a CSV upload and its preview's save): they may be larger
     /// than other requests (server.max_upload_bytes).
     [[nodiscard]] static bool is_upload(std::string_view target);
+    /// Whether the request carries a session cookie (it will read its viewer: ServerHooks::needs_fence).
+    [[nodiscard]] static bool has_session(const Request& req);
 
    private:
     using Handler = Response (App::*)(Request&);

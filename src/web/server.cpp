@@ -82,6 +82,20 @@ Response run_handler(Shared& s, Request& req) {
     }
 }
 
+/// Waits, without holding the I/O thread, until the store's fence has passed (ServerHooks::fence),
+/// and goes on on this coroutine's own executor.
+asio::awaitable<void> fenced(Shared& s) {
+    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+        [&s](auto handler) {
+            auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
+            s.hooks.fence([waiting] {
+                auto ex = asio::get_associated_executor(*waiting);
+                asio::post(ex, std::move(*waiting));
+            });
+        },
+        asio::use_awaitable);
+}
+
 asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
     beast::flat_buffer buffer;
     boost::system::error_code ignored;
@@ -159,6 +173,7 @@ asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
                 }
                 req.request_id = std::to_string(s.next_id.fetch_add(1));
 
+                if (s.hooks.needs_fence && s.hooks.needs_fence(req)) co_await fenced(s);
                 const PoolKind kind = s.hooks.pool_for(req);
                 BoundedPool& pool = kind == PoolKind::hash ? s.hash : s.work;
                 if (kind == PoolKind::io) {

@@ -46,6 +46,11 @@ struct ServerHooks {
     std::function<PoolKind(const Request&)> pool_for;
     /// POST targets that carry a file, and may be up to max_upload_bytes.
     std::function<bool(std::string_view target)> is_upload;
+    /// Requests that must wait for `fence` before their handler runs (those with a session, when the
+    /// store keeps viewers between requests: ports::Store::fence). `fence` calls `done` from any
+    /// thread; the request goes on on its own thread. Both unset: no request waits.
+    std::function<bool(const Request&)> needs_fence;
+    std::function<void(std::function<void()> done)> fence;
     std::function<void()> housekeeping;  // run on the work pool every `housekeeping_every`
     std::chrono::seconds housekeeping_every{300};
 };

@@ -95,6 +95,44 @@ test('a session made on one server works on the other, and Logga ut ends it on b
   }
 });
 
+/** Server B's count of pages whose viewer came from memory (`mina_view_cache_lookups_total`). */
+async function keptHits(srv) {
+  const m = (await (await fetch(`${srv.url}/metrics`)).text()).match(/mina_view_cache_lookups_total\{result="hit"\} (\d+)/);
+  assert.ok(m, 'server B keeps viewers between requests');
+  return Number(m[1]);
+}
+
+test('what one server (or anyone) changes, the other knows at its next page: services, names, schools', async () => {
+  const vera = newPerson('Vera', 'Vy', 'vera.vy@example.se', DEMO_PASSWORD);
+  for (const role of ['studietider', 'studeranderapportering'])
+    assert.equal(mina(['admin', 'grant', '--username', vera, '--school', 'DEMO1', '--role', role], a.env).status, 0);
+  const v = new Client(b);
+  assert.equal((await v.login(vera)).status, 303);
+  await v.submit('/start', '/skola', { skola: 'DEMO1' });
+  const service = '/tjanster/studeranderapportering';
+  assert.equal((await v.get(service)).status, 200);
+  const hits = await keptHits(b);
+  assert.equal((await v.get(service)).status, 200);
+  assert.ok((await keptHits(b)) > hits, 'the second page was served from what B kept');
+
+  // Anna, the school's admin, takes a service away on server A; B's very next page refuses it.
+  const anna = new Client(a);
+  assert.equal((await anna.login(a.anna)).status, 303);
+  const set = await anna.submit('/identity-manager/skola?kod=DEMO1', '/identity-manager/tjanster',
+    { kod: 'DEMO1', anvandarnamn: vera, tjanst: 'studietider' });
+  assert.equal(set.status, 303);
+  assert.equal((await v.get(service)).status, 403, 'refused on B at once');
+  assert.doesNotMatch((await v.get('/start')).text, /href="\/tjanster\/studeranderapportering"/, 'and gone from the menu');
+
+  // Changes behind both servers' backs (an operator's SQL) are heard too.
+  q("UPDATE schools SET name = 'Demoskolan med nytt namn' WHERE code = 'DEMO1'");
+  assert.match((await v.get('/start')).text, /Demoskolan med nytt namn/);
+  q(`UPDATE persons SET first_name = 'Veronika' WHERE username = '${vera}'`);
+  assert.match((await v.get('/start')).text, /Veronika Vy/);
+  q(`DELETE FROM grants WHERE person_id = (SELECT id FROM persons WHERE username = '${vera}')`);
+  assert.equal((await v.get('/tjanster/studietider')).status, 403);
+});
+
 test('a forgotten-password flow started on one server finishes on the other', async () => {
   const user = newPerson('Flora', 'Flytt', 'flora.flytt@example.se', DEMO_PASSWORD);
   const c = new Client(a);

@@ -16,13 +16,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <random>
 #include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
 
+#include "core/portal.hpp"
 #include "core/ports.hpp"
+#include "storage/postgres/pg_view_cache.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 namespace mina {
@@ -124,6 +127,28 @@ class PgStore : public ::testing::Test {
         s->migrate();
         return s;
     }
+    /// As `mina serve` opens it: viewers kept between requests, once the listener listens.
+    std::unique_ptr<ports::Store> keeping_viewers() {
+        storage::PostgresOptions o;
+        o.url = url_;
+        o.connect_timeout_s = 2;
+        o.view_cache = true;
+        auto s = storage::open_postgres(o);
+        s->migrate();
+        wait_listening(*s);
+        return s;
+    }
+    static void wait_listening(const ports::Store& s) {
+        for (int i = 0; i < 500 && !s.kept_viewers()->listening; ++i) std::this_thread::sleep_for(10ms);
+        ASSERT_TRUE(s.kept_viewers()->listening) << "the listener did not start within 5 s";
+    }
+    /// What a request does before its handler: waits for the fence.
+    static void fence(ports::Store& s) {
+        std::promise<void> passed;
+        auto done = passed.get_future();
+        s.fence([&passed] { passed.set_value(); });
+        ASSERT_EQ(done.wait_for(5s), std::future_status::ready) << "the fence did not pass within 5 s";
+    }
     /// A connection to the test's database, behind the store's back.
     Admin direct() { return Admin(url_); }
     /// Ends the store's connections (as a server restart does) and waits until they are gone.
@@ -143,13 +168,13 @@ class PgStore : public ::testing::Test {
 TEST_F(PgStore, MigrationsRunOnceAndAreVersioned) {
     auto store = open();
     EXPECT_EQ(store->schema_version(), 0);
-    EXPECT_EQ(store->migrate(), 7);
-    EXPECT_EQ(store->schema_version(), 7);
+    EXPECT_EQ(store->migrate(), 8);
+    EXPECT_EQ(store->schema_version(), 8);
     EXPECT_EQ(store->migrate(), 0);
-    EXPECT_EQ(store->schema_version(), 7);
+    EXPECT_EQ(store->schema_version(), 8);
     EXPECT_TRUE(store->ping());
     EXPECT_EQ(direct().value("SELECT string_agg(version || ':' || name, ',' ORDER BY version) FROM schema_migrations"),
-              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql,6:0006_search_changes.sql,7:0007_reports.sql");
+              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql,6:0006_search_changes.sql,7:0007_reports.sql,8:0008_view_notices.sql");
 }
 
 TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
@@ -161,8 +186,8 @@ TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
     std::thread tb([&] { ran_b = b->migrate(); });
     ta.join();
     tb.join();
-    EXPECT_EQ(ran_a + ran_b, 7) << "one ran them all, the other found nothing to do";
-    EXPECT_EQ(direct().value("SELECT count(*) FROM schema_migrations"), "7");
+    EXPECT_EQ(ran_a + ran_b, 8) << "one ran them all, the other found nothing to do";
+    EXPECT_EQ(direct().value("SELECT count(*) FROM schema_migrations"), "8");
 }
 
 TEST_F(PgStore, NothingIsSavedWithoutCommit) {
@@ -1155,6 +1180,174 @@ TEST_F(PgStore, TheFirstTransactionAfterARestartSucceeds) {
     auto tx = store->begin(TxMode::write);
     EXPECT_TRUE(tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux}, kT));
     tx->commit();
+}
+
+// ---- Viewers kept between requests (pg_view_cache) --------------------------------------------------
+
+Viewing viewing(const char* id_hash, std::int64_t person_id) {
+    Viewing v;
+    v.session.id_hash = id_hash;
+    v.session.person = PersonId{person_id};
+    v.person.id = PersonId{person_id};
+    return v;
+}
+
+TEST(PgViewCache, KeepsOnlyWhileListening) {
+    storage::pg::ViewCache c;
+    c.keep("h", viewing("h", 1), c.epoch());
+    c.set_listening(true);
+    EXPECT_FALSE(c.find("h")) << "kept while not listening: notices may have been missed";
+    c.keep("h", viewing("h", 1), c.epoch());
+    EXPECT_TRUE(c.find("h"));
+    c.set_listening(false);
+    EXPECT_FALSE(c.find("h"));
+    c.set_listening(true);
+    EXPECT_FALSE(c.find("h")) << "listening again: everything from before is forgotten";
+}
+
+TEST(PgViewCache, ForgetsWhatANoticeNames) {
+    storage::pg::ViewCache c;
+    c.set_listening(true);
+    for (const auto& [hash, person] : {std::pair{"a1", 1}, {"a2", 1}, {"b1", 2}, {"c1", 3}}) c.keep(hash, viewing(hash, person), c.epoch());
+    c.forget("s:b1");
+    EXPECT_FALSE(c.find("b1"));
+    EXPECT_TRUE(c.find("a1"));
+    c.forget("p:1");
+    EXPECT_FALSE(c.find("a1"));
+    EXPECT_FALSE(c.find("a2"));
+    EXPECT_TRUE(c.find("c1"));
+    c.forget("p:1x");  // not a notice we know: forget too much rather than too little
+    EXPECT_FALSE(c.find("c1"));
+    c.keep("c1", viewing("c1", 3), c.epoch());
+    c.forget("*");
+    EXPECT_EQ(c.size(), 0u);
+}
+
+TEST(PgViewCache, AReadThatANoticeOvertookIsNotKept) {
+    storage::pg::ViewCache c;
+    c.set_listening(true);
+    const auto before_read = c.epoch();
+    c.forget("p:42");  // about someone else, perhaps, but it came while the read was on its way
+    c.keep("h", viewing("h", 7), before_read);
+    EXPECT_FALSE(c.find("h"));
+    c.keep("h", viewing("h", 7), c.epoch());
+    EXPECT_TRUE(c.find("h"));
+}
+
+TEST(PgViewCache, FollowsTheIdleClockAndHasALimit) {
+    storage::pg::ViewCache c(2);
+    c.set_listening(true);
+    auto v = viewing("a", 1);
+    v.session.last_seen_at = kT;
+    c.keep("a", v, c.epoch());
+    c.touched("a", kT + 60s);
+    EXPECT_EQ(c.find("a")->session.last_seen_at, kT + 60s);
+    c.touched("a", kT + 30s);
+    EXPECT_EQ(c.find("a")->session.last_seen_at, kT + 60s) << "never back";
+    c.keep("b", viewing("b", 2), c.epoch());
+    c.keep("c", viewing("c", 3), c.epoch());
+    EXPECT_FALSE(c.find("c")) << "full: read again next time";
+    c.drop("a");
+    c.keep("c", viewing("c", 3), c.epoch());
+    EXPECT_TRUE(c.find("c"));
+}
+
+/// The fence's promise: a change committed before the fence (by anyone: here a connection of the
+/// test's own, as another server or `mina admin` would) is known once it passes.
+TEST_F(PgStore, KeptViewersAreForgottenWhenAnyoneChangesThem) {
+    auto store = keeping_viewers();
+    {
+        auto tx = store->begin(TxMode::write);
+        tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::hogskola}, kT);
+        tx->schools().add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux}, kT);
+        const auto karin = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        tx->grants().add({karin, SchoolCode{"S1"}, Role::studietider}, kT, "t");
+        tx->grants().add({karin, SchoolCode{"S2"}, Role::studietider}, kT, "t");
+        tx->sessions().create({"hk", karin, "csrf-k", kT, kT, "S1", false});
+        tx->commit();
+    }
+    auto view = [&] {
+        fence(*store);
+        return store->begin(TxMode::read)->sessions().view("hk");
+    };
+    ASSERT_TRUE(view());
+    auto d = direct();
+    d.value("UPDATE sessions SET last_seen_at = last_seen_at + 60");
+    const auto hits = store->kept_viewers()->hits;
+    EXPECT_EQ(view()->session.last_seen_at, kT) << "kept: the idle clock alone sends no notice";
+    EXPECT_EQ(store->kept_viewers()->hits, hits + 1);
+
+    d.value("UPDATE persons SET first_name = 'Kajsa'");
+    EXPECT_EQ(view()->person.first_name, "Kajsa");
+    d.value("DELETE FROM grants WHERE school_code = 'S2'");
+    EXPECT_EQ(view()->access.schools.size(), 1u);
+    d.value("INSERT INTO grants (person_id, school_code, role, granted_by, created_at) "
+            "SELECT id, 'S2', 'studeranderapportering', 't', 0 FROM persons");
+    EXPECT_EQ(view()->access.schools.size(), 2u);
+    d.value("UPDATE schools SET name = 'Alfa nya' WHERE code = 'S1'");
+    EXPECT_EQ(view()->access.schools[0].school.name, "Alfa nya");
+    d.value("UPDATE sessions SET school_code = 'S2'");
+    EXPECT_EQ(view()->session.school, "S2");
+    d.value("DELETE FROM sessions");
+    EXPECT_FALSE(view()) << "Logga ut on another server";
+}
+
+TEST_F(PgStore, KeptViewersAreForgottenWhileTheListenerIsAwayAndKeptAgainAfter) {
+    auto store = keeping_viewers();
+    {
+        auto tx = store->begin(TxMode::write);
+        const auto karin = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        tx->sessions().create({"hk", karin, "csrf-k", kT, kT, "", false});
+        tx->commit();
+    }
+    auto view = [&] {
+        fence(*store);
+        return store->begin(TxMode::read)->sessions().view("hk");
+    };
+    ASSERT_TRUE(view());
+    terminate_store_connections();  // the listener's connection too: its notices are lost
+    direct().value("UPDATE persons SET first_name = 'Kajsa'");
+    EXPECT_EQ(view()->person.first_name, "Kajsa");
+    wait_listening(*store);
+    ASSERT_TRUE(view());
+    const auto hits = store->kept_viewers()->hits;
+    EXPECT_EQ(view()->person.first_name, "Kajsa");
+    EXPECT_EQ(store->kept_viewers()->hits, hits + 1) << "kept again once it listens";
+}
+
+/// Digests that are the token itself: enough for portal::Service here.
+class PlainTokens final : public ports::Tokens {
+   public:
+    std::string token() override { return "t"; }
+    std::string digest(std::string_view t) override { return std::string(t); }
+    std::string sha256(std::string_view b) override { return std::string(b); }
+    bool equal(std::string_view a, std::string_view b) override { return a == b; }
+    std::uint32_t uniform(std::uint32_t) override { return 0; }
+};
+
+TEST_F(PgStore, AKeptViewerThatLooksIdleIsJudgedOnTheDatabasesRow) {
+    auto store = keeping_viewers();
+    PlainTokens tokens;
+    PolicyConfig policy;
+    portal::Service portal(*store, tokens, policy);
+    {
+        auto tx = store->begin(TxMode::write);
+        const auto karin = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        tx->sessions().create({"hk", karin, "csrf-k", kT, kT, "", false});
+        tx->commit();
+    }
+    fence(*store);
+    ASSERT_TRUE(portal.resume("hk", kT + 1s));  // kept here, with the idle clock at kT
+    // Another server has been serving the session: its idle clock moved on without a notice.
+    direct().value("UPDATE sessions SET last_seen_at = " + std::to_string(to_unix(kT + policy.session_idle - 10s)));
+    fence(*store);
+    const auto later = kT + policy.session_idle + 5s;  // idle by the kept copy, not by the row
+    const auto v = portal.resume("hk", later);
+    ASSERT_TRUE(v) << "a session in use elsewhere is not ended";
+    EXPECT_EQ(v->session.last_seen_at, kT + policy.session_idle - 10s) << "the row's idle clock";
+    EXPECT_TRUE(store->begin(TxMode::read)->sessions().find("hk"));
+    EXPECT_FALSE(portal.resume("hk", later + policy.session_idle + 1s)) << "and ends when idle by the row too";
+    EXPECT_FALSE(store->begin(TxMode::read)->sessions().find("hk"));
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/postgres/pg_dump.hpp"
+#include "storage/postgres/pg_view_cache.hpp"
 
 namespace mina::storage::postgres_migrations {
 struct EmbeddedFile {
@@ -808,7 +809,8 @@ class PgGrants final : public ports::Grants {
 
 class PgSessions final : public ports::Sessions {
    public:
-    explicit PgSessions(Transaction& c) : c_(c) {}
+    /// `kept`: the server's viewers, or null when it keeps none (database.view_cache = false).
+    PgSessions(Transaction& c, pg::ViewCache* kept) : c_(c), kept_(kept) {}
     void create(const Session& s) override {
         exec(c_, kCreateSession, s.id_hash, s.person, s.csrf_token, s.school, s.nudge_password ? 1 : 0, s.created_at,
              s.last_seen_at);
@@ -821,17 +823,29 @@ class PgSessions final : public ports::Sessions {
             return std::make_pair(read_session(r), read_person(r, 7));
         });
     }
+    /// From the viewers kept, if there: the request waited for a fence (Store::fence) before it came here.
     std::optional<Viewing> view(const std::string& id_hash) override {
+        if (kept_) {
+            if (auto v = kept_->find(id_hash)) return v;
+        }
+        const std::uint64_t epoch = kept_ ? kept_->epoch() : 0;
         const auto result = exec(c_, kViewSession, id_hash);
-        if (result.empty()) return std::nullopt;
+        if (result.empty()) {
+            if (kept_) kept_->drop(id_hash);
+            return std::nullopt;
+        }
         Viewing v{read_session(result.row(0)), read_person(result.row(0), 7), {}};
         for (const Row r : result) {
             if (!r.is_null(17)) add_grant(v.access, r, 14);  // a NULL role: the person holds no grant
         }
         order(v.access);
+        if (kept_) kept_->keep(id_hash, v, epoch);
         return v;
     }
-    void touch(const std::string& id_hash, Timestamp now) override { exec(c_, kTouchSession, id_hash, now); }
+    void touch(const std::string& id_hash, Timestamp now) override {
+        exec(c_, kTouchSession, id_hash, now);
+        if (kept_) kept_->touched(id_hash, now);
+    }
     void set_school(const std::string& id_hash, const std::string& school) override {
         exec(c_, kSetSessionSchool, id_hash, school);
     }
@@ -845,6 +859,7 @@ class PgSessions final : public ports::Sessions {
 
    private:
     Transaction& c_;
+    pg::ViewCache* kept_;
 };
 
 class PgThrottle final : public ports::Throttle {
@@ -1506,7 +1521,7 @@ class PgReports final : public ports::Reports {
 
 class PgUnit final : public ports::Unit {
    public:
-    PgUnit(pg::Pool& pool, ports::TxMode mode) : tx_(pool, mode) {}
+    PgUnit(pg::Pool& pool, ports::TxMode mode, pg::ViewCache* kept) : tx_(pool, mode), sessions_(tx_, kept) {}
     void commit() override { tx_.commit(); }
     ports::Accounts& accounts() override { return accounts_; }
     ports::Schools& schools() override { return schools_; }
@@ -1527,7 +1542,7 @@ class PgUnit final : public ports::Unit {
     PgAccounts accounts_{tx_};
     PgSchools schools_{tx_};
     PgGrants grants_{tx_};
-    PgSessions sessions_{tx_};
+    PgSessions sessions_;
     PgThrottle throttle_{tx_};
     PgAudit audit_{tx_};
     PgOtps otps_{tx_};
@@ -1546,9 +1561,27 @@ class PgStore final : public ports::Store {
     explicit PgStore(const PostgresOptions& o)
         : url_(o.url), pool_(pg::ConnectOptions{o.url, o.connect_timeout_s}, o.pool_size) {
         (void)pool_.acquire();  // fails here, with the reason, when the server cannot be reached
+        if (o.view_cache) {
+            kept_.emplace();
+            listener_.emplace(o.url, o.connect_timeout_s, *kept_);
+        }
     }
 
-    std::unique_ptr<ports::Unit> begin(ports::TxMode mode) override { return std::make_unique<PgUnit>(pool_, mode); }
+    std::unique_ptr<ports::Unit> begin(ports::TxMode mode) override {
+        return std::make_unique<PgUnit>(pool_, mode, kept_ ? &*kept_ : nullptr);
+    }
+
+    void fence(std::function<void()> done) override {
+        if (listener_)
+            listener_->fence(std::move(done));
+        else
+            done();
+    }
+    bool fences() const override { return listener_.has_value(); }
+    std::optional<ports::KeptViewers> kept_viewers() const override {
+        if (!kept_) return std::nullopt;
+        return ports::KeptViewers{kept_->hits(), kept_->misses(), kept_->size(), kept_->listening()};
+    }
 
     /// Under the writers' lock, so that servers starting together migrate one after the other and the
     /// later ones find nothing left to do. All files in one transaction, as the SQLite store does.
@@ -1589,6 +1622,8 @@ class PgStore final : public ports::Store {
    private:
     const std::string url_;
     pg::Pool pool_;
+    std::optional<pg::ViewCache> kept_;
+    std::optional<pg::Listener> listener_;  // after kept_, which it feeds: it stops first
 };
 
 }  // namespace

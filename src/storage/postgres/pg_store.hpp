@@ -13,6 +13,8 @@ struct PostgresOptions {
     std::string url;    // postgresql://user:pass@host:port/db?...
     int pool_size = 8;  // connections held at most
     int connect_timeout_s = 5;
+    /// Keep viewers between requests (pg_view_cache.hpp): a connection of its own LISTENs.
+    bool view_cache = false;
 };
 
 /// Checks the URL and opens the first connection at once: a bad URL throws std::runtime_error, an

@@ -1,0 +1,3 @@
+-- Nothing to do on SQLite: one server reads its own database and keeps no viewers between requests.
+-- The PostgreSQL form (postgres/0008_view_notices.sql) tells every server sharing the database which
+-- viewers it must forget. This file keeps both dialects at the same schema version.
