@@ -156,6 +156,16 @@ App::App(Services s, const Views& views) : s_(s), views_(views), public_pages_(s
     char v[20];
     std::snprintf(v, sizeof v, "%08zx", std::hash<std::string>{}(all) & 0xffffffffu);
     asset_version_ = v;
+    for (const char* lang : {"sv", "en"})
+        layout_words_.emplace(lang, LayoutWords{std::to_string(s_.policy.session_idle.count()),
+                                                views_.t(lang, "timeout_note",
+                                                         {{"idle", human_duration(lang, s_.policy.session_idle)}}),
+                                                lower_ascii(s_.site.agency_name)});
+}
+
+const App::LayoutWords& App::layout_words(const std::string& lang) const {
+    const auto it = layout_words_.find(lang);
+    return it != layout_words_.end() ? it->second : layout_words_.at("sv");
 }
 
 PoolKind App::pool_for(const Request& req) const {
@@ -309,9 +319,10 @@ Response App::authed_page(const Authed& a, std::string_view page, const std::str
     d.set("title", title);
     d.set("csrf", v.session.csrf_token);
     d.set("display_name", v.person.display_name());
-    d.set("idle_seconds", std::to_string(s_.policy.session_idle.count()));
-    d.set("timeout_note", views_.t(lang, "timeout_note", {{"idle", human_duration(lang, s_.policy.session_idle)}}));
-    d.set("agency_lower", lower_ascii(s_.site.agency_name));
+    const LayoutWords& words = layout_words(lang);
+    d.set("idle_seconds", words.idle_seconds);
+    d.set("timeout_note", words.timeout_note);
+    d.set("agency_lower", words.agency_lower);
     d.set("asset_version", asset_version_);
     d.set("page_" + std::string(page), true);
     Data schools{Data::type::list};

@@ -255,6 +255,14 @@ class App final {
     };
     std::map<std::string, StaticFile, std::less<>> static_files_;
     std::string asset_version_;
+    /// What every page after login says alike, made once per language rather than per request.
+    struct LayoutWords {
+        std::string idle_seconds;
+        std::string timeout_note;
+        std::string agency_lower;
+    };
+    std::map<std::string, LayoutWords, std::less<>> layout_words_;
+    [[nodiscard]] const LayoutWords& layout_words(const std::string& lang) const;
 };
 
 [[nodiscard]] std::string lower_ascii(std::string s);

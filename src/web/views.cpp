@@ -139,27 +139,63 @@ std::string Views::page(std::string_view page, const std::string& lang, Data dat
     Context page_ctx(&cat->second);
     page_ctx.push(&data);
     Sink page_sink{body};
-    compiled(page).render(page_ctx, page_sink);
+    compiled(page, cat->first).render(page_ctx, page_sink);
     data.set("body", body);
     std::string out;
     out.reserve(body.size() + 4096);
     Context layout_ctx(&cat->second);
     layout_ctx.push(&data);
     Sink layout_sink{out};
-    compiled("layout").render(layout_ctx, layout_sink);
+    compiled("layout", cat->first).render(layout_ctx, layout_sink);
     return out;
 }
 
-kainjow::mustache::mustache& Views::compiled(std::string_view name) const {
-    thread_local std::map<std::pair<const Views*, std::string>, kainjow::mustache::mustache> cache;
-    auto key = std::make_pair(this, std::string(name));
+kainjow::mustache::mustache& Views::compiled(std::string_view name, const std::string& lang) const {
+    thread_local std::map<std::tuple<const Views*, std::string, std::string>, kainjow::mustache::mustache, std::less<>>
+        cache;
+    thread_local std::tuple<const Views*, std::string, std::string> key;
+    std::get<0>(key) = this;
+    std::get<1>(key).assign(name);
+    std::get<2>(key).assign(lang);
     auto it = cache.find(key);
     if (it == cache.end()) {
         const auto src = sources_.find(name);
         if (src == sources_.end()) throw std::runtime_error("no template " + std::string(name));
-        it = cache.emplace(std::move(key), kainjow::mustache::mustache{src->second}).first;
+        it = cache.emplace(key, kainjow::mustache::mustache{translated(src->second, lang)}).first;
     }
     return it->second;
+}
+
+std::string Views::translated(const std::string& source, const std::string& lang) const {
+    const auto cat = catalogs_.find(lang);
+    if (cat == catalogs_.end()) return source;
+    std::string out;
+    out.reserve(source.size() + source.size() / 2);
+    std::size_t from = 0;
+    for (auto open = source.find("{{", from); open != std::string::npos; open = source.find("{{", from)) {
+        // {{t.key}}, {{{t.key}}} or {{&t.key}}: escaped, raw, raw.
+        const bool triple = source.compare(open, 3, "{{{") == 0;
+        const bool amp = !triple && source.compare(open, 3, "{{&") == 0;
+        const std::size_t name_at = open + (triple || amp ? 3 : 2);
+        const std::string_view close_tag = triple ? "}}}" : "}}";
+        const auto close = source.find(close_tag, name_at);
+        if (close == std::string::npos) break;
+        std::string_view name(source.data() + name_at, close - name_at);
+        while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+        while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+        const auto word = name.starts_with("t.") ? cat->second.find(name.substr(2)) : cat->second.end();
+        // A text that holds a tag of its own is left to the renderer, which would not read it as one.
+        if (word == cat->second.end() || word->second.find("{{") != std::string::npos ||
+            word->second.find("}}") != std::string::npos) {
+            out.append(source, from, close + close_tag.size() - from);
+        } else {
+            out.append(source, from, open - from);
+            out += triple || amp ? word->second : kainjow::mustache::html_escape<std::string>(word->second);
+        }
+        from = close + close_tag.size();
+    }
+    out.append(source, from, std::string::npos);
+    return out;
 }
 
 std::string Views::t(const std::string& lang, std::string_view key, const std::map<std::string, std::string>& params) const {

@@ -26,8 +26,13 @@ class Views {
                                 const std::map<std::string, std::string>& params = {}) const;
 
    private:
-    /// kainjow's render() is not const; each thread compiles its own copy from these sources.
-    [[nodiscard]] kainjow::mustache::mustache& compiled(std::string_view name) const;
+    /// kainjow's render() is not const; each thread compiles its own copy from these sources, for
+    /// each language with the catalog's words written in (see translated()).
+    [[nodiscard]] kainjow::mustache::mustache& compiled(std::string_view name, const std::string& lang) const;
+    /// `source` with every {{t.key}} replaced by the catalog's text, escaped as the renderer would
+    /// escape it ({{{t.key}}} and {{&t.key}} as it is): the words of a page do not change between
+    /// requests, so they are not looked up and escaped again for each.
+    [[nodiscard]] std::string translated(const std::string& source, const std::string& lang) const;
     std::map<std::string, std::string, std::less<>> sources_;
     std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> catalogs_;
     std::map<std::string, Data, std::less<>> catalog_data_;

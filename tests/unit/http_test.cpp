@@ -56,6 +56,25 @@ TEST(Views, CatalogsAreCompleteAndPagesEscape) {
     EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
 }
 
+// The catalog's words are written into each language's templates once (Views::translated); a
+// page must read exactly as if each {{t.key}} were looked up and escaped when it is rendered.
+TEST(Views, TheCatalogsWordsAreWrittenInEscapedAndInTheirLanguage) {
+    Views v;
+    Data d{Data::type::object};
+    d.set("no_services", true);
+    const std::string en = v.page("start", "en", d);
+    EXPECT_NE(en.find("<p>You have no permission for any service at this school. Contact the school&apos;s permission "
+                      "administrator if you need one.</p>"),
+              std::string::npos)
+        << "escaped as the renderer escapes a variable";
+    EXPECT_EQ(en.find("{{"), std::string::npos);
+    const std::string sv = v.page("start", "sv", d);
+    EXPECT_NE(sv.find("<p>" + v.t("sv", "start_no_services") + "</p>"), std::string::npos) << "each language its own";
+    EXPECT_EQ(v.page("start", "en", d), en) << "the same page twice";
+    EXPECT_NE(v.page("start", "de", d).find(v.t("sv", "start_no_services")), std::string::npos)
+        << "an unknown language reads Swedish";
+}
+
 }  // namespace
 }  // namespace mina::web
 
