@@ -89,14 +89,7 @@ start_server() {
     (cd "$TMP" && MINA_LOG_LEVEL=info exec "$MINA" serve) 2>"$log" &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
-    PORT=
-    for _ in $(seq 600); do
-        PORT=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$log" | grep -o '[0-9]*$' || true)
-        [[ -n $PORT ]] && break
-        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; die "the server exited"; }
-        sleep 0.1
-    done
-    [[ -n $PORT ]] || die "the server did not say where it listens within 60 s (see $log)"
+    wait_listening "$log" "$SERVER_PID" 600
     BASE=http://127.0.0.1:$PORT
 }
 stop_server() {
@@ -124,41 +117,6 @@ login() {
     fi
 }
 
-# The hidden fields of the form with action $3 in the page $1, HTML-unescaped, as a form body in $2
-# (with any extra name=value pairs after $3).
-form_body() {
-    python3 - "$@" <<'PY'
-import sys, urllib.parse
-from html.parser import HTMLParser
-
-page, out, action, extra = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-
-class Forms(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms = []
-        self.current = None
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == 'form':
-            self.current = (a.get('action') or '', [])
-            self.forms.append(self.current)
-        elif tag == 'input' and self.current is not None and (a.get('type') or '').lower() == 'hidden' and a.get('name'):
-            self.current[1].append((a['name'], a.get('value') or ''))
-    def handle_endtag(self, tag):
-        if tag == 'form':
-            self.current = None
-
-p = Forms()
-p.feed(open(page, encoding='utf-8', newline='').read())  # the file's CRLF kept: its sha256 is checked
-fields = next((f for act, f in p.forms if act.split('?')[0] == action), None)
-if fields is None:
-    sys.exit(f'no form with action {action} in {page}')
-fields = fields + [tuple(e.split('=', 1)) for e in extra]
-with open(out, 'w', encoding='utf-8') as f:
-    f.write(urllib.parse.urlencode(fields))
-PY
-}
 
 # ---- the raw insert program ----------------------------------------------------------------------
 

@@ -130,14 +130,7 @@ note "starting $MINA serve"
 MINA_LOG_LEVEL=info "$MINA" serve 2>"$TMP/serve.log" &
 PIDS+=($!)
 SERVER_PID=$!
-PORT=
-for _ in $(seq 100); do
-    PORT=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$TMP/serve.log" | grep -o '[0-9]*$' || true)
-    [[ -n $PORT ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/serve.log" >&2; die "the server exited"; }
-    sleep 0.1
-done
-[[ -n $PORT ]] || die "the server did not say where it listens (see $TMP/serve.log)"
+wait_listening "$TMP/serve.log" "$SERVER_PID"
 BASE=http://127.0.0.1:$PORT
 HASH_THREADS=$(grep -o '[0-9]* hashing thread' "$TMP/serve.log" | grep -o '^[0-9]*' || echo '?')
 

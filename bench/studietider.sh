@@ -45,6 +45,15 @@ T0=$(date +%s.%N)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
 
+# The save form's hidden fields (csrf, fil, filnamn, plan) of the preview, HTML-unescaped, as a form
+# body in $TMP/save.body; on failure the reason in $TMP/extract.err.
+save_body() {
+    form_body "$RAW/preview.html" "$TMP/save.body" "$STUDIETIDER/fil/spara" 2>"$TMP/extract.err" || return 1
+    local missing='' n
+    for n in csrf fil filnamn plan; do grep -qE "(^|&)$n=" "$TMP/save.body" || missing+=" $n"; done
+    [[ -z $missing ]] || { echo "the save form lacks the hidden field(s)$missing" >"$TMP/extract.err"; return 1; }
+}
+
 # ---- helpers of this benchmark -------------------------------------------------------------------
 
 mean() { printf '%s\n' "$@" | awk '{ s += $1; n++ } END { printf "%.2f", (n ? s / n : 0) }'; }
@@ -135,14 +144,7 @@ t=$(date +%s.%N)
 (cd "$TMP" && MINA_LOG_LEVEL=info exec "$MINA" serve) 2>"$TMP/serve.log" &
 PIDS+=($!)
 SERVER_PID=$!
-PORT=
-for _ in $(seq $(( READY_TIMEOUT * 10 ))); do
-    PORT=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$TMP/serve.log" | grep -o '[0-9]*$' || true)
-    [[ -n $PORT ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/serve.log" >&2; die "the server exited"; }
-    sleep 0.1
-done
-[[ -n $PORT ]] || die "the server did not say where it listens within ${READY_TIMEOUT}s (see $TMP/serve.log)"
+wait_listening "$TMP/serve.log" "$SERVER_PID" $(( READY_TIMEOUT * 10 ))
 BASE=http://127.0.0.1:$PORT
 deadline=$(( $(date +%s) + READY_TIMEOUT ))
 until [[ $(curl -s -o /dev/null -m 30 -w '%{http_code}' "$BASE/studiemedel?q=SK0001&termin=" || true) == 200 ]]; do
@@ -373,44 +375,7 @@ else
         UPLOAD_STATUS="the preview answered HTTP $code (see $RAW/preview.html)"
         PREVIEW_S=
     else
-        # The save form's hidden fields (csrf, fil, filnamn, plan), HTML-unescaped, as a form body.
-        if ! python3 - "$RAW/preview.html" "$TMP/save.body" "$STUDIETIDER/fil/spara" 2>"$TMP/extract.err" <<'PY'
-import sys, urllib.parse
-from html.parser import HTMLParser
-
-page, out, action = sys.argv[1], sys.argv[2], sys.argv[3]
-
-class Forms(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms = []  # (action, [(name, value)])
-        self.current = None
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == 'form':
-            self.current = (a.get('action') or '', [])
-            self.forms.append(self.current)
-        elif tag == 'input' and self.current is not None and (a.get('type') or '').lower() == 'hidden' and a.get('name'):
-            self.current[1].append((a['name'], a.get('value') or ''))
-        elif tag == 'textarea' and self.current is not None and a.get('name'):
-            pass  # not part of the contract
-    def handle_endtag(self, tag):
-        if tag == 'form':
-            self.current = None
-
-p = Forms()
-p.feed(open(page, encoding='utf-8').read())
-fields = next((f for act, f in p.forms if act.split('?')[0] == action), None)
-if fields is None:
-    sys.exit(f'no form with action {action} in the preview')
-names = {n for n, _ in fields}
-missing = [n for n in ('csrf', 'fil', 'filnamn', 'plan') if n not in names]
-if missing:
-    sys.exit(f'the save form lacks the hidden field(s) {", ".join(missing)}')
-with open(out, 'w', encoding='utf-8') as f:
-    f.write(urllib.parse.urlencode(fields))
-PY
-        then
+        if ! save_body; then
             UPLOAD_STATUS="the preview has no save form: $(cat "$TMP/extract.err") (see $RAW/preview.html)"
         else
             note "upload: save (POST $STUDIETIDER/fil/spara, $(wc -c <"$TMP/save.body") bytes)"

@@ -9,36 +9,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, login } from './server.js';
 import { assertAccessible } from './axe.js';
+import { day, pnr } from '../http/days.js';
 
 const BASE = '/tjanster/studeranderapportering';
-
-// ---- Days, relative to today (UTC) ----
-const DAY_MS = 86_400_000;
-const now = new Date();
-const TODAY = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
-/** Today + n days, YYYY-MM-DD. */
-const day = (n) => iso(TODAY + n * DAY_MS);
-
-// ---- Personal numbers (as tests/http/reports.test.js makes them) ----
-/** The Luhn check digit over the nine digits YYMMDDNNN. */
-function checkDigit(nine) {
-  let sum = 0;
-  for (let i = 0; i < 9; i++) {
-    const p = Number(nine[i]) * (i % 2 === 0 ? 2 : 1);
-    sum += p > 9 ? p - 9 : p;
-  }
-  return (10 - (sum % 10)) % 10;
-}
-/** A valid number YYMMDD-NNNC for the birth day `base` + seq days; wrongCheck: the check digit off by one. */
-function pnr(base, seq, { wrongCheck = false } = {}) {
-  const d = iso(Date.parse(base) + seq * DAY_MS);
-  const six = d.slice(2, 4) + d.slice(5, 7) + d.slice(8, 10);
-  const nnn = String(100 + (seq % 800)).padStart(3, '0');
-  let c = checkDigit(six + nnn);
-  if (wrongCheck) c = (c + 1) % 10;
-  return `${six}-${nnn}${c}`;
-}
 
 const STUDIETIDER_HEADER = 'Utbildningskod;Utbildningens namn;Nivå;Poängtyp;Omfattning;Distans;Uppdragsutbildning;Studietid;Första dag;Sista dag;Poäng;Studietakt;Lov;Status';
 

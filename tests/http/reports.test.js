@@ -9,39 +9,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { startServer, Client, sql, mina, DEMO_PASSWORD } from './harness.js';
+import { day, checkDigit, pnr } from './days.js';
 
 let srv;
 const BASE = '/tjanster/studeranderapportering';
 const ST = '/tjanster/studietider';
 
-// ---- Days, relative to today (UTC) ----
-const DAY_MS = 86_400_000;
-const now = new Date();
-const TODAY = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
-/** Today + n days, YYYY-MM-DD. */
-const day = (n) => iso(TODAY + n * DAY_MS);
 const MONTH = day(0).slice(0, 7);
-
-// ---- Personal numbers ----
-/** The Luhn check digit over the nine digits YYMMDDNNN (domain-csn.md §3). */
-function checkDigit(nine) {
-  let sum = 0;
-  for (let i = 0; i < 9; i++) {
-    const p = Number(nine[i]) * (i % 2 === 0 ? 2 : 1);
-    sum += p > 9 ? p - 9 : p;
-  }
-  return (10 - (sum % 10)) % 10;
-}
-/** A valid number YYMMDD-NNNC for the birth day `base` + seq days (distinct per seq). */
-function pnr(base, seq, { wrongCheck = false } = {}) {
-  const d = iso(Date.parse(base) + seq * DAY_MS);
-  const six = d.slice(2, 4) + d.slice(5, 7) + d.slice(8, 10);
-  const nnn = String(100 + (seq % 800)).padStart(3, '0');
-  let c = checkDigit(six + nnn);
-  if (wrongCheck) c = (c + 1) % 10;
-  return `${six}-${nnn}${c}`;
-}
 const story = (seq) => pnr('1970-02-01', seq);   // the form stories' students
 const masked = (n) => `${n.slice(0, 6)}-****`;
 /** Every number the tests send, to check that none is in the audit log in any form. */
