@@ -1,5 +1,7 @@
 #include "crypto/sodium.hpp"
 
+#include "crypto/argon2_memory.hpp"
+
 #include <sodium.h>
 
 #include <array>
@@ -11,23 +13,34 @@ void init() {
     if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
 }
 
-Argon2idHasher::Argon2idHasher(Argon2Params p) : params_(p) {
-    init();
-    std::array<unsigned char, 32> secret{};
-    randombytes_buf(secret.data(), secret.size());
-    dummy_ = hash(std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()));
-    sodium_memzero(secret.data(), secret.size());
-}
+namespace {
 
-std::string Argon2idHasher::hash(std::string_view password) {
+std::string argon2id_str(std::string_view password, const Argon2Params& p) {
     std::array<char, crypto_pwhash_STRBYTES> out{};
-    if (crypto_pwhash_str_alg(out.data(), password.data(), password.size(), params_.ops, params_.mem_bytes,
+    if (crypto_pwhash_str_alg(out.data(), password.data(), password.size(), p.ops, p.mem_bytes,
                               crypto_pwhash_ALG_ARGON2ID13) != 0)
         throw std::runtime_error("argon2id: out of memory");
     return out.data();
 }
 
+}  // namespace
+
+Argon2idHasher::Argon2idHasher(Argon2Params p) : params_(p) {
+    init();
+    std::array<unsigned char, 32> secret{};
+    randombytes_buf(secret.data(), secret.size());
+    // Not with kept memory: the constructing thread (the server's main thread) hashes nothing else.
+    dummy_ = argon2id_str(std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()), params_);
+    sodium_memzero(secret.data(), secret.size());
+}
+
+std::string Argon2idHasher::hash(std::string_view password) {
+    const KeptArgon2Memory kept;
+    return argon2id_str(password, params_);
+}
+
 bool Argon2idHasher::verify(const std::string& hash, std::string_view password) {
+    const KeptArgon2Memory kept;
     return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
