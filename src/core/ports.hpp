@@ -203,7 +203,12 @@ class Audit {
 class Unit {
    public:
     virtual ~Unit() = default;
+    /// Commits: visible to every transaction that begins after it, and on disk before it returns.
     virtual void commit() = 0;
+    /// Commits as visibly, but leaves reaching the disk to the next commit() after it (anyone's):
+    /// for a step nobody is told the outcome of before a commit() of the same flow follows (a
+    /// login's reserved attempt, settled after the hash). A power cut in between may undo it.
+    virtual void commit_unsynced() { commit(); }
     virtual Accounts& accounts() = 0;
     virtual Schools& schools() = 0;
     virtual Grants& grants() = 0;

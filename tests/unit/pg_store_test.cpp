@@ -201,6 +201,22 @@ TEST_F(PgStore, NothingIsSavedWithoutCommit) {
     EXPECT_FALSE(tx->schools().find(SchoolCode{"S1"}).has_value());
 }
 
+// synchronous_commit is off for that one transaction (SET LOCAL, sent with the COMMIT): the commit
+// is visible at once all the same.
+TEST_F(PgStore, AnUnsyncedCommitIsVisibleAtOnce) {
+    auto store = migrated();
+    {
+        auto tx = store->begin(TxMode::write);
+        EXPECT_TRUE(tx->schools().add({SchoolCode{"S1"}, "Skolan", SchoolForm::komvux}, from_unix(1)));
+        tx->commit_unsynced();
+    }
+    {
+        auto tx = store->begin(TxMode::read);
+        EXPECT_TRUE(tx->schools().find(SchoolCode{"S1"}).has_value());
+        tx->commit();
+    }
+}
+
 TEST_F(PgStore, AuditTrailIsAppendOnly) {
     auto store = migrated();
     {

@@ -388,6 +388,7 @@ FlowStage parse_flow_stage(std::string_view s) {
 // statement cost one round trip together. A transaction that ran no statement sends nothing.
 constexpr std::array<const char*, 1> kBeginReading{kBeginRead};
 constexpr std::array<const char*, 2> kBeginWriting{kBeginWrite, kTakeWriteLock};
+constexpr std::array<const char*, 1> kUnsyncedCommit{"SET LOCAL synchronous_commit = off"};
 
 /// One Unit's transaction on a pooled connection; the destructor rolls back unless commit() ran.
 /// - A read transaction's end is not waited for: a read-only snapshot has nothing to make durable. It
@@ -439,7 +440,9 @@ class Transaction {
     }
 
     /// PostgreSQL refuses to commit after a failed statement (COMMIT answers ROLLBACK): no success.
-    void commit() {
+    /// `synced` false: synchronous_commit off for this one, so COMMIT does not wait for its WAL to
+    /// reach the disk; the WAL flush of any later synchronous commit takes it along.
+    void commit(bool synced = true) {
         if (!lease_ || (*lease_)->broken())
             throw ports::Unavailable("postgresql: the connection was lost earlier in this transaction");
         if (!begun_) {
@@ -456,7 +459,8 @@ class Transaction {
             (*lease_)->end_unawaited(kCommit, unawaited_end());
             return;
         }
-        const auto result = (*lease_)->run(kCommit, {});
+        const auto result =
+            synced ? (*lease_)->run(kCommit, {}) : (*lease_)->run(kCommit, {}, kUnsyncedCommit);
         done_ = true;
         if (result.tag() != "COMMIT")
             throw std::runtime_error("postgresql: the transaction was rolled back after an earlier error");
@@ -1523,6 +1527,7 @@ class PgUnit final : public ports::Unit {
    public:
     PgUnit(pg::Pool& pool, ports::TxMode mode, pg::ViewCache* kept) : tx_(pool, mode), sessions_(tx_, kept) {}
     void commit() override { tx_.commit(); }
+    void commit_unsynced() override { tx_.commit(false); }
     ports::Accounts& accounts() override { return accounts_; }
     ports::Schools& schools() override { return schools_; }
     ports::Grants& grants() override { return grants_; }

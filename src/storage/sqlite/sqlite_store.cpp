@@ -16,6 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/sqlite/wal_sync.hpp"
+
 namespace mina::storage::sqlite_migrations {
 struct EmbeddedFile {
     std::string_view name;
@@ -225,12 +227,14 @@ constexpr const char* kCountPending =
 
 class Connection {
    public:
-    explicit Connection(const SqliteOptions& o) {
+    /// `sync_in_commit`: SQLite fsyncs inside COMMIT (synchronous = FULL, when the options ask for
+    /// durable commits); false when the pool's WalSync makes commits durable after COMMIT instead.
+    Connection(const SqliteOptions& o, bool sync_in_commit) {
         const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
         if (sqlite3_open_v2(o.path.c_str(), &db_, flags, nullptr) != SQLITE_OK) fail(db_, "open " + o.path);
         sqlite3_busy_timeout(db_, o.busy_timeout_ms);
         exec("PRAGMA journal_mode = WAL");
-        exec(o.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+        exec(o.synchronous_full && sync_in_commit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
         exec("PRAGMA foreign_keys = ON");
         // 32 MiB of pages per connection (SQLite's default is 2 MiB): an upload's lookups and
         // inserts into the students' hash index stay in memory instead of reading the file.
@@ -261,6 +265,14 @@ class Connection {
         return stmt;
     }
     [[nodiscard]] sqlite3* raw() const { return db_; }
+    [[nodiscard]] std::string journal_mode() {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(db_, "PRAGMA journal_mode", -1, &stmt, nullptr) != SQLITE_OK) fail(db_, "prepare");
+        std::string mode;
+        if (sqlite3_step(stmt) == SQLITE_ROW) mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+        sqlite3_finalize(stmt);
+        return mode;
+    }
 
    private:
     sqlite3* db_ = nullptr;
@@ -371,7 +383,13 @@ class Pool {
                          "?mode=memory&cache=shared";
             opts_.pool_size = 1;  // one connection: transactions serialise on the pool
         }
-        keep_ = std::make_unique<Connection>(opts_);
+        keep_ = std::make_unique<Connection>(opts_, true);
+        // Durable commits on a file in WAL mode: group commit (wal_sync.hpp) instead of an fsync
+        // inside each COMMIT.
+        if (opts_.synchronous_full && keep_->journal_mode() == "wal") {
+            wal_sync_ = std::make_unique<WalSync>(std::string(sqlite3_db_filename(keep_->raw(), "main")) + "-wal");
+            keep_->exec("PRAGMA synchronous = NORMAL");
+        }
     }
     std::unique_ptr<Connection> acquire() {
         std::unique_lock lock(mu_);
@@ -385,7 +403,7 @@ class Pool {
             return c;
         }
         lock.unlock();
-        return std::make_unique<Connection>(opts_);
+        return std::make_unique<Connection>(opts_, wal_sync_ == nullptr);
     }
     void release(std::unique_ptr<Connection> c) {
         std::lock_guard lock(mu_);
@@ -400,13 +418,36 @@ class Pool {
     /// Held by this process's write transaction: writers queue here and are woken at once, instead
     /// of polling in SQLite's busy handler (which sleeps up to 100 ms between tries).
     [[nodiscard]] std::timed_mutex& writer() { return writer_; }
+    /// Waits until what this thread just committed is on disk (nothing to wait for when SQLite syncs
+    /// inside COMMIT itself, or when commits need not be durable).
+    void after_commit() {
+        if (wal_sync_) wal_sync_->after_commit();
+    }
+    [[nodiscard]] WalSync::Counts commit_syncs() const { return wal_sync_ ? wal_sync_->counts() : WalSync::Counts{}; }
+
+    /// Every write unit of this process runs on one connection, taken by whoever holds writer().
+    /// No other connection of the process writes, so its page cache stays valid from one write
+    /// to the next and a write does not read again the pages the last one left in memory (a
+    /// connection's cache is dropped whenever another one has changed the database).
+    [[nodiscard]] bool has_writer_connection() const { return opts_.pool_size > 1; }
+    std::unique_ptr<Connection> acquire_writer() {
+        std::lock_guard lock(mu_);
+        if (writer_conn_) return std::move(writer_conn_);
+        return std::make_unique<Connection>(opts_, wal_sync_ == nullptr);
+    }
+    void release_writer(std::unique_ptr<Connection> c) {
+        std::lock_guard lock(mu_);
+        writer_conn_ = std::move(c);
+    }
 
    private:
     SqliteOptions opts_;
+    std::unique_ptr<WalSync> wal_sync_;
     std::timed_mutex writer_;
     std::mutex mu_;
     std::condition_variable cv_;
     std::unique_ptr<Connection> keep_;  // keeps an in-memory database alive; the only one if pool_size == 1
+    std::unique_ptr<Connection> writer_conn_;  // while no write unit has it
     std::vector<std::unique_ptr<Connection>> idle_;
 };
 
@@ -1455,19 +1496,15 @@ class SqliteUnit final : public ports::Unit,
                          ports::Throttle,
                          ports::Audit {
    public:
-    SqliteUnit(Pool& pool, ports::TxMode mode) : pool_(pool), conn_(pool.acquire()) {
-        if (mode == ports::TxMode::write) {
-            // Another process (the CLI) still meets busy_timeout; a write unit opened inside
-            // another on one thread falls back to it after the timeout instead of waiting forever.
-            writer_ = std::unique_lock(pool.writer(), std::defer_lock);
-            (void)writer_.try_lock_for(std::chrono::milliseconds(pool.options().busy_timeout_ms));
-        }
+    SqliteUnit(Pool& pool, ports::TxMode mode)
+        : pool_(pool), mode_(mode), writer_(lock_writer(pool, mode)), conn_(take_connection()) {
         try {
             // A write transaction takes the write lock at once, so it never fails half-way on a
             // lock upgrade; busy_timeout makes concurrent writers wait their turn.
             Query(*conn_, mode == ports::TxMode::write ? kBeginWrite : kBeginRead).run();
+            changes_at_begin_ = sqlite3_total_changes64(conn_->raw());
         } catch (...) {
-            pool_.release(std::move(conn_));
+            give_back_connection();
             throw;
         }
     }
@@ -1479,11 +1516,24 @@ class SqliteUnit final : public ports::Unit,
                 conn_.reset();
             }
         }
-        if (conn_) pool_.release(std::move(conn_));
+        give_back_connection();  // before writer_ lets the next write unit in
     }
     void commit() override {
         Query(*conn_, kCommit).run();
         done_ = true;
+        const bool wrote =
+            mode_ == ports::TxMode::write || sqlite3_total_changes64(conn_->raw()) != changes_at_begin_;
+        give_back_connection();
+        if (writer_.owns_lock()) writer_.unlock();
+        // After the write lock is free: the next writer commits while this one's sync runs.
+        if (wrote) pool_.after_commit();
+    }
+    /// In the WAL, so the next commit()'s sync takes it along. (Without group commit, SQLite syncs
+    /// inside COMMIT as configured.)
+    void commit_unsynced() override {
+        Query(*conn_, kCommit).run();
+        done_ = true;
+        give_back_connection();
         if (writer_.owns_lock()) writer_.unlock();
     }
     ports::Accounts& accounts() override { return *this; }
@@ -1821,10 +1871,33 @@ class SqliteUnit final : public ports::Unit,
     }
 
    private:
+    static std::unique_lock<std::timed_mutex> lock_writer(Pool& pool, ports::TxMode mode) {
+        std::unique_lock<std::timed_mutex> lock(pool.writer(), std::defer_lock);
+        // Another process (the CLI) still meets busy_timeout; a write unit opened inside another on
+        // one thread falls back to it after the timeout instead of waiting forever.
+        if (mode == ports::TxMode::write)
+            (void)lock.try_lock_for(std::chrono::milliseconds(pool.options().busy_timeout_ms));
+        return lock;
+    }
+    std::unique_ptr<Connection> take_connection() {
+        on_writer_ = writer_.owns_lock() && pool_.has_writer_connection();
+        return on_writer_ ? pool_.acquire_writer() : pool_.acquire();
+    }
+    void give_back_connection() {
+        if (!conn_) return;
+        if (on_writer_)
+            pool_.release_writer(std::move(conn_));
+        else
+            pool_.release(std::move(conn_));
+    }
+
     Pool& pool_;
+    ports::TxMode mode_;
+    std::unique_lock<std::timed_mutex> writer_;  // this process's write lock, while a write unit is open
+    bool on_writer_ = false;                     // conn_ is the pool's writer connection
     std::unique_ptr<Connection> conn_;
     bool done_ = false;
-    std::unique_lock<std::timed_mutex> writer_;  // this process's write lock, while a write unit is open
+    sqlite3_int64 changes_at_begin_ = 0;
     SqliteOtps otps_{*conn_};
     SqliteKioskFlows flows_{*conn_};
     SqlitePasswordHistory history_{*conn_};
@@ -1864,6 +1937,7 @@ class SqliteStore final : public ports::Store {
                 ++ran;
             }
             conn->exec("COMMIT");
+            pool_.after_commit();
         } catch (...) {
             try {
                 conn->exec("ROLLBACK");
