@@ -68,6 +68,7 @@ std::unique_ptr<ports::Store> open_store(const app::Config& c, bool serving = fa
         o.path = c.sqlite_path();
         o.synchronous_full = c.sqlite_synchronous_full;
         o.pool_size = pool_size(c);
+        o.view_cache = serving && c.database_view_cache;
         store = storage::open_sqlite(o);
     }
     const int ran = store->migrate();

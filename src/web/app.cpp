@@ -483,7 +483,8 @@ Response App::metrics(Request&) {
         text += "mina_view_cache_lookups_total{result=\"miss\"} " + std::to_string(kept->misses) + "\n";
         text += "# HELP mina_view_cache_viewers Viewers kept in memory.\n# TYPE mina_view_cache_viewers gauge\n";
         text += "mina_view_cache_viewers " + std::to_string(kept->kept) + "\n";
-        text += "# HELP mina_view_cache_listening 1 while the database's notices are heard (else nothing is kept).\n"
+        text += "# HELP mina_view_cache_listening 1 while the server learns of every change to the database (else "
+                "nothing is kept).\n"
                 "# TYPE mina_view_cache_listening gauge\n";
         text += std::string("mina_view_cache_listening ") + (kept->listening ? "1" : "0") + "\n";
     }

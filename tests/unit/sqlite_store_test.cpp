@@ -158,5 +158,117 @@ TEST(SqliteStore, ViewIsTheSessionItsPersonAndAccess) {
     }
 }
 
+
+// ---- The viewers a server keeps (sqlite_viewers.hpp) -----------------------------------------------
+
+std::unique_ptr<ports::Store> viewer_store(const TempDb& db, bool view_cache) {
+    storage::SqliteOptions o;
+    o.path = db.path();
+    o.view_cache = view_cache;
+    auto s = storage::open_sqlite(o);
+    s->migrate();
+    return s;
+}
+
+/// Session "hk" as a page after login reads it: first name / language / schools granted.
+std::string viewed_name(ports::Store& store) {
+    auto tx = store.begin(ports::TxMode::read);
+    const auto v = tx->sessions().view("hk");
+    tx->commit();
+    return v ? v->person.first_name + "/" + v->person.lang + "/" + std::to_string(v->access.schools.size()) : "none";
+}
+
+void sql(const TempDb& db, const char* statement) {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.path().c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, statement, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+}
+
+std::uint64_t hits(const ports::Store& store) { return store.kept_viewers()->hits; }
+
+PersonId add_viewer(ports::Store& store, Timestamp t) {
+    auto tx = store.begin(ports::TxMode::write);
+    tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::hogskola}, t);
+    const PersonId karin = tx->accounts().add({PersonId{}, Username{"ab1001"}, "Karin", "Lindh", "k@example.se", "", ""}, t);
+    tx->sessions().create({"hk", karin, "csrf-k", t, t, "", false});
+    tx->commit();
+    return karin;
+}
+
+TEST(SqliteViewers, AreKeptUntilAnyoneCommitsAnything) {
+    const TempDb db;
+    auto server = viewer_store(db, true);
+    auto cli = viewer_store(db, false);  // another process: `mina admin`
+    const Timestamp t = from_unix(1'800'000'000);
+    const PersonId karin = add_viewer(*server, t);
+    ASSERT_TRUE(server->kept_viewers().has_value());
+    EXPECT_FALSE(cli->kept_viewers().has_value());
+
+    EXPECT_EQ(viewed_name(*server), "Karin//0");
+    EXPECT_EQ(hits(*server), 0u);
+    EXPECT_EQ(viewed_name(*server), "Karin//0");
+    EXPECT_EQ(hits(*server), 1u);  // from memory
+
+    {  // another process grants a service
+        auto tx = cli->begin(ports::TxMode::write);
+        tx->grants().add({karin, SchoolCode{"S1"}, Role::studietider}, t, "t");
+        tx->commit();
+    }
+    EXPECT_EQ(viewed_name(*server), "Karin//1");
+    {  // this server changes her language (Anpassa)
+        auto tx = server->begin(ports::TxMode::write);
+        tx->accounts().set_preferences(karin, "en", "");
+        tx->commit();
+    }
+    EXPECT_EQ(viewed_name(*server), "Karin/en/1");
+    sql(db, "UPDATE persons SET first_name = 'Kajsa'");  // an operator's sqlite3
+    EXPECT_EQ(viewed_name(*server), "Kajsa/en/1");
+    const auto before = hits(*server);
+    EXPECT_EQ(viewed_name(*server), "Kajsa/en/1");
+    EXPECT_EQ(hits(*server), before + 1);
+    sql(db, "INSERT INTO audit_log (at, actor, address, kind, subject, school_code, detail) "
+            "VALUES (1, 'x', '', 'test', '', '', '')");  // a table no viewer reads: forgotten all the same
+    EXPECT_EQ(viewed_name(*server), "Kajsa/en/1");
+    EXPECT_EQ(hits(*server), before + 1);
+}
+
+TEST(SqliteViewers, AReadOlderThanTheLastCommitIsNotKept) {
+    const TempDb db;
+    auto server = viewer_store(db, true);
+    auto cli = viewer_store(db, false);
+    const Timestamp t = from_unix(1'800'000'000);
+    const PersonId karin = add_viewer(*server, t);
+    {
+        auto tx = server->begin(ports::TxMode::read);
+        (void)tx->schools().all();  // the snapshot is taken here
+        {
+            auto w = cli->begin(ports::TxMode::write);
+            w->accounts().set_preferences(karin, "en", "");
+            w->commit();
+        }
+        EXPECT_EQ(tx->sessions().view("hk")->person.lang, "");  // the snapshot's truth
+        tx->commit();
+    }
+    EXPECT_EQ(viewed_name(*server), "Karin/en/0");  // not the older read, kept
+}
+
+TEST(SqliteViewers, AWriteUnitNeitherUsesNorKeepsThem) {
+    const TempDb db;
+    auto server = viewer_store(db, true);
+    const Timestamp t = from_unix(1'800'000'000);
+    const PersonId karin = add_viewer(*server, t);
+    EXPECT_EQ(viewed_name(*server), "Karin//0");
+    {
+        auto tx = server->begin(ports::TxMode::write);
+        tx->accounts().set_preferences(karin, "en", "");
+        EXPECT_EQ(tx->sessions().view("hk")->person.lang, "en");  // its own write
+        // no commit: rolled back
+    }
+    const auto before = hits(*server);
+    EXPECT_EQ(viewed_name(*server), "Karin//0");
+    EXPECT_EQ(hits(*server), before + 1);  // the kept one, untouched by the write that never was
+}
+
 }  // namespace
 }  // namespace mina

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/sqlite/sqlite_viewers.hpp"
 #include "storage/sqlite/wal_sync.hpp"
 
 namespace mina::storage::sqlite_migrations {
@@ -386,9 +387,15 @@ class Pool {
         keep_ = std::make_unique<Connection>(opts_, true);
         // Durable commits on a file in WAL mode: group commit (wal_sync.hpp) instead of an fsync
         // inside each COMMIT.
-        if (opts_.synchronous_full && keep_->journal_mode() == "wal") {
-            wal_sync_ = std::make_unique<WalSync>(std::string(sqlite3_db_filename(keep_->raw(), "main")) + "-wal");
+        const bool wal = keep_->journal_mode() == "wal";
+        const std::string file = sqlite3_db_filename(keep_->raw(), "main");
+        if (opts_.synchronous_full && wal) {
+            wal_sync_ = std::make_unique<WalSync>(file + "-wal");
             keep_->exec("PRAGMA synchronous = NORMAL");
+        }
+        if (opts_.view_cache && wal) {
+            keep_->exec("SELECT count(*) FROM sqlite_master");  // a read: the WAL-index exists from here on
+            if (auto watch = WalIndexWatch::open(file + "-shm")) viewers_ = std::make_unique<SqliteViewers>(std::move(watch));
         }
     }
     std::unique_ptr<Connection> acquire() {
@@ -424,6 +431,8 @@ class Pool {
         if (wal_sync_) wal_sync_->after_commit();
     }
     [[nodiscard]] WalSync::Counts commit_syncs() const { return wal_sync_ ? wal_sync_->counts() : WalSync::Counts{}; }
+    /// Null unless SqliteOptions::view_cache and the database is a file in WAL mode.
+    [[nodiscard]] SqliteViewers* viewers() const { return viewers_.get(); }
 
     /// Every write unit of this process runs on one connection, taken by whoever holds writer().
     /// No other connection of the process writes, so its page cache stays valid from one write
@@ -443,6 +452,7 @@ class Pool {
    private:
     SqliteOptions opts_;
     std::unique_ptr<WalSync> wal_sync_;
+    std::unique_ptr<SqliteViewers> viewers_;
     std::timed_mutex writer_;
     std::mutex mu_;
     std::condition_variable cv_;
@@ -1503,6 +1513,8 @@ class SqliteUnit final : public ports::Unit,
             // lock upgrade; busy_timeout makes concurrent writers wait their turn.
             Query(*conn_, mode == ports::TxMode::write ? kBeginWrite : kBeginRead).run();
             changes_at_begin_ = sqlite3_total_changes64(conn_->raw());
+            // Before the first statement, which fixes the read's snapshot: see view().
+            if (mode == ports::TxMode::read && pool_.viewers() != nullptr) header_at_begin_ = pool_.viewers()->header();
         } catch (...) {
             give_back_connection();
             throw;
@@ -1740,11 +1752,19 @@ class SqliteUnit final : public ports::Unit,
         return std::make_pair(read_session(q), read_person(q, 7));
     }
     /// Two statements in the unit's one snapshot: in-process SQLite has no round trips to save.
+    /// In a read unit, from the viewers kept while the database has not changed; what is read is kept
+    /// if nothing was committed between this unit's BEGIN and now (then the read's snapshot, taken in
+    /// between, is the database as it is now). A write unit always reads: it may see its own writes.
     std::optional<Viewing> view(const std::string& id_hash) override {
+        SqliteViewers* kept = mode_ == ports::TxMode::read ? pool_.viewers() : nullptr;
+        if (kept != nullptr)
+            if (auto v = kept->find(id_hash)) return v;
         auto found = find_with_person(id_hash);
         if (!found) return std::nullopt;
         auto granted = access(found->first.person);
-        return Viewing{std::move(found->first), std::move(found->second), std::move(granted)};
+        Viewing v{std::move(found->first), std::move(found->second), std::move(granted)};
+        if (kept != nullptr) kept->keep(id_hash, v, header_at_begin_);
+        return v;
     }
     void touch(const std::string& id_hash, Timestamp now) override {
         Query q(*conn_, kTouchSession);
@@ -1898,6 +1918,7 @@ class SqliteUnit final : public ports::Unit,
     std::unique_ptr<Connection> conn_;
     bool done_ = false;
     sqlite3_int64 changes_at_begin_ = 0;
+    WalIndexHeader header_at_begin_{};  // read units, when viewers are kept
     SqliteOtps otps_{*conn_};
     SqliteKioskFlows flows_{*conn_};
     SqlitePasswordHistory history_{*conn_};
@@ -1910,6 +1931,12 @@ class SqliteUnit final : public ports::Unit,
 class SqliteStore final : public ports::Store {
    public:
     explicit SqliteStore(const SqliteOptions& o) : pool_(o) {}
+
+    [[nodiscard]] std::optional<ports::KeptViewers> kept_viewers() const override {
+        const SqliteViewers* v = pool_.viewers();
+        if (v == nullptr) return std::nullopt;
+        return ports::KeptViewers{v->hits(), v->misses(), v->size(), true};
+    }
 
     std::unique_ptr<ports::Unit> begin(ports::TxMode mode) override {
         return std::make_unique<SqliteUnit>(pool_, mode);

@@ -13,6 +13,9 @@ struct SqliteOptions {
     bool synchronous_full = true;  // an acknowledged commit survives a power cut
     int busy_timeout_ms = 5000;
     int pool_size = 8;
+    /// Keep the viewers read by pages after login while the database has not changed (a file in WAL
+    /// mode only; sqlite_viewers.hpp).
+    bool view_cache = false;
 };
 
 /// Opens (creating if needed) the database; throws std::runtime_error with the reason on failure.
