@@ -124,7 +124,7 @@ TEST(WalSync, AFailedSyncFailsItsCommitsAndEveryOneAfter) {
     EXPECT_EQ(calls, 2);
 }
 
-TEST(WalSync, TheRealSyncFindsTheFileOrNothingToDo) {
+TEST(WalSync, TheRealSyncSyncsTheFileAndPassesAMissingOne) {
     const TempDir dir("mina-wal");
     std::ofstream(dir.file("x-wal")) << "frames";
     WalSync present(dir.file("x-wal"));
