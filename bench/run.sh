@@ -40,12 +40,15 @@ TMP=$(mktemp -d /tmp/mina-bench.XXXXXX)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
 
-# Runs the raw hash rate program into a file: hash_rate FILE stock|kept.
-hash_rate() { run "$HASH_RATE" "$HASH_WINDOW" "$CORES" "$2" >"$1" || die "mina_bench_hash_rate failed (see $1)"; }
-# Its result: prints "hashes seconds cpu_seconds".
-hash_result() {
-    awk '/^result / { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
-                      print r["hashes"], r["seconds"], r["cpu_seconds"] }' "$1"
+# One raw-rate window: runs the hash rate program (mode stock|kept) into FILE and prints
+# "rate hashes seconds cpu_seconds".
+hash_window() {
+    local out
+    run "$HASH_RATE" "$HASH_WINDOW" "$CORES" "$2" >"$1" || die "mina_bench_hash_rate failed (see $1)"
+    out=$(awk '/^result / { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+                            printf "%.1f %s %s %s\n", r["hashes"] / r["seconds"], r["hashes"], r["seconds"], r["cpu_seconds"] }' "$1")
+    [[ -n $out ]] || die "no result from mina_bench_hash_rate (see $1)"
+    echo "$out"
 }
 
 # "tid cpu_ticks" for each thread of a process.
@@ -166,17 +169,13 @@ declare -a HRATE SRATE LRATE
 LOGIN_OK=0 LOGIN_TIME=0 LOGIN_CPU=0 HASHES=0 HASH_SECS=0 HASH_CPU=0 REF_SUM=0 STOCK_SUM=0
 thread_ticks "$SERVER_PID" >"$TMP/ticks_before"
 for (( r = 0; r <= ROUNDS; r++ )); do
-    hash_rate "$RAW/a_hash_rate_kept_$r.txt" kept
-    read -r h sec cpu < <(hash_result "$RAW/a_hash_rate_kept_$r.txt")
-    [[ -n ${cpu:-} ]] || die "no result from mina_bench_hash_rate (see $RAW/a_hash_rate_kept_$r.txt)"
-    HRATE[r]=$(awk -v h="$h" -v s="$sec" 'BEGIN { printf "%.1f", h / s }')
+    w=$(hash_window "$RAW/a_hash_rate_kept_$r.txt" kept)  # an assignment: a failure stops the run
+    read -r 'HRATE[r]' h sec cpu <<<"$w"
     HASHES=$(( HASHES + h ))
     HASH_SECS=$(awk -v a="$HASH_SECS" -v b="$sec" 'BEGIN { print a + b }')
     HASH_CPU=$(awk -v a="$HASH_CPU" -v b="$cpu" 'BEGIN { print a + b }')
-    hash_rate "$RAW/a_hash_rate_stock_$r.txt" stock
-    read -r h sec cpu < <(hash_result "$RAW/a_hash_rate_stock_$r.txt")
-    [[ -n ${cpu:-} ]] || die "no result from mina_bench_hash_rate (see $RAW/a_hash_rate_stock_$r.txt)"
-    SRATE[r]=$(awk -v h="$h" -v s="$sec" 'BEGIN { printf "%.1f", h / s }')
+    w=$(hash_window "$RAW/a_hash_rate_stock_$r.txt" stock)
+    read -r 'SRATE[r]' _ <<<"$w"
     if (( r > 0 )); then
         REF_SUM=$(awk -v a="$REF_SUM" -v x="${HRATE[r - 1]}" -v y="${HRATE[r]}" 'BEGIN { print a + (x + y) / 2 }')
         STOCK_SUM=$(awk -v a="$STOCK_SUM" -v x="${SRATE[r - 1]}" -v y="${SRATE[r]}" 'BEGIN { print a + (x + y) / 2 }')

@@ -13,9 +13,9 @@
 namespace mina::crypto {
 
 /// Runs another hasher's work on `threads` threads of its own and blocks the caller until the result
-/// is there. A login first writes (its attempt is counted and committed, with
-/// an fsync), then hashes, then writes again; if the hashing thread also did the writes, its core
-/// would idle during every fsync. Here the writes happen on the caller's thread while these threads
+/// is there. A login first writes (its attempt is counted and committed), then hashes, then writes
+/// again and waits for the fsync; if the hashing thread also did the writes, its core would idle
+/// during every fsync. Here the writes happen on the caller's thread while these threads
 /// hash the next logins, so hashing keeps every core it is given busy, and never more: at most
 /// `threads` hashes, and their memory, at a time.
 class HashingPool final : public ports::PasswordHasher {

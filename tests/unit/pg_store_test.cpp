@@ -149,6 +149,11 @@ class PgStore : public ::testing::Test {
         s.fence([&passed] { passed.set_value(); });
         ASSERT_EQ(done.wait_for(5s), std::future_status::ready) << "the fence did not pass within 5 s";
     }
+    /// A page's read of its viewer: after the fence, as the server makes it.
+    static std::optional<Viewing> fenced_view(ports::Store& store, const std::string& id_hash) {
+        fence(store);
+        return store.begin(TxMode::read)->sessions().view(id_hash);
+    }
     /// A connection to the test's database, behind the store's back.
     Admin direct() { return Admin(url_); }
     /// Ends the store's connections (as a server restart does) and waits until they are gone.
@@ -1282,10 +1287,7 @@ TEST_F(PgStore, KeptViewersAreForgottenWhenAnyoneChangesThem) {
         tx->sessions().create({"hk", karin, "csrf-k", kT, kT, "S1", false});
         tx->commit();
     }
-    auto view = [&] {
-        fence(*store);
-        return store->begin(TxMode::read)->sessions().view("hk");
-    };
+    auto view = [&] { return fenced_view(*store, "hk"); };
     ASSERT_TRUE(view());
     auto d = direct();
     d.value("UPDATE sessions SET last_seen_at = last_seen_at + 60");
@@ -1316,10 +1318,7 @@ TEST_F(PgStore, KeptViewersAreForgottenWhileTheListenerIsAwayAndKeptAgainAfter) 
         tx->sessions().create({"hk", karin, "csrf-k", kT, kT, "", false});
         tx->commit();
     }
-    auto view = [&] {
-        fence(*store);
-        return store->begin(TxMode::read)->sessions().view("hk");
-    };
+    auto view = [&] { return fenced_view(*store, "hk"); };
     ASSERT_TRUE(view());
     terminate_store_connections();  // the listener's connection too: its notices are lost
     direct().value("UPDATE persons SET first_name = 'Kajsa'");

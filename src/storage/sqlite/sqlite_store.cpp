@@ -1935,7 +1935,8 @@ class SqliteStore final : public ports::Store {
     [[nodiscard]] std::optional<ports::KeptViewers> kept_viewers() const override {
         const SqliteViewers* v = pool_.viewers();
         if (v == nullptr) return std::nullopt;
-        return ports::KeptViewers{v->hits(), v->misses(), v->size(), true};
+        const ViewCache& c = v->cache();
+        return ports::KeptViewers{c.hits(), c.misses(), c.size(), c.listening()};
     }
 
     std::unique_ptr<ports::Unit> begin(ports::TxMode mode) override {

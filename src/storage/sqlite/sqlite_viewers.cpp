@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <utility>
 
 namespace mina::storage {
 
@@ -32,45 +33,29 @@ WalIndexHeader WalIndexWatch::header() const {
     return h;
 }
 
-WalIndexHeader SqliteViewers::settle() {
+SqliteViewers::SqliteViewers(std::unique_ptr<WalIndexWatch> watch) : watch_(std::move(watch)) {
+    cache_.set_listening(true);  // every change is seen: the header is read before each use
+}
+
+SqliteViewers::Settled SqliteViewers::settle() {
     const WalIndexHeader now = watch_->header();
+    std::lock_guard lock(mu_);
     if (now != seen_) {
-        kept_.clear();
         seen_ = now;
+        cache_.forget("*");
     }
-    return now;
+    return {now, cache_.epoch()};
 }
 
 std::optional<Viewing> SqliteViewers::find(const std::string& id_hash) {
-    std::shared_ptr<const Viewing> found;
-    {
-        std::lock_guard lock(mu_);
-        settle();
-        if (const auto it = kept_.find(id_hash); it != kept_.end()) found = it->second;
-    }
-    if (!found) {
-        misses_.fetch_add(1, std::memory_order_relaxed);
-        return std::nullopt;
-    }
-    hits_.fetch_add(1, std::memory_order_relaxed);
-    return *found;
+    settle();
+    return cache_.find(id_hash);
 }
 
 void SqliteViewers::keep(const std::string& id_hash, const Viewing& v, const WalIndexHeader& at_begin) {
-    auto copy = std::make_shared<const Viewing>(v);
-    std::lock_guard lock(mu_);
-    if (settle() != at_begin) return;  // something was committed since the read began
-    if (kept_.size() >= capacity_) kept_.clear();
-    kept_.insert_or_assign(id_hash, std::move(copy));
-}
-
-std::uint64_t SqliteViewers::hits() const { return hits_.load(std::memory_order_relaxed); }
-
-std::uint64_t SqliteViewers::misses() const { return misses_.load(std::memory_order_relaxed); }
-
-std::size_t SqliteViewers::size() const {
-    std::lock_guard lock(mu_);
-    return kept_.size();
+    const Settled now = settle();
+    if (now.header != at_begin) return;  // something was committed since the read began
+    cache_.keep(id_hash, v, now.epoch);  // unless another thread saw a newer header meanwhile
 }
 
 }  // namespace mina::storage

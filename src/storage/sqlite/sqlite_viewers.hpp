@@ -11,16 +11,15 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "core/model.hpp"
+#include "storage/view_cache.hpp"
 
 namespace mina::storage {
 
@@ -46,10 +45,10 @@ class WalIndexWatch {
     std::size_t bytes_;
 };
 
+/// A ViewCache (storage/view_cache.hpp) that forgets everything whenever the WAL-index header moves.
 class SqliteViewers {
    public:
-    explicit SqliteViewers(std::unique_ptr<WalIndexWatch> watch, std::size_t capacity = 100'000)
-        : watch_(std::move(watch)), capacity_(capacity) {}
+    explicit SqliteViewers(std::unique_ptr<WalIndexWatch> watch);
 
     [[nodiscard]] WalIndexHeader header() const { return watch_->header(); }
 
@@ -59,21 +58,20 @@ class SqliteViewers {
     /// changed since (so the read saw the database as it is now).
     void keep(const std::string& id_hash, const Viewing& v, const WalIndexHeader& at_begin);
 
-    [[nodiscard]] std::uint64_t hits() const;
-    [[nodiscard]] std::uint64_t misses() const;
-    [[nodiscard]] std::size_t size() const;
+    [[nodiscard]] const ViewCache& cache() const { return cache_; }
 
    private:
-    /// Forgets everything if the header moved; returns the current header. Under mu_.
-    WalIndexHeader settle();
+    struct Settled {
+        WalIndexHeader header;
+        std::uint64_t epoch;  // the cache's, once it holds nothing older than `header`
+    };
+    /// Reads the header; if it moved since the last look, the cache forgets everything.
+    Settled settle();
 
     std::unique_ptr<WalIndexWatch> watch_;
-    const std::size_t capacity_;
-    mutable std::mutex mu_;  // held for a lookup only: a viewer is copied after it is let go
-    WalIndexHeader seen_{};  // the header at which kept_ was true
-    std::unordered_map<std::string, std::shared_ptr<const Viewing>> kept_;
-    std::atomic<std::uint64_t> hits_{0};
-    std::atomic<std::uint64_t> misses_{0};
+    ViewCache cache_;
+    std::mutex mu_;
+    WalIndexHeader seen_{};  // the header at the last look
 };
 
 }  // namespace mina::storage

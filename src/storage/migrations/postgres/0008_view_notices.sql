@@ -5,7 +5,7 @@
 --   's:<id_hash>'    a session changed or ended (not its idle clock: last_seen_at is left out);
 --   'p:<person id>'  a person's name, email, language or default school, or their grants;
 --   '*'              anything else: a school's name or form, or many sessions ended at once.
--- SQLite has no such migration's work to do (one server, no cache): sqlite/0008 is empty.
+-- SQLite needs no triggers (its servers read the WAL-index instead): sqlite/0008 is empty.
 
 CREATE FUNCTION mina_views_session_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

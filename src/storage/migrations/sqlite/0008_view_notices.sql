@@ -1,3 +1,4 @@
--- Nothing to do on SQLite: one server reads its own database and keeps no viewers between requests.
+-- Nothing to do on SQLite: a server that keeps viewers learns of every commit from the WAL-index
+-- (storage/sqlite/sqlite_viewers.hpp), so no trigger needs to tell it.
 -- The PostgreSQL form (postgres/0008_view_notices.sql) tells every server sharing the database which
 -- viewers it must forget. This file keeps both dialects at the same schema version.
