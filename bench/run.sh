@@ -240,6 +240,28 @@ read -r ok2 ok3 bad < <(status_delta "$before" "$after")
 MINA_RPS=$(wrk_rps "$RAW/b_mina.txt")
 MINA_P99=$(wrk_p99_ms "$RAW/b_mina.txt")
 MINA_US=$(awk -v a="$cpu_a" -v b="$cpu_b" -v n="$(wrk_requests "$RAW/b_mina.txt")" 'BEGIN { printf "%.0f", 1e6 * (b - a) / n }')
+KEPT_HITS=$(curl -fsS "$BASE/metrics" | awk '/^mina_session_pages_total\{result="hit"\}/ { printf "%d", $2 }')
+
+# The same page rendered for every request: a second server on the same database that keeps no
+# pages (server.session_cache_pages = 0), with the same session. Printed beside (b), not judged.
+MINA_SERVER_SESSION_CACHE_PAGES=0 MINA_LOG_LEVEL=info "$MINA" serve 2>"$TMP/serve-render.log" &
+PIDS+=($!)
+RENDER_PID=$!
+MAIN_PORT=$PORT
+wait_listening "$TMP/serve-render.log" "$RENDER_PID"
+RENDER_BASE=http://127.0.0.1:$PORT
+PORT=$MAIN_PORT
+curl -sS -o "$TMP/start-rendered" -H "$COOKIE" "$RENDER_BASE/start"
+cmp -s "$TMP/start-rendered" "$START_BODY" || die "the server that keeps no pages answers /start with other bytes (see $TMP/start-rendered)"
+note "(b) GET /start on a second server that renders every page (wrk ${WRK_B[*]})"
+cpu_a=$(proc_cpu "$RENDER_PID")
+run wrk "${WRK_B[@]}" -H "$COOKIE" "$RENDER_BASE/start" >"$RAW/b_mina_rendered.txt"
+cpu_b=$(proc_cpu "$RENDER_PID")
+wrk_clean "$RAW/b_mina_rendered.txt" "(b) mina rendering every page"
+RENDER_RPS=$(wrk_rps "$RAW/b_mina_rendered.txt")
+RENDER_US=$(awk -v a="$cpu_a" -v b="$cpu_b" -v n="$(wrk_requests "$RAW/b_mina_rendered.txt")" 'BEGIN { printf "%.0f", 1e6 * (b - a) / n }')
+kill -TERM "$RENDER_PID"
+wait "$RENDER_PID" 2>/dev/null || true
 
 NGINX_PORT=$(free_port)
 NGINX_USER=
@@ -338,6 +360,10 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
     printf '(b) /start req/s %.0f vs nginx static %.0f = %s%% (target >= 50%%)  %s\n' "$MINA_RPS" "$NGINX_RPS" "$B_PCT" "$B_OK"
     printf '    /start p99 %.2f ms vs nginx p99 %.2f ms (wrk %s)\n' "$MINA_P99" "$NGINX_P99" "${WRK_B[*]}"
     printf '    CPU time: %s us per request (mina) vs %s us (nginx, all workers)\n' "$MINA_US" "$NGINX_US"
+    printf '    mina answered %s of its %s requests with the page kept for the session (server.session_cache_pages)\n' \
+        "$KEPT_HITS" "$(wrk_requests "$RAW/b_mina.txt")"
+    printf '    rendered for every request (a second server, session_cache_pages = 0): %.0f req/s = %s%% of nginx, %s us per request\n' \
+        "$RENDER_RPS" "$(pct "$RENDER_RPS" "$NGINX_RPS")" "$RENDER_US"
     printf '(c) /start p99 under login flood %.2f ms (target < 10 ms)  %s\n' "$UNDER_P99" "$C_OK"
     printf '    /start %.0f req/s (wrk %s) beside %.1f logins/s (wrk -t2 -c8), 0 failed\n' \
         "$UNDER_RPS" "${WRK_C[*]}" "$FLOOD_RPS"

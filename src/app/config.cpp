@@ -104,6 +104,9 @@ std::vector<Key> keys() {
         Key{"server", "search_cache_pages",
             [](Config& c, const std::string& v) { return set_int(c.search_cache_pages, v, 0, 1'000'000); },
             [](const Config& c) { return std::to_string(c.search_cache_pages); }},
+        Key{"server", "session_cache_pages",
+            [](Config& c, const std::string& v) { return set_int(c.session_cache_pages, v, 0, 1'000'000); },
+            [](const Config& c) { return std::to_string(c.session_cache_pages); }},
         Key{"server", "trusted_proxies",
             [](Config& c, const std::string& v) {
                 c.trusted_proxies.clear();

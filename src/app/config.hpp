@@ -23,6 +23,7 @@ struct Config {
     std::size_t max_body_bytes = 64 * 1024;
     std::size_t max_upload_bytes = 8 * 1024 * 1024;  // file uploads (CSV), and their preview's save
     int search_cache_pages = 1000;  // Ansök om studiemedel's result pages kept rendered (0: none)
+    int session_cache_pages = 2000;  // Startsida kept rendered per session while nothing it shows changed (0: none)
     std::vector<std::string> trusted_proxies;
     bool access_log = true;
     Seconds read_timeout{15};

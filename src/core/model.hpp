@@ -31,6 +31,7 @@ struct School {
     std::string postal_address{};  // lines separated by '\n', for the letters' window (R3)
     std::string contact_name{};    // the agency's contact person for the school (Kontakta oss, R15)
     std::string contact_phone{};
+    friend bool operator==(const School&, const School&) = default;
 };
 
 struct Person {
@@ -42,6 +43,7 @@ struct Person {
     std::string lang;            // "sv" or "en"; empty: follow the browser
     std::string default_school;  // school code chosen in Anpassa; empty: none
     [[nodiscard]] std::string display_name() const { return first_name + " " + last_name; }
+    friend bool operator==(const Person&, const Person&) = default;
 };
 
 /// What the login flow needs of an account: the credential and the lockout state.
@@ -66,6 +68,7 @@ struct SchoolAccess {
             if (x == r) return true;
         return false;
     }
+    friend bool operator==(const SchoolAccess&, const SchoolAccess&) = default;
 };
 
 /// Everything a person's grants allow, as every page after login needs it.
@@ -82,6 +85,7 @@ struct Session {
     Timestamp last_seen_at;
     std::string school;  // "Vald skola"; empty until chosen
     bool nudge_password{false};
+    friend bool operator==(const Session&, const Session&) = default;
 };
 
 /// A session with its person and what the person's grants allow: what every page after login reads.

@@ -22,6 +22,7 @@ struct Viewer {
     [[nodiscard]] const SchoolAccess* chosen() const;
     /// R12: may the viewer use `service` at the chosen school?
     [[nodiscard]] bool may_use(Role service) const;
+    friend bool operator==(const Viewer&, const Viewer&) = default;
 };
 
 enum class Choice { chosen, not_yours };

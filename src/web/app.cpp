@@ -59,7 +59,7 @@ void add_security_headers(Response& res, bool secure) {
     if (!has_cache) res.header("Cache-Control", "no-store");
 }
 
-App::App(Services s, const Views& views) : s_(s), views_(views), public_pages_(s.search_cache_pages) {
+App::App(Services s, const Views& views) : s_(s), views_(views), public_pages_(s.search_cache_pages), session_pages_(s.session_cache_pages) {
     routes_ = {
         {"GET", "/", &App::root},
         {"GET", "/logga-in", &App::login_page},
@@ -488,6 +488,10 @@ Response App::metrics(Request&) {
                 "# TYPE mina_view_cache_listening gauge\n";
         text += std::string("mina_view_cache_listening ") + (kept->listening ? "1" : "0") + "\n";
     }
+    text += "# HELP mina_session_pages_total Startsida answered as kept for the session (hit) or rendered (miss).\n"
+            "# TYPE mina_session_pages_total counter\n";
+    text += "mina_session_pages_total{result=\"hit\"} " + std::to_string(session_pages_.hits()) + "\n";
+    text += "mina_session_pages_total{result=\"miss\"} " + std::to_string(session_pages_.misses()) + "\n";
     Response res = Response::text(200, std::move(text));
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return res;
@@ -516,12 +520,21 @@ Response App::start(Request& req) {
     if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
     auto& a = std::get<Authed>(who);
     const auto& v = a.viewer;
-    Data d{Data::type::object};
-    auto q = Form::parse(req.query).value_or(Form{});
-    const std::string m = q.get("m");
     const SchoolAccess* chosen = v.chosen();
-    if (m == "skola" && chosen) d.set("flash", views_.t(a.lang, "school_changed", {{"school", chosen->school.name}}));
-    if (m == "ej-skola") d.set("flash_error", views_.t(a.lang, "school_refused"));
+    // The page is made from the viewer, the language and this notice alone (and the site's settings,
+    // which do not change while the server runs): the one rendered for an equal viewer is answered.
+    const std::string m = Form::parse(req.query).value_or(Form{}).get("m");
+    const std::string_view notice = m == "skola" && chosen ? "skola" : m == "ej-skola" ? "ej-skola" : "";
+    std::string key = v.session.id_hash;
+    key.append(1, ' ').append(a.lang).append(1, ' ').append(notice);
+    if (auto kept = session_pages_.get(key, v)) {
+        Response res;
+        res.body = std::move(*kept);
+        return res;
+    }
+    Data d{Data::type::object};
+    if (notice == "skola") d.set("flash", views_.t(a.lang, "school_changed", {{"school", chosen->school.name}}));
+    if (notice == "ej-skola") d.set("flash_error", views_.t(a.lang, "school_refused"));
     d.set("nudge", v.session.nudge_password);
     d.set("no_schools", v.access.empty());
     d.set("must_choose", !v.access.empty() && chosen == nullptr);
@@ -532,7 +545,9 @@ Response App::start(Request& req) {
     }
     const std::string hours = a.lang == "en" ? s_.site.school_phone_hours_en : s_.site.school_phone_hours_sv;
     d.set("contact_text", views_.t(a.lang, "start_contact", {{"phone", s_.site.school_phone}, {"hours", hours}}));
-    return authed_page(a, "start", views_.t(a.lang, "nav_start"), std::move(d));
+    Response res = authed_page(a, "start", views_.t(a.lang, "nav_start"), std::move(d));
+    session_pages_.put(key, v, res.body);
+    return res;
 }
 
 Response App::choose_school(Request& req) {

@@ -53,6 +53,8 @@ struct Services {
     std::function<void()> wake_mail;
     /// Ansök om studiemedel's pages kept rendered (server.search_cache_pages).
     std::size_t search_cache_pages = 1000;
+    /// Startsida kept rendered per session while nothing it shows has changed (server.session_cache_pages).
+    std::size_t session_cache_pages = 2000;
 };
 
 class App final {
@@ -247,6 +249,7 @@ class App final {
     Services s_;
     const Views& views_;
     PageCache public_pages_;  // Ansök om studiemedel, as page and as JSON
+    ViewerPages session_pages_;  // Startsida, by session, language and notice
     std::vector<Route> routes_;
     struct StaticFile {
         std::string body;

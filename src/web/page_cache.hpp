@@ -1,10 +1,17 @@
-// Pages anyone may read that many ask for alike (Ansök om studiemedel's searches), kept rendered
-// for as long as the data they were made from has not changed: each page is stored with the
-// generation it was made at (studietider::Service::search_generation, which follows the
-// database's change log), and a page of an older generation is never answered. Least recently
-// used pages leave first. Thread-safe.
+// Pages kept rendered for as long as what they were made from has not changed. Each page is stored
+// with a stamp of what it was made from, and a page is answered only to a caller whose stamp is
+// equal; an unequal one removes it. Least recently used pages leave first. Thread-safe.
+//
+//   PageCache    Ansök om studiemedel's searches, which anyone may read and many ask for alike:
+//                stamped with the generation they were made at (studietider::Service::
+//                search_generation, which follows the database's change log).
+//   ViewerPages  pages after login made from nothing but the viewer, the language and the query
+//                (Startsida): stamped with the whole viewer (session, person, grants), so a page
+//                is answered again only to the same session while nothing it shows has changed,
+//                whoever changed it and however this server learnt of it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <list>
 #include <mutex>
@@ -12,27 +19,67 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/portal.hpp"
+
 namespace mina::web {
 
-class PageCache final {
+template <class Stamp>
+class StampedPages final {
    public:
     /// `capacity` pages at most (0: nothing is kept); a page larger than kLargestPage is not kept.
-    explicit PageCache(std::size_t capacity) : capacity_(capacity) {}
+    explicit StampedPages(std::size_t capacity) : capacity_(capacity) {}
     static constexpr std::size_t kLargestPage = 256 * 1024;
 
-    [[nodiscard]] std::optional<std::string> get(const std::string& key, std::int64_t generation);
-    void put(const std::string& key, std::int64_t generation, std::string body);
+    [[nodiscard]] std::optional<std::string> get(const std::string& key, const Stamp& stamp) {
+        if (capacity_ == 0) return std::nullopt;
+        std::lock_guard lock(mutex_);
+        const auto it = by_key_.find(key);
+        if (it == by_key_.end() || !(it->second->stamp == stamp)) {
+            if (it != by_key_.end()) {  // made from something that has changed since
+                pages_.erase(it->second);
+                by_key_.erase(it);
+            }
+            misses_.fetch_add(1, std::memory_order_relaxed);
+            return std::nullopt;
+        }
+        pages_.splice(pages_.begin(), pages_, it->second);
+        hits_.fetch_add(1, std::memory_order_relaxed);
+        return it->second->body;
+    }
+
+    void put(const std::string& key, const Stamp& stamp, std::string body) {
+        if (capacity_ == 0 || body.size() > kLargestPage) return;
+        std::lock_guard lock(mutex_);
+        if (const auto it = by_key_.find(key); it != by_key_.end()) {
+            pages_.erase(it->second);
+            by_key_.erase(it);
+        }
+        pages_.push_front(Page{key, stamp, std::move(body)});
+        by_key_.emplace(key, pages_.begin());
+        while (pages_.size() > capacity_) {
+            by_key_.erase(pages_.back().key);
+            pages_.pop_back();
+        }
+    }
+
+    [[nodiscard]] std::uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+    [[nodiscard]] std::uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
 
    private:
     struct Page {
         std::string key;
-        std::int64_t generation = 0;
+        Stamp stamp;
         std::string body;
     };
     const std::size_t capacity_;
     std::mutex mutex_;
     std::list<Page> pages_;  // most recently used first
-    std::unordered_map<std::string, std::list<Page>::iterator> by_key_;
+    std::unordered_map<std::string, typename std::list<Page>::iterator> by_key_;
+    std::atomic<std::uint64_t> hits_{0};
+    std::atomic<std::uint64_t> misses_{0};
 };
+
+using PageCache = StampedPages<std::int64_t>;
+using ViewerPages = StampedPages<portal::Viewer>;
 
 }  // namespace mina::web

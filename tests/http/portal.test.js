@@ -1,7 +1,7 @@
 // The start page after login (R11, R12, R15), preferences, logout and the session's lifetime.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, Client, sql, sleep } from './harness.js';
+import { startServer, Client, sql, sqlWrite, sleep } from './harness.js';
 
 let srv;
 before(async () => {
@@ -64,6 +64,43 @@ test('a school without a grant cannot be chosen, even by a forged form', async (
   assert.match(page.text, /Du har inte behörighet vid den skolan/);
   assert.deepEqual(menu(page.text), ['Studietider och utbildningar', 'Identity Manager'], 'her only school stays chosen');
   assert.equal((await c.get('/tjanster/studeranderapportering')).status, 403);
+});
+
+test('Startsida is kept for its session, and made again when anything it shows has changed', async () => {
+  const pages = async () => {
+    const m = (await new Client(srv).get('/metrics')).text;
+    return ['hit', 'miss'].map((r) => Number(m.match(new RegExp(`mina_session_pages_total\\{result="${r}"\\} (\\d+)`))[1]));
+  };
+  const c = new Client(srv);
+  await c.login(srv.anna);
+  const [hits0, misses0] = await pages();
+  const first = await c.get('/start');
+  const again = await c.get('/start');
+  assert.equal(again.text, first.text);
+  assert.deepEqual(await pages(), [hits0 + 1, misses0 + 1], 'the second page came from memory');
+
+  // Another session of the same person gets a page of its own (its own CSRF token).
+  const other = new Client(srv);
+  await other.login(srv.anna);
+  const theirs = await other.get('/start');
+  assert.notEqual(Client.csrf(theirs.text), Client.csrf(first.text));
+  assert.equal(Client.csrf((await c.get('/start')).text), Client.csrf(first.text));
+
+  // An operator renames her in the database, behind this server's back: the next page says so.
+  const id = sql(srv.db, `SELECT id FROM persons WHERE username = '${srv.anna}'`)[0][0];
+  sqlWrite(srv.db, `UPDATE persons SET first_name = 'Annika' WHERE id = ${id}`);
+  try {
+    assert.match((await c.get('/start')).text, /Inloggad som <strong>Annika Admin<\/strong>/);
+  } finally {
+    sqlWrite(srv.db, `UPDATE persons SET first_name = 'Anna' WHERE id = ${id}`);
+  }
+  assert.match((await c.get('/start')).text, /Inloggad som <strong>Anna Admin<\/strong>/);
+
+  // The notice belongs to the address it came with, and English is a page of its own.
+  assert.match((await c.get('/start?m=ej-skola')).text, /Du har inte behörighet vid den skolan/);
+  assert.doesNotMatch((await c.get('/start')).text, /Du har inte behörighet vid den skolan/);
+  c.cookies.set('mina_lang', 'en');
+  assert.match((await c.get('/start')).text, /<html lang="en"/);
 });
 
 test('without a session every page after login leads to the login page', async () => {
