@@ -219,7 +219,8 @@ int cmd_serve(const app::Config& c) {
                       [](std::string_view answer) { return captcha::draw_png(answer); },
                       [](std::string_view answer, std::string_view lang) { return captcha::speak_wav(answer, lang); },
                       [&outbox] { outbox.wake(); },
-                      static_cast<std::size_t>(c.search_cache_pages), static_cast<std::size_t>(c.session_cache_pages)},
+                      static_cast<std::size_t>(c.search_cache_pages),
+                      static_cast<std::size_t>(c.session_cache_pages)},
         views);
 
     web::ServerOptions o;

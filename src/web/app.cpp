@@ -59,7 +59,8 @@ void add_security_headers(Response& res, bool secure) {
     if (!has_cache) res.header("Cache-Control", "no-store");
 }
 
-App::App(Services s, const Views& views) : s_(s), views_(views), public_pages_(s.search_cache_pages), session_pages_(s.session_cache_pages) {
+App::App(Services s, const Views& views)
+    : s_(s), views_(views), public_pages_(s.search_cache_pages), session_pages_(s.session_cache_pages) {
     routes_ = {
         {"GET", "/", &App::root},
         {"GET", "/logga-in", &App::login_page},
