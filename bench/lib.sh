@@ -61,6 +61,11 @@ wrk_p99_ms() {
         printf "%.2f", v }' "$1"
 }
 
+# Microseconds of CPU per request: CPU seconds $1 before and $2 after the wrk run whose output is $3.
+us_per_request() {
+    awk -v a="$1" -v b="$2" -v n="$(wrk_requests "$3")" 'BEGIN { printf "%.0f", 1e6 * (b - a) / n }'
+}
+
 # Fails the run if wrk saw socket errors or non-2xx/3xx responses.
 wrk_clean() {
     local f=$1 what=$2

@@ -239,7 +239,7 @@ read -r ok2 ok3 bad < <(status_delta "$before" "$after")
 (( ok3 == 0 && bad == 0 )) || die "(b) mina answered /start with $ok3 redirects and $bad errors (2xx: $ok2)"
 MINA_RPS=$(wrk_rps "$RAW/b_mina.txt")
 MINA_P99=$(wrk_p99_ms "$RAW/b_mina.txt")
-MINA_US=$(awk -v a="$cpu_a" -v b="$cpu_b" -v n="$(wrk_requests "$RAW/b_mina.txt")" 'BEGIN { printf "%.0f", 1e6 * (b - a) / n }')
+MINA_US=$(us_per_request "$cpu_a" "$cpu_b" "$RAW/b_mina.txt")
 KEPT_HITS=$(curl -fsS "$BASE/metrics" | awk '/^mina_session_pages_total\{result="hit"\}/ { printf "%d", $2 }')
 
 # The same page rendered for every request: a second server on the same database that keeps no
@@ -247,7 +247,7 @@ KEPT_HITS=$(curl -fsS "$BASE/metrics" | awk '/^mina_session_pages_total\{result=
 MINA_SERVER_SESSION_CACHE_PAGES=0 MINA_LOG_LEVEL=info "$MINA" serve 2>"$TMP/serve-render.log" &
 PIDS+=($!)
 RENDER_PID=$!
-MAIN_PORT=$PORT
+MAIN_PORT=$PORT  # wait_listening sets PORT: the main server keeps it
 wait_listening "$TMP/serve-render.log" "$RENDER_PID"
 RENDER_BASE=http://127.0.0.1:$PORT
 PORT=$MAIN_PORT
@@ -259,7 +259,7 @@ run wrk "${WRK_B[@]}" -H "$COOKIE" "$RENDER_BASE/start" >"$RAW/b_mina_rendered.t
 cpu_b=$(proc_cpu "$RENDER_PID")
 wrk_clean "$RAW/b_mina_rendered.txt" "(b) mina rendering every page"
 RENDER_RPS=$(wrk_rps "$RAW/b_mina_rendered.txt")
-RENDER_US=$(awk -v a="$cpu_a" -v b="$cpu_b" -v n="$(wrk_requests "$RAW/b_mina_rendered.txt")" 'BEGIN { printf "%.0f", 1e6 * (b - a) / n }')
+RENDER_US=$(us_per_request "$cpu_a" "$cpu_b" "$RAW/b_mina_rendered.txt")
 kill -TERM "$RENDER_PID"
 wait "$RENDER_PID" 2>/dev/null || true
 
@@ -306,7 +306,7 @@ cpu_b=$(tree_cpu "$NGINX_PID")
 wrk_clean "$RAW/b_nginx.txt" "(b) nginx"
 NGINX_RPS=$(wrk_rps "$RAW/b_nginx.txt")
 NGINX_P99=$(wrk_p99_ms "$RAW/b_nginx.txt")
-NGINX_US=$(awk -v a="$cpu_a" -v b="$cpu_b" -v n="$(wrk_requests "$RAW/b_nginx.txt")" 'BEGIN { printf "%.0f", 1e6 * (b - a) / n }')
+NGINX_US=$(us_per_request "$cpu_a" "$cpu_b" "$RAW/b_nginx.txt")
 kill -TERM "$NGINX_PID" 2>/dev/null || true
 wait "$NGINX_PID" 2>/dev/null || true
 
