@@ -306,8 +306,9 @@ read -r RAW2_S RAW2_CPU < <(raw_result 2)
 # The server's rows and the raw program's are the same rows (but for the random hashes and seals).
 rows_of() {
     sq -readonly -separator ' ' "$1" "
-        SELECT 'students', count(*), sum(length(lookup_hash)), sum(length(sealed)), min(name), max(name), sum(protected_identity)
+        SELECT 'students', count(*), sum(length(lookup_hash)), sum(length(sealed)), sum(protected_identity)
           FROM students;
+        SELECT 'names', count(*), school_code, min(name), max(name) FROM school_students GROUP BY 3;
         SELECT 'enrollments', count(*), school_code, support, first_day, last_day, pace, state, created_by
           FROM enrollments GROUP BY 3, 4, 5, 6, 7, 8, 9;
         SELECT 'events', count(*), school_code, kind, day, coalesce(last_day, '-'), coalesce(pace, '-'), coalesce(credits, '-'),
@@ -416,7 +417,7 @@ COOKIE="Cookie: mina_session=$SESSION"
 probe=$(( (MIN_ID + MAX_ID) / 2 ))
 code=$(curl -sS -o "$RAW/student.html" -w '%{http_code}' -H "$COOKIE" "$BASE$BASE_PATH/student?id=$probe")
 [[ $code == 200 ]] || die "GET $BASE_PATH/student?id=$probe answered $code"
-PROBE_NAME=$(sq -readonly "$DB" "SELECT name FROM students WHERE id = $probe")
+PROBE_NAME=$(sq -readonly "$DB" "SELECT name FROM school_students WHERE student_id = $probe AND school_code = '$SCHOOL'")
 grep -q "$PROBE_NAME" "$RAW/student.html" || die "the student page of $probe does not name its student (see $RAW/student.html)"
 PAGE_BYTES=$(wc -c <"$RAW/student.html")
 PAGE_EVENTS=$(sq -readonly "$DB" "SELECT count(*) FROM report_events r JOIN enrollments n ON n.id = r.enrollment_id WHERE n.student_id = $probe")

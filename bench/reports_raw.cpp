@@ -6,8 +6,8 @@
 // src/storage/sqlite/sqlite_store.cpp) prepared once, in ONE transaction, under the server's
 // PRAGMAs (journal_mode WAL, synchronous FULL, foreign_keys ON, cache_size 32 MiB): one report_submissions row, then
 // per row a students row (lookup_hash: 64 hex digits, sealed: 104 hex digits, the lengths
-// IdentityVault makes for a 12-digit number; random, made before the clock starts), an
-// enrollments row on the study period (already in its final state, 'pagaende') and a report_events
+// IdentityVault makes for a 12-digit number; random, made before the clock starts), the school's
+// own record of the name (school_students), an enrollments row on the study period (already in its final state, 'pagaende') and a report_events
 // row (studiestart). No validation, no hashing, no sealing: only the inserts and the commit.
 //
 // Usage: mina_bench_reports_raw DB ROWS SCHOOL EDUCATION PERIOD DAY BY FIRST
@@ -79,12 +79,16 @@ std::string random_hex(std::size_t bytes) {
     return out;
 }
 
-// The server's statements (sqlite_store.cpp: kAddSubmission, kAddStudent, kAddEnrollment, kAddEvent).
+// The server's statements (sqlite_store.cpp: kAddSubmission, kAddStudent, kSetStudentName, kAddEnrollment,
+// kAddEvent).
 constexpr const char* kAddSubmission =
     "INSERT INTO report_submissions (school_code, channel, file_name, sha256, row_count, accepted, refused, duplicates, "
     "saved, state, uploaded_by, uploaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 constexpr const char* kAddStudent =
-    "INSERT INTO students (lookup_hash, sealed, name, protected_identity, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO students (lookup_hash, sealed, protected_identity, created_at) VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kSetStudentName =
+    "INSERT INTO school_students (school_code, student_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) "
+    "ON CONFLICT (school_code, student_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at";
 constexpr const char* kAddEnrollment =
     "INSERT INTO enrollments (school_code, student_id, education_id, period_id, support, first_day, last_day, pace, "
     "state, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
@@ -161,6 +165,7 @@ int main(int argc, char** argv) {
     }
     sqlite3_stmt* add_submission = prepare(db, kAddSubmission);
     sqlite3_stmt* add_student = prepare(db, kAddStudent);
+    sqlite3_stmt* set_name = prepare(db, kSetStudentName);
     sqlite3_stmt* add_enrollment = prepare(db, kAddEnrollment);
     sqlite3_stmt* add_event = prepare(db, kAddEvent);
 
@@ -185,11 +190,16 @@ int main(int argc, char** argv) {
     for (const auto& r : data) {
         text(add_student, 1, r.hash);
         text(add_student, 2, r.sealed);
-        text(add_student, 3, r.name);
-        sqlite3_bind_int64(add_student, 4, 0);
-        sqlite3_bind_int64(add_student, 5, now);
+        sqlite3_bind_int64(add_student, 3, 0);
+        sqlite3_bind_int64(add_student, 4, now);
         done(db, add_student, "insert students");
         const std::int64_t student = sqlite3_last_insert_rowid(db);
+
+        text(set_name, 1, school);
+        sqlite3_bind_int64(set_name, 2, student);
+        text(set_name, 3, r.name);
+        sqlite3_bind_int64(set_name, 4, now);
+        done(db, set_name, "insert school_students");
 
         text(add_enrollment, 1, school);
         sqlite3_bind_int64(add_enrollment, 2, student);
@@ -225,6 +235,7 @@ int main(int argc, char** argv) {
 
     sqlite3_finalize(add_submission);
     sqlite3_finalize(add_student);
+    sqlite3_finalize(set_name);
     sqlite3_finalize(add_enrollment);
     sqlite3_finalize(add_event);
     sqlite3_close_v2(db);

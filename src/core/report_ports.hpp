@@ -14,13 +14,15 @@
 
 namespace mina {
 
-/// A student as stored: the number only sealed (crypto::IdentityVault) and as its lookup hash.
+/// A student as a school sees them: the person (one for every school: the number only sealed
+/// (crypto::IdentityVault) and as its lookup hash, and whether the identity is protected) with the
+/// name that school recorded. A school never reads another school's name (SPEC §4).
 struct Student {
     std::int64_t id = 0;
     std::string lookup_hash;  // IdentityVault::lookup_hash of the canonical number: unique
     std::string sealed;       // IdentityVault::seal of it
-    std::string name;         // optional (data minimisation: nothing else is kept about a student)
-    bool protected_identity = false;  // skyddade personuppgifter: masked in every list and export
+    std::string name;         // the reading school's own record, optional (empty: it has none)
+    bool protected_identity = false;  // skyddade personuppgifter, of the person: masked in every school's views
     Timestamp created_at;
 };
 
@@ -61,7 +63,7 @@ struct ReportEvent {
 /// A row of the lists: the report with its student and where it belongs.
 struct ReportListRow {
     ReportEvent report;
-    Student student;
+    Student student;  // with the name the report's school recorded
     std::string education_code;
     std::string education_name;
     std::string period_label;
@@ -71,7 +73,7 @@ struct ReportListRow {
 struct ReportFilter {
     std::optional<SchoolCode> school;  // none: every school (the agency's view)
     std::string lookup_hash;           // one student's number, exactly
-    std::string name;                  // part of a student's name (case-insensitive)
+    std::string name;                  // part of a student's name as the report's school recorded it (any case)
     std::string education;             // an education's code
     std::string period;                // a study period's label
     std::optional<reports::Kind> kind;
@@ -145,14 +147,18 @@ class Reports {
    public:
     virtual ~Reports() = default;
 
-    // Students
-    [[nodiscard]] virtual std::optional<Student> student_by_hash(const std::string& lookup_hash) = 0;
-    [[nodiscard]] virtual std::optional<Student> student(std::int64_t id) = 0;
-    /// Returns the new id; a student with the same lookup hash must not exist (UNIQUE).
+    // Students: the person is one row; the name is each school's own (school_students)
+    /// The person with `school`'s name for them (a school that has none, or no school: empty).
+    [[nodiscard]] virtual std::optional<Student> student_by_hash(const SchoolCode& school,
+                                                                 const std::string& lookup_hash) = 0;
+    [[nodiscard]] virtual std::optional<Student> student(const SchoolCode& school, std::int64_t id) = 0;
+    /// The person (not the name: set_name); returns the new id. A student with the same lookup hash
+    /// must not exist (UNIQUE).
     virtual std::int64_t add_student(const Student& s) = 0;
-    virtual void update_student(std::int64_t id, const std::string& name, bool protected_identity) = 0;
-    /// Every student with an enrollment at the school (for an upload's plan).
-    [[nodiscard]] virtual std::vector<Student> students_at(const SchoolCode& school) = 0;
+    /// The school's own record of the student's name, made or replaced.
+    virtual void set_name(const SchoolCode& school, std::int64_t student, const std::string& name, Timestamp at) = 0;
+    /// The person's protected identity, for every school.
+    virtual void set_protected(std::int64_t student, bool protected_identity) = 0;
 
     // Enrollments
     /// The student's enrollments at the school (every one of the school's when `student` is 0), by id.

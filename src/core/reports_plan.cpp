@@ -190,7 +190,25 @@ const RowPlan& Planner::add(int line, const Fields& f) {
         auto parsed = pnr::parse(f.number, today_);
         if (auto* p = std::get_if<pnr::Problem>(&parsed)) row.number = *p;
         else number = std::get<pnr::Number>(parsed);
-        if (number) row.masked = pnr::masked(*number, today_);
+        std::string hash;
+        if (number) {
+            row.masked = pnr::masked(*number, today_);
+            // The person, if known: with this school's own name for them (the Source reads no other
+            // school's), and masked while their identity is protected.
+            hash = identities_.lookup_hash(number->canonical);
+            if (auto it = students_.find(hash); it != students_.end()) {
+                student = it->second;
+            } else if (auto known = source_.student(hash)) {
+                student = known->id;
+                students_.emplace(hash, known->id);
+                known_students_.emplace(known->id, *known);
+            }
+            if (auto k = known_students_.find(student); student > 0 && k != known_students_.end() &&
+                                                        k->second.protected_identity) {
+                row.protected_identity = true;
+                row.masked.clear();
+            }
+        }
 
         const EducationInfo* edu = nullptr;
         const PeriodInfo* period = nullptr;
@@ -223,14 +241,7 @@ const RowPlan& Planner::add(int line, const Fields& f) {
         }
 
         if (number && period && edu) {
-            const std::string hash = identities_.lookup_hash(number->canonical);
-            if (auto it = students_.find(hash); it != students_.end()) {
-                student = it->second;
-            } else if (auto known = source_.student(hash)) {
-                student = known->id;
-                students_.emplace(hash, known->id);
-                known_students_.emplace(known->id, *known);
-            } else {
+            if (student == 0) {
                 Student s;
                 s.lookup_hash = hash;
                 s.sealed = identities_.seal(number->canonical);

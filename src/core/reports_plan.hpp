@@ -98,6 +98,7 @@ struct EducationInfo {
 class Source {
    public:
     virtual ~Source() = default;
+    /// The person by the number's hash, with this school's own name for them (never another's).
     [[nodiscard]] virtual std::optional<Student> student(const std::string& lookup_hash) = 0;
     [[nodiscard]] virtual std::optional<EducationInfo> education(const std::string& code) = 0;
     /// The student's enrollment on the period, at this school.
@@ -117,6 +118,7 @@ struct RowPlan {
     bool duplicate = false;  // the same report is already in force: not saved again
 
     std::string masked;  // the student as a list shows it (YYMMDD-****), when the number was read
+    bool protected_identity = false;  // a known person whose identity is protected: shown masked, `masked` empty
     std::string education;
     std::string period;
     std::int64_t student = 0;
@@ -134,7 +136,7 @@ struct Plan {
     std::vector<Student> new_students;                  // id -(i + 1)
     std::vector<StudentEnrollment> new_enrollments;     // id -(i + 1); `student` may be a new one
     std::unordered_map<std::int64_t, State> states;     // every enrollment an accepted row changes
-    std::map<std::int64_t, std::string> names;          // existing students whose name a row changes
+    std::map<std::int64_t, std::string> names;          // existing students whose name (this school's) a row changes
     int accepted = 0;
     int refused = 0;
     int duplicates = 0;

@@ -24,7 +24,7 @@ class StoreSource final : public Source {
     StoreSource(ports::Unit& tx, std::string school) : tx_(tx), school_(std::move(school)) {}
 
     std::optional<Student> student(const std::string& lookup_hash) override {
-        return tx_.reports().student_by_hash(lookup_hash);
+        return tx_.reports().student_by_hash(SchoolCode{school_}, lookup_hash);  // with this school's name only
     }
     std::optional<EducationInfo> education(const std::string& code) override {
         auto& st = tx_.studietider();
@@ -388,14 +388,16 @@ std::variant<StudentView, Denied> Service::student(const portal::Viewer& v, cons
     // of its own, committed before the page is shown.
     auto tx = store_.begin(ports::TxMode::read);
     auto& rep = tx->reports();
-    auto s = rep.student(id);
+    auto s = rep.student(SchoolCode{school}, id);
     if (!s) return Denied{Refusal::no_such_student};
     auto enrollments = rep.enrollments(SchoolCode{school}, id);
     if (enrollments.empty()) return Denied{Refusal::no_such_student};  // not a student of this school
     StudentView view;
     view.student = *s;
     const Date today = Date::utc_day_of(now);
-    if (auto canonical = identities_.open(s->sealed)) {
+    if (s->protected_identity) {
+        view.student.name.clear();  // masked here too, as in the lists: neither number nor name
+    } else if (auto canonical = identities_.open(s->sealed)) {
         auto parsed = pnr::parse(*canonical, today);
         if (auto* n = std::get_if<pnr::Number>(&parsed)) view.number = pnr::display(*n, today);
     }
@@ -461,14 +463,15 @@ int Service::write(ports::Unit& tx, const std::string& school, Plan& plan, Chann
         const auto n = static_cast<std::size_t>(-id - 1);
         return n < ids.size() ? ids[n] : std::int64_t{0};
     };
+    const SchoolCode code{school};
     for (auto& s : plan.new_students) {
         s.created_at = now;
-        student_ids[static_cast<std::size_t>(-s.id - 1)] = rep.add_student(s);
+        const std::int64_t id = rep.add_student(s);
+        student_ids[static_cast<std::size_t>(-s.id - 1)] = id;
+        if (!s.name.empty()) rep.set_name(code, id, s.name, now);
     }
-    for (const auto& [id, name] : plan.names) {
-        if (auto s = rep.student(id)) rep.update_student(id, name, s->protected_identity);
-    }
-    const SchoolCode code{school};
+    // Names only ever of this school's own record: another school's is neither read nor changed.
+    for (const auto& [id, name] : plan.names) rep.set_name(code, id, name, now);
     for (auto& e : plan.new_enrollments) {
         e.school = code;
         e.student = real(student_ids, e.student);
@@ -525,12 +528,36 @@ std::variant<std::monostate, Denied> Service::set_student(const portal::Viewer& 
                                                           bool protected_identity, const ClientInfo& client,
                                                           Timestamp now) {
     if (!may_report(v, school)) return Denied{Refusal::not_allowed};
+    const SchoolCode code{school};
     auto tx = store_.begin(ports::TxMode::write);
     auto& rep = tx->reports();
-    if (!rep.student(id) || rep.enrollments(SchoolCode{school}, id).empty()) return Denied{Refusal::no_such_student};
-    rep.update_student(id, name.substr(0, 200), protected_identity);
+    auto s = rep.student(code, id);
+    if (!s || rep.enrollments(code, id).empty()) return Denied{Refusal::no_such_student};
+    // A protected identity is a fact about the person: any school may set it, only the agency lifts it.
+    if (s->protected_identity && !protected_identity) return Denied{Refusal::protection_kept};
+    rep.set_name(code, id, name.substr(0, 200), now);
+    const bool protects = protected_identity && !s->protected_identity;
+    if (protects) rep.set_protected(id, true);
     tx->audit().append({now, person_of(v), client.address, "report.student_changed", "student:" + std::to_string(id),
-                        school, protected_identity ? "skyddade personuppgifter" : ""});
+                        school, protects ? "skyddade personuppgifter" : ""});
+    tx->commit();
+    return std::monostate{};
+}
+
+std::variant<std::monostate, Denied> Service::set_protection(const portal::Viewer& v, std::int64_t id,
+                                                             bool protected_identity, const ClientInfo& client,
+                                                             Timestamp now) {
+    if (!v.agency_admin) return Denied{Refusal::not_allowed};
+    auto tx = store_.begin(ports::TxMode::write);
+    auto& rep = tx->reports();
+    auto s = rep.student(SchoolCode{}, id);
+    if (!s) return Denied{Refusal::no_such_student};
+    if (s->protected_identity != protected_identity) {
+        rep.set_protected(id, protected_identity);
+        tx->audit().append({now, person_of(v), client.address,
+                            protected_identity ? "report.protection_set" : "report.protection_lifted",
+                            "student:" + std::to_string(id), "", ""});
+    }
     tx->commit();
     return std::monostate{};
 }

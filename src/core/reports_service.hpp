@@ -22,6 +22,7 @@ namespace mina::reports {
 enum class Refusal {
     not_allowed,         // no grant at the school (or not the agency)
     no_such_student,     // none at this school
+    protection_kept,     // a school may set a protected identity, never lift it: only the agency
     no_such_submission,  // none at this school, or already saved, or another file
     no_such_key,
     key_refused,         // an API key that is unknown or revoked
@@ -69,9 +70,9 @@ struct EnrollmentView {
     std::set<std::int64_t> superseded;    // events a correction replaced
 };
 struct StudentView {
-    Student student;
-    std::string number;  // in full, YYMMDD-NNNC
-    std::vector<EnrollmentView> enrollments;
+    Student student;     // the school's own name; no name while the identity is protected
+    std::string number;  // in full, YYMMDD-NNNC; empty while the identity is protected
+    std::vector<EnrollmentView> enrollments;  // the school's own, with their history
 };
 
 struct Reported {
@@ -142,10 +143,16 @@ class Service final {
     /// One report from a form: saved, or why not (nothing saved).
     [[nodiscard]] ReportOutcome report(const portal::Viewer& v, const std::string& school, const Fields& f,
                                        const ClientInfo& client, Timestamp now);
+    /// The school's own name for its student, and the person's protection set (never lifted: a
+    /// school that asks to lift it is refused, `protection_kept`, and nothing is changed).
     [[nodiscard]] std::variant<std::monostate, Denied> set_student(const portal::Viewer& v, const std::string& school,
                                                                   std::int64_t id, const std::string& name,
                                                                   bool protected_identity, const ClientInfo& client,
                                                                   Timestamp now);
+    /// The agency sets or lifts a person's protected identity (for every school).
+    [[nodiscard]] std::variant<std::monostate, Denied> set_protection(const portal::Viewer& v, std::int64_t id,
+                                                                     bool protected_identity,
+                                                                     const ClientInfo& client, Timestamp now);
 
     /// A school's file judged and recorded as a submission (nothing else saved).
     [[nodiscard]] std::variant<Upload, Denied> preview(const portal::Viewer& v, const std::string& school,

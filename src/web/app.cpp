@@ -142,6 +142,7 @@ App::App(Services s, const Views& views)
         {"POST", "/tjanster/studeranderapportering/api-nycklar", &App::sr_key_create},
         {"POST", "/tjanster/studeranderapportering/api-nycklar/aterkalla", &App::sr_key_revoke},
         {"GET", "/tjanster/studeranderapportering/myndighet", &App::sr_agency},
+        {"POST", "/tjanster/studeranderapportering/myndighet/skydd", &App::sr_agency_protection},
     };
     for (auto& r : routes_)
         if (r.method != "GET" && r.pool == PoolKind::io) r.pool = PoolKind::work;

@@ -181,6 +181,7 @@ class App final {
     Response sr_key_create(Request& req);
     Response sr_key_revoke(Request& req);
     Response sr_agency(Request& req);
+    Response sr_agency_protection(Request& req);
     /// POST /api/v1/schools/{code}/reports, with the school's API key.
     Response sr_api(Request& req);
     [[nodiscard]] static bool is_reports_api(std::string_view path);

@@ -287,7 +287,8 @@ Response App::sr_student_page(const Authed& a, Request& req, std::int64_t id, in
     Data d{Data::type::object};
     d.set("id", std::to_string(view.student.id));
     d.set("student_id", std::to_string(view.student.id));
-    d.set("number", view.number);
+    // A protected identity is masked here too: neither number nor name (the service gives neither).
+    d.set("number", view.student.protected_identity ? views_.t(lang, "sr_protected") : view.number);
     set_if(d, "name", view.student.name);
     d.set("protected", view.student.protected_identity);
     const auto q = Form::parse(req.query).value_or(Form{});
@@ -350,7 +351,9 @@ Response App::sr_student_page(const Authed& a, Request& req, std::int64_t id, in
     }
     d.set("enrollments", enrollments);
     sr_form_data(a, d, f, errors, field_errors);
-    const std::string title = view.student.name.empty() ? view.number : view.student.name;
+    const std::string title = !view.student.name.empty()           ? view.student.name
+                              : view.student.protected_identity ? views_.t(lang, "sr_protected")
+                                                                : view.number;
     Response res = authed_page(a, "sr_student", title, std::move(d), kBase);
     res.status = status;
     return res;
@@ -363,7 +366,11 @@ Response App::sr_student_save(Request& req) {
     const auto id = number_from(form.get("id"));
     auto done = s_.reports.set_student(a.viewer, a.viewer.session.school, id, form.get("namn"),
                                        form.get("skyddad") == "ja", client(req), now());
-    if (auto* no = std::get_if<reports::Denied>(&done)) return sr_denied(a, req, *no);
+    if (auto* no = std::get_if<reports::Denied>(&done)) {
+        if (no->why == reports::Refusal::protection_kept)
+            return sr_student_page(a, req, id, 403, reports::Fields{}, {views_.t(a.lang, "sr_protection_agency_only")}, {});
+        return sr_denied(a, req, *no);
+    }
     return Response::redirect(std::string(kBase) + "/student?id=" + std::to_string(id) + "&m=uppgifter");
 }
 
@@ -449,7 +456,7 @@ Response App::sr_preview_page(const Authed& a, const reports::Upload& up, const 
         if (r.accepted() && accepted_shown++ >= kAcceptedShown) continue;
         Data row{Data::type::object};
         row.set("line", std::to_string(r.line));
-        row.set("number", r.masked);
+        row.set("number", r.protected_identity ? views_.t(lang, "sr_protected") : r.masked);
         row.set("education", r.education);
         row.set("period", r.period);
         row.set("kind", r.problems.empty() || r.accepted()
@@ -685,6 +692,8 @@ Response App::sr_agency(Request& req) {
         row.set("id", std::to_string(ev.id));
         row.set("school", r.row.school_name);
         row.set("number", r.row.student.protected_identity ? views_.t(lang, "sr_protected") : r.number);
+        row.set("student", std::to_string(r.row.student.id));
+        row.set("protected", r.row.student.protected_identity);
         row.set("education", r.row.education_code);
         row.set("period", r.row.period_label);
         row.set("kind", views_.t(lang, "sr_kind_" + underscored(reports::to_string(ev.kind))));
@@ -702,7 +711,26 @@ Response App::sr_agency(Request& req) {
         if (!q.get(k).empty()) search += std::string("&") + k + "=" + url_encode(q.get(k));
     if (view.more) d.set("next", std::string(kBase) + "/myndighet?sida=" + std::to_string(view.page + 1) + search);
     if (view.page > 1) d.set("prev", std::string(kBase) + "/myndighet?sida=" + std::to_string(view.page - 1) + search);
+    if (q.get("m") == "skyddad") d.set("flash", views_.t(lang, "sr_protection_set"));
+    if (q.get("m") == "havd") d.set("flash", views_.t(lang, "sr_protection_lifted"));
     return authed_page(a, "sr_agency", views_.t(lang, "sr_agency_heading"), std::move(d), std::string(kBase) + "/myndighet");
+}
+
+/// The agency sets or lifts a person's protected identity (a school can only set it).
+Response App::sr_agency_protection(Request& req) {
+    auto in = require_post(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+    const bool protect = form.get("skyddad") == "ja";
+    auto done = s_.reports.set_protection(a.viewer, number_from(form.get("student")), protect, client(req), now());
+    if (auto* no = std::get_if<reports::Denied>(&done)) {
+        if (no->why == reports::Refusal::not_allowed) {
+            s_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
+            return error_page(req, 403, "forbidden_service");
+        }
+        return error_page(req, 404, "error_404");
+    }
+    return Response::redirect(std::string(kBase) + "/myndighet?m=" + (protect ? "skyddad" : "havd"));
 }
 
 // ---- The API --------------------------------------------------------------------------------------

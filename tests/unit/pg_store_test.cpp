@@ -173,13 +173,13 @@ class PgStore : public ::testing::Test {
 TEST_F(PgStore, MigrationsRunOnceAndAreVersioned) {
     auto store = open();
     EXPECT_EQ(store->schema_version(), 0);
-    EXPECT_EQ(store->migrate(), 8);
-    EXPECT_EQ(store->schema_version(), 8);
+    EXPECT_EQ(store->migrate(), 9);
+    EXPECT_EQ(store->schema_version(), 9);
     EXPECT_EQ(store->migrate(), 0);
-    EXPECT_EQ(store->schema_version(), 8);
+    EXPECT_EQ(store->schema_version(), 9);
     EXPECT_TRUE(store->ping());
     EXPECT_EQ(direct().value("SELECT string_agg(version || ':' || name, ',' ORDER BY version) FROM schema_migrations"),
-              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql,6:0006_search_changes.sql,7:0007_reports.sql,8:0008_view_notices.sql");
+              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql,6:0006_search_changes.sql,7:0007_reports.sql,8:0008_view_notices.sql,9:0009_students_per_school.sql");
 }
 
 TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {

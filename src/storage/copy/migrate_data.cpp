@@ -17,11 +17,11 @@ namespace {
 
 // Parents before children, so that every foreign key finds its row. A table that is not here is
 // refused: a new migration must say where its table goes.
-constexpr std::array<const char*, 23> kTables{
+constexpr std::array<const char*, 24> kTables{
     "schools",      "persons", "grants",  "sessions",   "client_failures", "audit_log",
     "otps",         "kiosk_flows", "password_history", "outbox", "letters", "educations",
     "study_periods", "study_period_versions", "school_contacts", "search_changes",
-    "students", "enrollments", "report_submissions", "report_submission_errors", "report_events", "api_keys",
+    "students", "school_students", "enrollments", "report_submissions", "report_submission_errors", "report_events", "api_keys",
     "identity_key_check"};
 
 struct SqliteCloser {

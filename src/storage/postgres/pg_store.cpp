@@ -1172,17 +1172,20 @@ class PgStudietider final : public ports::Studietider {
 
 // As sqlite_store.cpp maps them: days 'YYYY-MM-DD', credits in hundredths, pace as its percent,
 // flags 0/1, enums by their to_string names; an empty optional (and an id of 0) is NULL.
+// A student is the person (students) with the reading school's own name for them (school_students):
+// no statement reads a name of another school's. $1 is the school ('' for none: no name).
 constexpr const char* kStudentByHash =
-    "SELECT id, lookup_hash, sealed, name, protected_identity, created_at FROM students WHERE lookup_hash = $1";
+    "SELECT s.id, s.lookup_hash, s.sealed, coalesce(w.name, ''), s.protected_identity, s.created_at FROM students s "
+    "LEFT JOIN school_students w ON w.school_code = $1 AND w.student_id = s.id WHERE s.lookup_hash = $2";
 constexpr const char* kStudent =
-    "SELECT id, lookup_hash, sealed, name, protected_identity, created_at FROM students WHERE id = $1";
+    "SELECT s.id, s.lookup_hash, s.sealed, coalesce(w.name, ''), s.protected_identity, s.created_at FROM students s "
+    "LEFT JOIN school_students w ON w.school_code = $1 AND w.student_id = s.id WHERE s.id = $2";
 constexpr const char* kAddStudent =
-    "INSERT INTO students (lookup_hash, sealed, name, protected_identity, created_at) VALUES ($1, $2, $3, $4, $5) "
-    "RETURNING id";
-constexpr const char* kUpdateStudent = "UPDATE students SET name = $2, protected_identity = $3 WHERE id = $1";
-constexpr const char* kStudentsAt =
-    "SELECT DISTINCT s.id, s.lookup_hash, s.sealed, s.name, s.protected_identity, s.created_at "
-    "FROM students s JOIN enrollments e ON e.student_id = s.id WHERE e.school_code = $1 ORDER BY s.id";
+    "INSERT INTO students (lookup_hash, sealed, protected_identity, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+constexpr const char* kSetStudentName =
+    "INSERT INTO school_students (school_code, student_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) "
+    "ON CONFLICT (school_code, student_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at";
+constexpr const char* kSetProtected = "UPDATE students SET protected_identity = $2 WHERE id = $1";
 
 // An enrollment with its education's code and name and its period's label.
 constexpr const char* kEnrollments =
@@ -1218,28 +1221,32 @@ constexpr const char* kAddEvent =
     "supersedes, reason, channel, submission_id, reported_at, reported_month, reported_by) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id";
 
-// One statement for every filter: a NULL parameter matches everything. The name is found as a
+// One statement for every filter: a NULL parameter matches everything. The name is the one the
+// report's school recorded (w), and so is the name searched for. The name is found as a
 // substring, bound and never spliced (no LIKE wildcards in it); lower() folds ASCII only, as
 // SQLite's does (see kFindPersonByEmail). kCountReports has the same FROM and WHERE.
 constexpr const char* kListReports =
     "SELECT r.id, r.kind, r.day, r.last_day, r.pace, r.credits, r.hours, r.passed, r.supersedes, r.enrollment_id, "
     "r.school_code, r.reason, r.channel, r.submission_id, r.reported_at, r.reported_month, r.reported_by, "
-    "s.id, s.lookup_hash, s.sealed, s.name, s.protected_identity, s.created_at, d.code, d.name, p.label, c.name "
+    "s.id, s.lookup_hash, s.sealed, coalesce(w.name, ''), s.protected_identity, s.created_at, d.code, d.name, "
+    "p.label, c.name "
     "FROM report_events r JOIN enrollments e ON e.id = r.enrollment_id JOIN students s ON s.id = e.student_id "
+    "LEFT JOIN school_students w ON w.school_code = e.school_code AND w.student_id = e.student_id "
     "JOIN educations d ON d.id = e.education_id JOIN study_periods p ON p.id = e.period_id "
     "JOIN schools c ON c.code = r.school_code "
     "WHERE ($1::text IS NULL OR r.school_code = $1) AND ($2::text IS NULL OR s.lookup_hash = $2) "
-    "AND ($3::text IS NULL OR strpos(lower(s.name COLLATE \"C\"), lower($3 COLLATE \"C\")) > 0) "
+    "AND ($3::text IS NULL OR strpos(lower(w.name COLLATE \"C\"), lower($3 COLLATE \"C\")) > 0) "
     "AND ($4::text IS NULL OR d.code = $4) AND ($5::text IS NULL OR p.label = $5) "
     "AND ($6::text IS NULL OR r.kind = $6) AND ($7::text IS NULL OR r.reported_month = $7) "
     "ORDER BY r.id DESC LIMIT $8 OFFSET $9";
 constexpr const char* kCountReports =
     "SELECT count(*) "
     "FROM report_events r JOIN enrollments e ON e.id = r.enrollment_id JOIN students s ON s.id = e.student_id "
+    "LEFT JOIN school_students w ON w.school_code = e.school_code AND w.student_id = e.student_id "
     "JOIN educations d ON d.id = e.education_id JOIN study_periods p ON p.id = e.period_id "
     "JOIN schools c ON c.code = r.school_code "
     "WHERE ($1::text IS NULL OR r.school_code = $1) AND ($2::text IS NULL OR s.lookup_hash = $2) "
-    "AND ($3::text IS NULL OR strpos(lower(s.name COLLATE \"C\"), lower($3 COLLATE \"C\")) > 0) "
+    "AND ($3::text IS NULL OR strpos(lower(w.name COLLATE \"C\"), lower($3 COLLATE \"C\")) > 0) "
     "AND ($4::text IS NULL OR d.code = $4) AND ($5::text IS NULL OR p.label = $5) "
     "AND ($6::text IS NULL OR r.kind = $6) AND ($7::text IS NULL OR r.reported_month = $7)";
 // Months and kinds sort byte by byte, as in SQLite, whatever the database's locale.
@@ -1389,22 +1396,23 @@ class PgReports final : public ports::Reports {
    public:
     explicit PgReports(Transaction& c) : c_(c) {}
 
-    std::optional<Student> student_by_hash(const std::string& lookup_hash) override {
-        return read_first<Student>(exec(c_, kStudentByHash, lookup_hash), [](const Row& r) { return read_student(r); });
+    std::optional<Student> student_by_hash(const SchoolCode& school, const std::string& lookup_hash) override {
+        return read_first<Student>(exec(c_, kStudentByHash, school, lookup_hash),
+                                   [](const Row& r) { return read_student(r); });
     }
-    std::optional<Student> student(std::int64_t id) override {
-        return read_first<Student>(exec(c_, kStudent, id), [](const Row& r) { return read_student(r); });
+    std::optional<Student> student(const SchoolCode& school, std::int64_t id) override {
+        return read_first<Student>(exec(c_, kStudent, school, id), [](const Row& r) { return read_student(r); });
     }
     std::int64_t add_student(const Student& s) override {
-        return exec(c_, kAddStudent, s.lookup_hash, s.sealed, s.name, std::int64_t{s.protected_identity}, s.created_at)
+        return exec(c_, kAddStudent, s.lookup_hash, s.sealed, std::int64_t{s.protected_identity}, s.created_at)
             .row(0)
             .integer(0);
     }
-    void update_student(std::int64_t id, const std::string& name, bool protected_identity) override {
-        exec(c_, kUpdateStudent, id, name, std::int64_t{protected_identity});
+    void set_name(const SchoolCode& school, std::int64_t student, const std::string& name, Timestamp at) override {
+        exec(c_, kSetStudentName, school, student, name, at);
     }
-    std::vector<Student> students_at(const SchoolCode& school) override {
-        return read_all<Student>(exec(c_, kStudentsAt, school), [](const Row& r) { return read_student(r); });
+    void set_protected(std::int64_t student, bool protected_identity) override {
+        exec(c_, kSetProtected, student, std::int64_t{protected_identity});
     }
 
     std::vector<StudentEnrollment> enrollments(const SchoolCode& school, std::int64_t student) override {

@@ -1087,17 +1087,20 @@ class SqliteStudietider final : public ports::Studietider {
 };
 
 // Studeranderapportering (issue [6]): students, enrollments, report events, submissions, API keys.
+// A student is the person (students) with the reading school's own name for them (school_students):
+// no statement reads a name of another school's. ?1 is the school ('' for none: no name).
 constexpr const char* kStudentByHash =
-    "SELECT s.id, s.lookup_hash, s.sealed, s.name, s.protected_identity, s.created_at FROM students s "
-    "WHERE s.lookup_hash = ?1";
+    "SELECT s.id, s.lookup_hash, s.sealed, coalesce(w.name, ''), s.protected_identity, s.created_at FROM students s "
+    "LEFT JOIN school_students w ON w.school_code = ?1 AND w.student_id = s.id WHERE s.lookup_hash = ?2";
 constexpr const char* kStudentById =
-    "SELECT s.id, s.lookup_hash, s.sealed, s.name, s.protected_identity, s.created_at FROM students s WHERE s.id = ?1";
+    "SELECT s.id, s.lookup_hash, s.sealed, coalesce(w.name, ''), s.protected_identity, s.created_at FROM students s "
+    "LEFT JOIN school_students w ON w.school_code = ?1 AND w.student_id = s.id WHERE s.id = ?2";
 constexpr const char* kAddStudent =
-    "INSERT INTO students (lookup_hash, sealed, name, protected_identity, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-constexpr const char* kUpdateStudent = "UPDATE students SET name = ?2, protected_identity = ?3 WHERE id = ?1";
-constexpr const char* kStudentsAt =
-    "SELECT s.id, s.lookup_hash, s.sealed, s.name, s.protected_identity, s.created_at FROM students s "
-    "WHERE s.id IN (SELECT student_id FROM enrollments WHERE school_code = ?1) ORDER BY s.id";
+    "INSERT INTO students (lookup_hash, sealed, protected_identity, created_at) VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kSetStudentName =
+    "INSERT INTO school_students (school_code, student_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) "
+    "ON CONFLICT (school_code, student_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at";
+constexpr const char* kSetProtected = "UPDATE students SET protected_identity = ?2 WHERE id = ?1";
 constexpr const char* kEnrollmentsOf =
     "SELECT n.id, n.school_code, n.student_id, n.education_id, n.period_id, n.support, n.first_day, n.last_day, "
     "n.pace, n.state, e.code, e.name, p.label, n.created_at, n.created_by "
@@ -1128,16 +1131,18 @@ constexpr const char* kAddEvent =
     "INSERT INTO report_events (enrollment_id, school_code, kind, day, last_day, pace, credits, hours, passed, "
     "supersedes, reason, channel, submission_id, reported_at, reported_month, reported_by) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
-// One statement for every filter: an unused one is bound NULL.
+// One statement for every filter: an unused one is bound NULL. The name is the one the report's
+// school recorded (w), and so is the name searched for.
 #define MINA_LIST_WHERE                                                                                   \
     "FROM report_events r JOIN enrollments n ON n.id = r.enrollment_id JOIN students s ON s.id = n.student_id " \
+    "LEFT JOIN school_students w ON w.school_code = n.school_code AND w.student_id = n.student_id "         \
     "JOIN educations e ON e.id = n.education_id JOIN study_periods p ON p.id = n.period_id "               \
     "JOIN schools c ON c.code = r.school_code "                                                            \
     "WHERE (?1 IS NULL OR r.school_code = ?1) AND (?2 IS NULL OR s.lookup_hash = ?2) "                      \
-    "AND (?3 IS NULL OR instr(lower(s.name), lower(?3)) > 0) AND (?4 IS NULL OR e.code = ?4) "              \
+    "AND (?3 IS NULL OR instr(lower(w.name), lower(?3)) > 0) AND (?4 IS NULL OR e.code = ?4) "              \
     "AND (?5 IS NULL OR p.label = ?5) AND (?6 IS NULL OR r.kind = ?6) AND (?7 IS NULL OR r.reported_month = ?7) "
-constexpr const char* kList = "SELECT " MINA_EVENT_COLUMNS ", s.id, s.lookup_hash, s.sealed, s.name, s.protected_identity, "
-                              "s.created_at, e.code, e.name, p.label, c.name " MINA_LIST_WHERE
+constexpr const char* kList = "SELECT " MINA_EVENT_COLUMNS ", s.id, s.lookup_hash, s.sealed, coalesce(w.name, ''), "
+                              "s.protected_identity, s.created_at, e.code, e.name, p.label, c.name " MINA_LIST_WHERE
                               "ORDER BY r.id DESC LIMIT ?8 OFFSET ?9";
 constexpr const char* kListCount = "SELECT count(*) " MINA_LIST_WHERE;
 #undef MINA_LIST_WHERE
@@ -1269,36 +1274,33 @@ class SqliteReports final : public ports::Reports {
    public:
     explicit SqliteReports(Connection& c) : c_(c) {}
 
-    std::optional<Student> student_by_hash(const std::string& lookup_hash) override {
+    std::optional<Student> student_by_hash(const SchoolCode& school, const std::string& lookup_hash) override {
         Query q(c_, kStudentByHash);
-        q.bind(1, lookup_hash);
+        q.bind(1, school.value()).bind(2, lookup_hash);
         if (!q.step()) return std::nullopt;
         return read_student(q);
     }
-    std::optional<Student> student(std::int64_t id) override {
+    std::optional<Student> student(const SchoolCode& school, std::int64_t id) override {
         Query q(c_, kStudentById);
-        q.bind(1, id);
+        q.bind(1, school.value()).bind(2, id);
         if (!q.step()) return std::nullopt;
         return read_student(q);
     }
     std::int64_t add_student(const Student& s) override {
         Query q(c_, kAddStudent);
-        q.bind(1, s.lookup_hash).bind(2, s.sealed).bind(3, s.name).bind(4, std::int64_t{s.protected_identity});
-        q.bind(5, s.created_at);
+        q.bind(1, s.lookup_hash).bind(2, s.sealed).bind(3, std::int64_t{s.protected_identity}).bind(4, s.created_at);
         q.run();
         return sqlite3_last_insert_rowid(c_.raw());
     }
-    void update_student(std::int64_t id, const std::string& name, bool protected_identity) override {
-        Query q(c_, kUpdateStudent);
-        q.bind(1, id).bind(2, name).bind(3, std::int64_t{protected_identity});
+    void set_name(const SchoolCode& school, std::int64_t student, const std::string& name, Timestamp at) override {
+        Query q(c_, kSetStudentName);
+        q.bind(1, school.value()).bind(2, student).bind(3, name).bind(4, at);
         q.run();
     }
-    std::vector<Student> students_at(const SchoolCode& school) override {
-        Query q(c_, kStudentsAt);
-        q.bind(1, school.value());
-        std::vector<Student> out;
-        while (q.step()) out.push_back(read_student(q));
-        return out;
+    void set_protected(std::int64_t student, bool protected_identity) override {
+        Query q(c_, kSetProtected);
+        q.bind(1, student).bind(2, std::int64_t{protected_identity});
+        q.run();
     }
 
     std::vector<StudentEnrollment> enrollments(const SchoolCode& school, std::int64_t student) override {
