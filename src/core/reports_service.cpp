@@ -534,7 +534,13 @@ std::variant<std::monostate, Denied> Service::set_student(const portal::Viewer& 
     auto s = rep.student(code, id);
     if (!s || rep.enrollments(code, id).empty()) return Denied{Refusal::no_such_student};
     // A protected identity is a fact about the person: any school may set it, only the agency lifts it.
-    if (s->protected_identity && !protected_identity) return Denied{Refusal::protection_kept};
+    if (s->protected_identity && !protected_identity) {
+        // Nothing changes; the attempt is in the audit log.
+        tx->audit().append({now, person_of(v), client.address, "report.protection_refused",
+                            "student:" + std::to_string(id), school, ""});
+        tx->commit();
+        return Denied{Refusal::protection_kept};
+    }
     rep.set_name(code, id, name.substr(0, 200), now);
     const bool protects = protected_identity && !s->protected_identity;
     if (protects) rep.set_protected(id, true);

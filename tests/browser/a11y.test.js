@@ -335,6 +335,18 @@ describe('axe-core scan', { concurrency: true }, () => {
       await assertUniqueIds(pelle, 'the student page with a refused report\'s errors');
     });
 
+    test('the student page of a protected identity: masked, and only the agency lifts it', async () => {
+      await pelle.getByLabel('Skyddade personuppgifter', { exact: true }).check();
+      await pelle.getByRole('button', { name: 'Spara', exact: true }).click();
+      await pelle.getByRole('status').filter({ hasText: 'Uppgifterna om den studerande är sparade.' }).waitFor();
+      await pelle.getByRole('heading', { level: 1, name: 'Skyddade personuppgifter' }).waitFor();
+      await pelle.getByText('Bara myndigheten kan häva skyddet.').first().waitFor();
+      assert.equal(await pelle.getByText('821105-9954').count(), 0, 'the number is masked');
+      assert.equal(await pelle.getByText('Kim Ek').count(), 0, 'the name is masked');
+      await assertAccessible(pelle, 'the student page of a protected identity');
+      await assertUniqueIds(pelle, 'the student page of a protected identity');
+    });
+
     test(`${BASE}: the list with rows, and with a personnummer search error`, async () => {
       await visit(pelle, BASE);
       await pelle.getByRole('table', { name: 'Rapporter' }).waitFor();
@@ -388,6 +400,7 @@ describe('axe-core scan', { concurrency: true }, () => {
       await agency.getByRole('navigation', { name: 'Tjänster' }).getByRole('link', { name: 'Rapporter från skolorna' }).click();
       await agency.getByRole('heading', { level: 1, name: 'Rapporter från skolorna' }).waitFor();
       await agency.getByRole('table', { name: 'Antal rapporter' }).waitFor();
+      await agency.getByRole('button', { name: /^Häv skyddet/ }).first().waitFor();  // the protected student's rows
       await assertAccessible(agency, 'the agency\'s reports from the schools');
       // The search's "Skolkod" is its own text field's label (not the school chooser's above the menu).
       const schoolCode = agency.getByLabel('Skolkod', { exact: true });

@@ -126,6 +126,7 @@ test('B cannot lift the protection nor rename A\'s record; its own name stays it
   assert.equal(protectedFlag(sA), 1);
   assert.equal(nameAt('DEMO1', sA), A_NAME);
   assert.equal(nameAt('DEMO2', sA), null, 'nothing of B\'s saved either');
+  assert.equal(Number(sql(srv.db, `SELECT count(*) FROM audit_log WHERE kind = 'report.protection_refused' AND subject = 'student:${sA}' AND actor = '${berit}' AND school_code = 'DEMO2'`)[0][0]), 1, 'the attempt is in the audit log');
   // In English too.
   const en = new Client(srv, { 'accept-language': 'en' });
   assert.equal((await en.login(berit)).status, 303);
