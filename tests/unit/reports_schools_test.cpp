@@ -33,7 +33,8 @@ class ReportsAcrossSchools : public ::testing::Test {
         {
             auto tx = store_->begin(ports::TxMode::write);
             for (const char* s : {"A", "B"})
-                ASSERT_TRUE(tx->schools().add({SchoolCode{s}, std::string("Skolan ") + s, SchoolForm::gymnasieskola}, now()));
+                ASSERT_TRUE(
+                    tx->schools().add({SchoolCode{s}, std::string("Skolan ") + s, SchoolForm::gymnasieskola}, now()));
             tx->commit();
         }
         education(a_, "A", "EKO1");
@@ -49,8 +50,8 @@ class ReportsAcrossSchools : public ::testing::Test {
         studietider::EducationInput e{code, "Ekonomi", studietider::Level::gymnasieniva, studietider::CreditUnit::none,
                                       std::nullopt};
         ASSERT_TRUE(std::holds_alternative<studietider::Saved>(st.create_education(v, school, e, kClient, now())));
-        studietider::PeriodInput p{"HT", today().add_days(-60), today().add_days(150), std::nullopt,
-                                   studietider::Pace::full, {}};
+        studietider::PeriodInput p{"HT",         today().add_days(-60),   today().add_days(150),
+                                   std::nullopt, studietider::Pace::full, {}};
         auto saved = st.save_period(v, school, code, 0, p, true, kClient, now());
         ASSERT_TRUE(std::holds_alternative<studietider::Saved>(saved));
         const auto id = std::get<studietider::Saved>(saved).id;
@@ -133,8 +134,7 @@ TEST_F(ReportsAcrossSchools, AnotherSchoolTypingTheNumberSeesNeitherTheNameNorTh
     EXPECT_EQ(listed(a_, "A", byName).rows.size(), 1u);
 
     // B's name is B's own: A's stays as A wrote it, by the form, the student page and a file.
-    EXPECT_TRUE(std::holds_alternative<std::monostate>(
-        svc_.set_student(b_, "B", id, "Kapad", false, kClient, now())));
+    EXPECT_TRUE(std::holds_alternative<std::monostate>(svc_.set_student(b_, "B", id, "Kapad", false, kClient, now())));
     EXPECT_EQ(name_at("A", id), "Anna Andersson");
     EXPECT_EQ(name_at("B", id), "Kapad");
     Fields again = start("EKO9", "Kapad igen");
@@ -145,8 +145,7 @@ TEST_F(ReportsAcrossSchools, AnotherSchoolTypingTheNumberSeesNeitherTheNameNorTh
     EXPECT_EQ(name_at("A", id), "Anna Andersson");
     EXPECT_EQ(name_at("B", id), "Kapad igen");
     const std::string file = "personnummer;namn;utbildning;studieperiod;handelse;datum;godkand\n" +
-                             std::string(kNumber) + ";Via fil;EKO9;HT;studieresultat;" +
-                             to_string(today()) + ";nej\n";
+                             std::string(kNumber) + ";Via fil;EKO9;HT;studieresultat;" + to_string(today()) + ";nej\n";
     auto up = svc_.preview(b_, "B", file, "b.csv", kClient, now());
     ASSERT_TRUE(std::holds_alternative<Upload>(up));
     const auto& u = std::get<Upload>(up);
@@ -163,8 +162,8 @@ TEST_F(ReportsAcrossSchools, AnotherSchoolTypingTheNumberSeesNeitherTheNameNorTh
 
 TEST_F(ReportsAcrossSchools, AProtectedIdentityIsThePersonsSetByAnySchoolAndLiftedOnlyByTheAgency) {
     const auto id = reported(a_, "A", start("EKO1", "Anna Andersson"));
-    ASSERT_TRUE(std::holds_alternative<std::monostate>(
-        svc_.set_student(a_, "A", id, "Anna Andersson", true, kClient, now())));
+    ASSERT_TRUE(
+        std::holds_alternative<std::monostate>(svc_.set_student(a_, "A", id, "Anna Andersson", true, kClient, now())));
     EXPECT_TRUE(is_protected(id));
     EXPECT_EQ(reported(b_, "B", start("EKO9", "")), id);
 
