@@ -3,9 +3,15 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 
 #include "fakes.hpp"
+#include "storage/sqlite/sqlite_viewers.hpp"
 
 namespace mina {
 namespace {
@@ -268,6 +274,127 @@ TEST(SqliteViewers, AWriteUnitNeitherUsesNorKeepsThem) {
     const auto before = hits(*server);
     EXPECT_EQ(viewed_name(*server), "Karin//0");
     EXPECT_EQ(hits(*server), before + 1);  // the kept one, untouched by the write that never was
+}
+
+// ---- How SqliteViewers learns of commits: PRAGMA data_version on a connection of its own ---------
+
+/// A connection of its own on the database, as another part of this process (or `mina admin`) has.
+struct RawDb {
+    sqlite3* db = nullptr;
+    explicit RawDb(const std::string& path) { sqlite3_open(path.c_str(), &db); }
+    ~RawDb() { sqlite3_close(db); }
+    RawDb(const RawDb&) = delete;
+    RawDb& operator=(const RawDb&) = delete;
+    [[nodiscard]] int exec(const char* statement) const { return sqlite3_exec(db, statement, nullptr, nullptr, nullptr); }
+};
+
+struct WatchedDb : TempDb {
+    WatchedDb() {
+        const RawDb first(path());
+        EXPECT_EQ(first.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER)"), SQLITE_OK);
+    }
+};
+
+Viewing viewer_named(const std::string& first_name) {
+    Viewing v;
+    v.session.id_hash = "hk";
+    v.person.first_name = first_name;
+    return v;
+}
+
+/// Looks the viewer up and, if it was not kept, "reads" it (as `name`) and keeps it.
+std::string looked_up(storage::SqliteViewers& kept, const std::string& name) {
+    auto found = kept.find("hk");
+    if (found.viewer) return "kept " + found.viewer->person.first_name;
+    kept.keep("hk", viewer_named(name), found.epoch);
+    return "read " + name;
+}
+
+TEST(SqliteViewersWatch, NothingCommittedKeepsThem) {
+    const WatchedDb db;
+    auto kept = storage::SqliteViewers::open(db.path(), 1000);
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(looked_up(*kept, "Karin"), "read Karin");
+    EXPECT_EQ(looked_up(*kept, "Other"), "kept Karin");
+    const RawDb other(db.path());  // reads, and a transaction that commits nothing, change nothing
+    EXPECT_EQ(other.exec("SELECT count(*) FROM t"), SQLITE_OK);
+    EXPECT_EQ(other.exec("BEGIN IMMEDIATE; INSERT INTO t VALUES (1); ROLLBACK"), SQLITE_OK);
+    EXPECT_EQ(other.exec("BEGIN; SELECT * FROM t; COMMIT"), SQLITE_OK);
+    EXPECT_EQ(looked_up(*kept, "Other"), "kept Karin");
+    EXPECT_EQ(kept->cache().hits(), 2u);
+}
+
+TEST(SqliteViewersWatch, AnotherConnectionsCommitIsSeen) {
+    const WatchedDb db;
+    auto kept = storage::SqliteViewers::open(db.path(), 1000);
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(looked_up(*kept, "Karin"), "read Karin");
+    const RawDb writer(db.path());  // this process's writer connection, or the CLI's
+    ASSERT_EQ(writer.exec("INSERT INTO t VALUES (1)"), SQLITE_OK);
+    EXPECT_EQ(looked_up(*kept, "Kajsa"), "read Kajsa");
+    EXPECT_EQ(looked_up(*kept, "Other"), "kept Kajsa");
+    ASSERT_EQ(writer.exec("BEGIN IMMEDIATE; UPDATE t SET x = 2; COMMIT"), SQLITE_OK);
+    EXPECT_EQ(looked_up(*kept, "Karin"), "read Karin");
+    ASSERT_EQ(writer.exec("PRAGMA wal_checkpoint(TRUNCATE)"), SQLITE_OK);  // the WAL starts again
+    ASSERT_EQ(writer.exec("INSERT INTO t VALUES (3)"), SQLITE_OK);
+    EXPECT_EQ(looked_up(*kept, "Kajsa"), "read Kajsa");
+}
+
+TEST(SqliteViewersWatch, AnotherProcesssCommitIsSeen) {
+    if (std::system("command -v sqlite3 >/dev/null 2>&1") != 0) GTEST_SKIP() << "no sqlite3 shell";
+    const WatchedDb db;
+    auto kept = storage::SqliteViewers::open(db.path(), 1000);
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(looked_up(*kept, "Karin"), "read Karin");
+    const std::string shell = "sqlite3 '" + db.path() + "' 'INSERT INTO t VALUES (1)'";
+    ASSERT_EQ(std::system(shell.c_str()), 0);
+    EXPECT_EQ(looked_up(*kept, "Kajsa"), "read Kajsa");
+    EXPECT_EQ(looked_up(*kept, "Other"), "kept Kajsa");
+}
+
+TEST(SqliteViewersWatch, AReadOvertakenByACommitIsNotKept) {
+    const WatchedDb db;
+    auto kept = storage::SqliteViewers::open(db.path(), 1000);
+    ASSERT_NE(kept, nullptr);
+    const RawDb writer(db.path());
+    auto found = kept->find("hk");
+    ASSERT_FALSE(found.viewer);
+    // The read's snapshot is taken here; someone commits before it is kept.
+    ASSERT_EQ(writer.exec("INSERT INTO t VALUES (1)"), SQLITE_OK);
+    kept->keep("hk", viewer_named("Karin"), found.epoch);
+    EXPECT_EQ(looked_up(*kept, "Kajsa"), "read Kajsa");
+}
+
+/// Whether a process other than this one finds a lock that this one holds on `file` (F_GETLK
+/// reports no conflict with the asking process's own locks, hence the child).
+bool another_process_sees_a_lock_on(const std::string& file) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+        const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+        struct flock fl {};
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;  // l_start = l_len = 0: the whole file
+        const bool locked = fd >= 0 && ::fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+        ::_exit(locked ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// Issue [7] item 1: the viewers once read SQLite's WAL-index through a descriptor of their own and
+// closed it, and closing any descriptor of a file drops all of the process's POSIX locks on it.
+// The next process to open the database then believed it was alone and rebuilt the WAL-index under
+// the server, which died of SIGBUS. SQLite keeps a shared lock on `<db>-shm` for as long as a
+// connection is open: another process must still see it after pages have used the kept viewers.
+TEST(SqliteViewers, LeaveSqlitesLocksAlone) {
+    const TempDb db;
+    auto server = viewer_store(db, true);
+    add_viewer(*server, from_unix(1'800'000'000));
+    EXPECT_EQ(viewed_name(*server), "Karin//0");
+    EXPECT_EQ(viewed_name(*server), "Karin//0");
+    EXPECT_GE(hits(*server), 1u);
+    EXPECT_TRUE(another_process_sees_a_lock_on(db.path() + "-shm"));
 }
 
 }  // namespace

@@ -393,10 +393,7 @@ class Pool {
             wal_sync_ = std::make_unique<WalSync>(file + "-wal");
             keep_->exec("PRAGMA synchronous = NORMAL");
         }
-        if (opts_.view_cache && wal) {
-            keep_->exec("SELECT count(*) FROM sqlite_master");  // a read: the WAL-index exists from here on
-            if (auto watch = WalIndexWatch::open(file + "-shm")) viewers_ = std::make_unique<SqliteViewers>(std::move(watch));
-        }
+        if (opts_.view_cache && wal) viewers_ = SqliteViewers::open(file, opts_.busy_timeout_ms);
     }
     std::unique_ptr<Connection> acquire() {
         std::unique_lock lock(mu_);
@@ -1515,8 +1512,6 @@ class SqliteUnit final : public ports::Unit,
             // lock upgrade; busy_timeout makes concurrent writers wait their turn.
             Query(*conn_, mode == ports::TxMode::write ? kBeginWrite : kBeginRead).run();
             changes_at_begin_ = sqlite3_total_changes64(conn_->raw());
-            // Before the first statement, which fixes the read's snapshot: see view().
-            if (mode == ports::TxMode::read && pool_.viewers() != nullptr) header_at_begin_ = pool_.viewers()->header();
         } catch (...) {
             give_back_connection();
             throw;
@@ -1754,18 +1749,26 @@ class SqliteUnit final : public ports::Unit,
         return std::make_pair(read_session(q), read_person(q, 7));
     }
     /// Two statements in the unit's one snapshot: in-process SQLite has no round trips to save.
-    /// In a read unit, from the viewers kept while the database has not changed; what is read is kept
-    /// if nothing was committed between this unit's BEGIN and now (then the read's snapshot, taken in
-    /// between, is the database as it is now). A write unit always reads: it may see its own writes.
+    /// In a read unit that has read nothing yet, from the viewers kept while the database has not
+    /// changed (sqlite_viewers.hpp); what is read is kept if nothing was committed between the look
+    /// before the read and the one after (then the read's snapshot, taken in between, is the database
+    /// as it is now). A unit that has read already has an older snapshot, and a write unit may see
+    /// its own writes: they always read, and keep nothing.
     std::optional<Viewing> view(const std::string& id_hash) override {
-        SqliteViewers* kept = mode_ == ports::TxMode::read ? pool_.viewers() : nullptr;
-        if (kept != nullptr)
-            if (auto v = kept->find(id_hash)) return v;
+        SqliteViewers* kept = mode_ == ports::TxMode::read && sqlite3_txn_state(conn_->raw(), "main") == SQLITE_TXN_NONE
+                                  ? pool_.viewers()
+                                  : nullptr;
+        std::uint64_t at_find = 0;
+        if (kept != nullptr) {
+            auto found = kept->find(id_hash);
+            if (found.viewer) return std::move(found.viewer);
+            at_find = found.epoch;
+        }
         auto found = find_with_person(id_hash);
         if (!found) return std::nullopt;
         auto granted = access(found->first.person);
         Viewing v{std::move(found->first), std::move(found->second), std::move(granted)};
-        if (kept != nullptr) kept->keep(id_hash, v, header_at_begin_);
+        if (kept != nullptr) kept->keep(id_hash, v, at_find);
         return v;
     }
     void touch(const std::string& id_hash, Timestamp now) override {
@@ -1920,7 +1923,6 @@ class SqliteUnit final : public ports::Unit,
     std::unique_ptr<Connection> conn_;
     bool done_ = false;
     sqlite3_int64 changes_at_begin_ = 0;
-    WalIndexHeader header_at_begin_{};  // read units, when viewers are kept
     SqliteOtps otps_{*conn_};
     SqliteKioskFlows flows_{*conn_};
     SqlitePasswordHistory history_{*conn_};

@@ -1,17 +1,21 @@
 // The viewers a server on SQLite keeps between requests: a page after login needs the session, its
-// person and their grants, and reading them costs a read transaction (a lock on the WAL-index, taken
-// under a mutex every connection of the process shares) on every page.
+// person and their grants, and reading them costs a read transaction and two statements on every
+// page.
 //
-// They are kept only while the database has not changed: the WAL-index header in `<db>-shm`, which
-// SQLite rewrites at every commit and every restart of the WAL by any connection of any process
-// (this server, `mina admin`, an operator's sqlite3), is read without a lock before each use (the
-// shm file is in shared memory; the format is SQLite's documented walformat). Any change anywhere
-// forgets them all. So a page never shows less than a read of the database at the moment the request
-// arrived would have.
+// They are kept only while the database has not changed, and SQLite itself says when it has: this
+// class owns one connection of its own (the watch) that never writes and runs nothing but
+// `PRAGMA data_version`, in autocommit mode, before each use. Each run is a read transaction of its
+// own, so the value is that of the database at that moment, and it differs from the one before if
+// any other connection committed in between (pragma.html#pragma_data_version). Every connection is
+// "other" to the watch: this server's writer and readers, `mina admin`, `mina backup`, an operator's
+// sqlite3. Any change anywhere forgets them all. So a page never shows less than a read of the
+// database at the moment the request arrived would have.
+//
+// Nothing here touches SQLite's files (`<db>-wal`, `<db>-shm`) itself: closing a descriptor of a file
+// drops all of the process's POSIX locks on it, SQLite's included, and the next process to open the
+// database would then believe it is alone and rebuild the WAL-index under this server's feet.
 #pragma once
 
-#include <array>
-#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -21,57 +25,47 @@
 #include "core/model.hpp"
 #include "storage/view_cache.hpp"
 
+struct sqlite3;
+struct sqlite3_stmt;
+
 namespace mina::storage {
 
-/// The first copy of the WAL-index header (walformat.html, "The WAL-Index Header"): 48 bytes.
-using WalIndexHeader = std::array<std::byte, 48>;
-
-/// `<db>-shm`, mapped read-only.
-class WalIndexWatch {
-   public:
-    /// Null if the file cannot be opened or mapped (then nothing is kept).
-    static std::unique_ptr<WalIndexWatch> open(const std::string& shm_path);
-    ~WalIndexWatch();
-    WalIndexWatch(const WalIndexWatch&) = delete;
-    WalIndexWatch& operator=(const WalIndexWatch&) = delete;
-
-    /// A copy taken without a lock: it differs from an earlier one if a transaction was committed in
-    /// between (a copy torn by a commit under way differs too, which only forgets more).
-    [[nodiscard]] WalIndexHeader header() const;
-
-   private:
-    WalIndexWatch(const void* base, std::size_t bytes) : base_(base), bytes_(bytes) {}
-    const void* base_;
-    std::size_t bytes_;
-};
-
-/// A ViewCache (storage/view_cache.hpp) that forgets everything whenever the WAL-index header moves.
+/// A ViewCache (storage/view_cache.hpp) that forgets everything whenever anything is committed.
 class SqliteViewers {
    public:
-    explicit SqliteViewers(std::unique_ptr<WalIndexWatch> watch);
+    /// Opens the watch connection on the database file at `path` (in WAL mode). Null if it cannot be
+    /// opened (then nothing is kept).
+    static std::unique_ptr<SqliteViewers> open(const std::string& path, int busy_timeout_ms);
+    ~SqliteViewers();
+    SqliteViewers(const SqliteViewers&) = delete;
+    SqliteViewers& operator=(const SqliteViewers&) = delete;
+    SqliteViewers(SqliteViewers&&) = delete;
+    SqliteViewers& operator=(SqliteViewers&&) = delete;
 
-    [[nodiscard]] WalIndexHeader header() const { return watch_->header(); }
-
-    /// The viewer kept for this session, if the database has not changed since it was read.
-    [[nodiscard]] std::optional<Viewing> find(const std::string& id_hash);
-    /// Keeps a viewer read in a read transaction that began at `at_begin`, if the database has not
-    /// changed since (so the read saw the database as it is now).
-    void keep(const std::string& id_hash, const Viewing& v, const WalIndexHeader& at_begin);
+    struct Lookup {
+        std::optional<Viewing> viewer;  // kept, and nothing committed since it was read
+        std::uint64_t epoch = 0;        // for keep(), if the caller reads it instead
+    };
+    /// The viewer kept for this session, if the database has not changed since it was read. Call it
+    /// before the read transaction that would read it has taken its snapshot.
+    [[nodiscard]] Lookup find(const std::string& id_hash);
+    /// Keeps a viewer read in a snapshot taken after find() returned `at_find`, if nothing has been
+    /// committed since that find() (so the read saw the database as it is now).
+    void keep(const std::string& id_hash, const Viewing& v, std::uint64_t at_find);
 
     [[nodiscard]] const ViewCache& cache() const { return cache_; }
 
    private:
-    struct Settled {
-        WalIndexHeader header;
-        std::uint64_t epoch;  // the cache's, once it holds nothing older than `header`
-    };
-    /// Reads the header; if it moved since the last look, the cache forgets everything.
-    Settled settle();
+    SqliteViewers(sqlite3* db, sqlite3_stmt* version);
+    /// Asks the database; if anything was committed since the last look, the cache forgets
+    /// everything. Returns the cache's epoch after: it holds nothing older than this moment.
+    std::uint64_t settle();
 
-    std::unique_ptr<WalIndexWatch> watch_;
+    std::mutex mu_;                     // the watch connection is used by one thread at a time
+    sqlite3* db_;                       // the watch: never writes, so every commit is another's
+    sqlite3_stmt* version_;             // PRAGMA data_version
+    std::optional<std::int64_t> seen_;  // at the last look; none after a failed one
     ViewCache cache_;
-    std::mutex mu_;
-    WalIndexHeader seen_{};  // the header at the last look
 };
 
 }  // namespace mina::storage
