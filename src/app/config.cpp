@@ -183,6 +183,17 @@ std::vector<Key> keys() {
         Key{"mail", "poll_interval",
             [](Config& c, const std::string& v) { return set_duration(c.mail_poll_interval, v); },
             [](const Config& c) { return format_duration(c.mail_poll_interval); }},
+        Key{"mail", "concurrency", [](Config& c, const std::string& v) { return set_int(c.mail_concurrency, v, 1, 64); },
+            [](const Config& c) { return std::to_string(c.mail_concurrency); }},
+        Key{"mail", "timeout",
+            [](Config& c, const std::string& v) {
+                Seconds d{};
+                if (auto e = set_duration(d, v); !e.empty()) return e;
+                if (d < Seconds{1} || d > Seconds{600}) return std::string("must be from 1s to 10m");
+                c.mail_timeout = d;
+                return std::string();
+            },
+            [](const Config& c) { return format_duration(c.mail_timeout); }},
         MINA_STR("letters", "dir", letters_dir),
         Key{"captcha", "test_answer", [](Config& c, const std::string& v) { c.captcha_test_answer = v; return std::string(); },
             [](const Config& c) { return c.captcha_test_answer.empty() ? std::string() : std::string("***"); }, true},

@@ -45,6 +45,8 @@ struct Config {
     std::string mail_spool_dir = "var/mail";
     std::string mail_from = "Mina tjänster <noreply@localhost>";
     Seconds mail_poll_interval{10};
+    int mail_concurrency = 4;  // mails in the hands of SMTP at once: a hung relay holds one, not the queue
+    Seconds mail_timeout{30};  // one whole SMTP exchange at most; a claimed mail is held this plus 20 s
     std::string letters_dir = "var/letters";
     std::string captcha_test_answer;
     // [security]

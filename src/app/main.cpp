@@ -191,7 +191,7 @@ int cmd_serve(const app::Config& c) {
     login::Service login(*store, hasher, tokens, c.policy, &quality);
     portal::Service portal(*store, tokens, c.policy);
     kiosk::Service kiosk(*store, hasher, tokens, quality, captchas, c.policy, {c.captcha_test_answer});
-    mailer::Service mailer(*store, hasher, tokens, c.policy);
+    mailer::Service mailer(*store, hasher, tokens, c.policy, mailer::lease_for(c.mail_timeout));
     admin::Service admin_service(*store, hasher, tokens, c.policy);
     idm::Service idm_service(*store, admin_service, c.policy);
     studietider::Service studietider_service(*store);
@@ -211,7 +211,8 @@ int cmd_serve(const app::Config& c) {
     app::OutboxWorker outbox(mailer, views, c.site, c.policy, clock,
                              {c.mail_smtp_url, c.mail_spool_dir, c.mail_from,
                               std::chrono::duration_cast<std::chrono::milliseconds>(c.mail_poll_interval),
-                              [&metrics](std::string_view outcome) { metrics.mail(outcome); }, c.letters_dir});
+                              [&metrics](std::string_view outcome) { metrics.mail(outcome); }, c.letters_dir,
+                              c.mail_concurrency, c.mail_timeout});
     if (c.mail_smtp_url.empty())
         spdlog::info("mail: no mail.smtp_url; mail is written as .eml files to {}", c.mail_spool_dir);
     web::App application(
@@ -436,7 +437,8 @@ int main(int argc, char** argv) {
     letters_cmd->require_subcommand(1);
     auto* letters_list = letters_cmd->add_subcommand("list", "List letters, newest first");
     std::string letters_status;
-    letters_list->add_option("--status", letters_status, "queued, rendered or posted (default: all)");
+    letters_list->add_option("--status", letters_status,
+                             "queued (address-missing among them), rendered or posted (default: all)");
     auto* letters_posted = letters_cmd->add_subcommand("posted", "Mark a rendered letter as posted");
     std::int64_t letter_id = 0;
     letters_posted->add_option("--id", letter_id, "The letter's id (from letters list)")->required();
@@ -520,7 +522,11 @@ int main(int argc, char** argv) {
             std::cout << "id\tstatus\tusername\tschool\tcreated\tfile\tlast error\n";
             for (const auto& l : tx->letters().list(status, 1000)) {
                 const auto who_for = tx->accounts().find(l.person);
-                const char* st = l.status == LetterStatus::queued ? "queued" : l.status == LetterStatus::rendered ? "rendered" : "posted";
+                // Queued for a school without a postal address: it waits, and is made once the address is set.
+                const char* st = l.address_missing                    ? "address-missing"
+                                 : l.status == LetterStatus::queued   ? "queued"
+                                 : l.status == LetterStatus::rendered ? "rendered"
+                                                                      : "posted";
                 std::cout << l.id << '\t' << st << '\t' << (who_for ? who_for->username.value() : "?") << '\t' << l.school
                           << '\t' << format_iso(l.created_at) << '\t' << l.path << '\t' << l.last_error << '\n';
             }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "letters/letter.hpp"
@@ -13,7 +14,9 @@ namespace mina::app {
 OutboxWorker::OutboxWorker(mailer::Service& mailer, const web::Views& views, const web::SiteConfig& site,
                            const PolicyConfig& policy, const Clock& clock, OutboxOptions options)
     : mailer_(mailer), views_(views), site_(site), policy_(policy), clock_(clock), options_(std::move(options)) {
-    thread_ = std::thread([this] { loop(); });
+    thread_ = std::thread([this] { loop(&OutboxWorker::housekeeping); });
+    for (int i = 0; i < std::max(1, options_.concurrency); ++i)
+        senders_.emplace_back([this] { loop(&OutboxWorker::send_due); });
 }
 
 OutboxWorker::~OutboxWorker() {
@@ -23,84 +26,99 @@ OutboxWorker::~OutboxWorker() {
     }
     cv_.notify_all();
     thread_.join();
+    for (auto& t : senders_) t.join();  // a sender inside an exchange ends within options_.timeout
 }
 
 void OutboxWorker::wake() {
     {
         std::lock_guard lock(mu_);
-        woken_ = true;
+        ++wakes_;
     }
     cv_.notify_all();
 }
 
-void OutboxWorker::loop() {
+void OutboxWorker::loop(void (OutboxWorker::*round)()) {
     for (;;) {
+        std::uint64_t seen = 0;
+        {
+            std::lock_guard lock(mu_);
+            seen = wakes_;  // a wake() during the round means another round at once
+        }
         try {
-            run_once();
+            (this->*round)();
         } catch (const std::exception& e) {
             spdlog::error("outbox: {}", e.what());  // the database may be away; the next round tries again
         }
         std::unique_lock lock(mu_);
-        cv_.wait_for(lock, options_.poll, [&] { return stopping_ || woken_; });
+        cv_.wait_for(lock, options_.poll, [&] { return stopping_ || wakes_ != seen; });
         if (stopping_) return;
-        woken_ = false;
     }
 }
 
-int OutboxWorker::render_letters() {
-    int rendered = 0;
-    for (const auto& job : mailer_.letters_to_render(50)) {
-        const auto& p = job.person;
-        letters::Letter letter;
-        letter.lang = p.lang == "en" ? "en" : "sv";
-        letter.agency_name = site_.agency_name;
-        letter.return_lines = {site_.agency_name};
-        letter.recipient_name = p.display_name();
-        letter.school_name = job.school.name;
-        for (std::size_t from = 0; from <= job.school.postal_address.size();) {
-            const auto nl = job.school.postal_address.find('\n', from);
-            const auto line = job.school.postal_address.substr(from, nl == std::string::npos ? std::string::npos : nl - from);
-            if (!line.empty()) letter.address_lines.push_back(line);
-            if (nl == std::string::npos) break;
-            from = nl + 1;
-        }
-        letter.username = p.username.value();
-        letter.date = format_iso(clock_.now()).substr(0, 10);
-        const std::string base = site_.public_url.empty() ? "http://127.0.0.1:8080" : site_.public_url;
-        letter.kiosk_url = base + "/kiosk/forsta-gangen";
-        letter.school_phone = site_.school_phone;
-        const auto days = std::max<long long>(policy_.otp_email_delay.count() / 86400, 1);
-        const bool en = letter.lang == "en";
-        letter.otp_delay_words = std::to_string(days) + (en ? (days == 1 ? " day" : " days") : (days == 1 ? " dag" : " dagar"));
-        const std::string path = options_.letters_dir + "/" + letter.date + "-" + letter.username + "-" +
-                                 std::to_string(job.letter.id) + ".pdf";
-        try {
-            std::filesystem::create_directories(options_.letters_dir);
-            letters::write_pdf(letter, path);
-            mailer_.letter_rendered(job.letter.id, path, clock_.now());
-            spdlog::info("letters: letter {} for {} written to {}", job.letter.id, letter.username, path);
-            ++rendered;
-        } catch (const std::exception& e) {
-            mailer_.letter_failed(job.letter.id, e.what());
-            spdlog::error("letters: letter {} for {}: {}", job.letter.id, letter.username, e.what());
-        }
-    }
-    return rendered;
-}
-
-int OutboxWorker::run_once() {
+void OutboxWorker::housekeeping() {
     if (int n = mailer_.queue_reminders(clock_.now()); n > 0) spdlog::info("outbox: queued {} expiry reminder(s)", n);
-    render_letters();
-    int handled = 0;
+    // Said once for each letter, by whichever server finds it first; the letter waits without error.
+    for (const auto& w : mailer_.newly_waiting_letters(clock_.now()))
+        spdlog::warn(
+            "letters: letter {} for {} waits in the print queue: school {} has no postal address; it is made "
+            "once the address is set (mina admin school set-address, or the school's page)",
+            w.letter.id, w.person.username.value(), w.school.code.value());
+    while (auto job = mailer_.next_letter(clock_.now())) {
+        {
+            std::lock_guard lock(mu_);
+            if (stopping_) return;  // the lease runs out and another round renders it
+        }
+        render(*job);
+    }
+}
+
+void OutboxWorker::render(const mailer::Service::LetterJob& job) {
+    const auto& p = job.person;
+    letters::Letter letter;
+    letter.lang = p.lang == "en" ? "en" : "sv";
+    letter.agency_name = site_.agency_name;
+    letter.return_lines = {site_.agency_name};
+    letter.recipient_name = p.display_name();
+    letter.school_name = job.school.name;
+    for (std::size_t from = 0; from <= job.school.postal_address.size();) {
+        const auto nl = job.school.postal_address.find('\n', from);
+        const auto line =
+            job.school.postal_address.substr(from, nl == std::string::npos ? std::string::npos : nl - from);
+        if (!line.empty()) letter.address_lines.push_back(line);
+        if (nl == std::string::npos) break;
+        from = nl + 1;
+    }
+    letter.username = p.username.value();
+    letter.date = format_iso(clock_.now()).substr(0, 10);
+    const std::string base = site_.public_url.empty() ? "http://127.0.0.1:8080" : site_.public_url;
+    letter.kiosk_url = base + "/kiosk/forsta-gangen";
+    letter.school_phone = site_.school_phone;
+    const auto days = std::max<long long>(policy_.otp_email_delay.count() / 86400, 1);
+    const bool en = letter.lang == "en";
+    letter.otp_delay_words =
+        std::to_string(days) + (en ? (days == 1 ? " day" : " days") : (days == 1 ? " dag" : " dagar"));
+    const std::string path =
+        options_.letters_dir + "/" + letter.date + "-" + letter.username + "-" + std::to_string(job.letter.id) + ".pdf";
+    try {
+        std::filesystem::create_directories(options_.letters_dir);
+        letters::write_pdf(letter, path);
+        mailer_.letter_rendered(job.letter.id, path, clock_.now());
+        spdlog::info("letters: letter {} for {} written to {}", job.letter.id, letter.username, path);
+    } catch (const std::exception& e) {
+        mailer_.letter_failed(job.letter.id, e.what(), clock_.now());
+        spdlog::error("letters: letter {} for {}: {}", job.letter.id, letter.username, e.what());
+    }
+}
+
+void OutboxWorker::send_due() {
     while (auto claimed = mailer_.next(clock_.now())) {
         {
             std::lock_guard lock(mu_);
-            if (stopping_) return handled;  // the lease runs out and another round sends it
+            if (stopping_) return;  // the lease runs out and another round sends it
         }
         const auto& m = claimed->mail;
         const auto composed = web::compose_mail(views_, site_, policy_, m, claimed->person, claimed->otp);
         const mail::Message message{options_.from, m.recipient, composed.subject, composed.text, composed.html};
-        ++handled;
         if (options_.smtp_url.empty()) {
             try {
                 const std::string path = mail::write_spool(options_.spool_dir, message);
@@ -114,7 +132,7 @@ int OutboxWorker::run_once() {
             }
             continue;
         }
-        const auto result = mail::send_smtp(options_.smtp_url, message);
+        const auto result = mail::send_smtp(options_.smtp_url, message, options_.timeout);
         if (result.fate == mail::Fate::sent) {
             mailer_.sent(m, clock_.now(), result.detail);
             if (options_.count) options_.count("sent");
@@ -126,7 +144,6 @@ int OutboxWorker::run_once() {
                          m.attempts, result.detail);
         }
     }
-    return handled;
 }
 
 }  // namespace mina::app

@@ -19,7 +19,7 @@ std::optional<Claimed> Service::next(Timestamp now) {
         std::optional<Credential> credential;
         {
             auto tx = store_.begin(ports::TxMode::write);
-            mail = tx->outbox().claim(now, now + kLease);
+            mail = tx->outbox().claim(now, now + lease_);
             if (!mail) return std::nullopt;
             if (mail->person) {
                 person = tx->accounts().find(*mail->person);
@@ -100,14 +100,34 @@ int Service::queue_reminders(Timestamp now) {
     return queued;
 }
 
-std::vector<Service::LetterJob> Service::letters_to_render(int limit) {
-    auto tx = store_.begin(ports::TxMode::read);
+std::optional<Service::LetterJob> Service::next_letter(Timestamp now) {
+    for (;;) {
+        auto tx = store_.begin(ports::TxMode::write);
+        auto l = tx->letters().claim(now, now + kLetterLease);
+        if (!l) return std::nullopt;
+        auto person = tx->accounts().find(l->person);
+        auto school = tx->schools().find(SchoolCode{l->school});
+        if (!person || !school) {  // both are kept while a letter refers to them; never wait on it
+            tx->letters().render_failed(l->id, "the person or the school no longer exists", now + kLetterRetry);
+            tx->commit();
+            continue;
+        }
+        tx->commit();
+        return LetterJob{std::move(*l), std::move(*person), std::move(*school)};
+    }
+}
+
+std::vector<Service::LetterJob> Service::newly_waiting_letters(Timestamp now) {
+    auto tx = store_.begin(ports::TxMode::write);
+    auto waiting = tx->letters().newly_waiting(now);
+    if (waiting.empty()) return {};  // nothing changed: no commit at every poll
     std::vector<LetterJob> out;
-    for (auto& l : tx->letters().to_render(limit)) {
+    for (auto& l : waiting) {
         auto person = tx->accounts().find(l.person);
         auto school = tx->schools().find(SchoolCode{l.school});
         if (person && school) out.push_back({std::move(l), std::move(*person), std::move(*school)});
     }
+    tx->commit();
     return out;
 }
 
@@ -118,9 +138,9 @@ void Service::letter_rendered(std::int64_t id, const std::string& path, Timestam
     tx->commit();
 }
 
-void Service::letter_failed(std::int64_t id, const std::string& error) {
+void Service::letter_failed(std::int64_t id, const std::string& error, Timestamp now) {
     auto tx = store_.begin(ports::TxMode::write);
-    tx->letters().render_failed(id, error);
+    tx->letters().render_failed(id, error, now + kLetterRetry);
     tx->commit();
 }
 

@@ -175,6 +175,9 @@ struct LetterRow {
     Timestamp created_at;
     std::optional<Timestamp> rendered_at;
     std::optional<Timestamp> posted_at;
+    /// Queued, and its school has no postal address: it waits ("Adress saknas") and is made once the
+    /// address is set (SPEC §5).
+    bool address_missing = false;
 };
 
 /// A person as the school's administrator sees them (issue [3] §3): grants at that school and state.

@@ -145,7 +145,8 @@ class Outbox {
    public:
     virtual ~Outbox() = default;
     virtual std::int64_t enqueue(const OutboxMail& m) = 0;
-    /// Takes the oldest pending mail due at `now` that no worker holds, and holds it until
+    /// Takes the pending mail due at `now` that no worker holds, kiosk mail (otp-reset: someone is
+    /// waiting at the kiosk for it) before any other, then the oldest due, and holds it until
     /// `lease_until` (counting the attempt), so that no other worker sends it meanwhile.
     [[nodiscard]] virtual std::optional<OutboxMail> claim(Timestamp now, Timestamp lease_until) = 0;
     virtual void mark_sent(std::int64_t id, Timestamp now, const std::string& detail) = 0;
@@ -166,9 +167,16 @@ class Letters {
    public:
     virtual ~Letters() = default;
     virtual std::int64_t queue(PersonId id, const SchoolCode& school, Timestamp now) = 0;
-    [[nodiscard]] virtual std::vector<LetterRow> to_render(int limit) = 0;
+    /// Takes the oldest queued letter due at `now` whose school has a postal address and that no
+    /// server holds, and holds it until `lease_until`, so that no other server renders it meanwhile.
+    [[nodiscard]] virtual std::optional<LetterRow> claim(Timestamp now, Timestamp lease_until) = 0;
+    /// Queued letters whose school has no postal address and that nobody has found waiting yet:
+    /// marks them found at `now` and returns them. Each letter is returned once, whoever asks.
+    [[nodiscard]] virtual std::vector<LetterRow> newly_waiting(Timestamp now) = 0;
+    /// Made: rendered, without an error. A letter that is no longer queued is left as it is.
     virtual void rendered(std::int64_t id, const std::string& path, Timestamp now) = 0;
-    virtual void render_failed(std::int64_t id, const std::string& error) = 0;
+    /// Not made: the error is kept and the letter is not tried again before `retry_at`.
+    virtual void render_failed(std::int64_t id, const std::string& error, Timestamp retry_at) = 0;
     /// Newest first; `status` empty: all.
     [[nodiscard]] virtual std::vector<LetterRow> list(std::optional<LetterStatus> status, int limit) = 0;
     [[nodiscard]] virtual std::optional<LetterRow> find(std::int64_t id) = 0;

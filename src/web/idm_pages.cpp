@@ -367,8 +367,10 @@ Response App::idm_letters(Request& req) {
         const bool rendered = ql.letter.status == LetterStatus::rendered;
         row.set("rendered", rendered);
         row.set("has_file", !ql.letter.path.empty());
-        row.set("status", views_.t(a.lang, ql.letter.status == LetterStatus::queued ? "idm_letter_queued"
-                                           : rendered ? "idm_letter_rendered" : "idm_letter_posted"));
+        row.set("status", views_.t(a.lang, ql.letter.address_missing                  ? "idm_letter_waiting"
+                                           : ql.letter.status == LetterStatus::queued ? "idm_letter_queued"
+                                           : rendered                                 ? "idm_letter_rendered"
+                                                                                      : "idm_letter_posted"));
         row.set("error", ql.letter.last_error);
         rows.push_back(row);
     }
@@ -499,9 +501,11 @@ Response App::idm_save_school(Request& req, bool adding) {
                                     : s_.idm.update_school(a.viewer, s, client(req), now());
         if (const auto* no = std::get_if<idm::Refused>(&outcome)) problem = no->problem;
     }
-    if (!problem)
+    if (!problem) {
+        if (s_.wake_mail) s_.wake_mail();  // letters waiting for this school's address are made now
         return Response::redirect(adding ? "/identity-manager?m=skola&kod=" + s.code.value()
                                          : school_path(s.code.value(), "uppgifter"));
+    }
     if (*problem == idm::Problem::not_allowed || (!adding && *problem == idm::Problem::no_such_school))
         return idm_refused(a, req, *problem);
     // Shown again as typed, with the reason.

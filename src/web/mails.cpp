@@ -87,14 +87,14 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const Poli
             return render(t("mail_otp_first_subject"),
                           {{t("mail_otp_first_intro", common)},
                            {t("mail_otp_line", {{"otp", otp}}), {}, true},
-                           {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_first)}})},
+                           {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_first)}}) + " " + t("mail_otp_latest")},
                            {t("mail_otp_first_next_step"), base + "/kiosk/forsta-gangen"},
                            signature});
         case MailKind::otp_reset:
             return render(t("mail_otp_reset_subject"),
                           {{t("mail_otp_reset_intro", common)},
                            {t("mail_otp_line", {{"otp", otp}}), {}, true},
-                           {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_reset)}})},
+                           {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_reset)}}) + " " + t("mail_otp_latest")},
                            {t("mail_otp_reset_next_step"), base + "/kiosk/glomt"},
                            {t("mail_not_you", common)},
                            signature});

@@ -173,13 +173,13 @@ class PgStore : public ::testing::Test {
 TEST_F(PgStore, MigrationsRunOnceAndAreVersioned) {
     auto store = open();
     EXPECT_EQ(store->schema_version(), 0);
-    EXPECT_EQ(store->migrate(), 9);
-    EXPECT_EQ(store->schema_version(), 9);
+    EXPECT_EQ(store->migrate(), 10);
+    EXPECT_EQ(store->schema_version(), 10);
     EXPECT_EQ(store->migrate(), 0);
-    EXPECT_EQ(store->schema_version(), 9);
+    EXPECT_EQ(store->schema_version(), 10);
     EXPECT_TRUE(store->ping());
     EXPECT_EQ(direct().value("SELECT string_agg(version || ':' || name, ',' ORDER BY version) FROM schema_migrations"),
-              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql,6:0006_search_changes.sql,7:0007_reports.sql,8:0008_view_notices.sql,9:0009_students_per_school.sql");
+              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql,6:0006_search_changes.sql,7:0007_reports.sql,8:0008_view_notices.sql,9:0009_students_per_school.sql,10:0010_letter_claims.sql");
 }
 
 TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
@@ -572,7 +572,7 @@ TEST_F(PgStore, AtSchool) {
     ASSERT_EQ(people.size(), 2u);
     EXPECT_EQ(people[0].person.username.value(), "ab1002") << "by last name";
     EXPECT_FALSE(people[0].has_password);
-    EXPECT_EQ(people[0].letter_status, "queued");
+    EXPECT_EQ(people[0].letter_status, "waiting") << "queued, and S1 has no postal address";
     EXPECT_EQ(people[0].otp_mail, "failed");
     EXPECT_EQ(people[1].roles, (std::vector<Role>{Role::studietider, Role::school_admin}));
     EXPECT_TRUE(people[1].has_password);
@@ -792,29 +792,67 @@ TEST_F(PgStore, Outbox) {
 TEST_F(PgStore, Letters) {
     auto store = migrated();
     auto tx = store->begin(TxMode::write);
-    tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux}, kT);
+    tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux, "Box 1\n211 22 Malmö"}, kT);
+    tx->schools().add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux}, kT);  // no postal address yet
     const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
     auto& l = tx->letters();
     const auto a = l.queue(id, SchoolCode{"S1"}, kT);
     const auto b = l.queue(id, SchoolCode{"S1"}, kT + 1s);
-    EXPECT_EQ(l.to_render(10).size(), 2u);
-    EXPECT_EQ(l.to_render(10)[0].id, a) << "oldest first";
+    const auto w = l.queue(id, SchoolCode{"S2"}, kT + 2s);
+    auto claimed = l.claim(kT, kT + 60s);
+    ASSERT_TRUE(claimed.has_value());
+    EXPECT_EQ(claimed->id, a) << "oldest first";
+    claimed = l.claim(kT, kT + 60s);
+    ASSERT_TRUE(claimed.has_value());
+    EXPECT_EQ(claimed->id, b);
+    EXPECT_FALSE(l.claim(kT, kT + 60s).has_value()) << "the rest is held, or waits for its school's address";
+    EXPECT_TRUE(l.find(w)->address_missing);
+    EXPECT_FALSE(l.find(a)->address_missing);
+    const auto waiting = l.newly_waiting(kT);
+    ASSERT_EQ(waiting.size(), 1u);
+    EXPECT_EQ(waiting[0].id, w);
+    EXPECT_TRUE(waiting[0].address_missing);
+    EXPECT_TRUE(l.newly_waiting(kT + 10s).empty()) << "found waiting once";
     EXPECT_FALSE(l.mark_posted(a, kT)) << "not rendered yet";
-    l.render_failed(b, "no font");
+    l.render_failed(b, "no font", kT + 300s);
     l.rendered(a, "/letters/a.pdf", kT + 5s);
+    l.render_failed(a, "a late error from elsewhere", kT + 300s);
     const auto done = l.find(a);
     ASSERT_TRUE(done.has_value());
     EXPECT_EQ(done->status, LetterStatus::rendered);
     EXPECT_EQ(done->path, "/letters/a.pdf");
+    EXPECT_EQ(done->last_error, "") << "a letter that was made keeps no error";
     EXPECT_EQ(done->rendered_at, kT + 5s);
     EXPECT_FALSE(done->posted_at.has_value());
     EXPECT_EQ(l.find(b)->last_error, "no font");
+    EXPECT_FALSE(l.claim(kT + 100s, kT + 160s).has_value()) << "a failed letter is tried again later";
+    claimed = l.claim(kT + 300s, kT + 360s);
+    ASSERT_TRUE(claimed.has_value());
+    EXPECT_EQ(claimed->id, b);
+    tx->schools().set_postal_address(SchoolCode{"S2"}, "Box 2\n222 22 Lund");
+    EXPECT_FALSE(l.find(w)->address_missing);
+    claimed = l.claim(kT + 300s, kT + 360s);
+    ASSERT_TRUE(claimed.has_value());
+    EXPECT_EQ(claimed->id, w) << "made once the address is set";
     EXPECT_TRUE(l.mark_posted(a, kT + 9s));
     EXPECT_FALSE(l.mark_posted(a, kT + 9s)) << "posted once";
     EXPECT_EQ(l.find(a)->posted_at, kT + 9s);
-    EXPECT_EQ(l.list(std::nullopt, 10)[0].id, b) << "newest first";
+    EXPECT_EQ(l.list(std::nullopt, 10)[0].id, w) << "newest first";
     EXPECT_EQ(l.list(LetterStatus::posted, 10).size(), 1u);
     EXPECT_FALSE(l.find(999).has_value());
+}
+
+TEST_F(PgStore, KioskMailIsClaimedFirst) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    auto& o = tx->outbox();
+    const auto changed = o.enqueue(mail_to(id, MailKind::password_changed, kT - 30s));
+    const auto first = o.enqueue(mail_to(id, MailKind::otp_first, kT - 20s));
+    const auto reset = o.enqueue(mail_to(id, MailKind::otp_reset, kT));
+    std::vector<std::int64_t> order;
+    while (auto m = o.claim(kT, kT + 50s)) order.push_back(m->id);
+    EXPECT_EQ(order, (std::vector<std::int64_t>{reset, changed, first}));
 }
 
 TEST_F(PgStore, ThrottleForgetsOutsideTheWindow) {
@@ -990,7 +1028,7 @@ std::vector<std::string> observe(ports::Store& store) {
     for (const auto& m : tx->outbox().list(std::nullopt, 10))
         out.push_back("mail " + std::to_string(m.id) + " " + std::string(to_string(m.kind)));
     while (auto m = tx->outbox().claim(kT + 10s, kT + 60s)) out.push_back("claimed " + std::to_string(m->id));
-    for (const auto& l : tx->letters().to_render(10)) out.push_back("letter " + std::to_string(l.id));
+    while (auto l = tx->letters().claim(kT + 10s, kT + 60s)) out.push_back("letter " + std::to_string(l->id));
     for (const AuditFilter& f : {AuditFilter{}, by("ab1001", "", ""), by("", "", "login"), page(by("", "S1", ""), 0, 2),
                                  between(kT + 1s, std::nullopt)}) {
         std::string line = "audit:";

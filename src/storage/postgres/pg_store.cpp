@@ -102,7 +102,9 @@ constexpr const char* kRemoveGrant = "DELETE FROM grants WHERE person_id = $1 AN
 constexpr const char* kAtSchool =
     "SELECT p.id, p.username, p.first_name, p.last_name, p.email, p.lang, p.default_school, "
     "  p.password_hash <> '', p.password_set_at, p.last_login_at, p.locked_until, string_agg(g.role, ','), "
-    "  (SELECT status FROM letters l WHERE l.person_id = p.id ORDER BY l.id DESC LIMIT 1), "
+    "  (SELECT CASE WHEN l.status = 'queued' AND NOT EXISTS (SELECT 1 FROM schools s "
+    "     WHERE s.code = l.school_code AND s.postal_address <> '') THEN 'waiting' ELSE l.status END "
+    "   FROM letters l WHERE l.person_id = p.id ORDER BY l.id DESC LIMIT 1), "
     "  (SELECT status FROM outbox o WHERE o.person_id = p.id AND o.kind IN ('otp-first', 'otp-reset') "
     "   ORDER BY o.id DESC LIMIT 1) "
     "FROM persons p JOIN grants g ON g.person_id = p.id AND g.school_code = $1 "
@@ -117,24 +119,38 @@ constexpr const char* kSearchPersons =
     "ORDER BY last_name, first_name, username LIMIT $3";
 constexpr const char* kQueueLetter =
     "INSERT INTO letters (person_id, school_code, created_at) VALUES ($1, $2, $3) RETURNING id";
-constexpr const char* kLettersToRender =
-    "SELECT id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at "
-    "FROM letters WHERE status = 'queued' ORDER BY id LIMIT $1";
+// The last column: queued, and the school has no postal address to put in the window ("Adress saknas").
+#define MINA_LETTER_ROW "id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at"
+#define MINA_LETTER_COLUMNS                                                                          \
+    MINA_LETTER_ROW ", status = 'queued' AND NOT EXISTS "                                            \
+                    "(SELECT 1 FROM schools s WHERE s.code = letters.school_code AND s.postal_address <> '')"
+// One statement: whoever runs it first holds the letter until the lease ends; a row another
+// transaction is claiming is skipped rather than waited for (as the outbox's kClaim).
+constexpr const char* kClaimLetter =
+    "UPDATE letters SET claimed_until = $2 WHERE id = ("
+    "  SELECT l.id FROM letters l JOIN schools s ON s.code = l.school_code "
+    "  WHERE l.status = 'queued' AND l.claimed_until <= $1 AND s.postal_address <> '' "
+    "  ORDER BY l.id LIMIT 1 FOR UPDATE OF l SKIP LOCKED) "
+    "RETURNING " MINA_LETTER_ROW ", false";
+// A second server running it at once waits for the first's row locks, then finds waiting_since set.
+constexpr const char* kNewlyWaiting =
+    "UPDATE letters SET waiting_since = $1 WHERE status = 'queued' AND waiting_since IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM schools s WHERE s.code = letters.school_code AND s.postal_address <> '') "
+    "RETURNING " MINA_LETTER_ROW ", true";
 constexpr const char* kLetterRendered =
-    "UPDATE letters SET status = 'rendered', path = $2, rendered_at = $3, last_error = '' WHERE id = $1";
-constexpr const char* kLetterFailed = "UPDATE letters SET last_error = $2 WHERE id = $1";
-constexpr const char* kFindLetter =
-    "SELECT id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at "
-    "FROM letters WHERE id = $1";
+    "UPDATE letters SET status = 'rendered', path = $2, rendered_at = $3, last_error = '', claimed_until = 0 "
+    "WHERE id = $1 AND status = 'queued'";
+constexpr const char* kLetterFailed =
+    "UPDATE letters SET last_error = $2, claimed_until = $3 WHERE id = $1 AND status = 'queued'";
+constexpr const char* kFindLetter = "SELECT " MINA_LETTER_COLUMNS " FROM letters WHERE id = $1";
 constexpr const char* kLetterPosted =
     "UPDATE letters SET status = 'posted', posted_at = $2 WHERE id = $1 AND status = 'rendered'";
 // Two fixed statements rather than SQL assembled at run time.
-constexpr const char* kAllLetters =
-    "SELECT id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at "
-    "FROM letters ORDER BY id DESC LIMIT $1";
+constexpr const char* kAllLetters = "SELECT " MINA_LETTER_COLUMNS " FROM letters ORDER BY id DESC LIMIT $1";
 constexpr const char* kLettersWithStatus =
-    "SELECT id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at "
-    "FROM letters WHERE status = $2 ORDER BY id DESC LIMIT $1";
+    "SELECT " MINA_LETTER_COLUMNS " FROM letters WHERE status = $2 ORDER BY id DESC LIMIT $1";
+#undef MINA_LETTER_COLUMNS
+#undef MINA_LETTER_ROW
 
 constexpr const char* kAddGrant =
     "INSERT INTO grants (person_id, school_code, role, granted_by, created_at) VALUES ($1, $2, $3, $4, $5) "
@@ -242,11 +258,12 @@ constexpr const char* kEnqueue =
     "INSERT INTO outbox (kind, person_id, recipient, lang, params, not_before, created_at) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
 // One statement: whoever runs it first holds the mail until the lease ends; a row another
-// transaction is claiming is skipped rather than waited for.
+// transaction is claiming is skipped rather than waited for. Kiosk mail first: a person waits at
+// the kiosk for its one-time password, which is valid for minutes.
 constexpr const char* kClaim =
     "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1 WHERE id = ("
     "  SELECT id FROM outbox WHERE status = 'pending' AND not_before <= $1 AND claimed_until <= $1 "
-    "  ORDER BY not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+    "  ORDER BY kind <> 'otp-reset', not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
     "RETURNING id, kind, person_id, recipient, lang, params, status, not_before, attempts, last_error, created_at, "
     "sent_at";
 constexpr const char* kMarkSent =
@@ -567,13 +584,18 @@ class PgLetters final : public ports::Letters {
     std::int64_t queue(PersonId id, const SchoolCode& school, Timestamp now) override {
         return exec(c_, kQueueLetter, id, school, now).row(0).integer(0);
     }
-    std::vector<LetterRow> to_render(int limit) override {
-        return read_all<LetterRow>(exec(c_, kLettersToRender, limit), read);
+    std::optional<LetterRow> claim(Timestamp now, Timestamp lease_until) override {
+        return read_first<LetterRow>(exec(c_, kClaimLetter, now, lease_until), read);
+    }
+    std::vector<LetterRow> newly_waiting(Timestamp now) override {
+        return read_all<LetterRow>(exec(c_, kNewlyWaiting, now), read);
     }
     void rendered(std::int64_t id, const std::string& path, Timestamp now) override {
         exec(c_, kLetterRendered, id, path, now);
     }
-    void render_failed(std::int64_t id, const std::string& error) override { exec(c_, kLetterFailed, id, error); }
+    void render_failed(std::int64_t id, const std::string& error, Timestamp retry_at) override {
+        exec(c_, kLetterFailed, id, error, retry_at);
+    }
     std::vector<LetterRow> list(std::optional<LetterStatus> status, int limit) override {
         auto result = status ? exec(c_, kLettersWithStatus, limit, status_name(*status)) : exec(c_, kAllLetters, limit);
         return read_all<LetterRow>(result, read);
@@ -603,6 +625,7 @@ class PgLetters final : public ports::Letters {
         l.created_at = r.time(6);
         l.rendered_at = r.maybe_time(7);
         l.posted_at = r.maybe_time(8);
+        l.address_missing = r.boolean(9);
         return l;
     }
     Transaction& c_;

@@ -83,7 +83,9 @@ constexpr const char* kRemoveGrant =
 constexpr const char* kAtSchool =
     "SELECT p.id, p.username, p.first_name, p.last_name, p.email, p.lang, p.default_school, "
     "  p.password_hash <> '', p.password_set_at, p.last_login_at, p.locked_until, group_concat(g.role, ','), "
-    "  (SELECT status FROM letters l WHERE l.person_id = p.id ORDER BY l.id DESC LIMIT 1), "
+    "  (SELECT CASE WHEN l.status = 'queued' AND NOT EXISTS (SELECT 1 FROM schools s "
+    "     WHERE s.code = l.school_code AND s.postal_address <> '') THEN 'waiting' ELSE l.status END "
+    "   FROM letters l WHERE l.person_id = p.id ORDER BY l.id DESC LIMIT 1), "
     "  (SELECT status FROM outbox o WHERE o.person_id = p.id AND o.kind IN ('otp-first', 'otp-reset') "
     "   ORDER BY o.id DESC LIMIT 1) "
     "FROM persons p JOIN grants g ON g.person_id = p.id AND g.school_code = ?1 "
@@ -95,17 +97,27 @@ constexpr const char* kSearchPersons =
     "OR lower(first_name || ' ' || last_name) LIKE '%' || lower(?2) || '%' ESCAPE '\\' "
     "ORDER BY last_name, first_name, username LIMIT ?3";
 constexpr const char* kQueueLetter = "INSERT INTO letters (person_id, school_code, created_at) VALUES (?1, ?2, ?3)";
+// The last column: queued, and the school has no postal address to put in the window ("Adress saknas").
+#define MINA_LETTER_ROW "id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at"
 constexpr const char* kLetterColumns =
-    "id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at";
-constexpr const char* kLettersToRender =
-    "SELECT id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at "
-    "FROM letters WHERE status = 'queued' ORDER BY id LIMIT ?1";
+    MINA_LETTER_ROW ", status = 'queued' AND NOT EXISTS "
+    "(SELECT 1 FROM schools s WHERE s.code = letters.school_code AND s.postal_address <> '')";
+// One statement: whoever runs it first holds the letter until the lease ends (as the outbox's kClaim).
+constexpr const char* kClaimLetter =
+    "UPDATE letters SET claimed_until = ?2 WHERE id = ("
+    "  SELECT l.id FROM letters l JOIN schools s ON s.code = l.school_code "
+    "  WHERE l.status = 'queued' AND l.claimed_until <= ?1 AND s.postal_address <> '' ORDER BY l.id LIMIT 1) "
+    "RETURNING " MINA_LETTER_ROW ", 0";
+constexpr const char* kNewlyWaiting =
+    "UPDATE letters SET waiting_since = ?1 WHERE status = 'queued' AND waiting_since IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM schools s WHERE s.code = letters.school_code AND s.postal_address <> '') "
+    "RETURNING " MINA_LETTER_ROW ", 1";
 constexpr const char* kLetterRendered =
-    "UPDATE letters SET status = 'rendered', path = ?2, rendered_at = ?3, last_error = '' WHERE id = ?1";
-constexpr const char* kLetterFailed = "UPDATE letters SET last_error = ?2 WHERE id = ?1";
-constexpr const char* kFindLetter =
-    "SELECT id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at "
-    "FROM letters WHERE id = ?1";
+    "UPDATE letters SET status = 'rendered', path = ?2, rendered_at = ?3, last_error = '', claimed_until = 0 "
+    "WHERE id = ?1 AND status = 'queued'";
+constexpr const char* kLetterFailed =
+    "UPDATE letters SET last_error = ?2, claimed_until = ?3 WHERE id = ?1 AND status = 'queued'";
+#undef MINA_LETTER_ROW
 constexpr const char* kLetterPosted =
     "UPDATE letters SET status = 'posted', posted_at = ?2 WHERE id = ?1 AND status = 'rendered'";
 
@@ -197,11 +209,12 @@ constexpr const char* kEnqueue =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 constexpr const char* kOutboxColumns =
     "id, kind, person_id, recipient, lang, params, status, not_before, attempts, last_error, created_at, sent_at";
-// One statement: whoever runs it first holds the mail until the lease ends.
+// One statement: whoever runs it first holds the mail until the lease ends. Kiosk mail first: a
+// person waits at the kiosk for its one-time password, which is valid for minutes.
 constexpr const char* kClaim =
     "UPDATE outbox SET claimed_until = ?2, attempts = attempts + 1 WHERE id = ("
     "  SELECT id FROM outbox WHERE status = 'pending' AND not_before <= ?1 AND claimed_until <= ?1 "
-    "  ORDER BY not_before, id LIMIT 1) "
+    "  ORDER BY kind <> 'otp-reset', not_before, id LIMIT 1) "
     "RETURNING id, kind, person_id, recipient, lang, params, status, not_before, attempts, last_error, created_at, "
     "sent_at";
 constexpr const char* kMarkSent =
@@ -597,9 +610,17 @@ class SqliteLetters final : public ports::Letters {
         q.run();
         return sqlite3_last_insert_rowid(c_.raw());
     }
-    std::vector<LetterRow> to_render(int limit) override {
-        Query q(c_, kLettersToRender);
-        q.bind(1, std::int64_t{limit});
+    std::optional<LetterRow> claim(Timestamp now, Timestamp lease_until) override {
+        Query q(c_, kClaimLetter);
+        q.bind(1, now).bind(2, lease_until);
+        if (!q.step()) return std::nullopt;
+        auto l = read(q);
+        q.run();  // finish the statement
+        return l;
+    }
+    std::vector<LetterRow> newly_waiting(Timestamp now) override {
+        Query q(c_, kNewlyWaiting);
+        q.bind(1, now);
         std::vector<LetterRow> out;
         while (q.step()) out.push_back(read(q));
         return out;
@@ -609,9 +630,9 @@ class SqliteLetters final : public ports::Letters {
         q.bind(1, id).bind(2, path).bind(3, now);
         q.run();
     }
-    void render_failed(std::int64_t id, const std::string& error) override {
+    void render_failed(std::int64_t id, const std::string& error, Timestamp retry_at) override {
         Query q(c_, kLetterFailed);
-        q.bind(1, id).bind(2, error);
+        q.bind(1, id).bind(2, error).bind(3, retry_at);
         q.run();
     }
     std::vector<LetterRow> list(std::optional<LetterStatus> status, int limit) override {
@@ -626,7 +647,8 @@ class SqliteLetters final : public ports::Letters {
         return out;
     }
     std::optional<LetterRow> find(std::int64_t id) override {
-        Query q(c_, kFindLetter);
+        static const std::string one = std::string("SELECT ") + kLetterColumns + " FROM letters WHERE id = ?1";
+        Query q(c_, one.c_str());
         q.bind(1, id);
         if (!q.step()) return std::nullopt;
         return read(q);
@@ -654,6 +676,7 @@ class SqliteLetters final : public ports::Letters {
         r.created_at = from_unix(q.integer(6));
         if (!q.is_null(7)) r.rendered_at = from_unix(q.integer(7));
         if (!q.is_null(8)) r.posted_at = from_unix(q.integer(8));
+        r.address_missing = q.integer(9) != 0;
         return r;
     }
     Connection& c_;
