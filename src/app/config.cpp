@@ -101,6 +101,17 @@ std::vector<Key> keys() {
                 return e;
             },
             [](const Config& c) { return std::to_string(c.max_upload_bytes); }},
+        Key{"server", "max_body_bytes_in_flight",
+            [](Config& c, const std::string& v) {
+                int x = 0;
+                auto e = set_int(x, v, 1024 * 1024, 1024 * 1024 * 1024);
+                if (e.empty()) c.max_body_bytes_in_flight = static_cast<std::size_t>(x);
+                return e;
+            },
+            [](const Config& c) { return std::to_string(c.max_body_bytes_in_flight); }},
+        Key{"server", "max_connections",
+            [](Config& c, const std::string& v) { return set_int(c.max_connections, v, 0, 1'000'000); },
+            [](const Config& c) { return std::to_string(c.max_connections); }},
         Key{"server", "search_cache_pages",
             [](Config& c, const std::string& v) { return set_int(c.search_cache_pages, v, 0, 1'000'000); },
             [](const Config& c) { return std::to_string(c.search_cache_pages); }},
@@ -309,6 +320,8 @@ LoadResult load_config(const std::string& path) {
             if (auto e = k.set(c, v); !e.empty()) return {std::nullopt, name + " " + e};
         }
     }
+    if (c.max_body_bytes_in_flight < c.max_upload_bytes)
+        return {std::nullopt, "server.max_body_bytes_in_flight must be at least server.max_upload_bytes"};
     if (c.policy.password_nudge_age > c.policy.password_max_age)
         return {std::nullopt, "policy.password_nudge_age must not exceed policy.password_max_age"};
     return {std::move(c), {}};

@@ -232,6 +232,8 @@ int cmd_serve(const app::Config& c) {
     o.hash_request_threads = 2 * resolved_threads(c.hash_threads);
     o.max_body_bytes = c.max_body_bytes;
     o.max_upload_bytes = c.max_upload_bytes;
+    o.max_body_bytes_in_flight = c.max_body_bytes_in_flight;
+    o.max_connections = static_cast<std::size_t>(c.max_connections);
     o.trusted_proxies = c.trusted_proxies;
     o.access_log = c.access_log;
     o.read_timeout = c.read_timeout;
@@ -240,6 +242,7 @@ int cmd_serve(const app::Config& c) {
     hooks.handle = [&](web::Request& r) { return application.handle(r); };
     hooks.pool_for = [&](const web::Request& r) { return application.pool_for(r); };
     hooks.is_upload = [&](std::string_view target) { return web::App::is_upload(target); };
+    hooks.admit = [&](web::Request& head, bool verify) { return application.admit(head, verify); };
     if (store->fences()) {
         hooks.needs_fence = [](const web::Request& r) { return web::App::has_session(r); };
         hooks.fence = [&store = *store](std::function<void()> done) { store.fence(std::move(done)); };

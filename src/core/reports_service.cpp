@@ -185,6 +185,12 @@ Fields fields_of(const std::vector<std::string>& cells, const std::vector<int>& 
     return f;
 }
 
+/// A file's rows for the planner, each taken (and its cells let go) as it is judged.
+Service::Rows file_rows(FileRows& file) {
+    return {file.size(), [&file](std::size_t i) { return file.take(i); },
+            [&file](std::size_t i) { return file.line(i); }};
+}
+
 }  // namespace
 
 std::vector<SubmissionError> error_codes(const RowPlan& row) {
@@ -214,9 +220,8 @@ std::string month_of(Date d) {
     return buf;
 }
 
-std::variant<std::vector<std::pair<int, Fields>>, Denied> read_file(std::string_view bytes) {
-    const std::string text = csv::to_utf8(bytes);
-    auto parsed = csv::parse(text);
+std::variant<FileRows, Denied> read_file(std::string_view bytes) {
+    auto parsed = csv::parse(csv::to_utf8(bytes));
     if (auto* no = std::get_if<csv::Unreadable>(&parsed)) return Denied{Refusal::unreadable, std::to_string(no->line)};
     auto& table = std::get<csv::Table>(parsed);
     if (table.rows.empty()) return Denied{Refusal::no_columns, "personnummer, utbildning, handelse, datum"};
@@ -239,11 +244,14 @@ std::variant<std::vector<std::pair<int, Fields>>, Denied> read_file(std::string_
     if (!missing.empty()) return Denied{Refusal::no_columns, missing};
     if (table.rows.size() - 1 > static_cast<std::size_t>(kMaxUploadRows))
         return Denied{Refusal::too_many_rows, std::to_string(kMaxUploadRows)};
-    std::vector<std::pair<int, Fields>> rows;
-    rows.reserve(table.rows.size() - 1);
-    for (std::size_t r = 1; r < table.rows.size(); ++r)
-        rows.emplace_back(table.rows[r].line, fields_of(table.rows[r].fields, column_of));
-    return rows;
+    return FileRows{std::move(table), std::move(column_of)};
+}
+
+Fields FileRows::take(std::size_t i) {
+    auto& cells = table.rows[i + 1].fields;
+    Fields f = fields_of(cells, column_of);
+    std::vector<std::string>().swap(cells);
+    return f;
 }
 
 bool Service::may_report(const portal::Viewer& v, const std::string& school) {
@@ -448,7 +456,7 @@ Plan Service::plan(ports::Unit& tx, const std::string& school, const Rows& rows,
     StoreSource source(tx, school);
     Planner planner(source, identities_, today);
     planner.reserve(rows.count);
-    for (std::size_t i = 0; i < rows.count; ++i) planner.add(static_cast<int>(i + 1), rows.at(i));
+    for (std::size_t i = 0; i < rows.count; ++i) planner.add(rows.line ? rows.line(i) : static_cast<int>(i + 1), rows.at(i));
     return planner.take();
 }
 
@@ -576,7 +584,7 @@ std::variant<Upload, Denied> Service::preview(const portal::Viewer& v, const std
     if (auto* no = std::get_if<Denied>(&rows)) return *no;
     auto tx = store_.begin(ports::TxMode::write);
     Upload up;
-    up.plan = plan(*tx, school, std::get<0>(rows), Date::utc_day_of(now));
+    up.plan = plan(*tx, school, file_rows(std::get<FileRows>(rows)), Date::utc_day_of(now));
     up.sha256 = tokens_.sha256(bytes);
     up.fingerprint = fingerprint_of(up.plan);
     Submission s;
@@ -614,7 +622,7 @@ SaveOutcome Service::save(const portal::Viewer& v, const std::string& school, st
         return Denied{Refusal::no_such_submission};
     Upload up;
     up.submission = submission;
-    up.plan = plan(*tx, school, std::get<0>(rows), Date::utc_day_of(now));
+    up.plan = plan(*tx, school, file_rows(std::get<FileRows>(rows)), Date::utc_day_of(now));
     up.sha256 = sha;
     up.fingerprint = fingerprint_of(up.plan);
     if (up.fingerprint != fingerprint) return UploadChanged{std::move(up)};
@@ -648,7 +656,7 @@ std::variant<Submission, Denied> Service::submission(const portal::Viewer& v, co
 
 std::variant<UploadSaved, UploadNotSaved, Denied> Service::api(const std::string& secret, const std::string& school,
                                                                const Rows& rows,
-                                                               std::optional<SaveMode> mode, std::string_view body,
+                                                               std::optional<SaveMode> mode, const std::string& body_sha256,
                                                                const ClientInfo& client, Timestamp now) {
     auto tx = store_.begin(ports::TxMode::write);
     auto& rep = tx->reports();
@@ -664,7 +672,7 @@ std::variant<UploadSaved, UploadNotSaved, Denied> Service::api(const std::string
     s.school = key->school;
     s.channel = Channel::api;
     s.file_name = "";
-    s.sha256 = tokens_.sha256(body);
+    s.sha256 = body_sha256;
     s.rows = static_cast<int>(rows.count);
     s.accepted = up.plan.accepted;
     s.refused = up.plan.refused;
@@ -697,6 +705,15 @@ std::variant<UploadSaved, UploadNotSaved, Denied> Service::api(const std::string
     }
     out.plan = std::move(up.plan);
     return out;
+}
+
+std::optional<Denied> Service::check_key(const std::string& secret, const std::string& school) {
+    if (secret.empty()) return Denied{Refusal::key_refused};
+    auto tx = store_.begin(ports::TxMode::read);
+    auto key = tx->reports().key_by_digest(tokens_.digest(secret));
+    if (!key || key->revoked_at) return Denied{Refusal::key_refused};
+    if (key->school.value() != school) return Denied{Refusal::not_allowed};
+    return std::nullopt;
 }
 
 std::variant<std::vector<ApiKey>, Denied> Service::keys(const portal::Viewer& v, const std::string& school) {

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/csv.hpp"
 #include "core/portal.hpp"
 #include "core/ports.hpp"
 #include "core/reports_plan.hpp"
@@ -170,15 +171,21 @@ class Service final {
     /// An upload's rows, read one at a time (a large one is not copied into Fields all at once).
     struct Rows {
         std::size_t count = 0;
-        std::function<Fields(std::size_t)> at;  // the row `i` (from 0)
+        std::function<Fields(std::size_t)> at;  // the row `i` (from 0), asked for once, in order
+        std::function<int(std::size_t)> line{};  // the row's line in its file; unset: i + 1
     };
     /// The API: `rows` for the school, with a key of that school. `mode` empty: validate only.
+    /// `body_sha256`: of the call's body (kept with the submission).
     [[nodiscard]] std::variant<UploadSaved, UploadNotSaved, Denied> api(const std::string& secret,
                                                                        const std::string& school,
                                                                        const Rows& rows,
                                                                        std::optional<SaveMode> mode,
-                                                                       std::string_view body, const ClientInfo& client,
+                                                                       const std::string& body_sha256,
+                                                                       const ClientInfo& client,
                                                                        Timestamp now);
+    /// The API's check before a call's body is read: nothing when `secret` is a live key of `school`,
+    /// else key_refused or not_allowed (as api() would answer).
+    [[nodiscard]] std::optional<Denied> check_key(const std::string& secret, const std::string& school);
     [[nodiscard]] std::variant<std::vector<ApiKey>, Denied> keys(const portal::Viewer& v, const std::string& school);
     [[nodiscard]] std::variant<NewKey, Denied> create_key(const portal::Viewer& v, const std::string& school,
                                                          const std::string& name, const ClientInfo& client,
@@ -210,8 +217,19 @@ class Service final {
     ports::Tokens& tokens_;
 };
 
-/// The rows of a school's file: each with its line, or why the file cannot be read.
-[[nodiscard]] std::variant<std::vector<std::pair<int, Fields>>, Denied> read_file(std::string_view bytes);
+/// A school's file as read: its cells, made into each row's Fields only when the row is judged (a
+/// file of 100,000 rows is never held as Fields all at once: each row's cells go as it is taken).
+struct FileRows {
+    csv::Table table;             // the heading first
+    std::vector<int> column_of;   // field_names()[i] is in column column_of[i] (-1: none)
+    [[nodiscard]] std::size_t size() const { return table.rows.size() - 1; }
+    [[nodiscard]] int line(std::size_t i) const { return table.rows[i + 1].line; }
+    /// The row `i` (from 0, after the heading) as Fields; its cells are let go.
+    [[nodiscard]] Fields take(std::size_t i);
+};
+
+/// The rows of a school's file, or why the file cannot be read.
+[[nodiscard]] std::variant<FileRows, Denied> read_file(std::string_view bytes);
 
 /// "YYYY-MM" of a day, or of a time (UTC).
 [[nodiscard]] std::string month_of(Date d);

@@ -1,5 +1,7 @@
 #include "web/app.hpp"
 
+#include <malloc.h>
+
 #include <functional>
 #include <span>
 
@@ -21,6 +23,8 @@ namespace {
 constexpr std::string_view kSessionCookie = "mina_session";
 constexpr std::string_view kPreCookie = "mina_pre";  // the CSRF token of forms shown before login
 constexpr std::string_view kLangCookie = "mina_lang";
+/// A body this large is let go (and its memory given back) as soon as it is parsed.
+constexpr std::size_t kLargeBody = 1024 * 1024;
 
 std::string content_type_for(std::string_view name) {
     if (name.ends_with(".css")) return "text/css; charset=utf-8";
@@ -276,18 +280,42 @@ Response App::error_page(const Request& req, int status, std::string_view key) {
 
 bool App::has_session(const Request& req) { return !req.cookie(kSessionCookie).empty(); }
 
+Response App::login_redirect(const Request& req, bool had_token) const {
+    if (had_token) {
+        Response r = Response::redirect("/logga-in?slut=1");
+        r.header("Set-Cookie", cookie_header(kSessionCookie, "", req.secure, 0));
+        return r;
+    }
+    const std::string next = safe_next(req.path);
+    return Response::redirect(next.empty() || next == "/start" ? "/logga-in" : "/logga-in?next=" + next);
+}
+
+std::optional<Response> App::admit(Request& head, bool verify) {
+    std::optional<Response> out;
+    try {
+        if (is_reports_api(head.path)) {
+            if (head.method == "POST") out = sr_api_admit(head, verify);
+        } else if (head.path != "/logga-in" && !head.path.starts_with("/kiosk") &&
+                   std::any_of(routes_.begin(), routes_.end(),
+                               [&](const Route& r) { return r.path == head.path && r.method == head.method; })) {
+            // Every other route's form is posted after login (the login's and the kiosk's have no
+            // session); a request to no route is answered 404 or 405 by handle().
+            const std::string token = head.cookie(kSessionCookie);
+            if (token.empty() || (verify && !s_.portal.resume(token, now()))) out = login_redirect(head, !token.empty());
+        }
+    } catch (const ports::Unavailable& e) {
+        spdlog::warn("request {} {} {}: database unavailable: {}", head.request_id, head.method, head.path, e.what());
+        out = Response::text(503, "database unavailable\n");
+        out->header("Retry-After", "5");
+    }
+    if (out) add_security_headers(*out, head.secure);
+    return out;
+}
+
 std::variant<App::Authed, Response> App::require_login(Request& req) {
     const std::string token = req.cookie(kSessionCookie);
     auto viewer = s_.portal.resume(token, now());
-    if (!viewer) {
-        if (!token.empty()) {
-            Response r = Response::redirect("/logga-in?slut=1");
-            r.header("Set-Cookie", cookie_header(kSessionCookie, "", req.secure, 0));
-            return r;
-        }
-        const std::string next = safe_next(req.path);
-        return Response::redirect(next.empty() || next == "/start" ? "/logga-in" : "/logga-in?next=" + next);
-    }
+    if (!viewer) return login_redirect(req, !token.empty());
     std::string lang = pick_language(req, viewer->person.lang);
     return Authed{std::move(*viewer), std::move(lang)};
 }
@@ -297,6 +325,10 @@ std::variant<std::pair<App::Authed, Multipart>, Response> App::require_upload(Re
     if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
     auto parts = parse_multipart(req.header("content-type"), req.body);
     if (!parts) return error_page(req, 400, "error_400");
+    if (req.body.size() >= kLargeBody) {
+        std::string().swap(req.body);  // the parts hold what is needed: a large body is not kept twice
+        (void)malloc_trim(0);  // it was read on an I/O thread, whose malloc arena would keep it
+    }
     auto& a = std::get<Authed>(who);
     if (!s_.tokens.equal(parts->fields.get("csrf"), a.viewer.session.csrf_token))
         return error_page(req, 403, "error_403_csrf");
@@ -308,6 +340,10 @@ std::variant<std::pair<App::Authed, Form>, Response> App::require_post(Request& 
     if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
     auto form = Form::parse(req.body);
     if (!form) return error_page(req, 400, "error_400");
+    if (req.body.size() >= kLargeBody) {
+        std::string().swap(req.body);  // the form holds what is needed (a save may carry a whole file)
+        (void)malloc_trim(0);  // it was read on an I/O thread, whose malloc arena would keep it
+    }
     auto& a = std::get<Authed>(who);
     if (!s_.tokens.equal(form->get("csrf"), a.viewer.session.csrf_token)) return error_page(req, 403, "error_403_csrf");
     return std::make_pair(std::move(a), std::move(*form));

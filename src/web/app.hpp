@@ -71,6 +71,9 @@ class App final {
     [[nodiscard]] static bool is_upload(std::string_view target);
     /// Whether the request carries a session cookie (it will read its viewer: ServerHooks::needs_fence).
     [[nodiscard]] static bool has_session(const Request& req);
+    /// Before a body is read (ServerHooks::admit): the answer to a request whose route needs a
+    /// session or an API key that its header does not carry (`verify`: a live one), or nothing.
+    [[nodiscard]] std::optional<Response> admit(Request& head, bool verify);
 
    private:
     using Handler = Response (App::*)(Request&);
@@ -213,7 +216,9 @@ class App final {
                              const std::vector<std::string>& errors,
                              const std::map<std::string, std::string>& field_errors);
     Response sr_file_page(const Authed& a, Request& req, int status, const std::string& error);
-    Response sr_preview_page(const Authed& a, const reports::Upload& up, const std::string& file,
+    /// The preview of an upload; its plan is let go once the rows shown are taken from it (a file of
+    /// 100,000 rows: the page is not rendered beside the whole plan).
+    Response sr_preview_page(const Authed& a, reports::Upload& up, const std::string& file,
                              const std::string& filename, int status, bool changed);
     [[nodiscard]] std::string sr_file_refusal(const std::string& lang, const reports::Denied& no) const;
     Response sr_keys_page(const Authed& a, Request& req, int status, Data d, const std::string& school);
@@ -231,6 +236,10 @@ class App final {
     [[nodiscard]] Data school_form_options(const std::string& lang, const std::string& chosen) const;
     /// The viewer, or a redirect to the login page.
     std::variant<Authed, Response> require_login(Request& req);
+    /// Where require_login sends a request without a live session (`had_token`: it carried one).
+    [[nodiscard]] Response login_redirect(const Request& req, bool had_token) const;
+    /// The API's answer to a request whose key is missing (or, `verify`, not a live key of the school).
+    [[nodiscard]] std::optional<Response> sr_api_admit(const Request& head, bool verify);
     /// For POST after login: the viewer with a checked CSRF token and the parsed form, or an error page.
     std::variant<std::pair<Authed, Form>, Response> require_post(Request& req);
     /// The same for a form with a file (multipart/form-data).

@@ -82,6 +82,33 @@ bool valid_utf8(std::string_view s) {
     return true;
 }
 
+bool valid_header_name(std::string_view name) {
+    if (name.empty()) return false;
+    for (unsigned char c : name) {
+        if (std::isalnum(c)) continue;
+        if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos) return false;
+    }
+    return true;
+}
+
+bool valid_header_value(std::string_view value) {
+    for (unsigned char c : value)
+        if ((c < 0x20 && c != '\t') || c == 0x7F) return false;
+    return true;
+}
+
+std::optional<std::string> unsafe_header(const Response& res) {
+    if (!valid_header_value(res.content_type)) return std::string("Content-Type");
+    for (const auto& [name, value] : res.headers) {
+        if (valid_header_name(name) && valid_header_value(value)) continue;
+        std::string shown = name.substr(0, 64);  // for the log: printable only
+        for (char& c : shown)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+        return shown;
+    }
+    return std::nullopt;
+}
+
 std::optional<Form> Form::parse(std::string_view encoded) {
     Form f;
     if (encoded.empty()) return f;
@@ -101,6 +128,12 @@ std::optional<Form> Form::parse(std::string_view encoded) {
 std::string Form::get(std::string_view name) const {
     auto it = fields_.find(name);
     return it == fields_.end() ? std::string() : it->second;
+}
+
+const std::string& Form::value(std::string_view name) const {
+    static const std::string kNone;
+    auto it = fields_.find(name);
+    return it == fields_.end() ? kNone : it->second;
 }
 
 std::vector<std::string> Form::all(std::string_view name) const {

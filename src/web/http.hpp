@@ -44,6 +44,8 @@ class Form {
     /// Nothing when the text is malformed (bad %-escape) or a value is not valid UTF-8.
     static std::optional<Form> parse(std::string_view encoded);
     [[nodiscard]] std::string get(std::string_view name) const;
+    /// The same without a copy (a file that rides along as a field): valid while the Form lives.
+    [[nodiscard]] const std::string& value(std::string_view name) const;
     /// Every value of a repeated field (checkboxes), in order.
     [[nodiscard]] std::vector<std::string> all(std::string_view name) const;
     [[nodiscard]] bool has(std::string_view name) const;
@@ -70,6 +72,14 @@ struct Multipart {
 [[nodiscard]] std::optional<Multipart> parse_multipart(std::string_view content_type, std::string_view body);
 
 [[nodiscard]] bool valid_utf8(std::string_view s);
+
+/// A header's name as RFC 9110 §5.1 has it: a token (letters, digits and !#$%&'*+-.^_`|~), not empty.
+[[nodiscard]] bool valid_header_name(std::string_view name);
+/// A header's value that can be written as it is: no control character (CR, LF, NUL, …) but the tab.
+[[nodiscard]] bool valid_header_value(std::string_view value);
+/// The first header of `res` (its Content-Type among them) that cannot be written as it is, by name;
+/// nothing when every one can. The server answers 500 rather than write such a response.
+[[nodiscard]] std::optional<std::string> unsafe_header(const Response& res);
 
 /// Percent-encodes everything but letters, digits and "-._~", for a value in a query string.
 [[nodiscard]] std::string url_encode(std::string_view s);

@@ -90,10 +90,12 @@ std::string digits(const std::string& s) {
     return s;
 }
 
+/// The school's page in the Identity Manager. The code and the username may come from a form as
+/// typed: percent-encoded, so that no character of theirs reaches the Location header as it is.
 std::string school_path(const std::string& code, std::string_view message = {}, const std::string& user = {}) {
-    std::string out = "/identity-manager/skola?kod=" + code;
+    std::string out = "/identity-manager/skola?kod=" + url_encode(code);
     if (!message.empty()) out += "&m=" + std::string(message);
-    if (!user.empty()) out += "&u=" + user;
+    if (!user.empty()) out += "&u=" + url_encode(user);
     return out;
 }
 
@@ -503,7 +505,7 @@ Response App::idm_save_school(Request& req, bool adding) {
     }
     if (!problem) {
         if (s_.wake_mail) s_.wake_mail();  // letters waiting for this school's address are made now
-        return Response::redirect(adding ? "/identity-manager?m=skola&kod=" + s.code.value()
+        return Response::redirect(adding ? "/identity-manager?m=skola&kod=" + url_encode(s.code.value())
                                          : school_path(s.code.value(), "uppgifter"));
     }
     if (*problem == idm::Problem::not_allowed || (!adding && *problem == idm::Problem::no_such_school))

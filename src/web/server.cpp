@@ -1,5 +1,9 @@
 #include "web/server.hpp"
 
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -7,8 +11,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <tuple>
+#include <utility>
 
 #include "web/metrics.hpp"
 
@@ -31,16 +38,129 @@ struct BoundedPool {
     BoundedPool(int threads, std::size_t max_queued) : pool(static_cast<std::size_t>(threads)), limit(max_queued) {}
 };
 
+/// The bytes of request bodies held at once (ServerOptions::max_body_bytes_in_flight): a request
+/// takes its share before its body is read and gives it back once it is answered.
+class BodyBudget {
+   public:
+    explicit BodyBudget(std::size_t limit) : limit_(limit) {}
+    [[nodiscard]] bool take(std::size_t n) {
+        std::size_t used = used_.load();
+        do {
+            if (n > limit_ || used > limit_ - n) return false;
+        } while (!used_.compare_exchange_weak(used, used + n));
+        return true;
+    }
+    void give(std::size_t n) { used_.fetch_sub(n); }
+
+   private:
+    std::atomic<std::size_t> used_{0};
+    std::size_t limit_;
+};
+
+/// A request's share of the BodyBudget, given back when it goes.
+class BodyShare {
+   public:
+    BodyShare() = default;
+    BodyShare(BodyBudget& budget, std::size_t n) : budget_(&budget), n_(n) {}
+    BodyShare(const BodyShare&) = delete;
+    BodyShare& operator=(const BodyShare&) = delete;
+    ~BodyShare() {
+        if (budget_) budget_->give(n_);
+    }
+
+   private:
+    BodyBudget* budget_ = nullptr;
+    std::size_t n_ = 0;
+};
+
+/// A warning at most once a second, with the number of those left out in between: a flood of one
+/// error (an accept loop out of file descriptors) must not become a flood of log lines.
+class RateLimitedLog {
+   public:
+    template <class... Args>
+    void warn(fmt::format_string<Args...> format, Args&&... args) {
+        const auto now = std::chrono::steady_clock::now();
+        std::lock_guard lock(mutex_);
+        if (now - last_ < std::chrono::seconds(1)) {
+            ++left_out_;
+            return;
+        }
+        std::string line = fmt::format(format, std::forward<Args>(args)...);
+        if (left_out_ > 0) line += fmt::format(" ({} more like it in the last second, not logged)", left_out_);
+        spdlog::warn("{}", line);
+        last_ = now;
+        left_out_ = 0;
+    }
+
+   private:
+    std::mutex mutex_;
+    std::chrono::steady_clock::time_point last_{};
+    std::uint64_t left_out_ = 0;
+};
+
 struct Shared {
     const ServerOptions& opts;
     const ServerHooks& hooks;
     Metrics& metrics;
     BoundedPool work;
     BoundedPool hash;
+    BodyBudget bodies;
+    std::size_t max_connections;
     std::atomic<bool> stopping{false};
     std::atomic<int> in_flight{0};
+    std::atomic<std::size_t> connections{0};
+    std::atomic<bool> trim_pending{false};
     std::atomic<std::uint64_t> next_id{1};
+    RateLimitedLog accept_log{};
+    RateLimitedLog busy_log{};
 };
+
+/// One open connection, counted against ServerOptions::max_connections while it lives.
+class ConnectionSlot {
+   public:
+    explicit ConnectionSlot(Shared& s) : s_(&s) { s.connections.fetch_add(1); }
+    ConnectionSlot(ConnectionSlot&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+    ConnectionSlot(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+    ~ConnectionSlot() {
+        if (s_) s_->connections.fetch_sub(1);
+    }
+
+   private:
+    Shared* s_;
+};
+
+/// After a request with a large body (or answer): memory goes back to the system rather than stay
+/// with the process (glibc keeps freed memory up to M_TRIM_THRESHOLD, set high in main for reuse).
+constexpr std::size_t kTrimAfterBytes = 1024 * 1024;
+
+void give_memory_back(Shared& s) {
+    if (s.trim_pending.exchange(true)) return;  // one is already on its way
+    asio::post(s.work.pool, [&s] {
+        s.trim_pending.store(false);
+        (void)malloc_trim(0);
+    });
+}
+
+/// RFC 9112's framing rules that Beast leaves to us (it refuses Content-Length with chunked, and a
+/// chunked that is not the last coding, itself): one Host, required in HTTP/1.1 (§3.2), and no
+/// Transfer-Encoding but exactly `chunked` (§6.1: any other would be read as a body of length 0,
+/// and its bytes as the next request). Returns why not, or nothing.
+std::optional<std::string_view> framing_error(const http::request_header<>& h) {
+    const auto hosts = h.count(http::field::host);
+    if (hosts > 1 || (hosts == 0 && h.version() >= 11)) return "Host";
+    const auto codings = h.count(http::field::transfer_encoding);
+    if (codings > 1) return "Transfer-Encoding";
+    if (codings == 1) {
+        std::string_view v = h[http::field::transfer_encoding];
+        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+        while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+        if (!beast::iequals(v, "chunked")) return "Transfer-Encoding";
+        if (h.count(http::field::content_length) > 0) return "Content-Length";
+    }
+    return std::nullopt;
+}
 
 std::string forwarded_client(const http::request<http::string_body>& r) {
     // The right-most X-Forwarded-For entry is the one our own proxy added.
@@ -96,7 +216,75 @@ asio::awaitable<void> fenced(Shared& s) {
         asio::use_awaitable);
 }
 
-asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
+/// Runs `f` on the pool of `kind` (inline for `io`), counted as in flight; nothing when that pool
+/// already has its fill of waiting requests (ServerOptions::max_queued_work, max_queued_hash).
+template <class F>
+asio::awaitable<std::optional<std::invoke_result_t<F>>> on_pool(Shared& s, PoolKind kind, F f) {
+    using T = std::invoke_result_t<F>;
+    if (kind == PoolKind::io) {
+        s.in_flight.fetch_add(1);
+        std::optional<T> out(f());
+        s.in_flight.fetch_sub(1);
+        co_return out;
+    }
+    BoundedPool& pool = kind == PoolKind::hash ? s.hash : s.work;
+    if (pool.depth.fetch_add(1) >= pool.limit) {
+        pool.depth.fetch_sub(1);
+        co_return std::nullopt;
+    }
+    s.in_flight.fetch_add(1);
+    std::optional<T> out(co_await asio::co_spawn(
+        pool.pool.get_executor(), [&]() -> asio::awaitable<T> { co_return f(); }, asio::use_awaitable));
+    pool.depth.fetch_sub(1);
+    s.in_flight.fetch_sub(1);
+    co_return out;
+}
+
+Response busy() {
+    Response res = plain_error(503, "Tjänsten är hårt belastad just nu. Försök igen om en liten stund. / "
+                                    "The service is busy. Please try again in a moment.");
+    res.header("Retry-After", "5");
+    return res;
+}
+
+/// Whether a read ended because the peer went away or was too slow: nothing to answer then.
+bool gone(const boost::system::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+           ec == asio::error::connection_reset || ec == asio::error::eof;
+}
+
+/// A malformed or too large request: a clear answer, then the connection closes.
+Response refused_request(const boost::system::error_code& ec) {
+    if (ec == http::error::body_limit) return plain_error(413, "Förfrågan är för stor. / The request is too large.");
+    if (ec == http::error::header_limit)
+        return plain_error(431, "Förfrågans huvuden är för stora. / The request headers are too large.");
+    return plain_error(400, "Felaktig förfrågan. / Malformed request.");
+}
+
+/// The request's line and header as a Request, without its body.
+Request head_of(Shared& s, const http::request<http::string_body>& breq, const boost::urls::url_view& url,
+                const std::string& peer, bool trusted) {
+    Request req;
+    req.method = std::string(breq.method_string());
+    req.path = url.path();
+    req.query = url.encoded_query();
+    req.headers.reserve(16);
+    for (const auto& f : breq) {
+        std::string name(f.name_string());
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        req.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    req.client_address = peer;
+    if (trusted) {
+        if (auto fwd = forwarded_client(breq); !fwd.empty()) req.client_address = fwd;
+        req.secure = breq["x-forwarded-proto"] == "https";
+    }
+    req.request_id = std::to_string(s.next_id.fetch_add(1));
+    return req;
+}
+
+asio::awaitable<void> session(beast::tcp_stream stream, Shared& s, ConnectionSlot) {
     beast::flat_buffer buffer;
     boost::system::error_code ignored;
     const auto peer_ep = stream.socket().remote_endpoint(ignored);
@@ -112,38 +300,18 @@ asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
         parser.body_limit(std::max(s.opts.max_body_bytes, s.opts.max_upload_bytes));
         stream.expires_after(s.opts.read_timeout);  // headers and body, all of it, within this
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
-        if (!ec) {
-            const bool upload = s.hooks.is_upload && parser.get().method() == http::verb::post &&
-                                s.hooks.is_upload(parser.get().target());
-            const std::size_t limit = upload ? s.opts.max_upload_bytes : s.opts.max_body_bytes;
-            parser.body_limit(limit);
-            if (const auto length = parser.content_length(); length && *length > limit) ec = http::error::body_limit;
-        }
-        if (!ec && !parser.is_done() && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-            // The client waits for a go-ahead before it sends a large body (curl does, for a file
-            // upload): given here, once the size is known to be within the limit.
-            http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
-            std::tie(ec, n) = co_await http::async_write(stream, go_on, kUseTuple);
-        }
-        if (!ec && !parser.is_done()) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseTuple);
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-            ec == asio::error::connection_reset || ec == asio::error::eof)
-            break;
+        if (gone(ec)) break;
         const auto started = std::chrono::steady_clock::now();
-        Response res;
+        std::optional<Response> answer;  // set once the request is answered without its handler
         bool keep_alive = false;
         unsigned version = 11;
         std::string method = "-";
         std::string target = "-";
         Request req;
+        std::optional<BodyShare> share;  // of max_body_bytes_in_flight, while the body is held
+        std::size_t body_bytes = 0;
         if (ec) {
-            // Malformed or too large: a clear answer, then the connection closes.
-            if (ec == http::error::body_limit)
-                res = plain_error(413, "Förfrågan är för stor. / The request is too large.");
-            else if (ec == http::error::header_limit)
-                res = plain_error(431, "Förfrågans huvuden är för stora. / The request headers are too large.");
-            else
-                res = plain_error(400, "Felaktig förfrågan. / Malformed request.");
+            answer = refused_request(ec);
         } else {
             auto& breq = parser.get();
             version = breq.version();
@@ -151,57 +319,89 @@ asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
             method = std::string(breq.method_string());
             target = std::string(breq.target());
             auto url = boost::urls::parse_origin_form(breq.target());
-            if (!url) {
-                res = plain_error(400, "Felaktig adress. / Malformed address.");
-                keep_alive = false;
+            if (const auto bad = framing_error(breq)) {
+                answer = plain_error(400, "Felaktig förfrågan. / Malformed request.");
+            } else if (!url) {
+                answer = plain_error(400, "Felaktig adress. / Malformed address.");
             } else {
-                req.method = method;
-                req.path = url->path();
-                req.query = url->encoded_query();
-                req.body = std::move(breq.body());
-                req.headers.reserve(16);
-                for (const auto& f : breq) {
-                    std::string name(f.name_string());
-                    std::transform(name.begin(), name.end(), name.begin(),
-                                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-                    req.headers.emplace_back(std::move(name), std::string(f.value()));
-                }
-                req.client_address = peer;
-                if (trusted) {
-                    if (auto fwd = forwarded_client(breq); !fwd.empty()) req.client_address = fwd;
-                    req.secure = breq["x-forwarded-proto"] == "https";
-                }
-                req.request_id = std::to_string(s.next_id.fetch_add(1));
-
-                if (s.hooks.needs_fence && s.hooks.needs_fence(req)) co_await fenced(s);
-                const PoolKind kind = s.hooks.pool_for(req);
-                BoundedPool& pool = kind == PoolKind::hash ? s.hash : s.work;
-                if (kind == PoolKind::io) {
-                    s.in_flight.fetch_add(1);
-                    res = run_handler(s, req);
-                    s.in_flight.fetch_sub(1);
-                } else if (pool.depth.fetch_add(1) >= pool.limit) {
-                    pool.depth.fetch_sub(1);
-                    res = plain_error(503, "Tjänsten är hårt belastad just nu. Försök igen om en liten stund. / "
-                                           "The service is busy. Please try again in a moment.");
-                    res.header("Retry-After", "5");
-                    keep_alive = false;
-                } else {
-                    s.in_flight.fetch_add(1);
-                    res = co_await asio::co_spawn(
-                        pool.pool.get_executor(),
-                        [&]() -> asio::awaitable<Response> {
-                            co_return run_handler(s, req);
-                        },
-                        asio::use_awaitable);
-                    pool.depth.fetch_sub(1);
-                    s.in_flight.fetch_sub(1);
-                }
+                req = head_of(s, breq, *url, peer, trusted);
             }
         }
-        if (!res.headers.empty()) {
-            for (const auto& [k, v] : res.headers)
-                if (k == "Connection" && v == "close") keep_alive = false;
+        if (!answer && !parser.is_done()) {
+            // A body follows. Only the routes that ServerHooks::is_upload names take more than
+            // max_body_bytes, and only once the credentials in the header are accepted: nothing
+            // else may make the server hold a large body (SPEC §4).
+            const bool upload = s.hooks.is_upload && req.method == "POST" && s.hooks.is_upload(target);
+            const std::size_t limit = upload ? s.opts.max_upload_bytes : s.opts.max_body_bytes;
+            const auto length = parser.content_length();  // none: chunked
+            const std::size_t claimed = length ? static_cast<std::size_t>(*length) : limit;
+            if (length && *length > limit) {
+                answer = refused_request(http::error::body_limit);
+            } else if (s.hooks.admit) {
+                answer = s.hooks.admit(req, false);  // from the header alone: no database
+                if (!answer && claimed > s.opts.max_body_bytes) {
+                    if (s.hooks.needs_fence && s.hooks.needs_fence(req)) co_await fenced(s);
+                    auto checked = co_await on_pool(s, s.hooks.pool_for(req), [&]() -> std::optional<Response> {
+                        try {
+                            return s.hooks.admit(req, true);
+                        } catch (const std::exception& e) {
+                            spdlog::error("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
+                            return plain_error(500, "Ett fel uppstod hos oss. / Something went wrong on our side.");
+                        }
+                    });
+                    answer = checked ? std::move(*checked) : busy();
+                }
+            }
+            if (!answer && !s.bodies.take(claimed)) {
+                s.busy_log.warn("server.max_body_bytes_in_flight ({} bytes) reached: a body of {} bytes refused (503)",
+                                s.opts.max_body_bytes_in_flight, claimed);
+                answer = busy();
+            }
+            if (answer) {
+                keep_alive = false;  // the body is not read: the connection cannot go on
+            } else {
+                share.emplace(s.bodies, claimed);
+                parser.body_limit(limit);
+                if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+                    // The client waits for a go-ahead before it sends a large body (curl does, for a
+                    // file upload): given here, once the size and the credentials are accepted.
+                    http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
+                    std::tie(ec, n) = co_await http::async_write(stream, go_on, kUseTuple);
+                }
+                if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseTuple);
+                if (gone(ec)) break;
+                if (ec) answer = refused_request(ec);
+            }
+        }
+        Response res;
+        if (answer) {
+            res = std::move(*answer);
+        } else {
+            req.body = std::move(parser.get().body());
+            body_bytes = req.body.size();
+            if (s.hooks.needs_fence && s.hooks.needs_fence(req)) co_await fenced(s);
+            auto handled = co_await on_pool(s, s.hooks.pool_for(req), [&] {
+                Response r = run_handler(s, req);
+                if (body_bytes >= kTrimAfterBytes) {
+                    // What the large request took goes back before the next one (which may run
+                    // on another thread, with another malloc arena) adds its own.
+                    std::string().swap(req.body);
+                    (void)malloc_trim(0);
+                }
+                return r;
+            });
+            res = handled ? std::move(*handled) : busy();
+        }
+        for (const auto& [k, v] : res.headers)
+            if (k == "Connection" && v == "close") keep_alive = false;
+        if (const auto bad = unsafe_header(res)) {
+            // A handler's bug: a header that would split the response (CR/LF from input, say) is
+            // never written, whatever the handler passed.
+            spdlog::error("request {} {} {}: the response's header {} holds a control character; answered 500 instead",
+                          req.request_id, method, req.path, *bad);
+            res = plain_error(500, "Ett fel uppstod hos oss. Försök igen senare. / "
+                                   "Something went wrong on our side. Please try again later.");
+            keep_alive = false;
         }
         const int status = res.status;
         auto out = to_beast(res, version, keep_alive);
@@ -213,9 +413,38 @@ asio::awaitable<void> session(beast::tcp_stream stream, Shared& s) {
         if (s.opts.access_log)
             spdlog::info("access {} {} {} {} {} {:.1f}ms id={}", req.client_address.empty() ? peer : req.client_address,
                          method, target, status, bytes, secs * 1000.0, req.request_id);
+        if (body_bytes >= kTrimAfterBytes || bytes >= kTrimAfterBytes) {
+            req = Request{};
+            out.body().clear();
+            out.body().shrink_to_fit();
+            (void)parser.release();
+            give_memory_back(s);
+        }
         if (wec || !keep_alive) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+/// Beyond ServerOptions::max_connections: a 503 written at once (the request is not read), then
+/// the connection closes.
+asio::awaitable<void> refuse_connection(tcp::socket socket) {
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nServer: mina\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Retry-After: 5\r\nConnection: close\r\nContent-Length: 52\r\n\r\n"
+        "The service is busy. Please try again in a moment.\r\n";
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(std::chrono::seconds(2));
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(kBusy.data(), kBusy.size()), kUseTuple);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (ec) co_return;
+    // What the client sent is read (and dropped) until it closes, so that the close does not reset
+    // the connection before the client has read the answer.
+    std::array<char, 4096> sink{};
+    for (;;) {
+        auto [rec, rn] = co_await stream.async_read_some(asio::buffer(sink), kUseTuple);
+        if (rec) break;
+    }
 }
 
 /// One event loop per I/O thread, as nginx has one per worker: a connection lives on one loop from
@@ -224,16 +453,33 @@ using Loops = std::vector<std::unique_ptr<asio::io_context>>;
 
 asio::awaitable<void> listen(tcp::acceptor& acceptor, Loops& loops, Shared& s) {
     std::size_t next = 0;
+    // When accept fails (no file descriptor left: EMFILE, ENFILE, ENOBUFS) it fails again at once:
+    // the loop pauses, 50 ms growing to 1 s, and logs at most once a second.
+    constexpr std::chrono::milliseconds kFirstPause{50};
+    constexpr std::chrono::milliseconds kLongestPause{1000};
+    std::chrono::milliseconds pause{0};
+    asio::steady_timer timer(acceptor.get_executor());
     for (;;) {
         asio::io_context& loop = *loops[next++ % loops.size()];
         auto [ec, socket] = co_await acceptor.async_accept(loop, kUseTuple);
         if (ec) {
-            if (ec == asio::error::operation_aborted || s.stopping.load()) co_return;
-            spdlog::warn("accept: {}", ec.message());
+            if (ec == asio::error::operation_aborted || s.stopping.load() || !acceptor.is_open()) co_return;
+            pause = pause.count() == 0 ? kFirstPause : std::min(2 * pause, kLongestPause);
+            s.accept_log.warn("accept: {}; {} connections open; trying again in {} ms", ec.message(),
+                              s.connections.load(), pause.count());
+            timer.expires_after(pause);
+            auto [tec] = co_await timer.async_wait(kUseTuple);
+            if (tec || s.stopping.load()) co_return;
             continue;
         }
+        pause = std::chrono::milliseconds(0);
         socket.set_option(tcp::no_delay(true), ec);
-        asio::co_spawn(loop, session(beast::tcp_stream(std::move(socket)), s), asio::detached);
+        if (s.connections.load() >= s.max_connections) {
+            s.busy_log.warn("server.max_connections ({}) reached: a connection answered 503", s.max_connections);
+            asio::co_spawn(loop, refuse_connection(std::move(socket)), asio::detached);
+            continue;
+        }
+        asio::co_spawn(loop, session(beast::tcp_stream(std::move(socket)), s, ConnectionSlot(s)), asio::detached);
     }
 }
 
@@ -257,6 +503,31 @@ asio::awaitable<void> housekeeping(Shared& s) {
     }
 }
 
+/// ServerOptions::max_connections, or when it is 0 what the file descriptors allow: the soft
+/// RLIMIT_NOFILE (first raised to the hard one) less a reserve for the database, the log and the
+/// connections being answered 503.
+std::size_t connection_limit(std::size_t configured) {
+    rlimit fds{};
+    if (::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < fds.rlim_max) {
+        const rlim_t wanted = std::min<rlim_t>(fds.rlim_max, 1 << 20);
+        if (wanted > fds.rlim_cur) {
+            rlimit raised = fds;
+            raised.rlim_cur = wanted;
+            if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) fds = raised;
+        }
+    }
+    const auto open_files = fds.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20 : static_cast<std::size_t>(fds.rlim_cur);
+    constexpr std::size_t kReserve = 128;
+    const std::size_t derived = open_files > 2 * kReserve ? open_files - kReserve : std::max<std::size_t>(open_files / 2, 1);
+    const std::size_t limit = configured > 0 ? configured : derived;
+    spdlog::info("connections: at most {} at once (server.max_connections{}; {} file descriptors)", limit,
+                 configured > 0 ? "" : " = 0: from the file descriptors", open_files);
+    if (configured > derived)
+        spdlog::warn("server.max_connections ({}) is more than the file descriptors allow ({} of {}): accept will fail "
+                     "before it is reached", configured, derived, open_files);
+    return limit;
+}
+
 }  // namespace
 
 void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics) {
@@ -266,8 +537,13 @@ void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics
     // Loops without connections must not return from run() while they wait for their first one.
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
     for (auto& loop : loops) keep_running.push_back(asio::make_work_guard(*loop));
-    Shared s{opts, hooks, metrics, BoundedPool(opts.work_threads, opts.max_queued_work),
-             BoundedPool(opts.hash_request_threads, opts.max_queued_hash)};
+    Shared s{opts,
+             hooks,
+             metrics,
+             BoundedPool(opts.work_threads, opts.max_queued_work),
+             BoundedPool(opts.hash_request_threads, opts.max_queued_hash),
+             BodyBudget(std::max(opts.max_body_bytes_in_flight, opts.max_upload_bytes)),
+             connection_limit(opts.max_connections)};
 
 
     // Before anything is announced: a SIGTERM that arrives at once is queued here, not fatal.

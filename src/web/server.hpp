@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ struct ServerOptions {
     std::size_t max_header_bytes = 8 * 1024;
     std::size_t max_body_bytes = 64 * 1024;
     std::size_t max_upload_bytes = 8 * 1024 * 1024;  // for the POSTs that ServerHooks::is_upload names
+    /// The bytes of request bodies held at once, server-wide; a request whose body would go beyond
+    /// it is answered 503 with Retry-After before the body is read. At least max_upload_bytes.
+    std::size_t max_body_bytes_in_flight = 64 * 1024 * 1024;
+    /// Connections held at once; beyond them a connection is answered 503 and closed. 0: the file
+    /// descriptors' limit (RLIMIT_NOFILE, raised to its hard limit) less a reserve.
+    std::size_t max_connections = 0;
     std::chrono::seconds read_timeout{15};  // the whole request, headers and body, within this
     std::chrono::seconds write_timeout{30};
     std::chrono::seconds shutdown_grace{20};
@@ -46,6 +53,12 @@ struct ServerHooks {
     std::function<PoolKind(const Request&)> pool_for;
     /// POST targets that carry a file, and may be up to max_upload_bytes.
     std::function<bool(std::string_view target)> is_upload;
+    /// Before a body is read: whether the credentials in the request's header (`head` has no body)
+    /// let it be read. Nothing: read it; a response: answered instead, and the connection closed.
+    /// `verify` false: checks without the database, on the I/O thread (is there a session cookie,
+    /// an API key?); true: the session or key looked up, on the request's pool; asked only for a
+    /// body above max_body_bytes (an upload's), after the check without it has passed.
+    std::function<std::optional<Response>(Request& head, bool verify)> admit;
     /// Requests that must wait for `fence` before their handler runs (those with a session, when the
     /// store keeps viewers between requests: ports::Store::fence). `fence` calls `done` from any
     /// thread; the request goes on on its own thread. Both unset: no request waits.

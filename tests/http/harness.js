@@ -131,11 +131,13 @@ export function createTestDatabase(dir, backend = BACKEND) {
  * stop(). A MINA_DATABASE_URL in `extraEnv` is used as it is instead: several servers sharing one
  * database (whoever made it drops it).
  *
+ * `wrap`: a command the server is started through (a resource limit: prlimit).
+ *
  * The server object: url, port, env, proc, log(), exited, stop(); `db` for sql()/sqlWrite(), `dir`
  * (a temporary directory), `backend` ('sqlite' or 'postgres') and the dialect's helpers (sqlNow,
  * sqlNewline, sqlGroupConcat; see sqlDialect).
  */
-export async function startServer(extraEnv = {}, prefix = 'mina-http-', { backend = BACKEND } = {}) {
+export async function startServer(extraEnv = {}, prefix = 'mina-http-', { backend = BACKEND, wrap = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const given = extraEnv.MINA_DATABASE_URL;
   const database = given
@@ -162,7 +164,10 @@ export async function startServer(extraEnv = {}, prefix = 'mina-http-', { backen
     throw new Error(`demo failed: ${demo.stderr}`);
   }
   const users = [...demo.stdout.matchAll(/^ {2}([a-z]{2}\d{4}) /gm)].map((m) => m[1]);
-  const proc = spawn(MINA_BIN, ['serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `wrap`: a command that runs the server, e.g. ['prlimit', '--nofile=64:64', '--'] (it must exec it,
+  // so that proc.pid is the server's).
+  const [command, ...args] = [...wrap, MINA_BIN, 'serve'];
+  const proc = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   let log = '';
   let port;

@@ -111,5 +111,36 @@ TEST(Multipart, RefusesWhatIsNotAWholeMultipartBody) {
         << "a part without a name";
 }
 
+TEST(ResponseHeaders, RefusesControlCharactersInEveryNameAndValue) {
+    EXPECT_TRUE(valid_header_name("Content-Security-Policy"));
+    EXPECT_FALSE(valid_header_name(""));
+    EXPECT_FALSE(valid_header_name("X-A B"));
+    EXPECT_FALSE(valid_header_name("X-A:"));
+    EXPECT_FALSE(valid_header_name("X-A\r\nSet-Cookie"));
+    EXPECT_TRUE(valid_header_value("/identity-manager/skola?kod=DEMO1&m=ny"));
+    EXPECT_TRUE(valid_header_value("a\tb, \xC3\xA5"));  // a tab and obs-text (UTF-8) are allowed
+    for (const std::string& bad : {std::string("a\rb"), std::string("a\nb"), std::string("a\0b", 3), std::string("a\x7F"),
+                                  std::string("a\x01")})
+        EXPECT_FALSE(valid_header_value(bad)) << "byte " << static_cast<int>(bad[1]);
+
+    Response ok = Response::redirect("/start");
+    ok.header("Set-Cookie", "mina_session=x; Path=/");
+    EXPECT_FALSE(unsafe_header(ok));
+    // What a handler could pass from a form field: the response is not written (the server answers 500).
+    Response split = Response::redirect("/identity-manager/skola?kod=X\r\nSet-Cookie: evil=1");
+    EXPECT_EQ(unsafe_header(split), std::optional<std::string>("Location"));
+    Response bad_name;
+    bad_name.header("X-Evil\r\nSet-Cookie", "1");
+    EXPECT_EQ(unsafe_header(bad_name), std::optional<std::string>("X-Evil??Set-Cookie"));  // shown without CR/LF
+    Response bad_type;
+    bad_type.content_type = "text/html\r\nX-Injected: 1";
+    EXPECT_EQ(unsafe_header(bad_type), std::optional<std::string>("Content-Type"));
+}
+
+TEST(UrlEncode, LeavesNoControlCharacterForALocation) {
+    EXPECT_EQ(url_encode("DEMO1\r\nSet-Cookie: a=b"), "DEMO1%0D%0ASet-Cookie%3A%20a%3Db");
+    EXPECT_TRUE(valid_header_value("/x?kod=" + url_encode(std::string("\0\r\n\x7F", 4))));
+}
+
 }  // namespace
 }  // namespace mina::web
