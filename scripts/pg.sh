@@ -51,12 +51,23 @@ except OSError:
     sys.exit(1)' "$1"
 }
 
-# A port nobody listens on now, chosen by the kernel, as the HTTP tests take theirs.
+# A port nobody listens on now. Below the kernel's ephemeral range when it can (a port in that range
+# may be taken by any outgoing connection while the cluster is paused); else one the kernel gives,
+# as the HTTP tests take theirs.
 free_port() {
-  python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
+  python3 -c 'import random, socket
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
+for port in random.sample(range(20000, max(low, 20001)), min(200, max(low - 20000, 1))) + [0]:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    print(s.getsockname()[1])
+    break'
 }
 
 set_port() { PORT=$1; URL="postgresql://postgres@127.0.0.1:$PORT/postgres"; }
