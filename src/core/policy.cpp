@@ -132,8 +132,8 @@ std::string client_throttle_key(std::string_view address, int ipv6_prefix) {
     }
     std::string out;
     char group[8];
-    for (int i = 0; i < 8; ++i) {
-        std::snprintf(group, sizeof group, i == 0 ? "%x" : ":%x", static_cast<unsigned>(g[static_cast<std::size_t>(i)]));
+    for (std::size_t i = 0; i < 8; ++i) {
+        std::snprintf(group, sizeof group, i == 0 ? "%x" : ":%x", static_cast<unsigned>(g[i]));
         out += group;
     }
     return out + "/" + std::to_string(prefix);
