@@ -68,8 +68,9 @@ run_node() {
   [[ $failed == "$f0" ]]
 }
 
-# PostgreSQL: a throwaway cluster (build/pg, port 55432), stopped and removed on exit unless it was
-# already running before this script.
+# PostgreSQL: a throwaway cluster (build/pg; port 55432, or a free port when that one is taken: its
+# URL is what scripts/pg.sh start prints), stopped and removed on exit unless it was already running
+# before this script.
 unset MINA_TEST_BACKEND  # the first rounds run on SQLite
 given_pg_url=${MINA_TEST_POSTGRES_URL:-}
 unset MINA_TEST_POSTGRES_URL

@@ -171,6 +171,9 @@ std::vector<Key> keys() {
             [](const Config& c) { return std::to_string(c.policy.client_max_failures); }},
         MINA_DUR("client_window", client_window),
         MINA_DUR("client_max_delay", client_max_delay),
+        Key{"policy", "client_ipv6_prefix",
+            [](Config& c, const std::string& v) { return set_int(c.policy.client_ipv6_prefix, v, 16, 128); },
+            [](const Config& c) { return std::to_string(c.policy.client_ipv6_prefix); }},
         Key{"argon2", "ops",
             [](Config& c, const std::string& v) {
                 int x = 0;

@@ -177,6 +177,10 @@ int cmd_serve(const app::Config& c) {
     if (!c.captcha_test_answer.empty()) {
         if (!is_loopback(c.host))
             throw Refused("captcha.test_answer is set: refusing to listen on " + c.host + " (loopback only)");
+        // Behind a proxy every client arrives over loopback: the answer would be anyone's.
+        if (!c.trusted_proxies.empty())
+            throw Refused("captcha.test_answer is set: refusing to start with server.trusted_proxies set "
+                          "(a proxy would make it every client's)");
         spdlog::warn("captcha.test_answer is set: every CAPTCHA accepts the test answer. For tests and demos only.");
     }
     auto store = open_store(c, true);

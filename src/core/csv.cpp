@@ -149,12 +149,28 @@ std::string trim(std::string_view cell) {
     return std::string(cell.substr(b, e - b + 1));
 }
 
+bool formula_start(std::string_view value) {
+    if (value.empty()) return false;
+    if (std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos) return true;
+    // The fullwidth forms, which a spreadsheet may take for the ASCII ones: U+FF1D = U+FF0B +
+    // U+FF0D - U+FF20 @ (EF BC 9D, EF BC 8B, EF BC 8D, EF BC A0).
+    if (value.size() >= 3 && value.starts_with("\xEF\xBC")) {
+        const auto c = static_cast<unsigned char>(value[2]);
+        return c == 0x9D || c == 0x8B || c == 0x8D || c == 0xA0;
+    }
+    return false;
+}
+
+std::string without_formula_guard(std::string value) {
+    if (value.size() >= 2 && value.front() == '\'' && formula_start(std::string_view(value).substr(1))) value.erase(0, 1);
+    return value;
+}
+
 std::string field(std::string_view value, char delimiter) {
     const bool quote = value.find_first_of(std::string{delimiter, '"', '\n', '\r'}) != std::string_view::npos ||
                        (!value.empty() && (value.front() == ' ' || value.back() == ' '));
-    // A leading =, +, - or @ would be a formula to a spreadsheet: a quote mark keeps it text.
-    const bool formula = !value.empty() && (value.front() == '=' || value.front() == '+' || value.front() == '-' ||
-                                            value.front() == '@');
+    // A cell a spreadsheet would take for a formula (OWASP, CSV injection): a quote mark keeps it text.
+    const bool formula = formula_start(value);
     std::string out;
     if (quote || formula) out += '"';
     if (formula) out += '\'';

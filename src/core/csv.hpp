@@ -38,7 +38,15 @@ struct Unreadable {
 /// A cell as its writer meant it: without the spaces and tabs around it.
 [[nodiscard]] std::string trim(std::string_view cell);
 
-/// One field, quoted when it needs to be, for writing.
+/// Whether a spreadsheet would take a cell so written for a formula: it starts with = + - @, a
+/// TAB or a CR, or the fullwidth ＝ ＋ － ＠ (OWASP's CSV injection advice).
+[[nodiscard]] bool formula_start(std::string_view value);
+
+/// One field, quoted when it needs to be, for writing; a formula_start() cell begins with a quote
+/// mark (') that keeps it text.
 [[nodiscard]] std::string field(std::string_view value, char delimiter = ';');
+
+/// A cell read back as it was before field() guarded it: without the leading quote mark.
+[[nodiscard]] std::string without_formula_guard(std::string value);
 
 }  // namespace mina::csv

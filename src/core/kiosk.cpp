@@ -125,9 +125,10 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     std::optional<Credential> credential;
     std::optional<Otp> otp;
     int attempt = 0;
+    const std::string client_key = client_throttle_key(client.address, policy_.client_ipv6_prefix);
     {
         auto tx = store_.begin(ports::TxMode::write);
-        if (auto wait = login::client_wait(*tx, client.address, policy_, now)) {
+        if (auto wait = login::client_wait(*tx, client_key, policy_, now)) {
             tx->audit().append(event(client, now, "kiosk.throttled", username));
             tx->commit();
             return Throttled{*wait};
@@ -138,7 +139,7 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
                                                              now + policy_.lockout);
             if (!slot) {
                 // As at the portal: no comparison while locked, but the same cost as any answer.
-                tx->throttle().record_failure(client.address, now, now - policy_.client_window);
+                tx->throttle().record_failure(client_key, now, now - policy_.client_window);
                 tx->audit().append(event(client, now, "kiosk.refused_locked", username));
                 tx->commit();
                 hasher_.verify_dummy(otp_typed);
@@ -172,7 +173,7 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     // 3. Settle.
     auto tx = store_.begin(ports::TxMode::write);
     if (!otp_ok && !password_ok) {
-        tx->throttle().record_failure(client.address, now, now - policy_.client_window);
+        tx->throttle().record_failure(client_key, now, now - policy_.client_window);
         tx->audit().append(event(client, now, "kiosk.sign_in_failed", username,
                                  person ? "attempt " + std::to_string(attempt) : "unknown username"));
         if (otp && otp->wrong_count >= kOtpMaxWrong) {

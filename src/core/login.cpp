@@ -16,9 +16,9 @@ AuditEvent event(const Input& in, Timestamp now, std::string kind, std::string s
 }
 }  // namespace
 
-std::optional<Seconds> client_wait(ports::Unit& tx, const std::string& address, const PolicyConfig& policy,
+std::optional<Seconds> client_wait(ports::Unit& tx, const std::string& key, const PolicyConfig& policy,
                                   Timestamp now) {
-    const auto client = tx.throttle().get(address, now - policy.client_window);
+    const auto client = tx.throttle().get(key, now - policy.client_window);
     if (client.failures < policy.client_max_failures) return std::nullopt;
     // Times have a one-second grain: the extra second makes the wait at least the delay.
     const Timestamp allowed_at = client.last_failure + client_delay_after(client.failures, policy) + Seconds{1};
@@ -40,6 +40,7 @@ std::string normalize_username(std::string_view typed) {
 Outcome Service::submit(const Input& in, Timestamp now) {
     const std::string username = normalize_username(in.username);
     const Timestamp window_start = now - policy_.client_window;
+    const std::string client_key = client_throttle_key(in.client.address, policy_.client_ipv6_prefix);
 
     // 1. Reserve: the throttle and the account's counter are settled before any hash is computed.
     std::optional<Person> person;
@@ -47,7 +48,7 @@ Outcome Service::submit(const Input& in, Timestamp now) {
     int attempt = 0;
     {
         auto tx = store_.begin(ports::TxMode::write);
-        if (auto wait = client_wait(*tx, in.client.address, policy_, now)) {
+        if (auto wait = client_wait(*tx, client_key, policy_, now)) {
             tx->audit().append(event(in, now, "login.throttled", username));
             tx->commit();
             return Throttled{*wait};
@@ -60,7 +61,7 @@ Outcome Service::submit(const Input& in, Timestamp now) {
                 // Locked: the password is not even compared, so a locked account is no oracle. The
                 // answer still costs one hash, as for an unknown username, so that its speed does
                 // not tell that the username exists (SPEC §4).
-                tx->throttle().record_failure(in.client.address, now, window_start);
+                tx->throttle().record_failure(client_key, now, window_start);
                 tx->audit().append(event(in, now, "login.refused_locked", username));
                 tx->commit();
                 hasher_.verify_dummy(in.password);
@@ -88,7 +89,7 @@ Outcome Service::submit(const Input& in, Timestamp now) {
     // 3. Settle.
     auto tx = store_.begin(ports::TxMode::write);
     if (!ok) {
-        tx->throttle().record_failure(in.client.address, now, window_start);
+        tx->throttle().record_failure(client_key, now, window_start);
         std::string detail = person ? "attempt " + std::to_string(attempt) : "unknown username";
         if (person && credential && credential->password_hash.empty()) detail += ", no own password yet";
         tx->audit().append(event(in, now, "login.failed", username, detail));

@@ -40,8 +40,9 @@ using Outcome = std::variant<LoggedIn, Denied, Expired, Throttled>;
 /// Usernames are case-insensitive and trimmed; the stored form is lower case.
 [[nodiscard]] std::string normalize_username(std::string_view typed);
 
-/// SPEC §4's slowdown per client address: how long this client must still wait, if at all.
-[[nodiscard]] std::optional<Seconds> client_wait(ports::Unit& tx, const std::string& address, const PolicyConfig& policy,
+/// SPEC §4's slowdown per client: how long this client must still wait, if at all. `key` is
+/// client_throttle_key() of its address.
+[[nodiscard]] std::optional<Seconds> client_wait(ports::Unit& tx, const std::string& key, const PolicyConfig& policy,
                                                  Timestamp now);
 
 class Service final {

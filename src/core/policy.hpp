@@ -2,6 +2,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "core/types.hpp"
 
@@ -20,6 +22,7 @@ struct PolicyConfig {
     int client_max_failures = 10;               // per client address, before slowing down
     Seconds client_window{15 * 60};             // the window those failures are counted in
     Seconds client_max_delay{60};               // the longest slowdown a client is asked to wait
+    int client_ipv6_prefix = 64;                // IPv6 clients are throttled by this prefix (SPEC §4)
 };
 
 enum class PasswordAge { fresh, nudge, expired };
@@ -31,5 +34,12 @@ enum class PasswordAge { fresh, nudge, expired };
 /// The per-client slowdown (SPEC §4): after `client_max_failures` failures within the window each
 /// further failure doubles the wait, up to `client_max_delay`. Returns the wait after `failures`.
 [[nodiscard]] Seconds client_delay_after(int failures, const PolicyConfig& p);
+
+/// The key the per-client throttle counts under (SPEC §4): an IPv4 address as it is; an IPv6
+/// address grouped by its first `ipv6_prefix` bits ("2001:db8:0:0:0:0:0:0/64"), since one
+/// subscriber usually holds a whole /64; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4
+/// address it carries. Brackets and a zone (%eth0) are ignored. Anything else (no address at all)
+/// is its own key.
+[[nodiscard]] std::string client_throttle_key(std::string_view address, int ipv6_prefix);
 
 }  // namespace mina

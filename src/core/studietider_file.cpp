@@ -59,13 +59,12 @@ std::string joined_words(std::string_view text, char sep) {
 using csv::trim;
 
 /// What a spreadsheet cell holds, as the school meant it: trimmed, and without the quote mark the
-/// download puts before a leading = + - @ (csv::field) to keep it from being read as a formula.
+/// download puts before a leading = + - @ and the like (csv::field) to keep it from being read as a
+/// formula.
 std::string cell(const csv::Row& row, const std::array<int, kColumns>& at, Column c) {
     const int i = at[static_cast<std::size_t>(c)];
     if (i < 0 || i >= static_cast<int>(row.fields.size())) return {};
-    std::string v = trim(row.fields[static_cast<std::size_t>(i)]);
-    if (v.size() >= 2 && v.front() == '\'' && (v[1] == '=' || v[1] == '+' || v[1] == '-' || v[1] == '@')) v.erase(0, 1);
-    return v;
+    return csv::without_formula_guard(trim(row.fields[static_cast<std::size_t>(i)]));
 }
 
 /// Credits as a spreadsheet may write them: "1 500,5" with spaces (or no-break spaces) between

@@ -204,6 +204,8 @@ class App final {
     Response service_forbidden(const Authed& a, Request& req, std::string_view service_key);
     Response st_forbidden(const Authed& a, Request& req);
     Response sr_forbidden(const Authed& a, Request& req);
+    /// A list's or an export's search: a POST's form (CSRF checked), or a GET's query string.
+    std::variant<std::pair<Authed, Form>, Response> sr_search_input(Request& req);
     Response sr_denied(const Authed& a, Request& req, const reports::Denied& no);
     /// A stored problem code (reports::error_codes) in the reader's language.
     [[nodiscard]] std::string sr_message(const std::string& lang, const std::string& code) const;

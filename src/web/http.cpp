@@ -177,6 +177,52 @@ std::optional<std::string> header_param(std::string_view header, std::string_vie
 
 }  // namespace
 
+std::string loggable_target(std::string_view target) {
+    const auto q = target.find('?');
+    const std::string_view path = target.substr(0, q);
+    // A separator inside a run of digits: - + or a space, as typed or percent-encoded; its length.
+    const auto separator = [&](std::size_t i) -> std::size_t {
+        const char c = path[i];
+        if (c == '-' || c == '+' || c == ' ') return 1;
+        if (c == '%' && i + 2 < path.size() && path[i + 1] == '2') {
+            const char h = static_cast<char>(std::toupper(static_cast<unsigned char>(path[i + 2])));
+            if (h == 'B' || h == 'D' || h == '0') return 3;
+        }
+        return 0;
+    };
+    const auto digit = [&](std::size_t i) { return path[i] >= '0' && path[i] <= '9'; };
+    std::string out;
+    out.reserve(path.size() + 4);
+    std::size_t i = 0;
+    while (i < path.size()) {
+        if (!digit(i)) {
+            out += path[i++];
+            continue;
+        }
+        // A run: digits, with single separators between them.
+        std::size_t end = i;
+        std::size_t digits = 0;
+        std::size_t j = i;
+        while (j < path.size()) {
+            if (digit(j)) {
+                ++digits;
+                end = ++j;
+            } else if (const auto n = separator(j); n != 0 && j + n < path.size() && digit(j + n)) {
+                j += n;
+            } else {
+                break;
+            }
+        }
+        if (digits >= 10)
+            out += '*';
+        else
+            out.append(path.substr(i, end - i));
+        i = end;
+    }
+    if (q != std::string_view::npos) out += "?...";
+    return out;
+}
+
 std::string url_encode(std::string_view s) {
     std::string out;
     for (unsigned char c : s) {

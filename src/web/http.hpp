@@ -80,6 +80,11 @@ struct Multipart {
 /// The first header of `res` (its Content-Type among them) that cannot be written as it is, by name;
 /// nothing when every one can. The server answers 500 rather than write such a response.
 [[nodiscard]] std::optional<std::string> unsafe_header(const Response& res);
+/// What of a request target the access log writes (SPEC §4: no personal number in a log line): the
+/// path without its query string (a search, or a hand-made URL, may carry a personal number, a
+/// name or an e-mail address there; "?..." says one was there), and in the path every run of 10 or
+/// more digits, with - + or spaces between them, written as "*" (a personal number in any form).
+[[nodiscard]] std::string loggable_target(std::string_view target);
 
 /// Percent-encodes everything but letters, digits and "-._~", for a value in a query string.
 [[nodiscard]] std::string url_encode(std::string_view s);

@@ -48,10 +48,14 @@ int page_from(const std::string& text) {
     return n < 1 || n > 100000 ? 1 : static_cast<int>(n);
 }
 
-reports::ListQuery list_query(const Form& q) {
+/// A search's filters. The personal ones (a personal number, a name) only from a form's body, never
+/// from a query string: they must not travel in a URL (SPEC §4), so one put there is ignored.
+reports::ListQuery list_query(const Form& q, bool from_body) {
     reports::ListQuery out;
-    out.number = q.get("personnummer");
-    out.name = q.get("namn");
+    if (from_body) {
+        out.number = q.get("personnummer");
+        out.name = q.get("namn");
+    }
     out.education = q.get("utbildning");
     out.period = q.get("studieperiod");
     out.kind = q.get("handelse");
@@ -59,6 +63,15 @@ reports::ListQuery list_query(const Form& q) {
     out.school = q.get("skola");
     out.page = page_from(q.get("sida"));
     return out;
+}
+
+/// The school list's search, field by field, as its forms send it on (paging, the export).
+std::vector<std::pair<std::string, std::string>> search_fields(const reports::ListQuery& query) {
+    return {{"personnummer", query.number},
+            {"namn", query.name},
+            {"utbildning", query.education},
+            {"studieperiod", query.period},
+            {"handelse", query.kind}};
 }
 
 reports::Fields fields_from(const Form& f) {
@@ -155,20 +168,40 @@ void App::sr_form_data(const Authed& a, Data& d, const reports::Fields& f, const
     }
 }
 
-Response App::sr_list(Request& req) {
+std::variant<std::pair<App::Authed, Form>, Response> App::sr_search_input(Request& req) {
+    if (req.method == "POST") return require_post(req);
     auto who = require_login(req);
     if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+    return std::make_pair(std::move(std::get<Authed>(who)), Form::parse(req.query).value_or(Form{}));
+}
+
+/// The school's reports and their search. The search is a form sent by POST (with the CSRF token),
+/// and so are its pages and its export: a personal number or a name never travels in a URL, a log
+/// line or a Referer (SPEC §4). A GET lists by the other filters only.
+Response App::sr_list(Request& req) {
+    auto in = sr_search_input(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, q] = std::get<std::pair<Authed, Form>>(in);
+    const bool posted = req.method == "POST";
     const std::string school = a.viewer.session.school;
-    const auto q = Form::parse(req.query).value_or(Form{});
-    const auto query = list_query(q);
+    const auto query = list_query(q, posted);
     auto listed = s_.reports.list(a.viewer, school, query, client(req), now());
     if (auto* no = std::get_if<reports::Denied>(&listed)) return sr_denied(a, req, *no);
     const auto& view = std::get<reports::ListView>(listed);
     const std::string& lang = a.lang;
     Data d{Data::type::object};
     d.set("school_name", a.viewer.chosen() ? a.viewer.chosen()->school.name : school);
-    for (const char* k : {"personnummer", "namn", "utbildning", "studieperiod"}) d.set(std::string("q_") + k, q.get(k));
+    // The search as typed, in its form, and carried along (hidden) by the pages' and export's forms.
+    Data carried{Data::type::list};
+    for (const auto& [name, value] : search_fields(query)) {
+        d.set("q_" + name, value);
+        if (value.empty()) continue;
+        Data field{Data::type::object};
+        field.set("name", name);
+        field.set("value", value);
+        carried.push_back(field);
+    }
+    d.set("search_fields", carried);
     d.set("kinds", sr_kind_options(lang, query.kind, true));
     if (view.number_problem) {
         reports::RowPlan asked;
@@ -195,17 +228,10 @@ Response App::sr_list(Request& req) {
     d.set("no_rows", rows.is_empty_list());
     d.set("total", std::to_string(view.total));
     d.set("page", std::to_string(view.page));
-    // The same search on the next and previous pages, and as a file.
-    std::string search;
-    for (const char* k : {"personnummer", "namn", "utbildning", "studieperiod", "handelse"})
-        if (!q.get(k).empty()) search += std::string("&") + k + "=" + url_encode(q.get(k));
-    if (view.more) d.set("next", std::string(kBase) + "?sida=" + std::to_string(view.page + 1) + search);
-    if (view.page > 1) d.set("prev", std::string(kBase) + "?sida=" + std::to_string(view.page - 1) + search);
-    d.set("export", std::string(kBase) + "/export?" + (search.empty() ? "" : search.substr(1)));
-    d.set("export_full", std::string(kBase) + "/export?fullstandiga=ja" + search);
+    if (view.more) d.set("next", std::to_string(view.page + 1));
+    if (view.page > 1) d.set("prev", std::to_string(view.page - 1));
     d.set("may_manage_keys", reports::Service::may_manage_keys(a.viewer, school));
-    const std::string m = q.get("m");
-    if (m == "nyckel") d.set("flash", views_.t(lang, "sr_key_revoked"));
+    if (!posted && q.get("m") == "nyckel") d.set("flash", views_.t(lang, "sr_key_revoked"));
     return authed_page(a, "sr_list", views_.t(lang, "service_studeranderapportering"), std::move(d), kBase);
 }
 
@@ -377,13 +403,15 @@ Response App::sr_student_save(Request& req) {
     return Response::redirect(std::string(kBase) + "/student?id=" + std::to_string(id) + "&m=uppgifter");
 }
 
+/// The list's search as a CSV file: its form is sent by POST, as the search is (SPEC §4); a GET
+/// exports by the filters that are not personal.
 Response App::sr_export(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+    auto in = sr_search_input(req);
+    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+    auto& [a, q] = std::get<std::pair<Authed, Form>>(in);
     const std::string school = a.viewer.session.school;
-    const auto q = Form::parse(req.query).value_or(Form{});
-    auto text = s_.reports.export_csv(a.viewer, school, list_query(q), q.get("fullstandiga") == "ja", client(req), now());
+    auto text = s_.reports.export_csv(a.viewer, school, list_query(q, req.method == "POST"), q.get("fullstandiga") == "ja",
+                                      client(req), now());
     if (auto* no = std::get_if<reports::Denied>(&text)) return sr_denied(a, req, *no);
     Response res;
     res.content_type = "text/csv; charset=utf-8";
@@ -687,7 +715,7 @@ Response App::sr_agency(Request& req) {
     }
     d.set("counts", rows);
     d.set("no_counts", rows.is_empty_list());
-    auto query = list_query(q);
+    auto query = list_query(q, false);
     auto listed = s_.reports.agency_list(a.viewer, query, client(req), now());
     const auto& view = std::get<reports::ListView>(listed);
     Data list{Data::type::list};

@@ -196,7 +196,7 @@ Response run_handler(Shared& s, Request& req) {
     try {
         return s.hooks.handle(req);
     } catch (const std::exception& e) {
-        spdlog::error("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
+        spdlog::error("request {} {} {}: {}", req.request_id, req.method, loggable_target(req.path), e.what());
         return plain_error(500, "Ett fel uppstod hos oss. Försök igen senare. / "
                                 "Something went wrong on our side. Please try again later.");
     }
@@ -317,7 +317,7 @@ asio::awaitable<void> session(beast::tcp_stream stream, Shared& s, ConnectionSlo
             version = breq.version();
             keep_alive = breq.keep_alive() && !s.stopping.load();
             method = std::string(breq.method_string());
-            target = std::string(breq.target());
+            target = loggable_target(breq.target());
             auto url = boost::urls::parse_origin_form(breq.target());
             if (const auto bad = framing_error(breq)) {
                 answer = plain_error(400, "Felaktig förfrågan. / Malformed request.");

@@ -31,3 +31,15 @@ test('captcha.test_answer is refused unless the server listens on loopback only'
   assert.match(srv.log(), /captcha\.test_answer is set/);
   await srv.stop();
 });
+
+test('captcha.test_answer is refused behind a trusted proxy, even on loopback (every client would be on loopback)', async () => {
+  const dir = `/tmp/mina-captcha-proxy-${process.pid}`;
+  const env = { MINA_DATABASE_URL: `sqlite:${dir}/mina.db`, MINA_SERVER_LISTEN: '127.0.0.1:0', MINA_CAPTCHA_TEST_ANSWER: 'abcde' };
+  for (const proxies of ['127.0.0.1', '::1,10.0.0.5']) {
+    const r = mina(['serve'], { ...env, MINA_SERVER_TRUSTED_PROXIES: proxies });
+    assert.notEqual(r.status, 0, proxies);
+    assert.match(r.stderr, /captcha\.test_answer is set: refusing to start with server\.trusted_proxies set/, proxies);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    assert.doesNotMatch(r.stdout + r.stderr, /listening on/);
+  }
+});

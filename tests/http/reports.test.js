@@ -75,6 +75,10 @@ function grant(username, school, role) {
   const r = mina(args, srv.env);
   assert.equal(r.status, 0, r.stderr);
 }
+/** The list's search, as its form sends it (POST: a personal number never in a URL). */
+async function search(c, fields) {
+  return c.post(BASE, { csrf: await csrfOf(c), ...fields });
+}
 async function csrfOf(c) {
   if (!c.csrfToken) c.csrfToken = Client.csrf((await c.get(BASE)).text);
   assert.ok(c.csrfToken, 'a CSRF token on the service page');
@@ -339,7 +343,7 @@ test('the list masks numbers, pages and filters, is audited when searched by num
   // By number: one student, audited without the number.
   const searches = audits('report.search_number');
   for (const typed of ['821105-9954', '19821105-9954']) {
-    const found = await c.get(`${BASE}?personnummer=${encodeURIComponent(typed)}`);
+    const found = await search(c, { personnummer: typed });
     assert.equal(found.status, 200);
     const ids = listRows(found.text);
     assert.equal(ids.length, 1, `${typed}: one report`);
@@ -347,7 +351,7 @@ test('the list masks numbers, pages and filters, is audited when searched by num
     assert.ok(!found.text.includes('821105-9954') || found.text.includes(`value="${typed}"`), 'only the typed number, never one from the database');
   }
   assert.equal(audits('report.search_number'), searches + 2);
-  const bad = await c.get(`${BASE}?personnummer=870704-9996`);
+  const bad = await search(c, { personnummer: '870704-9996' });
   assert.ok([200, 422].includes(bad.status), String(bad.status));
   assert.match(bad.text, M.check_digit);
   assert.equal(listRows(bad.text).length, 0, 'no rows');
@@ -360,7 +364,7 @@ test('the list masks numbers, pages and filters, is audited when searched by num
   assert.ok(listRows(eko2.text).length > 0);
   const vt26 = await c.get(`${BASE}?studieperiod=VT26`);
   assert.deepEqual(listRows(vt26.text), listRows(eko2.text));
-  const byName = await c.get(`${BASE}?namn=bertil`);
+  const byName = await search(c, { namn: 'bertil' });
   assert.equal(listRows(byName.text).length, 3, 'part of a name, any case: Bertil\'s three reports');
   assert.equal(new Set(listRows(byName.text)).size, 1);
   assert.equal(listRows((await c.get(`${BASE}?handelse=finns-inte`)).text).length, 0);
@@ -375,7 +379,7 @@ test('the list masks numbers, pages and filters, is audited when searched by num
   assert.equal(lines.length - 1, count("SELECT count(*) FROM report_events WHERE school_code = 'DEMO1'"));
   assert.ok(csv.text.includes('821105-****'));
   assert.ok(!csv.text.includes('821105-9954'));
-  const full = await c.get(`${BASE}/export?fullstandiga=ja&utbildning=EKO1`);
+  const full = await c.post(`${BASE}/export`, { csrf: await csrfOf(c), fullstandiga: 'ja', utbildning: 'EKO1' });
   assert.equal(full.status, 200);
   assert.ok(full.text.includes('821105-9954'), 'in full when asked');
   assert.ok(full.text.includes(story(1)));
@@ -725,6 +729,111 @@ test('the agency sees reports per school, kind and month; nobody else does', asy
   assert.match(page.text, new RegExp(`<td>${MONTH}</td><td>Demoskolan \\(DEMO1\\)</td><td>Avbrott</td><td>${avbrott}</td>`));
   assert.match(page.text, new RegExp(`<td>${MONTH}</td><td>Exempelhögskolan \\(DEMO2\\)</td><td>Studiestart</td><td>1</td>`));
   assert.equal((await (await pelle()).get(`${BASE}/myndighet`)).status, 403);
+});
+
+/** Every way a personal number may be written: 12 or 10 digits, YYMMDD-NNNN, YYMMDD+NNNN, YYYYMMDD-NNNN. */
+function numberForms(n) {
+  const digits = n.replace(/\D/g, '');
+  const ten = digits.slice(-10);
+  const forms = [ten, `${ten.slice(0, 6)}-${ten.slice(6)}`, `${ten.slice(0, 6)}+${ten.slice(6)}`];
+  for (const century of ['19', '20']) forms.push(century + ten, `${century}${ten.slice(0, 6)}-${ten.slice(6)}`);
+  return forms;
+}
+/** A URL as a browser would send it, decoded (%2B, %2D, + for a space) so that no form hides. */
+function decoded(url) {
+  try { return decodeURIComponent(url.replace(/\+/g, ' ')); } catch { return url; }
+}
+const LOOKS_LIKE_A_NUMBER = /(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)/;
+
+test('no personal number in a URL the pages link to or redirect to, nor in the access log, even when a client puts one in a query string', async () => {
+  const c = await pelle();
+  const urls = [];
+  /** Every href, action, formaction and src of a page, and its Location. */
+  const seen = (r, what) => {
+    if (r.location) urls.push([what, r.location]);
+    for (const m of r.text.matchAll(/\s(?:href|action|formaction|src)="([^"]*)"/g)) urls.push([what, unescape(m[1])]);
+    return r;
+  };
+  const N = story(40);
+  numbersUsed.add(N);
+  const twelve = `19${N}`;
+
+  // A report by form, refused then saved: the form's page and the redirect to the student's page.
+  seen(await c.get(`${BASE}/ny`), 'the report form');
+  const fields = { personnummer: twelve, namn: 'Lars Länk', utbildning: 'EKO1', studieperiod: 'HT26', stodform: 'studiemedel', handelse: 'studiestart' };
+  assert.equal(seen(await report(c, { ...fields, datum: day(5) }), 'a refused report').status, 422);
+  const done = seen(await report(c, { ...fields, datum: day(-40) }), 'a saved report');
+  assert.equal(done.status, 303);
+  const student = Number(done.location.match(/student\?id=(\d+)/)[1]);
+  const page = seen(await c.get(done.location), 'the student page');
+  assert.ok(numberForms(N).some((f) => page.text.includes(f)), 'the page shows the number (in the page, not in its URL)');
+  const renamed = seen(await c.post(`${BASE}/student`, { csrf: await csrfOf(c), id: String(student), namn: 'Lars Länk' }), 'the student saved');
+  assert.equal(renamed.status, 303);
+
+  // The list and its search by number (every way it is typed), by name, and its pages.
+  seen(await c.get(BASE), 'the list');
+  for (const typed of [twelve, N, N.replace('-', ''), `19${N.replace('-', '')}`]) {
+    const found = seen(await search(c, { personnummer: typed }), `a search for ${typed}`);
+    assert.equal(found.status, 200);
+    assert.deepEqual(listRows(found.text), [student], `${typed}: the student's report`);
+    // The search goes along with the export's and the pages' forms, in their bodies (hidden).
+    assert.match(found.text, new RegExp(`<form method="post" action="${BASE}/export"[^>]*>\\s*<input type="hidden" name="csrf"[^>]*><input type="hidden" name="personnummer" value="${typed}">`));
+  }
+  assert.equal(listRows(seen(await search(c, { namn: 'lars länk' }), 'a search by name').text).length, 1);
+  const first = seen(await search(c, {}), 'the first page, searched');
+  assert.ok(listRows(first.text).length === 50, 'fifty a page: there is a second');
+  assert.match(first.text, /<button type="submit" class="linkbutton" name="sida" value="2">/);
+  const second = seen(await search(c, { sida: '2' }), 'the second page');
+  assert.equal(second.status, 200);
+  assert.notDeepEqual(listRows(second.text), listRows(first.text));
+  assert.match(second.text, /<button type="submit" class="linkbutton" name="sida" value="1">/);
+  // A page of a search by number: the number in the form's body, never in a URL.
+  const paged = seen(await search(c, { personnummer: twelve, sida: '1' }), 'a search by number, paged');
+  assert.deepEqual(listRows(paged.text), [student]);
+
+  // The export of a search by number, masked and in full: by POST, the number in the body only.
+  const csrf = await csrfOf(c);
+  const masked1 = await c.post(`${BASE}/export`, { csrf, personnummer: twelve });
+  assert.equal(masked1.status, 200);
+  assert.match(masked1.headers.get('content-type'), /^text\/csv/);
+  const lines = masked1.text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l !== '');
+  assert.equal(lines.length, 2, 'the header and the one report');
+  assert.ok(lines[1].includes(`${N.slice(0, 6)}-****`));
+  const inFull = await c.post(`${BASE}/export`, { csrf, personnummer: twelve, fullstandiga: 'ja' });
+  assert.ok(inFull.text.includes(N), 'in full when asked');
+  assert.equal((await c.post(`${BASE}/export`, { csrf: 'wrong', personnummer: twelve })).status, 403, 'the CSRF token is checked');
+  assert.equal((await c.post(BASE, { csrf: 'wrong', personnummer: twelve })).status, 403, 'the CSRF token is checked');
+
+  // No URL the pages offer or redirect to carries a personal number, in any form.
+  assert.ok(urls.length > 50, `urls: ${urls.length}`);
+  for (const [what, url] of urls) {
+    const d = decoded(url);
+    assert.doesNotMatch(d, LOOKS_LIKE_A_NUMBER, `${what}: ${url}`);
+    for (const n of numbersUsed) for (const form of numberForms(n)) assert.ok(!d.includes(form), `${what}: ${url}`);
+  }
+
+  // A client that puts a number into a query string by hand: it is not honoured (the list is not
+  // searched by it) and not written to the log.
+  const byHand = await c.get(`${BASE}?personnummer=${encodeURIComponent(twelve)}`);
+  assert.equal(byHand.status, 200);
+  assert.ok(listRows(byHand.text).length > 1, 'a number in the query string is not a search');
+  assert.ok(!byHand.text.includes(`value="${twelve}"`));
+  const exportByHand = await c.get(`${BASE}/export?fullstandiga=ja&personnummer=${N}`);
+  assert.ok(exportByHand.text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l !== '').length > 2, 'not a search either');
+  await c.get(`${BASE}/student?id=${student}&personnummer=${N.replace('-', '%2D')}`);
+  await c.get(`/finns-inte/${twelve}?q=${N.replace('-', '+')}`);
+  await c.get(`/finns-inte/${N.slice(0, 6)}%2B${N.slice(7)}`);
+  await fetch(`${srv.url}/api/v1/schools/DEMO1/reports?personnummer=${twelve}`, { method: 'POST', body: '{}' });
+  await new Promise((r) => setTimeout(r, 200));  // the last access lines written
+
+  const log = srv.log();
+  for (const n of numbersUsed) for (const form of numberForms(n)) assert.ok(!log.includes(form), `${n} (${form}) in the server's log`);
+  for (const line of log.split('\n').filter((l) => l.includes(' access '))) {
+    const target = line.slice(line.indexOf(' access ') + 8).split(' ')[2];
+    assert.doesNotMatch(decoded(target), LOOKS_LIKE_A_NUMBER, line);
+  }
+  assert.match(log, /access \S+ GET \/tjanster\/studeranderapportering\?\.\.\. 200/, 'the access log has the path');
+  assert.match(log, /access \S+ GET \/finns-inte\/\* 404/);
 });
 
 test('no personal number anywhere in the audit log', () => {

@@ -1,7 +1,7 @@
 // The per-client slowdown (SPEC §4), password expiry and the nudge (R7), and trusted proxies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, Client, mina, sleep } from './harness.js';
+import { startServer, Client, mina, sql, sleep } from './harness.js';
 
 let srv;
 before(async () => {
@@ -35,6 +35,35 @@ test('one client spraying passwords over many accounts is slowed down, others ar
   await sleep(Number(slowed.headers.get('retry-after')) * 1000 + 100);
   const later = await new Client(srv, attacker).login(victim, 'ett-bra-lösenord-5');
   assert.equal(later.status, 303, 'a slowdown, not a lock');
+});
+
+test('an IPv6 client is its /64: 30 addresses of one /64 through the proxy are one client; another /64 is not', async () => {
+  const user = mina(['admin', 'person', 'add', '--first', 'Sex', '--last', 'Fyra', '--email', 'sex.fyra@example.se'], srv.env)
+    .stdout.trim().split('\n').pop();
+  mina(['admin', 'person', 'set-password', '--username', user], srv.env, 'ett-bra-lösenord-6\n');
+  // 30 addresses of 2001:db8:64:1::/64, each one guess at a different account.
+  const statuses = [];
+  for (let i = 1; i <= 30; i++) {
+    const address = `2001:db8:64:1:${((i * 7919) % 65536).toString(16)}:${i.toString(16)}:0:${(i * 31).toString(16)}`;
+    statuses.push((await new Client(srv, from(address)).login(`zz${3000 + i}`, 'Sommar2026')).status);
+  }
+  assert.deepEqual(statuses.slice(0, 3), [422, 422, 422], 'three failures are allowed (client_max_failures = 3)');
+  assert.deepEqual(statuses.slice(3), Array(27).fill(429), 'then every other address of the /64 is slowed down too');
+  // The right password from yet another address of that /64: still slowed down.
+  assert.equal((await new Client(srv, from('2001:db8:64:1::beef')).login(user, 'ett-bra-lösenord-6')).status, 429);
+  // Another /64, and an IPv4 client, are not.
+  assert.equal((await new Client(srv, from('2001:db8:64:2::1')).login(user, 'ett-bra-lösenord-6')).status, 303);
+  assert.equal((await new Client(srv, from('198.51.100.64')).login(user, 'ett-bra-lösenord-6')).status, 303);
+  // The audit trail keeps each address as it came.
+  const addresses = sql(srv.db, "SELECT DISTINCT address FROM audit_log WHERE kind = 'login.throttled' AND address LIKE '2001:db8:64:1:%'");
+  assert.ok(addresses.length >= 27, `addresses: ${addresses.length}`);
+});
+
+test('an IPv4 client seen as IPv4-mapped IPv6 (::ffff:a.b.c.d) is that IPv4 client', async () => {
+  for (let i = 0; i < 3; i++)
+    assert.equal((await new Client(srv, from('::ffff:203.0.113.99')).login(`zz${4000 + i}`, 'Sommar2026')).status, 422);
+  assert.equal((await new Client(srv, from('203.0.113.99')).login('zz4100', 'Sommar2026')).status, 429);
+  assert.equal((await new Client(srv, from('203.0.113.98')).login('zz4101', 'Sommar2026')).status, 422);
 });
 
 test('the forwarded address is believed only from a trusted proxy, and https there makes cookies Secure', async () => {

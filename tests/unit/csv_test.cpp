@@ -59,5 +59,33 @@ TEST(Csv, WritesFieldsThatReadBackAndKeepsFormulasText) {
     EXPECT_EQ(t.rows[0].fields[0], "a;\"b\"\nc");
 }
 
+TEST(Csv, NeutralisesEveryFormulaStartOwaspNames) {
+    // = + - @, a TAB and a CR: a quote mark first, the cell quoted.
+    EXPECT_EQ(field("+46 70"), "\"'+46 70\"");
+    EXPECT_EQ(field("-1"), "\"'-1\"");
+    EXPECT_EQ(field("@SUM(A1)"), "\"'@SUM(A1)\"");
+    EXPECT_EQ(field("\t=1+1"), "\"'\t=1+1\"");
+    EXPECT_EQ(field("\r=1+1"), "\"'\r=1+1\"");
+    EXPECT_EQ(field("\t=1+1", '\t'), "\"'\t=1+1\"");
+    // The fullwidth ＝ ＋ － ＠ (U+FF1D, U+FF0B, U+FF0D, U+FF20).
+    for (const char* f : {"\xEF\xBC\x9D" "1+1", "\xEF\xBC\x8B" "1", "\xEF\xBC\x8D" "1", "\xEF\xBC\xA0" "SUM(A1)"}) {
+        EXPECT_TRUE(formula_start(f)) << f;
+        EXPECT_EQ(field(f), "\"'" + std::string(f) + "\"") << f;
+    }
+    // Not formulas: text, the same signs later in the cell, other fullwidth letters.
+    for (const char* f : {"", "a=1", "1-2", "x@y.se", "'", "\xEF\xBC\xA1", "\xEF\xBC", " =1"})
+        EXPECT_FALSE(formula_start(f)) << f;
+    EXPECT_EQ(field("a=1"), "a=1");
+    EXPECT_EQ(field("\xEF\xBC\xA1"), "\xEF\xBC\xA1");
+    // Written and read back: the cell as it was, without the guard.
+    for (const char* f : {"=SUM(A1)", "\t=1", "\r=1", "\xEF\xBC\x9D" "1", "@x", "-"}) {
+        const auto t = read(field(f) + ";x\n");
+        ASSERT_EQ(t.rows.size(), 1u) << f;
+        EXPECT_EQ(without_formula_guard(t.rows[0].fields[0]), f);
+    }
+    EXPECT_EQ(without_formula_guard("'text"), "'text");
+    EXPECT_EQ(without_formula_guard("'"), "'");
+}
+
 }  // namespace
 }  // namespace mina::csv

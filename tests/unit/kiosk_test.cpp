@@ -175,6 +175,21 @@ TEST_F(KioskTest, FiveWrongEntriesKillTheOneTimePasswordEvenWhenTheyArriveTogeth
     EXPECT_TRUE(std::holds_alternative<kiosk::Denied>(kiosk_.enter_otp(f, claimed->otp, client_, clock_.now())));
 }
 
+TEST_F(KioskTest, SignInIsSlowedDownForAWholeIpv6Slash64) {
+    policy_.client_max_failures = 3;
+    for (int i = 1; i <= 3; ++i) {
+        auto f = flow_at(FlowKind::sign_in);
+        const ClientInfo from{"2001:db8:9:9::" + std::to_string(i), "test"};
+        EXPECT_TRUE(std::holds_alternative<kiosk::Denied>(kiosk_.sign_in(f, user_, "fel", f.captcha_answer, from, clock_.now())));
+    }
+    auto f = flow_at(FlowKind::sign_in);
+    EXPECT_TRUE(std::holds_alternative<kiosk::Throttled>(
+        kiosk_.sign_in(f, user_, "fel", f.captcha_answer, {"2001:db8:9:9:a:b:c:d", "test"}, clock_.now())));
+    auto g = flow_at(FlowKind::sign_in);
+    EXPECT_TRUE(std::holds_alternative<kiosk::Denied>(
+        kiosk_.sign_in(g, user_, "fel", g.captcha_answer, {"2001:db8:9:a::1", "test"}, clock_.now())));
+}
+
 TEST_F(KioskTest, OrderingIsBrakedAfterThreeMailsInAQuarterHour) {
     for (int i = 0; i < 5; ++i) {
         auto f = flow_at(FlowKind::forgot);

@@ -125,6 +125,22 @@ TEST_F(LoginTest, OneClientIsSlowedDownButOtherClientsAreNot) {
     EXPECT_TRUE(std::holds_alternative<login::LoggedIn>(attempt(kRight, "10.6.6.6")));
 }
 
+TEST_F(LoginTest, AnIpv6ClientIsItsSlash64AndAMappedIpv4ClientItsIpv4Address) {
+    policy_.client_max_failures = 3;
+    // Three addresses of one /64 fail; a fourth of the same /64 is slowed down, another /64 is not.
+    for (int i = 1; i <= 3; ++i)
+        (void)svc_.submit({"nobody" + std::to_string(i), "x", {"2001:db8:5:6::" + std::to_string(i), ""}, {}}, clock_.now());
+    EXPECT_TRUE(std::holds_alternative<login::Throttled>(attempt(kRight, "2001:db8:5:6:ffff::99")));
+    EXPECT_TRUE(std::holds_alternative<login::LoggedIn>(attempt(kRight, "2001:db8:5:7::1")));
+    // A /128 prefix keeps each address alone.
+    policy_.client_ipv6_prefix = 128;
+    EXPECT_TRUE(std::holds_alternative<login::LoggedIn>(attempt(kRight, "2001:db8:5:6::4")));
+    policy_.client_ipv6_prefix = 64;
+    // ::ffff:10.9.9.9 is 10.9.9.9.
+    for (int i = 0; i < 3; ++i) (void)svc_.submit({"nobody", "x", {"::ffff:10.9.9.9", ""}, {}}, clock_.now());
+    EXPECT_TRUE(std::holds_alternative<login::Throttled>(attempt(kRight, "10.9.9.9")));
+}
+
 TEST_F(LoginTest, ThrottledAttemptsDoNotCountAgainstTheAccount) {
     policy_.client_max_failures = 2;
     policy_.client_max_delay = Seconds{3600};

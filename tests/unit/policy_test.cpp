@@ -35,4 +35,38 @@ TEST(ClientThrottle, SlowsDownAfterTheAllowedFailuresAndCaps) {
     EXPECT_EQ(client_delay_after(100, p), Seconds{60});
 }
 
+TEST(ClientThrottleKey, Ipv4IsItselfAndIpv6IsItsPrefix) {
+    EXPECT_EQ(PolicyConfig{}.client_ipv6_prefix, 64);
+    EXPECT_EQ(client_throttle_key("203.0.113.7", 64), "203.0.113.7");
+    EXPECT_NE(client_throttle_key("203.0.113.7", 64), client_throttle_key("203.0.113.8", 64));
+    // Every address of one /64 is one client, written one way however it was written.
+    const std::string key = client_throttle_key("2001:db8:1:2::1", 64);
+    EXPECT_EQ(key, "2001:db8:1:2:0:0:0:0/64");
+    for (const char* a : {"2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:DB8:1:2:a:b:c:d", "2001:0db8:0001:0002::",
+                          "[2001:db8:1:2::99]", "2001:db8:1:2::5%eth0", "2001:db8:1:2:0:0:1.2.3.4"})
+        EXPECT_EQ(client_throttle_key(a, 64), key) << a;
+    EXPECT_NE(client_throttle_key("2001:db8:1:3::1", 64), key);
+    // Other prefixes: /48 joins neighbouring /64s, /128 keeps each address alone, /56 cuts mid-group.
+    EXPECT_EQ(client_throttle_key("2001:db8:1:3::1", 48), client_throttle_key("2001:db8:1:2::1", 48));
+    EXPECT_EQ(client_throttle_key("2001:db8:1:2::1", 128), "2001:db8:1:2:0:0:0:1/128");
+    EXPECT_NE(client_throttle_key("2001:db8:1:2::1", 128), client_throttle_key("2001:db8:1:2::2", 128));
+    EXPECT_EQ(client_throttle_key("2001:db8:1:2ff::1", 56), "2001:db8:1:200:0:0:0:0/56");
+    EXPECT_EQ(client_throttle_key("::1", 64), "0:0:0:0:0:0:0:0/64");
+    EXPECT_EQ(client_throttle_key("::", 64), "0:0:0:0:0:0:0:0/64");
+    EXPECT_EQ(client_throttle_key("fe80::", 64), "fe80:0:0:0:0:0:0:0/64");
+}
+
+TEST(ClientThrottleKey, Ipv4MappedIpv6IsTheIpv4Address) {
+    EXPECT_EQ(client_throttle_key("::ffff:203.0.113.7", 64), "203.0.113.7");
+    EXPECT_EQ(client_throttle_key("::FFFF:cb00:7107", 64), "203.0.113.7");
+    EXPECT_EQ(client_throttle_key("0:0:0:0:0:ffff:203.0.113.7", 64), "203.0.113.7");
+    EXPECT_NE(client_throttle_key("::ffff:203.0.113.7", 64), client_throttle_key("::ffff:203.0.113.8", 64));
+}
+
+TEST(ClientThrottleKey, WhatIsNoAddressIsItsOwnKey) {
+    for (const char* a : {"", "-", "unix", "1.2.3", "1.2.3.256", "1.2.3.4.5", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9",
+                          "1::2::3", "12345::", ":1::", "1:", "g::1", "::1.2.3", "1.2.3.4:80"})
+        EXPECT_EQ(client_throttle_key(a, 64), a) << a;
+}
+
 }  // namespace mina
