@@ -62,7 +62,7 @@ test('Byt tecken draws a new CAPTCHA without JavaScript and keeps the username',
   assert.notEqual(answer(csrf), before);
 });
 
-test('the image is a PNG drawn anew each time, and the spoken alternative is a WAV', async () => {
+test('the image is a PNG drawn anew each time, and the spoken alternative is a WAV spoken anew each time', async () => {
   const c = new Client(srv);
   await c.get('/kiosk');
   const get = async (path) => {
@@ -84,6 +84,10 @@ test('the image is a PNG drawn anew each time, and the spoken alternative is a W
   assert.equal(wav.type, 'audio/wav');
   assert.equal(wav.bytes.subarray(0, 4).toString(), 'RIFF');
   assert.ok(wav.bytes.length > 10_000);
+  assert.equal(wav.bytes.readUInt32LE(4), wav.bytes.length - 8, 'RIFF length');
+  assert.equal(wav.bytes.readUInt32LE(40), wav.bytes.length - 44, 'data length');
+  const again = await get('/kiosk/tecken.wav');
+  assert.ok(!wav.bytes.equals(again.bytes), 'two downloads of the same challenge differ (voices, pauses, noise)');
   const none = await fetch(`${srv.url}/kiosk/tecken.png`);
   assert.equal(none.status, 404, 'no flow, no image');
 });
