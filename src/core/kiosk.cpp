@@ -169,13 +169,17 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     else
         hasher_.verify_dummy(password);
 
-    // 3. Settle.
+    // 3. Settle. Single use (SPEC §4): of several flows that compared the same one-time password at
+    //    once, exactly one consumes it; for the others it counts as not matching.
     auto tx = store_.begin(ports::TxMode::write);
-    if (!otp_ok && !password_ok) {
+    const bool otp_won = otp_ok && tx->otps().consume(person->id, otp->hash, now);
+    if (otp_ok && !otp_won)
+        tx->audit().append(event(client, now, "otp.refused_used", username, "kiosk sign-in: used by another flow"));
+    if (!otp_won && !password_ok) {
         tx->throttle().record_failure(client.address, now, now - policy_.client_window);
         tx->audit().append(event(client, now, "kiosk.sign_in_failed", username,
                                  person ? "attempt " + std::to_string(attempt) : "unknown username"));
-        if (otp && otp->wrong_count >= kOtpMaxWrong) {
+        if (otp && !otp_ok && otp->wrong_count >= kOtpMaxWrong) {
             tx->otps().remove(person->id);
             tx->audit().append(event(client, now, "otp.dead", username, "five wrong entries"));
         }
@@ -188,8 +192,7 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
         return Denied{};
     }
     tx->accounts().record_success(person->id, now);
-    if (otp_ok) {
-        tx->otps().remove(person->id);  // single-use
+    if (otp_won) {
         tx->audit().append(event(client, now, "otp.used", username, "kiosk sign-in"));
     } else if (classify_password_age(credential->password_set_at.value_or(now), now, policy_) ==
                PasswordAge::expired) {
@@ -201,7 +204,7 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     f.person = person->id;
     f.expires_at = now + kFlowLife;
     tx->kiosk_flows().update(f);
-    tx->audit().append(event(client, now, "kiosk.signed_in", username, otp_ok ? "one-time password" : "password"));
+    tx->audit().append(event(client, now, "kiosk.signed_in", username, otp_won ? "one-time password" : "password"));
     tx->commit();
     return Proceed{};
 }
@@ -259,6 +262,13 @@ Outcome Service::enter_otp(KioskFlow& f, std::string_view typed, const ClientInf
         hasher_.verify_dummy(canonical);
 
     auto tx = store_.begin(ports::TxMode::write);
+    // Single use (SPEC §4): of several flows that compared the same one-time password at once, exactly
+    // one consumes it.
+    if (ok && !tx->otps().consume(*f.person, otp->hash, now)) {
+        tx->audit().append(event(client, now, "otp.refused_used", who, "forgotten password: used by another flow"));
+        tx->commit();
+        return Denied{};
+    }
     if (!ok) {
         tx->audit().append(event(client, now, "otp.wrong", who, otp ? "entry " + std::to_string(otp->wrong_count) : "none live"));
         if (otp && otp->wrong_count >= kOtpMaxWrong) {
@@ -268,7 +278,6 @@ Outcome Service::enter_otp(KioskFlow& f, std::string_view typed, const ClientInf
         tx->commit();
         return Denied{};
     }
-    tx->otps().remove(*f.person);         // single-use
     tx->accounts().unlock(*f.person);     // the mailbox's owner may recover a locked account here
     f.stage = FlowStage::password;
     f.expires_at = now + kFlowLife;

@@ -118,6 +118,10 @@ class Otps {
     [[nodiscard]] virtual std::optional<Otp> find(PersonId id) = 0;
     /// Counts a wrong entry atomically and returns the new count.
     virtual int count_wrong(PersonId id) = 0;
+    /// Uses the one-time password that was compared (`hash`) up, in one atomic statement: true for
+    /// exactly one caller however many flows try at once (SPEC §4 single use, STYLE habit 5); false
+    /// when it was used, replaced, killed or expired (`expires_at <= now`) in the meantime.
+    [[nodiscard]] virtual bool consume(PersonId id, const std::string& hash, Timestamp now) = 0;
     virtual void remove(PersonId id) = 0;
 };
 
