@@ -44,6 +44,8 @@ using SaveOutcome = std::variant<Saved, Refused>;
 
 struct Options {
     std::string captcha_test_answer;  // SPEC §5: tests and demos only
+    /// Keys what the audit log keeps of a typed username that matches no account (login::audit_name).
+    const ports::Pseudonyms* pseudonyms = nullptr;
 };
 
 class Service final {

@@ -286,6 +286,17 @@ class CaptchaAnswers {
     [[nodiscard]] virtual std::string fresh() = 0;
 };
 
+/// What the audit log keeps of a name that matches no account (issue [7] §15): what was typed may
+/// be a password in the wrong field, so it is never stored as typed; a digest keyed with the
+/// installation's secret still shows repeated tries of the same text together, and tells nothing
+/// to whoever reads the log or a copy of the database without the key.
+class Pseudonyms {
+   public:
+    virtual ~Pseudonyms() = default;
+    /// 16 hexadecimal digits: the same for the same text and key.
+    [[nodiscard]] virtual std::string pseudonym(std::string_view text) const = 0;
+};
+
 /// Secrets: CSPRNG tokens and their one-way digests.
 class Tokens {
    public:

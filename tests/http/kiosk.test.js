@@ -355,3 +355,18 @@ test('a mailed one-time password entered from several forgotten-password flows a
   const won = results.filter((r) => r.status === 303 && r.location === '/kiosk/nytt-losenord');
   assert.equal(won.length, 1, `statuses: ${results.map((r) => r.status).join(', ')}`);
 });
+
+test('a password typed as the username in the kiosk leaves no trace in the audit log (issue [7] §15)', async () => {
+  const typed = 'Kiosk-Hemlis-2026!';
+  const c = new Client(srv);
+  let csrf = await open(c, '/kiosk/forsta-gangen');
+  assert.equal((await c.post('/kiosk/forsta-gangen', { csrf, username: typed, password: 'abcd-efgh-jkmn', captcha: 'testa' })).status, 422);
+  csrf = await open(c, '/kiosk/glomt');
+  assert.equal((await c.post('/kiosk/glomt', { csrf, username: typed, captcha: 'testa' })).status, 303);
+  const everything = sql(srv.db, 'SELECT actor, subject, school_code, detail FROM audit_log').flat().join('\n').toLowerCase();
+  assert.ok(!everything.includes('hemlis'), 'the typed text is nowhere in the audit log');
+  const names = sql(srv.db, "SELECT subject FROM audit_log WHERE kind IN ('kiosk.sign_in_failed', 'otp.ordered') AND subject LIKE 'unknown:%' ORDER BY id DESC LIMIT 2").flat();
+  assert.equal(names.length, 2);
+  assert.match(names[0], /^unknown:[0-9a-f]{16}$/);
+  assert.equal(names[0], names[1], 'the same text, the same name, in both forms');
+});
