@@ -74,5 +74,14 @@ TEST_F(AdminTest, GrantingTwiceIsNotAnError) {
     EXPECT_TRUE(std::holds_alternative<admin::Done>(svc_.grant(u, "", Role::agency_admin, who_, clock_.now())));
 }
 
+TEST_F(AdminTest, TheOperatorsPasswordEntersTheHistorySoTheReuseRuleSeesIt) {
+    auto u = std::get<Username>(svc_.add_person("A", "B", "a@b.se", who_, clock_.now()));
+    ASSERT_TRUE(std::holds_alternative<admin::Done>(svc_.set_password(u, "operatörens-lösenord", who_, clock_.now())));
+    auto tx = store_->begin(ports::TxMode::read);
+    const auto id = tx->accounts().find(u)->id;
+    EXPECT_EQ(tx->password_history().last(id, 5), std::vector<std::string>{"plain$operatörens-lösenord"});
+    EXPECT_EQ(tx->accounts().credential(id)->password_hash, "plain$operatörens-lösenord");
+}
+
 }  // namespace
 }  // namespace mina
