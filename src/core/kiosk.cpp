@@ -225,7 +225,7 @@ Outcome Service::order_otp(KioskFlow& f, std::string_view username_typed, std::s
     if (person && !person->email.empty()) {
         f.person = person->id;
         // A brake on mail bombing: the page says the same, but a few per quarter hour is enough.
-        if (tx->outbox().count_since(person->id, MailKind::otp_reset, now - Seconds{15 * 60}) < kResetMailsPerQuarter) {
+        if (tx->outbox().count_since(person->id, MailKind::otp_reset, now - kResetMailWindow) < kResetMailsPerQuarter) {
             tx->outbox().enqueue(outbox::to(*person, MailKind::otp_reset, now, now));
             tx->audit().append(event(client, now, "otp.ordered", who));
         } else {

@@ -21,6 +21,7 @@ inline constexpr Seconds kCaptchaLife{10 * 60};
 inline constexpr Seconds kFlowLife{30 * 60};
 inline constexpr int kOtpMaxWrong = 5;          // the fifth wrong entry kills the one-time password
 inline constexpr int kResetMailsPerQuarter = 3;  // one-time passwords ordered per person per 15 minutes
+inline constexpr Seconds kResetMailWindow{15 * 60};
 
 struct Visit {
     std::string token;  // for the cookie; only its digest is stored
