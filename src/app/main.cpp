@@ -192,14 +192,14 @@ int cmd_serve(const app::Config& c) {
     crypto::PwQuality quality;
     CaptchaAnswers captchas(tokens);
     SystemClock clock;
-    login::Service login(*store, hasher, tokens, c.policy, &quality);
+    const crypto::IdentityVault vault = identity_vault(c);
+    login::Service login(*store, hasher, tokens, c.policy, &quality, &vault);
     portal::Service portal(*store, tokens, c.policy);
-    kiosk::Service kiosk(*store, hasher, tokens, quality, captchas, c.policy, {c.captcha_test_answer});
+    kiosk::Service kiosk(*store, hasher, tokens, quality, captchas, c.policy, {c.captcha_test_answer, &vault});
     mailer::Service mailer(*store, hasher, tokens, c.policy, mailer::lease_for(c.mail_timeout));
     admin::Service admin_service(*store, hasher, tokens, c.policy);
     idm::Service idm_service(*store, admin_service, c.policy);
     studietider::Service studietider_service(*store);
-    const crypto::IdentityVault vault = identity_vault(c);
     reports::Service reports_service(*store, vault, tokens);
     if (!reports_service.check_identity_key())
         throw Refused("security.identity_key is not the key this database's personal numbers were sealed with");

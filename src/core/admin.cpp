@@ -181,6 +181,7 @@ Result<Done> Service::set_password(const Username& u, std::string_view password,
     const std::string hash = hasher_.hash(password);  // outside the transaction: it is slow on purpose
     auto tx = store_.begin(ports::TxMode::write);
     tx->accounts().set_password(person->id, hash, now);
+    tx->password_history().add(person->id, hash, now);  // as every new password: the reuse rule sees it
     tx->sessions().remove_all_of(person->id, "");  // a new password ends every session
     tx->audit().append({now, who.name, who.address, "password.set_by_operator", person->username.value(), {}, {}});
     tx->commit();

@@ -14,7 +14,8 @@ struct AuditEvent {
     std::string actor;    // a username, "cli:<os user>", or "anonymous"
     std::string address;  // the client address, or "local" for the CLI
     std::string kind;     // dotted, stable: "login.failed", "account.locked", "grant.added", …
-    std::string subject;  // the username acted upon (as typed, for failed logins)
+    std::string subject;  // the username acted upon ("unknown:<keyed digest>" for a name typed that
+                          // matches no account: login::audit_name; never the text as typed)
     std::string school;   // school code, when the event concerns one
     std::string detail;   // short free text for the operator; never a secret
 };

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/csv.hpp"
+#include "core/kiosk.hpp"
 #include "core/login.hpp"
 #include "core/outbox.hpp"
 
@@ -114,6 +115,14 @@ bool Service::may_admin(const portal::Viewer& v, const std::string& school) {
     });
 }
 
+bool Service::beyond_reach(const portal::Viewer& v, const Access& target) {
+    if (v.agency_admin) return false;
+    if (target.agency_admin) return true;
+    return std::any_of(target.schools.begin(), target.schools.end(), [&](const SchoolAccess& a) {
+        return a.has(Role::school_admin) && !may_admin(v, a.school.code.value());
+    });
+}
+
 std::vector<School> Service::schools_of(const portal::Viewer& v) {
     std::vector<School> out;
     if (v.agency_admin) {
@@ -160,6 +169,19 @@ AddOutcome Service::add_person(const portal::Viewer& v, const std::string& schoo
     auto tx = store_.begin(ports::TxMode::write);
     const auto existing = tx->accounts().find_by_email(email);
     Username username{""};
+    if (existing && beyond_reach(v, tx->grants().access(existing->id))) {
+        // Issue [7] §8: an account with more power than the school administers (the agency's
+        // administrators, another school's) is not the school's to add: once added, the school could
+        // unlock it (undoing the lockout that stops password guessing) and mail it one-time passwords.
+        // The answer names no username and no role. It does tell that the address is in use by
+        // someone the school cannot add, which is less than before (the username, and the account
+        // to act on), and no answer can tell less: a new account cannot have a taken address, and
+        // the R14 answer would add the person. Only the agency's audit log names the account.
+        tx->audit().append({now, who.name, who.address, "person.add_refused", existing->username.value(), school,
+                            "beyond the school: agency-admin or another school's school-admin"});
+        tx->commit();
+        return Refused{Problem::beyond_school};
+    }
     if (existing) {
         username = existing->username;  // R14: the grants, and no new credentials
     } else {
@@ -208,10 +230,16 @@ Outcome Service::unlock(const portal::Viewer& v, const std::string& school, cons
     if (!may_admin(v, school)) return Refused{Problem::not_allowed};
     std::optional<PersonAtSchool> p;
     {
-        auto tx = store_.begin(ports::TxMode::read);
-        p = member(*tx, school, username);
+        auto tx = store_.begin(ports::TxMode::write);
+        p = member(*tx, school, username);  // only the school's own people
+        if (!p) return Refused{Problem::no_such_person};
+        if (beyond_reach(v, tx->grants().access(p->person.id))) {
+            tx->audit().append({now, v.person.username.value(), client.address, "account.unlock_refused",
+                                p->person.username.value(), school, "beyond the school"});
+            tx->commit();
+            return Refused{Problem::beyond_school};
+        }
     }
-    if (!p) return Refused{Problem::no_such_person};
     (void)admin_.unlock(p->person.username, actor(v, client), now);
     return Done{};
 }
@@ -220,12 +248,32 @@ Outcome Service::send_otp(const portal::Viewer& v, const std::string& school, co
                           const ClientInfo& client, Timestamp now) {
     if (!may_admin(v, school)) return Refused{Problem::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
-    auto p = member(*tx, school, username);
+    auto p = member(*tx, school, username);  // only the school's own people
     if (!p) return Refused{Problem::no_such_person};
-    // "admin": sent even to a person who has a password (the first-grant mail is skipped then).
-    tx->outbox().enqueue(outbox::to(p->person, MailKind::otp_first, now, now, "admin"));
-    tx->audit().append({now, v.person.username.value(), client.address, "otp.sent_by_admin", p->person.username.value(),
-                        school, {}});
+    const std::string who = v.person.username.value();
+    if (beyond_reach(v, tx->grants().access(p->person.id))) {
+        tx->audit().append(
+            {now, who, client.address, "otp.send_refused", p->person.username.value(), school, "beyond the school"});
+        tx->commit();
+        return Refused{Problem::beyond_school};
+    }
+    // An account with its own password gets a reset password: valid otp_ttl_reset, not otp_ttl_first
+    // (a month-long key to the account in a mailbox). Either kind is braked per person as the
+    // kiosk's orders are, and reset passwords share the kiosk's count.
+    const auto credential = tx->accounts().credential(p->person.id);
+    const bool own_password = credential && !credential->password_hash.empty();
+    const MailKind kind = own_password ? MailKind::otp_reset : MailKind::otp_first;
+    if (tx->outbox().count_since(p->person.id, kind, now - kiosk::kResetMailWindow) >= kiosk::kResetMailsPerQuarter) {
+        tx->audit().append({now, who, client.address, "otp.send_braked", p->person.username.value(), school,
+                            "too many one-time passwords in 15 minutes"});
+        tx->commit();
+        return Refused{Problem::too_many_mails};
+    }
+    // "admin": a first one-time password that is sent even though the person has a password by then
+    // (the first-grant mail is skipped then), and a reset that the person did not order.
+    tx->outbox().enqueue(outbox::to(p->person, kind, now, now, "admin"));
+    tx->audit().append({now, who, client.address, "otp.sent_by_admin", p->person.username.value(), school,
+                        own_password ? "reset" : "first"});
     tx->commit();
     return Done{};
 }
@@ -401,7 +449,8 @@ std::string cell(const csv::Row& row, int col) {
 
 }  // namespace
 
-std::variant<ImportPlan, Refused> Service::plan(ports::Unit& tx, const std::string& school, std::string_view file) {
+std::variant<ImportPlan, Refused> Service::plan(ports::Unit& tx, const portal::Viewer& v, const std::string& school,
+                                                std::string_view file) {
     if (!tx.schools().find(SchoolCode{school})) return Refused{Problem::no_such_school};
     auto parsed = csv::parse(csv::to_utf8(file));
     if (std::holds_alternative<csv::Unreadable>(parsed)) return Refused{Problem::unreadable_file};
@@ -460,9 +509,15 @@ std::variant<ImportPlan, Refused> Service::plan(ports::Unit& tx, const std::stri
             r.problem = RowProblem::duplicate;
             r.detail = std::to_string(it->second);
         }
+        std::optional<Person> known;
+        if (r.problem == RowProblem::none) {
+            known = tx.accounts().find_by_email(r.email);
+            // Issue [7] §8, as for one person (add_person): no username, nothing added.
+            if (known && beyond_reach(v, tx.grants().access(known->id))) r.problem = RowProblem::beyond_school;
+        }
         if (r.problem != RowProblem::none) {
             r.fate = RowFate::refused;
-        } else if (auto known = tx.accounts().find_by_email(r.email)) {
+        } else if (known) {
             r.username = known->username.value();
             const auto& has = held[known->id];
             r.fate = std::all_of(r.services.begin(), r.services.end(),
@@ -481,7 +536,7 @@ std::variant<ImportPlan, Refused> Service::plan_import(const portal::Viewer& v, 
                                                        std::string_view file) {
     if (!may_admin(v, school)) return Refused{Problem::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
-    return plan(*tx, school, file);
+    return plan(*tx, v, school, file);
 }
 
 ImportOutcome Service::save_import(const portal::Viewer& v, const std::string& school, std::string_view file,
@@ -490,7 +545,7 @@ ImportOutcome Service::save_import(const portal::Viewer& v, const std::string& s
     const auto who = actor(v, client);
     // Planned again inside the write transaction, so the plan saved is the plan checked.
     auto tx = store_.begin(ports::TxMode::write);
-    auto planned = plan(*tx, school, file);
+    auto planned = plan(*tx, v, school, file);
     if (auto* no = std::get_if<Refused>(&planned)) return *no;
     auto& p = std::get<ImportPlan>(planned);
     if (p.fingerprint() != fingerprint) return PlanChanged{std::move(p)};

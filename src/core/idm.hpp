@@ -35,6 +35,8 @@ enum class Problem {
     too_many_rows,      // more rows than one import takes
     unreadable_file,    // an unterminated quoted field
     missing_columns,    // no column for first name, last name or email
+    beyond_school,      // the account holds powers the school does not administer (see Service::beyond_reach)
+    too_many_mails,     // one-time passwords sent to the person kResetMailsPerQuarter times in the last 15 minutes
 };
 
 struct Refused {
@@ -64,7 +66,7 @@ enum class RowFate {
     unchanged,      // the person already has these services here
     refused,
 };
-enum class RowProblem { none, bad_name, bad_email, no_services, unknown_service, duplicate };
+enum class RowProblem { none, bad_name, bad_email, no_services, unknown_service, duplicate, beyond_school };
 
 struct RowPlan {
     int line = 0;  // in the file
@@ -115,6 +117,11 @@ class Service final {
     [[nodiscard]] static bool is_admin(const portal::Viewer& v);
     /// May the viewer administer this school?
     [[nodiscard]] static bool may_admin(const portal::Viewer& v, const std::string& school);
+    /// Issue [7] §8: does an account with `target` reach beyond what the viewer administers? It does
+    /// when it holds agency-admin, or school-admin at a school the viewer does not administer. Such
+    /// an account is the agency's to handle: a school can neither add it (R14 is for ordinary people)
+    /// nor unlock it nor send it a one-time password. Nothing is beyond the agency.
+    [[nodiscard]] static bool beyond_reach(const portal::Viewer& v, const Access& target);
     /// The schools the viewer administers (every school for the agency).
     [[nodiscard]] std::vector<School> schools_of(const portal::Viewer& v);
 
@@ -132,7 +139,9 @@ class Service final {
                                              const std::string& username, const ClientInfo& client, Timestamp now);
     [[nodiscard]] Outcome unlock(const portal::Viewer& v, const std::string& school, const std::string& username,
                                  const ClientInfo& client, Timestamp now);
-    /// A new one-time password by mail now (a person whose mail never came, FAQ 4).
+    /// A new one-time password by mail now (a person whose mail never came, FAQ 4). For an account
+    /// with its own password it is a reset password (valid policy.otp_ttl_reset); either kind at most
+    /// kiosk::kResetMailsPerQuarter times per kiosk::kResetMailWindow, counted with the kiosk's orders.
     [[nodiscard]] Outcome send_otp(const portal::Viewer& v, const std::string& school, const std::string& username,
                                    const ClientInfo& client, Timestamp now);
 
@@ -184,7 +193,8 @@ class Service final {
                                             const std::string& fingerprint, const ClientInfo& client, Timestamp now);
 
    private:
-    std::variant<ImportPlan, Refused> plan(ports::Unit& tx, const std::string& school, std::string_view file);
+    std::variant<ImportPlan, Refused> plan(ports::Unit& tx, const portal::Viewer& v, const std::string& school,
+                                           std::string_view file);
     std::optional<PersonAtSchool> member(ports::Unit& tx, const std::string& school, const std::string& username);
 
     ports::Store& store_;

@@ -124,23 +124,25 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     std::optional<Person> person;
     std::optional<Credential> credential;
     std::optional<Otp> otp;
+    std::string who;  // for the audit log: never a typed name that matches no account
     int attempt = 0;
     const std::string client_key = client_throttle_key(client.address, policy_.client_ipv6_prefix);
     {
         auto tx = store_.begin(ports::TxMode::write);
+        person = tx->accounts().find(Username{username});
+        who = login::audit_name(person, username, options_.pseudonyms);
         if (auto wait = login::client_wait(*tx, client_key, policy_, now)) {
-            tx->audit().append(event(client, now, "kiosk.throttled", username));
+            tx->audit().append(event(client, now, "kiosk.throttled", who));
             tx->commit();
             return Throttled{*wait};
         }
-        person = tx->accounts().find(Username{username});
         if (person) {
             const auto slot = tx->accounts().reserve_attempt(person->id, now, policy_.max_failed_logins + 1,
                                                              now + policy_.lockout);
             if (!slot) {
                 // As at the portal: no comparison while locked, but the same cost as any answer.
                 tx->throttle().record_failure(client_key, now, now - policy_.client_window);
-                tx->audit().append(event(client, now, "kiosk.refused_locked", username));
+                tx->audit().append(event(client, now, "kiosk.refused_locked", who));
                 tx->commit();
                 hasher_.verify_dummy(otp_typed);
                 hasher_.verify_dummy(password);
@@ -170,31 +172,34 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     else
         hasher_.verify_dummy(password);
 
-    // 3. Settle.
+    // 3. Settle. Single use (SPEC §4): of several flows that compared the same one-time password at
+    //    once, exactly one consumes it; for the others it counts as not matching.
     auto tx = store_.begin(ports::TxMode::write);
-    if (!otp_ok && !password_ok) {
+    const bool otp_won = otp_ok && tx->otps().consume(person->id, otp->hash, now);
+    if (otp_ok && !otp_won)
+        tx->audit().append(event(client, now, "otp.refused_used", who, "kiosk sign-in: used by another flow"));
+    if (!otp_won && !password_ok) {
         tx->throttle().record_failure(client_key, now, now - policy_.client_window);
-        tx->audit().append(event(client, now, "kiosk.sign_in_failed", username,
+        tx->audit().append(event(client, now, "kiosk.sign_in_failed", who,
                                  person ? "attempt " + std::to_string(attempt) : "unknown username"));
-        if (otp && otp->wrong_count >= kOtpMaxWrong) {
+        if (otp && !otp_ok && otp->wrong_count >= kOtpMaxWrong) {
             tx->otps().remove(person->id);
-            tx->audit().append(event(client, now, "otp.dead", username, "five wrong entries"));
+            tx->audit().append(event(client, now, "otp.dead", who, "five wrong entries"));
         }
         if (person && attempt >= policy_.max_failed_logins + 1) {
             tx->accounts().lock(person->id, now + policy_.lockout);
-            tx->audit().append(event(client, now, "account.locked", username, "until " + format_iso(now + policy_.lockout)));
+            tx->audit().append(event(client, now, "account.locked", who, "until " + format_iso(now + policy_.lockout)));
             tx->outbox().enqueue(outbox::to(*person, MailKind::account_locked, now, now, format_iso(now + policy_.lockout)));
         }
         tx->commit();
         return Denied{};
     }
     tx->accounts().record_success(person->id, now);
-    if (otp_ok) {
-        tx->otps().remove(person->id);  // single-use
-        tx->audit().append(event(client, now, "otp.used", username, "kiosk sign-in"));
+    if (otp_won) {
+        tx->audit().append(event(client, now, "otp.used", who, "kiosk sign-in"));
     } else if (classify_password_age(credential->password_set_at.value_or(now), now, policy_) ==
                PasswordAge::expired) {
-        tx->audit().append(event(client, now, "kiosk.expired", username));
+        tx->audit().append(event(client, now, "kiosk.expired", who));
         tx->commit();
         return Expired{};
     }
@@ -202,7 +207,7 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     f.person = person->id;
     f.expires_at = now + kFlowLife;
     tx->kiosk_flows().update(f);
-    tx->audit().append(event(client, now, "kiosk.signed_in", username, otp_ok ? "one-time password" : "password"));
+    tx->audit().append(event(client, now, "kiosk.signed_in", who, otp_won ? "one-time password" : "password"));
     tx->commit();
     return Proceed{};
 }
@@ -213,6 +218,7 @@ Outcome Service::order_otp(KioskFlow& f, std::string_view username_typed, std::s
     const std::string username = login::normalize_username(username_typed);
     auto tx = store_.begin(ports::TxMode::write);
     const auto person = tx->accounts().find(Username{username});
+    const std::string who = login::audit_name(person, username, options_.pseudonyms);
     f.kind = FlowKind::forgot;
     f.stage = FlowStage::otp;
     f.person.reset();
@@ -220,14 +226,14 @@ Outcome Service::order_otp(KioskFlow& f, std::string_view username_typed, std::s
     if (person && !person->email.empty()) {
         f.person = person->id;
         // A brake on mail bombing: the page says the same, but a few per quarter hour is enough.
-        if (tx->outbox().count_since(person->id, MailKind::otp_reset, now - Seconds{15 * 60}) < kResetMailsPerQuarter) {
+        if (tx->outbox().count_since(person->id, MailKind::otp_reset, now - kResetMailWindow) < kResetMailsPerQuarter) {
             tx->outbox().enqueue(outbox::to(*person, MailKind::otp_reset, now, now));
-            tx->audit().append(event(client, now, "otp.ordered", username));
+            tx->audit().append(event(client, now, "otp.ordered", who));
         } else {
-            tx->audit().append(event(client, now, "otp.order_braked", username, "too many orders in 15 minutes"));
+            tx->audit().append(event(client, now, "otp.order_braked", who, "too many orders in 15 minutes"));
         }
     } else {
-        tx->audit().append(event(client, now, "otp.ordered", username, "unknown username: nothing sent"));
+        tx->audit().append(event(client, now, "otp.ordered", who, "unknown username: nothing sent"));
     }
     tx->kiosk_flows().update(f);
     tx->commit();
@@ -260,6 +266,13 @@ Outcome Service::enter_otp(KioskFlow& f, std::string_view typed, const ClientInf
         hasher_.verify_dummy(canonical);
 
     auto tx = store_.begin(ports::TxMode::write);
+    // Single use (SPEC §4): of several flows that compared the same one-time password at once, exactly
+    // one consumes it.
+    if (ok && !tx->otps().consume(*f.person, otp->hash, now)) {
+        tx->audit().append(event(client, now, "otp.refused_used", who, "forgotten password: used by another flow"));
+        tx->commit();
+        return Denied{};
+    }
     if (!ok) {
         tx->audit().append(event(client, now, "otp.wrong", who, otp ? "entry " + std::to_string(otp->wrong_count) : "none live"));
         if (otp && otp->wrong_count >= kOtpMaxWrong) {
@@ -269,7 +282,6 @@ Outcome Service::enter_otp(KioskFlow& f, std::string_view typed, const ClientInf
         tx->commit();
         return Denied{};
     }
-    tx->otps().remove(*f.person);         // single-use
     tx->accounts().unlock(*f.person);     // the mailbox's owner may recover a locked account here
     f.stage = FlowStage::password;
     f.expires_at = now + kFlowLife;

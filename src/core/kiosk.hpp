@@ -21,6 +21,7 @@ inline constexpr Seconds kCaptchaLife{10 * 60};
 inline constexpr Seconds kFlowLife{30 * 60};
 inline constexpr int kOtpMaxWrong = 5;          // the fifth wrong entry kills the one-time password
 inline constexpr int kResetMailsPerQuarter = 3;  // one-time passwords ordered per person per 15 minutes
+inline constexpr Seconds kResetMailWindow{15 * 60};
 
 struct Visit {
     std::string token;  // for the cookie; only its digest is stored
@@ -44,6 +45,8 @@ using SaveOutcome = std::variant<Saved, Refused>;
 
 struct Options {
     std::string captcha_test_answer;  // SPEC §5: tests and demos only
+    /// Keys what the audit log keeps of a typed username that matches no account (login::audit_name).
+    const ports::Pseudonyms* pseudonyms = nullptr;
 };
 
 class Service final {

@@ -26,6 +26,13 @@ std::optional<Seconds> client_wait(ports::Unit& tx, const std::string& key, cons
     return allowed_at - now;
 }
 
+std::string audit_name(const std::optional<Person>& person, std::string_view normalized,
+                       const ports::Pseudonyms* names) {
+    if (person) return person->username.value();
+    if (normalized.empty()) return {};
+    return names ? "unknown:" + names->pseudonym(normalized) : std::string("unknown");
+}
+
 std::string normalize_username(std::string_view typed) {
     auto begin = typed.find_first_not_of(" \t\r\n");
     if (begin == std::string_view::npos) return {};
@@ -45,15 +52,17 @@ Outcome Service::submit(const Input& in, Timestamp now) {
     // 1. Reserve: the throttle and the account's counter are settled before any hash is computed.
     std::optional<Person> person;
     std::optional<Credential> credential;
+    std::string who;  // for the audit log: never a typed name that matches no account
     int attempt = 0;
     {
         auto tx = store_.begin(ports::TxMode::write);
+        person = tx->accounts().find(Username{username});
+        who = audit_name(person, username, names_);
         if (auto wait = client_wait(*tx, client_key, policy_, now)) {
-            tx->audit().append(event(in, now, "login.throttled", username));
+            tx->audit().append(event(in, now, "login.throttled", who));
             tx->commit();
             return Throttled{*wait};
         }
-        person = tx->accounts().find(Username{username});
         if (person) {
             const auto slot = tx->accounts().reserve_attempt(person->id, now, policy_.max_failed_logins + 1,
                                                              now + policy_.lockout);
@@ -62,7 +71,7 @@ Outcome Service::submit(const Input& in, Timestamp now) {
                 // answer still costs one hash, as for an unknown username, so that its speed does
                 // not tell that the username exists (SPEC §4).
                 tx->throttle().record_failure(client_key, now, window_start);
-                tx->audit().append(event(in, now, "login.refused_locked", username));
+                tx->audit().append(event(in, now, "login.refused_locked", who));
                 tx->commit();
                 hasher_.verify_dummy(in.password);
                 return Denied{};
@@ -92,10 +101,10 @@ Outcome Service::submit(const Input& in, Timestamp now) {
         tx->throttle().record_failure(client_key, now, window_start);
         std::string detail = person ? "attempt " + std::to_string(attempt) : "unknown username";
         if (person && credential && credential->password_hash.empty()) detail += ", no own password yet";
-        tx->audit().append(event(in, now, "login.failed", username, detail));
+        tx->audit().append(event(in, now, "login.failed", who, detail));
         if (person && attempt >= policy_.max_failed_logins + 1) {
             tx->accounts().lock(person->id, now + policy_.lockout);
-            tx->audit().append(event(in, now, "account.locked", username,
+            tx->audit().append(event(in, now, "account.locked", who,
                                      "until " + format_iso(now + policy_.lockout)));
             tx->outbox().enqueue(outbox::to(*person, MailKind::account_locked, now, now, format_iso(now + policy_.lockout)));
         }
@@ -106,7 +115,7 @@ Outcome Service::submit(const Input& in, Timestamp now) {
     tx->accounts().record_success(person->id, now);
     const PasswordAge age = classify_password_age(credential->password_set_at.value_or(now), now, policy_);
     if (age == PasswordAge::expired) {
-        tx->audit().append(event(in, now, "login.expired", username));
+        tx->audit().append(event(in, now, "login.expired", who));
         tx->commit();
         return Expired{};
     }
@@ -128,7 +137,7 @@ Outcome Service::submit(const Input& in, Timestamp now) {
         if (a.school.code.value() == person->default_school) s.school = person->default_school;
     if (s.school.empty() && access.size() == 1) s.school = access.front().school.code.value();
     tx->sessions().create(s);
-    tx->audit().append(event(in, now, "login.success", username));
+    tx->audit().append(event(in, now, "login.success", who));
     tx->commit();
     return result;
 }

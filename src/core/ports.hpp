@@ -118,6 +118,10 @@ class Otps {
     [[nodiscard]] virtual std::optional<Otp> find(PersonId id) = 0;
     /// Counts a wrong entry atomically and returns the new count.
     virtual int count_wrong(PersonId id) = 0;
+    /// Uses the one-time password that was compared (`hash`) up, in one atomic statement: true for
+    /// exactly one caller however many flows try at once (SPEC §4 single use, STYLE habit 5); false
+    /// when it was used, replaced, killed or expired (`expires_at <= now`) in the meantime.
+    [[nodiscard]] virtual bool consume(PersonId id, const std::string& hash, Timestamp now) = 0;
     virtual void remove(PersonId id) = 0;
 };
 
@@ -288,6 +292,17 @@ class CaptchaAnswers {
    public:
     virtual ~CaptchaAnswers() = default;
     [[nodiscard]] virtual std::string fresh() = 0;
+};
+
+/// What the audit log keeps of a name that matches no account (issue [7] §15): what was typed may
+/// be a password in the wrong field, so it is never stored as typed; a digest keyed with the
+/// installation's secret still shows repeated tries of the same text together, and tells nothing
+/// to whoever reads the log or a copy of the database without the key.
+class Pseudonyms {
+   public:
+    virtual ~Pseudonyms() = default;
+    /// 16 hexadecimal digits: the same for the same text and key.
+    [[nodiscard]] virtual std::string pseudonym(std::string_view text) const = 0;
 };
 
 /// Secrets: CSPRNG tokens and their one-way digests.

@@ -13,6 +13,7 @@ namespace {
 constexpr char kContext[crypto_kdf_CONTEXTBYTES + 1] = "minapnr_";  // 8 bytes: the derivation's context
 constexpr std::uint64_t kHashSubkey = 1;
 constexpr std::uint64_t kSealSubkey = 2;
+constexpr std::uint64_t kNameSubkey = 3;  // the audit log's names for unknown usernames
 
 std::string hex_of(const unsigned char* bytes, std::size_t n) {
     std::string out(n * 2 + 1, '\0');
@@ -41,6 +42,7 @@ std::optional<IdentityVault> IdentityVault::from_hex(std::string_view hex) {
     IdentityVault v;
     crypto_kdf_derive_from_key(v.hash_key_.data(), v.hash_key_.size(), kHashSubkey, kContext, master->data());
     crypto_kdf_derive_from_key(v.seal_key_.data(), v.seal_key_.size(), kSealSubkey, kContext, master->data());
+    crypto_kdf_derive_from_key(v.name_key_.data(), v.name_key_.size(), kNameSubkey, kContext, master->data());
     sodium_memzero(master->data(), master->size());
     return v;
 }
@@ -58,6 +60,13 @@ std::string IdentityVault::lookup_hash(std::string_view canonical) const {
     crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(canonical.data()),
                        canonical.size(), hash_key_.data(), hash_key_.size());
     return hex_of(out.data(), out.size());
+}
+
+std::string IdentityVault::pseudonym(std::string_view text) const {
+    std::array<unsigned char, 32> out{};
+    crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+                       name_key_.data(), name_key_.size());
+    return hex_of(out.data(), 8);  // the first 16 hexadecimal digits
 }
 
 namespace {

@@ -3,6 +3,10 @@
 // (BLAKE2b) that finds it by exact match without opening anything. Both keys are derived from
 // one 32-byte secret, security.identity_key, that lives outside the database: a copy of the
 // database alone holds no readable number and cannot be searched by one.
+//
+// A third key from the same secret names, in the audit log, the usernames typed that match no
+// account (issue [7] §15): a keyed BLAKE2b digest, so what was typed (perhaps a password) is not
+// kept, yet repeated tries of one text show as one name.
 #pragma once
 
 #include <array>
@@ -10,11 +14,12 @@
 #include <string>
 #include <string_view>
 
+#include "core/ports.hpp"
 #include "core/report_ports.hpp"
 
 namespace mina::crypto {
 
-class IdentityVault final : public ports::Identities {
+class IdentityVault final : public ports::Identities, public ports::Pseudonyms {
    public:
     static constexpr std::size_t kKeyBytes = 32;
 
@@ -29,11 +34,15 @@ class IdentityVault final : public ports::Identities {
     [[nodiscard]] std::string seal(std::string_view canonical) const override;
     /// The number, or nothing when `sealed` was not made with this key or was changed.
     [[nodiscard]] std::optional<std::string> open(std::string_view sealed) const override;
+    /// 16 hexadecimal digits (64 bits) of BLAKE2b keyed with the audit-name key: enough to tell
+    /// tries apart, and nothing of the text without the key.
+    [[nodiscard]] std::string pseudonym(std::string_view text) const override;
 
    private:
     IdentityVault() = default;
     std::array<unsigned char, kKeyBytes> hash_key_{};
     std::array<unsigned char, kKeyBytes> seal_key_{};
+    std::array<unsigned char, kKeyBytes> name_key_{};
 };
 
 }  // namespace mina::crypto

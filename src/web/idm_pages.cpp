@@ -44,6 +44,8 @@ std::string_view problem_key(idm::Problem p) {
         case idm::Problem::too_many_rows: return "idm_import_too_many";
         case idm::Problem::unreadable_file: return "idm_import_unreadable";
         case idm::Problem::missing_columns: return "idm_import_columns";
+        case idm::Problem::beyond_school: return "idm_beyond_school";
+        case idm::Problem::too_many_mails: return "idm_too_many_mails";
     }
     return "idm_not_allowed";
 }
@@ -272,7 +274,8 @@ Response App::idm_add_person(Request& req) {
         d.set("confirm_no_services", true);
         d.set("form_error", views_.t(a.lang, "idm_confirm_no_services"));
     } else {
-        d.set("form_error", views_.t(a.lang, problem_key(std::get<idm::Refused>(outcome).problem)));
+        d.set("form_error", views_.t(a.lang, problem_key(std::get<idm::Refused>(outcome).problem),
+                                     {{"agency", s_.site.agency_name}}));
         d.set("email_error", std::get<idm::Refused>(outcome).problem == idm::Problem::bad_email);
     }
     return idm_people_page(a, req, school, 422, std::move(d));
@@ -312,6 +315,11 @@ Response App::idm_unlock(Request& req) {
     const auto outcome = s_.idm.unlock(a.viewer, school, form.get("anvandarnamn"), client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
         if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
+        if (no->problem == idm::Problem::beyond_school) {
+            Data d{Data::type::object};
+            d.set("people_error", views_.t(a.lang, problem_key(no->problem), {{"agency", s_.site.agency_name}}));
+            return idm_people_page(a, req, school, 403, std::move(d));
+        }
         return error_page(req, 404, "error_404");
     }
     return Response::redirect(school_path(school, "upplast", form.get("anvandarnamn")));
@@ -461,6 +469,12 @@ Response App::idm_send_otp(Request& req) {
     const auto outcome = s_.idm.send_otp(a.viewer, school, form.get("anvandarnamn"), client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
         if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
+        if (no->problem == idm::Problem::beyond_school || no->problem == idm::Problem::too_many_mails) {
+            Data d{Data::type::object};
+            d.set("people_error", views_.t(a.lang, problem_key(no->problem), {{"agency", s_.site.agency_name}}));
+            return idm_people_page(a, req, school, no->problem == idm::Problem::beyond_school ? 403 : 429,
+                                   std::move(d));
+        }
         return error_page(req, 404, "error_404");
     }
     if (s_.wake_mail) s_.wake_mail();
@@ -712,8 +726,9 @@ Response App::idm_import_page(const Authed& a, const std::string& school, const 
                     {idm::RowProblem::bad_email, "idm_import_why_email"},
                     {idm::RowProblem::no_services, "idm_import_why_no_services"},
                     {idm::RowProblem::unknown_service, "idm_import_why_service"},
-                    {idm::RowProblem::duplicate, "idm_import_why_duplicate"}};
-                fate = views_.t(lang, kWhy.at(r.problem), {{"detail", r.detail}});
+                    {idm::RowProblem::duplicate, "idm_import_why_duplicate"},
+                    {idm::RowProblem::beyond_school, "idm_import_why_beyond"}};
+                fate = views_.t(lang, kWhy.at(r.problem), {{"detail", r.detail}, {"agency", s_.site.agency_name}});
                 row.set("refused", true);
                 break;
             }

@@ -91,6 +91,14 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const Poli
                            {t("mail_otp_first_next_step"), base + "/kiosk/forsta-gangen"},
                            signature});
         case MailKind::otp_reset:
+            if (mail.params == "admin")  // sent by the school or the agency, not ordered in the kiosk
+                return render(t("mail_otp_reset_subject"),
+                              {{t("mail_otp_admin_intro", common)},
+                               {t("mail_otp_line", {{"otp", otp}}), {}, true},
+                               {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_reset)}})},
+                               {t("mail_otp_admin_next_step"), base + "/kiosk/forsta-gangen"},
+                               {t("mail_not_you", common)},
+                               signature});
             return render(t("mail_otp_reset_subject"),
                           {{t("mail_otp_reset_intro", common)},
                            {t("mail_otp_line", {{"otp", otp}}), {}, true},

@@ -255,3 +255,105 @@ test("the agency's print queue: list the letters, download a PDF, mark it posted
   assert.equal((await annaClient.get('/identity-manager/brev')).status, 403);
   assert.equal((await annaClient.get(`/identity-manager/brev/pdf?id=${id}`)).status, 403, 'a school admin cannot read the letters');
 });
+
+// ---- Issue [7] §8: what a school may do to accounts with more power than it administers ----------
+
+/** An account with its own password, as the agency's scripts make it (SPEC §5). */
+function account(first, last, email, ...grants) {
+  const add = mina(['admin', 'person', 'add', '--first', first, '--last', last, '--email', email], srv.env);
+  assert.equal(add.status, 0, add.stderr);
+  const username = add.stdout.trim().split('\n').pop();
+  assert.equal(mina(['admin', 'person', 'set-password', '--username', username], srv.env, `${DEMO_PASSWORD}\n`).status, 0);
+  for (const g of grants) assert.equal(mina(['admin', 'grant', '--username', username, ...g], srv.env).status, 0);
+  return username;
+}
+const grantsOf = (username) => count(`SELECT count(*) FROM grants g JOIN persons p ON p.id = g.person_id WHERE p.username = '${username}'`);
+const otpMailsTo = (email) => count(`SELECT count(*) FROM outbox WHERE recipient = '${email}' AND kind LIKE 'otp-%'`);
+
+test("a school admin cannot pull the agency's admin or another school's admin into the school by email, nor learn their usernames", async () => {
+  const agnes = account('Agnes', 'Angrepp', 'agnes.angrepp@csn.example', ['--role', 'agency-admin']);
+  const bert = account('Bert', 'Bortom', 'bert.bortom@example.se', ['--school', 'DEMO2', '--role', 'school-admin']);
+  const c = await anna();
+  for (const [username, email] of [[agnes, 'Agnes.Angrepp@csn.example'], [bert, 'bert.bortom@example.se']]) {
+    const grants = grantsOf(username);
+    const r = await c.submit(SCHOOL, '/identity-manager/person', { kod: 'DEMO1', fornamn: 'Vem', efternamn: 'Som', epost: email, tjanst: 'studietider' });
+    assert.equal(r.status, 422, email);
+    assert.match(r.text, /Skolan kan inte lägga till eller ändra det här kontot\. Kontakta CSN\./);
+    assert.ok(!r.text.includes(username), `the username of ${email} is not revealed`);
+    assert.ok(!r.text.includes('Personen finns redan'), 'not the R14 answer');
+    assert.equal(grantsOf(username), grants, 'not added to the school');
+    // Not among the school's people, so nothing to unlock or send.
+    for (const path of ['/identity-manager/las-upp', '/identity-manager/engangslosenord']) {
+      const refused = await c.submit(SCHOOL, path, { kod: 'DEMO1', anvandarnamn: username });
+      assert.equal(refused.status, 404, path);
+    }
+    assert.equal(otpMailsTo(email.toLowerCase()), 0, 'no one-time password');
+  }
+  assert.equal(count("SELECT count(*) FROM audit_log WHERE kind = 'person.add_refused'"), 2, 'the agency can see the tries');
+  // The same from a file: the row is left out, with no username.
+  const file = `Förnamn;Efternamn;E-post;Tjänster\nVem;Som;agnes.angrepp@csn.example;studietider\n`;
+  const page = await c.get(SCHOOL);
+  const form = new FormData();
+  form.set('csrf', Client.csrf(page.text));
+  form.set('kod', 'DEMO1');
+  form.set('fil', new Blob([file], { type: 'text/csv' }), 'personer.csv');
+  const preview = await c.request('POST', '/identity-manager/import', { body: form });
+  assert.equal(preview.status, 200, preview.text);
+  assert.match(preview.text, /Tas inte med: skolan kan inte lägga till det här kontot/);
+  assert.ok(!preview.text.includes(agnes), 'the username is not revealed');
+});
+
+test('a school admin can neither unlock nor mail a one-time password to an agency admin who is among its people', async () => {
+  // The agency gave its own administrator a service at the school: she is listed, but not the school's to manage.
+  const email = 'agnes.aterbesok@csn.example';
+  const agnes = account('Agnes', 'Återbesök', email, ['--role', 'agency-admin'], ['--school', 'DEMO1', '--role', 'studietider']);
+  for (let i = 0; i < 4; i++) await new Client(srv).login(agnes, `wrong-${i}`);
+  const locked = () => count(`SELECT count(*) FROM persons WHERE username = '${agnes}' AND locked_until IS NOT NULL`);
+  assert.equal(locked(), 1, 'locked by wrong passwords');
+  const c = await anna();
+  assert.match((await c.get(SCHOOL)).text, new RegExp(agnes));
+  for (const path of ['/identity-manager/las-upp', '/identity-manager/engangslosenord']) {
+    const r = await c.submit(SCHOOL, path, { kod: 'DEMO1', anvandarnamn: agnes });
+    assert.equal(r.status, 403, path);
+    assert.match(r.text, /Skolan kan inte lägga till eller ändra det här kontot\. Kontakta CSN\./);
+  }
+  assert.equal(locked(), 1, 'still locked: the lockout that stops password guessing holds');
+  assert.equal(otpMailsTo(email), 0, 'no one-time password');
+  assert.equal(count(`SELECT count(*) FROM audit_log WHERE subject = '${agnes}' AND kind IN ('account.unlock_refused', 'otp.send_refused')`), 2);
+});
+
+test("an admin-sent one-time password for someone with a password is a reset password (15 minutes) and is braked like the kiosk's", async () => {
+  const email = 'bo.broms@example.se';
+  const bo = account('Bo', 'Broms', email, ['--school', 'DEMO1', '--role', 'studietider']);
+  const c = await anna();
+  const before = smtp.mails().length;
+  for (let i = 0; i < 3; i++) {
+    const r = await c.submit(SCHOOL, '/identity-manager/engangslosenord', { kod: 'DEMO1', anvandarnamn: bo });
+    assert.equal(r.status, 303, `send ${i + 1}`);
+  }
+  const braked = await c.submit(SCHOOL, '/identity-manager/engangslosenord', { kod: 'DEMO1', anvandarnamn: bo });
+  assert.equal(braked.status, 429);
+  assert.match(braked.text, /Ett engångslösenord har skickats till personen flera gånger den senaste kvarten/);
+  assert.equal(count(`SELECT count(*) FROM outbox WHERE recipient = '${email}' AND kind = 'otp-reset'`), 3);
+  assert.equal(count(`SELECT count(*) FROM outbox WHERE recipient = '${email}' AND kind = 'otp-first'`), 0);
+  // The kiosk's brake counts the same mails: ordering there now sends nothing either.
+  const k = new Client(srv);
+  const csrf = Client.csrf((await k.get('/kiosk/glomt')).text);
+  assert.equal((await k.post('/kiosk/glomt', { csrf, username: bo, captcha: 'testa' })).status, 303);
+  assert.equal(count(`SELECT count(*) FROM outbox WHERE recipient = '${email}' AND kind = 'otp-reset'`), 3);
+  // Each mail says 15 minutes and leads to the kiosk's sign-in; the last one's password works there.
+  let mails = [];
+  for (let i = 0; i < 100 && mails.length < 3; i++) {
+    await sleep(100);
+    mails = smtp.mails().slice(before).filter((m) => m.to.includes(email));
+  }
+  assert.equal(mails.length, 3);
+  assert.match(mails[0].text, /gäller i 15 minuter/);
+  assert.match(mails[0].text, /\/kiosk\/forsta-gangen/);
+  assert.equal(count(`SELECT o.expires_at - o.created_at FROM otps o JOIN persons p ON p.id = o.person_id WHERE p.username = '${bo}'`), 15 * 60);
+  const s = new Client(srv);
+  const signCsrf = Client.csrf((await s.get('/kiosk/forsta-gangen')).text);
+  const signed = await s.post('/kiosk/forsta-gangen', { csrf: signCsrf, username: bo, password: otpFrom(mails[2]), captcha: 'testa' });
+  assert.equal(signed.status, 303);
+  assert.equal(signed.location, '/kiosk/nytt-losenord');
+});

@@ -157,3 +157,18 @@ test('every login, failure and logout is in the audit trail with who, when and f
   assert.equal(rows[0][1], '127.0.0.1');
   assert.ok(Math.abs(Number(rows[0][3]) - Date.now() / 1000) < 30);
 });
+
+test('a password typed into the username field leaves no trace in the audit log: only a keyed digest (issue [7] §15)', async () => {
+  const typed = 'Hemligt-Lösen-2026!';
+  for (let i = 0; i < 2; i++) assert.equal((await new Client(srv).login(typed, 'vad som helst')).status, 422);
+  const everything = sql(srv.db, 'SELECT actor, subject, school_code, detail FROM audit_log').flat().join('\n').toLowerCase();
+  assert.ok(!everything.includes('hemligt'), 'the typed text is nowhere in the audit log');
+  const rows = sql(srv.db, "SELECT actor, subject, detail FROM audit_log WHERE kind = 'login.failed' ORDER BY id DESC LIMIT 2");
+  assert.match(rows[0][1], /^unknown:[0-9a-f]{16}$/);
+  assert.equal(rows[0][1], rows[1][1], 'repeated tries of one text are seen together');
+  assert.equal(rows[0][2], 'unknown username');
+  await new Client(srv).login(srv.anna, 'fel-lösenord');
+  const known = sql(srv.db, "SELECT subject FROM audit_log WHERE kind = 'login.failed' ORDER BY id DESC LIMIT 1");
+  assert.equal(known[0][0], srv.anna, 'a known username stays as it is');
+  await new Client(srv).login(srv.anna, DEMO_PASSWORD); // reset Anna's count
+});

@@ -44,6 +44,21 @@ TEST(IdentityVault, TheLookupHashFindsExactlyOneNumberWithOneKey) {
     EXPECT_EQ(v.lookup_hash("198211059954").size(), 64u);
 }
 
+// Issue [7] §15: what the audit log keeps of a username that matches no account.
+TEST(IdentityVault, APseudonymIsShortKeyedAndTheSameForTheSameText) {
+    const auto key = IdentityVault::new_key_hex();
+    const auto v = vault(key);
+    const std::string typed = "hemligt-lösen-2026!";
+    const auto name = v.pseudonym(typed);
+    ASSERT_EQ(name.size(), 16u);
+    EXPECT_EQ(name.find_first_not_of("0123456789abcdef"), std::string::npos);
+    EXPECT_EQ(vault(key).pseudonym(typed), name) << "repeated tries of one text show as one name";
+    EXPECT_NE(v.pseudonym("hemligt-lösen-2027!"), name);
+    EXPECT_NE(vault(IdentityVault::new_key_hex()).pseudonym(typed), name) << "keyed: another key, another name";
+    EXPECT_NE(v.lookup_hash(typed).substr(0, 16), name) << "a key of its own, not the personal numbers' key";
+    EXPECT_EQ(v.pseudonym("").size(), 16u);
+}
+
 TEST(IdentityVault, TheKeyIsSixtyFourHexDigits) {
     init();
     EXPECT_FALSE(IdentityVault::from_hex("").has_value());

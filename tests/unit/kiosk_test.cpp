@@ -190,6 +190,60 @@ TEST_F(KioskTest, SignInIsSlowedDownForAWholeIpv6Slash64) {
         kiosk_.sign_in(g, user_, "fel", g.captcha_answer, {"2001:db8:9:a::1", "test"}, clock_.now())));
 }
 
+// Issue [7] §9: single use under concurrency. Every flow below has compared the one-time password and
+// found it right before any of them settles (the hasher waits); exactly one may have it.
+TEST_F(KioskTest, AOneTimePasswordSignsInOnceWhenSeveralFlowsPostItAtTheSameMoment) {
+    const std::string otp = first_otp();
+    constexpr int kFlows = 4;  // fewer than the five entries that kill it: every flow compares
+    std::vector<KioskFlow> flows;
+    for (int i = 0; i < kFlows; ++i) flows.push_back(flow_at(FlowKind::sign_in));
+    hasher_.verifies = 0;
+    hasher_.delay = std::chrono::milliseconds(50);
+    std::atomic<int> signed_in{0};
+    std::vector<std::thread> threads;
+    for (auto& f : flows)
+        threads.emplace_back([&, flow = &f] {
+            if (std::holds_alternative<kiosk::Proceed>(
+                    kiosk_.sign_in(*flow, user_, otp, flow->captcha_answer, client_, clock_.now())))
+                ++signed_in;
+        });
+    for (auto& t : threads) t.join();
+    hasher_.delay = std::chrono::milliseconds(0);
+    EXPECT_EQ(hasher_.verifies.load(), kFlows) << "every flow compared it (and found it right)";
+    EXPECT_EQ(signed_in.load(), 1) << "single use";
+    AuditFilter refused;
+    refused.kind = "otp.refused_used";
+    auto tx = store_->begin(ports::TxMode::read);
+    EXPECT_EQ(tx->audit().query(refused).size(), static_cast<std::size_t>(kFlows - 1));
+}
+
+TEST_F(KioskTest, AMailedOneTimePasswordIsTakenOnceWhenSeveralFlowsEnterItAtTheSameMoment) {
+    std::vector<KioskFlow> flows;
+    for (int i = 0; i < kiosk::kResetMailsPerQuarter; ++i) {
+        auto f = flow_at(FlowKind::forgot);
+        ASSERT_TRUE(std::holds_alternative<kiosk::Proceed>(kiosk_.order_otp(f, user_, f.captcha_answer, client_, clock_.now())));
+        flows.push_back(f);
+    }
+    std::string otp;  // each mail's password replaces the one before: the last is the live one
+    while (auto claimed = mailer_.next(clock_.now())) {
+        otp = claimed->otp;
+        mailer_.sent(claimed->mail, clock_.now(), "250 ok");
+    }
+    ASSERT_FALSE(otp.empty());
+    hasher_.verifies = 0;
+    hasher_.delay = std::chrono::milliseconds(50);
+    std::atomic<int> taken{0};
+    std::vector<std::thread> threads;
+    for (auto& f : flows)
+        threads.emplace_back([&, flow = &f] {
+            if (std::holds_alternative<kiosk::Proceed>(kiosk_.enter_otp(*flow, otp, client_, clock_.now()))) ++taken;
+        });
+    for (auto& t : threads) t.join();
+    hasher_.delay = std::chrono::milliseconds(0);
+    EXPECT_EQ(hasher_.verifies.load(), static_cast<int>(flows.size())) << "every flow compared it";
+    EXPECT_EQ(taken.load(), 1) << "single use";
+}
+
 TEST_F(KioskTest, OrderingIsBrakedAfterThreeMailsInAQuarterHour) {
     for (int i = 0; i < 5; ++i) {
         auto f = flow_at(FlowKind::forgot);

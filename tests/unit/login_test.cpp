@@ -1,7 +1,9 @@
 // The login rules at their boundaries (R6, R7, SPEC §4), on a real SQLite store with a fake clock.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -148,6 +150,46 @@ TEST_F(LoginTest, ThrottledAttemptsDoNotCountAgainstTheAccount) {
     for (int i = 0; i < 20; ++i) EXPECT_TRUE(std::holds_alternative<login::Throttled>(attempt("fel", "10.6.6.7")));
     EXPECT_TRUE(std::holds_alternative<login::LoggedIn>(attempt(kRight, "10.0.0.3")))
         << "one client must not be able to lock the account";
+}
+
+// Issue [7] §15: a password typed into the username field never reaches the audit log.
+class FixedPseudonyms final : public ports::Pseudonyms {
+   public:
+    std::string pseudonym(std::string_view text) const override {
+        char out[17];
+        std::snprintf(out, sizeof out, "%016zx", std::hash<std::string_view>{}(text));
+        return out;
+    }
+};
+
+TEST_F(LoginTest, AnUnknownUsernameIsKeptInTheAuditLogOnlyAsAKeyedDigest) {
+    const FixedPseudonyms names;
+    login::Service svc(*store_, hasher_, tokens_, policy_, nullptr, &names);
+    const std::string typed = " Hemligt-Lösen-2026! ";  // a password in the wrong field
+    for (int i = 0; i < 2; ++i)
+        EXPECT_TRUE(std::holds_alternative<login::Denied>(svc.submit({typed, "x", {"10.0.0.8", ""}, {}}, clock_.now())));
+    EXPECT_TRUE(std::holds_alternative<login::Denied>(svc.submit({user_, "fel", {"10.0.0.8", ""}, {}}, clock_.now())));
+    policy_.client_max_failures = 3;
+    EXPECT_TRUE(std::holds_alternative<login::Throttled>(svc.submit({typed, "x", {"10.0.0.8", ""}, {}}, clock_.now())));
+    AuditFilter all;
+    all.limit = 500;
+    auto tx = store_->begin(ports::TxMode::read);
+    const auto entries = tx->audit().query(all);
+    const std::string expected = "unknown:" + names.pseudonym("hemligt-lösen-2026!");
+    int failed = 0;
+    int throttled = 0;
+    for (const auto& e : entries) {
+        for (const std::string* field : {&e.event.actor, &e.event.subject, &e.event.detail, &e.event.school})
+            EXPECT_EQ(field->find("emligt"), std::string::npos) << e.event.kind << ": " << *field;
+        if (e.event.kind == "login.failed" && e.event.subject == expected) ++failed;
+        if (e.event.kind == "login.throttled" && e.event.subject == expected) ++throttled;
+        if (e.event.kind == "login.failed" && e.event.detail.starts_with("attempt")) {
+            EXPECT_EQ(e.event.subject, user_) << "a known username stays as it is";
+        }
+    }
+    EXPECT_EQ(failed, 2) << "the same text, the same name: repeated tries are seen together";
+    EXPECT_EQ(throttled, 1);
+    EXPECT_EQ(login::audit_name(std::nullopt, "zz9999", nullptr), "unknown") << "without a key: no name at all";
 }
 
 TEST_F(LoginTest, LoginEndsThePreviousSessionOfThisBrowser) {

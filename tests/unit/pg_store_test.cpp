@@ -729,6 +729,34 @@ TEST_F(PgStore, OtpsKioskFlowsAndPasswordHistory) {
     EXPECT_TRUE(h.last(PersonId{999}, 5).empty());
 }
 
+// Issue [7] §9: of several flows that compared the same one-time password, exactly one consumes it.
+TEST_F(PgStore, AOneTimePasswordIsConsumedByExactlyOneOfManyConcurrentFlows) {
+    auto store = migrated();
+    PersonId id;
+    {
+        auto tx = store->begin(TxMode::write);
+        id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        tx->otps().put({id, "otp1", OtpKind::reset, kT, kT + 900s, 0});
+        EXPECT_FALSE(tx->otps().consume(id, "otp0", kT)) << "not the one compared";
+        EXPECT_FALSE(tx->otps().consume(id, "otp1", kT + 900s)) << "expired";
+        tx->commit();
+    }
+    constexpr int kThreads = 20;
+    std::atomic<int> won{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&] {
+            auto tx = store->begin(TxMode::write);
+            if (tx->otps().consume(id, "otp1", kT)) ++won;
+            tx->commit();
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(won.load(), 1);
+    auto tx = store->begin(TxMode::read);
+    EXPECT_FALSE(tx->otps().find(id).has_value());
+}
+
 OutboxMail mail_to(PersonId id, MailKind kind, Timestamp due) {
     OutboxMail m;
     m.kind = kind;

@@ -108,6 +108,20 @@ TEST(SqliteStore, BackupIsAConsistentCopy) {
     EXPECT_THROW(store->backup(copy), std::runtime_error) << "never overwrites";
 }
 
+// Issue [7] §9: consuming a one-time password is one statement whose row count says who has it.
+TEST(SqliteStore, AOneTimePasswordIsConsumedOnceOnlyIfItIsTheOneComparedAndAlive) {
+    auto store = test::memory_store();
+    const Timestamp t = from_unix(1'800'000'000);
+    auto tx = store->begin(ports::TxMode::write);
+    const auto id = tx->accounts().add({PersonId{}, Username{"ab1001"}, "Karin", "Lindh", "k@example.se", "", ""}, t);
+    tx->otps().put({id, "otp1", OtpKind::reset, t, t + Seconds{900}, 0});
+    EXPECT_FALSE(tx->otps().consume(id, "otp0", t)) << "not the one compared (replaced meanwhile)";
+    EXPECT_FALSE(tx->otps().consume(id, "otp1", t + Seconds{900})) << "expired";
+    EXPECT_TRUE(tx->otps().consume(id, "otp1", t));
+    EXPECT_FALSE(tx->otps().consume(id, "otp1", t)) << "used";
+    EXPECT_FALSE(tx->otps().find(id).has_value());
+}
+
 TEST(SqliteStore, ViewIsTheSessionItsPersonAndAccess) {
     auto store = test::memory_store();
     const Timestamp t = from_unix(1'800'000'000);

@@ -237,6 +237,10 @@ constexpr const char* kFindOtp =
     "SELECT person_id, hash, kind, created_at, expires_at, wrong_count FROM otps WHERE person_id = $1";
 constexpr const char* kOtpWrong =
     "UPDATE otps SET wrong_count = wrong_count + 1 WHERE person_id = $1 RETURNING wrong_count";
+// Single use (SPEC §4): the row is the password's "not used yet"; of several flows deleting the one
+// they compared, exactly one affects a row (writers take turns, and even without the turn a second
+// DELETE waits for the first's row lock and, in READ COMMITTED, then finds the row gone).
+constexpr const char* kConsumeOtp = "DELETE FROM otps WHERE person_id = $1 AND hash = $2 AND expires_at > $3";
 constexpr const char* kRemoveOtp = "DELETE FROM otps WHERE person_id = $1";
 
 constexpr const char* kCreateFlow =
@@ -527,6 +531,9 @@ class PgOtps final : public ports::Otps {
         });
     }
     int count_wrong(PersonId id) override { return first_int(exec(c_, kOtpWrong, id)); }
+    bool consume(PersonId id, const std::string& hash, Timestamp now) override {
+        return exec(c_, kConsumeOtp, id, hash, now).affected() == 1;
+    }
     void remove(PersonId id) override { exec(c_, kRemoveOtp, id); }
 
    private:

@@ -186,6 +186,9 @@ constexpr const char* kFindOtp =
     "SELECT person_id, hash, kind, created_at, expires_at, wrong_count FROM otps WHERE person_id = ?1";
 constexpr const char* kOtpWrong =
     "UPDATE otps SET wrong_count = wrong_count + 1 WHERE person_id = ?1 RETURNING wrong_count";
+// Single use (SPEC §4): the row is the password's "not used yet"; deleting the one that was compared,
+// with the row count checked, lets exactly one of several concurrent flows have it.
+constexpr const char* kConsumeOtp = "DELETE FROM otps WHERE person_id = ?1 AND hash = ?2 AND expires_at > ?3";
 constexpr const char* kRemoveOtp = "DELETE FROM otps WHERE person_id = ?1";
 
 constexpr const char* kCreateFlow =
@@ -514,6 +517,12 @@ class SqliteOtps final : public ports::Otps {
         Query q(c_, kOtpWrong);
         q.bind(1, id.value());
         return q.step() ? static_cast<int>(q.integer(0)) : 0;
+    }
+    bool consume(PersonId id, const std::string& hash, Timestamp now) override {
+        Query q(c_, kConsumeOtp);
+        q.bind(1, id.value()).bind(2, hash).bind(3, now);
+        q.run();
+        return q.changes() == 1;
     }
     void remove(PersonId id) override {
         Query q(c_, kRemoveOtp);
