@@ -402,11 +402,11 @@ class Pool {
         }
         keep_ = std::make_unique<Connection>(opts_, true);
         // Durable commits on a file in WAL mode: group commit (wal_sync.hpp) instead of an fsync
-        // inside each COMMIT.
+        // inside each COMMIT. It syncs through a connection of its own, which lives as long as it.
         const bool wal = keep_->journal_mode() == "wal";
         const std::string file = sqlite3_db_filename(keep_->raw(), "main");
         if (opts_.synchronous_full && wal) {
-            wal_sync_ = std::make_unique<WalSync>(file + "-wal");
+            wal_sync_ = std::make_unique<WalSync>(file, opts_.busy_timeout_ms);
             keep_->exec("PRAGMA synchronous = NORMAL");
         }
         if (opts_.view_cache && wal) viewers_ = SqliteViewers::open(file, opts_.busy_timeout_ms);

@@ -1,28 +1,51 @@
 #include "storage/sqlite/wal_sync.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <sqlite3.h>
 
-#include <cerrno>
-#include <cstring>
 #include <stdexcept>
 #include <utility>
 
 namespace mina::storage {
-namespace {
 
-int fdatasync_file(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno == ENOENT ? 0 : errno;  // no WAL: nothing was written to one
-    const int rc = ::fdatasync(fd) == 0 ? 0 : errno;
-    ::close(fd);
-    return rc;
+WalSync::WalSync(const std::string& db_path, int busy_timeout_ms, SyncFile sync)
+    : sync_(sync ? std::move(sync) : SyncFile(sync_wal)) {
+    // NOMUTEX: only the thread that runs a sync uses it (syncing_, under mu_).
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(db_path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+        const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close_v2(db_);
+        throw std::runtime_error("sqlite: open " + db_path + " for the WAL's sync: " + why);
+    }
+    sqlite3_busy_timeout(db_, busy_timeout_ms);  // the read below may meet another connection's recovery
+    // A connection opens the WAL at its first read transaction and keeps it open until it closes;
+    // this one runs no other statement.
+    char* err = nullptr;
+    if (sqlite3_exec(db_, "PRAGMA data_version", nullptr, nullptr, &err) != SQLITE_OK) {
+        const std::string why = err ? err : sqlite3_errmsg(db_);
+        sqlite3_free(err);
+        sqlite3_close_v2(db_);
+        throw std::runtime_error("sqlite: open the WAL of " + db_path + " for its sync: " + why);
+    }
 }
 
-}  // namespace
+WalSync::~WalSync() { sqlite3_close_v2(db_); }
 
-WalSync::WalSync(std::string wal_path, SyncFile sync)
-    : path_(std::move(wal_path)), sync_(sync ? std::move(sync) : SyncFile(fdatasync_file)) {}
+int WalSync::sync_wal(sqlite3_file* wal) {
+    if (wal == nullptr) return SQLITE_OK;  // no WAL: nothing was written to one
+    return wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+}
+
+int WalSync::sync_once() {
+    sqlite3_file* wal = nullptr;
+    if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK) return SQLITE_IOERR;
+    // The journal's object is there even when no journal is open; then it has no methods.
+    if (wal != nullptr && wal->pMethods == nullptr) wal = nullptr;
+    try {
+        return sync_(wal);
+    } catch (...) {
+        return SQLITE_IOERR;
+    }
+}
 
 void WalSync::after_commit() {
     std::unique_lock lock(mu_);
@@ -31,9 +54,9 @@ void WalSync::after_commit() {
         if (synced_ >= mine) return;
         // A failed fsync may have dropped the written pages (Linux marks them clean), so a later
         // success proves nothing about them: from the first failure on, no commit is confirmed.
-        if (error_ != 0)
+        if (error_ != SQLITE_OK)
             throw std::runtime_error(std::string("sqlite: the commit could not be written to disk: ") +
-                                     std::strerror(error_));
+                                     sqlite3_errstr(error_));
         if (syncing_) {
             cv_.wait(lock);
             continue;
@@ -41,16 +64,11 @@ void WalSync::after_commit() {
         syncing_ = true;
         const std::uint64_t upto = requested_;  // every one of these has finished its COMMIT
         lock.unlock();
-        int rc = 0;
-        try {
-            rc = sync_(path_);
-        } catch (...) {
-            rc = EIO;
-        }
+        const int rc = sync_once();
         lock.lock();
         syncing_ = false;
         ++syncs_;
-        if (rc == 0)
+        if (rc == SQLITE_OK)
             synced_ = upto;
         else
             error_ = rc;
