@@ -7,6 +7,7 @@
 
 #include "core/reports_service.hpp"
 #include "web/app.hpp"
+#include "web/reports_api.hpp"
 
 namespace mina::web {
 
@@ -734,47 +735,13 @@ Response App::sr_api(Request& req) {
     // The whole body is parsed into one arena (a 100 000-row call is a million small values) and
     // let go at once.
     json::monotonic_resource arena;
-    boost::system::error_code ec;
-    json::value body = json::parse(req.body, ec, &arena);
-    const json::object* obj = ec ? nullptr : body.if_object();
-    const json::array* list = obj && obj->if_contains("reports") ? obj->at("reports").if_array() : nullptr;
-    std::optional<reports::SaveMode> mode;
-    std::string mode_text = "validate";
-    if (obj && obj->if_contains("mode")) {
-        const auto* m = obj->at("mode").if_string();
-        mode_text = m ? std::string(*m) : "?";
-    }
-    if (!obj || !list) return answer(400, {{"error", views_.t(lang, "sr_api_bad_json")}});
-    if (mode_text == "all") mode = reports::SaveMode::all_or_nothing;
-    else if (mode_text == "good") mode = reports::SaveMode::good_rows;
-    else if (mode_text != "validate") return answer(400, {{"error", views_.t(lang, "sr_api_bad_mode")}});
-    // Each object's members once, each to its field by its Swedish or English name.
-    static const std::unordered_map<std::string_view, std::string reports::Fields::*> kMembers = [] {
-        std::unordered_map<std::string_view, std::string reports::Fields::*> m;
-        for (const auto& n : reports::field_names()) {
-            m.emplace(n.name, n.member);
-            m.emplace(n.english, n.member);
-        }
-        return m;
-    }();
-    const auto row_at = [list](std::size_t i) {
-        reports::Fields f;
-        if (const auto* o = (*list)[i].if_object()) {
-            for (const auto& kv : *o) {
-                const auto it = kMembers.find(std::string_view(kv.key()));
-                if (it == kMembers.end()) continue;
-                const json::value& v = kv.value();
-                auto& field = f.*(it->second);
-                if (const auto* s = v.if_string()) field.assign(s->data(), s->size());
-                else if (v.is_int64()) field = std::to_string(v.get_int64());
-                else if (v.is_uint64()) field = std::to_string(v.get_uint64());
-                else if (v.is_double()) field = json::serialize(v);
-                else if (v.is_bool()) field = v.get_bool() ? "ja" : "nej";
-            }
-        }
-        return f;
-    };
-    auto outcome = s_.reports.api(secret, school, {list->size(), row_at}, mode, req.body, client(req), now());
+    auto read = read_api_body(req.body, &arena);
+    if (const auto* problem = std::get_if<ApiBodyProblem>(&read))
+        return answer(400, {{"error", views_.t(lang, *problem == ApiBodyProblem::bad_json ? "sr_api_bad_json"
+                                                                                         : "sr_api_bad_mode")}});
+    const ApiBody& body = std::get<ApiBody>(read);
+    const auto row_at = [&body](std::size_t i) { return body.row(i); };
+    auto outcome = s_.reports.api(secret, school, {body.size(), row_at}, body.mode, req.body, client(req), now());
     if (auto* no = std::get_if<reports::Denied>(&outcome)) {
         if (no->why == reports::Refusal::key_refused) {
             Response res = answer(401, {{"error", views_.t(lang, "sr_api_key_refused")}});
