@@ -43,8 +43,8 @@ fi
 crashes=$BUILD/crashes
 mkdir -p "$crashes"
 # A sanitizer report ends the run with an error; leaks are findings too.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
 for t in "${targets[@]}"; do
   work=$BUILD/corpus/$t
