@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 export CCACHE_DIR ?= $(CURDIR)/.ccache
 
-.PHONY: deps build run test unit integration browser asan bench clean format
+.PHONY: deps build run test unit integration browser asan bench clean format fuzz
 
 deps:
 	@scripts/install-deps.sh
@@ -24,6 +24,11 @@ run: build
 test: deps
 	@scripts/test.sh
 
+# Every libFuzzer harness at length (FUZZ_SECONDS each; docs/FUZZING.md).
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	@scripts/fuzz.sh --long $(FUZZ_SECONDS)
+
 bench: build
 	@bench/run.sh
 	@bench/pg.sh
@@ -31,4 +36,4 @@ bench: build
 	@bench/reports.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -2,9 +2,11 @@
 # `make test`: builds with warnings as errors and runs every test: unit (ctest), integration over
 # real HTTP, browser; then the unit and integration tests once more under AddressSanitizer +
 # UndefinedBehaviorSanitizer; then, on a throwaway PostgreSQL (scripts/pg.sh), the PostgreSQL unit
-# tests (ctest -R Pg), the whole HTTP suite again on PostgreSQL and tests/pg. Prints what each part
-# cost and one closing line with the totals.
+# tests (ctest -R Pg), the whole HTTP suite again on PostgreSQL and tests/pg; then each libFuzzer
+# harness of fuzz/ briefly (scripts/fuzz.sh, one test each). Prints what each part cost and one
+# closing line with the totals.
 #   MINA_SKIP_SANITIZERS=1  skips the sanitizer round; MINA_SKIP_POSTGRES=1 the PostgreSQL round;
+#   MINA_SKIP_FUZZ=1 the fuzzing round;
 #   MINA_TEST_POSTGRES_URL=postgresql://…  uses that server (an admin URL) instead of scripts/pg.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -100,6 +102,21 @@ run_unit_pg() {  # the store's tests on PostgreSQL (gtest suites Pg*); none foun
 }
 run_node_pg() { local -x MINA_TEST_BACKEND=postgres; run_node "$@"; }
 
+# scripts/fuzz.sh prints "fuzz: TARGET ok" or "fuzz: TARGET FAILED: FILE" per target: each is one test;
+# a build that fails is one failed test.
+count_fuzz() {
+  local out; out=$(cat); echo "$out" | grep -vE '^fuzz: [a-z_]+ ok' || true
+  local ok bad; ok=$(echo "$out" | grep -cE '^fuzz: [a-z_]+ ok') ; bad=$(echo "$out" | grep -cE '^fuzz: .*FAILED')
+  if ((ok + bad == 0)); then failed=$((failed + 1)); return; fi
+  echo "fuzz: $ok of $((ok + bad)) targets ok"
+  passed=$((passed + ok)); failed=$((failed + bad))
+}
+run_fuzz() {
+  local f0=$failed
+  count_fuzz < <(MINA_FUZZ_SECONDS=${MINA_FUZZ_SECONDS:-10} scripts/fuzz.sh 2>&1)
+  [[ $failed == "$f0" ]]
+}
+
 built=0
 step "build (-Werror)" configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo && built=1
 if [[ $built == 1 ]]; then
@@ -125,6 +142,10 @@ if [[ ${MINA_SKIP_POSTGRES:-} != 1 && $built == 1 ]]; then
       step "PostgreSQL tests (tests/pg)" run_node "$PWD/build/mina" tests/pg/
     fi
   fi
+fi
+
+if [[ ${MINA_SKIP_FUZZ:-} != 1 ]]; then
+  step "fuzzing (libFuzzer)" run_fuzz
 fi
 
 echo

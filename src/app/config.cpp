@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <sstream>
 
@@ -257,11 +260,25 @@ std::string toml_to_string(const toml::node& n) {
     return {};
 }
 
+/// A TOML basic string: what `mina config show` prints reads back the same (control characters escaped).
 std::string quote(const std::string& v) {
     std::string out = "\"";
     for (char c : v) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (u < 0x20 || u == 0x7F) {
+            char esc[8];
+            std::snprintf(esc, sizeof esc, "\\u%04X", static_cast<unsigned>(u));
+            out += esc;
+        } else {
+            out += c;
+        }
     }
     return out + "\"";
 }
@@ -287,40 +304,213 @@ std::string Config::show() const {
     return out.str();
 }
 
-LoadResult load_config(const std::string& path) {
+namespace {
+
+/// One UTF-8 code point at `s[i]`: its value and length, or length 0 when the bytes are not UTF-8.
+std::pair<char32_t, std::size_t> decode(std::string_view s, std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) return {c, 1};
+    std::size_t len = 0;
+    char32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
+    else return {0, 0};
+    if (i + len > s.size()) return {0, 0};
+    for (std::size_t k = 1; k < len; ++k) {
+        const auto d = static_cast<unsigned char>(s[i + k]);
+        if ((d & 0xC0) != 0x80) return {0, 0};
+        cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return {0, 0};
+    return {cp, len};
+}
+
+bool is_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const auto len = decode(s, i).second;
+        if (len == 0) return false;
+        i += len;
+    }
+    return true;
+}
+
+/// "U+00A0 (a space that is not a plain space)": a character as a message names it.
+std::string describe(char32_t cp) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(cp));
+    const bool space = cp == 0xA0 || cp == 0x1680 || cp == 0x180E || (cp >= 0x2000 && cp <= 0x200B) ||
+                       cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x2060 ||
+                       cp == 0x3000 || cp == 0xFEFF;
+    return std::string(hex) + (space ? " (a space that is not a plain space)" : "");
+}
+
+/// A message on one line: the parser's descriptions may quote what they saw.
+std::string one_line(std::string text) {
+    for (char& c : text)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+    return text;
+}
+
+}  // namespace
+
+// A small lexer in front of toml++: it knows where strings and comments are exactly as the parser
+// will, and refuses what could make the parser look at a non-ASCII character anywhere else. It is
+// stricter than TOML where this file needs nothing more: keys are bare words (no quoted keys) and
+// values have no inline tables, so a quote opens a string only where a value or an array element
+// begins (after '=', '[' or ',' in a value).
+std::optional<std::string> toml_text_problem(std::string_view s) {
+    enum class In { code, comment, basic, literal, ml_basic, ml_literal };
+    In in = In::code;
+    bool in_value = false;  // after '=', to the end of its line (or of its array)
+    int depth = 0;          // '[' open in the value
+    char last = '\n';       // the last character in code that is not a space or a tab ('\n': none on the line)
+    bool escaped = false;   // a basic string's backslash was the last code point
+    bool skipping = false;  // after a line-ending backslash: toml++ skips whitespace and line breaks
+    int line = 1;
+    int column = 0;
+    std::size_t i = s.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // a byte-order mark: toml++ skips it
+    while (i < s.size()) {
+        const auto [cp, len] = decode(s, i);
+        ++column;
+        const auto at = [&](const std::string& what) {
+            return std::to_string(line) + ":" + std::to_string(column) + ": " + what;
+        };
+        if (len == 0) return at("the file is not UTF-8 text: save it as UTF-8");
+        const bool ascii = cp < 0x80;
+        const auto run_of = [&](char q) {  // how many of `q` from here
+            std::size_t n = 0;
+            while (i + n < s.size() && s[i + n] == q) ++n;
+            return n;
+        };
+        switch (in) {
+            case In::code:
+                if (!ascii)
+                    return at(describe(cp) + " outside quotes: only strings and comments may hold other than ASCII");
+                if (cp == '#') {
+                    in = In::comment;
+                } else if (cp == '"' || cp == '\'') {
+                    if (!in_value) return at("a quoted key: write keys without quotes");
+                    if (last != '=' && last != '[' && last != ',') return at("a quote in the middle of a value");
+                    const auto q = static_cast<char>(cp);
+                    const bool triple = run_of(q) >= 3;
+                    in = q == '"' ? (triple ? In::ml_basic : In::basic) : (triple ? In::ml_literal : In::literal);
+                    last = q;
+                    if (triple) {
+                        i += 3;
+                        column += 2;
+                        continue;
+                    }
+                } else if (cp == '{') {
+                    return at("an inline table ({ ... }): write each key on a line of its own");
+                } else if (cp == '\n') {
+                    if (depth == 0) in_value = false;
+                    if (!in_value) last = '\n';
+                } else if (cp != ' ' && cp != '\t' && cp != '\r') {
+                    if (cp == '=' && !in_value) in_value = true;
+                    else if (cp == '[' && in_value) ++depth;
+                    else if (cp == ']' && in_value && depth > 0) --depth;
+                    last = static_cast<char>(cp);
+                }
+                break;
+            case In::comment:
+                if (cp == '\n') {
+                    in = In::code;
+                    if (depth == 0) in_value = false;
+                    if (!in_value) last = '\n';
+                }
+                break;
+            case In::basic:
+                if (escaped) escaped = false;  // toml++ reads a single-line string's escape without surprises
+                else if (cp == '\\') escaped = true;
+                else if (cp == '"') in = In::code;
+                else if (cp == '\n') return at("a string that does not end on its line");
+                break;
+            case In::literal:
+                if (cp == '\'') in = In::code;
+                else if (cp == '\n') return at("a string that does not end on its line");
+                break;
+            case In::ml_basic: {
+                const bool white = cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n';
+                if (skipping) {
+                    if (white) break;
+                    if (!ascii)
+                        return at(describe(cp) + " first on a line after a line-ending backslash: toml++ cannot read it");
+                    skipping = false;
+                }
+                if (escaped) {
+                    escaped = false;
+                    if (!ascii) return at(describe(cp) + " after a backslash: write an escape such as \\n or \\u00E9");
+                    if (white) skipping = true;
+                    break;
+                }
+                if (cp == '\\') {
+                    escaped = true;
+                } else if (cp == '"' && run_of('"') >= 3) {  // up to two more quotes belong to the string
+                    const std::size_t n = run_of('"');
+                    i += n;
+                    column += static_cast<int>(n) - 1;
+                    in = In::code;
+                    continue;
+                }
+                break;
+            }
+            case In::ml_literal:
+                if (cp == '\'' && run_of('\'') >= 3) {
+                    const std::size_t n = run_of('\'');
+                    i += n;
+                    column += static_cast<int>(n) - 1;
+                    in = In::code;
+                    continue;
+                }
+                break;
+        }
+        if (cp == '\n') {
+            ++line;
+            column = 0;
+        }
+        i += len;
+    }
+    return std::nullopt;
+}
+
+LoadResult parse_config(std::string_view text, const std::string& name, const Environment& env) {
     Config c;
     c.host = "127.0.0.1";
     const auto table = keys();
-    auto find = [&](const std::string& section, const std::string& name) -> const Key* {
+    auto find = [&](const std::string& section, const std::string& key) -> const Key* {
         for (const Key& k : table)
-            if (k.section == section && k.name == name) return &k;
+            if (k.section == section && k.name == key) return &k;
         return nullptr;
     };
-    if (!path.empty()) {
-        toml::table doc;
-        try {
-            doc = toml::parse_file(path);
-        } catch (const toml::parse_error& e) {
-            std::ostringstream msg;
-            msg << path << ":" << e.source().begin.line << ": " << e.description();
-            return {std::nullopt, msg.str()};
-        }
-        for (const auto& [section, node] : doc) {
-            const auto* t = node.as_table();
-            if (!t) return {std::nullopt, path + ": '" + std::string(section.str()) + "' must be a [section]"};
-            for (const auto& [name, value] : *t) {
-                const Key* k = find(std::string(section.str()), std::string(name.str()));
-                if (!k)
-                    return {std::nullopt, path + ": unknown key " + std::string(section.str()) + "." + std::string(name.str())};
-                if (auto e = k->set(c, toml_to_string(value)); !e.empty())
-                    return {std::nullopt, path + ": " + k->section + "." + k->name + " " + e};
-            }
+    if (auto problem = toml_text_problem(text)) return {std::nullopt, name + ":" + *problem};
+    toml::table doc;
+    try {
+        doc = toml::parse(text, name);
+    } catch (const toml::parse_error& e) {
+        std::ostringstream msg;
+        msg << name << ":" << e.source().begin.line << ": " << e.description();
+        return {std::nullopt, one_line(msg.str())};
+    }
+    for (const auto& [section, node] : doc) {
+        const auto* t = node.as_table();
+        if (!t) return {std::nullopt, one_line(name + ": '" + std::string(section.str()) + "' must be a [section]")};
+        for (const auto& [key, value] : *t) {
+            const Key* k = find(std::string(section.str()), std::string(key.str()));
+            if (!k)
+                return {std::nullopt,
+                        one_line(name + ": unknown key " + std::string(section.str()) + "." + std::string(key.str()))};
+            if (auto e = k->set(c, toml_to_string(value)); !e.empty())
+                return {std::nullopt, one_line(name + ": " + k->section + "." + k->name + " " + e)};
         }
     }
     for (const Key& k : table) {
-        const std::string name = env_name(k);
-        if (const char* v = std::getenv(name.c_str())) {
-            if (auto e = k.set(c, v); !e.empty()) return {std::nullopt, name + " " + e};
+        const std::string var = env_name(k);
+        if (const auto v = env(var)) {
+            if (!is_utf8(*v)) return {std::nullopt, var + " is not UTF-8 text"};
+            if (auto e = k.set(c, *v); !e.empty()) return {std::nullopt, one_line(var + " " + e)};
         }
     }
     if (c.max_body_bytes_in_flight < c.max_upload_bytes)
@@ -328,6 +518,25 @@ LoadResult load_config(const std::string& path) {
     if (c.policy.password_nudge_age > c.policy.password_max_age)
         return {std::nullopt, "policy.password_nudge_age must not exceed policy.password_max_age"};
     return {std::move(c), {}};
+}
+
+LoadResult load_config(const std::string& path) {
+    std::string text;
+    if (!path.empty()) {
+        std::FILE* f = std::fopen(path.c_str(), "rb");
+        if (!f) return {std::nullopt, one_line(path + ": cannot be read: " + std::strerror(errno))};
+        char buf[4096];
+        std::size_t n = 0;
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+        const bool failed = std::ferror(f) != 0;
+        const int why = errno;
+        std::fclose(f);
+        if (failed) return {std::nullopt, one_line(path + ": cannot be read: " + std::strerror(why))};
+    }
+    return parse_config(text, path.empty() ? std::string("(no file)") : path, [](const std::string& var) {
+        const char* v = std::getenv(var.c_str());
+        return v ? std::optional<std::string>(v) : std::nullopt;
+    });
 }
 
 }  // namespace mina::app

@@ -2,9 +2,11 @@
 // from the manual.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/policy.hpp"
@@ -71,5 +73,19 @@ struct LoadResult {
     std::string error;
 };
 LoadResult load_config(const std::string& path);
+
+/// An environment variable's value, or nothing when it is not set.
+using Environment = std::function<std::optional<std::string>(const std::string& name)>;
+
+/// The same from a file's text (`name`: the file, for the messages) and `env`: what load_config does
+/// once it has read the file.
+LoadResult parse_config(std::string_view text, const std::string& name, const Environment& env);
+
+/// Why `text` cannot be handed to toml++ ("LINE:COLUMN: what"), or nothing. toml++ 3.3 reaches
+/// TOML_UNREACHABLE (undefined behaviour) when it asks whether a non-ASCII character outside a
+/// string is whitespace (U+00A1–U+0499, U+2C6E–U+3067 but U+3000), or one right after a backslash in
+/// a multi-line string: such text, and text that is not UTF-8, never reaches it. Quoted keys and
+/// inline tables are refused too (this file needs neither), so that where strings are is plain.
+[[nodiscard]] std::optional<std::string> toml_text_problem(std::string_view text);
 
 }  // namespace mina::app

@@ -112,7 +112,10 @@ std::optional<std::string> unsafe_header(const Response& res) {
 std::optional<Form> Form::parse(std::string_view encoded) {
     Form f;
     if (encoded.empty()) return f;
-    auto params = boost::urls::parse_query(encoded);
+    // Boost.URL 1.81's parse_query reads its argument up to a NUL (it makes a string_view of
+    // s.data()): hand it a copy that has one, never a view into a longer buffer or one without.
+    const std::string text(encoded);
+    auto params = boost::urls::parse_query(text);
     if (!params) return std::nullopt;
     boost::urls::encoding_opts opts;
     opts.space_as_plus = true;  // HTML forms send spaces as '+'

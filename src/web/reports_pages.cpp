@@ -8,6 +8,7 @@
 
 #include "core/reports_service.hpp"
 #include "web/app.hpp"
+#include "web/reports_api.hpp"
 
 #include <malloc.h>
 
@@ -826,90 +827,17 @@ Response App::sr_api(Request& req) {
     // The whole body is parsed into one arena (a 100 000-row call is a million small values) and
     // let go at once.
     json::monotonic_resource arena;
-    boost::system::error_code ec;
-    json::value body = json::parse(req.body, ec, &arena);
     const std::string sha256 = s_.tokens.sha256(req.body);
-    std::string().swap(req.body);  // the parsed values are what is read from here on
-    const json::object* obj = ec ? nullptr : body.if_object();
-    const json::array* list = obj && obj->if_contains("reports") ? obj->at("reports").if_array() : nullptr;
-    std::optional<reports::SaveMode> mode;
-    std::string mode_text = "validate";
-    if (obj && obj->if_contains("mode")) {
-        const auto* m = obj->at("mode").if_string();
-        mode_text = m ? std::string(*m) : "?";
-    }
-    if (!obj || !list) return answer(400, {{"error", views_.t(lang, "sr_api_bad_json")}});
-    if (mode_text == "all") mode = reports::SaveMode::all_or_nothing;
-    else if (mode_text == "good") mode = reports::SaveMode::good_rows;
-    else if (mode_text != "validate") return answer(400, {{"error", views_.t(lang, "sr_api_bad_mode")}});
-    // Each object's members once, each to its field by its Swedish or English name.
-    static const std::unordered_map<std::string_view, std::string reports::Fields::*> kMembers = [] {
-        std::unordered_map<std::string_view, std::string reports::Fields::*> m;
-        for (const auto& n : reports::field_names()) {
-            m.emplace(n.name, n.member);
-            m.emplace(n.english, n.member);
-        }
-        return m;
-    }();
-    const auto row_at = [list](std::size_t i) {
-        reports::Fields f;
-        if (const auto* o = (*list)[i].if_object()) {
-            for (const auto& kv : *o) {
-                const auto it = kMembers.find(std::string_view(kv.key()));
-                if (it == kMembers.end()) continue;
-                const json::value& v = kv.value();
-                auto& field = f.*(it->second);
-                if (const auto* s = v.if_string()) field.assign(s->data(), s->size());
-                else if (v.is_int64()) field = std::to_string(v.get_int64());
-                else if (v.is_uint64()) field = std::to_string(v.get_uint64());
-                else if (v.is_double()) field = json::serialize(v);
-                else if (v.is_bool()) field = v.get_bool() ? "ja" : "nej";
-            }
-        }
-        return f;
-    };
-    // The rows packed (each field's length, then its bytes: about 130 bytes a row instead of some
-    // 350 as parsed values) and the parsed values let go before the rows are judged: a call of
-    // 100,000 rows must not hold its JSON beside its plan.
-    std::vector<std::string> packed(list->size());
-    const auto& names = reports::field_names();
-    for (std::size_t i = 0; i < packed.size(); ++i) {
-        const reports::Fields f = row_at(i);
-        std::string& out = packed[i];
-        for (const auto& n : names) {
-            const std::string& v = f.*(n.member);
-            if (v.size() < 0xFF) {
-                out += static_cast<char>(v.size());
-            } else {
-                const auto size = static_cast<std::uint32_t>(std::min<std::size_t>(v.size(), 0xFFFFFFFFu));
-                out += static_cast<char>(0xFF);
-                out.append(reinterpret_cast<const char*>(&size), sizeof size);
-            }
-            out += v;
-        }
-    }
-    body = json::value();
+    auto read = read_api_body(req.body, &arena);
+    std::string().swap(req.body);  // the packed rows are what is read from here on
     arena.release();
     (void)malloc_trim(0);  // it was read on an I/O thread, whose malloc arena would keep it
-    const auto packed_at = [&packed, &names](std::size_t i) {
-        reports::Fields f;
-        std::string_view rest = packed[i];
-        for (const auto& n : names) {
-            std::size_t size = static_cast<unsigned char>(rest.front());
-            rest.remove_prefix(1);
-            if (size == 0xFF) {
-                std::uint32_t big = 0;
-                std::memcpy(&big, rest.data(), sizeof big);
-                rest.remove_prefix(sizeof big);
-                size = big;
-            }
-            (f.*(n.member)).assign(rest.substr(0, size));
-            rest.remove_prefix(size);
-        }
-        std::string().swap(packed[i]);  // asked for once, in order
-        return f;
-    };
-    auto outcome = s_.reports.api(secret, school, {packed.size(), packed_at}, mode, sha256, client(req), now());
+    if (const auto* problem = std::get_if<ApiBodyProblem>(&read))
+        return answer(400, {{"error", views_.t(lang, *problem == ApiBodyProblem::bad_json ? "sr_api_bad_json"
+                                                                                         : "sr_api_bad_mode")}});
+    ApiBody& body = std::get<ApiBody>(read);
+    const auto row_at = [&body](std::size_t i) { return body.take(i); };
+    auto outcome = s_.reports.api(secret, school, {body.size(), row_at}, body.mode, sha256, client(req), now());
     if (auto* no = std::get_if<reports::Denied>(&outcome)) {
         if (no->why == reports::Refusal::key_refused) {
             Response res = answer(401, {{"error", views_.t(lang, "sr_api_key_refused")}});

@@ -1,0 +1,24 @@
+// A school's file of Studeranderapportering as an upload judges it: reports::read_file (CSV, columns
+// by their headings) and each row through reports::Planner over a small fixed state (fakes.hpp), as
+// Service::preview does. Invariants: fakes.hpp check_plan.
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "core/reports_service.hpp"
+#include "fakes.hpp"
+
+using namespace mina;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    auto read = reports::read_file(std::string_view(reinterpret_cast<const char*>(data), size));
+    const auto* rows = std::get_if<std::vector<std::pair<int, reports::Fields>>>(&read);
+    if (!rows) return 0;
+    fuzz::MemorySource source;
+    fuzz::PlainIdentities ids;
+    reports::Planner planner(source, ids, fuzz::day("2026-11-29"));
+    planner.reserve(rows->size());
+    for (const auto& [line, f] : *rows) planner.add(line, f);
+    fuzz::check_plan(planner.plan(), rows->size());
+    return 0;
+}
