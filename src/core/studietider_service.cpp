@@ -193,7 +193,7 @@ Outcome Service::publish_period(const portal::Viewer& v, const std::string& scho
     if (auto* no = std::get_if<Refused>(&found)) return *no;
     const auto& [e, p] = std::get<Located>(found);
     if (!p.changed) return Saved{id, {}};  // already what students see
-    const auto assessment = assess_period(e.terms(), p.input, Date::utc_day_of(now));
+    const auto assessment = derive_period(e.terms(), p.input);
     PublishedPeriod version;
     version.period = id;
     version.version = p.published_version + 1;
@@ -381,7 +381,6 @@ FileOutcome Service::save_file(const portal::Viewer& v, const std::string& schoo
     if (!plan.savable()) return FileNotSavable{std::move(plan)};
 
     const std::string who = v.person.username.value();
-    const Date today = Date::utc_day_of(now);
     FileSaved done;
     std::map<std::string, std::int64_t> added;  // code -> id of the education this upload adds
     for (const auto& r : plan.rows) {
@@ -437,7 +436,7 @@ FileOutcome Service::save_file(const portal::Viewer& v, const std::string& schoo
             }
         }
         if (r.period_published) {
-            const auto assessment = assess_period(terms_of(r.education), p.input, today);
+            const auto assessment = derive_period(terms_of(r.education), p.input);
             PublishedPeriod pub;
             pub.period = p.id;
             pub.version = version + 1;
