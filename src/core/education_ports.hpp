@@ -23,10 +23,13 @@ struct Education {
     studietider::CreditUnit unit{studietider::CreditUnit::hp};
     std::optional<studietider::Credits> total_credits;
     bool distance = false;
-    bool contract = false;  // uppdragsutbildning: no student aid (warned)
+    bool contract = false;                  // uppdragsutbildning: no student aid (warned; its periods are paid 0 weeks)
     std::optional<Timestamp> withdrawn_at;  // withdrawn: kept, readable, no longer offered
     Timestamp created_at;
     Timestamp updated_at;
+
+    /// What the rules of its periods need of it.
+    [[nodiscard]] studietider::EducationTerms terms() const { return {unit, total_credits, contract}; }
 };
 
 /// A study period as the school works on it. `published_version` 0: never published (a draft);
@@ -42,8 +45,11 @@ struct StudyPeriod {
     std::string updated_by;
 };
 
-/// One published version of a period: what students saw from `published_at`, with the figures
-/// derived then. Never changed once written.
+/// One published version of a period: what students saw from `published_at`. Never changed once
+/// written. The store keeps the figures derived when it was published; Service reads them anew
+/// (studietider::derive_period, from `input` and the education as it is now) before anyone sees
+/// them, so that a corrected rule (issue [9]: the study weeks) or an education marked
+/// uppdragsutbildning shows at once in every version.
 struct PublishedPeriod {
     std::int64_t period = 0;
     int version = 0;
@@ -51,6 +57,7 @@ struct PublishedPeriod {
     int weeks = 0;
     studietider::Pace pace{studietider::Pace::none};
     int paid_weeks = 0;
+    std::vector<studietider::PeriodMark> marks;  // derived on reading only: why no studiemedel
     Timestamp published_at;
     std::string published_by;
 };

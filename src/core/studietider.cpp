@@ -261,6 +261,8 @@ EducationCheck validate_education(const EducationInput& in) {
 StudyWeeks count_study_weeks(DateRange period, std::span<const DateRange> breaks) {
     StudyWeeks out;
     if (!period.valid()) return out;
+    const auto monday_of = [](Date d) { return d.add_days(1 - d.iso_weekday()); };
+    out.calendar = days_between(monday_of(period.first), monday_of(period.last)) / 7 + 1;
     std::vector<DateRange> cut;
     for (DateRange b : breaks) {
         if (!b.valid()) continue;
@@ -269,21 +271,20 @@ StudyWeeks count_study_weeks(DateRange period, std::span<const DateRange> breaks
         if (b.valid()) cut.push_back(b);
     }
     std::sort(cut.begin(), cut.end(), [](const DateRange& x, const DateRange& y) { return x.first < y.first; });
-    // The study days form segments between the breaks. A whole week cannot span two segments (a
-    // break day lies between them), so whole weeks are counted per segment and the rest pooled.
-    const auto add_segment = [&out](Date a, Date b) {
-        if (b < a) return;
-        const int whole = whole_weeks_within(a, b);
-        out.whole += whole;
-        out.partial_days += days_between(a, b) + 1 - 7 * whole;
-    };
-    Date next = period.first;  // the first day not yet looked at
+    std::vector<DateRange> merged;  // overlapping or touching breaks as one
     for (const DateRange& b : cut) {
-        if (b.last < next) continue;  // inside a break already passed (overlapping breaks)
-        add_segment(next, b.first.add_days(-1));
-        next = b.last.add_days(1);
+        if (!merged.empty() && b.first <= merged.back().last.add_days(1))
+            merged.back().last = std::max(merged.back().last, b.last);
+        else
+            merged.push_back(b);
     }
-    add_segment(next, period.last);
+    // A week without a study day lies inside one merged break (study days separate them), with
+    // the days of the period's first and last weeks outside the period counted as no study days.
+    for (const DateRange& b : merged) {
+        const Date from = b.first == period.first ? monday_of(b.first) : b.first;
+        const Date to = b.last == period.last ? monday_of(b.last).add_days(6) : b.last;
+        out.holiday += whole_weeks_within(from, to);
+    }
     return out;
 }
 
@@ -344,13 +345,16 @@ void check_breaks(const PeriodInput& in, std::vector<PeriodError>& errors) {
         errors.push_back({PeriodProblem::only_breaks});
 }
 
-void check_credits_and_pace(CreditUnit unit, const PeriodInput& in, std::vector<PeriodError>& errors) {
+void check_credits_and_pace(CreditUnit unit, std::optional<Credits> total, const PeriodInput& in,
+                            std::vector<PeriodError>& errors) {
     if (!in.credits) {
         if (unit != CreditUnit::none) errors.push_back({PeriodProblem::credits_missing});
     } else if (*in.credits < Credits{0}) {
         errors.push_back({PeriodProblem::credits_negative});
     } else if (*in.credits > kMaxCredits) {
         errors.push_back({PeriodProblem::credits_too_large});
+    } else if (!is_weekly_rate(unit) && total && *total >= Credits{0} && *in.credits > *total) {
+        errors.push_back({PeriodProblem::credits_exceed_total, std::nullopt, in.credits, total});
     }
     if (unit != CreditUnit::none && in.pace) errors.push_back({PeriodProblem::pace_not_allowed});
     if (unit == CreditUnit::none && !in.pace) errors.push_back({PeriodProblem::pace_missing});
@@ -358,32 +362,40 @@ void check_credits_and_pace(CreditUnit unit, const PeriodInput& in, std::vector<
 
 }  // namespace
 
-PeriodAssessment assess_period(CreditUnit unit, const PeriodInput& in, Date today) {
+PeriodAssessment derive_period(const EducationTerms& education, const PeriodInput& in) {
     PeriodAssessment out;
-    if (!one_line_text(in.label, kMaxLabelChars)) out.errors.push_back({PeriodProblem::bad_label});
-    const DateRange period = in.days();
-    if (!period.valid()) out.errors.push_back({PeriodProblem::last_before_first});
-    check_breaks(in, out.errors);
-    check_credits_and_pace(unit, in, out.errors);
-
-    if (in.last < today.add_years(-kPastQuestionYears)) out.questions.push_back(PeriodQuestion::far_in_the_past);
-    if (in.first > today.add_years(kFutureQuestionYears)) out.questions.push_back(PeriodQuestion::far_in_the_future);
-
-    if (!out.errors.empty()) return out;
-
-    out.weeks = count_study_weeks(period, in.breaks);
+    out.weeks = count_study_weeks(in.days(), in.breaks);
     const int weeks = out.weeks.total();
-    if (unit == CreditUnit::none) {
-        out.pace = *in.pace;
+    if (education.unit == CreditUnit::none) {
+        out.pace = in.pace.value_or(Pace::none);
         out.paid_weeks = out.pace == Pace::none ? 0 : weeks;
     } else {
-        const DerivedPace d = derive_pace(unit, *in.credits, weeks);
+        const DerivedPace d = derive_pace(education.unit, in.credits.value_or(Credits{0}), weeks);
         out.pace = d.pace;
         out.paid_weeks = d.paid_weeks;
     }
     if (out.pace == Pace::none && weeks > 0) out.marks.push_back(PeriodMark::no_student_aid_pace);
     if (weeks < kMinStudyWeeks) out.marks.push_back(PeriodMark::shorter_than_three_weeks);
+    if (education.contract) out.marks.push_back(PeriodMark::contract_education);
     if (!out.marks.empty()) out.paid_weeks = 0;
+    return out;
+}
+
+PeriodAssessment assess_period(const EducationTerms& education, const PeriodInput& in, Date today) {
+    std::vector<PeriodError> errors;
+    std::vector<PeriodQuestion> questions;
+    if (!one_line_text(in.label, kMaxLabelChars)) errors.push_back({PeriodProblem::bad_label});
+    if (!in.days().valid()) errors.push_back({PeriodProblem::last_before_first});
+    check_breaks(in, errors);
+    check_credits_and_pace(education.unit, education.total_credits, in, errors);
+
+    if (in.last < today.add_years(-kPastQuestionYears)) questions.push_back(PeriodQuestion::far_in_the_past);
+    if (in.first > today.add_years(kFutureQuestionYears)) questions.push_back(PeriodQuestion::far_in_the_future);
+
+    PeriodAssessment out;
+    if (errors.empty()) out = derive_period(education, in);
+    out.errors = std::move(errors);
+    out.questions = std::move(questions);
     return out;
 }
 

@@ -140,6 +140,12 @@ inline constexpr Credits kMaxCredits{999'999};
 /// clock hours per week, compared with 20 directly, not a total divided by the weeks.
 [[nodiscard]] constexpr bool is_weekly_rate(CreditUnit u) { return u == CreditUnit::folkhogskola_hours; }
 
+/// Changes whenever a rule changes what a published period shows (its weeks, pace, paid weeks or
+/// marks): published versions are shown by the rules of today, so a page or JSON kept by a browser
+/// under an older rules version is not current. 1: issue [5]; 2: issue [9] (study weeks are calendar
+/// weeks, an uppdragsutbildning is paid no weeks).
+inline constexpr int kRulesVersion = 2;
+
 // ---- Educations (domain-csn.md §2.3) ---------------------------------------------------------
 
 inline constexpr std::size_t kMaxCodeChars = 20;
@@ -213,6 +219,10 @@ enum class PeriodProblem {
     credits_too_large,        // "Poängen får vara högst 9 999,99"
     pace_not_allowed,         // "Studietakten räknas fram ur poängen och ska inte anges"
     pace_missing,             // "Ange studietakt: 100 %, 75 %, 50 % eller under 50 %"
+    /// More credits in the period than the education has in all (issue [9] item 3); not for
+    /// folkhogskola_hours, where both are hours per week. The page words it with both numbers:
+    /// "Studietiden har 400 poäng men utbildningen har bara 100 poäng totalt."
+    credits_exceed_total,
     /// Not returned by assess_period: the wording for find_overlap's finding, with the label.
     overlaps_other_period,  // "Studietiden överlappar {label}"
 };
@@ -222,6 +232,9 @@ struct PeriodError {
     /// Which holiday break (0-based, in input order) for the break_* problems and breaks_overlap
     /// (there: the later of the two).
     std::optional<std::size_t> holiday_break{};
+    /// For credits_exceed_total: the period's credits and the education's total, for the message.
+    std::optional<Credits> credits{};
+    std::optional<Credits> total{};
     friend bool operator==(const PeriodError&, const PeriodError&) = default;
 };
 
@@ -229,6 +242,7 @@ struct PeriodError {
 enum class PeriodMark {
     no_student_aid_pace,       // "Ger inte rätt till studiemedel: studietakten är under 50 %"
     shorter_than_three_weeks,  // "Ger inte rätt till studiemedel: kortare än 3 veckor"
+    contract_education,        // "Ger inte rätt till studiemedel: uppdragsutbildning" (CSN-KFG-TYP, CSN-YH)
 };
 
 /// The page asks before saving; the period is accepted once confirmed.
@@ -237,23 +251,22 @@ enum class PeriodQuestion {
     far_in_the_future,  // "Första dagen är mer än 3 år fram i tiden. Stämmer datumet?"
 };
 
-/// Study weeks as CSN counts them (CSN-UTL-TID; domain-csn.md §2.4), with holiday breaks left out.
-/// A day is a study day when it lies in the period and in no break. A calendar week (Monday–Sunday)
-/// is `whole` when all seven of its days are study days. The study days of every other week the
-/// period touches — the partial first and last weeks, and weeks a break cuts into — are
-/// `partial_days`, pooled: each seven of them count one more week. A week entirely inside a break
-/// adds nothing. With no breaks this is "whole weeks, plus one if the partial first and last weeks
-/// together have at least seven days".
+/// Study weeks as schools and CSN count them in Sweden (domain-csn.md §1.3, corrected; issue [9]
+/// item 1): every calendar week (Monday–Sunday) from the week of the first day to the week of the
+/// last day, both included — Monday of week 26 to Friday of week 28 is three weeks — less the weeks
+/// that lie wholly inside the holiday breaks. A week is left out when every day of it that lies in
+/// the period is a holiday (the days of the first and last week outside the period are no study
+/// days either), so a week with one study day counts in full and a break of a few days counts
+/// nothing. (CSN's rule for studies abroad, partial first and last weeks pooled, is not this one.)
 struct StudyWeeks {
-    int whole = 0;
-    int partial_days = 0;
-    [[nodiscard]] int total() const { return whole + partial_days / 7; }
-    [[nodiscard]] int study_days() const { return 7 * whole + partial_days; }
+    int calendar = 0;  // calendar weeks from the week of the first day to the week of the last
+    int holiday = 0;   // of them, the weeks without a study day (wholly inside the breaks)
+    [[nodiscard]] int total() const { return calendar - holiday; }
     friend bool operator==(const StudyWeeks&, const StudyWeeks&) = default;
 };
 
 /// Counts as StudyWeeks describes. Robust to any input: breaks are clipped to the period, merged
-/// where they overlap, and ignored when not valid; an invalid period counts nothing.
+/// where they overlap or touch, and ignored when not valid; an invalid period counts nothing.
 [[nodiscard]] StudyWeeks count_study_weeks(DateRange period, std::span<const DateRange> breaks);
 
 /// The most weeks `credits` hp may take and still count as full time: ceil(credits / 1,5 × 1,14)
@@ -285,12 +298,30 @@ struct PeriodAssessment {
     [[nodiscard]] bool gives_student_aid() const { return accepted() && marks.empty(); }
 };
 
-/// Every rule of issue [5] for one period of an education with `unit`. Marks: no_student_aid_pace
+/// What a period's rules need of its education.
+struct EducationTerms {
+    CreditUnit unit{CreditUnit::hp};
+    std::optional<Credits> total_credits;  // a period may not have more (but see credits_exceed_total)
+    bool contract = false;                 // uppdragsutbildning: no studiemedel, paid weeks 0
+};
+[[nodiscard]] inline EducationTerms terms_of(const EducationInput& e) { return {e.unit, e.total_credits, e.contract}; }
+
+/// Every rule of issues [5] and [9] for one period of an education. Marks: no_student_aid_pace
 /// when the pace is none (derived, or entered by the school) over at least one study week;
-/// shorter_than_three_weeks when there are fewer than kMinStudyWeeks study weeks. Questions:
-/// far_in_the_past when the last day is before today minus 2 years, far_in_the_future when the
-/// first day is after today plus 3 years (Date::add_years).
-[[nodiscard]] PeriodAssessment assess_period(CreditUnit unit, const PeriodInput& in, Date today);
+/// shorter_than_three_weeks when there are fewer than kMinStudyWeeks study weeks;
+/// contract_education for an uppdragsutbildning. Questions: far_in_the_past when the last day is
+/// before today minus 2 years, far_in_the_future when the first day is after today plus 3 years
+/// (Date::add_years).
+[[nodiscard]] PeriodAssessment assess_period(const EducationTerms& education, const PeriodInput& in, Date today);
+/// For the unit alone: no total to keep under, not a contract education.
+[[nodiscard]] inline PeriodAssessment assess_period(CreditUnit unit, const PeriodInput& in, Date today) {
+    return assess_period(EducationTerms{unit, std::nullopt, false}, in, today);
+}
+
+/// The weeks, pace, paid weeks and marks of a period already saved (a published version), by the
+/// rules of today and the education as it is now, without checking the period again (no errors,
+/// no questions): what students are shown, whatever rules were in force when it was published.
+[[nodiscard]] PeriodAssessment derive_period(const EducationTerms& education, const PeriodInput& in);
 
 /// Do two periods of one education share a day (inclusive ranges; touching is fine)?
 [[nodiscard]] inline bool overlaps(const PeriodInput& a, const PeriodInput& b) {

@@ -295,7 +295,7 @@ std::variant<Plan, FileRefused> plan(std::string_view text, const Current& now_s
             else if (!(s.empty() || s == "utkast" || s == "draft" || s == "nej"))
                 bad(Column::status);
             if (r.issues.size() == before && unit_known) {
-                auto assessment = assess_period(e.unit, p, today);
+                auto assessment = assess_period(terms_of(e), p, today);
                 for (const auto& err : assessment.errors) r.issues.emplace_back(err);
                 r.marks = std::move(assessment.marks);
                 r.questions = std::move(assessment.questions);

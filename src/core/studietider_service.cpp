@@ -18,6 +18,16 @@ std::string describe(const PeriodInput& p) {
     return p.label + " " + to_string(p.first) + "–" + to_string(p.last);
 }
 
+/// A published version's figures by today's rules and the education as it is now (the stored ones
+/// are what was derived when it was published; see PublishedPeriod).
+void rederive(PublishedPeriod& v, const EducationTerms& terms) {
+    auto figures = derive_period(terms, v.input);
+    v.weeks = figures.weeks.total();
+    v.pace = figures.pace;
+    v.paid_weeks = figures.paid_weeks;
+    v.marks = std::move(figures.marks);
+}
+
 }  // namespace
 
 bool Service::may_report(const portal::Viewer& v, const std::string& school) {
@@ -41,8 +51,9 @@ std::variant<EducationView, Refused> Service::education(const portal::Viewer& v,
     if (!e) return Refused{Refusal::no_such_education};
     EducationView view{*e, {}};
     for (auto& p : st.periods(e->id)) {
-        auto assessment = assess_period(e->unit, p.input, today);
+        auto assessment = assess_period(e->terms(), p.input, today);
         auto versions = st.versions(p.id);
+        for (auto& ver : versions) rederive(ver, e->terms());
         view.periods.push_back({std::move(p), std::move(assessment), std::move(versions)});
     }
     return view;
@@ -127,7 +138,7 @@ PeriodOutcome Service::save_period(const portal::Viewer& v, const std::string& s
         if (!existing || existing->education != e->id) return Refused{Refusal::no_such_period};
         if (existing->withdrawn_at) return Refused{Refusal::withdrawn};
     }
-    auto assessment = assess_period(e->unit, in, Date::utc_day_of(now));
+    auto assessment = assess_period(e->terms(), in, Date::utc_day_of(now));
     std::vector<PeriodInput> others;
     for (auto& p : st.periods(e->id))
         if (p.id != id && !p.withdrawn_at) others.push_back(std::move(p.input));
@@ -182,7 +193,7 @@ Outcome Service::publish_period(const portal::Viewer& v, const std::string& scho
     if (auto* no = std::get_if<Refused>(&found)) return *no;
     const auto& [e, p] = std::get<Located>(found);
     if (!p.changed) return Saved{id, {}};  // already what students see
-    const auto assessment = assess_period(e.unit, p.input, Date::utc_day_of(now));
+    const auto assessment = derive_period(e.terms(), p.input);
     PublishedPeriod version;
     version.period = id;
     version.version = p.published_version + 1;
@@ -324,6 +335,8 @@ PublicResults Service::search(const std::string& text, const std::string& term, 
     out.more = found.more;
     out.total = found.hits;
     out.hits = st.public_educations(found.ids);
+    for (auto& hit : out.hits)
+        for (auto& p : hit.periods) rederive(p, hit.education.terms());
     return out;
 }
 
@@ -368,7 +381,6 @@ FileOutcome Service::save_file(const portal::Viewer& v, const std::string& schoo
     if (!plan.savable()) return FileNotSavable{std::move(plan)};
 
     const std::string who = v.person.username.value();
-    const Date today = Date::utc_day_of(now);
     FileSaved done;
     std::map<std::string, std::int64_t> added;  // code -> id of the education this upload adds
     for (const auto& r : plan.rows) {
@@ -424,7 +436,7 @@ FileOutcome Service::save_file(const portal::Viewer& v, const std::string& schoo
             }
         }
         if (r.period_published) {
-            const auto assessment = assess_period(r.education.unit, p.input, today);
+            const auto assessment = derive_period(terms_of(r.education), p.input);
             PublishedPeriod pub;
             pub.period = p.id;
             pub.version = version + 1;

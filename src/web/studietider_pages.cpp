@@ -45,12 +45,43 @@ std::string_view period_problem_key(st::PeriodProblem p) {
         case st::PeriodProblem::pace_not_allowed: return "st_pace_not_allowed";
         case st::PeriodProblem::pace_missing: return "st_pace_missing";
         case st::PeriodProblem::overlaps_other_period: return "st_overlaps";
+        case st::PeriodProblem::credits_exceed_total: return "st_credits_exceed_total";
     }
     return "st_bad_label";
 }
 
+/// Credits as the language writes them: "22,5" in Swedish, "22.5" in English.
+std::string credits_for(const std::string& lang, st::Credits c) {
+    std::string out = st::to_string(c);
+    if (lang == "sv") std::replace(out.begin(), out.end(), '.', ',');
+    return out;
+}
+
+/// A period's error in the user's language; credits_exceed_total with its two numbers.
+std::string period_error_text(const Views& views, const std::string& lang, const st::PeriodError& e) {
+    if (e.problem == st::PeriodProblem::credits_exceed_total && e.credits && e.total)
+        return views.t(lang, "st_credits_exceed_total",
+                       {{"credits", credits_for(lang, *e.credits)}, {"total", credits_for(lang, *e.total)}});
+    return views.t(lang, period_problem_key(e.problem));
+}
+
 std::string_view mark_key(st::PeriodMark m) {
-    return m == st::PeriodMark::no_student_aid_pace ? "st_mark_pace" : "st_mark_short";
+    switch (m) {
+        case st::PeriodMark::no_student_aid_pace: return "st_mark_pace";
+        case st::PeriodMark::shorter_than_three_weeks: return "st_mark_short";
+        case st::PeriodMark::contract_education: return "st_mark_contract";
+    }
+    return "st_mark_short";
+}
+
+/// The public view's and the JSON's name of why a period gives no studiemedel.
+std::string_view mark_code(st::PeriodMark m) {
+    switch (m) {
+        case st::PeriodMark::no_student_aid_pace: return "pace_below_half";
+        case st::PeriodMark::shorter_than_three_weeks: return "shorter_than_three_weeks";
+        case st::PeriodMark::contract_education: return "contract_education";
+    }
+    return "shorter_than_three_weeks";
 }
 
 std::string_view question_key(st::PeriodQuestion q) {
@@ -432,7 +463,7 @@ Response App::st_save_period(Request& req) {
             return error_page(req, 404, "error_404");
         }
         if (const auto* bad = std::get_if<st::PeriodInvalid>(&outcome)) {
-            for (const auto& e : bad->assessment.errors) errors.push_back(Data{views_.t(a.lang, period_problem_key(e.problem))});
+            for (const auto& e : bad->assessment.errors) errors.push_back(Data{period_error_text(views_, a.lang, e)});
             if (bad->overlaps) errors.push_back(Data{views_.t(a.lang, "st_overlaps", {{"label", *bad->overlaps}})});
         }
         if (const auto* ask = std::get_if<st::PeriodQuestions>(&outcome)) {
@@ -599,7 +630,7 @@ Response App::st_file_page(const Authed& a, const std::string& file, const std::
                         return views_.t(lang, "st_file_bad_value", {{"column", column_name(b.column)}});
                     },
                     [&](const st::EducationProblem& p) { return views_.t(lang, education_problem_key(p)); },
-                    [&](const st::PeriodError& e) { return views_.t(lang, period_problem_key(e.problem)); },
+                    [&](const st::PeriodError& e) { return period_error_text(views_, lang, e); },
                     [&](const st::file::DiffersFrom& f) {
                         return views_.t(lang, "st_file_differs", {{"line", std::to_string(f.line)}});
                     },
@@ -697,12 +728,14 @@ int page_number(const std::string& text) {
 Response App::st_public_cached(Request& req, const std::string& key, std::string_view content_type,
                                const std::function<std::string(std::int64_t&)>& render) {
     // The data's generation: a page made at it is still right, and so is a browser's copy tagged
-    // with it (no-cache: the browser asks each time, and gets a 304 while nothing changed).
+    // with it (no-cache: the browser asks each time, and gets a 304 while nothing changed). The tag
+    // names the rules too (studietider::kRulesVersion): the same data counted by corrected rules
+    // after an upgrade is a new page, not a 304 for the copy a browser kept.
     const std::int64_t generation = s_.studietider.search_generation();
     const auto tag = [&key](std::int64_t g) {
         char hash[17];
         std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(key));
-        return "\"" + std::to_string(g) + "-" + hash + "\"";
+        return "\"r" + std::to_string(st::kRulesVersion) + "-" + std::to_string(g) + "-" + hash + "\"";
     };
     Response res;
     res.content_type = std::string(content_type);
@@ -766,6 +799,9 @@ std::string App::st_public_page(Request& req, const std::string& lang, const For
                 row.set("weeks", std::to_string(p.weeks));
                 row.set("pace", views_.t(lang, "st_pace_" + std::string(st::to_string(p.pace))));
                 row.set("no_aid", p.pace == st::Pace::none || p.paid_weeks == 0);
+                std::string why;
+                for (auto m : p.marks) why += (why.empty() ? "" : " ") + views_.t(lang, mark_key(m));
+                row.set("no_aid_why", why.empty() ? views_.t(lang, "st_public_no_aid") : why);
                 periods.push_back(row);
             }
             item.set("periods", periods);
@@ -809,6 +845,8 @@ std::string App::st_public_json(const Form& q, std::int64_t& generation) {
         const auto& e = hit.education;
         json::array periods;
         for (const auto& p : hit.periods) {
+            json::array why;
+            for (auto m : p.marks) why.push_back(json::value(std::string(mark_code(m))));
             periods.push_back(json::object{{"label", p.input.label},
                                            {"first_day", to_string(p.input.first)},
                                            {"last_day", to_string(p.input.last)},
@@ -816,6 +854,7 @@ std::string App::st_public_json(const Form& q, std::int64_t& generation) {
                                            {"study_weeks", p.weeks},
                                            {"pace_percent", st::percent(p.pace)},
                                            {"paid_weeks", p.paid_weeks},
+                                           {"no_student_aid", std::move(why)},
                                            {"version", p.version},
                                            {"published_at", format_iso(p.published_at)}});
         }

@@ -143,6 +143,31 @@ TEST(SchoolFile, RefusesWhatCannotBeRead) {
     EXPECT_FALSE(plan.savable());
 }
 
+TEST(SchoolFile, ARowWithMoreCreditsThanTheEducationIsRefused) {  // issue [9] item 3
+    const auto plan =
+        plan_of(std::string(kHeader) +
+                "K1;Kurs;gymnasieniva;komvux-poang;100;nej;nej;HT2026;2026-08-31;2027-01-17;400;;;publicerad\n"
+                "K1;Kurs;gymnasieniva;komvux-poang;100;nej;nej;VT2027;2027-01-18;2027-06-06;100;;;\n");
+    ASSERT_EQ(plan.rows.size(), 2u);
+    EXPECT_FALSE(plan.savable());
+    EXPECT_EQ(plan.rows[0].fate, file::RowFate::refused);
+    ASSERT_EQ(plan.rows[0].issues.size(), 1u);
+    const auto* e = std::get_if<PeriodError>(&plan.rows[0].issues[0]);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->problem, PeriodProblem::credits_exceed_total);
+    EXPECT_EQ(e->credits, parse_credits("400"));
+    EXPECT_EQ(e->total, parse_credits("100"));
+    EXPECT_NE(plan.rows[1].fate, file::RowFate::refused);
+}
+
+TEST(SchoolFile, AContractEducationsRowsAreMarked) {  // issue [9] item 2
+    const auto plan = plan_of(std::string(kHeader) +
+                              "U1;Uppdrag;eftergymnasial;hp;30;nej;ja;HT2026;2026-08-31;2027-01-17;30;;;publicerad\n");
+    ASSERT_EQ(plan.rows.size(), 1u);
+    EXPECT_TRUE(plan.savable());
+    EXPECT_EQ(plan.rows[0].marks, std::vector{PeriodMark::contract_education});
+}
+
 TEST(SchoolFile, ReadsSpreadsheetSpellings) {
     const auto plan = plan_of(
         "KOD;UTBILDNING;NIVÅ;POÄNGTYP;OMFATTNING;STUDIETID;FÖRSTA DAG;SISTA DAG;POÄNG;STUDIETAKT;LOV\n"

@@ -300,45 +300,56 @@ TEST(Education, ContractEducationIsSavedWithAWarning) {  // CSN-KFG-TYP, CSN-YH
 
 // ---- Study weeks --------------------------------------------------------------------------------
 
-TEST(StudyWeeks, Ht2026IsTwentyWholeWeeks) {
+TEST(StudyWeeks, Ht2026IsTwentyCalendarWeeks) {
     const StudyWeeks w = count_study_weeks(range("2026-08-31", "2027-01-17"), {});  // Monday .. Sunday
     EXPECT_EQ(w, (StudyWeeks{20, 0}));
     EXPECT_EQ(w.total(), 20);
-    EXPECT_EQ(w.study_days(), 140);
 }
 
-TEST(StudyWeeks, PartialFirstAndLastWeeksCountOneWhenTheyHaveSevenDays) {  // CSN-UTL-TID
-    // Wednesday 2026-09-02 .. Tuesday 2026-09-22: 5 + 7 + 7 + 2 days -> 2 whole + 1.
-    EXPECT_EQ(count_study_weeks(range("2026-09-02", "2026-09-22"), {}), (StudyWeeks{2, 7}));
-    EXPECT_EQ(count_study_weeks(range("2026-09-02", "2026-09-22"), {}).total(), 3);
-    // Wednesday .. Monday: 5 + 7 + 7 + 1 = 6 partial days -> 2 weeks.
-    EXPECT_EQ(count_study_weeks(range("2026-09-02", "2026-09-21"), {}).total(), 2);
-    // Wednesday .. Saturday three weeks on: 5 + 7 + 7 + 6 = 11 partial days -> 2 + 1.
-    EXPECT_EQ(count_study_weeks(range("2026-09-02", "2026-09-26"), {}), (StudyWeeks{2, 11}));
-    EXPECT_EQ(count_study_weeks(range("2026-09-02", "2026-09-26"), {}).total(), 3);
-    // Monday .. Friday: five days of one calendar week are not a whole week.
-    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2026-09-04"), {}), (StudyWeeks{0, 5}));
-    // A Monday-to-Friday term, 2026-08-17 .. 2027-01-15: 21 whole weeks and the last five days.
-    EXPECT_EQ(count_study_weeks(range("2026-08-17", "2027-01-15"), {}), (StudyWeeks{21, 5}));
-    // One day; and Sunday .. Monday, two partial weeks of one day each.
-    EXPECT_EQ(count_study_weeks(range("2026-09-02", "2026-09-02"), {}), (StudyWeeks{0, 1}));
-    EXPECT_EQ(count_study_weeks(range("2026-09-06", "2026-09-07"), {}), (StudyWeeks{0, 2}));
+TEST(StudyWeeks, MondayOfWeek26ToFridayOfWeek28IsThreeWeeks) {  // issue [9] item 1
+    // Monday 2027-06-28 (week 26) .. Friday 2027-07-16 (week 28): "vecka 26–28", three study weeks.
+    EXPECT_EQ(count_study_weeks(range("2027-06-28", "2027-07-16"), {}), (StudyWeeks{3, 0}));
+    // A Monday-to-Friday term, 2026-08-17 (week 34) .. 2027-01-15 (week 2): 22 weeks.
+    EXPECT_EQ(count_study_weeks(range("2026-08-17", "2027-01-15"), {}).total(), 22);
+    // Monday .. Friday of one week is that week.
+    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2026-09-04"), {}).total(), 1);
 }
 
-TEST(StudyWeeks, TwentyOneDaysAreAlwaysThreeWeeks) {
+TEST(StudyWeeks, EveryCalendarWeekTheDaysTouchCounts) {
+    // Wednesday 2026-09-02 (week 36) .. Tuesday 2026-09-22 (week 39): weeks 36, 37, 38, 39.
+    EXPECT_EQ(count_study_weeks(range("2026-09-02", "2026-09-22"), {}), (StudyWeeks{4, 0}));
+    // Wednesday .. Tuesday of the next week: two calendar weeks.
+    EXPECT_EQ(count_study_weeks(range("2026-09-02", "2026-09-08"), {}).total(), 2);
+    // Ending on a Sunday: Wednesday 2026-09-02 .. Sunday 2026-09-20 is weeks 36–38.
+    EXPECT_EQ(count_study_weeks(range("2026-09-02", "2026-09-20"), {}).total(), 3);
+    // One day is its week; Sunday .. Monday are two weeks.
+    EXPECT_EQ(count_study_weeks(range("2026-09-02", "2026-09-02"), {}), (StudyWeeks{1, 0}));
+    EXPECT_EQ(count_study_weeks(range("2026-09-06", "2026-09-07"), {}).total(), 2);
+}
+
+TEST(StudyWeeks, FromAnyWeekdayToTheSundayTwoWeeksOnIsThreeWeeks) {
+    const Date sunday = day("2026-09-20");
     for (int start = 0; start < 7; ++start) {
         const Date first = day("2026-08-31").add_days(start);
-        EXPECT_EQ(count_study_weeks({first, first.add_days(20)}, {}).total(), 3) << to_string(first);
-        EXPECT_EQ(count_study_weeks({first, first.add_days(19)}, {}).total(), 2) << to_string(first);
+        EXPECT_EQ(count_study_weeks({first, sunday}, {}).total(), 3) << to_string(first);
+        EXPECT_EQ(count_study_weeks({first, sunday.add_days(-7)}, {}).total(), 2) << to_string(first);
     }
+}
+
+TEST(StudyWeeks, AcrossTheYearBoundary) {
+    // 2026 has an ISO week 53: Monday 2026-12-14 (week 51) .. Friday 2027-01-15 (week 2) is weeks
+    // 51, 52, 53, 1 and 2.
+    EXPECT_EQ(count_study_weeks(range("2026-12-14", "2027-01-15"), {}).total(), 5);
+    // 2027 has 52: Monday 2027-12-20 (week 51) .. Friday 2028-01-07 (week 1) is weeks 51, 52, 1.
+    EXPECT_EQ(count_study_weeks(range("2027-12-20", "2028-01-07"), {}).total(), 3);
 }
 
 TEST(StudyWeeks, CountsAcrossTheLeapDay) {
     // Monday 2028-02-07 .. Sunday 2028-03-05 holds 29 February: exactly four calendar weeks.
     EXPECT_EQ(count_study_weeks(range("2028-02-07", "2028-03-05"), {}), (StudyWeeks{4, 0}));
-    // Tuesday 2028-02-01 .. Tuesday 2028-02-29: 6 + 3 × 7 + 2 days -> 3 whole + 1.
-    EXPECT_EQ(count_study_weeks(range("2028-02-01", "2028-02-29"), {}), (StudyWeeks{3, 8}));
-    // The same dates in 2027 (no leap day): Monday 2027-02-01 .. Sunday 2027-02-28 = 4 whole.
+    // Tuesday 2028-02-01 (week 5) .. Tuesday 2028-02-29 (week 9): five weeks.
+    EXPECT_EQ(count_study_weeks(range("2028-02-01", "2028-02-29"), {}).total(), 5);
+    // Monday 2027-02-01 .. Sunday 2027-02-28: four.
     EXPECT_EQ(count_study_weeks(range("2027-02-01", "2027-02-28"), {}), (StudyWeeks{4, 0}));
 }
 
@@ -347,33 +358,46 @@ TEST(StudyWeeks, ABreakOfWholeCalendarWeeksLeavesThemOut) {
     // Sunday 2027-01-03 covers calendar weeks 52 and 53, which are not study weeks.
     const std::vector<DateRange> jullov{range("2026-12-21", "2027-01-03")};
     EXPECT_EQ(count_study_weeks(range("2026-08-17", "2027-01-17"), {}).total(), 22);
-    EXPECT_EQ(count_study_weeks(range("2026-08-17", "2027-01-17"), jullov), (StudyWeeks{20, 0}));
+    EXPECT_EQ(count_study_weeks(range("2026-08-17", "2027-01-17"), jullov), (StudyWeeks{22, 2}));
 }
 
-TEST(StudyWeeks, WeeksABreakCutsIntoArePooledLikePartialWeeks) {
-    // Jullov Saturday 2026-12-19 .. Wednesday 2027-01-06: week 51 keeps Monday–Friday (5 days),
-    // weeks 52 and 53 are all break, week 1 keeps Thursday–Sunday (4 days). 5 + 4 = 9 pooled days
-    // make one week: 22 calendar weeks - 4 touched + 1 = 19.
+TEST(StudyWeeks, AWeekABreakOnlyCutsIntoStillCounts) {
+    // Jullov Saturday 2026-12-19 .. Wednesday 2027-01-06: week 51 keeps Monday–Friday and week 1
+    // Thursday–Sunday, so they count; weeks 52 and 53 lie wholly inside the break: 22 - 2 = 20.
     const std::vector<DateRange> jullov{range("2026-12-19", "2027-01-06")};
-    const StudyWeeks w = count_study_weeks(range("2026-08-17", "2027-01-17"), jullov);
-    EXPECT_EQ(w, (StudyWeeks{18, 9}));
-    EXPECT_EQ(w.total(), 19);
+    EXPECT_EQ(count_study_weeks(range("2026-08-17", "2027-01-17"), jullov), (StudyWeeks{22, 2}));
+    // A lovdag, or a break Tuesday .. Sunday, leaves its week a study week.
+    const std::vector<DateRange> lovdag{range("2026-09-09", "2026-09-09")};
+    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2026-09-27"), lovdag), (StudyWeeks{4, 0}));
+    const std::vector<DateRange> six_days{range("2026-09-08", "2026-09-13")};
+    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2026-09-27"), six_days), (StudyWeeks{4, 0}));
+    // Monday .. Sunday of that week is left out.
+    const std::vector<DateRange> week{range("2026-09-07", "2026-09-13")};
+    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2026-09-27"), week), (StudyWeeks{4, 1}));
 }
 
-TEST(StudyWeeks, ABreakOfOneDayMakesItsWeekPartial) {
-    // A lovdag on Wednesday 2026-09-09 in four whole weeks: 3 whole + 6 days -> 3.
-    const std::vector<DateRange> lovdag{range("2026-09-09", "2026-09-09")};
-    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2026-09-27"), lovdag), (StudyWeeks{3, 6}));
-    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2026-09-27"), lovdag).total(), 3);
+TEST(StudyWeeks, BreaksThatTouchMakeOneBreak) {
+    // Monday .. Thursday and Friday .. Sunday of week 37, entered as two breaks: the week is out.
+    const std::vector<DateRange> two{range("2026-09-07", "2026-09-10"), range("2026-09-11", "2026-09-13")};
+    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2026-09-27"), two), (StudyWeeks{4, 1}));
 }
 
 TEST(StudyWeeks, SeveralBreaksAndBreaksAtTheEnds) {
     // HT2026 (20 weeks) with höstlov week 44 (2026-10-26 .. 11-01) and jullov 2026-12-21 .. 2027-01-03.
     const std::vector<DateRange> breaks{range("2026-12-21", "2027-01-03"), range("2026-10-26", "2026-11-01")};
-    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2027-01-17"), breaks), (StudyWeeks{17, 0}));
+    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2027-01-17"), breaks), (StudyWeeks{20, 3}));
     // A break on the first week and one on the last.
     const std::vector<DateRange> ends{range("2026-08-31", "2026-09-06"), range("2027-01-11", "2027-01-17")};
-    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2027-01-17"), ends), (StudyWeeks{18, 0}));
+    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2027-01-17"), ends), (StudyWeeks{20, 2}));
+    // A period from Wednesday whose first week's days are all break (Wednesday .. Sunday): that
+    // week has no study day and is left out; a break Wednesday .. Saturday leaves it in.
+    const std::vector<DateRange> first_days{range("2026-09-02", "2026-09-06")};
+    EXPECT_EQ(count_study_weeks(range("2026-09-02", "2026-09-27"), first_days), (StudyWeeks{4, 1}));
+    const std::vector<DateRange> not_sunday{range("2026-09-02", "2026-09-05")};
+    EXPECT_EQ(count_study_weeks(range("2026-09-02", "2026-09-27"), not_sunday), (StudyWeeks{4, 0}));
+    // The same at the end: a period to Tuesday 2026-09-29 whose Monday and Tuesday are break.
+    const std::vector<DateRange> last_days{range("2026-09-28", "2026-09-29")};
+    EXPECT_EQ(count_study_weeks(range("2026-08-31", "2026-09-29"), last_days), (StudyWeeks{5, 1}));
 }
 
 TEST(StudyWeeks, IsRobustToBreaksValidationWouldRefuse) {
@@ -381,10 +405,10 @@ TEST(StudyWeeks, IsRobustToBreaksValidationWouldRefuse) {
     // Overlapping breaks are merged; breaks sticking out are clipped; backwards breaks are ignored.
     const std::vector<DateRange> messy{range("2026-12-21", "2026-12-31"), range("2026-12-28", "2027-01-03"),
                                        range("2026-08-01", "2026-09-06"), range("2026-10-10", "2026-10-01")};
-    EXPECT_EQ(count_study_weeks(ht, messy), (StudyWeeks{17, 0}));
+    EXPECT_EQ(count_study_weeks(ht, messy), (StudyWeeks{20, 3}));
     EXPECT_EQ(count_study_weeks(range("2026-09-01", "2026-08-31"), {}), (StudyWeeks{}));
     const std::vector<DateRange> all{ht};
-    EXPECT_EQ(count_study_weeks(ht, all), (StudyWeeks{}));
+    EXPECT_EQ(count_study_weeks(ht, all).total(), 0);
 }
 
 // ---- Pace ---------------------------------------------------------------------------------------
@@ -504,20 +528,87 @@ TEST(Period, ShorterThanThreeWeeksIsAcceptedAndMarked) {  // CSN-HS-TYP, SWEJA
     EXPECT_EQ(two.paid_weeks, 0);
     EXPECT_EQ(two.marks, std::vector{PeriodMark::shorter_than_three_weeks});
     EXPECT_FALSE(two.gives_student_aid());
-    // 20 days (Wednesday .. Monday) are 2 weeks; 21 days are 3 and not marked.
-    EXPECT_EQ(assess_period(CreditUnit::hp, period("K", "2026-09-02", "2026-09-21", cr("4,5")), kToday).marks,
+    // Wednesday .. the Sunday a week on is weeks 36 and 37: marked; to the Monday after, three
+    // weeks and not marked.
+    EXPECT_EQ(assess_period(CreditUnit::hp, period("K", "2026-09-02", "2026-09-13", cr("4,5")), kToday).marks,
               std::vector{PeriodMark::shorter_than_three_weeks});
     EXPECT_TRUE(
-        assess_period(CreditUnit::hp, period("K", "2026-09-02", "2026-09-22", cr("4,5")), kToday).marks.empty());
-    // A single day: no study week at all, so no pace and only the short mark.
+        assess_period(CreditUnit::hp, period("K", "2026-09-02", "2026-09-14", cr("4,5")), kToday).marks.empty());
+    // A single day is one study week: 1,5 hp is full pace, but only the short mark and no pay.
     const PeriodAssessment one =
         assess_period(CreditUnit::hp, period("K", "2026-09-02", "2026-09-02", cr("1,5")), kToday);
     EXPECT_TRUE(one.accepted());
-    EXPECT_EQ(one.pace, Pace::none);
+    EXPECT_EQ(one.weeks.total(), 1);
+    EXPECT_EQ(one.pace, Pace::full);
+    EXPECT_EQ(one.paid_weeks, 0);
     EXPECT_EQ(one.marks, std::vector{PeriodMark::shorter_than_three_weeks});
     // Both marks when short and slow.
     EXPECT_EQ(assess_period(CreditUnit::hp, weeks_from_aug31(2, "1"), kToday).marks,
               (std::vector{PeriodMark::no_student_aid_pace, PeriodMark::shorter_than_three_weeks}));
+}
+
+TEST(Period, ThreeSchoolWeeksEndingOnAFridayGiveStudentAid) {  // issue [9] item 1
+    // Komvux, Monday 2027-06-28 .. Friday 2027-07-16 ("vecka 26–28"), 60 points: 20 a week.
+    const PeriodAssessment a =
+        assess_period(CreditUnit::komvux, period("Sommar27", "2027-06-28", "2027-07-16", cr("60")), kToday);
+    EXPECT_TRUE(a.accepted());
+    EXPECT_EQ(a.weeks.total(), 3);
+    EXPECT_TRUE(a.marks.empty());
+    EXPECT_TRUE(a.gives_student_aid());
+    EXPECT_EQ(a.pace, Pace::full);
+    EXPECT_EQ(a.paid_weeks, 3);
+    // Folkhögskola, 20 hours a week over the same days.
+    const PeriodAssessment f =
+        assess_period(CreditUnit::folkhogskola_hours, period("Sommar27", "2027-06-28", "2027-07-16", cr("20")), kToday);
+    EXPECT_TRUE(f.gives_student_aid());
+    EXPECT_EQ(f.paid_weeks, 3);
+}
+
+TEST(Period, AContractEducationIsPaidNoWeeks) {  // issue [9] item 2; CSN-KFG-TYP, CSN-YH
+    EducationTerms terms{CreditUnit::hp, cr("30"), true};
+    const PeriodAssessment a = assess_period(terms, period("HT2026", "2026-08-31", "2027-01-17", cr("30")), kToday);
+    EXPECT_TRUE(a.accepted());
+    EXPECT_EQ(a.weeks.total(), 20);
+    EXPECT_EQ(a.pace, Pace::full);
+    EXPECT_EQ(a.paid_weeks, 0);
+    EXPECT_EQ(a.marks, std::vector{PeriodMark::contract_education});
+    EXPECT_FALSE(a.gives_student_aid());
+    // With the school's pace (unit none) too, and next to the other marks.
+    EducationTerms none{CreditUnit::none, std::nullopt, true};
+    PeriodInput p = period("K", "2026-08-31", "2026-09-06");
+    p.pace = Pace::full;
+    EXPECT_EQ(assess_period(none, p, kToday).marks,
+              (std::vector{PeriodMark::shorter_than_three_weeks, PeriodMark::contract_education}));
+    EXPECT_EQ(assess_period(none, p, kToday).paid_weeks, 0);
+    // derive_period, as for a published version: the same figures.
+    EXPECT_EQ(derive_period(terms, period("HT2026", "2026-08-31", "2027-01-17", cr("30"))).paid_weeks, 0);
+    terms.contract = false;
+    EXPECT_EQ(derive_period(terms, period("HT2026", "2026-08-31", "2027-01-17", cr("30"))).paid_weeks, 20);
+}
+
+TEST(Period, CreditsAboveTheEducationsTotalAreRefused) {  // issue [9] item 3
+    const EducationTerms course{CreditUnit::komvux, cr("100"), false};
+    const PeriodAssessment a = assess_period(course, period("HT2026", "2026-08-31", "2027-01-17", cr("400")), kToday);
+    EXPECT_FALSE(a.accepted());
+    const PeriodError exceeds{PeriodProblem::credits_exceed_total, std::nullopt, cr("400"), cr("100")};
+    EXPECT_EQ(a.errors, std::vector{exceeds});
+    // The whole total is fine, and so is a part of it.
+    EXPECT_TRUE(assess_period(course, period("HT2026", "2026-08-31", "2027-01-17", cr("100")), kToday).accepted());
+    EXPECT_TRUE(assess_period(course, period("HT2026", "2026-08-31", "2026-11-08", cr("50")), kToday).accepted());
+    // Hundredths count: 30,01 hp of a 30 hp course is too many.
+    const EducationTerms hp{CreditUnit::hp, cr("30"), false};
+    EXPECT_TRUE(
+        has_problem(assess_period(hp, weeks_from_aug31(20, "30,01"), kToday), PeriodProblem::credits_exceed_total));
+    // Unit none with a total given: the same; without a total nothing to compare.
+    PeriodInput g = period("HT2026", "2026-08-31", "2027-01-17", cr("3000"));
+    g.pace = Pace::full;
+    EXPECT_TRUE(has_problem(assess_period(EducationTerms{CreditUnit::none, cr("2500"), false}, g, kToday),
+                            PeriodProblem::credits_exceed_total));
+    EXPECT_TRUE(assess_period(EducationTerms{CreditUnit::none, std::nullopt, false}, g, kToday).accepted());
+    // Folkhögskola hours are a weekly rate, not a part of a total.
+    EXPECT_TRUE(assess_period(EducationTerms{CreditUnit::folkhogskola_hours, cr("20"), false},
+                              weeks_from_aug31(20, "25"), kToday)
+                    .accepted());
 }
 
 TEST(Period, AChristmasBreakIsLeftOutOfTheWeeks) {
@@ -527,7 +618,7 @@ TEST(Period, AChristmasBreakIsLeftOutOfTheWeeks) {
     p.breaks = {range("2026-12-21", "2027-01-03")};
     const PeriodAssessment a = assess_period(CreditUnit::komvux, p, kToday);
     EXPECT_TRUE(a.accepted());
-    EXPECT_EQ(a.weeks, (StudyWeeks{20, 0}));
+    EXPECT_EQ(a.weeks, (StudyWeeks{22, 2}));
     EXPECT_EQ(a.pace, Pace::full);
     EXPECT_EQ(a.paid_weeks, 20);
     p.breaks.clear();
