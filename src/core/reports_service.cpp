@@ -32,9 +32,12 @@ class StoreSource final : public Source {
         if (!e) return std::nullopt;
         EducationInfo info{e->id, e->code, e->name, e->withdrawn_at.has_value(), {}};
         auto published = st.public_educations({e->id});
+        // The pace by today's rules, as students see it (a version stores what was derived when it was
+        // published: issue [9] item 1 changed how study weeks, and so the pace, are counted).
         if (!published.empty())
             for (const auto& p : published.front().periods)
-                info.periods.push_back({p.period, p.input.label, p.input.first, p.input.last, p.pace});
+                info.periods.push_back({p.period, p.input.label, p.input.first, p.input.last,
+                                        studietider::derive_period(published.front().education.terms(), p.input).pace});
         return info;
     }
     std::optional<StudentEnrollment> enrollment(std::int64_t student, std::int64_t period) override {

@@ -229,5 +229,28 @@ TEST_F(ReportsAcrossSchools, AProtectedIdentityIsThePersonsSetByAnySchoolAndLift
     EXPECT_TRUE(std::holds_alternative<Denied>(svc_.set_protection(agency, 999999, true, kClient, now())));
 }
 
+// Issue [9] item 1: a version published before the study weeks were counted anew stores the pace
+// derived then; a new enrollment takes the pace by today's rules, as students see it.
+TEST_F(ReportsAcrossSchools, ANewEnrollmentTakesThePeriodsPaceByTodaysRulesNotTheOneStoredWhenPublished) {
+    {
+        auto tx = store_->begin(ports::TxMode::write);
+        auto e = tx->studietider().education(SchoolCode{"A"}, "EKO1");
+        ASSERT_TRUE(e);
+        auto published = tx->studietider().public_educations({e->id});
+        ASSERT_EQ(published.size(), 1u);
+        ASSERT_EQ(published.front().periods.size(), 1u);
+        PublishedPeriod stale = published.front().periods.front();
+        ASSERT_EQ(stale.pace, studietider::Pace::full);
+        stale.version += 1;
+        stale.pace = studietider::Pace::half;  // what an older rule might have stored
+        tx->studietider().publish_period(stale);
+        tx->commit();
+    }
+    const auto id = reported(a_, "A", start("EKO1", "Anna Andersson"));
+    const auto atA = page(a_, "A", id);
+    ASSERT_EQ(atA.enrollments.size(), 1u);
+    EXPECT_EQ(atA.enrollments.front().enrollment.plan.pace, studietider::Pace::full);
+}
+
 }  // namespace
 }  // namespace mina::reports
