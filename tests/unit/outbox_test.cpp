@@ -60,10 +60,34 @@ TEST_F(OutboxTest, KioskMailIsClaimedBeforeOlderMail) {
     const auto reset = enqueue(MailKind::otp_reset, now);
     mailer::Service mailer(*store_, hasher_, tokens_, policy_);
     std::vector<std::int64_t> order;
-    while (auto c = mailer.next(now)) order.push_back(c->mail.id);
+    while (auto c = mailer.next(now)) {
+        order.push_back(c->mail.id);
+        mailer.sent(c->mail, now, "250 ok");
+    }
     EXPECT_EQ(order, (std::vector<std::int64_t>{reset, changed, reminder, first}))
         << "the one-time password someone waits for at the kiosk first, then the oldest due";
     (void)later;
+}
+
+// With several senders, a person's mails with one-time passwords go one at a time: each makes a new
+// password that replaces the one before, so the mail that arrives last must carry the one that works.
+TEST_F(OutboxTest, APersonsOneTimePasswordMailsAreSentOneAtATimeInOrder) {
+    const auto now = clock_.now();
+    const auto one = enqueue(MailKind::otp_reset, now - Seconds{2});
+    const auto two = enqueue(MailKind::otp_reset, now - Seconds{1});
+    const auto changed = enqueue(MailKind::password_changed, now);
+    mailer::Service mailer(*store_, hasher_, tokens_, policy_);
+    const auto a = mailer.next(now);
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->mail.id, one);
+    const auto b = mailer.next(now);  // another sender, while the first is still in its exchange
+    ASSERT_TRUE(b.has_value());
+    EXPECT_EQ(b->mail.id, changed) << "not the second one-time password while the first is being sent";
+    EXPECT_FALSE(mailer.next(now).has_value());
+    mailer.sent(a->mail, now, "250 ok");
+    const auto c = mailer.next(now);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->mail.id, two) << "then the next, whose password replaces the first one's";
 }
 
 TEST_F(OutboxTest, TheLeaseIsTheExchangesTimeoutPlusAShortMargin) {

@@ -879,8 +879,32 @@ TEST_F(PgStore, KioskMailIsClaimedFirst) {
     const auto first = o.enqueue(mail_to(id, MailKind::otp_first, kT - 20s));
     const auto reset = o.enqueue(mail_to(id, MailKind::otp_reset, kT));
     std::vector<std::int64_t> order;
-    while (auto m = o.claim(kT, kT + 50s)) order.push_back(m->id);
+    while (auto m = o.claim(kT, kT + 50s)) {
+        order.push_back(m->id);
+        o.mark_sent(m->id, kT, "250 ok");
+    }
     EXPECT_EQ(order, (std::vector<std::int64_t>{reset, changed, first}));
+}
+
+TEST_F(PgStore, APersonsOneTimePasswordMailsAreClaimedOneAtATime) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    auto& o = tx->outbox();
+    const auto one = o.enqueue(mail_to(id, MailKind::otp_reset, kT - 2s));
+    const auto two = o.enqueue(mail_to(id, MailKind::otp_reset, kT - 1s));
+    const auto changed = o.enqueue(mail_to(id, MailKind::password_changed, kT));
+    const auto a = o.claim(kT, kT + 50s);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->id, one);
+    const auto b = o.claim(kT, kT + 50s);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->id, changed) << "not the second one-time password while the first is held";
+    EXPECT_FALSE(o.claim(kT, kT + 50s));
+    o.mark_sent(one, kT, "250 ok");
+    const auto c = o.claim(kT, kT + 50s);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->id, two);
 }
 
 TEST_F(PgStore, ThrottleForgetsOutsideTheWindow) {
@@ -1128,7 +1152,7 @@ TEST_F(PgStore, TwoWorkersNeverClaimTheSameMail) {
     {
         auto tx = store->begin(TxMode::write);
         const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
-        for (int i = 0; i < kMails; ++i) tx->outbox().enqueue(mail_to(id, MailKind::otp_reset, kT));
+        for (int i = 0; i < kMails; ++i) tx->outbox().enqueue(mail_to(id, MailKind::password_changed, kT));
         tx->commit();
     }
     std::vector<std::int64_t> claimed[2];

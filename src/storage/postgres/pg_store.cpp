@@ -264,10 +264,14 @@ constexpr const char* kEnqueue =
 // One statement: whoever runs it first holds the mail until the lease ends; a row another
 // transaction is claiming is skipped rather than waited for. Kiosk mail first: a person waits at
 // the kiosk for its one-time password, which is valid for minutes.
+// A person's mails with one-time passwords go one at a time (none is taken while another is held):
+// each makes a new password that replaces the last, so the one that arrives last is the one that works.
 constexpr const char* kClaim =
     "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1 WHERE id = ("
-    "  SELECT id FROM outbox WHERE status = 'pending' AND not_before <= $1 AND claimed_until <= $1 "
-    "  ORDER BY kind <> 'otp-reset', not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+    "  SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.not_before <= $1 AND o.claimed_until <= $1 "
+    "  AND NOT (o.kind IN ('otp-first', 'otp-reset') AND EXISTS (SELECT 1 FROM outbox b WHERE b.person_id = o.person_id "
+    "    AND b.kind IN ('otp-first', 'otp-reset') AND b.status = 'pending' AND b.claimed_until > $1)) "
+    "  ORDER BY o.kind <> 'otp-reset', o.not_before, o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED) "
     "RETURNING id, kind, person_id, recipient, lang, params, status, not_before, attempts, last_error, created_at, "
     "sent_at";
 constexpr const char* kMarkSent =
