@@ -92,9 +92,15 @@ bool same_report(const Event& a, const Event& b) {
 
 std::vector<Event>& Planner::history_of(std::int64_t enrollment) {
     if (enrollment < 0) {  // the plan's own new enrollment -n: its rows so far
+        scratch_.clear();
         const auto i = static_cast<std::size_t>(-enrollment - 1);
-        if (new_histories_.size() <= i) new_histories_.resize(i + 1);
-        return new_histories_[i];
+        for (std::uint32_t e = i < new_history_.size() ? new_history_[i].first : 0; e != 0;
+             e = new_events_[e - 1].next) {
+            if (new_events_[e - 1].row >= plan_.rows.size()) break;  // (taken: nothing to judge against)
+            scratch_.push_back(plan_.rows[new_events_[e - 1].row].event);
+            scratch_.back().id = new_events_[e - 1].id;
+        }
+        return scratch_;
     }
     auto it = histories_.find(enrollment);
     if (it == histories_.end()) {
@@ -103,6 +109,63 @@ std::vector<Event>& Planner::history_of(std::int64_t enrollment) {
         it = histories_.emplace(enrollment, std::move(h)).first;
     }
     return it->second;
+}
+
+void Planner::remember(std::int64_t enrollment, const Event& saved) {
+    if (enrollment >= 0) {
+        history_of(enrollment).push_back(saved);
+        return;
+    }
+    // The row just added (plan_.rows.back()) holds the event: only where it is, and its id, are kept.
+    const auto i = static_cast<std::size_t>(-enrollment - 1);
+    if (new_history_.size() <= i) new_history_.resize(i + 1);
+    new_events_.push_back({static_cast<std::uint32_t>(plan_.rows.size() - 1), 0, saved.id});
+    const auto at = static_cast<std::uint32_t>(new_events_.size());
+    auto& [first, last] = new_history_[i];
+    if (last != 0) new_events_[last - 1].next = at;
+    else first = at;
+    last = at;
+}
+
+std::int64_t Planner::enrollment_of(std::int64_t student, std::int64_t period) const {
+    if (student > 0) {
+        auto it = enrollment_ids_.find({student, period});
+        return it == enrollment_ids_.end() ? 0 : it->second;
+    }
+    const auto i = static_cast<std::size_t>(-student - 1);
+    for (std::uint32_t e = i < new_enrollment_of_.size() ? new_enrollment_of_[i] : 0; e != 0;
+         e = next_new_enrollment_[e - 1])
+        if (plan_.new_enrollments[e - 1].period == period) return plan_.new_enrollments[e - 1].id;
+    return 0;
+}
+
+std::int64_t Planner::student_of(const std::string& hash) const {
+    if (auto it = students_.find(hash); it != students_.end()) return it->second;
+    if (new_slots_.empty()) return 0;
+    const std::size_t mask = new_slots_.size() - 1;
+    for (std::size_t i = std::hash<std::string_view>{}(hash) & mask;; i = (i + 1) & mask) {
+        const std::uint32_t slot = new_slots_[i];
+        if (slot == 0 || slot > plan_.new_students.size()) return 0;
+        const Student& s = plan_.new_students[slot - 1];
+        if (s.lookup_hash == hash) return s.id;
+    }
+}
+
+void Planner::add_new_student(Student s) {
+    if (2 * (plan_.new_students.size() + 1) > new_slots_.size()) {  // grown: every student placed again
+        new_slots_.assign(std::max<std::size_t>(16, 2 * new_slots_.size()), 0);
+        const std::size_t mask = new_slots_.size() - 1;
+        for (std::size_t n = 0; n < plan_.new_students.size(); ++n) {
+            std::size_t i = std::hash<std::string_view>{}(plan_.new_students[n].lookup_hash) & mask;
+            while (new_slots_[i] != 0) i = (i + 1) & mask;
+            new_slots_[i] = static_cast<std::uint32_t>(n + 1);
+        }
+    }
+    const std::size_t mask = new_slots_.size() - 1;
+    std::size_t i = std::hash<std::string_view>{}(s.lookup_hash) & mask;
+    while (new_slots_[i] != 0) i = (i + 1) & mask;
+    plan_.new_students.push_back(std::move(s));
+    new_slots_[i] = static_cast<std::uint32_t>(plan_.new_students.size());
 }
 
 std::optional<EducationInfo>& Planner::education(const std::string& code) {
@@ -196,8 +259,8 @@ const RowPlan& Planner::add(int line, const Fields& f) {
             // The person, if known: with this school's own name for them (the Source reads no other
             // school's), and masked while their identity is protected.
             hash = identities_.lookup_hash(number->canonical);
-            if (auto it = students_.find(hash); it != students_.end()) {
-                student = it->second;
+            if (const std::int64_t met = student_of(hash); met != 0) {
+                student = met;
             } else if (auto known = source_.student(hash)) {
                 student = known->id;
                 students_.emplace(hash, known->id);
@@ -243,15 +306,15 @@ const RowPlan& Planner::add(int line, const Fields& f) {
         if (number && period && edu) {
             if (student == 0) {
                 Student s;
-                s.lookup_hash = hash;
+                s.lookup_hash = std::move(hash);  // (not read again)
                 s.sealed = identities_.seal(number->canonical);
                 s.name = f.name;
                 s.id = -static_cast<std::int64_t>(plan_.new_students.size()) - 1;
-                new_student = s;
                 student = s.id;
+                new_student = std::move(s);
             }
-            if (auto it = enrollment_ids_.find({student, period->id}); it != enrollment_ids_.end()) {
-                enrollment = it->second;
+            if (const std::int64_t met = enrollment_of(student, period->id); met != 0) {
+                enrollment = met;
             } else if (auto e = student > 0 ? source_.enrollment(student, period->id) : std::nullopt) {
                 enrollment = e->id;
                 enrollment_ids_.emplace(std::pair{student, period->id}, e->id);
@@ -297,8 +360,7 @@ const RowPlan& Planner::add(int line, const Fields& f) {
     if (row.accepted()) {
         ++plan_.accepted;
         if (new_student) {
-            students_.emplace(new_student->lookup_hash, new_student->id);
-            plan_.new_students.push_back(std::move(*new_student));
+            add_new_student(std::move(*new_student));
         } else if (student > 0 && !f.name.empty()) {
             // Found by number (the student page's form changes a name elsewhere).
             auto it = known_students_.find(student);
@@ -308,12 +370,20 @@ const RowPlan& Planner::add(int line, const Fields& f) {
             }
         }
         if (new_enrollment) {
-            enrollment_ids_.emplace(std::pair{student, new_enrollment->period}, new_enrollment->id);
+            if (student > 0) {
+                enrollment_ids_.emplace(std::pair{student, new_enrollment->period}, new_enrollment->id);
+                next_new_enrollment_.push_back(0);  // (in no chain: one entry for every new enrollment)
+            } else {  // first in the new student's chain
+                const auto i = static_cast<std::size_t>(-student - 1);
+                if (new_enrollment_of_.size() <= i) new_enrollment_of_.resize(i + 1);
+                next_new_enrollment_.push_back(new_enrollment_of_[i]);
+                new_enrollment_of_[i] = static_cast<std::uint32_t>(plan_.new_enrollments.size() + 1);
+            }
             plan_.new_enrollments.push_back(std::move(*new_enrollment));
         }
         Event saved = ev;
         saved.id = next_event_--;
-        history_of(enrollment).push_back(saved);
+        remember(enrollment, saved);
         plan_.states[enrollment] = row.state;
     } else if (row.duplicate) {
         ++plan_.duplicates;

@@ -7,6 +7,8 @@
 // Source, personal numbers are sealed through ports::Identities, and nothing is written.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <map>
 #include <unordered_map>
@@ -152,9 +154,11 @@ class Planner final {
         plan_.rows.reserve(n);
         plan_.new_students.reserve(n);
         plan_.new_enrollments.reserve(n);
-        students_.reserve(n);
-        enrollment_ids_.reserve(n);
-        new_histories_.reserve(n);
+        new_slots_.assign(std::bit_ceil(std::max<std::size_t>(16, 2 * n)), 0);
+        new_enrollment_of_.reserve(n);
+        next_new_enrollment_.reserve(n);
+        new_history_.reserve(n);
+        new_events_.reserve(n);
     }
     /// Judges one report after the rows added before it; returns its fate.
     const RowPlan& add(int line, const Fields& f);
@@ -162,14 +166,25 @@ class Planner final {
     [[nodiscard]] const Plan& plan() const { return plan_; }
 
    private:
+    /// The enrollment's history so far (the plan's own new one -n: a copy made of its rows' events).
     std::vector<Event>& history_of(std::int64_t enrollment);
+    void remember(std::int64_t enrollment, const Event& saved);
+    /// The enrollment of the student on the period, among those met so far (0: none).
+    [[nodiscard]] std::int64_t enrollment_of(std::int64_t student, std::int64_t period) const;
+    /// The student by lookup hash among those met so far (known or new), or 0.
+    [[nodiscard]] std::int64_t student_of(const std::string& hash) const;
+    void add_new_student(Student s);
     std::optional<EducationInfo>& education(const std::string& code);
 
     Source& source_;
     const ports::Identities& identities_;
     Date today_;
     Plan plan_;
-    std::unordered_map<std::string, std::int64_t> students_;  // lookup hash -> id (known or new)
+    std::unordered_map<std::string, std::int64_t> students_;  // lookup hash -> id of a known student
+    // The plan's new students by lookup hash, without a second copy of it: an open-addressing table
+    // of their index in plan_.new_students plus 1 (0: empty), found by the hash's hash and checked
+    // against the student's own lookup_hash (4 bytes a slot instead of a node and a string each).
+    std::vector<std::uint32_t> new_slots_;
     struct PairHash {
         std::size_t operator()(const std::pair<std::int64_t, std::int64_t>& p) const {
             return std::hash<std::int64_t>{}(p.first * 1000003 + p.second);
@@ -177,10 +192,24 @@ class Planner final {
     };
     std::unordered_map<std::int64_t, Student> known_students_;
     std::map<std::string, std::optional<EducationInfo>> educations_;
-    std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::int64_t, PairHash> enrollment_ids_;  // (student, period)
+    // (student, period) -> enrollment, for saved students; a new student -n's new enrollments are a
+    // chain: new_enrollment_of_[n - 1] is its first one's index + 1, next_new_enrollment_ the next.
+    std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::int64_t, PairHash> enrollment_ids_;
+    std::vector<std::uint32_t> new_enrollment_of_;
+    std::vector<std::uint32_t> next_new_enrollment_;
     std::unordered_map<std::int64_t, StudentEnrollment> enrollments_;  // saved ones (new: in plan_)
     std::unordered_map<std::int64_t, std::vector<Event>> histories_;  // saved enrollments
-    std::vector<std::vector<Event>> new_histories_;                    // the plan's new ones, [n - 1] for -n
+    // The plan's new enrollments' events, without a vector each: a new enrollment -n's events are a
+    // chain over new_events_ (the row in plan_.rows, the id it was given, the next one's index + 1)
+    // from new_history_[n - 1] (first and last index + 1); history_of copies them into scratch_.
+    struct NewEvent {
+        std::uint32_t row = 0;
+        std::uint32_t next = 0;
+        std::int64_t id = 0;
+    };
+    std::vector<NewEvent> new_events_;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> new_history_;
+    std::vector<Event> scratch_;
     std::int64_t next_event_ = -1;  // the plan's own events get ids below 0 (a row may correct one)
 };
 

@@ -475,12 +475,23 @@ int Service::write(ports::Unit& tx, const std::string& school, Plan& plan, Chann
         return n < ids.size() ? ids[n] : std::int64_t{0};
     };
     const SchoolCode code{school};
+    // A new enrollment is written with the state its rows leave it in (no update after): taken into
+    // it now, so that the states left are the saved enrollments' own.
+    for (auto& e : plan.new_enrollments)
+        if (auto it = plan.states.find(e.id); it != plan.states.end()) e.state = it->second;
+    std::erase_if(plan.states, [](const auto& kv) { return kv.first < 0; });
+    // Each new student and enrollment is let go once written (its sealed number, hash and name):
+    // a large upload does not hold them beside the database's page cache while its events are written.
     for (auto& s : plan.new_students) {
         s.created_at = now;
         const std::int64_t id = rep.add_student(s);
         student_ids[static_cast<std::size_t>(-s.id - 1)] = id;
         if (!s.name.empty()) rep.set_name(code, id, s.name, now);
+        std::string().swap(s.lookup_hash);  // (assigning an empty one would keep the buffers)
+        std::string().swap(s.sealed);
+        std::string().swap(s.name);
     }
+    std::vector<Student>().swap(plan.new_students);
     // Names only ever of this school's own record: another school's is neither read nor changed.
     for (const auto& [id, name] : plan.names) rep.set_name(code, id, name, now);
     for (auto& e : plan.new_enrollments) {
@@ -488,10 +499,9 @@ int Service::write(ports::Unit& tx, const std::string& school, Plan& plan, Chann
         e.student = real(student_ids, e.student);
         e.created_at = now;
         e.created_by = by;
-        // A new enrollment is written with the state its rows leave it in: no update after.
-        if (auto it = plan.states.find(e.id); it != plan.states.end()) e.state = it->second;
         enrollment_ids[static_cast<std::size_t>(-e.id - 1)] = rep.add_enrollment(e);
     }
+    std::vector<StudentEnrollment>().swap(plan.new_enrollments);
     const std::string month = month_of(now);
     int saved = 0;
     for (auto& row : plan.rows) {

@@ -208,7 +208,9 @@ class Service final {
     Plan plan(ports::Unit& tx, const std::string& school, const std::vector<std::pair<int, Fields>>& rows, Date today);
     /// The same for the API's rows, numbered from 1.
     Plan plan(ports::Unit& tx, const std::string& school, const Rows& rows, Date today);
-    /// Writes the accepted rows of `plan`; returns how many events were saved.
+    /// Writes the accepted rows of `plan`; returns how many events were saved. The plan's new students
+    /// and enrollments are let go as they are written, and `states` keeps only the saved enrollments' (a
+    /// new one is written with its state); its rows and counts stay.
     int write(ports::Unit& tx, const std::string& school, Plan& plan, Channel channel, std::int64_t submission,
               const std::string& by, Timestamp now);
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 
 namespace mina::reports {
@@ -25,8 +26,11 @@ class PlainIdentities final : public ports::Identities {
 /// One school with one education (EKO1, period HT26) and what the test puts in.
 class MemorySource final : public Source {
    public:
-    MemorySource() {
+    explicit MemorySource(bool two_periods = false) {
         education_ = EducationInfo{7, "EKO1", "Ekonomi", false, {{70, "HT26", day("2026-08-31"), day("2027-01-17"), studietider::Pace::full}}};
+        if (two_periods)
+            education_.periods.insert(education_.periods.begin(),
+                                      {69, "VT26", day("2026-01-19"), day("2026-06-07"), studietider::Pace::full});
     }
     std::optional<Student> student(const std::string& lookup_hash) override {
         ++student_reads;
@@ -131,6 +135,67 @@ TEST_F(Planning, TheSameReportTwiceIsADuplicateNotAConflict) {
     EXPECT_TRUE(twice.duplicate);
     EXPECT_FALSE(twice.refused());
     EXPECT_EQ(planner.plan().duplicates, 1);
+}
+
+/// A valid ten-digit number for 1990-01-(1 + i % 28) with birth number 100 + i.
+std::string number_for(int i) {
+    char nine[10];
+    std::snprintf(nine, sizeof nine, "9001%02d%03d", 1 + i % 28, 100 + i);
+    int sum = 0;
+    for (int k = 0; k < 9; ++k) {
+        int d = (nine[k] - '0') * (k % 2 == 0 ? 2 : 1);
+        sum += d > 9 ? d - 9 : d;
+    }
+    return std::string(nine, 6) + "-" + std::string(nine + 6, 3) + std::to_string((10 - sum % 10) % 10);
+}
+
+// The planner finds the plan's own new students and enrollments again without a map of strings
+// (issue [7] item 3: a compact plan): many new students beside a known one who gets a new
+// enrollment, each found again by number by a later row, with the history of its earlier rows.
+TEST(PlanningMany, NewStudentsAreFoundAgainWithTheirEnrollmentsAndHistory) {
+    MemorySource source(true);  // HT26, and VT26 before it
+    PlainIdentities ids;
+    Planner planner{source, ids, kToday};
+    source.students[5] = Student{5, "h198211059954", "s198211059954", "Kim", false, {}};
+    constexpr int kNew = 40;  // more than the table's first 16 slots hold: it grows on the way
+    const auto& known = planner.add(2, start());
+    ASSERT_TRUE(known.accepted());
+    EXPECT_EQ(known.student, 5);
+    EXPECT_EQ(known.enrollment, -1) << "the known student's new enrollment";
+    std::vector<std::int64_t> enrollment_of(kNew);
+    for (int i = 0; i < kNew; ++i) {
+        const auto& row = planner.add(3 + i, start(number_for(i)));
+        ASSERT_TRUE(row.accepted()) << i;
+        EXPECT_EQ(row.student, -(i + 1));
+        enrollment_of[i] = row.enrollment;
+        Fields spring = start(number_for(i), "2026-02-02");
+        spring.period = "VT26";
+        const auto& earlier = planner.add(50 + i, spring);
+        ASSERT_TRUE(earlier.accepted()) << i;
+        EXPECT_EQ(earlier.student, -(i + 1));
+        EXPECT_NE(earlier.enrollment, enrollment_of[i]);
+    }
+    for (int i = kNew - 1; i >= 0; --i) {
+        Fields stop = start(number_for(i), "2026-10-15");
+        stop.kind = "Avbrott";
+        stop.support.clear();  // found: the enrollment needs none
+        const auto& row = planner.add(100 + i, stop);
+        ASSERT_TRUE(row.accepted()) << i;
+        EXPECT_EQ(row.student, -(i + 1));
+        EXPECT_EQ(row.enrollment, enrollment_of[i]);
+        EXPECT_EQ(row.state, State::discontinued);
+    }
+    Fields again = start(number_for(7), "2026-10-20");
+    again.kind = "Avbrott";
+    const auto& late = planner.add(200, again);
+    ASSERT_TRUE(late.conflict) << "the history of the earlier rows counts";
+    EXPECT_EQ(late.conflict->conflict, Conflict::ended);
+    EXPECT_TRUE(planner.add(201, start(number_for(3))).duplicate) << "the same start again";
+    const auto plan = planner.take();
+    EXPECT_EQ(plan.new_students.size(), static_cast<std::size_t>(kNew));
+    EXPECT_EQ(plan.new_enrollments.size(), static_cast<std::size_t>(2 * kNew + 1));
+    EXPECT_EQ(plan.new_enrollments.front().student, 5);
+    for (int i = 0; i < kNew; ++i) EXPECT_EQ(plan.states.at(enrollment_of[i]), State::discontinued);
 }
 
 TEST_F(Planning, AKnownStudentAndEnrollmentAreFoundAndTheirHistoryCounts) {
