@@ -104,6 +104,7 @@ reports::Fields ApiBody::row(std::size_t i) const { return unpack(packed[i]); }
 reports::Fields ApiBody::take(std::size_t i) {
     reports::Fields f = unpack(packed[i]);
     std::string().swap(packed[i]);
+    if (i + 1 == packed.size()) std::vector<std::string>().swap(packed);  // the last: all let go
     return f;
 }
 

@@ -32,7 +32,8 @@ struct ApiBody {
     /// The report at `i` (from 0): its members by name; numbers and booleans as text; other members and
     /// other types left out (an element that is not an object is a report with no fields).
     [[nodiscard]] reports::Fields row(std::size_t i) const;
-    /// The same, and the packed row let go: for a reader that asks for each row once, in order.
+    /// The same, and the packed row let go (after the last, every row: size() is then 0): for a reader
+    /// that asks for each row once, in order.
     [[nodiscard]] reports::Fields take(std::size_t i);
 };
 

@@ -13,6 +13,13 @@ import net from 'node:net';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MINA_BIN = process.env.MINA_BIN || join(root, 'build', 'mina');
+/** Whether MINA_BIN is built with AddressSanitizer or UndefinedBehaviorSanitizer (make test's second
+ *  round): their shadow memory and quarantine make memory figures meaningless, and their checks need
+ *  file descriptors of their own. */
+export const SANITIZED = (() => {
+  const r = spawnSync('ldd', [MINA_BIN], { encoding: 'utf8' });
+  return /lib(asan|ubsan)\.so/.test(r.stdout || '');
+})();
 export const DEMO_PASSWORD = 'Mina-demo-2026!';
 export const TEST_IDENTITY_KEY = '5e'.repeat(32);
 
