@@ -12,13 +12,14 @@ using namespace mina;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto read = reports::read_file(std::string_view(reinterpret_cast<const char*>(data), size));
-    const auto* rows = std::get_if<std::vector<std::pair<int, reports::Fields>>>(&read);
+    auto* rows = std::get_if<reports::FileRows>(&read);
     if (!rows) return 0;
     fuzz::MemorySource source;
     fuzz::PlainIdentities ids;
     reports::Planner planner(source, ids, fuzz::day("2026-11-29"));
-    planner.reserve(rows->size());
-    for (const auto& [line, f] : *rows) planner.add(line, f);
-    fuzz::check_plan(planner.plan(), rows->size());
+    const std::size_t count = rows->size();
+    planner.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) planner.add(rows->line(i), rows->take(i));
+    fuzz::check_plan(planner.plan(), count);
     return 0;
 }
