@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto parsed = csv::parse(text);
     const auto* table = std::get_if<csv::Table>(&parsed);
     if (!table) return 0;
-    // Written back: a first line of two fields keeps the delimiter; a leading = + - @ gets its quote mark.
+    // Written back: a first line of two fields keeps the delimiter; a formula_start() cell gets its quote mark.
     const char d = table->delimiter;
     std::string out = std::string("a") + d + "b\r\n";
     for (const auto& row : table->rows) {
@@ -36,8 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (got.size() != want.size()) __builtin_trap();
         for (std::size_t i = 0; i < want.size(); ++i) {
             const std::string& w = want[i];
-            const bool formula = !w.empty() && (w[0] == '=' || w[0] == '+' || w[0] == '-' || w[0] == '@');
-            if (got[i] != (formula ? "'" + w : w)) __builtin_trap();
+            if (got[i] != (csv::formula_start(w) ? "'" + w : w)) __builtin_trap();
         }
     }
     (void)csv::trim(text);
