@@ -409,7 +409,10 @@ std::optional<std::string> toml_text_problem(std::string_view s) {
                     if (depth == 0) in_value = false;
                     if (!in_value) last = '\n';
                 } else if (cp != ' ' && cp != '\t' && cp != '\r') {
-                    if (cp == '=' && !in_value) in_value = true;
+                    // A second '=' is no TOML outside a string, and toml++ reading a value before it
+                    // looks past it (found by the fuzzer: `x =[[ -9999999999999='ä'`).
+                    if (cp == '=' && in_value) return at("a second '=' in a value");
+                    if (cp == '=') in_value = true;
                     else if (cp == '[' && in_value) ++depth;
                     else if (cp == ']' && in_value && depth > 0) --depth;
                     last = static_cast<char>(cp);

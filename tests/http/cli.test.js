@@ -121,6 +121,7 @@ test('a configuration file with a character toml++ cannot take is refused on one
     ['[portal]\nagency_name = """CSN \\\n    \u00e5\u00e4\u00f6"""\n', /bad\.toml:3:5: U\+00E5 first on a line after a line-ending backslash/],
     ['[portal]\n"agency_name" = "CSN"\n', /bad\.toml:2:1: a quoted key/],
     ['[portal]\nagency_name = { a = "CSN" }\n', /bad\.toml:2:15: an inline table/],
+    ['[log]\nlevet =[[ -9999999999999=\'\u00e4liddn = ', /bad\.toml:2:25: a second '=' in a value/],
   ];
   for (const [text, pattern] of cases) {
     writeFileSync(file, text);
