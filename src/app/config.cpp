@@ -367,6 +367,11 @@ std::optional<std::string> toml_text_problem(std::string_view s) {
     bool in_value = false;  // after '=', to the end of its line (or of its array)
     int depth = 0;          // '[' open in the value
     char last = '\n';       // the last character in code that is not a space or a tab ('\n': none on the line)
+    // Whether everything since the last value terminator (as toml++ has them: whitespace, a line break,
+    // ',', ']', '}', '#') or the key's '=' is an opening '['. toml++ classifies a value by reading ahead
+    // to the next terminator, through quotes: a quote after anything else (`x = +[['ä'`, `x = 9='ä'`)
+    // would let it read a string's non-ASCII character as code and reach TOML_UNREACHABLE.
+    bool run_clean = true;
     bool escaped = false;   // a basic string's backslash was the last code point
     bool skipping = false;  // after a line-ending backslash: toml++ skips whitespace and line breaks
     int line = 1;
@@ -393,7 +398,8 @@ std::optional<std::string> toml_text_problem(std::string_view s) {
                     in = In::comment;
                 } else if (cp == '"' || cp == '\'') {
                     if (!in_value) return at("a quoted key: write keys without quotes");
-                    if (last != '=' && last != '[' && last != ',') return at("a quote in the middle of a value");
+                    if (!run_clean || (last != '=' && last != '[' && last != ','))
+                        return at("a quote in the middle of a value");
                     const auto q = static_cast<char>(cp);
                     const bool triple = run_of(q) >= 3;
                     in = q == '"' ? (triple ? In::ml_basic : In::basic) : (triple ? In::ml_literal : In::literal);
@@ -406,9 +412,14 @@ std::optional<std::string> toml_text_problem(std::string_view s) {
                 } else if (cp == '{') {
                     return at("an inline table ({ ... }): write each key on a line of its own");
                 } else if (cp == '\n') {
+                    run_clean = true;
                     if (depth == 0) in_value = false;
                     if (!in_value) last = '\n';
-                } else if (cp != ' ' && cp != '\t' && cp != '\r') {
+                } else if (cp == ' ' || cp == '\t' || cp == '\r') {
+                    run_clean = true;
+                } else {
+                    if (cp == ',' || cp == ']' || cp == '}' || (cp == '=' && !in_value)) run_clean = true;
+                    else if (cp != '[') run_clean = false;
                     // A second '=' is no TOML outside a string, and toml++ reading a value before it
                     // looks past it (found by the fuzzer: `x =[[ -9999999999999='ä'`).
                     if (cp == '=' && in_value) return at("a second '=' in a value");
@@ -421,6 +432,7 @@ std::optional<std::string> toml_text_problem(std::string_view s) {
             case In::comment:
                 if (cp == '\n') {
                     in = In::code;
+                    run_clean = true;
                     if (depth == 0) in_value = false;
                     if (!in_value) last = '\n';
                 }
@@ -428,11 +440,11 @@ std::optional<std::string> toml_text_problem(std::string_view s) {
             case In::basic:
                 if (escaped) escaped = false;  // toml++ reads a single-line string's escape without surprises
                 else if (cp == '\\') escaped = true;
-                else if (cp == '"') in = In::code;
+                else if (cp == '"') in = In::code, run_clean = false;  // a value: a quote may not follow
                 else if (cp == '\n') return at("a string that does not end on its line");
                 break;
             case In::literal:
-                if (cp == '\'') in = In::code;
+                if (cp == '\'') in = In::code, run_clean = false;
                 else if (cp == '\n') return at("a string that does not end on its line");
                 break;
             case In::ml_basic: {
@@ -456,6 +468,7 @@ std::optional<std::string> toml_text_problem(std::string_view s) {
                     i += n;
                     column += static_cast<int>(n) - 1;
                     in = In::code;
+                    run_clean = false;
                     continue;
                 }
                 break;
@@ -466,6 +479,7 @@ std::optional<std::string> toml_text_problem(std::string_view s) {
                     i += n;
                     column += static_cast<int>(n) - 1;
                     in = In::code;
+                    run_clean = false;
                     continue;
                 }
                 break;

@@ -122,6 +122,7 @@ test('a configuration file with a character toml++ cannot take is refused on one
     ['[portal]\n"agency_name" = "CSN"\n', /bad\.toml:2:1: a quoted key/],
     ['[portal]\nagency_name = { a = "CSN" }\n', /bad\.toml:2:15: an inline table/],
     ['[log]\nlevet =[[ -9999999999999=\'\u00e4liddn = ', /bad\.toml:2:25: a second '=' in a value/],
+    ['o=[[[[+[[[[[\'\u00e4\'\n', /bad\.toml:1:13: a quote in the middle of a value/],
   ];
   for (const [text, pattern] of cases) {
     writeFileSync(file, text);
