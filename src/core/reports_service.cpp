@@ -480,6 +480,7 @@ int Service::write(ports::Unit& tx, const std::string& school, Plan& plan, Chann
     for (auto& e : plan.new_enrollments)
         if (auto it = plan.states.find(e.id); it != plan.states.end()) e.state = it->second;
     std::erase_if(plan.states, [](const auto& kv) { return kv.first < 0; });
+    plan.states.rehash(0);  // (its buckets for the few left)
     // Each new student and enrollment is let go once written (its sealed number, hash and name):
     // a large upload does not hold them beside the database's page cache while its events are written.
     for (auto& s : plan.new_students) {
