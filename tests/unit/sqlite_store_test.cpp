@@ -355,7 +355,7 @@ TEST(SqliteViewersWatch, AnotherConnectionsCommitIsSeen) {
 }
 
 TEST(SqliteViewersWatch, AnotherProcesssCommitIsSeen) {
-    if (std::system("command -v sqlite3 >/dev/null 2>&1") != 0) GTEST_SKIP() << "no sqlite3 shell";
+    if (std::system("command -v sqlite3 >/dev/null 2>&1") != 0) FAIL() << "no sqlite3 shell (scripts/install-deps.sh installs the package sqlite3)";
     const WatchedDb db;
     auto kept = storage::SqliteViewers::open(db.path(), 1000);
     ASSERT_NE(kept, nullptr);
