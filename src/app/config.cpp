@@ -35,6 +35,14 @@ std::string set_int(int& out, const std::string& v, int lo, int hi) {
     return {};
 }
 
+/// The same for a size (bytes or KiB) kept as std::size_t.
+std::string set_size(std::size_t& out, const std::string& v, int lo, int hi) {
+    int x = 0;
+    auto e = set_int(x, v, lo, hi);
+    if (e.empty()) out = static_cast<std::size_t>(x);
+    return e;
+}
+
 std::string set_duration(Seconds& out, const std::string& v) {
     auto d = parse_duration(v);
     if (!d) return "must be a duration like 30m, 12h or 365d";
@@ -89,27 +97,16 @@ std::vector<Key> keys() {
         Key{"server", "hash_threads", [](Config& c, const std::string& v) { return set_int(c.hash_threads, v, 0, 256); },
             [](const Config& c) { return std::to_string(c.hash_threads); }},
         Key{"server", "max_body_bytes",
-            [](Config& c, const std::string& v) {
-                int x = 0;
-                auto e = set_int(x, v, 1024, 64 * 1024 * 1024);
-                if (e.empty()) c.max_body_bytes = static_cast<std::size_t>(x);
-                return e;
-            },
+            [](Config& c, const std::string& v) { return set_size(c.max_body_bytes, v, 1024, 64 * 1024 * 1024); },
             [](const Config& c) { return std::to_string(c.max_body_bytes); }},
         Key{"server", "max_upload_bytes",
             [](Config& c, const std::string& v) {
-                int x = 0;
-                auto e = set_int(x, v, 64 * 1024, 256 * 1024 * 1024);
-                if (e.empty()) c.max_upload_bytes = static_cast<std::size_t>(x);
-                return e;
+                return set_size(c.max_upload_bytes, v, 64 * 1024, 256 * 1024 * 1024);
             },
             [](const Config& c) { return std::to_string(c.max_upload_bytes); }},
         Key{"server", "max_body_bytes_in_flight",
             [](Config& c, const std::string& v) {
-                int x = 0;
-                auto e = set_int(x, v, 1024 * 1024, 1024 * 1024 * 1024);
-                if (e.empty()) c.max_body_bytes_in_flight = static_cast<std::size_t>(x);
-                return e;
+                return set_size(c.max_body_bytes_in_flight, v, 1024 * 1024, 1024 * 1024 * 1024);
             },
             [](const Config& c) { return std::to_string(c.max_body_bytes_in_flight); }},
         Key{"server", "max_connections",
@@ -186,12 +183,7 @@ std::vector<Key> keys() {
             },
             [](const Config& c) { return std::to_string(c.argon2_ops); }},
         Key{"argon2", "mem_kib",
-            [](Config& c, const std::string& v) {
-                int x = 0;
-                auto e = set_int(x, v, 19 * 1024, 1024 * 1024);
-                if (e.empty()) c.argon2_mem_kib = static_cast<std::size_t>(x);
-                return e;
-            },
+            [](Config& c, const std::string& v) { return set_size(c.argon2_mem_kib, v, 19 * 1024, 1024 * 1024); },
             [](const Config& c) { return std::to_string(c.argon2_mem_kib); }},
         Key{"mail", "smtp_url", [](Config& c, const std::string& v) { c.mail_smtp_url = v; return std::string(); },
             [](const Config& c) { return hide_password(c.mail_smtp_url); }, true},
