@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, Client, sql, mina, DEMO_PASSWORD } from './harness.js';
+import { BASE, pelleAt, newEducation, savePeriod } from './studietider_steps.js';
 
 let srv;
 before(async () => {
@@ -13,22 +14,9 @@ after(async () => {
   await srv?.stop();
 });
 
-const BASE = '/tjanster/studietider';
 const count = (q) => Number(sql(srv.db, q)[0][0]);
 
-/** Pelle (studietider at DEMO1 and DEMO2) with DEMO1 chosen. */
-async function pelle(school = 'DEMO1') {
-  const c = new Client(srv);
-  assert.equal((await c.login(srv.pelle)).status, 303);
-  assert.equal((await c.submit('/start', '/skola', { skola: school })).status, 303);
-  return c;
-}
-async function newEducation(c, fields) {
-  return c.submit(BASE, `${BASE}/utbildning/ny`, { niva: 'eftergymnasial', enhet: 'hp', ...fields });
-}
-async function savePeriod(c, code, fields) {
-  return c.submit(`${BASE}/utbildning?kod=${code}`, `${BASE}/studietid`, { kod: code, ...fields });
-}
+const pelle = (school) => pelleAt(srv, school);
 
 test('an education is created with every rule checked, and changed; the code is unique per school', async () => {
   const c = await pelle();

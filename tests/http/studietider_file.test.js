@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer, Client, sql, sqlWrite, mina, DEMO_PASSWORD } from './harness.js';
+import { BASE, pelleAt, HEADER } from './studietider_steps.js';
 
 let srv;
 before(async () => {
@@ -15,16 +16,9 @@ after(async () => {
   await srv?.stop();
 });
 
-const BASE = '/tjanster/studietider';
 const count = (q) => Number(sql(srv.db, q)[0][0]);
-const HEADER = 'Utbildningskod;Utbildningens namn;Nivå;Poängtyp;Omfattning;Distans;Uppdragsutbildning;Studietid;Första dag;Sista dag;Poäng;Studietakt;Lov;Status';
 
-async function pelle(school = 'DEMO1') {
-  const c = new Client(srv);
-  assert.equal((await c.login(srv.pelle)).status, 303);
-  assert.equal((await c.submit('/start', '/skola', { skola: school })).status, 303);
-  return c;
-}
+const pelle = (school) => pelleAt(srv, school);
 /** Uploads `csv` (text or bytes) as the browser's form does; returns the preview. */
 async function upload(c, csv, { filename = 'studietider.csv', csrf } = {}) {
   const page = await c.get(BASE);

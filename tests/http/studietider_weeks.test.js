@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, Client, sql, sqlWrite } from './harness.js';
+import { BASE, pelleAt, newEducation, savePeriod, HEADER } from './studietider_steps.js';
 
 let srv;
 before(async () => {
@@ -14,22 +15,9 @@ after(async () => {
   await srv?.stop();
 });
 
-const BASE = '/tjanster/studietider';
 const count = (q) => Number(sql(srv.db, q)[0][0]);
-const HEADER = 'Utbildningskod;Utbildningens namn;Nivå;Poängtyp;Omfattning;Distans;Uppdragsutbildning;Studietid;Första dag;Sista dag;Poäng;Studietakt;Lov;Status';
 
-async function pelle(school = 'DEMO1') {
-  const c = new Client(srv);
-  assert.equal((await c.login(srv.pelle)).status, 303);
-  assert.equal((await c.submit('/start', '/skola', { skola: school })).status, 303);
-  return c;
-}
-async function newEducation(c, fields) {
-  return c.submit(BASE, `${BASE}/utbildning/ny`, { niva: 'eftergymnasial', enhet: 'hp', ...fields });
-}
-async function savePeriod(c, code, fields) {
-  return c.submit(`${BASE}/utbildning?kod=${code}`, `${BASE}/studietid`, { kod: code, ...fields });
-}
+const pelle = (school) => pelleAt(srv, school);
 const periodId = (code, label) =>
   sql(srv.db, `SELECT p.id FROM study_periods p JOIN educations e ON e.id = p.education_id WHERE e.code = '${code}' AND p.label = '${label}'`)[0][0];
 async function publish(c, code, label) {
