@@ -31,7 +31,10 @@ step() {  # step NAME COMMAND...: runs, times and records a part of the run
 configure_and_build() {  # configure_and_build DIR EXTRA_CMAKE_FLAGS...
   local dir=$1; shift
   [[ -f $dir/CMakeCache.txt ]] || cmake -S . -B "$dir" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DMINA_WERROR=ON "$@" >/dev/null || return 1
-  cmake --build "$dir" -j "$JOBS" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
+  # Without pipefail here: with it, a failed build made the pipeline fail, `|| true` ran and
+  # PIPESTATUS was true's, so a build that failed was reported as ok.
+  local -; set +o pipefail
+  cmake --build "$dir" -j "$JOBS" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- '
   test "${PIPESTATUS[0]}" -eq 0
 }
 

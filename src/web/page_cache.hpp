@@ -6,13 +6,15 @@
 //                stamped with the generation they were made at (studietider::Service::
 //                search_generation, which follows the database's change log).
 //   ViewerPages  pages after login made from nothing but the viewer, the language and the query
-//                (Startsida): stamped with the whole viewer (session, person, grants), so a page
-//                is answered again only to the same session while nothing it shows has changed,
-//                whoever changed it and however this server learnt of it.
+//                (Startsida): stamped with the whole viewer (session, person, grants) but the
+//                session's idle clock, which no page shows, so a page is answered again only to
+//                the same session while nothing it shows has changed, whoever changed it and
+//                however this server learnt of it.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -23,7 +25,17 @@
 
 namespace mina::web {
 
-template <class Stamp>
+/// Viewers alike in all a page shows: all but the session's last use, which a request may move.
+struct SameShown {
+    bool operator()(const portal::Viewer& a, const portal::Viewer& b) const {
+        Session session = a.session;
+        session.last_seen_at = b.session.last_seen_at;
+        return session == b.session && a.person == b.person && a.access == b.access &&
+               a.agency_admin == b.agency_admin;
+    }
+};
+
+template <class Stamp, class Same = std::equal_to<Stamp>>
 class StampedPages final {
    public:
     /// `capacity` pages at most (0: nothing is kept); a page larger than kLargestPage is not kept.
@@ -34,7 +46,7 @@ class StampedPages final {
         if (capacity_ == 0) return std::nullopt;
         std::lock_guard lock(mutex_);
         const auto it = by_key_.find(key);
-        if (it == by_key_.end() || !(it->second->stamp == stamp)) {
+        if (it == by_key_.end() || !Same{}(it->second->stamp, stamp)) {
             if (it != by_key_.end()) {  // made from something that has changed since
                 pages_.erase(it->second);
                 by_key_.erase(it);
@@ -80,6 +92,6 @@ class StampedPages final {
 };
 
 using PageCache = StampedPages<std::int64_t>;
-using ViewerPages = StampedPages<portal::Viewer>;
+using ViewerPages = StampedPages<portal::Viewer, SameShown>;
 
 }  // namespace mina::web

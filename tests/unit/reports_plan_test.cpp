@@ -139,8 +139,8 @@ TEST_F(Planning, TheSameReportTwiceIsADuplicateNotAConflict) {
 
 /// A valid ten-digit number for 1990-01-(1 + i % 28) with birth number 100 + i.
 std::string number_for(int i) {
-    char nine[10];
-    std::snprintf(nine, sizeof nine, "9001%02d%03d", 1 + i % 28, 100 + i);
+    char nine[24];  // nine digits for 0 <= i < 900; room for any int, so -O1 sees no truncation
+    std::snprintf(nine, sizeof nine, "9001%02d%03d", 1 + i % 28, 100 + i % 900);
     int sum = 0;
     for (int k = 0; k < 9; ++k) {
         int d = (nine[k] - '0') * (k % 2 == 0 ? 2 : 1);
