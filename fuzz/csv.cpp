@@ -4,7 +4,7 @@
 #include <string>
 #include <variant>
 
-#include "core/csv.hpp"
+#include "core/common/csv.hpp"
 
 using namespace mina;
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "core/reports_plan.hpp"
-#include "core/reports_service.hpp"  // error_codes
+#include "core/reports/plan.hpp"
+#include "core/reports/service.hpp"  // error_codes
 
 namespace mina::fuzz {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <variant>
 
-#include "core/personnummer.hpp"
+#include "core/common/personnummer.hpp"
 
 using namespace mina;
 

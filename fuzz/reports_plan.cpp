@@ -5,7 +5,7 @@
 #include <string>
 #include <variant>
 
-#include "core/reports_service.hpp"
+#include "core/reports/service.hpp"
 #include "fakes.hpp"
 
 using namespace mina;

@@ -5,8 +5,8 @@
 #include <string>
 #include <variant>
 
-#include "core/csv.hpp"
-#include "core/studietider_file.hpp"
+#include "core/common/csv.hpp"
+#include "core/studietider/file.hpp"
 
 using namespace mina;
 using namespace mina::studietider;

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/policy.hpp"
+#include "core/login/policy.hpp"
 #include "web/site.hpp"
 
 namespace mina::app {

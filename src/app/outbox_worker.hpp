@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/mailer.hpp"
+#include "core/kiosk/mailer.hpp"
 #include "web/site.hpp"
 #include "web/views.hpp"
 

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/ports.hpp"
+#include "core/common/ports.hpp"
 
 namespace mina::crypto {
 

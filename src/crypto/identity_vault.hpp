@@ -14,8 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/ports.hpp"
-#include "core/report_ports.hpp"
+#include "core/common/ports.hpp"
+#include "core/reports/ports.hpp"
 
 namespace mina::crypto {
 

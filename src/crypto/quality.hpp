@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/ports.hpp"
+#include "core/common/ports.hpp"
 
 namespace mina::crypto {
 

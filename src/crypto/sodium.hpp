@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "core/ports.hpp"
+#include "core/common/ports.hpp"
 
 namespace mina::crypto {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "core/model.hpp"
+#include "core/common/model.hpp"
 
 namespace mina::storage {
 

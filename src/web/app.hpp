@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "core/idm.hpp"
-#include "core/reports_service.hpp"
-#include "core/studietider_service.hpp"
-#include "core/kiosk.hpp"
-#include "core/login.hpp"
-#include "core/portal.hpp"
+#include "core/idm/idm.hpp"
+#include "core/reports/service.hpp"
+#include "core/studietider/service.hpp"
+#include "core/kiosk/kiosk.hpp"
+#include "core/login/login.hpp"
+#include "core/login/portal.hpp"
 #include "web/http.hpp"
 #include "web/page_cache.hpp"
 #include "web/server.hpp"

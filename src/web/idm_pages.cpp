@@ -7,9 +7,9 @@
 #include <iterator>
 #include <map>
 
-#include "core/csv.hpp"
-#include "core/idm.hpp"
-#include "core/login.hpp"
+#include "core/common/csv.hpp"
+#include "core/idm/idm.hpp"
+#include "core/login/login.hpp"
 #include "web/app.hpp"
 
 namespace mina::web {

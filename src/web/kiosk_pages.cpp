@@ -2,7 +2,7 @@
 // parses, calls one kiosk::Service operation and maps its outcome to a page or a redirect.
 #include <map>
 
-#include "core/kiosk.hpp"
+#include "core/kiosk/kiosk.hpp"
 #include "web/app.hpp"
 #include "web/metrics.hpp"
 

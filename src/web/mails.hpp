@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "core/model.hpp"
-#include "core/policy.hpp"
+#include "core/common/model.hpp"
+#include "core/login/policy.hpp"
 #include "web/site.hpp"
 #include "web/views.hpp"
 

@@ -21,7 +21,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "core/portal.hpp"
+#include "core/login/portal.hpp"
 
 namespace mina::web {
 

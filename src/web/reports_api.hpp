@@ -12,8 +12,8 @@
 #include <variant>
 #include <vector>
 
-#include "core/reports_plan.hpp"
-#include "core/reports_service.hpp"
+#include "core/reports/plan.hpp"
+#include "core/reports/service.hpp"
 
 namespace mina::web {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <unordered_map>
 
-#include "core/reports_service.hpp"
+#include "core/reports/service.hpp"
 #include "web/app.hpp"
 #include "web/reports_api.hpp"
 

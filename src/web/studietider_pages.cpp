@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <map>
 
-#include "core/csv.hpp"
+#include "core/common/csv.hpp"
 
-#include "core/studietider_service.hpp"
+#include "core/studietider/service.hpp"
 #include "web/app.hpp"
 
 namespace mina::web {

@@ -6,7 +6,7 @@
 #include <string>
 #include <thread>
 
-#include "core/ports.hpp"
+#include "core/common/ports.hpp"
 #include "crypto/sodium.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 

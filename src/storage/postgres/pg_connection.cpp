@@ -5,7 +5,7 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "core/ports.hpp"
+#include "core/common/ports.hpp"
 
 namespace mina::storage::pg {
 namespace {

@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/types.hpp"
+#include "core/common/types.hpp"
 
 namespace mina::storage::pg {
 

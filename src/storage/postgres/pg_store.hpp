@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "core/ports.hpp"
+#include "core/common/ports.hpp"
 
 namespace mina::storage {
 

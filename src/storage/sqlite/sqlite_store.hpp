@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "core/ports.hpp"
+#include "core/common/ports.hpp"
 
 namespace mina::storage {
 

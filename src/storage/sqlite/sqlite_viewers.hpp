@@ -22,7 +22,7 @@
 #include <optional>
 #include <string>
 
-#include "core/model.hpp"
+#include "core/common/model.hpp"
 #include "storage/view_cache.hpp"
 
 struct sqlite3;

@@ -1,0 +1,74 @@
+// Logging in to Mina tjänster (manual §2.2; SPEC R1, R6, R7, §4).
+//
+//   reserve (tx 1: throttle check, count the attempt, maybe lock)   -- no hash while locked
+//      -> compare the password on the hash pool (no transaction held)
+//      -> settle (tx 2: reset or lock, audit, create the session)
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "core/login/policy.hpp"
+#include "core/common/ports.hpp"
+
+namespace mina::login {
+
+struct Input {
+    std::string username;
+    std::string password;
+    ClientInfo client;
+    std::string previous_session_token;  // ended at login: a new id at every login
+};
+
+struct LoggedIn {
+    std::string session_token;  // for the cookie; only its digest is stored
+    Session session;
+    PasswordAge password_age{PasswordAge::fresh};
+};
+/// Wrong username, wrong password, locked account or no password yet: one answer for all.
+struct Denied {};
+/// The right password, but older than `password_max_age` (R7): the way is the kiosk.
+struct Expired {};
+/// Too many failures from this client address: wait before the next attempt (SPEC §4).
+struct Throttled {
+    Seconds wait;
+};
+
+using Outcome = std::variant<LoggedIn, Denied, Expired, Throttled>;
+
+/// Usernames are case-insensitive and trimmed; the stored form is lower case.
+[[nodiscard]] std::string normalize_username(std::string_view typed);
+
+/// Whom the audit log names for a typed username: the account's username when it names one; else
+/// "unknown:" and a keyed digest of what was typed ("unknown" without `names`), never the text
+/// itself, which may be a password typed into the wrong field (issue [7] §15). Empty: nothing typed.
+[[nodiscard]] std::string audit_name(const std::optional<Person>& person, std::string_view normalized,
+                                     const ports::Pseudonyms* names);
+
+/// SPEC §4's slowdown per client: how long this client must still wait, if at all. `key` is
+/// client_throttle_key() of its address.
+[[nodiscard]] std::optional<Seconds> client_wait(ports::Unit& tx, const std::string& key, const PolicyConfig& policy,
+                                                 Timestamp now);
+
+class Service final {
+   public:
+    /// `quality`, when given, brings the typed password to NFC, the form the kiosk stores; `names`
+    /// keys what the audit log keeps of a username that matches no account (see audit_name).
+    Service(ports::Store& store, ports::PasswordHasher& hasher, ports::Tokens& tokens, const PolicyConfig& policy,
+            ports::PasswordQuality* quality = nullptr, const ports::Pseudonyms* names = nullptr)
+        : store_(store), hasher_(hasher), tokens_(tokens), policy_(policy), quality_(quality), names_(names) {}
+
+    /// Runs on the hash pool: it computes one Argon2id hash at most.
+    [[nodiscard]] Outcome submit(const Input& in, Timestamp now);
+
+   private:
+    ports::Store& store_;
+    ports::PasswordHasher& hasher_;
+    ports::Tokens& tokens_;
+    const PolicyConfig& policy_;
+    ports::PasswordQuality* quality_;
+    const ports::Pseudonyms* names_;
+};
+
+}  // namespace mina::login

@@ -1,0 +1,65 @@
+// The portal after login (manual §2.2; SPEC R11, R12, R15, §4): resuming a session, choosing the
+// school, preferences and logging out. Every answer is computed from the store, never from a menu.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/login/policy.hpp"
+#include "core/common/ports.hpp"
+
+namespace mina::portal {
+
+/// Who is asking, resolved from the session cookie on every request.
+struct Viewer {
+    Session session;
+    Person person;
+    std::vector<SchoolAccess> access;  // schools with any grant, and the roles there
+    bool agency_admin = false;
+
+    /// The chosen school's access, if the person still holds a grant there.
+    [[nodiscard]] const SchoolAccess* chosen() const;
+    /// R12: may the viewer use `service` at the chosen school?
+    [[nodiscard]] bool may_use(Role service) const;
+    friend bool operator==(const Viewer&, const Viewer&) = default;
+};
+
+enum class Choice { chosen, not_yours };
+
+/// Sessions are touched at most this often (or every quarter of the idle timeout, if shorter): the
+/// idle clock has a one-minute grain, and a busy start page does not turn every read into a write.
+inline constexpr Seconds kTouchGrain{60};
+
+class Service final {
+   public:
+    Service(ports::Store& store, ports::Tokens& tokens, const PolicyConfig& policy)
+        : store_(store), tokens_(tokens), policy_(policy) {}
+
+    /// The viewer behind a cookie, or nothing when the session is unknown, idle for longer than
+    /// `session_idle` or older than `session_absolute` (an expired session is deleted).
+    [[nodiscard]] std::optional<Viewer> resume(const std::string& token, Timestamp now);
+    /// Resets the idle clock now (the "Fortsätt" of the timeout warning).
+    void extend(const Viewer& v, Timestamp now);
+    /// R11: "Vald skola" + "Byt". Only a school where the viewer holds a grant can be chosen.
+    Choice choose_school(Viewer& v, const std::string& code, const ClientInfo& client, Timestamp now);
+    /// Anpassa: language and default school.
+    Choice save_preferences(Viewer& v, const std::string& lang, const std::string& default_school,
+                            const ClientInfo& client, Timestamp now);
+    /// Logga ut: the session ends on the server.
+    void logout(const std::string& token, const ClientInfo& client, Timestamp now);
+    /// Records that the viewer was refused `what` (a service or a tool): every refusal is audited.
+    void record_refusal(const Viewer& v, const std::string& what, const ClientInfo& client, Timestamp now);
+    /// Housekeeping: forget sessions that can no longer be resumed.
+    int sweep(Timestamp now);
+
+    /// When the session will end if idle, and at the latest.
+    [[nodiscard]] Timestamp idle_deadline(const Session& s) const;
+
+   private:
+    ports::Store& store_;
+    ports::Tokens& tokens_;
+    const PolicyConfig& policy_;
+};
+
+}  // namespace mina::portal

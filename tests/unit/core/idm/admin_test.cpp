@@ -1,0 +1,228 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/idm/admin.hpp"
+#include "core/idm/idm.hpp"
+#include "core/kiosk/kiosk.hpp"
+#include "core/kiosk/mailer.hpp"
+#include "unit/fakes.hpp"
+
+namespace mina {
+namespace {
+
+TEST(AdminValidation, Emails) {
+    EXPECT_TRUE(admin::valid_email("karin.lindh@csn.se"));
+    EXPECT_TRUE(admin::valid_email("a+b@skola.example.se"));
+    for (const char* bad : {"", "karin", "@csn.se", "karin@", "karin@csn", "karin@@csn.se", "ka rin@csn.se",
+                            "karin@csn..se", "<k>@csn.se", "karin@.csn.se"})
+        EXPECT_FALSE(admin::valid_email(bad)) << bad;
+}
+
+TEST(AdminValidation, UsernameLettersFoldSwedishNames) {
+    EXPECT_EQ(admin::username_letters("Åsa", "Öberg"), "ao");
+    EXPECT_EQ(admin::username_letters("Émile", "Ängström"), "ea");
+    EXPECT_EQ(admin::username_letters("Karin", "Lindh"), "kl");
+    EXPECT_EQ(admin::username_letters("123", "Ünal"), "xu");
+}
+
+class AdminTest : public ::testing::Test {
+   protected:
+    PolicyConfig policy_;
+    test::FakeClock clock_;
+    test::CountingHasher hasher_;
+    crypto::SodiumTokens tokens_;
+    std::unique_ptr<ports::Store> store_ = test::memory_store();
+    admin::Service svc_{*store_, hasher_, tokens_, policy_};
+    admin::Actor who_{"cli:test", "local"};
+};
+
+TEST_F(AdminTest, UsernamesAreShortReadableAndUnique) {
+    std::set<std::string> seen;
+    for (int i = 0; i < 50; ++i) {
+        auto u = svc_.add_person("Karin", "Lindh", "k" + std::to_string(i) + "@example.se", who_, clock_.now());
+        ASSERT_TRUE(std::holds_alternative<Username>(u));
+        const std::string name = std::get<Username>(u).value();
+        EXPECT_EQ(name.size(), 6u);
+        EXPECT_EQ(name.substr(0, 2), "kl");
+        EXPECT_TRUE(seen.insert(name).second);
+    }
+}
+
+TEST_F(AdminTest, RefusalsChangeNothing) {
+    EXPECT_TRUE(std::holds_alternative<admin::Refusal>(svc_.add_person("A", "B", "not-an-email", who_, clock_.now())));
+    EXPECT_TRUE(std::holds_alternative<admin::Refusal>(svc_.add_person("", "B", "a@b.se", who_, clock_.now())));
+    EXPECT_TRUE(std::holds_alternative<admin::Refusal>(
+        svc_.add_school({SchoolCode{"bad code!"}, "X", SchoolForm::komvux}, who_, clock_.now())));
+    ASSERT_TRUE(std::holds_alternative<admin::Done>(
+        svc_.add_school({SchoolCode{"S1"}, "Skolan", SchoolForm::komvux}, who_, clock_.now())));
+    EXPECT_TRUE(std::holds_alternative<admin::Refusal>(
+        svc_.add_school({SchoolCode{"S1"}, "Igen", SchoolForm::komvux}, who_, clock_.now())));
+    auto u = std::get<Username>(svc_.add_person("A", "B", "a@b.se", who_, clock_.now()));
+    EXPECT_TRUE(std::holds_alternative<admin::Refusal>(svc_.add_person("C", "D", "A@B.se", who_, clock_.now())))
+        << "the same email (any case) is the same person";
+    EXPECT_TRUE(std::holds_alternative<admin::Refusal>(svc_.grant(u, "NOPE", Role::studietider, who_, clock_.now())));
+    EXPECT_TRUE(std::holds_alternative<admin::Refusal>(svc_.grant(Username{"zz0000"}, "S1", Role::studietider, who_, clock_.now())));
+    EXPECT_TRUE(std::holds_alternative<admin::Refusal>(svc_.grant(u, "", Role::studietider, who_, clock_.now())));
+    EXPECT_TRUE(std::holds_alternative<admin::Refusal>(svc_.set_password(u, "short", who_, clock_.now())));
+    auto tx = store_->begin(ports::TxMode::read);
+    EXPECT_TRUE(tx->grants().of(tx->accounts().find(u)->id).empty());
+}
+
+TEST_F(AdminTest, GrantingTwiceIsNotAnError) {
+    (void)svc_.add_school({SchoolCode{"S1"}, "Skolan", SchoolForm::komvux}, who_, clock_.now());
+    auto u = std::get<Username>(svc_.add_person("A", "B", "a@b.se", who_, clock_.now()));
+    EXPECT_EQ(std::get<admin::Done>(svc_.grant(u, "S1", Role::studietider, who_, clock_.now())).note, "");
+    EXPECT_NE(std::get<admin::Done>(svc_.grant(u, "S1", Role::studietider, who_, clock_.now())).note, "");
+    EXPECT_TRUE(std::holds_alternative<admin::Done>(svc_.grant(u, "", Role::agency_admin, who_, clock_.now())));
+}
+
+TEST_F(AdminTest, TheOperatorsPasswordEntersTheHistorySoTheReuseRuleSeesIt) {
+    auto u = std::get<Username>(svc_.add_person("A", "B", "a@b.se", who_, clock_.now()));
+    ASSERT_TRUE(std::holds_alternative<admin::Done>(svc_.set_password(u, "operatörens-lösenord", who_, clock_.now())));
+    auto tx = store_->begin(ports::TxMode::read);
+    const auto id = tx->accounts().find(u)->id;
+    EXPECT_EQ(tx->password_history().last(id, 5), std::vector<std::string>{"plain$operatörens-lösenord"});
+    EXPECT_EQ(tx->accounts().credential(id)->password_hash, "plain$operatörens-lösenord");
+}
+
+// ---- Issue [7] §8: what a school may do to an account -------------------------------------------
+
+class SchoolReach : public AdminTest {
+   protected:
+    void SetUp() override {
+        for (const char* code : {"S1", "S2"})
+            ASSERT_TRUE(std::holds_alternative<admin::Done>(
+                svc_.add_school({SchoolCode{code}, code, SchoolForm::komvux}, who_, clock_.now())));
+        anna_ = person("Anna", "Admin", "anna@example.se", {{"S1", Role::school_admin}, {"S1", Role::studietider}});
+        agnes_ = person("Agnes", "Myndig", "agnes@csn.example", {{"", Role::agency_admin}});
+        bert_ = person("Bert", "Annan", "bert@example.se", {{"S2", Role::school_admin}});
+        pelle_ = person("Pelle", "Test", "pelle@example.se", {{"S2", Role::studietider}});
+    }
+    Username person(const std::string& first, const std::string& last, const std::string& email,
+                    const std::vector<std::pair<std::string, Role>>& grants) {
+        auto u = std::get<Username>(svc_.add_person(first, last, email, who_, clock_.now()));
+        for (const auto& [school, role] : grants)
+            EXPECT_TRUE(std::holds_alternative<admin::Done>(svc_.grant(u, school, role, who_, clock_.now())));
+        return u;
+    }
+    portal::Viewer viewer(const Username& u) {
+        auto tx = store_->begin(ports::TxMode::read);
+        portal::Viewer v;
+        v.person = *tx->accounts().find(u);
+        auto access = tx->grants().access(v.person.id);
+        v.access = access.schools;
+        v.agency_admin = access.agency_admin;
+        return v;
+    }
+    std::vector<Grant> grants(const Username& u) {
+        auto tx = store_->begin(ports::TxMode::read);
+        return tx->grants().of(tx->accounts().find(u)->id);
+    }
+    int mails(const Username& u, MailKind kind) {
+        auto tx = store_->begin(ports::TxMode::read);
+        return tx->outbox().count_since(tx->accounts().find(u)->id, kind, clock_.now() - Seconds{86400});
+    }
+    idm::Service idm_{*store_, svc_, policy_};
+    const ClientInfo client_{"10.0.0.7", "test"};
+    Username anna_{""}, agnes_{""}, bert_{""}, pelle_{""};
+};
+
+TEST_F(SchoolReach, ASchoolCannotAddTheAgencysAdminOrAnotherSchoolsAdminAndLearnsNoUsername) {
+    const auto anna = viewer(anna_);
+    const std::vector<Role> services{Role::studietider};
+    for (const auto& [who, email] : {std::pair{agnes_, "Agnes@CSN.example"}, std::pair{bert_, "bert@example.se"}}) {
+        const auto before = grants(who);
+        auto out = idm_.add_person(anna, "S1", "Vem", "Som", email, services, false, client_, clock_.now());
+        ASSERT_TRUE(std::holds_alternative<idm::Refused>(out)) << email;
+        EXPECT_EQ(std::get<idm::Refused>(out).problem, idm::Problem::beyond_school);
+        EXPECT_EQ(grants(who).size(), before.size()) << "nothing added";
+        EXPECT_EQ(idm_.unlock(anna, "S1", who.value(), client_, clock_.now()).index(), 1u) << "not at the school";
+    }
+    // The CSV import answers the same, row by row, and names no username.
+    auto plan = idm_.plan_import(anna, "S1", "f;e;agnes@csn.example;studietider\nf;e;pelle@example.se;studietider\n");
+    ASSERT_TRUE(std::holds_alternative<idm::ImportPlan>(plan));
+    const auto& rows = std::get<idm::ImportPlan>(plan).rows;
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].fate, idm::RowFate::refused);
+    EXPECT_EQ(rows[0].problem, idm::RowProblem::beyond_school);
+    EXPECT_EQ(rows[0].username, "");
+    EXPECT_EQ(rows[1].fate, idm::RowFate::gets_services);
+    // R14 for an ordinary person: the grant, and no new credentials.
+    auto known = idm_.add_person(anna, "S1", "Pelle", "Test", "pelle@example.se", services, false, client_, clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::Existing>(known));
+    EXPECT_EQ(std::get<idm::Existing>(known).username, pelle_);
+    // The agency may.
+    auto agency = idm_.add_person(viewer(agnes_), "S1", "Bert", "Annan", "bert@example.se", services, false, client_,
+                                  clock_.now());
+    EXPECT_TRUE(std::holds_alternative<idm::Existing>(agency));
+}
+
+TEST_F(SchoolReach, ASchoolCannotUnlockOrMailAnAccountWithMorePowerEvenWhenItIsAtTheSchool) {
+    // The agency gave Agnes a service at S1: she is among S1's people, but not S1's to manage.
+    ASSERT_TRUE(std::holds_alternative<admin::Done>(svc_.grant(agnes_, "S1", Role::studietider, who_, clock_.now())));
+    const auto anna = viewer(anna_);
+    const int mails_before = mails(agnes_, MailKind::otp_first) + mails(agnes_, MailKind::otp_reset);
+    {
+        auto tx = store_->begin(ports::TxMode::write);
+        tx->accounts().lock(tx->accounts().find(agnes_)->id, clock_.now() + Seconds{3600});
+        tx->commit();
+    }
+    auto unlocked = idm_.unlock(anna, "S1", agnes_.value(), client_, clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::Refused>(unlocked));
+    EXPECT_EQ(std::get<idm::Refused>(unlocked).problem, idm::Problem::beyond_school);
+    auto sent = idm_.send_otp(anna, "S1", agnes_.value(), client_, clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::Refused>(sent));
+    EXPECT_EQ(std::get<idm::Refused>(sent).problem, idm::Problem::beyond_school);
+    EXPECT_EQ(mails(agnes_, MailKind::otp_first) + mails(agnes_, MailKind::otp_reset), mails_before) << "nothing sent";
+    {
+        auto tx = store_->begin(ports::TxMode::read);
+        EXPECT_TRUE(tx->accounts().locked_until(tx->accounts().find(agnes_)->id).has_value()) << "still locked";
+    }
+    // Someone who is not at the school at all: no such person there.
+    auto elsewhere = idm_.send_otp(anna, "S1", pelle_.value(), client_, clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::Refused>(elsewhere));
+    EXPECT_EQ(std::get<idm::Refused>(elsewhere).problem, idm::Problem::no_such_person);
+    // The agency may.
+    EXPECT_TRUE(std::holds_alternative<idm::Done>(idm_.unlock(viewer(agnes_), "S1", agnes_.value(), client_, clock_.now())));
+}
+
+TEST_F(SchoolReach, AnAdminSentPasswordForAnAccountWithItsOwnPasswordIsAResetAndIsBraked) {
+    ASSERT_TRUE(std::holds_alternative<admin::Done>(svc_.grant(pelle_, "S1", Role::studietider, who_, clock_.now())));
+    ASSERT_TRUE(std::holds_alternative<admin::Done>(svc_.set_password(pelle_, "pelles-eget-lösenord", who_, clock_.now())));
+    const auto anna = viewer(anna_);
+    for (int i = 0; i < kiosk::kResetMailsPerQuarter; ++i)
+        EXPECT_TRUE(std::holds_alternative<idm::Done>(idm_.send_otp(anna, "S1", pelle_.value(), client_, clock_.now())));
+    auto braked = idm_.send_otp(anna, "S1", pelle_.value(), client_, clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::Refused>(braked));
+    EXPECT_EQ(std::get<idm::Refused>(braked).problem, idm::Problem::too_many_mails);
+    EXPECT_EQ(mails(pelle_, MailKind::otp_reset), kiosk::kResetMailsPerQuarter);
+    // The mail's one-time password lives otp_ttl_reset, not otp_ttl_first.
+    mailer::Service mailer(*store_, hasher_, tokens_, policy_);
+    auto claimed = mailer.next(clock_.now());
+    ASSERT_TRUE(claimed.has_value());
+    EXPECT_EQ(claimed->mail.kind, MailKind::otp_reset);
+    {
+        auto tx = store_->begin(ports::TxMode::read);
+        const auto otp = tx->otps().find(tx->accounts().find(pelle_)->id);
+        ASSERT_TRUE(otp.has_value());
+        EXPECT_EQ(otp->kind, OtpKind::reset);
+        EXPECT_EQ(otp->expires_at, clock_.now() + policy_.otp_ttl_reset);
+    }
+    // A quarter of an hour later it may be sent again.
+    clock_.advance(kiosk::kResetMailWindow + Seconds{1});
+    EXPECT_TRUE(std::holds_alternative<idm::Done>(idm_.send_otp(anna, "S1", pelle_.value(), client_, clock_.now())));
+}
+
+TEST_F(SchoolReach, AnAdminSentPasswordForAnAccountWithoutOneIsAFirstPasswordAndIsBrakedToo) {
+    const auto karin = person("Karin", "Ny", "karin@example.se", {{"S1", Role::studietider}});  // queues otp-first
+    const auto anna = viewer(anna_);
+    for (int i = 1; i < kiosk::kResetMailsPerQuarter; ++i)
+        EXPECT_TRUE(std::holds_alternative<idm::Done>(idm_.send_otp(anna, "S1", karin.value(), client_, clock_.now())));
+    EXPECT_TRUE(std::holds_alternative<idm::Refused>(idm_.send_otp(anna, "S1", karin.value(), client_, clock_.now())));
+    EXPECT_EQ(mails(karin, MailKind::otp_first), kiosk::kResetMailsPerQuarter);
+    EXPECT_EQ(mails(karin, MailKind::otp_reset), 0);
+}
+
+}  // namespace
+}  // namespace mina

@@ -1,0 +1,1459 @@
+// What the PostgreSQL store promises: every port as the SQLite store answers it (the same rows in the
+// same order, compared side by side), migrations, the writers' lock, and faults that become
+// ports::Unavailable and heal by themselves. Each test runs in a database of its own on the server
+// that MINA_TEST_POSTGRES_URL names.
+#include "storage/postgres/pg_store.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "core/login/portal.hpp"
+#include "core/common/ports.hpp"
+#include "storage/postgres/pg_view_cache.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+
+namespace mina {
+namespace {
+
+using namespace std::chrono_literals;
+using ports::TxMode;
+
+constexpr const char* kHowToStart =
+    "MINA_TEST_POSTGRES_URL is not set. These tests need a PostgreSQL server they may create databases on: "
+    "start one with `scripts/pg.sh start` and export the URL it prints, e.g. "
+    "MINA_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:55432/postgres";
+
+const Timestamp kT = from_unix(1'800'000'000);
+
+Person person(const char* username, const char* first, const char* last, const char* email) {
+    return Person{PersonId{}, Username{username}, first, last, email, "", ""};
+}
+
+/// A connection of the test's own, for what the store does not do: creating databases, looking
+/// behind its back, breaking its connections.
+class Admin {
+   public:
+    explicit Admin(const std::string& url) : c_(PQconnectdb(url.c_str())) {
+        if (PQstatus(c_) != CONNECTION_OK) {
+            const std::string reason = PQerrorMessage(c_);
+            PQfinish(c_);
+            throw std::runtime_error("admin connection: " + reason);
+        }
+    }
+    ~Admin() { PQfinish(c_); }
+    Admin(const Admin&) = delete;
+    Admin& operator=(const Admin&) = delete;
+
+    /// The first column of the first row, "" without one; throws when the statement fails.
+    std::string value(const std::string& sql) {
+        PGresult* r = PQexec(c_, sql.c_str());
+        const auto status = PQresultStatus(r);
+        std::string out = status == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+        const std::string error = PQresultErrorMessage(r);
+        PQclear(r);
+        if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) throw std::runtime_error(sql + ": " + error);
+        return out;
+    }
+    bool succeeds(const std::string& sql) {
+        try {
+            value(sql);
+            return true;
+        } catch (const std::runtime_error&) {
+            return false;
+        }
+    }
+
+   private:
+    PGconn* c_;
+};
+
+/// The admin URL with another database: a URI gets a new path, a key=value string a dbname.
+std::string with_database(const std::string& url, const std::string& db) {
+    const auto scheme = url.find("://");
+    if (scheme == std::string::npos) return url + " dbname=" + db;
+    const auto path = url.find_first_of("/?", scheme + 3);
+    if (path == std::string::npos) return url + "/" + db;
+    const auto query = url.find('?', path);
+    return url.substr(0, path) + "/" + db + (query == std::string::npos ? "" : url.substr(query));
+}
+
+std::string random_suffix() {
+    std::random_device rd;
+    std::ostringstream s;
+    s << std::hex << rd() << rd();
+    return s.str();
+}
+
+/// Each test in a fresh database mina_unit_<random>, dropped afterwards.
+class PgStore : public ::testing::Test {
+   protected:
+    void SetUp() override {
+        const char* admin = std::getenv("MINA_TEST_POSTGRES_URL");
+        if (admin == nullptr || *admin == '\0') FAIL() << kHowToStart;
+        admin_url_ = admin;
+        db_ = "mina_unit_" + random_suffix();
+        Admin(admin_url_).value("CREATE DATABASE " + db_);
+        url_ = with_database(admin_url_, db_);
+    }
+    void TearDown() override {
+        if (!db_.empty()) Admin(admin_url_).value("DROP DATABASE IF EXISTS " + db_ + " WITH (FORCE)");
+    }
+
+    std::unique_ptr<ports::Store> open(int pool_size = 8) {
+        storage::PostgresOptions o;
+        o.url = url_;
+        o.pool_size = pool_size;
+        o.connect_timeout_s = 2;
+        return storage::open_postgres(o);
+    }
+    std::unique_ptr<ports::Store> migrated(int pool_size = 8) {
+        auto s = open(pool_size);
+        s->migrate();
+        return s;
+    }
+    /// As `mina serve` opens it: viewers kept between requests, once the listener listens.
+    std::unique_ptr<ports::Store> keeping_viewers() {
+        storage::PostgresOptions o;
+        o.url = url_;
+        o.connect_timeout_s = 2;
+        o.view_cache = true;
+        auto s = storage::open_postgres(o);
+        s->migrate();
+        wait_listening(*s);
+        return s;
+    }
+    static void wait_listening(const ports::Store& s) {
+        for (int i = 0; i < 500 && !s.kept_viewers()->listening; ++i) std::this_thread::sleep_for(10ms);
+        ASSERT_TRUE(s.kept_viewers()->listening) << "the listener did not start within 5 s";
+    }
+    /// What a request does before its handler: waits for the fence.
+    static void fence(ports::Store& s) {
+        std::promise<void> passed;
+        auto done = passed.get_future();
+        s.fence([&passed] { passed.set_value(); });
+        ASSERT_EQ(done.wait_for(5s), std::future_status::ready) << "the fence did not pass within 5 s";
+    }
+    /// A page's read of its viewer: after the fence, as the server makes it.
+    static std::optional<Viewing> fenced_view(ports::Store& store, const std::string& id_hash) {
+        fence(store);
+        return store.begin(TxMode::read)->sessions().view(id_hash);
+    }
+    /// A connection to the test's database, behind the store's back.
+    Admin direct() { return Admin(url_); }
+    /// Ends the store's connections (as a server restart does) and waits until they are gone.
+    void terminate_store_connections() {
+        Admin a(admin_url_);
+        a.value("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '" + db_ +
+                "' AND pid <> pg_backend_pid()");
+    }
+
+    std::string admin_url_;
+    std::string db_;
+    std::string url_;
+};
+
+// ---- Whole-store promises ---------------------------------------------------------------------
+
+TEST_F(PgStore, MigrationsRunOnceAndAreVersioned) {
+    auto store = open();
+    EXPECT_EQ(store->schema_version(), 0);
+    EXPECT_EQ(store->migrate(), 10);
+    EXPECT_EQ(store->schema_version(), 10);
+    EXPECT_EQ(store->migrate(), 0);
+    EXPECT_EQ(store->schema_version(), 10);
+    EXPECT_TRUE(store->ping());
+    EXPECT_EQ(direct().value("SELECT string_agg(version || ':' || name, ',' ORDER BY version) FROM schema_migrations"),
+              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql,6:0006_search_changes.sql,7:0007_reports.sql,8:0008_view_notices.sql,9:0009_students_per_school.sql,10:0010_letter_claims.sql");
+}
+
+TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
+    auto a = open();
+    auto b = open();
+    int ran_a = -1;
+    int ran_b = -1;
+    std::thread ta([&] { ran_a = a->migrate(); });
+    std::thread tb([&] { ran_b = b->migrate(); });
+    ta.join();
+    tb.join();
+    EXPECT_EQ(ran_a + ran_b, 10) << "one ran them all, the other found nothing to do";
+    EXPECT_EQ(direct().value("SELECT count(*) FROM schema_migrations"), "10");
+}
+
+TEST_F(PgStore, NothingIsSavedWithoutCommit) {
+    auto store = migrated();
+    {
+        auto tx = store->begin(TxMode::write);
+        EXPECT_TRUE(tx->schools().add({SchoolCode{"S1"}, "Skolan", SchoolForm::komvux}, from_unix(1)));
+        // no commit: rolled back here
+    }
+    auto tx = store->begin(TxMode::read);
+    EXPECT_FALSE(tx->schools().find(SchoolCode{"S1"}).has_value());
+}
+
+// synchronous_commit is off for that one transaction (SET LOCAL, sent with the COMMIT): the commit
+// is visible at once all the same.
+TEST_F(PgStore, AnUnsyncedCommitIsVisibleAtOnce) {
+    auto store = migrated();
+    {
+        auto tx = store->begin(TxMode::write);
+        EXPECT_TRUE(tx->schools().add({SchoolCode{"S1"}, "Skolan", SchoolForm::komvux}, from_unix(1)));
+        tx->commit_unsynced();
+    }
+    {
+        auto tx = store->begin(TxMode::read);
+        EXPECT_TRUE(tx->schools().find(SchoolCode{"S1"}).has_value());
+        tx->commit();
+    }
+}
+
+TEST_F(PgStore, AuditTrailIsAppendOnly) {
+    auto store = migrated();
+    {
+        auto tx = store->begin(TxMode::write);
+        tx->audit().append({from_unix(1), "cli:test", "local", "school.added", "", "S1", ""});
+        tx->commit();
+    }
+    auto db = direct();
+    EXPECT_FALSE(db.succeeds("UPDATE audit_log SET kind = 'x'"));
+    EXPECT_FALSE(db.succeeds("DELETE FROM audit_log"));
+    EXPECT_FALSE(db.succeeds("TRUNCATE audit_log"));
+    EXPECT_EQ(db.value("SELECT count(*) FROM audit_log"), "1");
+}
+
+TEST_F(PgStore, BackupIsADumpAndNeverOverwrites) {
+    auto store = migrated();
+    {
+        auto tx = store->begin(TxMode::write);
+        tx->schools().add({SchoolCode{"S1"}, "Skolan", SchoolForm::komvux}, from_unix(1));
+        tx->commit();
+    }
+    const auto dir = std::filesystem::temp_directory_path() / ("mina-pg-backup-" + random_suffix());
+    std::filesystem::create_directories(dir);
+    const std::string copy = (dir / "mina.dump").string();
+    store->backup(copy);
+    std::string listing;
+    if (FILE* p = ::popen(("pg_restore --data-only --table=schools --file=- '" + copy + "'").c_str(), "r")) {
+        char buf[4096];
+        while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) listing.append(buf, n);
+        EXPECT_EQ(::pclose(p), 0);
+    }
+    EXPECT_NE(listing.find("S1\tSkolan\tkomvux"), std::string::npos) << listing;
+    EXPECT_THROW(store->backup(copy), std::runtime_error) << "never overwrites";
+    const std::string nowhere = (dir / "missing" / "mina.dump").string();
+    EXPECT_THROW(store->backup(nowhere), std::runtime_error);
+    EXPECT_FALSE(std::filesystem::exists(nowhere));
+    std::filesystem::remove_all(dir);
+}
+
+TEST_F(PgStore, ReadTransactionsDoNotWrite) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::read);
+    try {
+        (void)tx->schools().add({SchoolCode{"S1"}, "Skolan", SchoolForm::komvux}, kT);
+        ADD_FAILURE() << "a read transaction wrote";
+    } catch (const ports::Unavailable&) {
+        ADD_FAILURE() << "a refused write is not a fault of the connection";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("read-only"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(PgStore, CommitAfterAFailedStatementThrowsAndSavesNothing) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    const auto id = tx->accounts().add(person("ab1001", "A", "B", "a@b.se"), kT);
+    EXPECT_THROW((void)tx->grants().add({id, SchoolCode{"NOPE"}, Role::studietider}, kT, "t"), std::runtime_error)
+        << "no such school";
+    EXPECT_THROW(tx->commit(), std::runtime_error);
+    tx.reset();
+    EXPECT_FALSE(store->begin(TxMode::read)->accounts().find(id).has_value());
+}
+
+TEST_F(PgStore, WritersTakeTurnsAndReadersDoNotWait) {
+    auto store = migrated();
+    auto first = store->begin(TxMode::write);
+    (void)first->schools().all();  // a transaction begins, and a writer locks, with its first statement
+    std::atomic<bool> second_began{false};
+    std::thread second([&] {
+        auto tx = store->begin(TxMode::write);
+        (void)tx->schools().all();
+        second_began = true;
+    });
+    std::this_thread::sleep_for(300ms);
+    EXPECT_FALSE(second_began) << "a second writer waits for the first";
+    EXPECT_NO_THROW((void)store->begin(TxMode::read)->schools().all()) << "a reader does not";
+    first->commit();
+    second.join();
+    EXPECT_TRUE(second_began);
+}
+
+// ---- Few round trips: BEGIN with the first statement, a read's end not waited for -------------------
+
+TEST_F(PgStore, AReadUnitIsOneSnapshotFromItsFirstStatement) {
+    auto store = migrated();
+    auto reader = store->begin(TxMode::read);
+    EXPECT_TRUE(reader->schools().all().empty());
+    {
+        auto writer = store->begin(TxMode::write);
+        writer->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux}, kT);
+        writer->commit();
+    }
+    EXPECT_TRUE(reader->schools().all().empty()) << "still the snapshot of its first statement";
+    EXPECT_FALSE(reader->schools().find(SchoolCode{"S1"}).has_value());
+    reader.reset();
+    EXPECT_EQ(store->begin(TxMode::read)->schools().all().size(), 1u);
+}
+
+TEST_F(PgStore, OneConnectionServesUnitAfterUnit) {
+    auto store = migrated(1);
+    std::size_t saved = 0;
+    for (int i = 0; i < 30; ++i) {
+        {
+            auto w = store->begin(TxMode::write);
+            EXPECT_TRUE(w->schools().add({SchoolCode{"S" + std::to_string(i)}, "Skola", SchoolForm::komvux}, kT));
+            if (i % 3 != 0) {
+                w->commit();
+                ++saved;
+            }
+        }
+        auto r = store->begin(TxMode::read);
+        EXPECT_EQ(r->schools().all().size(), saved) << "unit " << i;
+        if (i % 2 != 0) r->commit();
+    }
+    EXPECT_EQ(direct().value("SELECT count(*) FROM schools"), std::to_string(saved));
+}
+
+TEST_F(PgStore, AFailedFirstStatementFailsItsUnitOnly) {
+    auto store = migrated(1);
+    {
+        auto tx = store->begin(TxMode::write);
+        EXPECT_THROW((void)tx->grants().add({PersonId{999}, SchoolCode{"NOPE"}, Role::studietider}, kT, "t"),
+                     std::runtime_error);
+        EXPECT_THROW((void)tx->schools().all(), std::runtime_error) << "the transaction is aborted";
+        EXPECT_THROW(tx->commit(), std::runtime_error);
+    }
+    {
+        auto tx = store->begin(TxMode::read);
+        try {
+            (void)tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux}, kT);
+            ADD_FAILURE() << "a read transaction wrote";
+        } catch (const ports::Unavailable& e) {
+            ADD_FAILURE() << e.what();
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find("read-only"), std::string::npos) << e.what();
+        }
+        EXPECT_THROW(tx->commit(), std::runtime_error) << "a failed read is not a success either";
+    }
+    {
+        auto tx = store->begin(TxMode::write);
+        EXPECT_THROW((void)tx->schools().find(SchoolCode{std::string("S\0x", 3)}), std::runtime_error)
+            << "a NUL byte is refused before anything is sent";
+        EXPECT_TRUE(tx->schools().add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux}, kT));
+        tx->commit();
+    }
+    auto tx = store->begin(TxMode::read);
+    const auto all = tx->schools().all();
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].code.value(), "S2");
+}
+
+TEST_F(PgStore, AnEndedUnitHoldsNoTransactionOpen) {
+    auto store = migrated(1);
+    {
+        auto tx = store->begin(TxMode::read);
+        (void)tx->schools().all();
+    }
+    auto db = direct();
+    auto state = [&] {
+        std::string s;
+        for (int i = 0; i < 100; ++i) {
+            s = db.value("SELECT string_agg(state, ',') FROM pg_stat_activity "
+                         "WHERE datname = current_database() AND application_name = 'mina'");
+            if (s == "idle") break;
+            std::this_thread::sleep_for(20ms);
+        }
+        return s;
+    };
+    EXPECT_EQ(state(), "idle") << "the end was sent at once, not kept for the connection's next use";
+    {
+        auto tx = store->begin(TxMode::read);
+        (void)tx->schools().all();
+        tx->commit();
+    }
+    EXPECT_EQ(state(), "idle");
+    {
+        auto tx = store->begin(TxMode::write);
+        (void)tx->schools().all();  // holds the writers' lock until the rollback
+    }
+    EXPECT_EQ(state(), "idle");
+    EXPECT_EQ(db.value("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                       "WHERE l.locktype = 'advisory' AND d.datname = current_database()"), "0");
+
+    // The connection dies while the answer to its last end is unread: the next Unit takes a new one.
+    terminate_store_connections();
+    EXPECT_TRUE(store->begin(TxMode::read)->schools().all().empty());
+}
+
+// ---- Each port, round trip ------------------------------------------------------------------------
+
+TEST_F(PgStore, Accounts) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    auto& a = tx->accounts();
+    const auto id = a.add(person("ab1001", "Karin", "Lindh", "Karin.Lindh@Example.se"), kT);
+    EXPECT_GT(id.value(), 0);
+    EXPECT_EQ(a.find(Username{"ab1001"})->id, id);
+    EXPECT_EQ(a.find(id)->email, "Karin.Lindh@Example.se");
+    EXPECT_EQ(a.find_by_email("karin.lindh@EXAMPLE.SE")->id, id) << "email lookup ignores case";
+    EXPECT_FALSE(a.find(Username{"AB1001"}).has_value()) << "usernames are exact";
+    EXPECT_TRUE(a.username_taken(Username{"ab1001"}));
+    EXPECT_FALSE(a.username_taken(Username{"ab1002"}));
+    tx->commit();
+
+    tx = store->begin(TxMode::write);
+    EXPECT_THROW((void)tx->accounts().add(person("ab1002", "K", "L", "KARIN.LINDH@example.se"), kT), std::runtime_error)
+        << "one person per email, any case";
+    tx.reset();
+
+    tx = store->begin(TxMode::write);
+    auto& b = tx->accounts();
+    const auto cred = b.credential(id);
+    ASSERT_TRUE(cred.has_value());
+    EXPECT_EQ(cred->password_hash, "");
+    EXPECT_FALSE(cred->password_set_at.has_value());
+    EXPECT_FALSE(b.credential(PersonId{999}).has_value());
+    b.set_password(id, "h1", kT);
+    EXPECT_EQ(b.credential(id)->password_set_at, kT);
+    EXPECT_FALSE(b.locked_until(id).has_value());
+    EXPECT_EQ(b.failed_count(id), 0);
+    EXPECT_FALSE(b.unlock(id)) << "nothing to unlock";
+    b.lock(id, kT + 60s);
+    EXPECT_EQ(b.locked_until(id), kT + 60s);
+    EXPECT_TRUE(b.unlock(id));
+    EXPECT_FALSE(b.locked_until(id).has_value());
+    b.set_preferences(id, "en", "S1");
+    EXPECT_EQ(b.find(id)->lang, "en");
+    EXPECT_EQ(b.find(id)->default_school, "S1");
+    b.record_success(id, kT);
+    tx->commit();
+}
+
+TEST_F(PgStore, ReserveAttemptCountsLocksAndStartsAgainAfterTheLock) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    auto& a = tx->accounts();
+    const auto id = a.add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    const auto until = kT + 30min;
+    EXPECT_EQ(a.reserve_attempt(id, kT, 3, until), 1);
+    EXPECT_EQ(a.reserve_attempt(id, kT, 3, until), 2);
+    EXPECT_FALSE(a.locked_until(id).has_value());
+    EXPECT_EQ(a.reserve_attempt(id, kT, 3, until), 3) << "the attempt that reaches the count";
+    EXPECT_EQ(a.locked_until(id), until) << "locks in the same statement";
+    EXPECT_EQ(a.reserve_attempt(id, kT + 1s, 3, until), std::nullopt) << "no attempt while locked";
+    EXPECT_EQ(a.failed_count(id), 3);
+    EXPECT_EQ(a.reserve_attempt(id, until, 3, until + 30min), 1) << "after the lock the count starts again";
+    EXPECT_FALSE(a.locked_until(id).has_value());
+    a.record_success(id, until);
+    EXPECT_EQ(a.failed_count(id), 0);
+    EXPECT_EQ(a.reserve_attempt(PersonId{999}, kT, 3, until), std::nullopt) << "no such person";
+}
+
+TEST_F(PgStore, ReminderCandidatesAndSearch) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    auto& a = tx->accounts();
+    const auto p1 = a.add(person("ab1001", "Karin", "Lindh", "karin@example.se"), kT);
+    const auto p2 = a.add(person("ab1002", "Per", "Berg", "per%x@example.se"), kT);
+    const auto p3 = a.add(person("ab1003", "Pia", "Berg", "pia@example.se"), kT);
+    a.set_password(p1, "h", kT - 300s);
+    a.set_password(p2, "h", kT - 200s);
+    a.set_password(p3, "h", kT - 10s);
+    a.set_reminded(p2, 14);
+    const auto due = a.reminder_candidates(kT - 100s, kT - 250s, 10);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].person.id, p2);
+    EXPECT_EQ(due[0].password_set_at, kT - 200s);
+    EXPECT_EQ(due[0].reminded_days, 14);
+    a.set_password(p2, "h2", kT - 200s);
+    EXPECT_EQ(a.reminder_candidates(kT - 100s, kT - 250s, 10)[0].reminded_days, 0) << "a new password: none sent";
+
+    auto names = [&](std::string_view text) {
+        std::vector<std::string> out;
+        for (const auto& p : a.search(text, 10)) out.push_back(p.username.value());
+        return out;
+    };
+    EXPECT_EQ(names("berg"), (std::vector<std::string>{"ab1002", "ab1003"})) << "by last name, first name";
+    EXPECT_EQ(names("AB1001"), (std::vector<std::string>{"ab1001"}));
+    EXPECT_EQ(names("%"), (std::vector<std::string>{"ab1002"})) << "LIKE's wildcards are plain text";
+    EXPECT_EQ(names("r_x"), (std::vector<std::string>{}));
+    EXPECT_EQ(names("PIA B"), (std::vector<std::string>{"ab1003"}));
+    EXPECT_EQ(a.search("", 2).size(), 2u);
+}
+
+TEST_F(PgStore, SchoolsGrantsAndAccess) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    auto& s = tx->schools();
+    EXPECT_TRUE(s.add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux, "Box 2", "Kim", "08-2"}, kT));
+    EXPECT_TRUE(s.add({SchoolCode{"S1"}, "Alfa", SchoolForm::hogskola}, kT));
+    EXPECT_FALSE(s.add({SchoolCode{"S1"}, "Igen", SchoolForm::hogskola}, kT)) << "the code is taken";
+    const auto s2 = s.find(SchoolCode{"S2"});
+    ASSERT_TRUE(s2.has_value());
+    EXPECT_EQ(s2->postal_address, "Box 2");
+    EXPECT_EQ(s2->contact_phone, "08-2");
+    s.set_postal_address(SchoolCode{"S1"}, "Box 1\n111 11 Ort");
+    EXPECT_EQ(s.find(SchoolCode{"S1"})->postal_address, "Box 1\n111 11 Ort");
+    EXPECT_TRUE(s.update({SchoolCode{"S1"}, "Alfaskolan", SchoolForm::komvux, "Box 1", "Ada", "08-1"}));
+    EXPECT_FALSE(s.update({SchoolCode{"S9"}, "Ingen", SchoolForm::komvux}));
+    const auto all = s.all();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].name, "Alfaskolan");
+    EXPECT_EQ(all[0].form, SchoolForm::komvux);
+
+    const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    auto& g = tx->grants();
+    EXPECT_TRUE(g.add({id, SchoolCode{"S2"}, Role::studietider}, kT, "t"));
+    EXPECT_FALSE(g.add({id, SchoolCode{"S2"}, Role::studietider}, kT, "t")) << "already held";
+    EXPECT_TRUE(g.add({id, SchoolCode{"S1"}, Role::school_admin}, kT, "t"));
+    EXPECT_TRUE(g.add({id, SchoolCode{"S2"}, Role::studeranderapportering}, kT, "t"));
+    EXPECT_TRUE(g.add({id, std::nullopt, Role::agency_admin}, kT, "t"));
+    EXPECT_FALSE(g.add({id, std::nullopt, Role::agency_admin}, kT, "t")) << "agency-wide, already held";
+    EXPECT_EQ(g.of(id).size(), 4u);
+    const auto access = g.access(id);
+    EXPECT_TRUE(access.agency_admin);
+    ASSERT_EQ(access.schools.size(), 2u);
+    EXPECT_EQ(access.schools[0].school.code.value(), "S1") << "by school name";
+    EXPECT_EQ(access.schools[1].roles, (std::vector<Role>{Role::studeranderapportering, Role::studietider}));
+    EXPECT_TRUE(g.remove(id, SchoolCode{"S2"}, Role::studietider));
+    EXPECT_FALSE(g.remove(id, SchoolCode{"S2"}, Role::studietider)) << "no longer held";
+    tx->commit();
+}
+
+TEST_F(PgStore, AtSchool) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux}, kT);
+    auto& a = tx->accounts();
+    const auto p1 = a.add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    const auto p2 = a.add(person("ab1002", "Per", "Berg", "p@example.se"), kT);
+    a.add(person("ab1003", "Ute", "Utan", "u@example.se"), kT);
+    a.set_password(p1, "h", kT);
+    a.lock(p1, kT + 60s);
+    tx->grants().add({p1, SchoolCode{"S1"}, Role::studietider}, kT, "t");
+    tx->grants().add({p1, SchoolCode{"S1"}, Role::school_admin}, kT, "t");
+    tx->grants().add({p2, SchoolCode{"S1"}, Role::studietider}, kT, "t");
+    tx->letters().queue(p2, SchoolCode{"S1"}, kT);
+    OutboxMail m;
+    m.kind = MailKind::otp_first;
+    m.person = p2;
+    m.recipient = "p@example.se";
+    m.lang = "sv";
+    m.not_before = kT;
+    m.created_at = kT;
+    const auto mail = tx->outbox().enqueue(m);
+    tx->outbox().mark_failed(mail, "550");
+    const auto people = a.at_school(SchoolCode{"S1"});
+    ASSERT_EQ(people.size(), 2u);
+    EXPECT_EQ(people[0].person.username.value(), "ab1002") << "by last name";
+    EXPECT_FALSE(people[0].has_password);
+    EXPECT_EQ(people[0].letter_status, "waiting") << "queued, and S1 has no postal address";
+    EXPECT_EQ(people[0].otp_mail, "failed");
+    EXPECT_EQ(people[1].roles, (std::vector<Role>{Role::studietider, Role::school_admin}));
+    EXPECT_TRUE(people[1].has_password);
+    EXPECT_EQ(people[1].password_set_at, kT);
+    EXPECT_FALSE(people[1].last_login_at.has_value());
+    EXPECT_EQ(people[1].locked_until, kT + 60s);
+    EXPECT_EQ(people[1].letter_status, "");
+    EXPECT_EQ(people[1].otp_mail, "");
+}
+
+TEST_F(PgStore, Sessions) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    auto& s = tx->sessions();
+    s.create({"h1", id, "csrf1", kT, kT, "", true});
+    s.create({"h2", id, "csrf2", kT - 3600s, kT - 3600s, "S1", false});
+    s.create({"h3", id, "csrf3", kT, kT - 100s, "", false});
+    const auto one = s.find("h1");
+    ASSERT_TRUE(one.has_value());
+    EXPECT_EQ(one->person, id);
+    EXPECT_EQ(one->csrf_token, "csrf1");
+    EXPECT_TRUE(one->nudge_password);
+    EXPECT_EQ(one->created_at, kT);
+    EXPECT_FALSE(s.find("nope").has_value());
+    const auto both = s.find_with_person("h2");
+    ASSERT_TRUE(both.has_value());
+    EXPECT_EQ(both->first.school, "S1");
+    EXPECT_FALSE(both->first.nudge_password);
+    EXPECT_EQ(both->second.username.value(), "ab1001");
+    const auto seen = s.view("h2");
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->session.csrf_token, "csrf2");
+    EXPECT_EQ(seen->session.created_at, kT - 3600s);
+    EXPECT_EQ(seen->person.id, id);
+    EXPECT_TRUE(seen->access.schools.empty()) << "no grants";
+    EXPECT_FALSE(seen->access.agency_admin);
+    EXPECT_FALSE(s.view("nope").has_value());
+    s.touch("h1", kT + 10s);
+    s.set_school("h1", "S2");
+    EXPECT_EQ(s.find("h1")->last_seen_at, kT + 10s);
+    EXPECT_EQ(s.find("h1")->school, "S2");
+    EXPECT_EQ(s.remove_expired(kT - 50s, kT - 1800s), 2) << "h2 (too old) and h3 (idle)";
+    s.create({"h4", id, "csrf4", kT, kT, "", false});
+    EXPECT_EQ(s.remove_all_of(id, "h4"), 1) << "every session but the one kept";
+    s.remove("h4");
+    EXPECT_FALSE(s.find("h4").has_value());
+}
+
+TEST_F(PgStore, ViewIsTheSessionItsPersonAndAccessInOneRead) {
+    auto store = migrated();
+    PersonId karin;
+    PersonId per;
+    {
+        auto tx = store->begin(TxMode::write);
+        tx->schools().add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux, "Box 2", "Kim", "08-2"}, kT);
+        tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::hogskola}, kT);
+        tx->schools().add({SchoolCode{"S3"}, "Alfa", SchoolForm::folkhogskola}, kT);
+        karin = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        per = tx->accounts().add(person("ab1002", "Per", "Berg", "p@example.se"), kT);
+        auto& g = tx->grants();
+        g.add({karin, SchoolCode{"S2"}, Role::studietider}, kT, "t");
+        g.add({karin, SchoolCode{"S2"}, Role::studeranderapportering}, kT, "t");
+        g.add({karin, SchoolCode{"S3"}, Role::school_admin}, kT, "t");
+        g.add({karin, SchoolCode{"S1"}, Role::studietider}, kT, "t");
+        g.add({karin, std::nullopt, Role::agency_admin}, kT, "t");
+        g.add({per, std::nullopt, Role::agency_admin}, kT, "t");
+        tx->sessions().create({"hk", karin, "csrf-k", kT, kT + 5s, "S2", true});
+        tx->sessions().create({"hp", per, "csrf-p", kT, kT, "", false});
+        tx->commit();
+    }
+    auto tx = store->begin(TxMode::read);
+    const auto k = tx->sessions().view("hk");
+    ASSERT_TRUE(k.has_value());
+    EXPECT_EQ(k->session.id_hash, "hk");
+    EXPECT_EQ(k->session.school, "S2");
+    EXPECT_EQ(k->session.last_seen_at, kT + 5s);
+    EXPECT_TRUE(k->session.nudge_password);
+    EXPECT_EQ(k->person.username.value(), "ab1001");
+    EXPECT_EQ(k->person.display_name(), "Karin Lindh");
+    EXPECT_TRUE(k->access.agency_admin);
+    ASSERT_EQ(k->access.schools.size(), 3u);
+    EXPECT_EQ(k->access.schools[0].school.code.value(), "S1") << "by name, then code";
+    EXPECT_EQ(k->access.schools[1].school.code.value(), "S3");
+    EXPECT_EQ(k->access.schools[1].school.form, SchoolForm::folkhogskola);
+    EXPECT_EQ(k->access.schools[2].school.name, "Beta");
+    EXPECT_EQ(k->access.schools[2].roles, (std::vector<Role>{Role::studeranderapportering, Role::studietider}));
+    const auto p = tx->sessions().view("hp");
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->person.id, per);
+    EXPECT_TRUE(p->access.agency_admin) << "an agency-wide grant only";
+    EXPECT_TRUE(p->access.schools.empty());
+
+    // The same answer as the two reads it replaces.
+    for (const char* hash : {"hk", "hp"}) {
+        const auto v = tx->sessions().view(hash);
+        const auto both = tx->sessions().find_with_person(hash);
+        ASSERT_TRUE(v && both);
+        const auto access = tx->grants().access(both->first.person);
+        EXPECT_EQ(v->session.csrf_token, both->first.csrf_token);
+        EXPECT_EQ(v->person.email, both->second.email);
+        EXPECT_EQ(v->access.agency_admin, access.agency_admin);
+        ASSERT_EQ(v->access.schools.size(), access.schools.size());
+        for (std::size_t i = 0; i < access.schools.size(); ++i) {
+            EXPECT_EQ(v->access.schools[i].school.code, access.schools[i].school.code);
+            EXPECT_EQ(v->access.schools[i].school.name, access.schools[i].school.name);
+            EXPECT_EQ(v->access.schools[i].roles, access.schools[i].roles);
+        }
+    }
+    EXPECT_FALSE(tx->sessions().view("nope").has_value());
+}
+
+TEST_F(PgStore, OtpsKioskFlowsAndPasswordHistory) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    auto& o = tx->otps();
+    EXPECT_EQ(o.count_wrong(id), 0) << "no one-time password: nothing counted";
+    o.put({id, "otp1", OtpKind::first, kT, kT + 3600s, 0});
+    EXPECT_EQ(o.count_wrong(id), 1);
+    EXPECT_EQ(o.count_wrong(id), 2);
+    o.put({id, "otp2", OtpKind::reset, kT + 1s, kT + 7200s, 0});
+    const auto otp = o.find(id);
+    ASSERT_TRUE(otp.has_value());
+    EXPECT_EQ(otp->hash, "otp2") << "replaced";
+    EXPECT_EQ(otp->kind, OtpKind::reset);
+    EXPECT_EQ(otp->wrong_count, 0);
+    EXPECT_EQ(otp->expires_at, kT + 7200s);
+    o.remove(id);
+    EXPECT_FALSE(o.find(id).has_value());
+
+    auto& f = tx->kiosk_flows();
+    f.create({"f1", FlowKind::forgot, FlowStage::start, std::nullopt, "c1", "ABCD", kT + 60s, kT, kT + 900s});
+    f.create({"f2", FlowKind::sign_in, FlowStage::start, id, "c2", "", kT, kT, kT - 1s});
+    auto flow = f.find("f1");
+    ASSERT_TRUE(flow.has_value());
+    EXPECT_FALSE(flow->person.has_value());
+    EXPECT_EQ(flow->kind, FlowKind::forgot);
+    EXPECT_EQ(flow->captcha_answer, "ABCD");
+    flow->stage = FlowStage::otp;
+    flow->person = id;
+    flow->captcha_answer = "";
+    f.update(*flow);
+    EXPECT_EQ(f.find("f1")->stage, FlowStage::otp);
+    EXPECT_EQ(f.find("f1")->person, id);
+    EXPECT_EQ(f.find("f2")->person, id);
+    EXPECT_EQ(f.remove_expired(kT), 1);
+    f.remove("f1");
+    EXPECT_FALSE(f.find("f1").has_value());
+
+    auto& h = tx->password_history();
+    for (const char* hash : {"a", "b", "c"}) h.add(id, hash, kT);
+    EXPECT_EQ(h.last(id, 2), (std::vector<std::string>{"c", "b"})) << "newest first";
+    EXPECT_TRUE(h.last(PersonId{999}, 5).empty());
+}
+
+// Issue [7] §9: of several flows that compared the same one-time password, exactly one consumes it.
+TEST_F(PgStore, AOneTimePasswordIsConsumedByExactlyOneOfManyConcurrentFlows) {
+    auto store = migrated();
+    PersonId id;
+    {
+        auto tx = store->begin(TxMode::write);
+        id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        tx->otps().put({id, "otp1", OtpKind::reset, kT, kT + 900s, 0});
+        EXPECT_FALSE(tx->otps().consume(id, "otp0", kT)) << "not the one compared";
+        EXPECT_FALSE(tx->otps().consume(id, "otp1", kT + 900s)) << "expired";
+        tx->commit();
+    }
+    constexpr int kThreads = 20;
+    std::atomic<int> won{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&] {
+            auto tx = store->begin(TxMode::write);
+            if (tx->otps().consume(id, "otp1", kT)) ++won;
+            tx->commit();
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(won.load(), 1);
+    auto tx = store->begin(TxMode::read);
+    EXPECT_FALSE(tx->otps().find(id).has_value());
+}
+
+OutboxMail mail_to(PersonId id, MailKind kind, Timestamp due) {
+    OutboxMail m;
+    m.kind = kind;
+    m.person = id;
+    m.recipient = "k@example.se";
+    m.lang = "sv";
+    m.params = "14";
+    m.not_before = due;
+    m.created_at = kT;
+    return m;
+}
+
+TEST_F(PgStore, Outbox) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    auto& o = tx->outbox();
+    const auto later = o.enqueue(mail_to(id, MailKind::otp_first, kT + 60s));
+    const auto first = o.enqueue(mail_to(id, MailKind::otp_reset, kT));
+    auto anonymous = mail_to(id, MailKind::account_locked, kT);
+    anonymous.person.reset();
+    const auto second = o.enqueue(anonymous);
+    EXPECT_LT(later, first);
+    EXPECT_EQ(o.count_pending(id, MailKind::otp_first), 1);
+    EXPECT_EQ(o.count_since(id, MailKind::otp_reset, kT), 1);
+    EXPECT_EQ(o.count_since(id, MailKind::otp_reset, kT + 1s), 0);
+
+    auto claimed = o.claim(kT, kT + 30s);
+    ASSERT_TRUE(claimed.has_value());
+    EXPECT_EQ(claimed->id, first) << "the oldest due";
+    EXPECT_EQ(claimed->attempts, 1);
+    EXPECT_EQ(claimed->params, "14");
+    claimed = o.claim(kT, kT + 30s);
+    ASSERT_TRUE(claimed.has_value());
+    EXPECT_EQ(claimed->id, second);
+    EXPECT_FALSE(claimed->person.has_value());
+    EXPECT_FALSE(o.claim(kT, kT + 30s).has_value()) << "the rest is held or not yet due";
+    EXPECT_EQ(o.claim(kT + 30s, kT + 60s)->id, first) << "the lease ran out";
+    o.mark_sent(first, kT + 31s, "250 ok");
+    o.retry_at(second, kT + 90s, "421 busy");
+    o.mark_failed(later, "550 no such user");
+    const auto all = o.list(std::nullopt, 10);
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_EQ(all[0].id, second) << "newest first";
+    EXPECT_EQ(all[0].last_error, "421 busy");
+    EXPECT_EQ(all[0].not_before, kT + 90s);
+    EXPECT_EQ(all[1].status, MailStatus::sent);
+    EXPECT_EQ(all[1].sent_at, kT + 31s);
+    EXPECT_EQ(all[1].attempts, 2);
+    EXPECT_FALSE(all[2].sent_at.has_value());
+    const auto failed = o.list(MailStatus::failed, 10);
+    ASSERT_EQ(failed.size(), 1u);
+    EXPECT_EQ(failed[0].id, later);
+    EXPECT_EQ(o.retry_failed(first, kT), 0) << "only failed mail";
+    EXPECT_EQ(o.retry_failed(later, kT + 100s), 1);
+    EXPECT_EQ(o.retry_failed(std::nullopt, kT), 0);
+    EXPECT_EQ(o.list(MailStatus::pending, 10).size(), 2u);
+    EXPECT_EQ(o.list(std::nullopt, 1).size(), 1u);
+}
+
+TEST_F(PgStore, Letters) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux, "Box 1\n211 22 Malmö"}, kT);
+    tx->schools().add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux}, kT);  // no postal address yet
+    const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    auto& l = tx->letters();
+    const auto a = l.queue(id, SchoolCode{"S1"}, kT);
+    const auto b = l.queue(id, SchoolCode{"S1"}, kT + 1s);
+    const auto w = l.queue(id, SchoolCode{"S2"}, kT + 2s);
+    auto claimed = l.claim(kT, kT + 60s);
+    ASSERT_TRUE(claimed.has_value());
+    EXPECT_EQ(claimed->id, a) << "oldest first";
+    claimed = l.claim(kT, kT + 60s);
+    ASSERT_TRUE(claimed.has_value());
+    EXPECT_EQ(claimed->id, b);
+    EXPECT_FALSE(l.claim(kT, kT + 60s).has_value()) << "the rest is held, or waits for its school's address";
+    EXPECT_TRUE(l.find(w)->address_missing);
+    EXPECT_FALSE(l.find(a)->address_missing);
+    const auto waiting = l.newly_waiting(kT);
+    ASSERT_EQ(waiting.size(), 1u);
+    EXPECT_EQ(waiting[0].id, w);
+    EXPECT_TRUE(waiting[0].address_missing);
+    EXPECT_TRUE(l.newly_waiting(kT + 10s).empty()) << "found waiting once";
+    EXPECT_FALSE(l.mark_posted(a, kT)) << "not rendered yet";
+    l.render_failed(b, "no font", kT + 300s);
+    l.rendered(a, "/letters/a.pdf", kT + 5s);
+    l.render_failed(a, "a late error from elsewhere", kT + 300s);
+    const auto done = l.find(a);
+    ASSERT_TRUE(done.has_value());
+    EXPECT_EQ(done->status, LetterStatus::rendered);
+    EXPECT_EQ(done->path, "/letters/a.pdf");
+    EXPECT_EQ(done->last_error, "") << "a letter that was made keeps no error";
+    EXPECT_EQ(done->rendered_at, kT + 5s);
+    EXPECT_FALSE(done->posted_at.has_value());
+    EXPECT_EQ(l.find(b)->last_error, "no font");
+    EXPECT_FALSE(l.claim(kT + 100s, kT + 160s).has_value()) << "a failed letter is tried again later";
+    claimed = l.claim(kT + 300s, kT + 360s);
+    ASSERT_TRUE(claimed.has_value());
+    EXPECT_EQ(claimed->id, b);
+    tx->schools().set_postal_address(SchoolCode{"S2"}, "Box 2\n222 22 Lund");
+    EXPECT_FALSE(l.find(w)->address_missing);
+    claimed = l.claim(kT + 300s, kT + 360s);
+    ASSERT_TRUE(claimed.has_value());
+    EXPECT_EQ(claimed->id, w) << "made once the address is set";
+    EXPECT_TRUE(l.mark_posted(a, kT + 9s));
+    EXPECT_FALSE(l.mark_posted(a, kT + 9s)) << "posted once";
+    EXPECT_EQ(l.find(a)->posted_at, kT + 9s);
+    EXPECT_EQ(l.list(std::nullopt, 10)[0].id, w) << "newest first";
+    EXPECT_EQ(l.list(LetterStatus::posted, 10).size(), 1u);
+    EXPECT_FALSE(l.find(999).has_value());
+}
+
+TEST_F(PgStore, KioskMailIsClaimedFirst) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    auto& o = tx->outbox();
+    const auto changed = o.enqueue(mail_to(id, MailKind::password_changed, kT - 30s));
+    const auto first = o.enqueue(mail_to(id, MailKind::otp_first, kT - 20s));
+    const auto reset = o.enqueue(mail_to(id, MailKind::otp_reset, kT));
+    std::vector<std::int64_t> order;
+    while (auto m = o.claim(kT, kT + 50s)) {
+        order.push_back(m->id);
+        o.mark_sent(m->id, kT, "250 ok");
+    }
+    EXPECT_EQ(order, (std::vector<std::int64_t>{reset, changed, first}));
+}
+
+TEST_F(PgStore, APersonsOneTimePasswordMailsAreClaimedOneAtATime) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    auto& o = tx->outbox();
+    const auto one = o.enqueue(mail_to(id, MailKind::otp_reset, kT - 2s));
+    const auto two = o.enqueue(mail_to(id, MailKind::otp_reset, kT - 1s));
+    const auto changed = o.enqueue(mail_to(id, MailKind::password_changed, kT));
+    const auto a = o.claim(kT, kT + 50s);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->id, one);
+    const auto b = o.claim(kT, kT + 50s);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->id, changed) << "not the second one-time password while the first is held";
+    EXPECT_FALSE(o.claim(kT, kT + 50s));
+    o.mark_sent(one, kT, "250 ok");
+    const auto c = o.claim(kT, kT + 50s);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->id, two);
+}
+
+TEST_F(PgStore, ThrottleForgetsOutsideTheWindow) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    auto& t = tx->throttle();
+    EXPECT_EQ(t.get("10.0.0.1", kT).failures, 0);
+    t.record_failure("10.0.0.1", kT, kT - 60s);
+    t.record_failure("10.0.0.1", kT + 1s, kT - 60s);
+    auto state = t.get("10.0.0.1", kT - 60s);
+    EXPECT_EQ(state.failures, 2);
+    EXPECT_EQ(state.last_failure, kT + 1s);
+    EXPECT_EQ(t.get("10.0.0.1", kT + 2s).failures, 0) << "older than the window";
+    t.record_failure("10.0.0.1", kT + 100s, kT + 50s);
+    EXPECT_EQ(t.get("10.0.0.1", kT + 50s).failures, 1) << "the count starts again";
+}
+
+/// Audit filters, field by field (designated initializers would leave fields GCC asks for).
+AuditFilter by(std::string person, std::string school, std::string kind) {
+    AuditFilter f;
+    f.person = std::move(person);
+    f.school = std::move(school);
+    f.kind = std::move(kind);
+    return f;
+}
+AuditFilter between(std::optional<Timestamp> from, std::optional<Timestamp> to) {
+    AuditFilter f;
+    f.from = from;
+    f.to = to;
+    return f;
+}
+AuditFilter page(AuditFilter f, std::int64_t before_id, int limit) {
+    f.before_id = before_id;
+    f.limit = limit;
+    return f;
+}
+
+TEST_F(PgStore, AuditFilters) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    auto& a = tx->audit();
+    a.append({kT, "anonymous", "10.0.0.1", "login.failed", "ab1001", "", ""});
+    a.append({kT + 1s, "ab1001", "10.0.0.1", "login.ok", "ab1001", "", ""});
+    a.append({kT + 2s, "ab9999", "10.0.0.2", "grant.added", "ab1002", "S1", "studietider"});
+    a.append({kT + 3s, "ab9999", "10.0.0.2", "loginx", "ab1002", "S1", ""});
+    auto ids = [&](const AuditFilter& f) {
+        std::vector<std::int64_t> out;
+        for (const auto& e : a.query(f)) out.push_back(e.id);
+        return out;
+    };
+    EXPECT_EQ(ids({}), (std::vector<std::int64_t>{4, 3, 2, 1})) << "newest first";
+    EXPECT_EQ(ids(by("ab1001", "", "")), (std::vector<std::int64_t>{2, 1}));
+    EXPECT_EQ(ids(by("ab9999", "", "")), (std::vector<std::int64_t>{4, 3})) << "as the actor";
+    EXPECT_EQ(ids(by("", "S1", "")), (std::vector<std::int64_t>{4, 3}));
+    EXPECT_EQ(ids(by("", "", "login")), (std::vector<std::int64_t>{2, 1})) << "a family, not a prefix";
+    EXPECT_EQ(ids(by("", "", "login.ok")), (std::vector<std::int64_t>{2}));
+    EXPECT_EQ(ids(between(kT + 1s, kT + 3s)), (std::vector<std::int64_t>{3, 2}));
+    EXPECT_EQ(ids(page({}, 3, 1)), (std::vector<std::int64_t>{2}));
+    const auto entry = a.query(by("", "", "grant.added"));
+    ASSERT_EQ(entry.size(), 1u);
+    EXPECT_EQ(entry[0].event.detail, "studietider");
+    EXPECT_EQ(entry[0].event.address, "10.0.0.2");
+    EXPECT_EQ(entry[0].event.at, kT + 2s);
+    EXPECT_EQ(a.kinds(), (std::vector<std::string>{"grant.added", "login.failed", "login.ok", "loginx"}));
+}
+
+// ---- The same answers as SQLite ------------------------------------------------------------------------
+
+/// Data whose order and case tell the backends apart if they differ: names equal but for case,
+/// non-ASCII letters, LIKE's wildcards, ties on every sort key but the last.
+void fill(ports::Store& store) {
+    auto tx = store.begin(TxMode::write);
+    auto& s = tx->schools();
+    s.add({SchoolCode{"S2"}, "beta", SchoolForm::komvux, "Box 2", "Kim", "08-2"}, kT);
+    s.add({SchoolCode{"S1"}, "Beta", SchoolForm::hogskola}, kT);
+    s.add({SchoolCode{"S3"}, "Älvskolan", SchoolForm::gymnasieskola}, kT);
+    s.add({SchoolCode{"S4"}, "alfa", SchoolForm::folkhogskola}, kT);
+    s.add({SchoolCode{"S0"}, "Beta", SchoolForm::komvux}, kT);
+    auto& a = tx->accounts();
+    const std::vector<Person> people{
+        person("ab1001", "Åsa", "Öberg", "Asa.Oberg@Example.se"), person("ab1002", "åsa", "öberg", "asa2@example.se"),
+        person("ab1003", "Per", "Berg", "per%x@example.se"),      person("ab1004", "Per", "berg", "per_y@example.se"),
+        person("ab1005", "Anna", "Berg", "anna\\z@example.se"),   person("ab1006", "Zed", "Berg", "zed@EXAMPLE.se"),
+        person("ÅB1007", "Émile", "Ängström", "emile@example.se")};
+    std::vector<PersonId> ids;
+    for (const auto& p : people) ids.push_back(a.add(p, kT));
+    for (const auto& id : ids) a.set_password(id, "h", kT - Seconds{100 * (id.value() % 3)});
+    auto& g = tx->grants();
+    for (const auto& id : ids) {
+        g.add({id, SchoolCode{"S2"}, Role::studietider}, kT, "t");
+        g.add({id, SchoolCode{"S1"}, Role::school_admin}, kT, "t");
+    }
+    g.add({ids[0], std::nullopt, Role::agency_admin}, kT, "t");
+    g.add({ids[0], SchoolCode{"S0"}, Role::studeranderapportering}, kT, "t");
+    g.add({ids[0], SchoolCode{"S1"}, Role::studietider}, kT, "t");
+    for (int i = 0; i < 6; ++i) {
+        const auto to = ids[static_cast<std::size_t>(i % 3)];
+        tx->outbox().enqueue(
+            mail_to(to, i % 2 ? MailKind::otp_first : MailKind::otp_reset, kT + Seconds{10 * (i % 2)}));
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        tx->sessions().create({"sess" + std::to_string(i), ids[i], "csrf" + std::to_string(i), kT,
+                               kT + Seconds{static_cast<std::int64_t>(i)}, i % 2 ? "S1" : "", i == 0});
+    tx->letters().queue(ids[1], SchoolCode{"S1"}, kT);
+    tx->letters().queue(ids[1], SchoolCode{"S2"}, kT);
+    tx->letters().queue(ids[2], SchoolCode{"S1"}, kT);
+    for (int i = 0; i < 8; ++i)
+        tx->audit().append({kT + Seconds{i % 3}, i % 2 ? "ab1001" : "anonymous", "10.0.0.1",
+                            i % 3 ? "login.failed" : "login.ok", i % 4 ? "ab1002" : "ab1001", i % 2 ? "S1" : "", ""});
+    tx->commit();
+}
+
+std::string show(const Person& p) {
+    return std::to_string(p.id.value()) + " " + p.username.value() + " " + p.first_name + " " + p.last_name + " " +
+           p.email + " " + p.lang + " " + p.default_school;
+}
+
+/// Everything the ports answer about the filled store, one line per answer.
+std::vector<std::string> observe(ports::Store& store) {
+    std::vector<std::string> out;
+    auto tx = store.begin(TxMode::write);
+    auto& a = tx->accounts();
+    for (const char* text :
+         {"åsa", "ÅSA", "asa", "%", "_", "\\", "berg", "BERG", "ab1003", "AB1003", "åb1007", "", "r b", "example"}) {
+        std::string line = std::string("search ") + text + ":";
+        for (const auto& p : a.search(text, 5)) line += " | " + show(p);
+        out.push_back(line);
+    }
+    for (const char* email : {"ASA.OBERG@EXAMPLE.SE", "zed@example.se", "ASA2@example.SE", "nobody@example.se"}) {
+        const auto p = a.find_by_email(email);
+        out.push_back(std::string("email ") + email + ": " + (p ? show(*p) : "none"));
+    }
+    for (const auto& r : a.reminder_candidates(kT, kT - 1000s, 10))
+        out.push_back("reminder " + show(r.person) + " " + std::to_string(to_unix(r.password_set_at)));
+    for (const auto& s : tx->schools().all())
+        out.push_back("school " + s.code.value() + " " + s.name + " " + std::string(to_string(s.form)) + " " +
+                      s.postal_address + " " + s.contact_name);
+    for (const char* code : {"S1", "S2", "S0"}) {
+        for (const auto& p : a.at_school(SchoolCode{code})) {
+            std::string line =
+                std::string("at ") + code + " " + show(p.person) + " " + p.letter_status + " " + p.otp_mail;
+            for (Role r : p.roles) line += " " + std::string(to_string(r));
+            out.push_back(line);
+        }
+    }
+    for (std::int64_t id = 1; id <= 7; ++id) {
+        std::string line = "grants " + std::to_string(id) + ":";
+        for (const auto& g : tx->grants().of(PersonId{id}))
+            line += " " + (g.school ? g.school->value() : "-") + "/" + std::string(to_string(g.role));
+        const auto access = tx->grants().access(PersonId{id});
+        line += access.agency_admin ? " agency" : "";
+        for (const auto& s : access.schools) line += " " + s.school.code.value() + "#" + std::to_string(s.roles.size());
+        out.push_back(line);
+    }
+    for (std::size_t i = 0; i <= 7; ++i) {  // seven sessions and one unknown
+        const auto v = tx->sessions().view("sess" + std::to_string(i));
+        std::string line = "view " + std::to_string(i) + ":";
+        if (!v) {
+            out.push_back(line + " none");
+            continue;
+        }
+        line += " " + v->session.id_hash + " " + std::to_string(v->session.person.value()) + " " +
+                v->session.csrf_token + " " + v->session.school + " " + (v->session.nudge_password ? "nudge" : "-") +
+                " " + std::to_string(to_unix(v->session.created_at)) + " " +
+                std::to_string(to_unix(v->session.last_seen_at)) + " | " + show(v->person) + " |";
+        line += v->access.agency_admin ? " agency" : "";
+        for (const auto& at : v->access.schools) {
+            line += " " + at.school.code.value() + "/" + at.school.name + "/" + std::string(to_string(at.school.form));
+            for (Role r : at.roles) line += "+" + std::string(to_string(r));
+        }
+        out.push_back(line);
+    }
+    for (const auto& m : tx->outbox().list(std::nullopt, 10))
+        out.push_back("mail " + std::to_string(m.id) + " " + std::string(to_string(m.kind)));
+    while (auto m = tx->outbox().claim(kT + 10s, kT + 60s)) out.push_back("claimed " + std::to_string(m->id));
+    while (auto l = tx->letters().claim(kT + 10s, kT + 60s)) out.push_back("letter " + std::to_string(l->id));
+    for (const AuditFilter& f : {AuditFilter{}, by("ab1001", "", ""), by("", "", "login"), page(by("", "S1", ""), 0, 2),
+                                 between(kT + 1s, std::nullopt)}) {
+        std::string line = "audit:";
+        for (const auto& e : tx->audit().query(f)) line += " " + std::to_string(e.id);
+        out.push_back(line);
+    }
+    for (const auto& k : tx->audit().kinds()) out.push_back("kind " + k);
+    for (int i = 0; i < 5; ++i) {
+        const auto n = a.reserve_attempt(PersonId{1}, kT + Seconds{i < 4 ? 0 : 1800}, 3, kT + 1800s);
+        out.push_back("attempt " + (n ? std::to_string(*n) : "locked"));
+    }
+    return out;
+}
+
+TEST_F(PgStore, AnswersAsSqliteDoes) {
+    auto pg = migrated();
+    storage::SqliteOptions o;
+    o.path = ":memory:";
+    auto sqlite = storage::open_sqlite(o);
+    sqlite->migrate();
+    fill(*sqlite);
+    fill(*pg);
+    const auto expected = observe(*sqlite);
+    const auto actual = observe(*pg);
+    ASSERT_EQ(actual.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(actual[i], expected[i]);
+}
+
+// ---- Concurrency ------------------------------------------------------------------------------------------
+
+TEST_F(PgStore, FiftyConcurrentAttemptsLockAtExactlyTheCount) {
+    auto store = migrated();
+    PersonId id;
+    {
+        auto tx = store->begin(TxMode::write);
+        id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        tx->commit();
+    }
+    constexpr int kThreads = 50;
+    constexpr int kLockAt = 5;
+    std::vector<std::optional<int>> results(kThreads);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            auto tx = store->begin(TxMode::write);
+            results[static_cast<std::size_t>(i)] = tx->accounts().reserve_attempt(id, kT, kLockAt, kT + 30min);
+            tx->commit();
+        });
+    }
+    for (auto& t : threads) t.join();
+    std::multiset<int> numbers;
+    int refused = 0;
+    for (const auto& r : results) {
+        if (r)
+            numbers.insert(*r);
+        else
+            ++refused;
+    }
+    EXPECT_EQ(numbers, (std::multiset<int>{1, 2, 3, 4, 5})) << "each number once";
+    EXPECT_EQ(refused, kThreads - kLockAt);
+    auto tx = store->begin(TxMode::read);
+    EXPECT_EQ(tx->accounts().failed_count(id), kLockAt);
+    EXPECT_EQ(tx->accounts().locked_until(id), kT + 30min);
+}
+
+TEST_F(PgStore, TwoWorkersNeverClaimTheSameMail) {
+    auto store = migrated();
+    constexpr int kMails = 40;
+    {
+        auto tx = store->begin(TxMode::write);
+        const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        for (int i = 0; i < kMails; ++i) tx->outbox().enqueue(mail_to(id, MailKind::password_changed, kT));
+        tx->commit();
+    }
+    std::vector<std::int64_t> claimed[2];
+    auto worker = [&](std::vector<std::int64_t>& mine) {
+        for (;;) {
+            auto tx = store->begin(TxMode::write);
+            auto m = tx->outbox().claim(kT, kT + 60s);
+            if (!m) return;
+            mine.push_back(m->id);
+            tx->commit();
+        }
+    };
+    std::thread a(worker, std::ref(claimed[0]));
+    std::thread b(worker, std::ref(claimed[1]));
+    a.join();
+    b.join();
+    std::set<std::int64_t> all(claimed[0].begin(), claimed[0].end());
+    all.insert(claimed[1].begin(), claimed[1].end());
+    EXPECT_EQ(claimed[0].size() + claimed[1].size(), static_cast<std::size_t>(kMails)) << "none twice";
+    EXPECT_EQ(all.size(), static_cast<std::size_t>(kMails)) << "every one";
+    for (const auto& m : store->begin(TxMode::read)->outbox().list(std::nullopt, kMails)) EXPECT_EQ(m.attempts, 1);
+}
+
+// ---- Faults ---------------------------------------------------------------------------------------------
+
+/// A port on which nothing listens: the server is stopped.
+int closed_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+/// Accepts connections (the kernel does) and never answers: a server that hangs.
+class SilentServer {
+   public:
+    SilentServer() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        ::listen(fd_, 16);
+        socklen_t len = sizeof addr;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+        port_ = ntohs(addr.sin_port);
+    }
+    ~SilentServer() { ::close(fd_); }
+    SilentServer(const SilentServer&) = delete;
+    SilentServer& operator=(const SilentServer&) = delete;
+    [[nodiscard]] int port() const { return port_; }
+
+   private:
+    int fd_;
+    int port_ = 0;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+TEST_F(PgStore, ABadUrlIsRefusedWithTheReason) {
+    try {
+        (void)storage::open_postgres({"postgresql://u@h:5432/db?no_such_option=1"});
+        ADD_FAILURE() << "accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("no_such_option"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(PgStore, AStoppedServerIsUnavailableAtOnce) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string url = "postgresql://postgres@127.0.0.1:" + std::to_string(closed_port()) + "/mina";
+    EXPECT_THROW((void)storage::open_postgres({url, 2, 5}), ports::Unavailable);
+    EXPECT_LT(seconds_since(t0), 1.0);
+}
+
+TEST_F(PgStore, AHangingServerIsUnavailableAfterTheConnectTimeout) {
+    SilentServer server;
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string url = "postgresql://postgres@127.0.0.1:" + std::to_string(server.port()) + "/mina";
+    EXPECT_THROW((void)storage::open_postgres({url, 2, 2}), ports::Unavailable);
+    EXPECT_LT(seconds_since(t0), 4.0) << "connect_timeout_s is 2";
+}
+
+TEST_F(PgStore, AUnitWhoseConnectionBrokeIsNotReused) {
+    auto store = migrated();
+    auto tx = store->begin(TxMode::write);
+    tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux}, kT);
+    terminate_store_connections();
+    EXPECT_THROW((void)tx->schools().all(), ports::Unavailable);
+    EXPECT_THROW((void)tx->schools().all(), ports::Unavailable) << "the broken connection runs nothing more";
+    EXPECT_THROW(tx->commit(), ports::Unavailable);
+    tx.reset();
+    auto again = store->begin(TxMode::read);
+    EXPECT_TRUE(again->schools().all().empty()) << "a new connection; nothing was saved";
+}
+
+TEST_F(PgStore, UnavailableWhileTheServerIsAwayAndWellAgainAfter) {
+    auto store = migrated(4);
+    {
+        // Two connections in the pool, so that idle connections die with the server.
+        auto one = store->begin(TxMode::write);
+        auto two = store->begin(TxMode::read);
+        one->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux}, kT);
+        one->commit();
+    }
+    Admin(admin_url_).value("ALTER DATABASE " + db_ + " ALLOW_CONNECTIONS false");
+    terminate_store_connections();
+    const auto t0 = std::chrono::steady_clock::now();
+    // A Unit begins with its first statement: that is where an idle connection is found dead.
+    EXPECT_THROW((void)store->begin(TxMode::read)->schools().all(), ports::Unavailable);
+    EXPECT_THROW((void)store->begin(TxMode::write)->schools().all(), ports::Unavailable);
+    EXPECT_FALSE(store->ping());
+    EXPECT_LT(seconds_since(t0), 2.0) << "no waiting while the server is away";
+
+    Admin(admin_url_).value("ALTER DATABASE " + db_ + " ALLOW_CONNECTIONS true");
+    EXPECT_TRUE(store->ping());
+    auto tx = store->begin(TxMode::write);
+    EXPECT_EQ(tx->schools().all().size(), 1u);
+    tx->commit();
+}
+
+TEST_F(PgStore, TheFirstTransactionAfterARestartSucceeds) {
+    auto store = migrated(4);
+    {
+        auto one = store->begin(TxMode::read);
+        auto two = store->begin(TxMode::read);
+        auto three = store->begin(TxMode::read);
+    }
+    terminate_store_connections();  // every idle connection in the pool is dead now
+    auto tx = store->begin(TxMode::write);
+    EXPECT_TRUE(tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux}, kT));
+    tx->commit();
+}
+
+// ---- Viewers kept between requests (pg_view_cache) --------------------------------------------------
+
+Viewing viewing(const char* id_hash, std::int64_t person_id) {
+    Viewing v;
+    v.session.id_hash = id_hash;
+    v.session.person = PersonId{person_id};
+    v.person.id = PersonId{person_id};
+    return v;
+}
+
+TEST(PgViewCache, KeepsOnlyWhileListening) {
+    storage::pg::ViewCache c;
+    c.keep("h", viewing("h", 1), c.epoch());
+    c.set_listening(true);
+    EXPECT_FALSE(c.find("h")) << "kept while not listening: notices may have been missed";
+    c.keep("h", viewing("h", 1), c.epoch());
+    EXPECT_TRUE(c.find("h"));
+    c.set_listening(false);
+    EXPECT_FALSE(c.find("h"));
+    c.set_listening(true);
+    EXPECT_FALSE(c.find("h")) << "listening again: everything from before is forgotten";
+}
+
+TEST(PgViewCache, ForgetsWhatANoticeNames) {
+    storage::pg::ViewCache c;
+    c.set_listening(true);
+    for (const auto& [hash, person] : {std::pair{"a1", 1}, {"a2", 1}, {"b1", 2}, {"c1", 3}}) c.keep(hash, viewing(hash, person), c.epoch());
+    c.forget("s:b1");
+    EXPECT_FALSE(c.find("b1"));
+    EXPECT_TRUE(c.find("a1"));
+    c.forget("p:1");
+    EXPECT_FALSE(c.find("a1"));
+    EXPECT_FALSE(c.find("a2"));
+    EXPECT_TRUE(c.find("c1"));
+    c.forget("p:1x");  // not a notice we know: forget too much rather than too little
+    EXPECT_FALSE(c.find("c1"));
+    c.keep("c1", viewing("c1", 3), c.epoch());
+    c.forget("*");
+    EXPECT_EQ(c.size(), 0u);
+}
+
+TEST(PgViewCache, AReadThatANoticeOvertookIsNotKept) {
+    storage::pg::ViewCache c;
+    c.set_listening(true);
+    const auto before_read = c.epoch();
+    c.forget("p:42");  // about someone else, perhaps, but it came while the read was on its way
+    c.keep("h", viewing("h", 7), before_read);
+    EXPECT_FALSE(c.find("h"));
+    c.keep("h", viewing("h", 7), c.epoch());
+    EXPECT_TRUE(c.find("h"));
+}
+
+TEST(PgViewCache, FollowsTheIdleClockAndHasALimit) {
+    storage::pg::ViewCache c(2);
+    c.set_listening(true);
+    auto v = viewing("a", 1);
+    v.session.last_seen_at = kT;
+    c.keep("a", v, c.epoch());
+    c.touched("a", kT + 60s);
+    EXPECT_EQ(c.find("a")->session.last_seen_at, kT + 60s);
+    c.touched("a", kT + 30s);
+    EXPECT_EQ(c.find("a")->session.last_seen_at, kT + 60s) << "never back";
+    c.keep("b", viewing("b", 2), c.epoch());
+    c.keep("c", viewing("c", 3), c.epoch());
+    EXPECT_FALSE(c.find("c")) << "full: read again next time";
+    c.drop("a");
+    c.keep("c", viewing("c", 3), c.epoch());
+    EXPECT_TRUE(c.find("c"));
+}
+
+/// The fence's promise: a change committed before the fence (by anyone: here a connection of the
+/// test's own, as another server or `mina admin` would) is known once it passes.
+TEST_F(PgStore, KeptViewersAreForgottenWhenAnyoneChangesThem) {
+    auto store = keeping_viewers();
+    {
+        auto tx = store->begin(TxMode::write);
+        tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::hogskola}, kT);
+        tx->schools().add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux}, kT);
+        const auto karin = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        tx->grants().add({karin, SchoolCode{"S1"}, Role::studietider}, kT, "t");
+        tx->grants().add({karin, SchoolCode{"S2"}, Role::studietider}, kT, "t");
+        tx->sessions().create({"hk", karin, "csrf-k", kT, kT, "S1", false});
+        tx->commit();
+    }
+    auto view = [&] { return fenced_view(*store, "hk"); };
+    ASSERT_TRUE(view());
+    auto d = direct();
+    d.value("UPDATE sessions SET last_seen_at = last_seen_at + 60");
+    const auto hits = store->kept_viewers()->hits;
+    EXPECT_EQ(view()->session.last_seen_at, kT) << "kept: the idle clock alone sends no notice";
+    EXPECT_EQ(store->kept_viewers()->hits, hits + 1);
+
+    d.value("UPDATE persons SET first_name = 'Kajsa'");
+    EXPECT_EQ(view()->person.first_name, "Kajsa");
+    d.value("DELETE FROM grants WHERE school_code = 'S2'");
+    EXPECT_EQ(view()->access.schools.size(), 1u);
+    d.value("INSERT INTO grants (person_id, school_code, role, granted_by, created_at) "
+            "SELECT id, 'S2', 'studeranderapportering', 't', 0 FROM persons");
+    EXPECT_EQ(view()->access.schools.size(), 2u);
+    d.value("UPDATE schools SET name = 'Alfa nya' WHERE code = 'S1'");
+    EXPECT_EQ(view()->access.schools[0].school.name, "Alfa nya");
+    d.value("UPDATE sessions SET school_code = 'S2'");
+    EXPECT_EQ(view()->session.school, "S2");
+    d.value("DELETE FROM sessions");
+    EXPECT_FALSE(view()) << "Logga ut on another server";
+}
+
+TEST_F(PgStore, KeptViewersAreForgottenWhileTheListenerIsAwayAndKeptAgainAfter) {
+    auto store = keeping_viewers();
+    {
+        auto tx = store->begin(TxMode::write);
+        const auto karin = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        tx->sessions().create({"hk", karin, "csrf-k", kT, kT, "", false});
+        tx->commit();
+    }
+    auto view = [&] { return fenced_view(*store, "hk"); };
+    ASSERT_TRUE(view());
+    terminate_store_connections();  // the listener's connection too: its notices are lost
+    direct().value("UPDATE persons SET first_name = 'Kajsa'");
+    EXPECT_EQ(view()->person.first_name, "Kajsa");
+    wait_listening(*store);
+    ASSERT_TRUE(view());
+    const auto hits = store->kept_viewers()->hits;
+    EXPECT_EQ(view()->person.first_name, "Kajsa");
+    EXPECT_EQ(store->kept_viewers()->hits, hits + 1) << "kept again once it listens";
+}
+
+/// Digests that are the token itself: enough for portal::Service here.
+class PlainTokens final : public ports::Tokens {
+   public:
+    std::string token() override { return "t"; }
+    std::string digest(std::string_view t) override { return std::string(t); }
+    std::string sha256(std::string_view b) override { return std::string(b); }
+    bool equal(std::string_view a, std::string_view b) override { return a == b; }
+    std::uint32_t uniform(std::uint32_t) override { return 0; }
+};
+
+TEST_F(PgStore, AKeptViewerThatLooksIdleIsJudgedOnTheDatabasesRow) {
+    auto store = keeping_viewers();
+    PlainTokens tokens;
+    PolicyConfig policy;
+    portal::Service portal(*store, tokens, policy);
+    {
+        auto tx = store->begin(TxMode::write);
+        const auto karin = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        tx->sessions().create({"hk", karin, "csrf-k", kT, kT, "", false});
+        tx->commit();
+    }
+    fence(*store);
+    ASSERT_TRUE(portal.resume("hk", kT + 1s));  // kept here, with the idle clock at kT
+    // Another server has been serving the session: its idle clock moved on without a notice.
+    direct().value("UPDATE sessions SET last_seen_at = " + std::to_string(to_unix(kT + policy.session_idle - 10s)));
+    fence(*store);
+    const auto later = kT + policy.session_idle + 5s;  // idle by the kept copy, not by the row
+    const auto v = portal.resume("hk", later);
+    ASSERT_TRUE(v) << "a session in use elsewhere is not ended";
+    EXPECT_EQ(v->session.last_seen_at, kT + policy.session_idle - 10s) << "the row's idle clock";
+    EXPECT_TRUE(store->begin(TxMode::read)->sessions().find("hk"));
+    EXPECT_FALSE(portal.resume("hk", later + policy.session_idle + 1s)) << "and ends when idle by the row too";
+    EXPECT_FALSE(store->begin(TxMode::read)->sessions().find("hk"));
+}
+
+}  // namespace
+}  // namespace mina
