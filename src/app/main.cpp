@@ -373,96 +373,125 @@ int cmd_demo(const app::Config& c, bool with_reports) {
     return 0;
 }
 
-}  // namespace
+/// An audit row for a change made from the command line: by "cli:<os user>", from "local".
+void audit_cli(ports::Unit& tx, Timestamp now, std::string kind, std::string school, std::string detail) {
+    const admin::Actor who = cli_actor();
+    tx.audit().append({now, who.name, who.address, std::move(kind), {}, std::move(school), std::move(detail)});
+}
 
-int main(int argc, char** argv) {
-    auto logger = spdlog::stderr_logger_mt("mina");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-    spdlog::set_default_logger(logger);
-
-    CLI::App cli{"mina: Mina tjänster, the login portal, password kiosk and Identity Manager"};
-    cli.require_subcommand(1);
+/// Every command of the command line, and the values its options fill in.
+struct Commands {
     std::string config_path;
-    cli.add_option("--config", config_path, "TOML configuration file (every key may be overridden by MINA_<SECTION>_<KEY>)");
-    cli.fallthrough();
+    CLI::App* serve = nullptr;
+    CLI::App* migrate = nullptr;
+    CLI::App* config_show = nullptr;
+    CLI::App* backup = nullptr;
+    std::string backup_out;
 
-    auto* serve = cli.add_subcommand("serve", "Run the web server");
-    auto* migrate = cli.add_subcommand("migrate", "Apply database migrations");
+    CLI::App* school_add = nullptr;
+    CLI::App* school_address = nullptr;
+    CLI::App* person_add = nullptr;
+    CLI::App* set_password = nullptr;
+    CLI::App* grant = nullptr;
+    CLI::App* unlock = nullptr;
+    CLI::App* identity_key = nullptr;
+    CLI::App* demo = nullptr;
+    CLI::App* migrate_data = nullptr;
+    std::string code, name, form, address, first, last, email, username, role, copy_from, copy_to;
+    bool demo_reports = false;
+
+    CLI::App* letters_list = nullptr;
+    CLI::App* letters_posted = nullptr;
+    std::string letters_status;
+    std::int64_t letter_id = 0;
+    CLI::App* outbox_list = nullptr;
+    CLI::App* outbox_retry = nullptr;
+    std::string outbox_status;
+    int outbox_limit = 50;
+    std::int64_t outbox_id = 0;
+    bool outbox_all = false;
+};
+
+/// serve, migrate, config show, backup.
+void add_server_commands(CLI::App& cli, Commands& c) {
+    c.serve = cli.add_subcommand("serve", "Run the web server");
+    c.migrate = cli.add_subcommand("migrate", "Apply database migrations");
     auto* config = cli.add_subcommand("config", "Configuration");
     config->require_subcommand(1);
-    auto* config_show = config->add_subcommand("show", "Print the effective configuration, secrets hidden");
-    auto* backup = cli.add_subcommand("backup", "Write a consistent copy of the database");
-    std::string backup_out;
-    backup->add_option("--out", backup_out, "Where to write the copy (must not exist)")->required();
+    c.config_show = config->add_subcommand("show", "Print the effective configuration, secrets hidden");
+    c.backup = cli.add_subcommand("backup", "Write a consistent copy of the database");
+    c.backup->add_option("--out", c.backup_out, "Where to write the copy (must not exist)")->required();
+}
 
+/// admin school, person, grant, unlock, identity-key, demo, migrate-data.
+void add_admin_commands(CLI::App& cli, Commands& c) {
     auto* admin_cmd = cli.add_subcommand("admin", "Administration");
     admin_cmd->require_subcommand(1);
     auto* school = admin_cmd->add_subcommand("school", "Schools");
     school->require_subcommand(1);
-    auto* school_add = school->add_subcommand("add", "Add a school");
-    std::string code, name, form;
-    school_add->add_option("--code", code, "School code")->required();
-    school_add->add_option("--name", name, "School name")->required();
-    school_add->add_option("--form", form,
-                           "hogskola, folkhogskola, komvux, gymnasieskola, yrkeshogskola or annan-eftergymnasial")
+    c.school_add = school->add_subcommand("add", "Add a school");
+    c.school_add->add_option("--code", c.code, "School code")->required();
+    c.school_add->add_option("--name", c.name, "School name")->required();
+    c.school_add
+        ->add_option("--form", c.form,
+                     "hogskola, folkhogskola, komvux, gymnasieskola, yrkeshogskola or annan-eftergymnasial")
         ->required();
-    std::string address;
-    school_add->add_option("--address", address, "Postal address for letters, lines separated by '|' (\"Box 123|211 22 Malmö\")");
-    auto* school_address = school->add_subcommand("set-address", "Set a school's postal address for letters");
-    school_address->add_option("--code", code, "School code")->required();
-    school_address->add_option("--address", address, "Lines separated by '|'")->required();
+    c.school_add->add_option("--address", c.address,
+                             "Postal address for letters, lines separated by '|' (\"Box 123|211 22 Malmö\")");
+    c.school_address = school->add_subcommand("set-address", "Set a school's postal address for letters");
+    c.school_address->add_option("--code", c.code, "School code")->required();
+    c.school_address->add_option("--address", c.address, "Lines separated by '|'")->required();
     auto* person = admin_cmd->add_subcommand("person", "People");
     person->require_subcommand(1);
-    auto* person_add = person->add_subcommand("add", "Add a person; prints the new username on the last line");
-    std::string first, last, email;
-    person_add->add_option("--first", first, "First name")->required();
-    person_add->add_option("--last", last, "Last name")->required();
-    person_add->add_option("--email", email, "Email address")->required();
-    auto* set_password = person->add_subcommand("set-password", "Set a password, read from standard input (audited)");
-    std::string username;
-    set_password->add_option("--username", username, "Username")->required();
-    auto* grant = admin_cmd->add_subcommand("grant", "Grant a role at a school");
-    std::string role;
-    grant->add_option("--username", username, "Username")->required();
-    grant->add_option("--school", code, "School code (not needed for agency-admin)");
-    grant->add_option("--role", role, "studeranderapportering, studietider, school-admin or agency-admin")->required();
-    auto* unlock = admin_cmd->add_subcommand("unlock", "Unlock an account locked after failed logins");
-    unlock->add_option("--username", username, "Username")->required();
-    auto* identity_key = admin_cmd->add_subcommand(
+    c.person_add = person->add_subcommand("add", "Add a person; prints the new username on the last line");
+    c.person_add->add_option("--first", c.first, "First name")->required();
+    c.person_add->add_option("--last", c.last, "Last name")->required();
+    c.person_add->add_option("--email", c.email, "Email address")->required();
+    c.set_password = person->add_subcommand("set-password", "Set a password, read from standard input (audited)");
+    c.set_password->add_option("--username", c.username, "Username")->required();
+    c.grant = admin_cmd->add_subcommand("grant", "Grant a role at a school");
+    c.grant->add_option("--username", c.username, "Username")->required();
+    c.grant->add_option("--school", c.code, "School code (not needed for agency-admin)");
+    c.grant->add_option("--role", c.role, "studeranderapportering, studietider, school-admin or agency-admin")
+        ->required();
+    c.unlock = admin_cmd->add_subcommand("unlock", "Unlock an account locked after failed logins");
+    c.unlock->add_option("--username", c.username, "Username")->required();
+    c.identity_key = admin_cmd->add_subcommand(
         "identity-key", "Print a new random key for security.identity_key (64 hexadecimal digits)");
-    auto* demo = admin_cmd->add_subcommand("demo", "Create a demo school and demo users (idempotent)");
-    bool demo_reports_flag = false;
-    demo->add_flag("--with-reports", demo_reports_flag,
-                   "Also an education with a published study period and a few students reported on it");
-    auto* migrate_data =
+    c.demo = admin_cmd->add_subcommand("demo", "Create a demo school and demo users (idempotent)");
+    c.demo->add_flag("--with-reports", c.demo_reports,
+                     "Also an education with a published study period and a few students reported on it");
+    c.migrate_data =
         admin_cmd->add_subcommand("migrate-data", "Copy every row from SQLite into an empty PostgreSQL database");
-    std::string copy_from, copy_to;
-    migrate_data->add_option("--from", copy_from, "sqlite:PATH (stop the servers that use it first)")->required();
-    migrate_data->add_option("--to", copy_to, "postgresql://… (an empty database; its schema is created)")->required();
+    c.migrate_data->add_option("--from", c.copy_from, "sqlite:PATH (stop the servers that use it first)")->required();
+    c.migrate_data->add_option("--to", c.copy_to, "postgresql://… (an empty database; its schema is created)")
+        ->required();
+}
 
+/// letters list, letters posted, outbox list, outbox retry.
+void add_queue_commands(CLI::App& cli, Commands& c) {
     auto* letters_cmd = cli.add_subcommand("letters", "The print queue of letters with usernames (R3)");
     letters_cmd->require_subcommand(1);
-    auto* letters_list = letters_cmd->add_subcommand("list", "List letters, newest first");
-    std::string letters_status;
-    letters_list->add_option("--status", letters_status,
-                             "queued (address-missing among them), rendered or posted (default: all)");
-    auto* letters_posted = letters_cmd->add_subcommand("posted", "Mark a rendered letter as posted");
-    std::int64_t letter_id = 0;
-    letters_posted->add_option("--id", letter_id, "The letter's id (from letters list)")->required();
+    c.letters_list = letters_cmd->add_subcommand("list", "List letters, newest first");
+    c.letters_list->add_option("--status", c.letters_status,
+                               "queued (address-missing among them), rendered or posted (default: all)");
+    c.letters_posted = letters_cmd->add_subcommand("posted", "Mark a rendered letter as posted");
+    c.letters_posted->add_option("--id", c.letter_id, "The letter's id (from letters list)")->required();
 
     auto* outbox_cmd = cli.add_subcommand("outbox", "Mail waiting to be sent, sent, or failed");
     outbox_cmd->require_subcommand(1);
-    auto* outbox_list = outbox_cmd->add_subcommand("list", "List mail, newest first");
-    std::string outbox_status;
-    int outbox_limit = 50;
-    outbox_list->add_option("--status", outbox_status, "pending, sent or failed (default: all)");
-    outbox_list->add_option("--limit", outbox_limit, "At most this many (default 50)")->check(CLI::Range(1, 100000));
-    auto* outbox_retry = outbox_cmd->add_subcommand("retry", "Send failed mail again");
-    std::int64_t outbox_id = 0;
-    bool outbox_all = false;
-    outbox_retry->add_option("--id", outbox_id, "The failed mail's id (from outbox list)");
-    outbox_retry->add_flag("--all", outbox_all, "Every failed mail");
+    c.outbox_list = outbox_cmd->add_subcommand("list", "List mail, newest first");
+    c.outbox_list->add_option("--status", c.outbox_status, "pending, sent or failed (default: all)");
+    c.outbox_list->add_option("--limit", c.outbox_limit, "At most this many (default 50)")
+        ->check(CLI::Range(1, 100000));
+    c.outbox_retry = outbox_cmd->add_subcommand("retry", "Send failed mail again");
+    c.outbox_retry->add_option("--id", c.outbox_id, "The failed mail's id (from outbox list)");
+    c.outbox_retry->add_flag("--all", c.outbox_all, "Every failed mail");
+}
 
+/// Parses the command line into `c`; an exit status when there is nothing more to do (help, or a
+/// mistake, explained on one line).
+std::optional<int> parse_command_line(CLI::App& cli, int argc, char** argv) {
     try {
         cli.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -475,144 +504,203 @@ int main(int argc, char** argv) {
         std::cerr << "mina: " << what << " (see mina --help)\n";
         return 2;
     }
+    return std::nullopt;
+}
+
+/// `mina admin migrate-data`.
+int cmd_migrate_data(const std::string& from, const std::string& to) {
+    if (!from.starts_with("sqlite:")) throw Refused("--from must be sqlite:PATH");
+    if (!to.starts_with("postgresql://") && !to.starts_with("postgres://")) throw Refused("--to must be postgresql://…");
+    const auto copied = storage::copy_sqlite_to_postgres(from.substr(7), to);
+    std::int64_t total = 0;
+    for (const auto& t : copied) {
+        std::cout << t.table << "\t" << t.rows << "\n";
+        total += t.rows;
+    }
+    std::cout << "moved " << total << " rows in " << copied.size() << " tables; every count checked\n";
+    return 0;
+}
+
+/// The commands that need no hasher: config, migrate, backup, identity-key, demo, migrate-data.
+std::optional<int> run_setup_command(const Commands& cmd, const app::Config& c) {
+    if (cmd.config_show->parsed()) {
+        std::cout << c.show();
+        return 0;
+    }
+    if (cmd.migrate->parsed()) {
+        auto store = open_store(c);
+        std::cout << "schema version " << store->schema_version() << "\n";
+        return 0;
+    }
+    if (cmd.backup->parsed()) {
+        auto store = open_store(c);
+        store->backup(cmd.backup_out);
+        std::cout << "backup written to " << cmd.backup_out << "\n";
+        return 0;
+    }
+    if (cmd.demo->parsed()) return cmd_demo(c, cmd.demo_reports);
+    if (cmd.identity_key->parsed()) {
+        std::cout << crypto::IdentityVault::new_key_hex() << "\n";
+        return 0;
+    }
+    if (cmd.migrate_data->parsed()) return cmd_migrate_data(cmd.copy_from, cmd.copy_to);
+    return std::nullopt;
+}
+
+/// `mina letters list`.
+int cmd_letters_list(const app::Config& c, const std::string& status_text) {
+    std::optional<LetterStatus> status;
+    if (status_text == "queued") status = LetterStatus::queued;
+    else if (status_text == "rendered") status = LetterStatus::rendered;
+    else if (status_text == "posted") status = LetterStatus::posted;
+    else if (!status_text.empty()) throw Refused("unknown status '" + status_text + "': use queued, rendered or posted");
+    auto store = open_store(c);
+    auto tx = store->begin(ports::TxMode::read);
+    std::cout << "id\tstatus\tusername\tschool\tcreated\tfile\tlast error\n";
+    for (const auto& l : tx->letters().list(status, 1000)) {
+        const auto who_for = tx->accounts().find(l.person);
+        // Queued for a school without a postal address: it waits, and is made once the address is set.
+        const char* st = l.address_missing                    ? "address-missing"
+                         : l.status == LetterStatus::queued   ? "queued"
+                         : l.status == LetterStatus::rendered ? "rendered"
+                                                              : "posted";
+        std::cout << l.id << '\t' << st << '\t' << (who_for ? who_for->username.value() : "?") << '\t' << l.school
+                  << '\t' << format_iso(l.created_at) << '\t' << l.path << '\t' << l.last_error << '\n';
+    }
+    return 0;
+}
+
+/// `mina letters posted`.
+int cmd_letters_posted(const app::Config& c, std::int64_t id, Timestamp now) {
+    auto store = open_store(c);
+    auto tx = store->begin(ports::TxMode::write);
+    if (!tx->letters().mark_posted(id, now))
+        throw Refused("letter " + std::to_string(id) + " is not in the print queue (not rendered, or posted already)");
+    audit_cli(*tx, now, "letter.posted", {}, std::to_string(id));
+    tx->commit();
+    return 0;
+}
+
+/// `mina outbox retry`.
+int cmd_outbox_retry(const app::Config& c, std::optional<std::int64_t> id, Timestamp now) {
+    auto store = open_store(c);
+    auto tx = store->begin(ports::TxMode::write);
+    const int n = tx->outbox().retry_failed(id, now);
+    if (n == 0) throw Refused(!id ? "no failed mail" : "no failed mail with id " + std::to_string(*id));
+    audit_cli(*tx, now, "mail.retry", {}, std::to_string(n) + " failed mail(s) queued again");
+    tx->commit();
+    std::cout << n << " mail(s) queued again; a running server sends them within mail.poll_interval\n";
+    return 0;
+}
+
+/// The print queue of letters and the outbox.
+std::optional<int> run_queue_command(const Commands& cmd, const app::Config& c, Timestamp now) {
+    if (cmd.letters_list->parsed()) return cmd_letters_list(c, cmd.letters_status);
+    if (cmd.letters_posted->parsed()) return cmd_letters_posted(c, cmd.letter_id, now);
+    if (cmd.outbox_list->parsed()) {
+        std::optional<MailStatus> status;
+        if (cmd.outbox_status == "pending") status = MailStatus::pending;
+        else if (cmd.outbox_status == "sent") status = MailStatus::sent;
+        else if (cmd.outbox_status == "failed") status = MailStatus::failed;
+        else if (!cmd.outbox_status.empty())
+            throw Refused("unknown status '" + cmd.outbox_status + "': use pending, sent or failed");
+        return cmd_outbox_list(c, status, cmd.outbox_limit);
+    }
+    if (cmd.outbox_retry->parsed()) {
+        if (cmd.outbox_all == (cmd.outbox_id != 0)) throw Refused("give either --id N or --all");
+        return cmd_outbox_retry(c, cmd.outbox_all ? std::nullopt : std::optional(cmd.outbox_id), now);
+    }
+    return std::nullopt;
+}
+
+/// The administration of schools and people, through admin::Service.
+int run_admin_command(const Commands& cmd, const app::Config& c, Timestamp now) {
+    auto store = open_store(c);
+    crypto::Argon2idHasher hasher(argon2_params(c));
+    crypto::SodiumTokens tokens;
+    admin::Service svc(*store, hasher, tokens, c.policy);
+    const auto who = cli_actor();
+    auto report = [](const admin::Done& d) {
+        if (!d.note.empty()) std::cerr << "mina: " << d.note << "\n";
+        return 0;
+    };
+    if (cmd.school_add->parsed()) {
+        auto f = parse_school_form(cmd.form);
+        if (!f)
+            throw Refused("unknown school form '" + cmd.form +
+                          "': use hogskola, folkhogskola, komvux, gymnasieskola, yrkeshogskola or annan-eftergymnasial");
+        return report(
+            accept(svc.add_school({SchoolCode{cmd.code}, cmd.name, *f, address_lines(cmd.address)}, who, now)));
+    }
+    if (cmd.school_address->parsed()) {
+        auto tx = store->begin(ports::TxMode::write);
+        if (!tx->schools().find(SchoolCode{cmd.code})) throw Refused("no such school: " + cmd.code);
+        tx->schools().set_postal_address(SchoolCode{cmd.code}, address_lines(cmd.address));
+        audit_cli(*tx, now, "school.address_set", cmd.code, cmd.address);
+        tx->commit();
+        return 0;
+    }
+    if (cmd.person_add->parsed()) {
+        const Username u = accept(svc.add_person(cmd.first, cmd.last, cmd.email, who, now));
+        std::cout << u.value() << "\n";
+        return 0;
+    }
+    if (cmd.set_password->parsed()) {
+        std::string pw;
+        std::getline(std::cin, pw);
+        if (!pw.empty() && pw.back() == '\r') pw.pop_back();
+        return report(accept(svc.set_password(Username{cmd.username}, pw, who, now)));
+    }
+    if (cmd.grant->parsed()) {
+        auto r = parse_role(cmd.role);
+        if (!r)
+            throw Refused("unknown role '" + cmd.role +
+                          "': use studeranderapportering, studietider, school-admin or agency-admin");
+        return report(accept(svc.grant(Username{cmd.username}, cmd.code, *r, who, now)));
+    }
+    if (cmd.unlock->parsed()) return report(accept(svc.unlock(Username{cmd.username}, who, now)));
+    return 0;
+}
+
+/// Loads the configuration and runs the one command given.
+int run(const Commands& cmd) {
+    auto loaded = app::load_config(cmd.config_path);
+    if (!loaded.config) throw Refused(loaded.error);
+    const app::Config& c = *loaded.config;
+    spdlog::set_level(spdlog::level::from_str(c.log_level));
+    if (!cmd.serve->parsed()) spdlog::set_level(std::max(spdlog::get_level(), spdlog::level::warn));
+    crypto::init();
+    if (cmd.serve->parsed()) return cmd_serve(c);
+    if (auto done = run_setup_command(cmd, c)) return *done;
+    SystemClock clock;
+    if (auto done = run_queue_command(cmd, c, clock.now())) return *done;
+    return run_admin_command(cmd, c, clock.now());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto logger = spdlog::stderr_logger_mt("mina");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    spdlog::set_default_logger(logger);
+
+    CLI::App cli{"mina: Mina tjänster, the login portal, password kiosk and Identity Manager"};
+    cli.require_subcommand(1);
+    Commands cmd;
+    cli.add_option("--config", cmd.config_path,
+                   "TOML configuration file (every key may be overridden by MINA_<SECTION>_<KEY>)");
+    cli.fallthrough();
+    add_server_commands(cli, cmd);
+    add_admin_commands(cli, cmd);
+    add_queue_commands(cli, cmd);
+    if (auto exit_status = parse_command_line(cli, argc, argv)) return *exit_status;
 
     try {
-        auto loaded = app::load_config(config_path);
-        if (!loaded.config) throw Refused(loaded.error);
-        const app::Config& c = *loaded.config;
-        spdlog::set_level(spdlog::level::from_str(c.log_level));
-        if (!serve->parsed()) spdlog::set_level(std::max(spdlog::get_level(), spdlog::level::warn));
-        crypto::init();
-        SystemClock clock;
-        if (serve->parsed()) return cmd_serve(c);
-        if (config_show->parsed()) {
-            std::cout << c.show();
-            return 0;
-        }
-        if (migrate->parsed()) {
-            auto store = open_store(c);
-            std::cout << "schema version " << store->schema_version() << "\n";
-            return 0;
-        }
-        if (backup->parsed()) {
-            auto store = open_store(c);
-            store->backup(backup_out);
-            std::cout << "backup written to " << backup_out << "\n";
-            return 0;
-        }
-        if (demo->parsed()) return cmd_demo(c, demo_reports_flag);
-        if (identity_key->parsed()) {
-            std::cout << crypto::IdentityVault::new_key_hex() << "\n";
-            return 0;
-        }
-        if (migrate_data->parsed()) {
-            if (!copy_from.starts_with("sqlite:")) throw Refused("--from must be sqlite:PATH");
-            if (!copy_to.starts_with("postgresql://") && !copy_to.starts_with("postgres://"))
-                throw Refused("--to must be postgresql://…");
-            const auto copied = storage::copy_sqlite_to_postgres(copy_from.substr(7), copy_to);
-            std::int64_t total = 0;
-            for (const auto& t : copied) {
-                std::cout << t.table << "\t" << t.rows << "\n";
-                total += t.rows;
-            }
-            std::cout << "moved " << total << " rows in " << copied.size() << " tables; every count checked\n";
-            return 0;
-        }
-        if (letters_list->parsed()) {
-            std::optional<LetterStatus> status;
-            if (letters_status == "queued") status = LetterStatus::queued;
-            else if (letters_status == "rendered") status = LetterStatus::rendered;
-            else if (letters_status == "posted") status = LetterStatus::posted;
-            else if (!letters_status.empty()) throw Refused("unknown status '" + letters_status + "': use queued, rendered or posted");
-            auto store = open_store(c);
-            auto tx = store->begin(ports::TxMode::read);
-            std::cout << "id\tstatus\tusername\tschool\tcreated\tfile\tlast error\n";
-            for (const auto& l : tx->letters().list(status, 1000)) {
-                const auto who_for = tx->accounts().find(l.person);
-                // Queued for a school without a postal address: it waits, and is made once the address is set.
-                const char* st = l.address_missing                    ? "address-missing"
-                                 : l.status == LetterStatus::queued   ? "queued"
-                                 : l.status == LetterStatus::rendered ? "rendered"
-                                                                      : "posted";
-                std::cout << l.id << '\t' << st << '\t' << (who_for ? who_for->username.value() : "?") << '\t' << l.school
-                          << '\t' << format_iso(l.created_at) << '\t' << l.path << '\t' << l.last_error << '\n';
-            }
-            return 0;
-        }
-        if (letters_posted->parsed()) {
-            auto store = open_store(c);
-            auto tx = store->begin(ports::TxMode::write);
-            if (!tx->letters().mark_posted(letter_id, clock.now()))
-                throw Refused("letter " + std::to_string(letter_id) + " is not in the print queue (not rendered, or posted already)");
-            tx->audit().append({clock.now(), cli_actor().name, "local", "letter.posted", {}, {}, std::to_string(letter_id)});
-            tx->commit();
-            return 0;
-        }
-        if (outbox_list->parsed()) {
-            std::optional<MailStatus> status;
-            if (outbox_status == "pending") status = MailStatus::pending;
-            else if (outbox_status == "sent") status = MailStatus::sent;
-            else if (outbox_status == "failed") status = MailStatus::failed;
-            else if (!outbox_status.empty()) throw Refused("unknown status '" + outbox_status + "': use pending, sent or failed");
-            return cmd_outbox_list(c, status, outbox_limit);
-        }
-        if (outbox_retry->parsed()) {
-            if (outbox_all == (outbox_id != 0)) throw Refused("give either --id N or --all");
-            auto store = open_store(c);
-            auto tx = store->begin(ports::TxMode::write);
-            const int n = tx->outbox().retry_failed(outbox_all ? std::nullopt : std::optional(outbox_id), clock.now());
-            if (n == 0) throw Refused(outbox_all ? "no failed mail" : "no failed mail with id " + std::to_string(outbox_id));
-            tx->audit().append({clock.now(), cli_actor().name, "local", "mail.retry", {}, {},
-                                std::to_string(n) + " failed mail(s) queued again"});
-            tx->commit();
-            std::cout << n << " mail(s) queued again; a running server sends them within mail.poll_interval\n";
-            return 0;
-        }
-
-        auto store = open_store(c);
-        crypto::Argon2idHasher hasher(argon2_params(c));
-        crypto::SodiumTokens tokens;
-        admin::Service svc(*store, hasher, tokens, c.policy);
-        const auto who = cli_actor();
-        auto report = [](const admin::Done& d) {
-            if (!d.note.empty()) std::cerr << "mina: " << d.note << "\n";
-            return 0;
-        };
-        if (school_add->parsed()) {
-            auto f = parse_school_form(form);
-            if (!f) throw Refused("unknown school form '" + form + "': use hogskola, folkhogskola, komvux, gymnasieskola, yrkeshogskola or annan-eftergymnasial");
-            return report(accept(svc.add_school({SchoolCode{code}, name, *f, address_lines(address)}, who, clock.now())));
-        }
-        if (school_address->parsed()) {
-            auto tx = store->begin(ports::TxMode::write);
-            if (!tx->schools().find(SchoolCode{code})) throw Refused("no such school: " + code);
-            tx->schools().set_postal_address(SchoolCode{code}, address_lines(address));
-            tx->audit().append({clock.now(), who.name, who.address, "school.address_set", {}, code, address});
-            tx->commit();
-            return 0;
-        }
-        if (person_add->parsed()) {
-            const Username u = accept(svc.add_person(first, last, email, who, clock.now()));
-            std::cout << u.value() << "\n";
-            return 0;
-        }
-        if (set_password->parsed()) {
-            std::string pw;
-            std::getline(std::cin, pw);
-            if (!pw.empty() && pw.back() == '\r') pw.pop_back();
-            return report(accept(svc.set_password(Username{username}, pw, who, clock.now())));
-        }
-        if (grant->parsed()) {
-            auto r = parse_role(role);
-            if (!r) throw Refused("unknown role '" + role + "': use studeranderapportering, studietider, school-admin or agency-admin");
-            return report(accept(svc.grant(Username{username}, code, *r, who, clock.now())));
-        }
-        if (unlock->parsed()) return report(accept(svc.unlock(Username{username}, who, clock.now())));
+        return run(cmd);
     } catch (const std::exception& e) {
         std::string what = e.what();
         std::replace(what.begin(), what.end(), '\n', ' ');
         std::cerr << "mina: " << what << "\n";
         return 1;
     }
-    return 0;
 }

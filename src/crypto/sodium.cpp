@@ -1,11 +1,13 @@
 #include "crypto/sodium.hpp"
 
-#include "crypto/argon2_memory.hpp"
-
 #include <sodium.h>
 
 #include <array>
+#include <limits>
 #include <stdexcept>
+
+#include "crypto/argon2.hpp"
+#include "crypto/argon2_memory.hpp"
 
 namespace mina::crypto {
 
@@ -16,11 +18,9 @@ void init() {
 namespace {
 
 std::string argon2id_str(std::string_view password, const Argon2Params& p) {
-    std::array<char, crypto_pwhash_STRBYTES> out{};
-    if (crypto_pwhash_str_alg(out.data(), password.data(), password.size(), p.ops, p.mem_bytes,
-                              crypto_pwhash_ALG_ARGON2ID13) != 0)
-        throw std::runtime_error("argon2id: out of memory");
-    return out.data();
+    if (p.ops > std::numeric_limits<std::uint32_t>::max() || p.mem_bytes / 1024 > std::numeric_limits<std::uint32_t>::max())
+        throw std::invalid_argument("argon2id: cost out of range");
+    return argon2id_encoded(password, static_cast<std::uint32_t>(p.ops), static_cast<std::uint32_t>(p.mem_bytes / 1024));
 }
 
 }  // namespace
@@ -41,7 +41,7 @@ std::string Argon2idHasher::hash(std::string_view password) {
 
 bool Argon2idHasher::verify(const std::string& hash, std::string_view password) {
     const KeptArgon2Memory kept;
-    return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+    return argon2_verify_encoded(hash, password);
 }
 
 void Argon2idHasher::verify_dummy(std::string_view password) { (void)verify(dummy_, password); }

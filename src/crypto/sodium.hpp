@@ -1,4 +1,5 @@
-// libsodium behind the core's ports: Argon2id for passwords, CSPRNG tokens, BLAKE2b digests.
+// Behind the core's ports: Argon2id for passwords (libargon2, crypto/argon2.hpp, in libsodium's string
+// format), CSPRNG tokens and BLAKE2b digests (libsodium).
 #pragma once
 
 #include <string>
@@ -16,6 +17,7 @@ struct Argon2Params {
 /// Throws std::runtime_error if libsodium cannot start (no entropy source).
 void init();
 
+/// Hashes and verifies on the calling thread, with that thread's kept Argon2 memory (argon2_memory.hpp).
 class Argon2idHasher final : public ports::PasswordHasher {
    public:
     explicit Argon2idHasher(Argon2Params p = {});

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "core/studietider/rules.hpp"
 
@@ -174,223 +175,260 @@ std::optional<EducationInfo>& Planner::education(const std::string& code) {
     return it->second;
 }
 
-const RowPlan& Planner::add(int line, const Fields& f) {
-    RowPlan& row = plan_.rows.emplace_back();
-    row.line = line;
-    row.reason = f.reason;
-    const auto problem = [&](std::string_view field, Problem p, std::string detail = {}) {
-        row.problems.push_back({std::string(field), p, std::move(detail)});
-    };
+namespace {
 
-    // The event's own fields.
+void add_problem(RowPlan& row, std::string_view field, Problem p, std::string detail = {}) {
+    row.problems.push_back({std::string(field), p, std::move(detail)});
+}
+
+/// A whole number in [lo, hi] and nothing else, or nothing.
+template <typename Int>
+std::optional<Int> read_whole(std::string_view text, Int lo, Int hi) {
+    Int v = 0;
+    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || p != text.data() + text.size() || v < lo || v > hi) return std::nullopt;
+    return v;
+}
+
+/// The row's event from its own fields, with a problem for each field that cannot be read.
+void read_event(const Fields& f, RowPlan& row) {
     Event& ev = row.event;
-    if (f.kind.empty()) problem("handelse", Problem::kind_missing);
+    if (f.kind.empty()) add_problem(row, "handelse", Problem::kind_missing);
     else if (auto k = read_kind(f.kind)) ev.kind = *k;
-    else problem("handelse", Problem::kind_unknown, f.kind.substr(0, kMaxField));
-    if (f.day.empty()) problem("datum", Problem::day_missing);
+    else add_problem(row, "handelse", Problem::kind_unknown, f.kind.substr(0, kMaxField));
+    if (f.day.empty()) add_problem(row, "datum", Problem::day_missing);
     else if (auto d = read_day(f.day)) ev.day = *d;
-    else problem("datum", Problem::day_bad);
+    else add_problem(row, "datum", Problem::day_bad);
     if (!f.last.empty()) {
         if (auto d = read_day(f.last)) ev.last = *d;
-        else problem("sista_dag", Problem::last_bad);
+        else add_problem(row, "sista_dag", Problem::last_bad);
     }
     if (!f.pace.empty()) {
         if (auto p = read_pace(f.pace)) ev.pace = *p;
-        else problem("studietakt", Problem::pace_bad);
+        else add_problem(row, "studietakt", Problem::pace_bad);
     }
     if (!f.credits.empty()) {
         auto c = studietider::parse_credits(f.credits);
         if (c && c->hundredths >= 0 && *c <= studietider::kMaxCredits) ev.credits = *c;
-        else problem("poang", Problem::credits_bad);
+        else add_problem(row, "poang", Problem::credits_bad);
     }
     if (!f.hours.empty()) {
-        int h = 0;
-        const auto [p, ec] = std::from_chars(f.hours.data(), f.hours.data() + f.hours.size(), h);
-        if (ec != std::errc{} || p != f.hours.data() + f.hours.size() || h < 0 || h > 744)
-            problem("timmar", Problem::hours_bad);
-        else ev.hours = h;
+        if (auto h = read_whole(f.hours, 0, 744)) ev.hours = *h;
+        else add_problem(row, "timmar", Problem::hours_bad);
     }
     if (!f.passed.empty()) {
         if (auto y = parse_yes_no(f.passed)) ev.passed = *y;
-        else problem("godkand", Problem::passed_bad);
+        else add_problem(row, "godkand", Problem::passed_bad);
     }
     if (!f.corrects.empty()) {
-        std::int64_t id = 0;
-        const auto [p, ec] = std::from_chars(f.corrects.data(), f.corrects.data() + f.corrects.size(), id);
-        if (ec != std::errc{} || p != f.corrects.data() + f.corrects.size() || id <= 0)
-            problem("rattar", Problem::corrects_bad);
-        else ev.supersedes = id;
-        if (f.reason.find_first_not_of(" \t") == std::string::npos) problem("orsak", Problem::reason_missing);
+        if (auto id = read_whole<std::int64_t>(f.corrects, 1, std::numeric_limits<std::int64_t>::max()))
+            ev.supersedes = *id;
+        else add_problem(row, "rattar", Problem::corrects_bad);
+        if (f.reason.find_first_not_of(" \t") == std::string::npos) add_problem(row, "orsak", Problem::reason_missing);
     }
-    if (f.name.size() > kMaxName) problem("namn", Problem::too_long);
-    if (f.reason.size() > kMaxReason) problem("orsak", Problem::too_long);
+    if (f.name.size() > kMaxName) add_problem(row, "namn", Problem::too_long);
+    if (f.reason.size() > kMaxReason) add_problem(row, "orsak", Problem::too_long);
+}
 
-    // Who and where: the student page's enrollment, or number, education and period.
-    std::int64_t student = 0;
-    std::int64_t enrollment = 0;
-    std::optional<Student> new_student;
-    std::optional<StudentEnrollment> new_enrollment;
-    std::optional<Support> support;
+}  // namespace
+
+const RowPlan& Planner::add(int line, const Fields& f) {
+    RowPlan& row = plan_.rows.emplace_back();
+    row.line = line;
+    row.reason = f.reason;
+    read_event(f, row);
+    Placement at;
     if (!f.support.empty()) {
-        support = read_support(f.support);
-        if (!support) problem("stodform", Problem::support_unknown, f.support.substr(0, kMaxField));
+        at.support = read_support(f.support);
+        if (!at.support) add_problem(row, "stodform", Problem::support_unknown, f.support.substr(0, kMaxField));
     }
-    if (f.enrollment != 0) {
-        auto it = enrollments_.find(f.enrollment);
-        if (it == enrollments_.end()) {
-            if (auto e = source_.enrollment(f.enrollment)) it = enrollments_.emplace(e->id, *e).first;
-        }
-        if (it == enrollments_.end()) {
-            problem("", Problem::enrollment_unknown);
-        } else {
-            enrollment = it->first;
-            student = it->second.student;
-            row.education = it->second.education_code;
-            row.period = it->second.period_label;
-        }
-    } else {
-        std::optional<pnr::Number> number;
-        auto parsed = pnr::parse(f.number, today_);
-        if (auto* p = std::get_if<pnr::Problem>(&parsed)) row.number = *p;
-        else number = std::get<pnr::Number>(parsed);
-        std::string hash;
-        if (number) {
-            row.masked = pnr::masked(*number, today_);
-            // The person, if known: with this school's own name for them (the Source reads no other
-            // school's), and masked while their identity is protected.
-            hash = identities_.lookup_hash(number->canonical);
-            if (const std::int64_t met = student_of(hash); met != 0) {
-                student = met;
-            } else if (auto known = source_.student(hash)) {
-                student = known->id;
-                students_.emplace(hash, known->id);
-                known_students_.emplace(known->id, *known);
-            }
-            if (auto k = known_students_.find(student); student > 0 && k != known_students_.end() &&
-                                                        k->second.protected_identity) {
-                row.protected_identity = true;
-                row.masked.clear();
-            }
-        }
-
-        const EducationInfo* edu = nullptr;
-        const PeriodInfo* period = nullptr;
-        if (f.education.empty()) {
-            problem("utbildning", Problem::education_missing);
-        } else if (auto& e = education(f.education); !e) {
-            problem("utbildning", Problem::education_unknown, f.education.substr(0, kMaxField));
-        } else if (e->withdrawn) {
-            problem("utbildning", Problem::education_withdrawn, e->code);
-        } else {
-            edu = &*e;
-            row.education = e->code;
-            if (!f.period.empty()) {
-                for (const auto& p : e->periods)
-                    if (p.label == f.period) period = &p;
-                if (!period) problem("studieperiod", Problem::period_unknown, f.period.substr(0, kMaxField));
-            } else if (!f.day.empty()) {
-                int found = 0;
-                for (const auto& p : e->periods)
-                    if (!(ev.day < p.first) && !(p.last < ev.day)) {
-                        period = &p;
-                        ++found;
-                    }
-                if (found != 1) {
-                    period = nullptr;
-                    problem("studieperiod", Problem::period_missing);
-                }
-            }
-            if (period) row.period = period->label;
-        }
-
-        if (number && period && edu) {
-            if (student == 0) {
-                Student s;
-                s.lookup_hash = std::move(hash);  // (not read again)
-                s.sealed = identities_.seal(number->canonical);
-                s.name = f.name;
-                s.id = -static_cast<std::int64_t>(plan_.new_students.size()) - 1;
-                student = s.id;
-                new_student = std::move(s);
-            }
-            if (const std::int64_t met = enrollment_of(student, period->id); met != 0) {
-                enrollment = met;
-            } else if (auto e = student > 0 ? source_.enrollment(student, period->id) : std::nullopt) {
-                enrollment = e->id;
-                enrollment_ids_.emplace(std::pair{student, period->id}, e->id);
-                enrollments_.emplace(e->id, *e);
-            } else if (!support) {
-                if (f.support.empty()) problem("stodform", Problem::support_missing);
-            } else {
-                StudentEnrollment fresh;
-                fresh.id = -static_cast<std::int64_t>(plan_.new_enrollments.size()) - 1;
-                fresh.student = student;
-                fresh.education = edu->id;
-                fresh.period = period->id;
-                fresh.plan = Enrollment{*support, period->first, period->last, period->pace};
-                fresh.education_code = edu->code;  // (the name and label are for pages, not needed here)
-                new_enrollment = fresh;
-                enrollment = fresh.id;
-            }
-        }
-    }
-
-    // The event against the enrollment's history.
-    const StudentEnrollment* en = nullptr;
-    if (new_enrollment) en = &*new_enrollment;
-    else if (enrollment < 0) en = &plan_.new_enrollments[static_cast<std::size_t>(-enrollment - 1)];  // an earlier row's
-    else if (auto it = enrollments_.find(enrollment); it != enrollments_.end()) en = &it->second;
-    if (en && support && *support != en->plan.support && !new_enrollment)
-        problem("stodform", Problem::support_differs, std::string(to_string(en->plan.support)));
-    if (en && row.problems.empty() && !row.number) {
-        auto& history = history_of(enrollment);
-        if (ev.supersedes == 0) {
-            for (const auto& old : in_force(history))
-                if (same_report(old, ev)) row.duplicate = true;
-        }
-        if (!row.duplicate) {
-            auto verdict = check(en->plan, history, ev, today_);
-            if (auto* no = std::get_if<Refused>(&verdict)) row.conflict = *no;
-            else row.state = std::get<Standing>(verdict).state;
-        }
-    }
-
-    row.student = student;
-    row.enrollment = enrollment;
-    if (row.accepted()) {
-        ++plan_.accepted;
-        if (new_student) {
-            add_new_student(std::move(*new_student));
-        } else if (student > 0 && !f.name.empty()) {
-            // Found by number (the student page's form changes a name elsewhere).
-            auto it = known_students_.find(student);
-            if (it != known_students_.end() && it->second.name != f.name) {
-                it->second.name = f.name;
-                plan_.names[student] = f.name;
-            }
-        }
-        if (new_enrollment) {
-            if (student > 0) {
-                enrollment_ids_.emplace(std::pair{student, new_enrollment->period}, new_enrollment->id);
-                next_new_enrollment_.push_back(0);  // (in no chain: one entry for every new enrollment)
-            } else {  // first in the new student's chain
-                const auto i = static_cast<std::size_t>(-student - 1);
-                if (new_enrollment_of_.size() <= i) new_enrollment_of_.resize(i + 1);
-                next_new_enrollment_.push_back(new_enrollment_of_[i]);
-                new_enrollment_of_[i] = static_cast<std::uint32_t>(plan_.new_enrollments.size() + 1);
-            }
-            plan_.new_enrollments.push_back(std::move(*new_enrollment));
-        }
-        Event saved = ev;
-        saved.id = next_event_--;
-        remember(enrollment, saved);
-        plan_.states[enrollment] = row.state;
-    } else if (row.duplicate) {
-        ++plan_.duplicates;
-    } else {
-        ++plan_.refused;
-    }
+    if (f.enrollment != 0) place_by_enrollment(f.enrollment, row, at);
+    else place_by_number(f, row, at);
+    judge(row, at);
+    keep(f, row, at);
     return row;
+}
+
+void Planner::place_by_enrollment(std::int64_t id, RowPlan& row, Placement& at) {
+    auto it = enrollments_.find(id);
+    if (it == enrollments_.end()) {
+        if (auto e = source_.enrollment(id)) it = enrollments_.emplace(e->id, *e).first;
+    }
+    if (it == enrollments_.end()) {
+        add_problem(row, "", Problem::enrollment_unknown);
+        return;
+    }
+    at.enrollment = it->first;
+    at.student = it->second.student;
+    row.education = it->second.education_code;
+    row.period = it->second.period_label;
+}
+
+void Planner::place_by_number(const Fields& f, RowPlan& row, Placement& at) {
+    std::optional<pnr::Number> number;
+    auto parsed = pnr::parse(f.number, today_);
+    if (auto* p = std::get_if<pnr::Problem>(&parsed)) row.number = *p;
+    else number = std::get<pnr::Number>(parsed);
+    std::string hash;
+    if (number) {
+        hash = identities_.lookup_hash(number->canonical);
+        at.student = find_student(*number, hash, row);
+    }
+    const EducationInfo* edu = nullptr;
+    const PeriodInfo* period = find_period(f, row, edu);
+    if (number && period && edu) enroll(f, *number, std::move(hash), *edu, *period, row, at);
+}
+
+std::int64_t Planner::find_student(const pnr::Number& number, const std::string& hash, RowPlan& row) {
+    row.masked = pnr::masked(number, today_);
+    // The person, if known: with this school's own name for them (the Source reads no other
+    // school's), and masked while their identity is protected.
+    std::int64_t student = 0;
+    if (const std::int64_t met = student_of(hash); met != 0) {
+        student = met;
+    } else if (auto known = source_.student(hash)) {
+        student = known->id;
+        students_.emplace(hash, known->id);
+        known_students_.emplace(known->id, *known);
+    }
+    if (auto k = known_students_.find(student);
+        student > 0 && k != known_students_.end() && k->second.protected_identity) {
+        row.protected_identity = true;
+        row.masked.clear();
+    }
+    return student;
+}
+
+const PeriodInfo* Planner::find_period(const Fields& f, RowPlan& row, const EducationInfo*& edu) {
+    if (f.education.empty()) {
+        add_problem(row, "utbildning", Problem::education_missing);
+        return nullptr;
+    }
+    auto& e = education(f.education);
+    if (!e) {
+        add_problem(row, "utbildning", Problem::education_unknown, f.education.substr(0, kMaxField));
+        return nullptr;
+    }
+    if (e->withdrawn) {
+        add_problem(row, "utbildning", Problem::education_withdrawn, e->code);
+        return nullptr;
+    }
+    edu = &*e;
+    row.education = e->code;
+    const PeriodInfo* period = nullptr;
+    if (!f.period.empty()) {
+        for (const auto& p : e->periods)
+            if (p.label == f.period) period = &p;
+        if (!period) add_problem(row, "studieperiod", Problem::period_unknown, f.period.substr(0, kMaxField));
+    } else if (!f.day.empty()) {
+        const Date day = row.event.day;
+        int found = 0;
+        for (const auto& p : e->periods)
+            if (!(day < p.first) && !(p.last < day)) {
+                period = &p;
+                ++found;
+            }
+        if (found != 1) {
+            period = nullptr;
+            add_problem(row, "studieperiod", Problem::period_missing);
+        }
+    }
+    if (period) row.period = period->label;
+    return period;
+}
+
+void Planner::enroll(const Fields& f, const pnr::Number& number, std::string hash, const EducationInfo& edu,
+                     const PeriodInfo& period, RowPlan& row, Placement& at) {
+    if (at.student == 0) {
+        Student s;
+        s.lookup_hash = std::move(hash);
+        s.sealed = identities_.seal(number.canonical);
+        s.name = f.name;
+        s.id = -static_cast<std::int64_t>(plan_.new_students.size()) - 1;
+        at.student = s.id;
+        at.new_student = std::move(s);
+    }
+    if (const std::int64_t met = enrollment_of(at.student, period.id); met != 0) {
+        at.enrollment = met;
+    } else if (auto e = at.student > 0 ? source_.enrollment(at.student, period.id) : std::nullopt) {
+        at.enrollment = e->id;
+        enrollment_ids_.emplace(std::pair{at.student, period.id}, e->id);
+        enrollments_.emplace(e->id, *e);
+    } else if (!at.support) {
+        if (f.support.empty()) add_problem(row, "stodform", Problem::support_missing);
+    } else {
+        StudentEnrollment fresh;
+        fresh.id = -static_cast<std::int64_t>(plan_.new_enrollments.size()) - 1;
+        fresh.student = at.student;
+        fresh.education = edu.id;
+        fresh.period = period.id;
+        fresh.plan = Enrollment{*at.support, period.first, period.last, period.pace};
+        fresh.education_code = edu.code;  // (the name and label are for pages, not needed here)
+        at.new_enrollment = fresh;
+        at.enrollment = fresh.id;
+    }
+}
+
+void Planner::judge(RowPlan& row, const Placement& at) {
+    const StudentEnrollment* en = nullptr;
+    if (at.new_enrollment) en = &*at.new_enrollment;
+    else if (at.enrollment < 0)
+        en = &plan_.new_enrollments[static_cast<std::size_t>(-at.enrollment - 1)];  // an earlier row's
+    else if (auto it = enrollments_.find(at.enrollment); it != enrollments_.end()) en = &it->second;
+    if (en && at.support && *at.support != en->plan.support && !at.new_enrollment)
+        add_problem(row, "stodform", Problem::support_differs, std::string(to_string(en->plan.support)));
+    if (!en || !row.problems.empty() || row.number) return;
+    auto& history = history_of(at.enrollment);
+    if (row.event.supersedes == 0) {
+        for (const auto& old : in_force(history))
+            if (same_report(old, row.event)) row.duplicate = true;
+    }
+    if (row.duplicate) return;
+    auto verdict = check(en->plan, history, row.event, today_);
+    if (auto* no = std::get_if<Refused>(&verdict)) row.conflict = *no;
+    else row.state = std::get<Standing>(verdict).state;
+}
+
+void Planner::keep(const Fields& f, RowPlan& row, Placement& at) {
+    row.student = at.student;
+    row.enrollment = at.enrollment;
+    if (row.duplicate) {
+        ++plan_.duplicates;
+        return;
+    }
+    if (!row.accepted()) {
+        ++plan_.refused;
+        return;
+    }
+    ++plan_.accepted;
+    if (at.new_student) {
+        add_new_student(std::move(*at.new_student));
+    } else if (at.student > 0 && !f.name.empty()) {
+        // Found by number (the student page's form changes a name elsewhere).
+        auto it = known_students_.find(at.student);
+        if (it != known_students_.end() && it->second.name != f.name) {
+            it->second.name = f.name;
+            plan_.names[at.student] = f.name;
+        }
+    }
+    if (at.new_enrollment) add_new_enrollment(std::move(*at.new_enrollment));
+    Event saved = row.event;
+    saved.id = next_event_--;
+    remember(at.enrollment, saved);
+    plan_.states[at.enrollment] = row.state;
+}
+
+void Planner::add_new_enrollment(StudentEnrollment e) {
+    if (e.student > 0) {
+        enrollment_ids_.emplace(std::pair{e.student, e.period}, e.id);
+        next_new_enrollment_.push_back(0);  // (in no chain: one entry for every new enrollment)
+    } else {  // first in the new student's chain
+        const auto i = static_cast<std::size_t>(-e.student - 1);
+        if (new_enrollment_of_.size() <= i) new_enrollment_of_.resize(i + 1);
+        next_new_enrollment_.push_back(new_enrollment_of_[i]);
+        new_enrollment_of_[i] = static_cast<std::uint32_t>(plan_.new_enrollments.size() + 1);
+    }
+    plan_.new_enrollments.push_back(std::move(e));
 }
 
 }  // namespace mina::reports

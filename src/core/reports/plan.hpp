@@ -174,7 +174,32 @@ class Planner final {
     /// The student by lookup hash among those met so far (known or new), or 0.
     [[nodiscard]] std::int64_t student_of(const std::string& hash) const;
     void add_new_student(Student s);
+    void add_new_enrollment(StudentEnrollment e);
     std::optional<EducationInfo>& education(const std::string& code);
+
+    /// Where a row lands: its student and enrollment (below 0: the plan's own new ones) and the
+    /// support it names.
+    struct Placement {
+        std::int64_t student = 0;
+        std::int64_t enrollment = 0;
+        std::optional<Student> new_student;
+        std::optional<StudentEnrollment> new_enrollment;
+        std::optional<Support> support;
+    };
+    // The steps of add, in order.
+    void place_by_enrollment(std::int64_t id, RowPlan& row, Placement& at);
+    void place_by_number(const Fields& f, RowPlan& row, Placement& at);
+    /// The student with this number among those met so far or saved (0: none); masks the number.
+    std::int64_t find_student(const pnr::Number& number, const std::string& hash, RowPlan& row);
+    /// The row's education (into `edu`) and period, each with its problem when it cannot be found.
+    const PeriodInfo* find_period(const Fields& f, RowPlan& row, const EducationInfo*& edu);
+    /// The student (new if unknown) and the enrollment (found, or new with the row's support).
+    void enroll(const Fields& f, const pnr::Number& number, std::string hash, const EducationInfo& edu,
+                const PeriodInfo& period, RowPlan& row, Placement& at);
+    /// The event against the enrollment's history: a duplicate, a conflict, or the state it leads to.
+    void judge(RowPlan& row, const Placement& at);
+    /// Counts the row and, if accepted, keeps what it adds for the rows after it.
+    void keep(const Fields& f, RowPlan& row, Placement& at);
 
     Source& source_;
     const ports::Identities& identities_;

@@ -177,87 +177,107 @@ int Plan::count(RowFate f) const {
     return static_cast<int>(std::count_if(rows.begin(), rows.end(), [f](const RowPlan& r) { return r.fate == f; }));
 }
 
-std::variant<Plan, FileRefused> plan(std::string_view text, const Current& now_state, Date today) {
-    auto parsed = csv::parse(text);
-    if (std::holds_alternative<csv::Unreadable>(parsed)) return FileRefused{FileProblem::unreadable, {}};
-    const auto& table = std::get<csv::Table>(parsed);
-    if (table.rows.empty()) return FileRefused{FileProblem::empty, {}};
+namespace {
 
-    // The header: every column by its name; unknown columns are left alone.
-    std::array<int, kColumns> at{};
+using Columns = std::array<int, kColumns>;  // each column's index in the file (-1: absent)
+
+std::size_t index(Column c) { return static_cast<std::size_t>(c); }
+
+/// Every column by its name in the header row; unknown columns are left alone. Refused when a
+/// column the rows need is missing.
+std::variant<Columns, FileRefused> read_header(const csv::Row& header) {
+    Columns at{};
     at.fill(-1);
-    const auto& head = table.rows.front().fields;
+    const auto& head = header.fields;
     for (int i = 0; i < static_cast<int>(head.size()); ++i) {
         const auto it = column_names().find(joined_words(head[static_cast<std::size_t>(i)], ' '));
-        if (it != column_names().end() && at[static_cast<std::size_t>(it->second)] < 0)
-            at[static_cast<std::size_t>(it->second)] = i;
+        if (it != column_names().end() && at[index(it->second)] < 0) at[index(it->second)] = i;
     }
     std::vector<Column> missing;
     for (Column c : {Column::code, Column::name, Column::level, Column::unit, Column::total})
-        if (at[static_cast<std::size_t>(c)] < 0) missing.push_back(c);
-    if (at[static_cast<std::size_t>(Column::label)] >= 0)
+        if (at[index(c)] < 0) missing.push_back(c);
+    if (at[index(Column::label)] >= 0)
         for (Column c : {Column::first, Column::last})
-            if (at[static_cast<std::size_t>(c)] < 0) missing.push_back(c);
+            if (at[index(c)] < 0) missing.push_back(c);
     if (!missing.empty()) return FileRefused{FileProblem::missing_columns, std::move(missing)};
-    if (table.rows.size() == 1) return FileRefused{FileProblem::empty, {}};
-    if (table.rows.size() - 1 > static_cast<std::size_t>(kMaxRows)) return FileRefused{FileProblem::too_many_rows, {}};
+    return at;
+}
 
-    // What is saved now.
-    std::map<std::string, const Education*> saved;
-    for (const auto& e : now_state.educations) saved.emplace(e.code, &e);
-    std::map<std::int64_t, std::vector<const StudyPeriod*>> saved_periods;  // not withdrawn
-    for (const auto& p : now_state.periods)
-        if (!p.withdrawn_at) saved_periods[p.education].push_back(&p);
+/// What is saved now, by code and by education.
+struct Saved {
+    explicit Saved(const Current& now_state) {
+        for (const auto& e : now_state.educations) educations.emplace(e.code, &e);
+        for (const auto& p : now_state.periods)
+            if (!p.withdrawn_at) periods[p.education].push_back(&p);
+    }
+    std::map<std::string, const Education*> educations;
+    std::map<std::int64_t, std::vector<const StudyPeriod*>> periods;  // not withdrawn
+};
 
-    Plan out;
-    out.rows.reserve(table.rows.size() - 1);
-    struct Seen {
-        int line;
-        EducationInput input;
-    };
-    std::map<std::string, Seen> first_row_of;                  // code -> the first row naming it
-    std::map<std::pair<std::string, std::string>, int> labels;  // (code, label) -> line
-    for (std::size_t i = 1; i < table.rows.size(); ++i) {
-        const auto& row = table.rows[i];
+/// Reads the rows one after another, each against the saved state and the rows before it.
+class RowReader {
+   public:
+    RowReader(const Columns& at, const Saved& saved, Date today) : at_(at), saved_(saved), today_(today) {}
+
+    RowPlan read(const csv::Row& row) {
         RowPlan r;
         r.line = row.line;
-        const auto get = [&](Column c) { return cell(row, at, c); };
+        const Read read = read_education(row, r);
+        place_education(r, read.values);
+        read_period(row, r, read.unit);
+        return r;
+    }
+
+   private:
+    [[nodiscard]] std::string get(const csv::Row& row, Column c) const { return cell(row, at_, c); }
+    static void bad(RowPlan& r, Column c) { r.issues.emplace_back(BadValue{c}); }
+
+    struct Read {
+        bool values = true;  // every value of the education could be read
+        bool unit = true;    // its credit unit could be read
+    };
+
+    /// The education's values and their checks.
+    Read read_education(const csv::Row& row, RowPlan& r) const {
         auto& e = r.education;
-        e.code = get(Column::code);
-        e.name = get(Column::name);
+        e.code = get(row, Column::code);
+        e.name = get(row, Column::name);
         r.code = e.code;
         r.name = e.name;
-        const auto bad = [&](Column c) { r.issues.emplace_back(BadValue{c}); };
-        if (auto l = read_level(get(Column::level))) e.level = *l;
-        else bad(Column::level);
-        bool unit_known = true;
-        if (auto u = read_unit(get(Column::unit))) {
+        if (auto l = read_level(get(row, Column::level))) e.level = *l;
+        else bad(r, Column::level);
+        Read read;
+        if (auto u = read_unit(get(row, Column::unit))) {
             e.unit = *u;
         } else {
-            bad(Column::unit);
-            unit_known = false;
+            bad(r, Column::unit);
+            read.unit = false;
         }
-        if (const auto t = get(Column::total); !t.empty()) {
+        if (const auto t = get(row, Column::total); !t.empty()) {
             if (auto c = read_credits(t)) e.total_credits = c;
-            else bad(Column::total);
+            else bad(r, Column::total);
         }
-        if (auto d = read_yes_no(get(Column::distance))) e.distance = *d;
-        else bad(Column::distance);
-        if (auto c = read_yes_no(get(Column::contract))) e.contract = *c;
-        else bad(Column::contract);
-        const bool values_read = r.issues.empty();
-        if (values_read) {
+        if (auto d = read_yes_no(get(row, Column::distance))) e.distance = *d;
+        else bad(r, Column::distance);
+        if (auto c = read_yes_no(get(row, Column::contract))) e.contract = *c;
+        else bad(r, Column::contract);
+        read.values = r.issues.empty();
+        if (read.values) {
             auto check = validate_education(e);
             for (auto p : check.errors) r.issues.emplace_back(p);
             r.education_warnings = std::move(check.warnings);
         }
+        return read;
+    }
 
-        // The education: new, changed or as saved; the same in every row of its code.
+    /// The education: new, changed or as saved; the same in every row of its code.
+    void place_education(RowPlan& r, bool values_read) {
+        const auto& e = r.education;
         const Education* existing = nullptr;
-        if (auto it = saved.find(e.code); it != saved.end()) existing = it->second;
+        if (auto it = saved_.educations.find(e.code); it != saved_.educations.end()) existing = it->second;
         if (existing && existing->withdrawn_at) r.issues.emplace_back(EducationWithdrawn{});
         if (existing) r.education_id = existing->id;
-        const auto [first_it, first_of_code] = first_row_of.try_emplace(e.code, Seen{r.line, e});
+        const auto [first_it, first_of_code] = first_row_of_.try_emplace(e.code, Seen{r.line, e});
         if (!first_of_code) {
             if (values_read && !same(first_it->second.input, e)) r.issues.emplace_back(DiffersFrom{first_it->second.line});
         } else if (!existing) {
@@ -265,91 +285,117 @@ std::variant<Plan, FileRefused> plan(std::string_view text, const Current& now_s
         } else if (!same(input_of(*existing), e)) {
             r.education_changed = true;
         }
-
-        // The period, if the row has one.
-        const std::string label = get(Column::label);
-        const std::string first = get(Column::first), last = get(Column::last), credits = get(Column::credits);
-        const std::string pace = get(Column::pace), breaks = get(Column::breaks), status = get(Column::status);
-        r.label = label;
-        if (!(label.empty() && first.empty() && last.empty() && credits.empty() && pace.empty() && breaks.empty())) {
-            PeriodInput p;
-            p.label = label;
-            const std::size_t before = r.issues.size();
-            if (auto d = parse_date(first)) p.first = *d;
-            else bad(Column::first);
-            if (auto d = parse_date(last)) p.last = *d;
-            else bad(Column::last);
-            if (!credits.empty()) {
-                if (auto c = read_credits(credits)) p.credits = c;
-                else bad(Column::credits);
-            }
-            if (!pace.empty()) {
-                if (auto v = read_pace(pace)) p.pace = v;
-                else bad(Column::pace);
-            }
-            if (auto b = read_breaks(breaks)) p.breaks = std::move(*b);
-            else bad(Column::breaks);
-            const std::string s = joined_words(status, ' ');
-            if (s == "publicerad" || s == "publicera" || s == "published" || s == "publish" || s == "ja")
-                r.publish = true;
-            else if (!(s.empty() || s == "utkast" || s == "draft" || s == "nej"))
-                bad(Column::status);
-            if (r.issues.size() == before && unit_known) {
-                auto assessment = assess_period(terms_of(e), p, today);
-                for (const auto& err : assessment.errors) r.issues.emplace_back(err);
-                r.marks = std::move(assessment.marks);
-                r.questions = std::move(assessment.questions);
-            }
-            if (auto [it, fresh] = labels.try_emplace({e.code, label}, r.line); !fresh)
-                r.issues.emplace_back(DuplicatePeriod{it->second});
-            r.period = std::move(p);
-        }
-        out.rows.push_back(std::move(r));
     }
 
-    // Periods against the saved ones: which each row changes, and overlaps among what the
-    // education will have once saved (its saved periods, as the file changes them, and the new).
+    /// The period, if the row has one.
+    void read_period(const csv::Row& row, RowPlan& r, bool unit_known) {
+        const std::string label = get(row, Column::label);
+        const std::string first = get(row, Column::first), last = get(row, Column::last);
+        const std::string credits = get(row, Column::credits), pace = get(row, Column::pace);
+        const std::string breaks = get(row, Column::breaks), status = get(row, Column::status);
+        r.label = label;
+        if (label.empty() && first.empty() && last.empty() && credits.empty() && pace.empty() && breaks.empty()) return;
+        PeriodInput p;
+        p.label = label;
+        const std::size_t before = r.issues.size();
+        if (auto d = parse_date(first)) p.first = *d;
+        else bad(r, Column::first);
+        if (auto d = parse_date(last)) p.last = *d;
+        else bad(r, Column::last);
+        if (!credits.empty()) {
+            if (auto c = read_credits(credits)) p.credits = c;
+            else bad(r, Column::credits);
+        }
+        if (!pace.empty()) {
+            if (auto v = read_pace(pace)) p.pace = v;
+            else bad(r, Column::pace);
+        }
+        if (auto b = read_breaks(breaks)) p.breaks = std::move(*b);
+        else bad(r, Column::breaks);
+        const std::string s = joined_words(status, ' ');
+        if (s == "publicerad" || s == "publicera" || s == "published" || s == "publish" || s == "ja")
+            r.publish = true;
+        else if (!(s.empty() || s == "utkast" || s == "draft" || s == "nej"))
+            bad(r, Column::status);
+        if (r.issues.size() == before && unit_known) {
+            auto assessment = assess_period(terms_of(r.education), p, today_);
+            for (const auto& err : assessment.errors) r.issues.emplace_back(err);
+            r.marks = std::move(assessment.marks);
+            r.questions = std::move(assessment.questions);
+        }
+        if (auto [it, fresh] = labels_.try_emplace({r.education.code, label}, r.line); !fresh)
+            r.issues.emplace_back(DuplicatePeriod{it->second});
+        r.period = std::move(p);
+    }
+
+    struct Seen {
+        int line;
+        EducationInput input;
+    };
+    const Columns& at_;
+    const Saved& saved_;
+    Date today_;
+    std::map<std::string, Seen> first_row_of_;                  // code -> the first row naming it
+    std::map<std::pair<std::string, std::string>, int> labels_;  // (code, label) -> line
+};
+
+/// Which saved period each of one education's rows changes (by label), or that it adds one.
+void match_saved(Plan& out, const std::vector<std::size_t>& indices, const std::vector<const StudyPeriod*>& kept,
+                 std::set<const StudyPeriod*>& replaced) {
+    for (std::size_t i : indices) {
+        auto& r = out.rows[i];
+        std::vector<const StudyPeriod*> match;
+        for (const auto* p : kept)
+            if (p->input.label == r.period->label) match.push_back(p);
+        if (match.size() > 1) {
+            r.issues.emplace_back(AmbiguousLabel{});
+        } else if (match.size() == 1) {
+            const auto* p = match.front();
+            r.period_id = p->id;
+            replaced.insert(p);
+            r.period_changed = !same(p->input, *r.period);
+            r.period_published = r.publish && (r.period_changed || p->changed || p->published_version == 0);
+        } else {
+            r.period_added = true;
+            r.period_published = r.publish;
+        }
+    }
+}
+
+/// Overlaps: each row's period against the other rows' and the saved periods no row replaces.
+void find_overlaps(Plan& out, const std::vector<std::size_t>& indices, const std::vector<const StudyPeriod*>& kept,
+                   const std::set<const StudyPeriod*>& replaced) {
+    std::vector<PeriodInput> others;
+    for (std::size_t i : indices) {
+        auto& r = out.rows[i];
+        if (!r.issues.empty()) continue;
+        others.clear();
+        for (std::size_t j : indices)
+            if (j != i && out.rows[j].period->first <= out.rows[j].period->last) others.push_back(*out.rows[j].period);
+        for (const auto* p : kept)
+            if (!replaced.contains(p)) others.push_back(p->input);
+        if (auto label = find_overlap(*r.period, others)) r.issues.emplace_back(OverlapsPeriod{*label});
+    }
+}
+
+/// Periods against the saved ones: which each row changes, and overlaps among what the education
+/// will have once saved (its saved periods, as the file changes them, and the new).
+void against_saved(Plan& out, const Saved& saved) {
     std::map<std::string, std::vector<std::size_t>> rows_of_code;
     for (std::size_t i = 0; i < out.rows.size(); ++i)
         if (out.rows[i].period) rows_of_code[out.rows[i].code].push_back(i);
-    for (auto& [code, indices] : rows_of_code) {
+    for (const auto& [code, indices] : rows_of_code) {
         std::vector<const StudyPeriod*> kept;
-        if (auto it = saved.find(code); it != saved.end())
-            if (auto ps = saved_periods.find(it->second->id); ps != saved_periods.end()) kept = ps->second;
+        if (auto it = saved.educations.find(code); it != saved.educations.end())
+            if (auto ps = saved.periods.find(it->second->id); ps != saved.periods.end()) kept = ps->second;
         std::set<const StudyPeriod*> replaced;
-        for (std::size_t i : indices) {
-            auto& r = out.rows[i];
-            std::vector<const StudyPeriod*> match;
-            for (const auto* p : kept)
-                if (p->input.label == r.period->label) match.push_back(p);
-            if (match.size() > 1) {
-                r.issues.emplace_back(AmbiguousLabel{});
-            } else if (match.size() == 1) {
-                const auto* p = match.front();
-                r.period_id = p->id;
-                replaced.insert(p);
-                r.period_changed = !same(p->input, *r.period);
-                r.period_published = r.publish && (r.period_changed || p->changed || p->published_version == 0);
-            } else {
-                r.period_added = true;
-                r.period_published = r.publish;
-            }
-        }
-        // Overlaps: each row's period against the other rows' and the saved periods no row replaces.
-        std::vector<PeriodInput> others;
-        for (std::size_t i : indices) {
-            auto& r = out.rows[i];
-            if (!r.issues.empty()) continue;
-            others.clear();
-            for (std::size_t j : indices)
-                if (j != i && out.rows[j].period->first <= out.rows[j].period->last) others.push_back(*out.rows[j].period);
-            for (const auto* p : kept)
-                if (!replaced.contains(p)) others.push_back(p->input);
-            if (auto label = find_overlap(*r.period, others)) r.issues.emplace_back(OverlapsPeriod{*label});
-        }
+        match_saved(out, indices, kept, replaced);
+        find_overlaps(out, indices, kept, replaced);
     }
+}
 
-    Fingerprint fp;
+/// Each row's fate; a refused row adds and changes nothing.
+void decide_fates(Plan& out) {
     for (auto& r : out.rows) {
         if (!r.issues.empty()) {
             r.fate = RowFate::refused;
@@ -361,18 +407,46 @@ std::variant<Plan, FileRefused> plan(std::string_view text, const Current& now_s
         } else {
             r.fate = RowFate::unchanged;
         }
+    }
+}
+
+/// The plan's rows and the state it was made against: a change to any of the school's educations
+/// or periods since the preview makes the plan a new one.
+std::string fingerprint(const Plan& out, const Current& now_state) {
+    Fingerprint fp;
+    for (const auto& r : out.rows) {
         fp.add(std::int64_t{r.line}).add(std::int64_t{static_cast<int>(r.fate)}).add(r.code).add(r.label);
         fp.add(std::int64_t{r.education_added * 1 + r.education_changed * 2 + r.period_added * 4 + r.period_changed * 8 +
                             r.period_published * 16});
     }
-    // The state the plan was made against: a change to any of the school's educations or periods
-    // since the preview makes the plan a new one.
     for (const auto& e : now_state.educations)
         fp.add(e.id).add(to_unix(e.updated_at)).add(std::int64_t{e.withdrawn_at.has_value()});
     for (const auto& p : now_state.periods)
         fp.add(p.id).add(to_unix(p.updated_at)).add(std::int64_t{p.published_version}).add(std::int64_t{p.changed})
             .add(std::int64_t{p.withdrawn_at.has_value()});
-    out.fingerprint = fp.hex();
+    return fp.hex();
+}
+
+}  // namespace
+
+std::variant<Plan, FileRefused> plan(std::string_view text, const Current& now_state, Date today) {
+    auto parsed = csv::parse(text);
+    if (std::holds_alternative<csv::Unreadable>(parsed)) return FileRefused{FileProblem::unreadable, {}};
+    const auto& table = std::get<csv::Table>(parsed);
+    if (table.rows.empty()) return FileRefused{FileProblem::empty, {}};
+    auto header = read_header(table.rows.front());
+    if (auto* refused = std::get_if<FileRefused>(&header)) return std::move(*refused);
+    if (table.rows.size() == 1) return FileRefused{FileProblem::empty, {}};
+    if (table.rows.size() - 1 > static_cast<std::size_t>(kMaxRows)) return FileRefused{FileProblem::too_many_rows, {}};
+
+    const Saved saved(now_state);
+    RowReader reader(std::get<Columns>(header), saved, today);
+    Plan out;
+    out.rows.reserve(table.rows.size() - 1);
+    for (std::size_t i = 1; i < table.rows.size(); ++i) out.rows.push_back(reader.read(table.rows[i]));
+    against_saved(out, saved);
+    decide_fates(out);
+    out.fingerprint = fingerprint(out, now_state);
     return out;
 }
 
