@@ -7,16 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "embedded/static.hpp"
 #include "web/metrics.hpp"
 #include "web/wording.hpp"
-
-namespace mina::web::embedded_static {
-struct EmbeddedFile {
-    std::string_view name;
-    std::string_view text;
-};
-std::span<const EmbeddedFile> files();
-}  // namespace mina::web::embedded_static
 
 namespace mina::web {
 

@@ -1,22 +1,9 @@
 #include "web/views.hpp"
 
-#include <span>
 #include <stdexcept>
 
-namespace mina::web::embedded_templates {
-struct EmbeddedFile {
-    std::string_view name;
-    std::string_view text;
-};
-std::span<const EmbeddedFile> files();
-}  // namespace mina::web::embedded_templates
-namespace mina::web::embedded_i18n {
-struct EmbeddedFile {
-    std::string_view name;
-    std::string_view text;
-};
-std::span<const EmbeddedFile> files();
-}  // namespace mina::web::embedded_i18n
+#include "embedded/i18n.hpp"
+#include "embedded/templates.hpp"
 
 namespace mina::web {
 
