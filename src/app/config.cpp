@@ -11,6 +11,8 @@
 #include <functional>
 #include <sstream>
 
+#include "core/common/text.hpp"
+
 namespace mina::app {
 
 namespace {
@@ -320,15 +322,6 @@ std::pair<char32_t, std::size_t> decode(std::string_view s, std::size_t i) {
     return {cp, len};
 }
 
-bool is_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        const auto len = decode(s, i).second;
-        if (len == 0) return false;
-        i += len;
-    }
-    return true;
-}
-
 /// "U+00A0 (a space that is not a plain space)": a character as a message names it.
 std::string describe(char32_t cp) {
     char hex[16];
@@ -518,7 +511,7 @@ LoadResult parse_config(std::string_view text, const std::string& name, const En
     for (const Key& k : table) {
         const std::string var = env_name(k);
         if (const auto v = env(var)) {
-            if (!is_utf8(*v)) return {std::nullopt, var + " is not UTF-8 text"};
+            if (!text::is_utf8(*v)) return {std::nullopt, var + " is not UTF-8 text"};
             if (auto e = k.set(c, *v); !e.empty()) return {std::nullopt, one_line(var + " " + e)};
         }
     }

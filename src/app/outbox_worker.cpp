@@ -8,6 +8,7 @@
 #include "letters/letter.hpp"
 #include "mail/mail.hpp"
 #include "web/mails.hpp"
+#include "web/wording.hpp"
 
 namespace mina::app {
 
@@ -94,9 +95,7 @@ void OutboxWorker::render(const mailer::Service::LetterJob& job) {
     letter.kiosk_url = base + "/kiosk/forsta-gangen";
     letter.school_phone = site_.school_phone;
     const auto days = std::max<long long>(policy_.otp_email_delay.count() / 86400, 1);
-    const bool en = letter.lang == "en";
-    letter.otp_delay_words =
-        std::to_string(days) + (en ? (days == 1 ? " day" : " days") : (days == 1 ? " dag" : " dagar"));
+    letter.otp_delay_words = web::duration_words(letter.lang, Seconds{days * 86400});
     const std::string path =
         options_.letters_dir + "/" + letter.date + "-" + letter.username + "-" + std::to_string(job.letter.id) + ".pdf";
     try {

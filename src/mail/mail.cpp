@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/common/text.hpp"
+
 namespace mina::mail {
 namespace {
 
@@ -53,12 +55,7 @@ bool is_plain_ascii(std::string_view s) {
     return true;
 }
 
-std::string trim(std::string_view s) {
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string_view::npos) return {};
-    const auto e = s.find_last_not_of(" \t");
-    return std::string(s.substr(b, e - b + 1));
-}
+using text::trim;
 
 std::string base64(std::string_view in) {
     static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

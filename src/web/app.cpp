@@ -7,15 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "embedded/static.hpp"
 #include "web/metrics.hpp"
-
-namespace mina::web::embedded_static {
-struct EmbeddedFile {
-    std::string_view name;
-    std::string_view text;
-};
-std::span<const EmbeddedFile> files();
-}  // namespace mina::web::embedded_static
+#include "web/wording.hpp"
 
 namespace mina::web {
 
@@ -41,12 +35,6 @@ std::string safe_next(std::string_view next) {
 }
 
 }  // namespace
-
-std::string lower_ascii(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
-}
 
 void add_security_headers(Response& res, bool secure) {
     res.header("Content-Security-Policy",
@@ -168,7 +156,7 @@ App::App(Services s, const Views& views)
         layout_words_.emplace(lang, LayoutWords{std::to_string(s_.policy.session_idle.count()),
                                                 views_.t(lang, "timeout_note",
                                                          {{"idle", human_duration(lang, s_.policy.session_idle)}}),
-                                                lower_ascii(s_.site.agency_name)});
+                                                text::lower_ascii(s_.site.agency_name)});
 }
 
 const App::LayoutWords& App::layout_words(const std::string& lang) const {
@@ -242,15 +230,7 @@ std::string App::count_word(const std::string& lang, int n) const {
 }
 
 std::string App::human_duration(const std::string& lang, Seconds d) const {
-    const auto s = d.count();
-    const bool en = lang == "en";
-    auto word = [&](std::int64_t n, const char* sv1, const char* svn, const char* en1, const char* enn) {
-        return std::to_string(n) + " " + (en ? (n == 1 ? en1 : enn) : (n == 1 ? sv1 : svn));
-    };
-    if (s >= 86400 && s % 86400 == 0) return word(s / 86400, "dygn", "dygn", "day", "days");
-    if (s >= 3600 && s % 3600 == 0) return word(s / 3600, "timme", "timmar", "hour", "hours");
-    if (s >= 60 && s % 60 == 0) return word(s / 60, "minut", "minuter", "minute", "minutes");
-    return word(s, "sekund", "sekunder", "second", "seconds");
+    return duration_words(lang, d, DayWord::dygn);
 }
 
 Response App::message_page(const Request& req, const std::string& lang, int status, const std::string& heading,
@@ -265,7 +245,7 @@ Response App::message_page(const Request& req, const std::string& lang, int stat
         d.set("link_href", link_href);
         d.set("link_text", link_text);
     }
-    d.set("agency_lower", lower_ascii(s_.site.agency_name));
+    d.set("agency_lower", text::lower_ascii(s_.site.agency_name));
     d.set("asset_version", asset_version_);
     d.set("path", req.path);
     Response res;
@@ -435,7 +415,7 @@ Response App::render_login(Request& req, const std::string& lang, int status, co
     d.set("order_url", s_.site.order_url);
     d.set("school_phone", s_.site.school_phone);
     d.set("school_phone_hours", lang == "en" ? s_.site.school_phone_hours_en : s_.site.school_phone_hours_sv);
-    d.set("agency_lower", lower_ascii(s_.site.agency_name));
+    d.set("agency_lower", text::lower_ascii(s_.site.agency_name));
     d.set("asset_version", asset_version_);
     d.set("path", "/logga-in");
     res.status = status;

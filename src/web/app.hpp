@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/text.hpp"
 #include "core/idm/idm.hpp"
 #include "core/reports/service.hpp"
 #include "core/studietider/service.hpp"
@@ -279,8 +280,6 @@ class App final {
     std::map<std::string, LayoutWords, std::less<>> layout_words_;
     [[nodiscard]] const LayoutWords& layout_words(const std::string& lang) const;
 };
-
-[[nodiscard]] std::string lower_ascii(std::string s);
 
 /// Headers every response gets (SPEC §4): CSP without inline script, no framing, no referrer.
 void add_security_headers(Response& res, bool secure);

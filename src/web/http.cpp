@@ -1,9 +1,12 @@
 #include "web/http.hpp"
 
+#include <boost/url/encode.hpp>
 #include <boost/url/parse_query.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
-#include <algorithm>
 #include <cctype>
+
+#include "core/common/text.hpp"
 
 namespace mina::web {
 
@@ -45,42 +48,7 @@ Response Response::text(int status, std::string body) {
     return r;
 }
 
-bool valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        int len = 0;
-        std::uint32_t cp = 0;
-        if (c < 0x80) {
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;  // no control characters
-            ++i;
-            continue;
-        }
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + static_cast<std::size_t>(len) > s.size()) return false;
-        for (int k = 1; k < len; ++k) {
-            const auto d = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-            if ((d & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (d & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += static_cast<std::size_t>(len);
-    }
-    return true;
-}
+bool valid_utf8(std::string_view s) { return text::is_utf8(s) && !text::has_control_chars(s, "\t\n\r"); }
 
 bool valid_header_name(std::string_view name) {
     if (name.empty()) return false;
@@ -158,8 +126,7 @@ std::optional<std::string> header_param(std::string_view header, std::string_vie
         while (pos < header.size() && header[pos] == ' ') ++pos;
         const auto eq = header.find('=', pos);
         if (eq == std::string_view::npos) return std::nullopt;
-        std::string name(header.substr(pos, eq - pos));
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        const std::string name = text::lower_ascii(header.substr(pos, eq - pos));
         std::string value;
         std::size_t end = eq + 1;
         if (end < header.size() && header[end] == '"') {
@@ -226,24 +193,10 @@ std::string loggable_target(std::string_view target) {
     return out;
 }
 
-std::string url_encode(std::string_view s) {
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            static constexpr char kHex[] = "0123456789ABCDEF";
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 15];
-        }
-    }
-    return out;
-}
+std::string url_encode(std::string_view s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 std::optional<Multipart> parse_multipart(std::string_view content_type, std::string_view body) {
-    std::string type(content_type.substr(0, content_type.find(';')));
-    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string type = text::lower_ascii(content_type.substr(0, content_type.find(';')));
     if (type != "multipart/form-data") return std::nullopt;
     const auto boundary = header_param(content_type, "boundary");
     if (!boundary || boundary->empty() || boundary->size() > 200) return std::nullopt;
@@ -272,9 +225,7 @@ std::optional<Multipart> parse_multipart(std::string_view content_type, std::str
             line_start = line_end + 2;
             const auto colon = line.find(':');
             if (colon == std::string_view::npos) continue;
-            std::string hname(line.substr(0, colon));
-            std::transform(hname.begin(), hname.end(), hname.begin(), [](unsigned char c) { return std::tolower(c); });
-            if (hname != "content-disposition") continue;
+            if (text::lower_ascii(line.substr(0, colon)) != "content-disposition") continue;
             name = header_param(line, "name");
             filename = header_param(line, "filename");
         }
@@ -304,8 +255,7 @@ std::string pick_language(const Request& req, std::string_view person_choice) {
     const std::string chosen = req.cookie("mina_lang");
     if (chosen == "sv" || chosen == "en") return chosen;
     // The first of sv/en that the browser lists, in its order (q-values are rarely needed here).
-    std::string al(req.header("accept-language"));
-    std::transform(al.begin(), al.end(), al.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string al = text::lower_ascii(req.header("accept-language"));
     std::size_t pos = 0;
     while (pos < al.size()) {
         auto end = al.find(',', pos);

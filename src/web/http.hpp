@@ -71,6 +71,8 @@ struct Multipart {
 /// a text field is not valid UTF-8.
 [[nodiscard]] std::optional<Multipart> parse_multipart(std::string_view content_type, std::string_view body);
 
+/// Text as a form may send it: well-formed UTF-8 (text::is_utf8) with no control character but
+/// tab, CR and LF.
 [[nodiscard]] bool valid_utf8(std::string_view s);
 
 /// A header's name as RFC 9110 §5.1 has it: a token (letters, digits and !#$%&'*+-.^_`|~), not empty.
@@ -86,7 +88,8 @@ struct Multipart {
 /// more digits, with - + or spaces between them, written as "*" (a personal number in any form).
 [[nodiscard]] std::string loggable_target(std::string_view target);
 
-/// Percent-encodes everything but letters, digits and "-._~", for a value in a query string.
+/// Percent-encodes everything but letters, digits and "-._~" (RFC 3986's unreserved characters),
+/// for a value in a query string: boost::urls::encode.
 [[nodiscard]] std::string url_encode(std::string_view s);
 
 /// The Set-Cookie value for our cookies: HttpOnly, SameSite=Lax, Path=/, Secure behind TLS.

@@ -66,23 +66,11 @@ School school_from(const Form& form) {
     return s;
 }
 
-/// A date typed as YYYY-MM-DD, as midnight UTC.
+/// A date typed as YYYY-MM-DD (years 1970–3000), as midnight UTC.
 std::optional<Timestamp> parse_day(const std::string& text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-    std::tm tm{};
-    try {
-        tm.tm_year = std::stoi(text.substr(0, 4)) - 1900;
-        tm.tm_mon = std::stoi(text.substr(5, 2)) - 1;
-        tm.tm_mday = std::stoi(text.substr(8, 2));
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-    if (tm.tm_year < 70 || tm.tm_year > 1100 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31)
-        return std::nullopt;
-    const int day = tm.tm_mday;
-    const std::time_t t = timegm(&tm);
-    if (tm.tm_mday != day) return std::nullopt;  // 2026-02-30 rolled over
-    return from_unix(static_cast<std::int64_t>(t));
+    const auto day = parse_date(text);
+    if (!day || day->year() < 1970 || day->year() > 3000) return std::nullopt;
+    return from_unix(std::int64_t{day->serial()} * 86400);
 }
 
 /// A count from the address, or "?" for anything else (the page only shows it).

@@ -57,7 +57,7 @@ Response App::kiosk_page(Request& req, const std::string& lang, int status, std:
     // A new address for every page, so that no cache can show an old image (the image itself is
     // no-store); random, because anything derived from the answer could be searched offline.
     d.set("captcha_version", s_.tokens.token().substr(0, 16));
-    d.set("agency_lower", lower_ascii(s_.site.agency_name));
+    d.set("agency_lower", text::lower_ascii(s_.site.agency_name));
     d.set("asset_version", asset_version_);
     d.set("path", req.path);
     if (!d.get("title")) d.set("title", views_.t(lang, "kiosk_title"));

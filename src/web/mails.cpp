@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "web/wording.hpp"
+
 namespace mina::web {
 
 namespace {
@@ -18,18 +20,6 @@ std::string escape_html(const std::string& s) {
         }
     }
     return out;
-}
-
-std::string duration_words(const std::string& lang, Seconds d) {
-    const auto s = d.count();
-    const bool en = lang == "en";
-    auto word = [&](long long n, const char* sv1, const char* svn, const char* en1, const char* enn) {
-        return std::to_string(n) + " " + (en ? (n == 1 ? en1 : enn) : (n == 1 ? sv1 : svn));
-    };
-    if (s >= 86400 && s % 86400 == 0) return word(s / 86400, "dag", "dagar", "day", "days");
-    if (s >= 3600 && s % 3600 == 0) return word(s / 3600, "timme", "timmar", "hour", "hours");
-    if (s >= 60 && s % 60 == 0) return word(s / 60, "minut", "minuter", "minute", "minutes");
-    return word(s, "sekund", "sekunder", "second", "seconds");
 }
 
 /// A mail is a list of paragraphs; one of them may be a link, and one the one-time password.

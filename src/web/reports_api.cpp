@@ -1,5 +1,7 @@
 #include "web/reports_api.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -96,6 +98,38 @@ std::variant<ApiBody, ApiBodyProblem> read_api_body(std::string_view body, json:
     const json::array& list = obj->at("reports").get_array();
     out.packed.reserve(list.size());
     for (const auto& element : list) out.packed.push_back(pack(fields_of(element)));
+    return out;
+}
+
+std::string api_answer_json(const reports::Plan& plan, std::int64_t submission, SubmissionState state,
+                            int saved, const std::function<std::string(const std::string& code)>& word) {
+    std::string out = json::serialize(json::object{{"submission", submission},
+                                                   {"state", to_string(state)},
+                                                   {"rows", plan.rows.size()},
+                                                   {"accepted", plan.accepted},
+                                                   {"refused", plan.refused},
+                                                   {"duplicates", plan.duplicates},
+                                                   {"saved", saved}});
+    out.pop_back();  // the closing '}': "results" follows, written row by row
+    out.reserve(out.size() + 16 + plan.rows.size() * 48);
+    out += ",\"results\":[";
+    unsigned char buffer[1024];  // each row's values; a row with many errors goes on to the heap
+    for (const auto& r : plan.rows) {
+        json::monotonic_resource arena(buffer, sizeof buffer);
+        json::object row(&arena);
+        row.emplace("row", r.line);
+        row.emplace("fate", r.accepted() ? "accepted" : r.duplicate ? "duplicate" : "refused");
+        if (r.accepted() && r.event.id > 0) row.emplace("report", r.event.id);
+        if (r.refused()) {
+            json::array errors(&arena);
+            for (const auto& e : reports::error_codes(r))
+                errors.push_back(json::object({{"field", e.field}, {"code", e.message}, {"message", word(e.message)}}, &arena));
+            row.emplace("errors", std::move(errors));
+        }
+        if (&r != &plan.rows.front()) out += ',';
+        out += json::serialize(row);
+    }
+    out += "]}";
     return out;
 }
 

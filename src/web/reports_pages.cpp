@@ -850,45 +850,12 @@ Response App::sr_api(Request& req) {
             return answer(413, {{"error", views_.t(lang, "sr_file_too_many_rows", {{"n", no->detail}})}});
         return answer(403, {{"error", views_.t(lang, "sr_api_other_school")}});
     }
-    // Written directly: one small object per row, no tree of values.
     const auto render = [&](int status, const reports::Plan& plan, std::int64_t submission, SubmissionState state,
                             int saved) {
-        const auto quoted = [](std::string_view text) { return json::serialize(json::string_view(text)); };
-        std::string out;
-        out.reserve(64 + plan.rows.size() * 48);
-        out += "{\"submission\":" + std::to_string(submission) + ",\"state\":" + quoted(to_string(state)) +
-               ",\"rows\":" + std::to_string(plan.rows.size()) + ",\"accepted\":" + std::to_string(plan.accepted) +
-               ",\"refused\":" + std::to_string(plan.refused) + ",\"duplicates\":" + std::to_string(plan.duplicates) +
-               ",\"saved\":" + std::to_string(saved) + ",\"results\":[";
-        bool first = true;
-        for (const auto& r : plan.rows) {
-            if (!first) out += ',';
-            first = false;
-            out += "{\"row\":";
-            out += std::to_string(r.line);
-            out += r.accepted() ? ",\"fate\":\"accepted\"" : r.duplicate ? ",\"fate\":\"duplicate\"" : ",\"fate\":\"refused\"";
-            if (r.accepted() && r.event.id > 0) {
-                out += ",\"report\":";
-                out += std::to_string(r.event.id);
-            }
-            if (r.refused()) {
-                out += ",\"errors\":[";
-                bool first_error = true;
-                for (const auto& e : reports::error_codes(r)) {
-                    if (!first_error) out += ',';
-                    first_error = false;
-                    out += "{\"field\":" + quoted(e.field) + ",\"code\":" + quoted(e.message) +
-                           ",\"message\":" + quoted(sr_message(lang, e.message)) + "}";
-                }
-                out += ']';
-            }
-            out += '}';
-        }
-        out += "]}";
         Response res;
         res.status = status;
         res.content_type = "application/json; charset=utf-8";
-        res.body = std::move(out);
+        res.body = api_answer_json(plan, submission, state, saved, [&](const std::string& code) { return sr_message(lang, code); });
         res.header("Cache-Control", "no-store");
         return res;
     };

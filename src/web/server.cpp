@@ -17,6 +17,7 @@
 #include <tuple>
 #include <utility>
 
+#include "core/common/text.hpp"
 #include "web/metrics.hpp"
 
 namespace mina::web {
@@ -270,10 +271,7 @@ Request head_of(Shared& s, const http::request<http::string_body>& breq, const b
     req.query = url.encoded_query();
     req.headers.reserve(16);
     for (const auto& f : breq) {
-        std::string name(f.name_string());
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        req.headers.emplace_back(std::move(name), std::string(f.value()));
+        req.headers.emplace_back(text::lower_ascii(f.name_string()), std::string(f.value()));
     }
     req.client_address = peer;
     if (trusted) {

@@ -773,7 +773,7 @@ std::string App::st_public_page(Request& req, const std::string& lang, const For
     d.set("title", views_.t(lang, "st_public_heading"));
     d.set("q", text);
     d.set("term", term);
-    d.set("agency_lower", lower_ascii(s_.site.agency_name));
+    d.set("agency_lower", mina::text::lower_ascii(s_.site.agency_name));
     d.set("asset_version", asset_version_);
     d.set("path", req.path);
     const bool asked = !text.empty() || !term.empty();

@@ -1,55 +1,34 @@
 #include "web/views.hpp"
 
-#include <span>
+#include <toml++/toml.h>
+
 #include <stdexcept>
 
-namespace mina::web::embedded_templates {
-struct EmbeddedFile {
-    std::string_view name;
-    std::string_view text;
-};
-std::span<const EmbeddedFile> files();
-}  // namespace mina::web::embedded_templates
-namespace mina::web::embedded_i18n {
-struct EmbeddedFile {
-    std::string_view name;
-    std::string_view text;
-};
-std::span<const EmbeddedFile> files();
-}  // namespace mina::web::embedded_i18n
+#include "embedded/i18n.hpp"
+#include "embedded/templates.hpp"
 
 namespace mina::web {
 
-namespace {
-
-// A catalog is a TOML subset: `key = "value"` lines, `#` comments, escapes \" \\ \n.
 std::map<std::string, std::string, std::less<>> parse_catalog(std::string_view name, std::string_view text) {
+    toml::table doc;
+    try {
+        doc = toml::parse(text, name);
+    } catch (const toml::parse_error& e) {
+        throw std::runtime_error(std::string(name) + ":" + std::to_string(e.source().begin.line) + ": " +
+                                 std::string(e.description()));
+    }
     std::map<std::string, std::string, std::less<>> out;
-    int line_no = 0;
-    while (!text.empty()) {
-        const auto nl = text.find('\n');
-        std::string_view line = text.substr(0, nl);
-        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-        ++line_no;
-        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-        if (line.empty() || line.front() == '#') continue;
-        const auto eq = line.find(" = \"");
-        if (eq == std::string_view::npos || line.back() != '"')
-            throw std::runtime_error(std::string(name) + ":" + std::to_string(line_no) + ": expected key = \"value\"");
-        std::string value;
-        const std::string_view raw = line.substr(eq + 4, line.size() - eq - 5);
-        for (std::size_t i = 0; i < raw.size(); ++i) {
-            if (raw[i] == '\\' && i + 1 < raw.size()) {
-                const char e = raw[++i];
-                value += e == 'n' ? '\n' : e;
-            } else {
-                value += raw[i];
-            }
-        }
-        out.emplace(std::string(line.substr(0, eq)), std::move(value));
+    for (const auto& [key, node] : doc) {
+        const auto* value = node.as_string();
+        if (value == nullptr)
+            throw std::runtime_error(std::string(name) + ":" + std::to_string(node.source().begin.line) + ": " +
+                                     std::string(key.str()) + " is not a string");
+        out.emplace(std::string(key.str()), value->get());
     }
     return out;
 }
+
+namespace {
 
 /// The render context: the page's data on top of the catalog. kainjow's own context splits every
 /// dotted name ({{t.key}}) with a stringstream on every lookup; this one walks the name in place.

@@ -47,34 +47,6 @@ char guess_delimiter(std::string_view text) {
 
 }  // namespace
 
-bool is_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len = 0;
-        char32_t cp = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-        else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-        else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-        else return false;
-        if (i + len > s.size()) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto d = static_cast<unsigned char>(s[i + k]);
-            if ((d & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (d & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 std::string to_utf8(std::string_view bytes) {
     if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);
     if (is_utf8(bytes)) return std::string(bytes);
@@ -140,13 +112,6 @@ std::variant<Table, Unreadable> parse(std::string_view text) {
         if (any) table.rows.push_back(std::move(row));
     }
     return table;
-}
-
-std::string trim(std::string_view cell) {
-    const auto b = cell.find_first_not_of(" \t");
-    if (b == std::string_view::npos) return {};
-    const auto e = cell.find_last_not_of(" \t");
-    return std::string(cell.substr(b, e - b + 1));
 }
 
 bool formula_start(std::string_view value) {

@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/common/text.hpp"
+
 namespace mina::csv {
 
 struct Row {
@@ -30,13 +32,13 @@ struct Unreadable {
 /// UTF-8 text without a byte-order mark: as it is when valid UTF-8, else read as Windows-1252.
 [[nodiscard]] std::string to_utf8(std::string_view bytes);
 
-[[nodiscard]] bool is_utf8(std::string_view text);
+// Where a CSV reader looks for them (core/common/text.hpp has the one copy of each).
+using text::is_utf8;
+/// A cell as its writer meant it: without the spaces and tabs around it.
+using text::trim;
 
 /// Reads the table; nothing but Unreadable for an unterminated quote.
 [[nodiscard]] std::variant<Table, Unreadable> parse(std::string_view text);
-
-/// A cell as its writer meant it: without the spaces and tabs around it.
-[[nodiscard]] std::string trim(std::string_view cell);
 
 /// Whether a spreadsheet would take a cell so written for a formula: it starts with = + - @, a
 /// TAB or a CR, or the fullwidth ＝ ＋ － ＠ (OWASP's CSV injection advice).

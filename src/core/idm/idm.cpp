@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/common/csv.hpp"
+#include "core/common/fingerprint.hpp"
 #include "core/kiosk/kiosk.hpp"
 #include "core/login/login.hpp"
 #include "core/kiosk/outbox.hpp"
@@ -89,14 +90,12 @@ std::optional<Role> parse_service_word(std::string_view word) {
 }
 
 std::string ImportPlan::fingerprint() const {
-    std::string out;
+    Fingerprint fp;
     for (const auto& r : rows) {
-        out += std::to_string(r.line);
-        out += "NGUR"[static_cast<int>(r.fate)];
-        out += r.username;
-        out += ';';
+        const char fate[] = {"NGUR"[static_cast<int>(r.fate)], '\0'};
+        fp.add(std::int64_t{r.line}).add(fate).add(r.username);
     }
-    return out;
+    return fp.hex();
 }
 
 int ImportPlan::count(RowFate f) const {

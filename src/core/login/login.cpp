@@ -1,5 +1,6 @@
 #include "core/login/login.hpp"
 
+#include "core/common/text.hpp"
 #include "core/kiosk/outbox.hpp"
 
 #include <algorithm>
@@ -34,12 +35,7 @@ std::string audit_name(const std::optional<Person>& person, std::string_view nor
 }
 
 std::string normalize_username(std::string_view typed) {
-    auto begin = typed.find_first_not_of(" \t\r\n");
-    if (begin == std::string_view::npos) return {};
-    auto end = typed.find_last_not_of(" \t\r\n");
-    std::string out(typed.substr(begin, end - begin + 1));
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return c < 0x80 ? static_cast<char>(std::tolower(c)) : static_cast<char>(c); });
+    std::string out = text::lower_ascii(text::trim_view(typed, " \t\r\n"));
     if (out.size() > kMaxUsernameLength) out.resize(kMaxUsernameLength);
     return out;
 }

@@ -2,25 +2,9 @@
 
 #include <algorithm>
 
+#include "core/common/text.hpp"
+
 namespace mina::passwords {
-
-namespace {
-
-std::string lower_ascii(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : static_cast<char>(c); });
-    return out;
-}
-
-bool has_control_chars(std::string_view s) {
-    return std::any_of(s.begin(), s.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u < 0x20 || u == 0x7f;
-    });
-}
-
-}  // namespace
 
 int count_chars(std::string_view utf8) {
     return static_cast<int>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
@@ -31,14 +15,14 @@ int count_chars(std::string_view utf8) {
 std::optional<Problem> check(std::string_view password, std::string_view confirm, const Person& person,
                              ports::PasswordQuality& quality, std::string& normalized) {
     auto nfc = quality.normalize(password);
-    if (!nfc || has_control_chars(*nfc)) return Problem::not_text;
+    if (!nfc || text::has_control_chars(*nfc)) return Problem::not_text;
     const int chars = count_chars(*nfc);
     if (chars < kMinChars) return Problem::too_short;
     if (chars > kMaxChars) return Problem::too_long;
-    const std::string lowered = lower_ascii(*nfc);
-    const std::string username = lower_ascii(person.username.value());
+    const std::string lowered = text::lower_ascii(*nfc);
+    const std::string username = text::lower_ascii(person.username.value());
     if (!username.empty() && lowered.find(username) != std::string::npos) return Problem::has_username;
-    const std::string local = lower_ascii(std::string_view(person.email).substr(0, person.email.find('@')));
+    const std::string local = text::lower_ascii(std::string_view(person.email).substr(0, person.email.find('@')));
     // A very short local part ("a@…") would forbid too much; three characters make it a name.
     if (local.size() >= 3 && lowered.find(local) != std::string::npos) return Problem::has_email;
     if (quality.is_weak(*nfc, person.username.value())) return Problem::weak;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/common/csv.hpp"
+#include "core/common/fingerprint.hpp"
 #include "core/studietider/rules.hpp"
 
 namespace mina::reports {
@@ -74,25 +75,14 @@ SubmissionState state_after(const Plan& plan, int saved) {
 }
 
 std::string fingerprint_of(const Plan& plan) {
-    // FNV-1a over every row's fate: the preview and the save must promise the same.
-    std::uint64_t h = 1469598103934665603ULL;
-    const auto mix = [&](std::string_view s) {
-        for (unsigned char c : s) {
-            h ^= c;
-            h *= 1099511628211ULL;
-        }
-        h ^= 0xff;
-        h *= 1099511628211ULL;
-    };
+    // Every row's fate: the preview and the save must promise the same.
+    Fingerprint fp;
     for (const auto& r : plan.rows) {
-        mix(std::to_string(r.line));
-        mix(r.accepted() ? "a" : r.duplicate ? "d" : "r");
-        for (const auto& e : error_codes(r)) mix(e.message);
-        mix(std::to_string(r.student > 0 ? r.student : 0) + "/" + std::to_string(r.enrollment > 0 ? r.enrollment : 0));
+        fp.add(std::int64_t{r.line}).add(r.accepted() ? "a" : r.duplicate ? "d" : "r");
+        for (const auto& e : error_codes(r)) fp.add(e.message);
+        fp.add(std::to_string(r.student > 0 ? r.student : 0) + "/" + std::to_string(r.enrollment > 0 ? r.enrollment : 0));
     }
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    return buf;
+    return fp.hex();
 }
 
 std::string_view problem_code(Problem p) {

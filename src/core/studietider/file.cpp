@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/common/csv.hpp"
+#include "core/common/fingerprint.hpp"
 #include "core/common/names.hpp"
 
 namespace mina::studietider::file {
@@ -140,27 +141,6 @@ bool same(const EducationInput& a, const EducationInput& b) {
 EducationInput input_of(const Education& e) {
     return {e.code, e.name, e.level, e.unit, e.total_credits, e.distance, e.contract};
 }
-
-/// 64-bit FNV-1a: a short fingerprint of the plan (not a secret; saving plans again under the lock).
-struct Fingerprint {
-    std::uint64_t h = 14695981039346656037ULL;
-    Fingerprint& add(std::string_view s) {
-        for (unsigned char c : s) {
-            h ^= c;
-            h *= 1099511628211ULL;
-        }
-        h ^= 0xFF;  // a separator, so that "ab"+"c" differs from "a"+"bc"
-        h *= 1099511628211ULL;
-        return *this;
-    }
-    Fingerprint& add(std::int64_t v) { return add(std::to_string(v)); }
-    [[nodiscard]] std::string hex() const {
-        static constexpr char kDigits[] = "0123456789abcdef";
-        std::string out(16, '0');
-        for (int i = 0; i < 16; ++i) out[static_cast<std::size_t>(15 - i)] = kDigits[(h >> (4 * i)) & 0xF];
-        return out;
-    }
-};
 
 std::string credits_text(const std::optional<Credits>& c) {
     if (!c) return {};

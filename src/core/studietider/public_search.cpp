@@ -5,22 +5,16 @@
 #include <optional>
 #include <tuple>
 
+#include "core/common/text.hpp"
 #include "core/studietider/rules.hpp"
 
 namespace mina::studietider {
 
 namespace {
 
-std::string lower_ascii(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 /// How a period's label is kept beside the words: "\x01" (which no word holds) and the label in
 /// lower case, matched whole.
-std::string term_key(std::string_view label) { return "\x01" + lower_ascii(label); }
+std::string term_key(std::string_view label) { return "\x01" + text::lower_ascii(label); }
 
 /// The first 8 bytes of `word`, big-endian, zero-padded (no word holds a zero byte).
 std::uint64_t key_of(std::string_view word) {

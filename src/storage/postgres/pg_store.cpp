@@ -24,17 +24,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "embedded/postgres_migrations.hpp"
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/postgres/pg_dump.hpp"
 #include "storage/postgres/pg_view_cache.hpp"
-
-namespace mina::storage::postgres_migrations {
-struct EmbeddedFile {
-    std::string_view name;
-    std::string_view text;
-};
-std::span<const EmbeddedFile> files();
-}  // namespace mina::storage::postgres_migrations
 
 namespace mina::storage {
 namespace {

@@ -16,16 +16,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "embedded/sqlite_migrations.hpp"
 #include "storage/sqlite/sqlite_viewers.hpp"
 #include "storage/sqlite/wal_sync.hpp"
-
-namespace mina::storage::sqlite_migrations {
-struct EmbeddedFile {
-    std::string_view name;
-    std::string_view text;
-};
-std::span<const EmbeddedFile> files();
-}  // namespace mina::storage::sqlite_migrations
 
 namespace mina::storage {
 namespace {

@@ -183,5 +183,23 @@ TEST(UrlEncode, LeavesNoControlCharacterForALocation) {
     EXPECT_TRUE(valid_header_value("/x?kod=" + url_encode(std::string("\0\r\n\x7F", 4))));
 }
 
+TEST(UrlEncode, KeepsTheUnreservedCharactersAndEncodesTheRestAsFormsReadThem) {
+    EXPECT_EQ(url_encode("AZaz09-._~"), "AZaz09-._~");
+    EXPECT_EQ(url_encode("Malmö latin&sv=1+2/3?#%"), "Malm%C3%B6%20latin%26sv%3D1%2B2%2F3%3F%23%25");
+    EXPECT_EQ(url_encode(""), "");
+    // What a redirect writes, the next request's form reads back as it was.
+    const std::string typed = "Åsa & Öberg + co/?=%";
+    const auto back = Form::parse("q=" + url_encode(typed));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->get("q"), typed);
+}
+
+TEST(ValidUtf8, IsTextWithoutControlCharactersButTabAndLineBreaks) {
+    EXPECT_TRUE(valid_utf8("rad ett\r\nrad två\tslut"));
+    EXPECT_FALSE(valid_utf8("a\x1B" "b"));
+    EXPECT_FALSE(valid_utf8(std::string("a\0b", 3)));
+    EXPECT_FALSE(valid_utf8("\xED\xA0\x80"));
+}
+
 }  // namespace
 }  // namespace mina::web
