@@ -280,12 +280,19 @@ class Connection {
         auto it = cache_.find(sql);
         if (it != cache_.end()) return it->second;
         sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+            failed_ = true;
             fail(db_, "prepare");
+        }
         cache_.emplace(sql, stmt);
         return stmt;
     }
     [[nodiscard]] sqlite3* raw() const { return db_; }
+    /// A statement failed since the last forget_failure(): its transaction must not commit (as on
+    /// PostgreSQL, where a failed statement aborts the transaction).
+    [[nodiscard]] bool failed() const { return failed_; }
+    void statement_failed() { failed_ = true; }
+    void forget_failure() { failed_ = false; }
     [[nodiscard]] std::string journal_mode() {
         sqlite3_stmt* stmt = nullptr;
         if (sqlite3_prepare_v2(db_, "PRAGMA journal_mode", -1, &stmt, nullptr) != SQLITE_OK) fail(db_, "prepare");
@@ -298,6 +305,7 @@ class Connection {
    private:
     sqlite3* db_ = nullptr;
     std::unordered_map<const char*, sqlite3_stmt*> cache_;
+    bool failed_ = false;
 };
 
 /// One execution of a cached statement: binds, steps and resets itself when it goes out of scope.
@@ -329,6 +337,7 @@ class Query {
         const int rc = sqlite3_step(stmt_);
         if (rc == SQLITE_ROW) return true;
         if (rc == SQLITE_DONE) return false;
+        conn_.statement_failed();
         fail(conn_.raw(), "step");
     }
     void run() {
@@ -346,7 +355,10 @@ class Query {
 
    private:
     void check(int rc) {
-        if (rc != SQLITE_OK) fail(conn_.raw(), "bind");
+        if (rc != SQLITE_OK) {
+            conn_.statement_failed();
+            fail(conn_.raw(), "bind");
+        }
     }
     Connection& conn_;
     sqlite3_stmt* stmt_;
@@ -1546,6 +1558,7 @@ class SqliteUnit final : public ports::Unit,
         try {
             // A write transaction takes the write lock at once, so it never fails half-way on a
             // lock upgrade; busy_timeout makes concurrent writers wait their turn.
+            conn_->forget_failure();
             Query(*conn_, mode == ports::TxMode::write ? kBeginWrite : kBeginRead).run();
             changes_at_begin_ = sqlite3_total_changes64(conn_->raw());
         } catch (...) {
@@ -1564,6 +1577,7 @@ class SqliteUnit final : public ports::Unit,
         give_back_connection();  // before writer_ lets the next write unit in
     }
     void commit() override {
+        refuse_after_failure();
         Query(*conn_, kCommit).run();
         done_ = true;
         const bool wrote =
@@ -1576,6 +1590,7 @@ class SqliteUnit final : public ports::Unit,
     /// In the WAL, so the next commit()'s sync takes it along. (Without group commit, SQLite syncs
     /// inside COMMIT as configured.)
     void commit_unsynced() override {
+        refuse_after_failure();
         Query(*conn_, kCommit).run();
         done_ = true;
         give_back_connection();
@@ -1943,6 +1958,12 @@ class SqliteUnit final : public ports::Unit,
     std::unique_ptr<Connection> take_connection() {
         on_writer_ = writer_.owns_lock() && pool_.has_writer_connection();
         return on_writer_ ? pool_.acquire_writer() : pool_.acquire();
+    }
+    /// As on PostgreSQL: a unit in which a statement failed is never committed; the destructor rolls
+    /// it back.
+    void refuse_after_failure() const {
+        if (conn_ && conn_->failed())
+            throw std::runtime_error("sqlite: the transaction was rolled back after an earlier error");
     }
     void give_back_connection() {
         if (!conn_) return;
