@@ -1,22 +1,19 @@
 // The PostgreSQL store: the audit trail. The same ports, statement for statement, as
 // src/storage/sqlite/audit.cpp.
 #include "storage/postgres/repositories.hpp"
+#include "storage/sql/dollars.hpp"
+#include "storage/sql/audit.hpp"
 
 namespace mina::storage::postgres {
 namespace {
 
+using sql::Dollars;
+
 // ---- SQL, in named constants: never assembled from input ----
 
-// One statement for every filter: an empty parameter matches everything. Newest first, by id.
-constexpr const char* kQueryAudit =
-    "SELECT id, at, actor, address, kind, subject, school_code, detail FROM audit_log "
-    "WHERE ($1 = '' OR subject = $1 OR actor = $1) AND ($2 = '' OR school_code = $2) "
-    "AND ($3 = '' OR kind = $3 OR substr(kind, 1, length($3) + 1) = $3 || '.') "
-    "AND at >= $4 AND at < $5 AND id < $6 ORDER BY id DESC LIMIT $7";
-constexpr const char* kAuditKinds = "SELECT DISTINCT kind FROM audit_log ORDER BY kind";
-constexpr const char* kAppendAudit =
-    "INSERT INTO audit_log (at, actor, address, kind, subject, school_code, detail) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7)";
+constexpr Dollars kQueryAudit{sql::kQueryAudit};
+constexpr Dollars kAuditKinds{sql::kAuditKinds};
+constexpr Dollars kAppendAudit{sql::kAppendAudit};
 
 class PgAudit final : public ports::Audit {
    public:

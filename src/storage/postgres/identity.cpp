@@ -2,9 +2,13 @@
 // every page after login). The same ports, statement for statement, as
 // src/storage/sqlite/identity.cpp.
 #include "storage/postgres/repositories.hpp"
+#include "storage/sql/dollars.hpp"
+#include "storage/sql/identity.hpp"
 
 namespace mina::storage::postgres {
 namespace {
+
+using sql::Dollars;
 
 // ---- SQL, in named constants: never assembled from input ----
 
@@ -13,14 +17,11 @@ namespace {
 constexpr const char* kFindPersonByEmail =
     "SELECT id, username, first_name, last_name, email, lang, default_school FROM persons "
     "WHERE lower(email) = lower($1 COLLATE \"C\")";
-constexpr const char* kFindSchool =
-    "SELECT code, name, form, postal_address, contact_name, contact_phone FROM schools WHERE code = $1";
-constexpr const char* kFindPersonByUsername =
-    "SELECT id, username, first_name, last_name, email, lang, default_school FROM persons WHERE username = $1";
-constexpr const char* kFindPersonById =
-    "SELECT id, username, first_name, last_name, email, lang, default_school FROM persons WHERE id = $1";
-constexpr const char* kCredential = "SELECT password_hash, password_set_at FROM persons WHERE id = $1";
-constexpr const char* kUsernameTaken = "SELECT 1 FROM persons WHERE username = $1";
+constexpr Dollars kFindSchool{sql::kFindSchool};
+constexpr Dollars kFindPersonByUsername{sql::kFindPersonByUsername};
+constexpr Dollars kFindPersonById{sql::kFindPersonById};
+constexpr Dollars kCredential{sql::kCredential};
+constexpr Dollars kUsernameTaken{sql::kUsernameTaken};
 constexpr const char* kAddPerson =
     "INSERT INTO persons (username, first_name, last_name, email, created_at) VALUES ($1, $2, $3, $4, $5) "
     "RETURNING id";
@@ -31,33 +32,23 @@ constexpr const char* kReserveAttempt =
     "  locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN 1 "
     "                                 ELSE failed_count + 1 END) >= $3 THEN $4::bigint ELSE NULL END "
     "WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING failed_count";
-constexpr const char* kRecordSuccess =
-    "UPDATE persons SET failed_count = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1";
-constexpr const char* kLock = "UPDATE persons SET locked_until = $2 WHERE id = $1";
-constexpr const char* kUnlock =
-    "UPDATE persons SET failed_count = 0, locked_until = NULL WHERE id = $1 "
-    "AND (failed_count > 0 OR locked_until IS NOT NULL)";
-constexpr const char* kLockedUntil = "SELECT locked_until, failed_count FROM persons WHERE id = $1";
-constexpr const char* kSetPassword =
-    "UPDATE persons SET password_hash = $2, password_set_at = $3, failed_count = 0, locked_until = NULL, "
-    "reminded_days = 0 WHERE id = $1";
+constexpr Dollars kRecordSuccess{sql::kRecordSuccess};
+constexpr Dollars kLock{sql::kLock};
+constexpr Dollars kUnlock{sql::kUnlock};
+constexpr Dollars kLockedUntil{sql::kLockedUntil};
+constexpr Dollars kSetPassword{sql::kSetPassword};
 // SQLite reads these through the index on password_set_at, so ties come in id order: said here.
 constexpr const char* kReminderCandidates =
     "SELECT id, username, first_name, last_name, email, lang, default_school, password_set_at, reminded_days "
     "FROM persons WHERE password_hash <> '' AND password_set_at <= $1 AND password_set_at > $2 "
     "ORDER BY password_set_at, id LIMIT $3";
-constexpr const char* kSetReminded = "UPDATE persons SET reminded_days = $2 WHERE id = $1";
-constexpr const char* kSetPreferences = "UPDATE persons SET lang = $2, default_school = $3 WHERE id = $1";
-constexpr const char* kAllSchools =
-    "SELECT code, name, form, postal_address, contact_name, contact_phone FROM schools ORDER BY name, code";
-constexpr const char* kAddSchool =
-    "INSERT INTO schools (code, name, form, created_at, postal_address, contact_name, contact_phone) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
-constexpr const char* kUpdateSchool =
-    "UPDATE schools SET name = $2, form = $3, postal_address = $4, contact_name = $5, contact_phone = $6 "
-    "WHERE code = $1";
-constexpr const char* kSetPostalAddress = "UPDATE schools SET postal_address = $2 WHERE code = $1";
-constexpr const char* kRemoveGrant = "DELETE FROM grants WHERE person_id = $1 AND school_code = $2 AND role = $3";
+constexpr Dollars kSetReminded{sql::kSetReminded};
+constexpr Dollars kSetPreferences{sql::kSetPreferences};
+constexpr Dollars kAllSchools{sql::kAllSchools};
+constexpr Dollars kAddSchool{sql::kAddSchool};
+constexpr Dollars kUpdateSchool{sql::kUpdateSchool};
+constexpr Dollars kSetPostalAddress{sql::kSetPostalAddress};
+constexpr Dollars kRemoveGrant{sql::kRemoveGrant};
 constexpr const char* kAtSchool =
     "SELECT p.id, p.username, p.first_name, p.last_name, p.email, p.lang, p.default_school, "
     "  p.password_hash <> '', p.password_set_at, p.last_login_at, p.locked_until, string_agg(g.role, ','), "
@@ -76,17 +67,11 @@ constexpr const char* kSearchPersons =
     "OR lower(email) LIKE '%' || lower($2 COLLATE \"C\") || '%' ESCAPE '\\' "
     "OR lower(first_name || ' ' || last_name) LIKE '%' || lower($2 COLLATE \"C\") || '%' ESCAPE '\\' "
     "ORDER BY last_name, first_name, username LIMIT $3";
-constexpr const char* kAddGrant =
-    "INSERT INTO grants (person_id, school_code, role, granted_by, created_at) VALUES ($1, $2, $3, $4, $5) "
-    "ON CONFLICT DO NOTHING";
+constexpr Dollars kAddGrant{sql::kAddGrant};
 // SQLite reads a person's grants through the unique index: that order, said here.
 constexpr const char* kGrantsOf =
     "SELECT school_code, role FROM grants WHERE person_id = $1 ORDER BY coalesce(school_code, ''), role";
-// Agency-wide grants have no school (NULL code). A person has a handful of grants: they are
-// ordered in C++, as the SQLite store does.
-constexpr const char* kAccessOf =
-    "SELECT s.code, s.name, s.form, g.role FROM grants g LEFT JOIN schools s ON s.code = g.school_code "
-    "WHERE g.person_id = $1";
+constexpr Dollars kAccessOf{sql::kAccessOf};
 
 std::vector<Role> parse_roles(const std::string& roles) {
     std::vector<Role> out;

@@ -2,9 +2,13 @@
 // outbox and the letters. The same ports, statement for statement, as
 // src/storage/sqlite/kiosk.cpp.
 #include "storage/postgres/repositories.hpp"
+#include "storage/sql/dollars.hpp"
+#include "storage/sql/kiosk.hpp"
 
 namespace mina::storage::postgres {
 namespace {
+
+using sql::Dollars;
 
 // ---- SQL, in named constants: never assembled from input ----
 
@@ -28,46 +32,31 @@ constexpr const char* kNewlyWaiting =
     "UPDATE letters SET waiting_since = $1 WHERE status = 'queued' AND waiting_since IS NULL "
     "AND NOT EXISTS (SELECT 1 FROM schools s WHERE s.code = letters.school_code AND s.postal_address <> '') "
     "RETURNING " MINA_LETTER_ROW ", true";
-constexpr const char* kLetterRendered =
-    "UPDATE letters SET status = 'rendered', path = $2, rendered_at = $3, last_error = '', claimed_until = 0 "
-    "WHERE id = $1 AND status = 'queued'";
-constexpr const char* kLetterFailed =
-    "UPDATE letters SET last_error = $2, claimed_until = $3 WHERE id = $1 AND status = 'queued'";
+constexpr Dollars kLetterRendered{sql::kLetterRendered};
+constexpr Dollars kLetterFailed{sql::kLetterFailed};
 constexpr const char* kFindLetter = "SELECT " MINA_LETTER_COLUMNS " FROM letters WHERE id = $1";
-constexpr const char* kLetterPosted =
-    "UPDATE letters SET status = 'posted', posted_at = $2 WHERE id = $1 AND status = 'rendered'";
+constexpr Dollars kLetterPosted{sql::kLetterPosted};
 // Two fixed statements rather than SQL assembled at run time.
 constexpr const char* kAllLetters = "SELECT " MINA_LETTER_COLUMNS " FROM letters ORDER BY id DESC LIMIT $1";
 constexpr const char* kLettersWithStatus =
     "SELECT " MINA_LETTER_COLUMNS " FROM letters WHERE status = $2 ORDER BY id DESC LIMIT $1";
 #undef MINA_LETTER_COLUMNS
 #undef MINA_LETTER_ROW
-constexpr const char* kPutOtp =
-    "INSERT INTO otps (person_id, hash, kind, created_at, expires_at, wrong_count) VALUES ($1, $2, $3, $4, $5, 0) "
-    "ON CONFLICT (person_id) DO UPDATE SET hash = excluded.hash, kind = excluded.kind, "
-    "created_at = excluded.created_at, expires_at = excluded.expires_at, wrong_count = 0";
-constexpr const char* kFindOtp =
-    "SELECT person_id, hash, kind, created_at, expires_at, wrong_count FROM otps WHERE person_id = $1";
-constexpr const char* kOtpWrong =
-    "UPDATE otps SET wrong_count = wrong_count + 1 WHERE person_id = $1 RETURNING wrong_count";
-// Single use (SPEC §4): the row is the password's "not used yet"; of several flows deleting the one
-// they compared, exactly one affects a row (writers take turns, and even without the turn a second
-// DELETE waits for the first's row lock and, in READ COMMITTED, then finds the row gone).
-constexpr const char* kConsumeOtp = "DELETE FROM otps WHERE person_id = $1 AND hash = $2 AND expires_at > $3";
-constexpr const char* kRemoveOtp = "DELETE FROM otps WHERE person_id = $1";
-constexpr const char* kCreateFlow =
-    "INSERT INTO kiosk_flows (id_hash, kind, stage, person_id, csrf_token, captcha_answer, captcha_expires_at, "
-    "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-constexpr const char* kFindFlow =
-    "SELECT id_hash, kind, stage, person_id, csrf_token, captcha_answer, captcha_expires_at, created_at, expires_at "
-    "FROM kiosk_flows WHERE id_hash = $1";
-constexpr const char* kUpdateFlow =
-    "UPDATE kiosk_flows SET kind = $2, stage = $3, person_id = $4, captcha_answer = $5, captcha_expires_at = $6, "
-    "expires_at = $7 WHERE id_hash = $1";
-constexpr const char* kRemoveFlow = "DELETE FROM kiosk_flows WHERE id_hash = $1";
-constexpr const char* kRemoveExpiredFlows = "DELETE FROM kiosk_flows WHERE expires_at <= $1";
-constexpr const char* kAddHistory = "INSERT INTO password_history (person_id, hash, set_at) VALUES ($1, $2, $3)";
-constexpr const char* kLastHistory = "SELECT hash FROM password_history WHERE person_id = $1 ORDER BY id DESC LIMIT $2";
+constexpr Dollars kPutOtp{sql::kPutOtp};
+constexpr Dollars kFindOtp{sql::kFindOtp};
+constexpr Dollars kOtpWrong{sql::kOtpWrong};
+// Single use (SPEC §4): of several flows deleting the one they compared, exactly one affects a row
+// (writers take turns, and even without the turn a second DELETE waits for the first's row lock and,
+// in READ COMMITTED, then finds the row gone).
+constexpr Dollars kConsumeOtp{sql::kConsumeOtp};
+constexpr Dollars kRemoveOtp{sql::kRemoveOtp};
+constexpr Dollars kCreateFlow{sql::kCreateFlow};
+constexpr Dollars kFindFlow{sql::kFindFlow};
+constexpr Dollars kUpdateFlow{sql::kUpdateFlow};
+constexpr Dollars kRemoveFlow{sql::kRemoveFlow};
+constexpr Dollars kRemoveExpiredFlows{sql::kRemoveExpiredFlows};
+constexpr Dollars kAddHistory{sql::kAddHistory};
+constexpr Dollars kLastHistory{sql::kLastHistory};
 constexpr const char* kEnqueue =
     "INSERT INTO outbox (kind, person_id, recipient, lang, params, not_before, created_at) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
@@ -84,20 +73,13 @@ constexpr const char* kClaim =
     "  ORDER BY o.kind <> 'otp-reset', o.not_before, o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED) "
     "RETURNING id, kind, person_id, recipient, lang, params, status, not_before, attempts, last_error, created_at, "
     "sent_at";
-constexpr const char* kMarkSent =
-    "UPDATE outbox SET status = 'sent', sent_at = $2, last_error = $3, claimed_until = 0 WHERE id = $1";
-constexpr const char* kRetryAt = "UPDATE outbox SET not_before = $2, last_error = $3, claimed_until = 0 WHERE id = $1";
-constexpr const char* kMarkFailed =
-    "UPDATE outbox SET status = 'failed', last_error = $2, claimed_until = 0 WHERE id = $1";
-constexpr const char* kRetryFailedOne =
-    "UPDATE outbox SET status = 'pending', not_before = $2, attempts = 0, claimed_until = 0 "
-    "WHERE status = 'failed' AND id = $1";
-constexpr const char* kRetryFailedAll =
-    "UPDATE outbox SET status = 'pending', not_before = $1, attempts = 0, claimed_until = 0 WHERE status = 'failed'";
-constexpr const char* kCountSince =
-    "SELECT count(*) FROM outbox WHERE person_id = $1 AND kind = $2 AND created_at >= $3";
-constexpr const char* kCountPending =
-    "SELECT count(*) FROM outbox WHERE person_id = $1 AND kind = $2 AND status = 'pending'";
+constexpr Dollars kMarkSent{sql::kMarkSent};
+constexpr Dollars kRetryAt{sql::kRetryAt};
+constexpr Dollars kMarkFailed{sql::kMarkFailed};
+constexpr Dollars kRetryFailedOne{sql::kRetryFailedOne};
+constexpr Dollars kRetryFailedAll{sql::kRetryFailedAll};
+constexpr Dollars kCountSince{sql::kCountSince};
+constexpr Dollars kCountPending{sql::kCountPending};
 constexpr const char* kAllMail =
     "SELECT id, kind, person_id, recipient, lang, params, status, not_before, attempts, last_error, created_at, "
     "sent_at FROM outbox ORDER BY id DESC LIMIT $1";

@@ -1,28 +1,28 @@
 // The PostgreSQL store: Studeranderapportering (issue [6]). The same ports,
 // statement for statement, as src/storage/sqlite/reports.cpp.
 #include "storage/postgres/repositories.hpp"
+#include "storage/sql/dollars.hpp"
+#include "storage/sql/reports.hpp"
 
 namespace mina::storage::postgres {
 namespace {
 
+using sql::Dollars;
+
 // ---- Studeranderapportering (issue [6]) ----------------------------------------------------------
 
-// As src/storage/sqlite/reports.cpp maps them: days 'YYYY-MM-DD', credits in hundredths, pace as its percent,
-// flags 0/1, enums by their to_string names; an empty optional (and an id of 0) is NULL.
+// As src/storage/sqlite/reports.cpp maps them: days 'YYYY-MM-DD', credits in hundredths, pace as its
+// percent, flags 0/1, enums by their to_string names; an empty optional (and an id of 0) is NULL.
 // A student is the person (students) with the reading school's own name for them (school_students):
 // no statement reads a name of another school's. $1 is the school ('' for none: no name).
-constexpr const char* kStudentByHash =
-    "SELECT s.id, s.lookup_hash, s.sealed, coalesce(w.name, ''), s.protected_identity, s.created_at FROM students s "
-    "LEFT JOIN school_students w ON w.school_code = $1 AND w.student_id = s.id WHERE s.lookup_hash = $2";
+constexpr Dollars kStudentByHash{sql::kStudentByHash};
 constexpr const char* kStudent =
     "SELECT s.id, s.lookup_hash, s.sealed, coalesce(w.name, ''), s.protected_identity, s.created_at FROM students s "
     "LEFT JOIN school_students w ON w.school_code = $1 AND w.student_id = s.id WHERE s.id = $2";
 constexpr const char* kAddStudent =
     "INSERT INTO students (lookup_hash, sealed, protected_identity, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
-constexpr const char* kSetStudentName =
-    "INSERT INTO school_students (school_code, student_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) "
-    "ON CONFLICT (school_code, student_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at";
-constexpr const char* kSetProtected = "UPDATE students SET protected_identity = $2 WHERE id = $1";
+constexpr Dollars kSetStudentName{sql::kSetStudentName};
+constexpr Dollars kSetProtected{sql::kSetProtected};
 
 // An enrollment with its education's code and name and its period's label.
 constexpr const char* kEnrollments =
@@ -43,7 +43,7 @@ constexpr const char* kEnrollment =
 constexpr const char* kAddEnrollment =
     "INSERT INTO enrollments (school_code, student_id, education_id, period_id, support, first_day, last_day, pace, "
     "state, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
-constexpr const char* kSetEnrollmentState = "UPDATE enrollments SET state = $2 WHERE id = $1";
+constexpr Dollars kSetEnrollmentState{sql::kSetEnrollmentState};
 
 constexpr const char* kEvents =
     "SELECT id, kind, day, last_day, pace, credits, hours, passed, supersedes, enrollment_id, school_code, reason, "
@@ -97,17 +97,15 @@ constexpr const char* kAddSubmission =
     "INSERT INTO report_submissions (school_code, channel, file_name, sha256, row_count, accepted, refused, "
     "duplicates, saved, state, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
     "RETURNING id";
-constexpr const char* kAddSubmissionError =
-    "INSERT INTO report_submission_errors (submission_id, line, field, message) VALUES ($1, $2, $3, $4)";
-constexpr const char* kFinishSubmission = "UPDATE report_submissions SET state = $2, saved = $3 WHERE id = $1";
+constexpr Dollars kAddSubmissionError{sql::kAddSubmissionError};
+constexpr Dollars kFinishSubmission{sql::kFinishSubmission};
 constexpr const char* kSubmissions =
     "SELECT id, school_code, channel, file_name, sha256, row_count, accepted, refused, duplicates, saved, state, "
     "uploaded_by, uploaded_at FROM report_submissions WHERE school_code = $1 ORDER BY id DESC LIMIT $2";
 constexpr const char* kSubmission =
     "SELECT id, school_code, channel, file_name, sha256, row_count, accepted, refused, duplicates, saved, state, "
     "uploaded_by, uploaded_at FROM report_submissions WHERE school_code = $1 AND id = $2";
-constexpr const char* kSubmissionErrors =
-    "SELECT line, field, message FROM report_submission_errors WHERE submission_id = $1 ORDER BY line, id";
+constexpr Dollars kSubmissionErrors{sql::kSubmissionErrors};
 
 constexpr const char* kAddKey =
     "INSERT INTO api_keys (school_code, name, digest, prefix, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6) "
@@ -115,16 +113,14 @@ constexpr const char* kAddKey =
 constexpr const char* kKeys =
     "SELECT id, school_code, name, digest, prefix, created_at, created_by, revoked_at, last_used_at FROM api_keys "
     "WHERE school_code = $1 ORDER BY id DESC";
-constexpr const char* kRevokeKey =
-    "UPDATE api_keys SET revoked_at = $3 WHERE school_code = $1 AND id = $2 AND revoked_at IS NULL";
+constexpr Dollars kRevokeKey{sql::kRevokeKey};
 constexpr const char* kKeyByDigest =
     "SELECT id, school_code, name, digest, prefix, created_at, created_by, revoked_at, last_used_at FROM api_keys "
     "WHERE digest = $1";
-constexpr const char* kKeyUsed = "UPDATE api_keys SET last_used_at = $2 WHERE id = $1";
+constexpr Dollars kKeyUsed{sql::kKeyUsed};
 
-constexpr const char* kVaultCheck = "SELECT value FROM identity_key_check WHERE id = 1";
-constexpr const char* kSetVaultCheck =
-    "INSERT INTO identity_key_check (id, value) VALUES (1, $1) ON CONFLICT (id) DO NOTHING";
+constexpr Dollars kVaultCheck{sql::kVaultCheck};
+constexpr Dollars kSetVaultCheck{sql::kSetVaultCheck};
 
 std::optional<std::int64_t> id_param(std::int64_t id) { return id != 0 ? std::optional(id) : std::nullopt; }
 std::optional<std::int64_t> flag_param(const std::optional<bool>& b) {

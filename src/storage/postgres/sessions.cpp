@@ -2,22 +2,19 @@
 // client throttle. The same ports, statement for statement, as
 // src/storage/sqlite/sessions.cpp.
 #include "storage/postgres/repositories.hpp"
+#include "storage/sql/dollars.hpp"
+#include "storage/sql/sessions.hpp"
 
 namespace mina::storage::postgres {
 namespace {
 
+using sql::Dollars;
+
 // ---- SQL, in named constants: never assembled from input ----
 
-constexpr const char* kCreateSession =
-    "INSERT INTO sessions (id_hash, person_id, csrf_token, school_code, nudge, created_at, last_seen_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7)";
-constexpr const char* kFindSession =
-    "SELECT id_hash, person_id, csrf_token, school_code, nudge, created_at, last_seen_at FROM sessions "
-    "WHERE id_hash = $1";
-constexpr const char* kFindSessionWithPerson =
-    "SELECT s.id_hash, s.person_id, s.csrf_token, s.school_code, s.nudge, s.created_at, s.last_seen_at, "
-    "p.id, p.username, p.first_name, p.last_name, p.email, p.lang, p.default_school "
-    "FROM sessions s JOIN persons p ON p.id = s.person_id WHERE s.id_hash = $1";
+constexpr Dollars kCreateSession{sql::kCreateSession};
+constexpr Dollars kFindSession{sql::kFindSession};
+constexpr Dollars kFindSessionWithPerson{sql::kFindSessionWithPerson};
 // The session, its person and the person's grants with their schools: one row per grant (one with a
 // NULL role when there is none), read into an Access as kAccessOf's rows are.
 constexpr const char* kViewSession =
@@ -27,13 +24,12 @@ constexpr const char* kViewSession =
     "FROM sessions s JOIN persons p ON p.id = s.person_id "
     "LEFT JOIN grants g ON g.person_id = p.id LEFT JOIN schools c ON c.code = g.school_code "
     "WHERE s.id_hash = $1";
-constexpr const char* kTouchSession = "UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1";
-constexpr const char* kSetSessionSchool = "UPDATE sessions SET school_code = $2 WHERE id_hash = $1";
-constexpr const char* kRemoveSession = "DELETE FROM sessions WHERE id_hash = $1";
-constexpr const char* kRemoveSessionsOf = "DELETE FROM sessions WHERE person_id = $1 AND id_hash <> $2";
-constexpr const char* kRemoveExpiredSessions = "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2";
-constexpr const char* kThrottleGet =
-    "SELECT failures, last_failure FROM client_failures WHERE address = $1 AND last_failure >= $2";
+constexpr Dollars kTouchSession{sql::kTouchSession};
+constexpr Dollars kSetSessionSchool{sql::kSetSessionSchool};
+constexpr Dollars kRemoveSession{sql::kRemoveSession};
+constexpr Dollars kRemoveSessionsOf{sql::kRemoveSessionsOf};
+constexpr Dollars kRemoveExpiredSessions{sql::kRemoveExpiredSessions};
+constexpr Dollars kThrottleGet{sql::kThrottleGet};
 // In DO UPDATE a bare column name is ambiguous (the row or EXCLUDED): the old row is named.
 constexpr const char* kThrottleFail =
     "INSERT INTO client_failures (address, failures, last_failure) VALUES ($1, 1, $2) "

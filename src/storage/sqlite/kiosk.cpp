@@ -1,10 +1,13 @@
 // The SQLite store: one-time passwords, kiosk flows and password history, the
 // outbox and the letters. The same ports, statement for statement, as
 // src/storage/postgres/kiosk.cpp.
+#include "storage/sql/kiosk.hpp"
 #include "storage/sqlite/repositories.hpp"
 
 namespace mina::storage::sqlite {
 namespace {
+
+using namespace sql;  // the statements both stores share (storage/sql/kiosk.hpp)
 
 // ---- SQL, in named constants: never assembled from input ----
 
@@ -24,40 +27,7 @@ constexpr const char* kNewlyWaiting =
     "UPDATE letters SET waiting_since = ?1 WHERE status = 'queued' AND waiting_since IS NULL "
     "AND NOT EXISTS (SELECT 1 FROM schools s WHERE s.code = letters.school_code AND s.postal_address <> '') "
     "RETURNING " MINA_LETTER_ROW ", 1";
-constexpr const char* kLetterRendered =
-    "UPDATE letters SET status = 'rendered', path = ?2, rendered_at = ?3, last_error = '', claimed_until = 0 "
-    "WHERE id = ?1 AND status = 'queued'";
-constexpr const char* kLetterFailed =
-    "UPDATE letters SET last_error = ?2, claimed_until = ?3 WHERE id = ?1 AND status = 'queued'";
 #undef MINA_LETTER_ROW
-constexpr const char* kLetterPosted =
-    "UPDATE letters SET status = 'posted', posted_at = ?2 WHERE id = ?1 AND status = 'rendered'";
-constexpr const char* kPutOtp =
-    "INSERT INTO otps (person_id, hash, kind, created_at, expires_at, wrong_count) VALUES (?1, ?2, ?3, ?4, ?5, 0) "
-    "ON CONFLICT (person_id) DO UPDATE SET hash = excluded.hash, kind = excluded.kind, "
-    "created_at = excluded.created_at, expires_at = excluded.expires_at, wrong_count = 0";
-constexpr const char* kFindOtp =
-    "SELECT person_id, hash, kind, created_at, expires_at, wrong_count FROM otps WHERE person_id = ?1";
-constexpr const char* kOtpWrong =
-    "UPDATE otps SET wrong_count = wrong_count + 1 WHERE person_id = ?1 RETURNING wrong_count";
-// Single use (SPEC §4): the row is the password's "not used yet"; deleting the one that was compared,
-// with the row count checked, lets exactly one of several concurrent flows have it.
-constexpr const char* kConsumeOtp = "DELETE FROM otps WHERE person_id = ?1 AND hash = ?2 AND expires_at > ?3";
-constexpr const char* kRemoveOtp = "DELETE FROM otps WHERE person_id = ?1";
-constexpr const char* kCreateFlow =
-    "INSERT INTO kiosk_flows (id_hash, kind, stage, person_id, csrf_token, captcha_answer, captcha_expires_at, "
-    "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-constexpr const char* kFindFlow =
-    "SELECT id_hash, kind, stage, person_id, csrf_token, captcha_answer, captcha_expires_at, created_at, expires_at "
-    "FROM kiosk_flows WHERE id_hash = ?1";
-constexpr const char* kUpdateFlow =
-    "UPDATE kiosk_flows SET kind = ?2, stage = ?3, person_id = ?4, captcha_answer = ?5, captcha_expires_at = ?6, "
-    "expires_at = ?7 WHERE id_hash = ?1";
-constexpr const char* kRemoveFlow = "DELETE FROM kiosk_flows WHERE id_hash = ?1";
-constexpr const char* kRemoveExpiredFlows = "DELETE FROM kiosk_flows WHERE expires_at <= ?1";
-constexpr const char* kAddHistory = "INSERT INTO password_history (person_id, hash, set_at) VALUES (?1, ?2, ?3)";
-constexpr const char* kLastHistory =
-    "SELECT hash FROM password_history WHERE person_id = ?1 ORDER BY id DESC LIMIT ?2";
 constexpr const char* kEnqueue =
     "INSERT INTO outbox (kind, person_id, recipient, lang, params, not_before, created_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -75,21 +45,6 @@ constexpr const char* kClaim =
     "  ORDER BY o.kind <> 'otp-reset', o.not_before, o.id LIMIT 1) "
     "RETURNING id, kind, person_id, recipient, lang, params, status, not_before, attempts, last_error, created_at, "
     "sent_at";
-constexpr const char* kMarkSent =
-    "UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = ?3, claimed_until = 0 WHERE id = ?1";
-constexpr const char* kRetryAt =
-    "UPDATE outbox SET not_before = ?2, last_error = ?3, claimed_until = 0 WHERE id = ?1";
-constexpr const char* kMarkFailed =
-    "UPDATE outbox SET status = 'failed', last_error = ?2, claimed_until = 0 WHERE id = ?1";
-constexpr const char* kRetryFailedOne =
-    "UPDATE outbox SET status = 'pending', not_before = ?2, attempts = 0, claimed_until = 0 "
-    "WHERE status = 'failed' AND id = ?1";
-constexpr const char* kRetryFailedAll =
-    "UPDATE outbox SET status = 'pending', not_before = ?1, attempts = 0, claimed_until = 0 WHERE status = 'failed'";
-constexpr const char* kCountSince =
-    "SELECT count(*) FROM outbox WHERE person_id = ?1 AND kind = ?2 AND created_at >= ?3";
-constexpr const char* kCountPending =
-    "SELECT count(*) FROM outbox WHERE person_id = ?1 AND kind = ?2 AND status = 'pending'";
 
 class SqliteOtps final : public ports::Otps {
    public:

@@ -1,25 +1,18 @@
 // The SQLite store: Studeranderapportering (issue [6]). The same ports,
 // statement for statement, as src/storage/postgres/reports.cpp.
+#include "storage/sql/reports.hpp"
 #include "storage/sqlite/repositories.hpp"
 
 namespace mina::storage::sqlite {
 namespace {
 
-// Studeranderapportering (issue [6]): students, enrollments, report events, submissions, API keys.
-// A student is the person (students) with the reading school's own name for them (school_students):
-// no statement reads a name of another school's. ?1 is the school ('' for none: no name).
-constexpr const char* kStudentByHash =
-    "SELECT s.id, s.lookup_hash, s.sealed, coalesce(w.name, ''), s.protected_identity, s.created_at FROM students s "
-    "LEFT JOIN school_students w ON w.school_code = ?1 AND w.student_id = s.id WHERE s.lookup_hash = ?2";
+using namespace sql;  // the statements both stores share (storage/sql/reports.hpp)
+
 constexpr const char* kStudentById =
     "SELECT s.id, s.lookup_hash, s.sealed, coalesce(w.name, ''), s.protected_identity, s.created_at FROM students s "
     "LEFT JOIN school_students w ON w.school_code = ?1 AND w.student_id = s.id WHERE s.id = ?2";
 constexpr const char* kAddStudent =
     "INSERT INTO students (lookup_hash, sealed, protected_identity, created_at) VALUES (?1, ?2, ?3, ?4)";
-constexpr const char* kSetStudentName =
-    "INSERT INTO school_students (school_code, student_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) "
-    "ON CONFLICT (school_code, student_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at";
-constexpr const char* kSetProtected = "UPDATE students SET protected_identity = ?2 WHERE id = ?1";
 constexpr const char* kEnrollmentsOf =
     "SELECT n.id, n.school_code, n.student_id, n.education_id, n.period_id, n.support, n.first_day, n.last_day, "
     "n.pace, n.state, e.code, e.name, p.label, n.created_at, n.created_by "
@@ -39,7 +32,6 @@ constexpr const char* kEnrollmentById =
 constexpr const char* kAddEnrollment =
     "INSERT INTO enrollments (school_code, student_id, education_id, period_id, support, first_day, last_day, pace, "
     "state, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-constexpr const char* kSetEnrollmentState = "UPDATE enrollments SET state = ?2 WHERE id = ?1";
 #define MINA_EVENT_COLUMNS                                                                                      \
     "r.id, r.enrollment_id, r.school_code, r.kind, r.day, r.last_day, r.pace, r.credits, r.hours, r.passed, "  \
     "r.supersedes, r.reason, r.channel, r.submission_id, r.reported_at, r.reported_month, r.reported_by"
@@ -72,9 +64,6 @@ constexpr const char* kCounts =
 constexpr const char* kAddSubmission =
     "INSERT INTO report_submissions (school_code, channel, file_name, sha256, row_count, accepted, refused, duplicates, "
     "saved, state, uploaded_by, uploaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
-constexpr const char* kAddSubmissionError =
-    "INSERT INTO report_submission_errors (submission_id, line, field, message) VALUES (?1, ?2, ?3, ?4)";
-constexpr const char* kFinishSubmission = "UPDATE report_submissions SET state = ?2, saved = ?3 WHERE id = ?1";
 #define MINA_SUBMISSION_COLUMNS                                                                                 \
     "id, school_code, channel, file_name, sha256, row_count, accepted, refused, duplicates, saved, state, "      \
     "uploaded_by, uploaded_at"
@@ -83,19 +72,12 @@ constexpr const char* kSubmissions =
 constexpr const char* kSubmission =
     "SELECT " MINA_SUBMISSION_COLUMNS " FROM report_submissions WHERE school_code = ?1 AND id = ?2";
 #undef MINA_SUBMISSION_COLUMNS
-constexpr const char* kSubmissionErrors =
-    "SELECT line, field, message FROM report_submission_errors WHERE submission_id = ?1 ORDER BY line, id";
 #define MINA_KEY_COLUMNS "id, school_code, name, digest, prefix, created_at, created_by, revoked_at, last_used_at"
 constexpr const char* kAddKey =
     "INSERT INTO api_keys (school_code, name, digest, prefix, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 constexpr const char* kKeys = "SELECT " MINA_KEY_COLUMNS " FROM api_keys WHERE school_code = ?1 ORDER BY id DESC";
 constexpr const char* kKeyByDigest = "SELECT " MINA_KEY_COLUMNS " FROM api_keys WHERE digest = ?1";
 #undef MINA_KEY_COLUMNS
-constexpr const char* kRevokeKey =
-    "UPDATE api_keys SET revoked_at = ?3 WHERE school_code = ?1 AND id = ?2 AND revoked_at IS NULL";
-constexpr const char* kKeyUsed = "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1";
-constexpr const char* kVaultCheck = "SELECT value FROM identity_key_check WHERE id = 1";
-constexpr const char* kSetVaultCheck = "INSERT INTO identity_key_check (id, value) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING";
 
 Student read_student(const Query& q, int col = 0) {
     Student s;

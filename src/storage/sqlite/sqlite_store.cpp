@@ -129,7 +129,6 @@ class Pool {
     std::vector<std::unique_ptr<Connection>> idle_;
 };
 
-
 class SqliteUnit final : public ports::Unit {
    public:
     SqliteUnit(Pool& pool, ports::TxMode mode)
