@@ -60,7 +60,8 @@ constexpr const char* kListCount = "SELECT count(*) " MINA_LIST_WHERE;
 constexpr const char* kCounts =
     "SELECT r.school_code, c.name, r.kind, r.reported_month, count(*) FROM report_events r "
     "JOIN schools c ON c.code = r.school_code WHERE r.reported_month >= ?1 "
-    "GROUP BY r.school_code, c.name, r.kind, r.reported_month ORDER BY r.reported_month DESC, c.name, r.kind";
+    "GROUP BY r.school_code, c.name, r.kind, r.reported_month "
+    "ORDER BY r.reported_month DESC, c.name, r.kind, r.school_code";
 constexpr const char* kAddSubmission =
     "INSERT INTO report_submissions (school_code, channel, file_name, sha256, row_count, accepted, refused, duplicates, "
     "saved, state, uploaded_by, uploaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";

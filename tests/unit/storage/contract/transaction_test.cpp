@@ -37,6 +37,44 @@ TEST_P(TransactionContract, AnUnsyncedCommitIsVisibleAtOnce) {
     }
 }
 
+TEST_P(TransactionContract, ARolledBackUnitLeavesNothingInAnyPort) {
+    {
+        auto tx = write();
+        tx->schools().add({SchoolCode{"S1"}, "Skolan", SchoolForm::komvux}, kT);
+        const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+        tx->grants().add({id, SchoolCode{"S1"}, Role::studietider}, kT, "t");
+        tx->sessions().create({"h1", id, "csrf", kT, kT, "", false});
+        tx->throttle().record_failure("10.0.0.1", kT, kT - 60s);
+        tx->audit().append({kT, "cli:test", "local", "school.added", "", "S1", ""});
+        tx->otps().put({id, "otp", OtpKind::first, kT, kT + 60s, 0});
+        tx->kiosk_flows().create({"f1", FlowKind::forgot, FlowStage::start, id, "c", "", kT, kT, kT + 60s});
+        tx->password_history().add(id, "h", kT);
+        tx->outbox().enqueue(mail_to(id, MailKind::otp_first, kT));
+        tx->letters().queue(id, SchoolCode{"S1"}, kT);
+        Education e;
+        e.school = SchoolCode{"S1"};
+        e.code = "E1";
+        e.name = "Svenska";
+        ASSERT_TRUE(tx->studietider().add_education(e).has_value());
+        Student s;
+        s.lookup_hash = "h";
+        s.sealed = "x";
+        tx->reports().add_student(s);
+        // no commit: rolled back here
+    }
+    auto tx = read();
+    EXPECT_TRUE(tx->schools().all().empty());
+    EXPECT_FALSE(tx->accounts().find(Username{"ab1001"}).has_value());
+    EXPECT_FALSE(tx->sessions().find("h1").has_value());
+    EXPECT_EQ(tx->throttle().get("10.0.0.1", kT - 60s).failures, 0);
+    EXPECT_TRUE(tx->audit().query({}).empty());
+    EXPECT_FALSE(tx->kiosk_flows().find("f1").has_value());
+    EXPECT_TRUE(tx->outbox().list(std::nullopt, 10).empty());
+    EXPECT_TRUE(tx->letters().list(std::nullopt, 10).empty());
+    EXPECT_TRUE(tx->studietider().educations(SchoolCode{"S1"}).empty());
+    EXPECT_FALSE(tx->reports().student_by_hash(SchoolCode{"S1"}, "h").has_value());
+}
+
 TEST_P(TransactionContract, CommitAfterAFailedStatementThrowsAndSavesNothing) {
     auto* store = store_.get();
     auto tx = store->begin(TxMode::write);
