@@ -1,5 +1,6 @@
 // The ports on PostgreSQL (SPEC §5 `database.url = postgresql://…`), for several servers sharing one
-// database. Same schema and semantics as the SQLite store; see pg_store.cpp for the differences.
+// database. Same schema and semantics as the SQLite store (the contract suites in
+// tests/unit/storage/contract hold both to them); see pg_store.cpp for the differences.
 #pragma once
 
 #include <memory>

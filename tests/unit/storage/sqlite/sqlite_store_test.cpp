@@ -1,5 +1,5 @@
-// What the SQLite store promises beyond the ports' contract: migrations, durability settings and an
-// append-only audit trail.
+// What the SQLite store promises beyond the ports' contract (tests/unit/storage/contract, run on both
+// stores): migrations, durability settings, an append-only audit trail and the viewers it keeps.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -63,19 +63,6 @@ TEST(SqliteStore, UsesWalMode) {
     sqlite3_close(db);
 }
 
-TEST(SqliteStore, NothingIsSavedWithoutCommit) {
-    TempDb t;
-    auto store = storage::open_sqlite({t.path()});
-    store->migrate();
-    {
-        auto tx = store->begin(ports::TxMode::write);
-        EXPECT_TRUE(tx->schools().add({SchoolCode{"S1"}, "Skolan", SchoolForm::komvux}, from_unix(1)));
-        // no commit: rolled back here
-    }
-    auto tx = store->begin(ports::TxMode::read);
-    EXPECT_FALSE(tx->schools().find(SchoolCode{"S1"}).has_value());
-}
-
 TEST(SqliteStore, AuditTrailIsAppendOnly) {
     TempDb t;
     auto store = storage::open_sqlite({t.path()});
@@ -107,77 +94,6 @@ TEST(SqliteStore, BackupIsAConsistentCopy) {
     EXPECT_EQ(query_int(copy, "SELECT count(*) FROM schools"), 1);
     EXPECT_THROW(store->backup(copy), std::runtime_error) << "never overwrites";
 }
-
-// Issue [7] §9: consuming a one-time password is one statement whose row count says who has it.
-TEST(SqliteStore, AOneTimePasswordIsConsumedOnceOnlyIfItIsTheOneComparedAndAlive) {
-    auto store = test::memory_store();
-    const Timestamp t = from_unix(1'800'000'000);
-    auto tx = store->begin(ports::TxMode::write);
-    const auto id = tx->accounts().add({PersonId{}, Username{"ab1001"}, "Karin", "Lindh", "k@example.se", "", ""}, t);
-    tx->otps().put({id, "otp1", OtpKind::reset, t, t + Seconds{900}, 0});
-    EXPECT_FALSE(tx->otps().consume(id, "otp0", t)) << "not the one compared (replaced meanwhile)";
-    EXPECT_FALSE(tx->otps().consume(id, "otp1", t + Seconds{900})) << "expired";
-    EXPECT_TRUE(tx->otps().consume(id, "otp1", t));
-    EXPECT_FALSE(tx->otps().consume(id, "otp1", t)) << "used";
-    EXPECT_FALSE(tx->otps().find(id).has_value());
-}
-
-TEST(SqliteStore, ViewIsTheSessionItsPersonAndAccess) {
-    auto store = test::memory_store();
-    const Timestamp t = from_unix(1'800'000'000);
-    PersonId karin;
-    PersonId per;
-    {
-        auto tx = store->begin(ports::TxMode::write);
-        tx->schools().add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux, "Box 2", "Kim", "08-2"}, t);
-        tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::hogskola}, t);
-        tx->schools().add({SchoolCode{"S3"}, "Alfa", SchoolForm::folkhogskola}, t);
-        karin = tx->accounts().add({PersonId{}, Username{"ab1001"}, "Karin", "Lindh", "k@example.se", "", ""}, t);
-        per = tx->accounts().add({PersonId{}, Username{"ab1002"}, "Per", "Berg", "p@example.se", "", ""}, t);
-        auto& g = tx->grants();
-        g.add({karin, SchoolCode{"S2"}, Role::studietider}, t, "t");
-        g.add({karin, SchoolCode{"S2"}, Role::studeranderapportering}, t, "t");
-        g.add({karin, SchoolCode{"S3"}, Role::school_admin}, t, "t");
-        g.add({karin, SchoolCode{"S1"}, Role::studietider}, t, "t");
-        g.add({karin, std::nullopt, Role::agency_admin}, t, "t");
-        tx->sessions().create({"hk", karin, "csrf-k", t, t + Seconds{5}, "S2", true});
-        tx->sessions().create({"hp", per, "csrf-p", t, t, "", false});
-        tx->commit();
-    }
-    auto tx = store->begin(ports::TxMode::read);
-    const auto k = tx->sessions().view("hk");
-    ASSERT_TRUE(k.has_value());
-    EXPECT_EQ(k->session.csrf_token, "csrf-k");
-    EXPECT_EQ(k->session.school, "S2");
-    EXPECT_EQ(k->session.last_seen_at, t + Seconds{5});
-    EXPECT_TRUE(k->session.nudge_password);
-    EXPECT_EQ(k->person.id, karin);
-    EXPECT_EQ(k->person.username.value(), "ab1001");
-    EXPECT_TRUE(k->access.agency_admin);
-    ASSERT_EQ(k->access.schools.size(), 3u);
-    EXPECT_EQ(k->access.schools[0].school.code.value(), "S1") << "by name, then code";
-    EXPECT_EQ(k->access.schools[1].school.code.value(), "S3");
-    EXPECT_EQ(k->access.schools[2].roles, (std::vector<Role>{Role::studeranderapportering, Role::studietider}));
-    const auto p = tx->sessions().view("hp");
-    ASSERT_TRUE(p.has_value());
-    EXPECT_EQ(p->person.id, per);
-    EXPECT_FALSE(p->access.agency_admin);
-    EXPECT_TRUE(p->access.schools.empty()) << "no grants";
-    EXPECT_FALSE(tx->sessions().view("nope").has_value());
-
-    // The same answer as the two reads it stands for.
-    const auto both = tx->sessions().find_with_person("hk");
-    ASSERT_TRUE(both.has_value());
-    const auto access = tx->grants().access(both->first.person);
-    EXPECT_EQ(k->person.email, both->second.email);
-    EXPECT_EQ(k->access.agency_admin, access.agency_admin);
-    ASSERT_EQ(k->access.schools.size(), access.schools.size());
-    for (std::size_t i = 0; i < access.schools.size(); ++i) {
-        EXPECT_EQ(k->access.schools[i].school.code, access.schools[i].school.code);
-        EXPECT_EQ(k->access.schools[i].roles, access.schools[i].roles);
-    }
-}
-
 
 // ---- The viewers a server keeps (sqlite_viewers.hpp) -----------------------------------------------
 
