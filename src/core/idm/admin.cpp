@@ -94,7 +94,7 @@ Result<Username> Service::add_person(const std::string& first, const std::string
     return r;
 }
 
-Result<Username> Service::add_person(ports::Unit& tx, const std::string& first, const std::string& last,
+Result<Username> Service::add_person(idm::Unit& tx, const std::string& first, const std::string& last,
                                      const std::string& email, const Actor& who, Timestamp now) {
     for (const std::string* name : {&first, &last}) {
         if (name->empty() || name->size() > kMaxNameLength || !printable_utf8_line(*name))
@@ -126,7 +126,7 @@ Result<Done> Service::grant(const Username& u, const std::string& school, Role r
     return r;
 }
 
-Result<Done> Service::grant(ports::Unit& tx, const Username& u, const std::string& school, Role role, const Actor& who,
+Result<Done> Service::grant(idm::Unit& tx, const Username& u, const std::string& school, Role role, const Actor& who,
                             Timestamp now) {
     auto person = tx.accounts().find(Username{login::normalize_username(u.value())});
     if (!person) return Refusal{"no such user: " + u.value()};

@@ -7,6 +7,7 @@
 
 #include "core/login/policy.hpp"
 #include "core/common/ports.hpp"
+#include "core/idm/ports.hpp"
 
 namespace mina::admin {
 
@@ -36,7 +37,7 @@ struct Actor {
 
 class Service final {
    public:
-    Service(ports::Store& store, ports::PasswordHasher& hasher, ports::Tokens& tokens, const PolicyConfig& policy)
+    Service(idm::Store store, ports::PasswordHasher& hasher, ports::Tokens& tokens, const PolicyConfig& policy)
         : store_(store), hasher_(hasher), tokens_(tokens), policy_(policy) {}
 
     Result<Done> add_school(const School& s, const Actor& who, Timestamp now);
@@ -47,16 +48,16 @@ class Service final {
     Result<Done> grant(const Username& u, const std::string& school, Role role, const Actor& who, Timestamp now);
     /// The same two, inside the caller's transaction (which commits, or rolls back everything):
     /// for changes of several steps that must happen whole, such as a person with their grants.
-    Result<Username> add_person(ports::Unit& tx, const std::string& first, const std::string& last,
+    Result<Username> add_person(idm::Unit& tx, const std::string& first, const std::string& last,
                                 const std::string& email, const Actor& who, Timestamp now);
-    Result<Done> grant(ports::Unit& tx, const Username& u, const std::string& school, Role role, const Actor& who,
+    Result<Done> grant(idm::Unit& tx, const Username& u, const std::string& school, Role role, const Actor& who,
                        Timestamp now);
     Result<Done> unlock(const Username& u, const Actor& who, Timestamp now);
     /// An operator's tool until the kiosk exists: sets a password directly (hashes it; audited).
     Result<Done> set_password(const Username& u, std::string_view password, const Actor& who, Timestamp now);
 
    private:
-    ports::Store& store_;
+    idm::Store store_;
     ports::PasswordHasher& hasher_;
     ports::Tokens& tokens_;
     const PolicyConfig& policy_;

@@ -103,15 +103,11 @@ int ImportPlan::count(RowFate f) const {
 }
 
 bool Service::is_admin(const portal::Viewer& v) {
-    return v.agency_admin ||
-           std::any_of(v.access.begin(), v.access.end(), [](const SchoolAccess& a) { return a.has(Role::school_admin); });
+    return authz::may_somewhere(v.access, v.agency_admin, authz::Action::administer_people);
 }
 
 bool Service::may_admin(const portal::Viewer& v, const std::string& school) {
-    if (v.agency_admin) return true;
-    return std::any_of(v.access.begin(), v.access.end(), [&](const SchoolAccess& a) {
-        return a.school.code.value() == school && a.has(Role::school_admin);
-    });
+    return v.may(authz::Action::administer_people, school);
 }
 
 bool Service::beyond_reach(const portal::Viewer& v, const Access& target) {
@@ -124,16 +120,16 @@ bool Service::beyond_reach(const portal::Viewer& v, const Access& target) {
 
 std::vector<School> Service::schools_of(const portal::Viewer& v) {
     std::vector<School> out;
-    if (v.agency_admin) {
+    if (v.may(authz::Action::administer_agency, {})) {
         auto tx = store_.begin(ports::TxMode::read);
         return tx->schools().all();
     }
     for (const auto& a : v.access)
-        if (a.has(Role::school_admin)) out.push_back(a.school);
+        if (may_admin(v, a.school.code.value())) out.push_back(a.school);
     return out;
 }
 
-std::optional<PersonAtSchool> Service::member(ports::Unit& tx, const std::string& school, const std::string& username) {
+std::optional<PersonAtSchool> Service::member(Unit& tx, const std::string& school, const std::string& username) {
     const std::string wanted = login::normalize_username(username);
     for (auto& p : tx.accounts().at_school(SchoolCode{school}))
         if (p.person.username.value() == wanted) return p;
@@ -279,7 +275,7 @@ Outcome Service::send_otp(const portal::Viewer& v, const std::string& school, co
 
 Outcome Service::appoint_admin(const portal::Viewer& v, const std::string& school, const std::string& username,
                                const ClientInfo& client, Timestamp now) {
-    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     {
         auto tx = store_.begin(ports::TxMode::read);
         if (!tx->schools().find(SchoolCode{school})) return Refused{Problem::no_such_school};
@@ -292,7 +288,7 @@ Outcome Service::appoint_admin(const portal::Viewer& v, const std::string& schoo
 
 Outcome Service::remove_admin(const portal::Viewer& v, const std::string& school, const std::string& username,
                               const ClientInfo& client, Timestamp now) {
-    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     auto p = member(*tx, school, username);
     if (!p || !tx->grants().remove(p->person.id, SchoolCode{school}, Role::school_admin))
@@ -304,7 +300,7 @@ Outcome Service::remove_admin(const portal::Viewer& v, const std::string& school
 }
 
 std::variant<std::vector<Service::Found>, Refused> Service::search(const portal::Viewer& v, const std::string& text) {
-    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     std::string trimmed = text;
     trimmed.erase(0, trimmed.find_first_not_of(' '));
     trimmed.erase(trimmed.find_last_not_of(' ') + 1);
@@ -319,7 +315,7 @@ std::variant<std::vector<Service::Found>, Refused> Service::search(const portal:
 }
 
 std::variant<std::vector<Service::QueuedLetter>, Refused> Service::letters(const portal::Viewer& v) {
-    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     std::vector<QueuedLetter> out;
     for (auto& l : tx->letters().list(std::nullopt, 500)) {
@@ -330,7 +326,7 @@ std::variant<std::vector<Service::QueuedLetter>, Refused> Service::letters(const
 }
 
 std::variant<std::string, Refused> Service::letter_file(const portal::Viewer& v, std::int64_t id) {
-    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     auto l = tx->letters().find(id);
     if (!l || l->path.empty()) return Refused{Problem::no_such_person};
@@ -338,7 +334,7 @@ std::variant<std::string, Refused> Service::letter_file(const portal::Viewer& v,
 }
 
 Outcome Service::mark_posted(const portal::Viewer& v, std::int64_t id, const ClientInfo& client, Timestamp now) {
-    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     if (!tx->letters().mark_posted(id, now)) return Refused{Problem::no_such_person};
     tx->audit().append({now, v.person.username.value(), client.address, "letter.posted", {}, {}, std::to_string(id)});
@@ -349,7 +345,7 @@ Outcome Service::mark_posted(const portal::Viewer& v, std::int64_t id, const Cli
 // ---- For the agency -------------------------------------------------------------------------------
 
 Outcome Service::add_school(const portal::Viewer& v, const School& school, const ClientInfo& client, Timestamp now) {
-    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     School s = school;
     if (auto problem = check_school(s)) return Refused{*problem};
     auto tx = store_.begin(ports::TxMode::write);
@@ -360,7 +356,7 @@ Outcome Service::add_school(const portal::Viewer& v, const School& school, const
 }
 
 Outcome Service::update_school(const portal::Viewer& v, const School& school, const ClientInfo& client, Timestamp now) {
-    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     School s = school;
     if (auto problem = check_school(s)) return Refused{*problem};
     auto tx = store_.begin(ports::TxMode::write);
@@ -380,14 +376,14 @@ std::variant<School, Refused> Service::school(const portal::Viewer& v, const std
 }
 
 std::variant<std::vector<OutboxMail>, Refused> Service::failed_mail(const portal::Viewer& v) {
-    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     return tx->outbox().list(MailStatus::failed, 500);
 }
 
 std::variant<int, Refused> Service::retry_mail(const portal::Viewer& v, std::optional<std::int64_t> id,
                                                const ClientInfo& client, Timestamp now) {
-    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     const int n = tx->outbox().retry_failed(id, now);
     if (n == 0 && id) return Refused{Problem::no_such_mail};
@@ -398,7 +394,7 @@ std::variant<int, Refused> Service::retry_mail(const portal::Viewer& v, std::opt
 }
 
 std::variant<std::vector<AuditEntry>, Refused> Service::audit(const portal::Viewer& v, const AuditFilter& f) {
-    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     AuditFilter clean = f;
     clean.person = login::normalize_username(trim(f.person));
     clean.school = trim(f.school);
@@ -409,7 +405,7 @@ std::variant<std::vector<AuditEntry>, Refused> Service::audit(const portal::View
 }
 
 std::variant<std::vector<std::string>, Refused> Service::audit_kinds(const portal::Viewer& v) {
-    if (!v.agency_admin) return Refused{Problem::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     return tx->audit().kinds();
 }
@@ -448,7 +444,7 @@ std::string cell(const csv::Row& row, int col) {
 
 }  // namespace
 
-std::variant<ImportPlan, Refused> Service::plan(ports::Unit& tx, const portal::Viewer& v, const std::string& school,
+std::variant<ImportPlan, Refused> Service::plan(Unit& tx, const portal::Viewer& v, const std::string& school,
                                                 std::string_view file) {
     if (!tx.schools().find(SchoolCode{school})) return Refused{Problem::no_such_school};
     auto parsed = csv::parse(csv::to_utf8(file));

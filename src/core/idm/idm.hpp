@@ -12,6 +12,7 @@
 #include "core/login/policy.hpp"
 #include "core/login/portal.hpp"
 #include "core/common/ports.hpp"
+#include "core/idm/ports.hpp"
 
 namespace mina::idm {
 
@@ -110,7 +111,7 @@ inline constexpr int kMaxImportRows = 5000;
 
 class Service final {
    public:
-    Service(ports::Store& store, admin::Service& admin, const PolicyConfig& policy)
+    Service(Store store, admin::Service& admin, const PolicyConfig& policy)
         : store_(store), admin_(admin), policy_(policy) {}
 
     /// Is the viewer an administrator at all (school-admin anywhere, or agency-admin)?
@@ -193,11 +194,11 @@ class Service final {
                                             const std::string& fingerprint, const ClientInfo& client, Timestamp now);
 
    private:
-    std::variant<ImportPlan, Refused> plan(ports::Unit& tx, const portal::Viewer& v, const std::string& school,
+    std::variant<ImportPlan, Refused> plan(Unit& tx, const portal::Viewer& v, const std::string& school,
                                            std::string_view file);
-    std::optional<PersonAtSchool> member(ports::Unit& tx, const std::string& school, const std::string& username);
+    std::optional<PersonAtSchool> member(Unit& tx, const std::string& school, const std::string& username);
 
-    ports::Store& store_;
+    Store store_;
     admin::Service& admin_;
     const PolicyConfig& policy_;
 };

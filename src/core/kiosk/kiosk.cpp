@@ -25,6 +25,8 @@ std::string lower_trimmed(std::string_view typed) {
     return out;
 }
 
+constexpr login::lockout::Kinds kLockoutKinds{"kiosk.throttled", "kiosk.refused_locked", "kiosk.sign_in_failed"};
+
 bool alive(const std::optional<Otp>& otp, Timestamp now) {
     return otp && otp->expires_at > now && otp->wrong_count < kOtpMaxWrong;
 }
@@ -119,46 +121,33 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     const std::string password = quality_.normalize(secret).value_or(std::string(secret));
     const std::string otp_typed = outbox::canonical_otp(secret);
 
-    // 1. Reserve, as a portal login does: the attempt counts before any hash (R6, R8), and a
-    //    one-time password's wrong entry counts before it is compared (SPEC §4).
-    std::optional<Person> person;
+    // 1. Reserve, as a portal login does (the lockout step they share): the attempt counts before
+    //    any hash (R6, R8), and a one-time password's wrong entry counts before it is compared (SPEC §4).
+    login::lockout::Attempt attempt(policy_, client, kLockoutKinds, options_.pseudonyms, now);
     std::optional<Credential> credential;
     std::optional<Otp> otp;
-    std::string who;  // for the audit log: never a typed name that matches no account
-    int attempt = 0;
-    const std::string client_key = client_throttle_key(client.address, policy_.client_ipv6_prefix);
-    {
+    const auto reservation = [&] {
         auto tx = store_.begin(ports::TxMode::write);
-        person = tx->accounts().find(Username{username});
-        who = login::audit_name(person, username, options_.pseudonyms);
-        if (auto wait = login::client_wait(*tx, client_key, policy_, now)) {
-            tx->audit().append(event(client, now, "kiosk.throttled", who));
-            tx->commit();
-            return Throttled{*wait};
-        }
-        if (person) {
-            const auto slot = tx->accounts().reserve_attempt(person->id, now, policy_.max_failed_logins + 1,
-                                                             now + policy_.lockout);
-            if (!slot) {
-                // As at the portal: no comparison while locked, but the same cost as any answer.
-                tx->throttle().record_failure(client_key, now, now - policy_.client_window);
-                tx->audit().append(event(client, now, "kiosk.refused_locked", who));
-                tx->commit();
-                hasher_.verify_dummy(otp_typed);
-                hasher_.verify_dummy(password);
-                return Denied{};
-            }
-            attempt = *slot;
-            credential = tx->accounts().credential(person->id);
-            otp = tx->otps().find(person->id);
+        return attempt.reserve(*tx, username, [&](const Person& p) {
+            credential = tx->accounts().credential(p.id);
+            otp = tx->otps().find(p.id);
             if (alive(otp, now))
-                otp->wrong_count = tx->otps().count_wrong(person->id);  // counted before comparing
+                otp->wrong_count = tx->otps().count_wrong(p.id);  // counted before comparing
             else
                 otp.reset();
             if (otp && otp->wrong_count > kOtpMaxWrong) otp.reset();
-        }
-        tx->commit();
+        });
+    }();
+    if (auto* w = std::get_if<login::lockout::Wait>(&reservation)) return Throttled{w->wait};
+    if (std::holds_alternative<login::lockout::Locked>(reservation)) {
+        // As at the portal: no comparison while locked, but the same cost as any answer.
+        hasher_.verify_dummy(otp_typed);
+        hasher_.verify_dummy(password);
+        return Denied{};
     }
+    const auto& reserved = std::get<login::lockout::Reserved>(reservation);
+    const auto& person = reserved.person;
+    const std::string& who = reserved.who;
 
     // 2. Two comparisons whoever asks: the one-time password and the password (or dummies).
     bool otp_ok = false;
@@ -179,19 +168,12 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     if (otp_ok && !otp_won)
         tx->audit().append(event(client, now, "otp.refused_used", who, "kiosk sign-in: used by another flow"));
     if (!otp_won && !password_ok) {
-        tx->throttle().record_failure(client_key, now, now - policy_.client_window);
-        tx->audit().append(event(client, now, "kiosk.sign_in_failed", who,
-                                 person ? "attempt " + std::to_string(attempt) : "unknown username"));
-        if (otp && !otp_ok && otp->wrong_count >= kOtpMaxWrong) {
-            tx->otps().remove(person->id);
-            tx->audit().append(event(client, now, "otp.dead", who, "five wrong entries"));
-        }
-        if (person && attempt >= policy_.max_failed_logins + 1) {
-            tx->accounts().lock(person->id, now + policy_.lockout);
-            tx->audit().append(event(client, now, "account.locked", who, "until " + format_iso(now + policy_.lockout)));
-            tx->outbox().enqueue(outbox::to(*person, MailKind::account_locked, now, now, format_iso(now + policy_.lockout)));
-        }
-        tx->commit();
+        attempt.fail(*tx, reserved, reserved.detail(), [&] {
+            if (otp && !otp_ok && otp->wrong_count >= kOtpMaxWrong) {
+                tx->otps().remove(person->id);
+                tx->audit().append(event(client, now, "otp.dead", who, "five wrong entries"));
+            }
+        });
         return Denied{};
     }
     tx->accounts().record_success(person->id, now);

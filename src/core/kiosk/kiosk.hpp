@@ -14,6 +14,7 @@
 #include "core/login/passwords.hpp"
 #include "core/login/policy.hpp"
 #include "core/common/ports.hpp"
+#include "core/kiosk/ports.hpp"
 
 namespace mina::kiosk {
 
@@ -51,7 +52,7 @@ struct Options {
 
 class Service final {
    public:
-    Service(ports::Store& store, ports::PasswordHasher& hasher, ports::Tokens& tokens,
+    Service(Store store, ports::PasswordHasher& hasher, ports::Tokens& tokens,
             ports::PasswordQuality& quality, ports::CaptchaAnswers& captchas, const PolicyConfig& policy,
             Options options)
         : store_(store),
@@ -93,7 +94,7 @@ class Service final {
     bool take_captcha(KioskFlow& f, std::string_view typed, const ClientInfo& client, Timestamp now);
     void fresh_captcha(KioskFlow& f, Timestamp now);
 
-    ports::Store& store_;
+    Store store_;
     ports::PasswordHasher& hasher_;
     ports::Tokens& tokens_;
     ports::PasswordQuality& quality_;

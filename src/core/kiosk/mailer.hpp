@@ -8,6 +8,7 @@
 
 #include "core/login/policy.hpp"
 #include "core/common/ports.hpp"
+#include "core/kiosk/ports.hpp"
 
 namespace mina::mailer {
 
@@ -34,7 +35,7 @@ struct Claimed {
 class Service final {
    public:
     /// `lease`: how long a claimed mail is held (lease_for the SMTP exchange's timeout).
-    Service(ports::Store& store, ports::PasswordHasher& hasher, ports::Tokens& tokens, const PolicyConfig& policy,
+    Service(Store store, ports::PasswordHasher& hasher, ports::Tokens& tokens, const PolicyConfig& policy,
             Seconds lease = lease_for(Seconds{30}))
         : store_(store), hasher_(hasher), tokens_(tokens), policy_(policy), lease_(lease) {}
 
@@ -65,7 +66,7 @@ class Service final {
     void letter_failed(std::int64_t id, const std::string& error, Timestamp now);
 
    private:
-    ports::Store& store_;
+    Store store_;
     ports::PasswordHasher& hasher_;
     ports::Tokens& tokens_;
     const PolicyConfig& policy_;

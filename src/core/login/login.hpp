@@ -3,14 +3,17 @@
 //   reserve (tx 1: throttle check, count the attempt, maybe lock)   -- no hash while locked
 //      -> compare the password on the hash pool (no transaction held)
 //      -> settle (tx 2: reset or lock, audit, create the session)
+// The reserving and the failure are the lockout step the kiosk shares (lockout.hpp).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <variant>
 
+#include "core/login/lockout.hpp"
 #include "core/login/policy.hpp"
 #include "core/common/ports.hpp"
+#include "core/login/ports.hpp"
 
 namespace mina::login {
 
@@ -40,22 +43,11 @@ using Outcome = std::variant<LoggedIn, Denied, Expired, Throttled>;
 /// Usernames are case-insensitive and trimmed; the stored form is lower case.
 [[nodiscard]] std::string normalize_username(std::string_view typed);
 
-/// Whom the audit log names for a typed username: the account's username when it names one; else
-/// "unknown:" and a keyed digest of what was typed ("unknown" without `names`), never the text
-/// itself, which may be a password typed into the wrong field (issue [7] §15). Empty: nothing typed.
-[[nodiscard]] std::string audit_name(const std::optional<Person>& person, std::string_view normalized,
-                                     const ports::Pseudonyms* names);
-
-/// SPEC §4's slowdown per client: how long this client must still wait, if at all. `key` is
-/// client_throttle_key() of its address.
-[[nodiscard]] std::optional<Seconds> client_wait(ports::Unit& tx, const std::string& key, const PolicyConfig& policy,
-                                                 Timestamp now);
-
 class Service final {
    public:
     /// `quality`, when given, brings the typed password to NFC, the form the kiosk stores; `names`
     /// keys what the audit log keeps of a username that matches no account (see audit_name).
-    Service(ports::Store& store, ports::PasswordHasher& hasher, ports::Tokens& tokens, const PolicyConfig& policy,
+    Service(Store store, ports::PasswordHasher& hasher, ports::Tokens& tokens, const PolicyConfig& policy,
             ports::PasswordQuality* quality = nullptr, const ports::Pseudonyms* names = nullptr)
         : store_(store), hasher_(hasher), tokens_(tokens), policy_(policy), quality_(quality), names_(names) {}
 
@@ -63,7 +55,7 @@ class Service final {
     [[nodiscard]] Outcome submit(const Input& in, Timestamp now);
 
    private:
-    ports::Store& store_;
+    Store store_;
     ports::PasswordHasher& hasher_;
     ports::Tokens& tokens_;
     const PolicyConfig& policy_;

@@ -11,8 +11,9 @@ const SchoolAccess* Viewer::chosen() const {
 }
 
 bool Viewer::may_use(Role service) const {
-    const SchoolAccess* a = chosen();
-    return a != nullptr && a->has(service);
+    if (service == Role::studietider) return may(authz::Action::studietider, session.school);
+    if (service == Role::studeranderapportering) return may(authz::Action::report_students, session.school);
+    return false;  // not a service (manual §1)
 }
 
 Timestamp Service::idle_deadline(const Session& s) const {

@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "core/common/authz.hpp"
 #include "core/login/policy.hpp"
 #include "core/common/ports.hpp"
+#include "core/login/ports.hpp"
 
 namespace mina::portal {
 
@@ -20,8 +22,12 @@ struct Viewer {
 
     /// The chosen school's access, if the person still holds a grant there.
     [[nodiscard]] const SchoolAccess* chosen() const;
-    /// R12: may the viewer use `service` at the chosen school?
+    /// R12: may the viewer use `service` (studietider or studeranderapportering) at the chosen school?
     [[nodiscard]] bool may_use(Role service) const;
+    /// authz::may for this viewer: may they do `what` at `school`?
+    [[nodiscard]] bool may(authz::Action what, std::string_view school) const {
+        return authz::may(access, agency_admin, what, school);
+    }
     friend bool operator==(const Viewer&, const Viewer&) = default;
 };
 
@@ -33,7 +39,7 @@ inline constexpr Seconds kTouchGrain{60};
 
 class Service final {
    public:
-    Service(ports::Store& store, ports::Tokens& tokens, const PolicyConfig& policy)
+    Service(login::Store store, ports::Tokens& tokens, const PolicyConfig& policy)
         : store_(store), tokens_(tokens), policy_(policy) {}
 
     /// The viewer behind a cookie, or nothing when the session is unknown, idle for longer than
@@ -57,7 +63,7 @@ class Service final {
     [[nodiscard]] Timestamp idle_deadline(const Session& s) const;
 
    private:
-    ports::Store& store_;
+    login::Store store_;
     ports::Tokens& tokens_;
     const PolicyConfig& policy_;
 };

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "core/common/model.hpp"
+#include "core/common/repositories.hpp"
+#include "core/studietider/ports.hpp"
 #include "core/reports/rules.hpp"
 
 namespace mina {
@@ -208,4 +210,19 @@ class Reports {
 };
 
 }  // namespace ports
+
+namespace reports {
+
+/// Studeranderapportering (reports::Service): its reports, and the school's educations and periods
+/// that reports are made against.
+class Unit : public virtual ports::UnitOfWork {
+   public:
+    virtual ports::Reports& reports() = 0;
+    virtual ports::Studietider& studietider() = 0;
+    virtual ports::Audit& audit() = 0;
+};
+
+using Store = ports::StoreOf<Unit>;
+
+}  // namespace reports
 }  // namespace mina

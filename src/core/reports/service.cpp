@@ -22,7 +22,7 @@ std::string person_of(const portal::Viewer& v) { return v.person.username.value(
 /// What the planner reads, from one transaction, for one school.
 class StoreSource final : public Source {
    public:
-    StoreSource(ports::Unit& tx, std::string school) : tx_(tx), school_(std::move(school)) {}
+    StoreSource(Unit& tx, std::string school) : tx_(tx), school_(std::move(school)) {}
 
     std::optional<Student> student(const std::string& lookup_hash) override {
         return tx_.reports().student_by_hash(SchoolCode{school_}, lookup_hash);  // with this school's name only
@@ -63,7 +63,7 @@ class StoreSource final : public Source {
         if (by_student_.contains(student)) return;
         by_student_[student] = tx_.reports().enrollments(SchoolCode{school_}, student);
     }
-    ports::Unit& tx_;
+    Unit& tx_;
     std::string school_;
     std::map<std::int64_t, std::vector<StudentEnrollment>> by_student_;
 };
@@ -247,16 +247,8 @@ Fields FileRows::take(std::size_t i) {
     return f;
 }
 
-bool Service::may_report(const portal::Viewer& v, const std::string& school) {
-    return std::any_of(v.access.begin(), v.access.end(), [&](const SchoolAccess& a) {
-        return a.school.code.value() == school && a.has(Role::studeranderapportering);
-    });
-}
-
 bool Service::may_manage_keys(const portal::Viewer& v, const std::string& school) {
-    return std::any_of(v.access.begin(), v.access.end(), [&](const SchoolAccess& a) {
-        return a.school.code.value() == school && a.has(Role::school_admin);
-    });
+    return v.may(authz::Action::manage_api_keys, school);
 }
 
 bool Service::check_identity_key() {
@@ -271,7 +263,7 @@ bool Service::check_identity_key() {
     return tokens_.equal(*stored, check);
 }
 
-std::variant<ListView, Denied> Service::list_in(ports::Unit& tx, std::optional<SchoolCode> school, const ListQuery& q,
+std::variant<ListView, Denied> Service::list_in(Unit& tx, std::optional<SchoolCode> school, const ListQuery& q,
                                                 int limit, const portal::Viewer& v, const ClientInfo& client,
                                                 Timestamp now) {
     ListView view;
@@ -322,7 +314,7 @@ std::variant<ListView, Denied> Service::list_in(ports::Unit& tx, std::optional<S
 
 std::variant<ListView, Denied> Service::list(const portal::Viewer& v, const std::string& school, const ListQuery& q,
                                              const ClientInfo& client, Timestamp now) {
-    if (!may_report(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(q.number.empty() ? ports::TxMode::read : ports::TxMode::write);
     auto out = list_in(*tx, SchoolCode{school}, q, kListPageSize, v, client, now);
     tx->commit();
@@ -332,7 +324,7 @@ std::variant<ListView, Denied> Service::list(const portal::Viewer& v, const std:
 std::variant<std::string, Denied> Service::export_csv(const portal::Viewer& v, const std::string& school,
                                                       const ListQuery& q, bool full_numbers, const ClientInfo& client,
                                                       Timestamp now) {
-    if (!may_report(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     ListQuery all = q;
     all.page = 1;
@@ -384,7 +376,7 @@ std::variant<std::string, Denied> Service::export_csv(const portal::Viewer& v, c
 
 std::variant<StudentView, Denied> Service::student(const portal::Viewer& v, const std::string& school,
                                                    std::int64_t id, const ClientInfo& client, Timestamp now) {
-    if (!may_report(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     // Read in a read unit (no writer waits for it), then the read recorded in a short write unit
     // of its own, committed before the page is shown.
     auto tx = store_.begin(ports::TxMode::read);
@@ -425,7 +417,7 @@ std::variant<StudentView, Denied> Service::student(const portal::Viewer& v, cons
 
 std::variant<std::vector<EducationInfo>, Denied> Service::educations(const portal::Viewer& v,
                                                                      const std::string& school) {
-    if (!may_report(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     StoreSource source(*tx, school);
     std::vector<EducationInfo> out;
@@ -436,7 +428,7 @@ std::variant<std::vector<EducationInfo>, Denied> Service::educations(const porta
     return out;
 }
 
-Plan Service::plan(ports::Unit& tx, const std::string& school, const std::vector<std::pair<int, Fields>>& rows,
+Plan Service::plan(Unit& tx, const std::string& school, const std::vector<std::pair<int, Fields>>& rows,
                    Date today) {
     StoreSource source(tx, school);
     Planner planner(source, identities_, today);
@@ -445,7 +437,7 @@ Plan Service::plan(ports::Unit& tx, const std::string& school, const std::vector
     return planner.take();
 }
 
-Plan Service::plan(ports::Unit& tx, const std::string& school, const Rows& rows, Date today) {
+Plan Service::plan(Unit& tx, const std::string& school, const Rows& rows, Date today) {
     StoreSource source(tx, school);
     Planner planner(source, identities_, today);
     planner.reserve(rows.count);
@@ -453,7 +445,7 @@ Plan Service::plan(ports::Unit& tx, const std::string& school, const Rows& rows,
     return planner.take();
 }
 
-int Service::write(ports::Unit& tx, const std::string& school, Plan& plan, Channel channel, std::int64_t submission,
+int Service::write(Unit& tx, const std::string& school, Plan& plan, Channel channel, std::int64_t submission,
                    const std::string& by, Timestamp now) {
     auto& rep = tx.reports();
     // The plan's new ones are numbered -1, -2, …: the saved id of -n is at [n - 1].
@@ -520,7 +512,7 @@ int Service::write(ports::Unit& tx, const std::string& school, Plan& plan, Chann
 
 ReportOutcome Service::report(const portal::Viewer& v, const std::string& school, const Fields& f,
                               const ClientInfo& client, Timestamp now) {
-    if (!may_report(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     Plan p = plan(*tx, school, {{1, f}}, Date::utc_day_of(now));
     RowPlan& row = p.rows.front();
@@ -539,7 +531,7 @@ std::variant<std::monostate, Denied> Service::set_student(const portal::Viewer& 
                                                           std::int64_t id, const std::string& name,
                                                           bool protected_identity, const ClientInfo& client,
                                                           Timestamp now) {
-    if (!may_report(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     const SchoolCode code{school};
     auto tx = store_.begin(ports::TxMode::write);
     auto& rep = tx->reports();
@@ -565,7 +557,7 @@ std::variant<std::monostate, Denied> Service::set_student(const portal::Viewer& 
 std::variant<std::monostate, Denied> Service::set_protection(const portal::Viewer& v, std::int64_t id,
                                                              bool protected_identity, const ClientInfo& client,
                                                              Timestamp now) {
-    if (!v.agency_admin) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     auto& rep = tx->reports();
     auto s = rep.student(SchoolCode{}, id);
@@ -583,7 +575,7 @@ std::variant<std::monostate, Denied> Service::set_protection(const portal::Viewe
 std::variant<Upload, Denied> Service::preview(const portal::Viewer& v, const std::string& school,
                                               std::string_view bytes, const std::string& file_name,
                                               const ClientInfo& client, Timestamp now) {
-    if (!may_report(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     auto rows = read_file(bytes);
     if (auto* no = std::get_if<Denied>(&rows)) return *no;
     auto tx = store_.begin(ports::TxMode::write);
@@ -615,7 +607,7 @@ std::variant<Upload, Denied> Service::preview(const portal::Viewer& v, const std
 SaveOutcome Service::save(const portal::Viewer& v, const std::string& school, std::int64_t submission,
                           std::string_view bytes, SaveMode mode, const std::string& fingerprint,
                           const ClientInfo& client, Timestamp now) {
-    if (!may_report(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     auto rows = read_file(bytes);
     if (auto* no = std::get_if<Denied>(&rows)) return *no;
     auto tx = store_.begin(ports::TxMode::write);
@@ -644,14 +636,14 @@ SaveOutcome Service::save(const portal::Viewer& v, const std::string& school, st
 }
 
 std::variant<std::vector<Submission>, Denied> Service::submissions(const portal::Viewer& v, const std::string& school) {
-    if (!may_report(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     return tx->reports().submissions(SchoolCode{school}, 100);
 }
 
 std::variant<Submission, Denied> Service::submission(const portal::Viewer& v, const std::string& school,
                                                      std::int64_t id) {
-    if (!may_report(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     auto s = tx->reports().submission(SchoolCode{school}, id);
     if (!s) return Denied{Refusal::no_such_submission};
@@ -721,14 +713,14 @@ std::optional<Denied> Service::check_key(const std::string& secret, const std::s
 }
 
 std::variant<std::vector<ApiKey>, Denied> Service::keys(const portal::Viewer& v, const std::string& school) {
-    if (!may_manage_keys(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::manage_api_keys, school)) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     return tx->reports().keys(SchoolCode{school});
 }
 
 std::variant<NewKey, Denied> Service::create_key(const portal::Viewer& v, const std::string& school,
                                                  const std::string& name, const ClientInfo& client, Timestamp now) {
-    if (!may_manage_keys(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::manage_api_keys, school)) return Denied{Refusal::not_allowed};
     NewKey out;
     out.secret = "mina_" + tokens_.token();
     out.key.school = SchoolCode{school};
@@ -748,7 +740,7 @@ std::variant<NewKey, Denied> Service::create_key(const portal::Viewer& v, const 
 
 std::variant<std::monostate, Denied> Service::revoke_key(const portal::Viewer& v, const std::string& school,
                                                          std::int64_t id, const ClientInfo& client, Timestamp now) {
-    if (!may_manage_keys(v, school)) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::manage_api_keys, school)) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     if (!tx->reports().revoke_key(SchoolCode{school}, id, now)) return Denied{Refusal::no_such_key};
     tx->audit().append({now, person_of(v), client.address, "report.key_revoked", "key:" + std::to_string(id), school, ""});
@@ -757,14 +749,14 @@ std::variant<std::monostate, Denied> Service::revoke_key(const portal::Viewer& v
 }
 
 std::variant<std::vector<ReportCount>, Denied> Service::counts(const portal::Viewer& v, const std::string& from_month) {
-    if (!v.agency_admin) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     return tx->reports().counts(from_month);
 }
 
 std::variant<ListView, Denied> Service::agency_list(const portal::Viewer& v, const ListQuery& q,
                                                     const ClientInfo& client, Timestamp now) {
-    if (!v.agency_admin) return Denied{Refusal::not_allowed};
+    if (!v.may(authz::Action::administer_agency, {})) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(q.number.empty() ? ports::TxMode::read : ports::TxMode::write);
     std::optional<SchoolCode> school;
     if (!q.school.empty()) school = SchoolCode{q.school};

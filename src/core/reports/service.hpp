@@ -119,10 +119,10 @@ struct NewKey {
 
 class Service final {
    public:
-    Service(ports::Store& store, const ports::Identities& identities, ports::Tokens& tokens)
+    Service(Store store, const ports::Identities& identities, ports::Tokens& tokens)
         : store_(store), identities_(identities), tokens_(tokens) {}
 
-    [[nodiscard]] static bool may_report(const portal::Viewer& v, const std::string& school);
+    /// authz::may(…, manage_api_keys, school): the web layer's question until it asks authz itself.
     [[nodiscard]] static bool may_manage_keys(const portal::Viewer& v, const std::string& school);
 
     /// The identity key against the database: the check value is written by the first server, and a
@@ -202,19 +202,19 @@ class Service final {
                                                             const ClientInfo& client, Timestamp now);
 
    private:
-    std::variant<ListView, Denied> list_in(ports::Unit& tx, std::optional<SchoolCode> school, const ListQuery& q,
+    std::variant<ListView, Denied> list_in(Unit& tx, std::optional<SchoolCode> school, const ListQuery& q,
                                            int limit, const portal::Viewer& v, const ClientInfo& client, Timestamp now);
     /// Judges `rows` for the school inside `tx`.
-    Plan plan(ports::Unit& tx, const std::string& school, const std::vector<std::pair<int, Fields>>& rows, Date today);
+    Plan plan(Unit& tx, const std::string& school, const std::vector<std::pair<int, Fields>>& rows, Date today);
     /// The same for the API's rows, numbered from 1.
-    Plan plan(ports::Unit& tx, const std::string& school, const Rows& rows, Date today);
+    Plan plan(Unit& tx, const std::string& school, const Rows& rows, Date today);
     /// Writes the accepted rows of `plan`; returns how many events were saved. The plan's new students
     /// and enrollments are let go as they are written, and `states` keeps only the saved enrollments' (a
     /// new one is written with its state); its rows and counts stay.
-    int write(ports::Unit& tx, const std::string& school, Plan& plan, Channel channel, std::int64_t submission,
+    int write(Unit& tx, const std::string& school, Plan& plan, Channel channel, std::int64_t submission,
               const std::string& by, Timestamp now);
 
-    ports::Store& store_;
+    Store store_;
     const ports::Identities& identities_;
     ports::Tokens& tokens_;
 };

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/common/model.hpp"
+#include "core/common/repositories.hpp"
 #include "core/studietider/public_search.hpp"
 #include "core/studietider/rules.hpp"
 
@@ -133,4 +134,17 @@ class Studietider {
 };
 
 }  // namespace ports
+
+namespace studietider {
+
+/// Studietider och utbildningar (studietider::Service).
+class Unit : public virtual ports::UnitOfWork {
+   public:
+    virtual ports::Studietider& studietider() = 0;
+    virtual ports::Audit& audit() = 0;
+};
+
+using Store = ports::StoreOf<Unit>;
+
+}  // namespace studietider
 }  // namespace mina

@@ -30,21 +30,15 @@ void rederive(PublishedPeriod& v, const EducationTerms& terms) {
 
 }  // namespace
 
-bool Service::may_report(const portal::Viewer& v, const std::string& school) {
-    return std::any_of(v.access.begin(), v.access.end(), [&](const SchoolAccess& a) {
-        return a.school.code.value() == school && a.has(Role::studietider);
-    });
-}
-
 std::variant<std::vector<Education>, Refused> Service::educations(const portal::Viewer& v, const std::string& school) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     return tx->studietider().educations(SchoolCode{school});
 }
 
 std::variant<EducationView, Refused> Service::education(const portal::Viewer& v, const std::string& school,
                                                         const std::string& code, Date today) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     auto& st = tx->studietider();
     auto e = st.education(SchoolCode{school}, code);
@@ -61,7 +55,7 @@ std::variant<EducationView, Refused> Service::education(const portal::Viewer& v,
 
 EducationOutcome Service::create_education(const portal::Viewer& v, const std::string& school,
                                            const EducationInput& in, const ClientInfo& client, Timestamp now) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     auto check = validate_education(in);
     if (!check.accepted()) return EducationInvalid{std::move(check)};
     Education e;
@@ -85,7 +79,7 @@ EducationOutcome Service::create_education(const portal::Viewer& v, const std::s
 
 EducationOutcome Service::change_education(const portal::Viewer& v, const std::string& school, const std::string& code,
                                            const EducationInput& in, const ClientInfo& client, Timestamp now) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     EducationInput changed = in;
     changed.code = code;
     auto check = validate_education(changed);
@@ -112,7 +106,7 @@ EducationOutcome Service::change_education(const portal::Viewer& v, const std::s
 
 Outcome Service::withdraw_education(const portal::Viewer& v, const std::string& school, const std::string& code,
                                     const ClientInfo& client, Timestamp now) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     auto e = tx->studietider().education(SchoolCode{school}, code);
     if (!e) return Refused{Refusal::no_such_education};
@@ -126,7 +120,7 @@ Outcome Service::withdraw_education(const portal::Viewer& v, const std::string& 
 PeriodOutcome Service::save_period(const portal::Viewer& v, const std::string& school, const std::string& code,
                                    std::int64_t id, const PeriodInput& in, bool confirmed, const ClientInfo& client,
                                    Timestamp now) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     auto& st = tx->studietider();
     auto e = st.education(SchoolCode{school}, code);
@@ -186,7 +180,7 @@ std::variant<Located, Refused> locate(ports::Studietider& st, const std::string&
 
 Outcome Service::publish_period(const portal::Viewer& v, const std::string& school, const std::string& code,
                                 std::int64_t id, const ClientInfo& client, Timestamp now) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     auto& st = tx->studietider();
     auto found = locate(st, school, code, id, true);
@@ -212,7 +206,7 @@ Outcome Service::publish_period(const portal::Viewer& v, const std::string& scho
 
 Outcome Service::withdraw_period(const portal::Viewer& v, const std::string& school, const std::string& code,
                                  std::int64_t id, const ClientInfo& client, Timestamp now) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     auto& st = tx->studietider();
     auto found = locate(st, school, code, id, false);
@@ -225,7 +219,7 @@ Outcome Service::withdraw_period(const portal::Viewer& v, const std::string& sch
 }
 
 std::variant<std::vector<SchoolContact>, Refused> Service::contacts(const portal::Viewer& v, const std::string& school) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     return tx->studietider().contacts(SchoolCode{school});
 }
@@ -233,7 +227,7 @@ std::variant<std::vector<SchoolContact>, Refused> Service::contacts(const portal
 std::variant<Saved, ContactInvalid, Refused> Service::add_contact(const portal::Viewer& v, const std::string& school,
                                                                  SchoolContact c, const ClientInfo& client,
                                                                  Timestamp now) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     const auto line = [](const std::string& s, std::size_t max) {
         return s.size() <= max && std::none_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; });
     };
@@ -250,7 +244,7 @@ std::variant<Saved, ContactInvalid, Refused> Service::add_contact(const portal::
 
 Outcome Service::remove_contact(const portal::Viewer& v, const std::string& school, std::int64_t id,
                                 const ClientInfo& client, Timestamp now) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     if (!tx->studietider().remove_contact(SchoolCode{school}, id)) return Refused{Refusal::no_such_period};
     tx->audit().append(event(v, client, now, "contact.removed", school, std::to_string(id)));
@@ -351,7 +345,7 @@ file::Current current_of(ports::Studietider& st, const std::string& school) {
 }  // namespace
 
 std::variant<std::string, Refused> Service::file(const portal::Viewer& v, const std::string& school) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     return file::write(current_of(tx->studietider(), school));
 }
@@ -359,7 +353,7 @@ std::variant<std::string, Refused> Service::file(const portal::Viewer& v, const 
 std::variant<file::Plan, file::FileRefused, Refused> Service::plan_file(const portal::Viewer& v,
                                                                       const std::string& school,
                                                                       std::string_view text, Date today) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     const std::string utf8 = csv::to_utf8(text);
     auto tx = store_.begin(ports::TxMode::read);
     auto planned = file::plan(utf8, current_of(tx->studietider(), school), today);
@@ -369,7 +363,7 @@ std::variant<file::Plan, file::FileRefused, Refused> Service::plan_file(const po
 
 FileOutcome Service::save_file(const portal::Viewer& v, const std::string& school, std::string_view text,
                                const std::string& fingerprint, const ClientInfo& client, Timestamp now) {
-    if (!may_report(v, school)) return Refused{Refusal::not_allowed};
+    if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     const std::string utf8 = csv::to_utf8(text);
     // Planned again under the write lock: what is saved is what was checked.
     auto tx = store_.begin(ports::TxMode::write);

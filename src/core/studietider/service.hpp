@@ -96,9 +96,7 @@ using Outcome = std::variant<Saved, Refused>;
 
 class Service final {
    public:
-    explicit Service(ports::Store& store) : store_(store) {}
-
-    [[nodiscard]] static bool may_report(const portal::Viewer& v, const std::string& school);
+    explicit Service(Store store) : store_(store) {}
 
     [[nodiscard]] std::variant<std::vector<Education>, Refused> educations(const portal::Viewer& v,
                                                                          const std::string& school);
@@ -161,7 +159,7 @@ class Service final {
     /// Brings the index up to the database's search_changes, inside the caller's read unit.
     void refresh_search(ports::Studietider& st);
 
-    ports::Store& store_;
+    Store store_;
     std::mutex search_mutex_;  // guards the three below
     SearchIndex index_;
     std::int64_t seen_ = 0;  // the newest search_changes row the index holds

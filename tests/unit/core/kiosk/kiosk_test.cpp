@@ -143,6 +143,38 @@ TEST_F(KioskTest, SignInWithTheOneTimePasswordThenSaveAPassword) {
     EXPECT_TRUE(std::holds_alternative<kiosk::Denied>(kiosk_.sign_in(g, user_, otp, g.captcha_answer, client_, clock_.now())));
 }
 
+// The kiosk's sign-in counts its attempt with the portal login's lockout step (login/lockout.hpp):
+// visible to every attempt before the hashes, and on disk with the commit that settles the sign-in,
+// before any answer is given: one fsync per sign-in. Its own copy of the step once committed the
+// reservation synced (two fsyncs), where the login left it to the settling commit.
+TEST_F(KioskTest, TheReservedAttemptReachesTheDiskWithTheSettlingCommit) {
+    std::vector<std::string> log;
+    test::RecordingStore store(*store_, log);
+    test::LoggingHasher hasher(log);
+    kiosk::Service kiosk(store, hasher, tokens_, quality_, captchas_, policy_, {});
+    const auto sign_in = [&](const std::string& username, const std::string& secret) {
+        auto f = kiosk.begin({}, FlowKind::sign_in, clock_.now()).flow;
+        log.clear();
+        return kiosk.sign_in(f, username, secret, f.captcha_answer, client_, clock_.now());
+    };
+    using Log = std::vector<std::string>;
+
+    // The CAPTCHA's unit, the reservation, the two comparisons (no one-time password or password
+    // yet: dummies), the settling commit.
+    EXPECT_TRUE(std::holds_alternative<kiosk::Denied>(sign_in(user_, "fel")));
+    EXPECT_EQ(log, (Log{"commit", "commit_unsynced", "verify_dummy", "verify_dummy", "commit"}));
+    EXPECT_TRUE(std::holds_alternative<kiosk::Denied>(sign_in("ingen-sadan", "fel")));
+    EXPECT_EQ(log, (Log{"commit", "commit_unsynced", "verify_dummy", "verify_dummy", "commit"}));
+    const std::string otp = first_otp();
+    EXPECT_TRUE(std::holds_alternative<kiosk::Proceed>(sign_in(user_, otp)));
+    EXPECT_EQ(log, (Log{"commit", "commit_unsynced", "verify", "verify_dummy", "commit"}));
+
+    // A locked account is answered at once: that answer's commit is on disk before it is given.
+    for (int i = 0; i <= policy_.max_failed_logins; ++i) (void)sign_in(user_, "fel");
+    EXPECT_TRUE(std::holds_alternative<kiosk::Denied>(sign_in(user_, "fel")));
+    EXPECT_EQ(log, (Log{"commit", "commit", "verify_dummy", "verify_dummy"}));
+}
+
 TEST_F(KioskTest, ACaptchaIsUsedOnceAndExpiresAfterTenMinutes) {
     auto f = flow_at(FlowKind::forgot);
     const std::string first = f.captcha_answer;

@@ -201,79 +201,12 @@ TEST_F(LoginTest, LoginEndsThePreviousSessionOfThisBrowser) {
     EXPECT_TRUE(tx->sessions().find(second.session.id_hash).has_value());
 }
 
-// R6 under concurrency: the failure is counted before the hash is compared, so however many
-// attempts arrive at once, at most max_failed_logins + 1 passwords are compared.
-/// Passes everything to another store and writes down, in one list with the hasher's calls, how
-/// each unit ended.
-class RecordingStore final : public ports::Store {
-   public:
-    explicit RecordingStore(ports::Store& inner, std::vector<std::string>& log) : inner_(inner), log_(log) {}
-    std::unique_ptr<ports::Unit> begin(ports::TxMode mode) override {
-        return std::make_unique<Unit>(inner_.begin(mode), log_);
-    }
-    int migrate() override { return inner_.migrate(); }
-    int schema_version() override { return inner_.schema_version(); }
-    bool ping() override { return inner_.ping(); }
-    void backup(const std::string& path) override { inner_.backup(path); }
-
-   private:
-    class Unit final : public ports::Unit {
-       public:
-        Unit(std::unique_ptr<ports::Unit> inner, std::vector<std::string>& log) : in_(std::move(inner)), log_(log) {}
-        void commit() override {
-            in_->commit();
-            log_.emplace_back("commit");
-        }
-        void commit_unsynced() override {
-            in_->commit_unsynced();
-            log_.emplace_back("commit_unsynced");
-        }
-        ports::Accounts& accounts() override { return in_->accounts(); }
-        ports::Schools& schools() override { return in_->schools(); }
-        ports::Grants& grants() override { return in_->grants(); }
-        ports::Sessions& sessions() override { return in_->sessions(); }
-        ports::Throttle& throttle() override { return in_->throttle(); }
-        ports::Audit& audit() override { return in_->audit(); }
-        ports::Otps& otps() override { return in_->otps(); }
-        ports::KioskFlows& kiosk_flows() override { return in_->kiosk_flows(); }
-        ports::PasswordHistory& password_history() override { return in_->password_history(); }
-        ports::Outbox& outbox() override { return in_->outbox(); }
-        ports::Letters& letters() override { return in_->letters(); }
-        ports::Studietider& studietider() override { return in_->studietider(); }
-        ports::Reports& reports() override { return in_->reports(); }
-
-       private:
-        std::unique_ptr<ports::Unit> in_;
-        std::vector<std::string>& log_;
-    };
-    ports::Store& inner_;
-    std::vector<std::string>& log_;
-};
-
-class LoggingHasher final : public ports::PasswordHasher {
-   public:
-    explicit LoggingHasher(std::vector<std::string>& log) : log_(log) {}
-    std::string hash(std::string_view pw) override { return inner_.hash(pw); }
-    bool verify(const std::string& hash, std::string_view pw) override {
-        log_.emplace_back("verify");
-        return inner_.verify(hash, pw);
-    }
-    void verify_dummy(std::string_view pw) override {
-        log_.emplace_back("verify_dummy");
-        inner_.verify_dummy(pw);
-    }
-
-   private:
-    test::CountingHasher inner_;
-    std::vector<std::string>& log_;
-};
-
 // The attempt is counted for everyone before the hash, but reaches the disk with the commit that
 // settles the login: one fsync per login, and nobody hears an outcome before it is on disk.
 TEST_F(LoginTest, TheReservedAttemptReachesTheDiskWithTheSettlingCommit) {
     std::vector<std::string> log;
-    RecordingStore store(*store_, log);
-    LoggingHasher hasher(log);
+    test::RecordingStore store(*store_, log);
+    test::LoggingHasher hasher(log);
     login::Service svc(store, hasher, tokens_, policy_);
     const auto submit = [&](const std::string& username, const std::string& password) {
         log.clear();
@@ -293,6 +226,8 @@ TEST_F(LoginTest, TheReservedAttemptReachesTheDiskWithTheSettlingCommit) {
     EXPECT_EQ(log, (std::vector<std::string>{"commit", "verify_dummy"}));
 }
 
+// R6 under concurrency: the failure is counted before the hash is compared, so however many
+// attempts arrive at once, at most max_failed_logins + 1 passwords are compared.
 TEST(LoginConcurrency, HundredSimultaneousWrongPasswordsCompareAtMostFourHashes) {
     const auto dir = std::filesystem::temp_directory_path() / ("mina-login-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
