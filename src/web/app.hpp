@@ -75,8 +75,6 @@ class App final {
     /// Before a body is read (ServerHooks::admit): the answer to a request whose route needs a
     /// session or an API key that its header does not carry (`verify`: a live one), or nothing.
     [[nodiscard]] std::optional<Response> admit(Request& head, bool verify);
-    /// Waits until the writes that pages answered on an I/O thread left behind have been made.
-    void drain() { later_.drain(); }
 
    private:
     portal::Service& portal_;
