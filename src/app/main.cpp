@@ -245,7 +245,7 @@ int cmd_serve(const app::Config& c) {
     web::ServerHooks hooks;
     hooks.handle = [&](web::Request& r) { return application.handle(r); };
     hooks.pool_for = [&](const web::Request& r) { return application.pool_for(r); };
-    hooks.is_upload = [&](std::string_view target) { return web::App::is_upload(target); };
+    hooks.is_upload = [&](std::string_view target) { return application.is_upload(target); };
     hooks.admit = [&](web::Request& head, bool verify) { return application.admit(head, verify); };
     if (store->fences()) {
         hooks.needs_fence = [](const web::Request& r) { return web::App::has_session(r); };

@@ -10,7 +10,8 @@
 #include "core/common/csv.hpp"
 #include "core/idm/idm.hpp"
 #include "core/login/login.hpp"
-#include "web/app.hpp"
+#include "core/reports/service.hpp"
+#include "web/idm_pages.hpp"
 
 namespace mina::web {
 
@@ -91,22 +92,19 @@ std::string school_path(const std::string& code, std::string_view message = {}, 
 
 }  // namespace
 
-Response App::idm_forbidden(const Authed& a, Request& req) {
-    s_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
+Response IdmPages::idm_forbidden(const Authed& a, Request& req) {
+    ctx_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
     Data d{Data::type::object};
     d.set("heading", views_.t(a.lang, "menu_idm"));
     Data list{Data::type::list};
-    list.push_back(Data{views_.t(a.lang, "idm_forbidden", {{"agency", s_.site.agency_name}})});
+    list.push_back(Data{views_.t(a.lang, "idm_forbidden", {{"agency", ctx_.site.agency_name}})});
     d.set("paragraphs", list);
     Response res = authed_page(a, "message", views_.t(a.lang, "menu_idm"), std::move(d));
     res.status = 403;
     return res;
 }
 
-Response App::identity_manager(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response IdmPages::identity_manager(Request& req, Authed& a) {
     if (!idm::Service::is_admin(a.viewer)) return idm_forbidden(a, req);
     const auto schools = s_.idm.schools_of(a.viewer);
     if (schools.size() == 1 && !a.viewer.agency_admin)
@@ -117,7 +115,7 @@ Response App::identity_manager(Request& req) {
     return idm_schools_page(a, 200, std::move(d));
 }
 
-Response App::idm_schools_page(const Authed& a, int status, Data d) {
+Response IdmPages::idm_schools_page(const Authed& a, int status, Data d) {
     const auto schools = s_.idm.schools_of(a.viewer);
     Data list{Data::type::list};
     for (const auto& s : schools) {
@@ -136,7 +134,7 @@ Response App::idm_schools_page(const Authed& a, int status, Data d) {
     return res;
 }
 
-Response App::idm_people_page(const Authed& a, Request& req, const std::string& school, int status, Data d) {
+Response IdmPages::idm_people_page(const Authed& a, Request& req, const std::string& school, int status, Data d) {
     auto result = s_.idm.people(a.viewer, school);
     if (auto* no = std::get_if<idm::Refused>(&result)) {
         if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
@@ -213,10 +211,7 @@ Response App::idm_people_page(const Authed& a, Request& req, const std::string& 
     return res;
 }
 
-Response App::idm_school(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response IdmPages::idm_school(Request& req, Authed& a) {
     auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
     const std::string m = q.get("m");
@@ -229,16 +224,13 @@ Response App::idm_school(Request& req) {
     if (auto it = kFlash.find(m); it != kFlash.end())
         d.set("flash", views_.t(a.lang, it->second,
                                 {{"username", user},
-                                 {"delay", human_duration(a.lang, s_.policy.otp_email_delay)},
+                                 {"delay", human_duration(a.lang, ctx_.policy.otp_email_delay)},
                                  {"new", digits(q.get("ny"))},
                                  {"granted", digits(q.get("fick"))}}));
     return idm_people_page(a, req, q.get("kod"), 200, std::move(d));
 }
 
-Response App::idm_add_person(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response IdmPages::idm_add_person(Request& req, Authed& a, Form& form) {
     const std::string school = form.get("kod");
     const std::string first = form.get("fornamn");
     const std::string last = form.get("efternamn");
@@ -263,16 +255,13 @@ Response App::idm_add_person(Request& req) {
         d.set("form_error", views_.t(a.lang, "idm_confirm_no_services"));
     } else {
         d.set("form_error", views_.t(a.lang, problem_key(std::get<idm::Refused>(outcome).problem),
-                                     {{"agency", s_.site.agency_name}}));
+                                     {{"agency", ctx_.site.agency_name}}));
         d.set("email_error", std::get<idm::Refused>(outcome).problem == idm::Problem::bad_email);
     }
     return idm_people_page(a, req, school, 422, std::move(d));
 }
 
-Response App::idm_set_services(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response IdmPages::idm_set_services(Request& req, Authed& a, Form& form) {
     const std::string school = form.get("kod");
     const auto outcome = s_.idm.set_services(a.viewer, school, form.get("anvandarnamn"), services_from(form), client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
@@ -282,10 +271,7 @@ Response App::idm_set_services(Request& req) {
     return Response::redirect(school_path(school, "sparat", form.get("anvandarnamn")));
 }
 
-Response App::idm_remove(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response IdmPages::idm_remove(Request& req, Authed& a, Form& form) {
     const std::string school = form.get("kod");
     const auto outcome = s_.idm.remove_from_school(a.viewer, school, form.get("anvandarnamn"), client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
@@ -295,17 +281,14 @@ Response App::idm_remove(Request& req) {
     return Response::redirect(school_path(school, "borttagen", form.get("anvandarnamn")));
 }
 
-Response App::idm_unlock(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response IdmPages::idm_unlock(Request& req, Authed& a, Form& form) {
     const std::string school = form.get("kod");
     const auto outcome = s_.idm.unlock(a.viewer, school, form.get("anvandarnamn"), client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
         if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
         if (no->problem == idm::Problem::beyond_school) {
             Data d{Data::type::object};
-            d.set("people_error", views_.t(a.lang, problem_key(no->problem), {{"agency", s_.site.agency_name}}));
+            d.set("people_error", views_.t(a.lang, problem_key(no->problem), {{"agency", ctx_.site.agency_name}}));
             return idm_people_page(a, req, school, 403, std::move(d));
         }
         return error_page(req, 404, "error_404");
@@ -313,10 +296,7 @@ Response App::idm_unlock(Request& req) {
     return Response::redirect(school_path(school, "upplast", form.get("anvandarnamn")));
 }
 
-Response App::idm_search(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response IdmPages::idm_search(Request& req, Authed& a) {
     auto q = Form::parse(req.query).value_or(Form{});
     const std::string text = q.get("q");
     auto result = s_.idm.search(a.viewer, text);
@@ -345,10 +325,7 @@ Response App::idm_search(Request& req) {
     return authed_page(a, "idm_search", views_.t(a.lang, "idm_search_heading"), std::move(d), "/identity-manager");
 }
 
-Response App::idm_letters(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response IdmPages::idm_letters(Request& req, Authed& a) {
     auto result = s_.idm.letters(a.viewer);
     if (std::holds_alternative<idm::Refused>(result)) return idm_forbidden(a, req);
     auto q = Form::parse(req.query).value_or(Form{});
@@ -377,18 +354,11 @@ Response App::idm_letters(Request& req) {
     return authed_page(a, "idm_letters", views_.t(a.lang, "idm_letters_heading"), std::move(d), "/identity-manager");
 }
 
-Response App::idm_letter_pdf(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response IdmPages::idm_letter_pdf(Request& req, Authed& a) {
     auto q = Form::parse(req.query).value_or(Form{});
-    std::int64_t id = 0;
-    try {
-        id = std::stoll(q.get("id"));
-    } catch (const std::exception&) {
-        return error_page(req, 404, "error_404");
-    }
-    auto result = s_.idm.letter_file(a.viewer, id);
+    const auto id = integer(q, "id");
+    if (!id) return error_page(req, 404, "error_404");
+    auto result = s_.idm.letter_file(a.viewer, *id);
     if (const auto* no = std::get_if<idm::Refused>(&result)) {
         if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
         return error_page(req, 404, "error_404");
@@ -398,21 +368,14 @@ Response App::idm_letter_pdf(Request& req) {
     Response res;
     res.content_type = "application/pdf";
     res.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    res.header("Content-Disposition", "attachment; filename=\"brev-" + std::to_string(id) + ".pdf\"");
+    res.header("Content-Disposition", "attachment; filename=\"brev-" + std::to_string(*id) + ".pdf\"");
     return res;
 }
 
-Response App::idm_letter_posted(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
-    std::int64_t id = 0;
-    try {
-        id = std::stoll(form.get("id"));
-    } catch (const std::exception&) {
-        return error_page(req, 400, "error_400");
-    }
-    const auto outcome = s_.idm.mark_posted(a.viewer, id, client(req), now());
+Response IdmPages::idm_letter_posted(Request& req, Authed& a, Form& form) {
+    const auto id = integer(form, "id");
+    if (!id) return error_page(req, 400, "error_400");
+    const auto outcome = s_.idm.mark_posted(a.viewer, *id, client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
         if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
         return error_page(req, 404, "error_404");
@@ -420,10 +383,7 @@ Response App::idm_letter_posted(Request& req) {
     return Response::redirect("/identity-manager/brev?m=postat");
 }
 
-Response App::idm_appoint_admin(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response IdmPages::idm_appoint_admin(Request& req, Authed& a, Form& form) {
     const std::string school = form.get("kod");
     const auto outcome = s_.idm.appoint_admin(a.viewer, school, form.get("anvandarnamn"), client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
@@ -436,10 +396,7 @@ Response App::idm_appoint_admin(Request& req) {
     return Response::redirect(school_path(school, "utsedd", login::normalize_username(form.get("anvandarnamn"))));
 }
 
-Response App::idm_remove_admin(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response IdmPages::idm_remove_admin(Request& req, Authed& a, Form& form) {
     const std::string school = form.get("kod");
     const auto outcome = s_.idm.remove_admin(a.viewer, school, form.get("anvandarnamn"), client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
@@ -449,17 +406,14 @@ Response App::idm_remove_admin(Request& req) {
     return Response::redirect(school_path(school, "avsatt", form.get("anvandarnamn")));
 }
 
-Response App::idm_send_otp(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response IdmPages::idm_send_otp(Request& req, Authed& a, Form& form) {
     const std::string school = form.get("kod");
     const auto outcome = s_.idm.send_otp(a.viewer, school, form.get("anvandarnamn"), client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
         if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
         if (no->problem == idm::Problem::beyond_school || no->problem == idm::Problem::too_many_mails) {
             Data d{Data::type::object};
-            d.set("people_error", views_.t(a.lang, problem_key(no->problem), {{"agency", s_.site.agency_name}}));
+            d.set("people_error", views_.t(a.lang, problem_key(no->problem), {{"agency", ctx_.site.agency_name}}));
             return idm_people_page(a, req, school, no->problem == idm::Problem::beyond_school ? 403 : 429,
                                    std::move(d));
         }
@@ -469,7 +423,7 @@ Response App::idm_send_otp(Request& req) {
     return Response::redirect(school_path(school, "skickat", form.get("anvandarnamn")));
 }
 
-Data App::school_form_options(const std::string& lang, const std::string& chosen) const {
+Data IdmPages::school_form_options(const std::string& lang, const std::string& chosen) const {
     Data forms{Data::type::list};
     for (SchoolForm f : kSchoolForms) {
         const std::string value(to_string(f));
@@ -482,20 +436,19 @@ Data App::school_form_options(const std::string& lang, const std::string& chosen
     return forms;
 }
 
-Response App::idm_refused(const Authed& a, Request& req, idm::Problem p) {
+Response IdmPages::idm_refused(const Authed& a, Request& req, idm::Problem p) {
     if (p == idm::Problem::not_allowed) return idm_forbidden(a, req);
     return error_page(req, 404, "error_404");
 }
 
 // ---- Schools (the agency) ------------------------------------------------------------------------------
 
-Response App::idm_add_school(Request& req) { return idm_save_school(req, true); }
-Response App::idm_update_school(Request& req) { return idm_save_school(req, false); }
+Response IdmPages::idm_add_school(Request& req, Authed& a, Form& form) { return idm_save_school(req, a, form, true); }
+Response IdmPages::idm_update_school(Request& req, Authed& a, Form& form) {
+    return idm_save_school(req, a, form, false);
+}
 
-Response App::idm_save_school(Request& req, bool adding) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response IdmPages::idm_save_school(Request& req, const Authed& a, const Form& form, bool adding) {
     if (!a.viewer.agency_admin) return idm_forbidden(a, req);
     const School s = school_from(form);
     std::optional<idm::Problem> problem;
@@ -526,10 +479,7 @@ Response App::idm_save_school(Request& req, bool adding) {
 
 // ---- Failed mail (the agency) --------------------------------------------------------------------------
 
-Response App::idm_mail(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response IdmPages::idm_mail(Request& req, Authed& a) {
     auto result = s_.idm.failed_mail(a.viewer);
     if (std::holds_alternative<idm::Refused>(result)) return idm_forbidden(a, req);
     auto q = Form::parse(req.query).value_or(Form{});
@@ -551,17 +501,11 @@ Response App::idm_mail(Request& req) {
     return authed_page(a, "idm_mail", views_.t(a.lang, "idm_mail_heading"), std::move(d), "/identity-manager");
 }
 
-Response App::idm_mail_retry(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response IdmPages::idm_mail_retry(Request& req, Authed& a, Form& form) {
     std::optional<std::int64_t> id;
     if (form.get("id") != "alla") {
-        try {
-            id = std::stoll(form.get("id"));
-        } catch (const std::exception&) {
-            return error_page(req, 400, "error_400");
-        }
+        id = integer(form, "id");
+        if (!id) return error_page(req, 400, "error_400");
     }
     const auto outcome = s_.idm.retry_mail(a.viewer, id, client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) return idm_refused(a, req, no->problem);
@@ -571,10 +515,7 @@ Response App::idm_mail_retry(Request& req) {
 
 // ---- The audit log (the agency) ------------------------------------------------------------------------
 
-Response App::idm_audit(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response IdmPages::idm_audit(Request& req, Authed& a) {
     auto kinds = s_.idm.audit_kinds(a.viewer);
     if (std::holds_alternative<idm::Refused>(kinds)) return idm_forbidden(a, req);
     auto q = Form::parse(req.query).value_or(Form{});
@@ -593,10 +534,10 @@ Response App::idm_audit(Request& req) {
         if (auto day = parse_day(to)) f.to = *day + Seconds{86400};  // the whole last day
         else date_error = "till";
     }
-    try {
-        if (!q.get("fore").empty()) f.before_id = std::stoll(q.get("fore"));
-    } catch (const std::exception&) {
-        return error_page(req, 400, "error_400");
+    if (!q.get("fore").empty()) {
+        const auto before = integer(q, "fore");
+        if (!before) return error_page(req, 400, "error_400");
+        f.before_id = *before;
     }
     d.set("person", f.person);
     d.set("school", f.school);
@@ -657,15 +598,7 @@ Response App::idm_audit(Request& req) {
 
 // ---- Many people from a CSV file ---------------------------------------------------------------------
 
-bool App::is_upload(std::string_view target) {
-    const auto path = target.substr(0, target.find('?'));
-    return path == "/identity-manager/import" || path == "/identity-manager/import/spara" ||
-           path == "/tjanster/studietider/fil" || path == "/tjanster/studietider/fil/spara" ||
-           path == "/tjanster/studeranderapportering/fil" || path == "/tjanster/studeranderapportering/fil/spara" ||
-           is_reports_api(path);
-}
-
-Response App::idm_import_page(const Authed& a, const std::string& school, const std::string& file,
+Response IdmPages::idm_import_page(const Authed& a, const std::string& school, const std::string& file,
                               const std::string& filename, const idm::ImportPlan& plan, bool changed) {
     const std::string& lang = a.lang;
     Data d{Data::type::object};
@@ -716,7 +649,7 @@ Response App::idm_import_page(const Authed& a, const std::string& school, const 
                     {idm::RowProblem::unknown_service, "idm_import_why_service"},
                     {idm::RowProblem::duplicate, "idm_import_why_duplicate"},
                     {idm::RowProblem::beyond_school, "idm_import_why_beyond"}};
-                fate = views_.t(lang, kWhy.at(r.problem), {{"detail", r.detail}, {"agency", s_.site.agency_name}});
+                fate = views_.t(lang, kWhy.at(r.problem), {{"detail", r.detail}, {"agency", ctx_.site.agency_name}});
                 row.set("refused", true);
                 break;
             }
@@ -728,10 +661,7 @@ Response App::idm_import_page(const Authed& a, const std::string& school, const 
     return authed_page(a, "idm_import", views_.t(lang, "idm_import_heading"), std::move(d), "/identity-manager");
 }
 
-Response App::idm_import(Request& req) {
-    auto in = require_upload(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, parts] = std::get<std::pair<Authed, Multipart>>(in);
+Response IdmPages::idm_import(Request& req, Authed& a, Multipart& parts) {
     const std::string school = parts.fields.get("kod");
     if (!idm::Service::may_admin(a.viewer, school)) return idm_forbidden(a, req);
     const auto file = parts.files.find("fil");
@@ -748,10 +678,7 @@ Response App::idm_import(Request& req) {
                            std::get<idm::ImportPlan>(planned), false);
 }
 
-Response App::idm_import_save(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response IdmPages::idm_import_save(Request& req, Authed& a, Form& form) {
     const std::string school = form.get("kod");
     const std::string file = form.get("fil");
     const auto outcome = s_.idm.save_import(a.viewer, school, file, form.get("plan"), client(req), now());
@@ -771,6 +698,29 @@ Response App::idm_import_save(Request& req) {
     if (s_.wake_mail) s_.wake_mail();
     return Response::redirect(school_path(school, "importerat") + "&ny=" + std::to_string(done.added) +
                               "&fick=" + std::to_string(done.granted));
+}
+
+void IdmPages::add_routes(Router& r) {
+    r.add("GET", "/identity-manager", this, &IdmPages::identity_manager);
+    r.add("GET", "/identity-manager/skola", this, &IdmPages::idm_school);
+    r.add("GET", "/identity-manager/sok", this, &IdmPages::idm_search);
+    r.add("GET", "/identity-manager/brev", this, &IdmPages::idm_letters);
+    r.add("GET", "/identity-manager/brev/pdf", this, &IdmPages::idm_letter_pdf);
+    r.add("POST", "/identity-manager/brev/postat", this, &IdmPages::idm_letter_posted);
+    r.add("POST", "/identity-manager/person", this, &IdmPages::idm_add_person);
+    r.add("POST", "/identity-manager/tjanster", this, &IdmPages::idm_set_services);
+    r.add("POST", "/identity-manager/ta-bort", this, &IdmPages::idm_remove);
+    r.add("POST", "/identity-manager/las-upp", this, &IdmPages::idm_unlock);
+    r.add("POST", "/identity-manager/engangslosenord", this, &IdmPages::idm_send_otp);
+    r.add("POST", "/identity-manager/utse", this, &IdmPages::idm_appoint_admin);
+    r.add("POST", "/identity-manager/avsatt", this, &IdmPages::idm_remove_admin);
+    r.add("POST", "/identity-manager/skolor", this, &IdmPages::idm_add_school);
+    r.add("POST", "/identity-manager/skoluppgifter", this, &IdmPages::idm_update_school);
+    r.add("GET", "/identity-manager/post", this, &IdmPages::idm_mail);
+    r.add("POST", "/identity-manager/post/igen", this, &IdmPages::idm_mail_retry);
+    r.add("GET", "/identity-manager/logg", this, &IdmPages::idm_audit);
+    r.add("POST", "/identity-manager/import", this, &IdmPages::idm_import);
+    r.add("POST", "/identity-manager/import/spara", this, &IdmPages::idm_import_save).large();  // the file rides along
 }
 
 }  // namespace mina::web

@@ -3,7 +3,7 @@
 #include <map>
 
 #include "core/kiosk/kiosk.hpp"
-#include "web/app.hpp"
+#include "web/kiosk_pages.hpp"
 #include "web/metrics.hpp"
 
 namespace mina::web {
@@ -50,15 +50,15 @@ Response no_store(Response r) {
 }
 }  // namespace
 
-Response App::kiosk_page(Request& req, const std::string& lang, int status, std::string_view page,
+Response KioskPages::kiosk_page(Request& req, const std::string& lang, int status, std::string_view page,
                          const KioskFlow& flow, Data d, const std::string& token_to_set) {
     d.set("kiosk_csrf", flow.csrf_token);
     d.set("csrf", flow.csrf_token);
     // A new address for every page, so that no cache can show an old image (the image itself is
     // no-store); random, because anything derived from the answer could be searched offline.
-    d.set("captcha_version", s_.tokens.token().substr(0, 16));
-    d.set("agency_lower", text::lower_ascii(s_.site.agency_name));
-    d.set("asset_version", asset_version_);
+    d.set("captcha_version", ctx_.tokens.token().substr(0, 16));
+    d.set("agency_lower", text::lower_ascii(ctx_.site.agency_name));
+    d.set("asset_version", ctx_.asset_version());
     d.set("path", req.path);
     if (!d.get("title")) d.set("title", views_.t(lang, "kiosk_title"));
     Response res;
@@ -68,7 +68,7 @@ Response App::kiosk_page(Request& req, const std::string& lang, int status, std:
     return res;
 }
 
-Response App::kiosk_first_form(Request& req, const std::string& page, const KioskFlow& flow, const std::string& token,
+Response KioskPages::kiosk_first_form(Request& req, const std::string& page, const KioskFlow& flow, const std::string& token,
                                int status, const std::string& username, const std::string& error, bool forgot_hint,
                                const std::string& notice) {
     const std::string lang = pick_language(req, {});
@@ -88,7 +88,7 @@ Response App::kiosk_first_form(Request& req, const std::string& page, const Kios
                       std::move(d), token);
 }
 
-Response App::kiosk_signin_page(Request& req) {
+Response KioskPages::kiosk_signin_page(Request& req) {
     const auto& form = req.path == "/kiosk/forsta-gangen" ? first_form("forsta") : first_form("signin");
     auto visit = s_.kiosk.begin(req.cookie(kKioskCookie), form.kind, now());
     const std::string lang = pick_language(req, {});
@@ -98,25 +98,23 @@ Response App::kiosk_signin_page(Request& req) {
     return kiosk_first_form(req, std::string(form.page), visit.flow, visit.token, 200, {}, {}, false, notice);
 }
 
-Response App::kiosk_forgot_page(Request& req) {
+Response KioskPages::kiosk_forgot_page(Request& req) {
     auto visit = s_.kiosk.begin(req.cookie(kKioskCookie), FlowKind::forgot, now());
     return kiosk_first_form(req, "glomt", visit.flow, visit.token, 200, {}, {}, false);
 }
 
-std::variant<App::KioskForm, Response> App::kiosk_post(Request& req) {
+std::variant<KioskPages::KioskForm, Response> KioskPages::kiosk_post(Request& req) {
     const std::string lang = pick_language(req, {});
     auto form = Form::parse(req.body);
     if (!form) return error_page(req, 400, "error_400");
     auto flow = s_.kiosk.find(req.cookie(kKioskCookie), now());
     if (!flow) return Response::redirect("/kiosk?slut=1");
-    if (!s_.tokens.equal(form->get("csrf"), flow->csrf_token)) return error_page(req, 403, "error_403_csrf");
+    if (!ctx_.tokens.equal(form->get("csrf"), flow->csrf_token)) return error_page(req, 403, "error_403_csrf");
     return KioskForm{std::move(*flow), std::move(*form), lang};
 }
 
-Response App::kiosk_signin_submit(Request& req) {
-    auto in = kiosk_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [flow, form, lang] = std::get<KioskForm>(in);
+Response KioskPages::kiosk_signin_submit(Request& req, KioskForm& in) {
+    auto& [flow, form, lang] = in;
     const std::string page = req.path == "/kiosk/forsta-gangen" ? "forsta" : "signin";
     const std::string username = form.get("username");
     const std::string secret = form.get("password");
@@ -136,15 +134,13 @@ Response App::kiosk_signin_submit(Request& req) {
         res.header("Retry-After", std::to_string(th->wait.count()));
         return res;
     }
-    const std::map<std::string, std::string> rule{{"count", count_word(lang, s_.policy.max_failed_logins)},
-                                                  {"lockout", human_duration(lang, s_.policy.lockout)}};
+    const std::map<std::string, std::string> rule{{"count", count_word(lang, ctx_.policy.max_failed_logins)},
+                                                  {"lockout", human_duration(lang, ctx_.policy.lockout)}};
     return kiosk_first_form(req, page, flow, {}, 422, username, views_.t(lang, "kiosk_error_denied", rule), true);
 }
 
-Response App::kiosk_forgot_submit(Request& req) {
-    auto in = kiosk_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [flow, form, lang] = std::get<KioskForm>(in);
+Response KioskPages::kiosk_forgot_submit(Request& req, KioskForm& in) {
+    auto& [flow, form, lang] = in;
     const std::string username = form.get("username");
     const std::string captcha = form.get("captcha");
     if (login::normalize_username(username).empty() || captcha.empty())
@@ -156,20 +152,18 @@ Response App::kiosk_forgot_submit(Request& req) {
     return Response::redirect("/kiosk/glomt/engangslosenord");
 }
 
-Response App::kiosk_otp_page(Request& req) {
+Response KioskPages::kiosk_otp_page(Request& req) {
     const std::string lang = pick_language(req, {});
     auto flow = s_.kiosk.find(req.cookie(kKioskCookie), now());
     if (!flow || flow->stage != FlowStage::otp) return Response::redirect("/kiosk/glomt");
     Data d{Data::type::object};
     d.set("title", views_.t(lang, "kiosk_otp_heading"));
-    d.set("keep_open", views_.t(lang, "kiosk_otp_keep_open", {{"ttl", human_duration(lang, s_.policy.otp_ttl_reset)}}));
+    d.set("keep_open", views_.t(lang, "kiosk_otp_keep_open", {{"ttl", human_duration(lang, ctx_.policy.otp_ttl_reset)}}));
     return kiosk_page(req, lang, 200, "kiosk_otp", *flow, std::move(d));
 }
 
-Response App::kiosk_otp_submit(Request& req) {
-    auto in = kiosk_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [flow, form, lang] = std::get<KioskForm>(in);
+Response KioskPages::kiosk_otp_submit(Request& req, KioskForm& in) {
+    auto& [flow, form, lang] = in;
     if (flow.stage != FlowStage::otp) return Response::redirect("/kiosk/glomt");
     const std::string otp = form.get("otp");
     kiosk::Outcome outcome = kiosk::Denied{};
@@ -177,12 +171,12 @@ Response App::kiosk_otp_submit(Request& req) {
     if (std::holds_alternative<kiosk::Proceed>(outcome)) return Response::redirect("/kiosk/nytt-losenord");
     Data d{Data::type::object};
     d.set("title", views_.t(lang, "kiosk_otp_heading"));
-    d.set("keep_open", views_.t(lang, "kiosk_otp_keep_open", {{"ttl", human_duration(lang, s_.policy.otp_ttl_reset)}}));
+    d.set("keep_open", views_.t(lang, "kiosk_otp_keep_open", {{"ttl", human_duration(lang, ctx_.policy.otp_ttl_reset)}}));
     d.set("error", views_.t(lang, otp.empty() ? "kiosk_error_missing" : "kiosk_error_otp"));
     return kiosk_page(req, lang, 422, "kiosk_otp", flow, std::move(d));
 }
 
-Response App::kiosk_password_page(Request& req) {
+Response KioskPages::kiosk_password_page(Request& req) {
     const std::string lang = pick_language(req, {});
     auto flow = s_.kiosk.find(req.cookie(kKioskCookie), now());
     if (!flow || flow->stage != FlowStage::password) return Response::redirect("/kiosk");
@@ -195,10 +189,8 @@ Response App::kiosk_password_page(Request& req) {
     return kiosk_page(req, lang, 200, "kiosk_password", *flow, std::move(d));
 }
 
-Response App::kiosk_password_submit(Request& req) {
-    auto in = kiosk_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [flow, form, lang] = std::get<KioskForm>(in);
+Response KioskPages::kiosk_password_submit(Request& req, KioskForm& in) {
+    auto& [flow, form, lang] = in;
     const auto person = s_.kiosk.person_of(flow);
     if (flow.stage != FlowStage::password || !person) return Response::redirect("/kiosk");
     const std::string password = form.get("password");
@@ -219,7 +211,7 @@ Response App::kiosk_password_submit(Request& req) {
     return kiosk_page(req, lang, 422, "kiosk_password", flow, std::move(d));
 }
 
-Response App::kiosk_done_page(Request& req) {
+Response KioskPages::kiosk_done_page(Request& req) {
     const std::string lang = pick_language(req, {});
     auto flow = s_.kiosk.find(req.cookie(kKioskCookie), now());
     if (!flow || flow->stage != FlowStage::done) return Response::redirect("/kiosk");
@@ -228,26 +220,22 @@ Response App::kiosk_done_page(Request& req) {
     return kiosk_page(req, lang, 200, "kiosk_done", *flow, std::move(d));
 }
 
-Response App::kiosk_new_captcha(Request& req) {
-    auto in = kiosk_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [flow, form, lang] = std::get<KioskForm>(in);
+Response KioskPages::kiosk_new_captcha(Request& req, KioskForm& in) {
+    auto& [flow, form, lang] = in;
     s_.kiosk.new_captcha(flow, now());
     const auto& page = first_form(form.get("sida"));
     // What the person typed stays (but never a password), as the same page with a new image.
     return kiosk_first_form(req, std::string(page.page), flow, {}, 200, form.get("username"), {}, false);
 }
 
-Response App::kiosk_cancel(Request& req) {
-    auto in = kiosk_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
+Response KioskPages::kiosk_cancel(Request& req, KioskForm&) {
     s_.kiosk.end(req.cookie(kKioskCookie), client(req), now());
     Response res = Response::redirect("/kiosk");
     res.header("Set-Cookie", cookie_header(kKioskCookie, "", req.secure, 0));
     return res;
 }
 
-Response App::kiosk_end(Request& req) {
+Response KioskPages::kiosk_end(Request& req) {
     auto in = kiosk_post(req);
     if (auto* r = std::get_if<Response>(&in)) {
         // AVSLUTA on a flow that has already ended still leaves the kiosk.
@@ -260,7 +248,7 @@ Response App::kiosk_end(Request& req) {
     return res;
 }
 
-Response App::kiosk_captcha_png(Request& req) {
+Response KioskPages::kiosk_captcha_png(Request& req) {
     auto flow = s_.kiosk.find(req.cookie(kKioskCookie), now());
     if (!flow || flow->captcha_answer.empty() || !s_.draw_captcha) return no_store(Response::text(404, "no CAPTCHA\n"));
     Response res;
@@ -269,7 +257,7 @@ Response App::kiosk_captcha_png(Request& req) {
     return no_store(std::move(res));
 }
 
-Response App::kiosk_captcha_wav(Request& req) {
+Response KioskPages::kiosk_captcha_wav(Request& req) {
     const std::string lang = pick_language(req, {});
     auto flow = s_.kiosk.find(req.cookie(kKioskCookie), now());
     if (!flow || flow->captcha_answer.empty() || !s_.speak_captcha) return no_store(Response::text(404, "no CAPTCHA\n"));
@@ -278,6 +266,37 @@ Response App::kiosk_captcha_wav(Request& req) {
     res.body = s_.speak_captcha(flow->captcha_answer, lang);
     res.header("Content-Disposition", "inline; filename=\"tecken.wav\"");
     return no_store(std::move(res));
+}
+
+void KioskPages::add_post(Router& router, std::string_view path, Response (KioskPages::*h)(Request&, KioskForm&),
+                          PoolKind pool) {
+    Route route{"POST", path, Gate::none, [this, h](Call& c) {
+                    auto in = kiosk_post(c.req);
+                    if (auto* refused = std::get_if<Response>(&in)) return std::move(*refused);
+                    return (this->*h)(c.req, std::get<KioskForm>(in));
+                }};
+    route.pool = pool;
+    router.add(std::move(route)).anonymous_body();
+}
+
+void KioskPages::add_routes(Router& r) {
+    // The kiosk's first pages start (or restart) a flow: they write. Its forms are posted without a session.
+    r.add("GET", "/kiosk", this, &KioskPages::kiosk_signin_page).anonymous_body();
+    r.add("GET", "/kiosk/forsta-gangen", this, &KioskPages::kiosk_signin_page).anonymous_body();
+    add_post(r, "/kiosk", &KioskPages::kiosk_signin_submit, PoolKind::hash);
+    add_post(r, "/kiosk/forsta-gangen", &KioskPages::kiosk_signin_submit, PoolKind::hash);
+    r.add("GET", "/kiosk/glomt", this, &KioskPages::kiosk_forgot_page).anonymous_body();
+    add_post(r, "/kiosk/glomt", &KioskPages::kiosk_forgot_submit);
+    r.add("GET", "/kiosk/glomt/engangslosenord", this, &KioskPages::kiosk_otp_page).anonymous_body();
+    add_post(r, "/kiosk/glomt/engangslosenord", &KioskPages::kiosk_otp_submit, PoolKind::hash);
+    r.add("GET", "/kiosk/nytt-losenord", this, &KioskPages::kiosk_password_page).anonymous_body();
+    add_post(r, "/kiosk/nytt-losenord", &KioskPages::kiosk_password_submit, PoolKind::hash);
+    r.add("GET", "/kiosk/klart", this, &KioskPages::kiosk_done_page).anonymous_body();
+    add_post(r, "/kiosk/byt-tecken", &KioskPages::kiosk_new_captcha);
+    add_post(r, "/kiosk/avbryt", &KioskPages::kiosk_cancel);
+    r.add("POST", "/kiosk/avsluta", this, &KioskPages::kiosk_end).anonymous_body();  // an ended flow still leaves
+    r.add("GET", "/kiosk/tecken.png", this, &KioskPages::kiosk_captcha_png).anonymous_body();
+    r.add("GET", "/kiosk/tecken.wav", this, &KioskPages::kiosk_captcha_wav).anonymous_body();
 }
 
 }  // namespace mina::web

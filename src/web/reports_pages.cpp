@@ -7,7 +7,7 @@
 #include <unordered_map>
 
 #include "core/reports/service.hpp"
-#include "web/app.hpp"
+#include "web/reports_pages.hpp"
 #include "web/reports_api.hpp"
 
 #include <malloc.h>
@@ -17,8 +17,6 @@ namespace mina::web {
 namespace {
 
 constexpr std::string_view kBase = "/tjanster/studeranderapportering";
-constexpr std::string_view kApiPrefix = "/api/v1/schools/";
-constexpr std::string_view kApiSuffix = "/reports";
 
 constexpr std::array<reports::Kind, 13> kKinds{
     reports::Kind::study_start,        reports::Kind::term_study_time,   reports::Kind::holiday,
@@ -41,7 +39,7 @@ std::string underscored(std::string_view name) {
 std::int64_t number_from(const std::string& text) {
     if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return 0;
-    return std::stoll(text);
+    return integer(text).value_or(0);
 }
 
 int page_from(const std::string& text) {
@@ -84,7 +82,7 @@ reports::Fields fields_from(const Form& f) {
 
 }  // namespace
 
-std::string App::sr_message(const std::string& lang, const std::string& code) const {
+std::string ReportsPages::sr_message(const std::string& lang, const std::string& code) const {
     const auto bar = code.find('|');
     const std::string head = code.substr(0, bar);
     std::string detail = bar == std::string::npos ? std::string() : code.substr(bar + 1);
@@ -95,16 +93,16 @@ std::string App::sr_message(const std::string& lang, const std::string& code) co
     return views_.t(lang, key, {{"detail", detail}});
 }
 
-Response App::sr_forbidden(const Authed& a, Request& req) {
+Response ReportsPages::sr_forbidden(const Authed& a, Request& req) {
     return service_forbidden(a, req, "service_studeranderapportering");
 }
 
-Response App::sr_denied(const Authed& a, Request& req, const reports::Denied& no) {
+Response ReportsPages::sr_denied(const Authed& a, Request& req, const reports::Denied& no) {
     if (no.why == reports::Refusal::not_allowed) return sr_forbidden(a, req);
     return error_page(req, 404, "error_404");
 }
 
-Data App::sr_kind_options(const std::string& lang, const std::string& chosen, bool any) const {
+Data ReportsPages::sr_kind_options(const std::string& lang, const std::string& chosen, bool any) const {
     Data list{Data::type::list};
     if (any) {
         Data item{Data::type::object};
@@ -125,7 +123,7 @@ Data App::sr_kind_options(const std::string& lang, const std::string& chosen, bo
 }
 
 /// The report form's choices and what was typed (`f`), with its errors.
-void App::sr_form_data(const Authed& a, Data& d, const reports::Fields& f, const std::vector<std::string>& errors,
+void ReportsPages::sr_form_data(const Authed& a, Data& d, const reports::Fields& f, const std::vector<std::string>& errors,
                        const std::map<std::string, std::string>& field_errors) {
     const std::string& lang = a.lang;
     for (const auto& n : reports::field_names()) d.set("f_" + std::string(n.name), f.*(n.member));
@@ -169,20 +167,10 @@ void App::sr_form_data(const Authed& a, Data& d, const reports::Fields& f, const
     }
 }
 
-std::variant<std::pair<App::Authed, Form>, Response> App::sr_search_input(Request& req) {
-    if (req.method == "POST") return require_post(req);
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    return std::make_pair(std::move(std::get<Authed>(who)), Form::parse(req.query).value_or(Form{}));
-}
-
 /// The school's reports and their search. The search is a form sent by POST (with the CSRF token),
 /// and so are its pages and its export: a personal number or a name never travels in a URL, a log
 /// line or a Referer (SPEC §4). A GET lists by the other filters only.
-Response App::sr_list(Request& req) {
-    auto in = sr_search_input(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, q] = std::get<std::pair<Authed, Form>>(in);
+Response ReportsPages::sr_list(Request& req, Authed& a, Form& q) {
     const bool posted = req.method == "POST";
     const std::string school = a.viewer.session.school;
     const auto query = list_query(q, posted);
@@ -236,14 +224,11 @@ Response App::sr_list(Request& req) {
     return authed_page(a, "sr_list", views_.t(lang, "service_studeranderapportering"), std::move(d), kBase);
 }
 
-Response App::sr_new(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response ReportsPages::sr_new(Request& req, Authed& a) {
     return sr_new_page(a, req, 200, reports::Fields{}, {}, {});
 }
 
-Response App::sr_new_page(const Authed& a, Request& req, int status, const reports::Fields& f,
+Response ReportsPages::sr_new_page(const Authed& a, Request& req, int status, const reports::Fields& f,
                           const std::vector<std::string>& errors, const std::map<std::string, std::string>& field_errors) {
     const std::string school = a.viewer.session.school;
     auto educations = s_.reports.educations(a.viewer, school);
@@ -270,10 +255,7 @@ Response App::sr_new_page(const Authed& a, Request& req, int status, const repor
     return res;
 }
 
-Response App::sr_report(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response ReportsPages::sr_report(Request& req, Authed& a, Form& form) {
     const std::string school = a.viewer.session.school;
     const auto f = fields_from(form);
     auto outcome = s_.reports.report(a.viewer, school, f, client(req), now());
@@ -298,15 +280,12 @@ Response App::sr_report(Request& req) {
     return sr_new_page(a, req, 422, f, errors, field_errors);
 }
 
-Response App::sr_student(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response ReportsPages::sr_student(Request& req, Authed& a) {
     const auto q = Form::parse(req.query).value_or(Form{});
     return sr_student_page(a, req, number_from(q.get("id")), 200, reports::Fields{}, {}, {});
 }
 
-Response App::sr_student_page(const Authed& a, Request& req, std::int64_t id, int status, const reports::Fields& f,
+Response ReportsPages::sr_student_page(const Authed& a, Request& req, std::int64_t id, int status, const reports::Fields& f,
                               const std::vector<std::string>& errors,
                               const std::map<std::string, std::string>& field_errors) {
     const std::string school = a.viewer.session.school;
@@ -389,10 +368,7 @@ Response App::sr_student_page(const Authed& a, Request& req, std::int64_t id, in
     return res;
 }
 
-Response App::sr_student_save(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response ReportsPages::sr_student_save(Request& req, Authed& a, Form& form) {
     const auto id = number_from(form.get("id"));
     auto done = s_.reports.set_student(a.viewer, a.viewer.session.school, id, form.get("namn"),
                                        form.get("skyddad") == "ja", client(req), now());
@@ -406,10 +382,7 @@ Response App::sr_student_save(Request& req) {
 
 /// The list's search as a CSV file: its form is sent by POST, as the search is (SPEC §4); a GET
 /// exports by the filters that are not personal.
-Response App::sr_export(Request& req) {
-    auto in = sr_search_input(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, q] = std::get<std::pair<Authed, Form>>(in);
+Response ReportsPages::sr_export(Request& req, Authed& a, Form& q) {
     const std::string school = a.viewer.session.school;
     auto text = s_.reports.export_csv(a.viewer, school, list_query(q, req.method == "POST"), q.get("fullstandiga") == "ja",
                                       client(req), now());
@@ -425,14 +398,11 @@ Response App::sr_export(Request& req) {
 
 // ---- Bulk reporting: the school's file --------------------------------------------------------------
 
-Response App::sr_file(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response ReportsPages::sr_file(Request& req, Authed& a) {
     return sr_file_page(a, req, 200, {});
 }
 
-Response App::sr_file_page(const Authed& a, Request& req, int status, const std::string& error) {
+Response ReportsPages::sr_file_page(const Authed& a, Request& req, int status, const std::string& error) {
     const std::string school = a.viewer.session.school;
     auto listed = s_.reports.submissions(a.viewer, school);
     if (auto* no = std::get_if<reports::Denied>(&listed)) return sr_denied(a, req, *no);
@@ -461,7 +431,7 @@ Response App::sr_file_page(const Authed& a, Request& req, int status, const std:
     return res;
 }
 
-Response App::sr_preview_page(const Authed& a, reports::Upload& up, const std::string& file,
+Response ReportsPages::sr_preview_page(const Authed& a, reports::Upload& up, const std::string& file,
                               const std::string& filename, int status, bool changed) {
     const std::string& lang = a.lang;
     Data d{Data::type::object};
@@ -512,10 +482,7 @@ Response App::sr_preview_page(const Authed& a, reports::Upload& up, const std::s
     return res;
 }
 
-Response App::sr_file_upload(Request& req) {
-    auto in = require_upload(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, parts] = std::get<std::pair<Authed, Multipart>>(in);
+Response ReportsPages::sr_file_upload(Request& req, Authed& a, Multipart& parts) {
     const std::string school = a.viewer.session.school;
     const auto file = parts.files.find("fil");
     static const std::string kNone;
@@ -529,7 +496,7 @@ Response App::sr_file_upload(Request& req) {
     return sr_preview_page(a, std::get<reports::Upload>(up), bytes, filename, 200, false);
 }
 
-std::string App::sr_file_refusal(const std::string& lang, const reports::Denied& no) const {
+std::string ReportsPages::sr_file_refusal(const std::string& lang, const reports::Denied& no) const {
     switch (no.why) {
         case reports::Refusal::unreadable: return views_.t(lang, "sr_file_unreadable", {{"line", no.detail}});
         case reports::Refusal::no_columns: return views_.t(lang, "sr_file_no_columns", {{"columns", no.detail}});
@@ -538,24 +505,8 @@ std::string App::sr_file_refusal(const std::string& lang, const reports::Denied&
     }
 }
 
-Response App::sr_file_save(Request& req) {
-    // The preview's form is multipart (the file rides along as a field); a plain form is read too.
-    std::optional<Authed> who;
-    Form form;
-    if (req.header("content-type").starts_with("multipart/")) {
-        auto in = require_upload(req);
-        if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-        auto& [a, parts] = std::get<std::pair<Authed, Multipart>>(in);
-        who = std::move(a);
-        form = std::move(parts.fields);
-    } else {
-        auto in = require_post(req);
-        if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-        auto& [a, f] = std::get<std::pair<Authed, Form>>(in);
-        who = std::move(a);
-        form = std::move(f);
-    }
-    const Authed& a = *who;
+/// The preview's form is multipart (the file rides along as a field); a plain form is read too.
+Response ReportsPages::sr_file_save(Request& req, Authed& a, Form& form) {
     const std::string school = a.viewer.session.school;
     const std::string& file = form.value("fil");
     const auto mode = form.get("satt") == "godkanda" ? reports::SaveMode::good_rows : reports::SaveMode::all_or_nothing;
@@ -579,10 +530,7 @@ Response App::sr_file_save(Request& req) {
         outcome);
 }
 
-Response App::sr_submission(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response ReportsPages::sr_submission(Request& req, Authed& a) {
     const auto q = Form::parse(req.query).value_or(Form{});
     auto found = s_.reports.submission(a.viewer, a.viewer.session.school, number_from(q.get("id")));
     if (auto* no = std::get_if<reports::Denied>(&found)) return sr_denied(a, req, *no);
@@ -624,7 +572,7 @@ namespace {
 std::string keys_school(const std::string& given, const portal::Viewer& v) { return given.empty() ? v.session.school : given; }
 }  // namespace
 
-Response App::sr_keys_page(const Authed& a, Request& req, int status, Data d, const std::string& school) {
+Response ReportsPages::sr_keys_page(const Authed& a, Request& req, int status, Data d, const std::string& school) {
     auto listed = s_.reports.keys(a.viewer, school);
     if (std::holds_alternative<reports::Denied>(listed)) return sr_forbidden(a, req);
     Data rows{Data::type::list};
@@ -650,20 +598,14 @@ Response App::sr_keys_page(const Authed& a, Request& req, int status, Data d, co
     return res;
 }
 
-Response App::sr_keys(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response ReportsPages::sr_keys(Request& req, Authed& a) {
     const auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
     if (q.get("m") == "aterkallad") d.set("flash", views_.t(a.lang, "sr_key_revoked"));
     return sr_keys_page(a, req, 200, std::move(d), keys_school(q.get("kod"), a.viewer));
 }
 
-Response App::sr_key_create(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response ReportsPages::sr_key_create(Request& req, Authed& a, Form& form) {
     const std::string school = keys_school(form.get("kod"), a.viewer);
     auto made = s_.reports.create_key(a.viewer, school, form.get("namn"), client(req), now());
     if (std::holds_alternative<reports::Denied>(made)) return sr_forbidden(a, req);
@@ -673,10 +615,7 @@ Response App::sr_key_create(Request& req) {
     return sr_keys_page(a, req, 200, std::move(d), school);
 }
 
-Response App::sr_key_revoke(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response ReportsPages::sr_key_revoke(Request& req, Authed& a, Form& form) {
     const std::string school = keys_school(form.get("kod"), a.viewer);
     auto done = s_.reports.revoke_key(a.viewer, school, number_from(form.get("id")), client(req), now());
     if (auto* no = std::get_if<reports::Denied>(&done)) {
@@ -688,10 +627,7 @@ Response App::sr_key_revoke(Request& req) {
 
 // ---- The agency ----------------------------------------------------------------------------------
 
-Response App::sr_agency(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response ReportsPages::sr_agency(Request& req, Authed& a) {
     const auto q = Form::parse(req.query).value_or(Form{});
     const std::string& lang = a.lang;
     std::string from = q.get("fran");
@@ -700,7 +636,7 @@ Response App::sr_agency(Request& req) {
     }
     auto counts = s_.reports.counts(a.viewer, from);
     if (std::holds_alternative<reports::Denied>(counts)) {
-        s_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
+        ctx_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
         return error_page(req, 403, "forbidden_service");
     }
     Data d{Data::type::object};
@@ -751,15 +687,12 @@ Response App::sr_agency(Request& req) {
 }
 
 /// The agency sets or lifts a person's protected identity (a school can only set it).
-Response App::sr_agency_protection(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response ReportsPages::sr_agency_protection(Request& req, Authed& a, Form& form) {
     const bool protect = form.get("skyddad") == "ja";
     auto done = s_.reports.set_protection(a.viewer, number_from(form.get("student")), protect, client(req), now());
     if (auto* no = std::get_if<reports::Denied>(&done)) {
         if (no->why == reports::Refusal::not_allowed) {
-            s_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
+            ctx_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
             return error_page(req, 403, "forbidden_service");
         }
         return error_page(req, 404, "error_404");
@@ -768,11 +701,6 @@ Response App::sr_agency_protection(Request& req) {
 }
 
 // ---- The API --------------------------------------------------------------------------------------
-
-bool App::is_reports_api(std::string_view path) {
-    return path.starts_with(kApiPrefix) && path.ends_with(kApiSuffix) &&
-           path.size() > kApiPrefix.size() + kApiSuffix.size();
-}
 
 namespace {
 
@@ -787,10 +715,6 @@ Response api_answer(int status, const boost::json::object& body) {
 
 std::string api_lang(const Request& req) { return req.header("accept-language").starts_with("en") ? "en" : "sv"; }
 
-std::string api_school(const Request& req) {
-    return req.path.substr(kApiPrefix.size(), req.path.size() - kApiPrefix.size() - kApiSuffix.size());
-}
-
 std::string api_secret(const Request& req) {
     if (const auto auth = req.header("authorization"); auth.starts_with("Bearer ")) return std::string(auth.substr(7));
     return {};
@@ -798,12 +722,12 @@ std::string api_secret(const Request& req) {
 
 }  // namespace
 
-std::optional<Response> App::sr_api_admit(const Request& head, bool verify) {
+std::optional<Response> ReportsPages::sr_api_admit(const Request& head, std::string_view school, bool verify) {
     const std::string lang = api_lang(head);
     const std::string secret = api_secret(head);
     std::optional<reports::Denied> no;
     if (secret.empty()) no = reports::Denied{reports::Refusal::key_refused};
-    else if (verify) no = s_.reports.check_key(secret, api_school(head));
+    else if (verify) no = s_.reports.check_key(secret, std::string(school));
     if (!no) return std::nullopt;
     if (no->why == reports::Refusal::key_refused) {
         Response res = api_answer(401, {{"error", views_.t(lang, "sr_api_key_refused")}});
@@ -813,7 +737,7 @@ std::optional<Response> App::sr_api_admit(const Request& head, bool verify) {
     return api_answer(403, {{"error", views_.t(lang, "sr_api_other_school")}});
 }
 
-Response App::sr_api(Request& req) {
+Response ReportsPages::sr_api(Request& req, const Segments& segments) {
     namespace json = boost::json;
     const std::string lang = api_lang(req);
     const auto answer = [](int status, const json::object& body) { return api_answer(status, body); };
@@ -822,14 +746,14 @@ Response App::sr_api(Request& req) {
         res.header("Allow", "POST");
         return res;
     }
-    const std::string school = api_school(req);
+    const std::string school(segments.get("code"));
     const std::string secret = api_secret(req);
     // The whole body is parsed into one arena (a 100 000-row call is a million small values) and
     // let go at once. Its first block is as large as the values of such a body need (about four
     // times its size): one mapping, given back whole, instead of blocks doubling in the heap whose
     // freed pages the plan would find scattered.
     json::monotonic_resource arena(4 * req.body.size() + 1024);
-    const std::string sha256 = s_.tokens.sha256(req.body);
+    const std::string sha256 = ctx_.tokens.sha256(req.body);
     auto read = read_api_body(req.body, &arena);
     std::string().swap(req.body);  // the packed rows are what is read from here on
     arena.release();
@@ -863,6 +787,34 @@ Response App::sr_api(Request& req) {
         return render(422, not_saved->upload.plan, not_saved->upload.submission, SubmissionState::nothing_saved, 0);
     const auto& done = std::get<reports::UploadSaved>(outcome);
     return render(200, done.plan, done.submission, done.state, done.saved);
+}
+
+void ReportsPages::add_routes(Router& r) {
+    r.add("GET", kBase, this, &ReportsPages::sr_list);
+    r.add("POST", kBase, this, &ReportsPages::sr_list);
+    r.add("GET", "/tjanster/studeranderapportering/ny", this, &ReportsPages::sr_new);
+    r.add("POST", "/tjanster/studeranderapportering/rapport", this, &ReportsPages::sr_report);
+    r.add("GET", "/tjanster/studeranderapportering/student", this, &ReportsPages::sr_student);
+    r.add("POST", "/tjanster/studeranderapportering/student", this, &ReportsPages::sr_student_save);
+    r.add("GET", "/tjanster/studeranderapportering/export", this, &ReportsPages::sr_export);
+    r.add("POST", "/tjanster/studeranderapportering/export", this, &ReportsPages::sr_export);
+    r.add("GET", "/tjanster/studeranderapportering/fil", this, &ReportsPages::sr_file);
+    r.add("POST", "/tjanster/studeranderapportering/fil", this, &ReportsPages::sr_file_upload);
+    r.add({"POST", "/tjanster/studeranderapportering/fil/spara", Gate::post_or_upload,
+           [this](Call& c) { return sr_file_save(c.req, *c.who, *c.form); }})
+        .large();
+    r.add("GET", "/tjanster/studeranderapportering/inlamning", this, &ReportsPages::sr_submission);
+    r.add("GET", "/tjanster/studeranderapportering/api-nycklar", this, &ReportsPages::sr_keys);
+    r.add("POST", "/tjanster/studeranderapportering/api-nycklar", this, &ReportsPages::sr_key_create);
+    r.add("POST", "/tjanster/studeranderapportering/api-nycklar/aterkalla", this, &ReportsPages::sr_key_revoke);
+    r.add("GET", "/tjanster/studeranderapportering/myndighet", this, &ReportsPages::sr_agency);
+    r.add("POST", "/tjanster/studeranderapportering/myndighet/skydd", this, &ReportsPages::sr_agency_protection);
+    // The API answers every method (405 in JSON but for POST) and reads its key before the body.
+    auto& api = r.add("*", "/api/v1/schools/{code}/reports", this, &ReportsPages::sr_api).large().for_program();
+    api.admit = [this](const Request& head, const Segments& segments, bool verify) -> std::optional<Response> {
+        if (head.method != "POST") return std::nullopt;
+        return sr_api_admit(head, segments.get("code"), verify);
+    };
 }
 
 }  // namespace mina::web

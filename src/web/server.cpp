@@ -282,143 +282,206 @@ Request head_of(Shared& s, const http::request<http::string_body>& breq, const b
     return req;
 }
 
+/// The peer of a connection, and whether its X-Forwarded-* headers are believed.
+struct Peer {
+    std::string address;
+    bool trusted = false;
+};
+
+/// One request on a connection, from its header to its answer's last byte.
+struct Exchange {
+    explicit Exchange(const ServerOptions& opts) {
+        parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
+        // Beast checks Content-Length against the limit while it reads the header, before we know
+        // the target: the larger limit then, and the target's own limit once the header is in.
+        parser.body_limit(std::max(opts.max_body_bytes, opts.max_upload_bytes));
+    }
+
+    http::request_parser<http::string_body> parser;
+    std::chrono::steady_clock::time_point started;
+    std::optional<Response> answer;  // set once the request is answered without its handler
+    bool keep_alive = false;
+    unsigned version = 11;
+    std::string method = "-";
+    std::string target = "-";
+    Request req;
+    std::optional<BodyShare> share;  // of max_body_bytes_in_flight, while the body is held
+    std::size_t body_bytes = 0;
+};
+
+/// Reads the request's line and header into `ex` (a malformed one: its answer). False when the peer
+/// has gone (or was too slow): nothing to answer then.
+asio::awaitable<bool> read_head(beast::tcp_stream& stream, beast::flat_buffer& buffer, Shared& s, Exchange& ex,
+                                const Peer& peer) {
+    stream.expires_after(s.opts.read_timeout);  // headers and body, all of it, within this
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, ex.parser, kUseTuple);
+    if (gone(ec)) co_return false;
+    ex.started = std::chrono::steady_clock::now();
+    if (ec) {
+        ex.answer = refused_request(ec);
+        co_return true;
+    }
+    auto& breq = ex.parser.get();
+    ex.version = breq.version();
+    ex.keep_alive = breq.keep_alive() && !s.stopping.load();
+    ex.method = std::string(breq.method_string());
+    ex.target = loggable_target(breq.target());
+    auto url = boost::urls::parse_origin_form(breq.target());
+    if (const auto bad = framing_error(breq)) {
+        ex.answer = plain_error(400, "Felaktig förfrågan. / Malformed request.");
+    } else if (!url) {
+        ex.answer = plain_error(400, "Felaktig adress. / Malformed address.");
+    } else {
+        ex.req = head_of(s, breq, *url, peer.address, peer.trusted);
+    }
+    co_return true;
+}
+
+/// Whether the body that follows may be read: its size within the target's limit, the credentials
+/// in the header accepted (for a body above max_body_bytes, looked up on the request's pool), and
+/// its share of max_body_bytes_in_flight taken. Only the routes that ServerHooks::is_upload names
+/// take more than max_body_bytes: nothing else may make the server hold a large body (SPEC §4).
+/// The answer instead, or nothing.
+asio::awaitable<std::optional<Response>> admit_body(Shared& s, Exchange& ex, std::size_t& limit) {
+    Request& req = ex.req;
+    const bool upload = s.hooks.is_upload && req.method == "POST" && s.hooks.is_upload(ex.target);
+    limit = upload ? s.opts.max_upload_bytes : s.opts.max_body_bytes;
+    const auto length = ex.parser.content_length();  // none: chunked
+    const std::size_t claimed = length ? static_cast<std::size_t>(*length) : limit;
+    if (length && *length > limit) co_return refused_request(http::error::body_limit);
+    if (s.hooks.admit) {
+        if (auto refused = s.hooks.admit(req, false)) co_return refused;  // from the header alone: no database
+        if (claimed > s.opts.max_body_bytes) {
+            if (s.hooks.needs_fence && s.hooks.needs_fence(req)) co_await fenced(s);
+            auto checked = co_await on_pool(s, s.hooks.pool_for(req), [&]() -> std::optional<Response> {
+                try {
+                    return s.hooks.admit(req, true);
+                } catch (const std::exception& e) {
+                    spdlog::error("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
+                    return plain_error(500, "Ett fel uppstod hos oss. / Something went wrong on our side.");
+                }
+            });
+            if (!checked) co_return busy();
+            if (*checked) co_return std::move(*checked);
+        }
+    }
+    if (!s.bodies.take(claimed)) {
+        s.busy_log.warn("server.max_body_bytes_in_flight ({} bytes) reached: a body of {} bytes refused (503)",
+                        s.opts.max_body_bytes_in_flight, claimed);
+        co_return busy();
+    }
+    ex.share.emplace(s.bodies, claimed);
+    co_return std::nullopt;
+}
+
+/// Reads the body (after a 100 Continue where the client waits for one), once admit_body has
+/// accepted it; a body it cannot read is answered. False when the peer has gone.
+asio::awaitable<bool> read_body(beast::tcp_stream& stream, beast::flat_buffer& buffer, Shared& s, Exchange& ex) {
+    std::size_t limit = 0;
+    auto refused = co_await admit_body(s, ex, limit);
+    ex.answer = std::move(refused);
+    if (ex.answer) {
+        ex.keep_alive = false;  // the body is not read: the connection cannot go on
+        co_return true;
+    }
+    ex.parser.body_limit(limit);
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    if (beast::iequals(ex.parser.get()[http::field::expect], "100-continue")) {
+        // The client waits for a go-ahead before it sends a large body (curl does, for a file
+        // upload): given here, once the size and the credentials are accepted.
+        http::response<http::empty_body> go_on{http::status::continue_, ex.parser.get().version()};
+        std::tie(ec, n) = co_await http::async_write(stream, go_on, kUseTuple);
+    }
+    if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, ex.parser, kUseTuple);
+    if (gone(ec)) co_return false;
+    if (ec) ex.answer = refused_request(ec);
+    co_return true;
+}
+
+/// The handler's answer, run after the store's fence on the pool its route names (busy: 503).
+asio::awaitable<Response> run_request(Shared& s, Exchange& ex) {
+    Request& req = ex.req;
+    req.body = std::move(ex.parser.get().body());
+    ex.body_bytes = req.body.size();
+    if (s.hooks.needs_fence && s.hooks.needs_fence(req)) co_await fenced(s);
+    const std::size_t body_bytes = ex.body_bytes;
+    auto handled = co_await on_pool(s, s.hooks.pool_for(req), [&] {
+        Response r = run_handler(s, req);
+        if (body_bytes >= kTrimAfterBytes) {
+            // What the large request took goes back before the next one (which may run on
+            // another thread, with another malloc arena) adds its own.
+            std::string().swap(req.body);
+            (void)malloc_trim(0);
+        }
+        return r;
+    });
+    co_return handled ? std::move(*handled) : busy();
+}
+
+/// A response that may be written as it is: a handler's header that would split the response
+/// (CR/LF from input, say) is never written, whatever the handler passed (500 instead).
+void make_safe(Response& res, Exchange& ex) {
+    for (const auto& [k, v] : res.headers)
+        if (k == "Connection" && v == "close") ex.keep_alive = false;
+    if (const auto bad = unsafe_header(res)) {
+        spdlog::error("request {} {} {}: the response's header {} holds a control character; answered 500 instead",
+                      ex.req.request_id, ex.method, ex.req.path, *bad);
+        res = plain_error(500, "Ett fel uppstod hos oss. Försök igen senare. / "
+                               "Something went wrong on our side. Please try again later.");
+        ex.keep_alive = false;
+    }
+}
+
+/// Writes the answer, counts and logs it, and gives a large request's memory back. False when the
+/// connection ends here (a write failed, or no keep-alive).
+asio::awaitable<bool> write_response(beast::tcp_stream& stream, Shared& s, Exchange& ex, Response res,
+                                     const Peer& peer) {
+    make_safe(res, ex);
+    const int status = res.status;
+    auto out = to_beast(res, ex.version, ex.keep_alive);
+    const auto bytes = out.body().size();
+    stream.expires_after(s.opts.write_timeout);
+    auto [wec, wn] = co_await http::async_write(stream, out, kUseTuple);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.started).count();
+    s.metrics.request(status, secs);
+    if (s.opts.access_log)
+        spdlog::info("access {} {} {} {} {} {:.1f}ms id={}",
+                     ex.req.client_address.empty() ? peer.address : ex.req.client_address, ex.method, ex.target,
+                     status, bytes, secs * 1000.0, ex.req.request_id);
+    if (ex.body_bytes >= kTrimAfterBytes || bytes >= kTrimAfterBytes) {
+        ex.req = Request{};
+        out.body().clear();
+        out.body().shrink_to_fit();
+        (void)ex.parser.release();
+        give_memory_back(s);
+    }
+    co_return !wec && ex.keep_alive;
+}
+
+/// A connection: requests read, answered and written one after another until the peer goes, a
+/// request cannot go on (no keep-alive, a body not read) or the server stops.
 asio::awaitable<void> session(beast::tcp_stream stream, Shared& s, ConnectionSlot) {
     beast::flat_buffer buffer;
     boost::system::error_code ignored;
     const auto peer_ep = stream.socket().remote_endpoint(ignored);
-    const std::string peer = peer_ep.address().to_string();
-    const bool trusted = std::find(s.opts.trusted_proxies.begin(), s.opts.trusted_proxies.end(), peer) !=
-                         s.opts.trusted_proxies.end();
-
+    Peer peer{peer_ep.address().to_string()};
+    peer.trusted = std::find(s.opts.trusted_proxies.begin(), s.opts.trusted_proxies.end(), peer.address) !=
+                   s.opts.trusted_proxies.end();
     for (;;) {
-        http::request_parser<http::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(s.opts.max_header_bytes));
-        // Beast checks Content-Length against the limit while it reads the header, before we know
-        // the target: the larger limit then, and the target's own limit once the header is in.
-        parser.body_limit(std::max(s.opts.max_body_bytes, s.opts.max_upload_bytes));
-        stream.expires_after(s.opts.read_timeout);  // headers and body, all of it, within this
-        auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
-        if (gone(ec)) break;
-        const auto started = std::chrono::steady_clock::now();
-        std::optional<Response> answer;  // set once the request is answered without its handler
-        bool keep_alive = false;
-        unsigned version = 11;
-        std::string method = "-";
-        std::string target = "-";
-        Request req;
-        std::optional<BodyShare> share;  // of max_body_bytes_in_flight, while the body is held
-        std::size_t body_bytes = 0;
-        if (ec) {
-            answer = refused_request(ec);
-        } else {
-            auto& breq = parser.get();
-            version = breq.version();
-            keep_alive = breq.keep_alive() && !s.stopping.load();
-            method = std::string(breq.method_string());
-            target = loggable_target(breq.target());
-            auto url = boost::urls::parse_origin_form(breq.target());
-            if (const auto bad = framing_error(breq)) {
-                answer = plain_error(400, "Felaktig förfrågan. / Malformed request.");
-            } else if (!url) {
-                answer = plain_error(400, "Felaktig adress. / Malformed address.");
-            } else {
-                req = head_of(s, breq, *url, peer, trusted);
-            }
-        }
-        if (!answer && !parser.is_done()) {
-            // A body follows. Only the routes that ServerHooks::is_upload names take more than
-            // max_body_bytes, and only once the credentials in the header are accepted: nothing
-            // else may make the server hold a large body (SPEC §4).
-            const bool upload = s.hooks.is_upload && req.method == "POST" && s.hooks.is_upload(target);
-            const std::size_t limit = upload ? s.opts.max_upload_bytes : s.opts.max_body_bytes;
-            const auto length = parser.content_length();  // none: chunked
-            const std::size_t claimed = length ? static_cast<std::size_t>(*length) : limit;
-            if (length && *length > limit) {
-                answer = refused_request(http::error::body_limit);
-            } else if (s.hooks.admit) {
-                answer = s.hooks.admit(req, false);  // from the header alone: no database
-                if (!answer && claimed > s.opts.max_body_bytes) {
-                    if (s.hooks.needs_fence && s.hooks.needs_fence(req)) co_await fenced(s);
-                    auto checked = co_await on_pool(s, s.hooks.pool_for(req), [&]() -> std::optional<Response> {
-                        try {
-                            return s.hooks.admit(req, true);
-                        } catch (const std::exception& e) {
-                            spdlog::error("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
-                            return plain_error(500, "Ett fel uppstod hos oss. / Something went wrong on our side.");
-                        }
-                    });
-                    answer = checked ? std::move(*checked) : busy();
-                }
-            }
-            if (!answer && !s.bodies.take(claimed)) {
-                s.busy_log.warn("server.max_body_bytes_in_flight ({} bytes) reached: a body of {} bytes refused (503)",
-                                s.opts.max_body_bytes_in_flight, claimed);
-                answer = busy();
-            }
-            if (answer) {
-                keep_alive = false;  // the body is not read: the connection cannot go on
-            } else {
-                share.emplace(s.bodies, claimed);
-                parser.body_limit(limit);
-                if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-                    // The client waits for a go-ahead before it sends a large body (curl does, for a
-                    // file upload): given here, once the size and the credentials are accepted.
-                    http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
-                    std::tie(ec, n) = co_await http::async_write(stream, go_on, kUseTuple);
-                }
-                if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseTuple);
-                if (gone(ec)) break;
-                if (ec) answer = refused_request(ec);
-            }
+        Exchange ex(s.opts);
+        // One co_await a statement: with co_await inside ?: and && the server built by g++ 12 crashed.
+        const bool read = co_await read_head(stream, buffer, s, ex, peer);
+        if (!read) break;
+        if (!ex.answer && !ex.parser.is_done()) {
+            const bool body_read = co_await read_body(stream, buffer, s, ex);
+            if (!body_read) break;
         }
         Response res;
-        if (answer) {
-            res = std::move(*answer);
-        } else {
-            req.body = std::move(parser.get().body());
-            body_bytes = req.body.size();
-            if (s.hooks.needs_fence && s.hooks.needs_fence(req)) co_await fenced(s);
-            auto handled = co_await on_pool(s, s.hooks.pool_for(req), [&] {
-                Response r = run_handler(s, req);
-                if (body_bytes >= kTrimAfterBytes) {
-                    // What the large request took goes back before the next one (which may run
-                    // on another thread, with another malloc arena) adds its own.
-                    std::string().swap(req.body);
-                    (void)malloc_trim(0);
-                }
-                return r;
-            });
-            res = handled ? std::move(*handled) : busy();
-        }
-        for (const auto& [k, v] : res.headers)
-            if (k == "Connection" && v == "close") keep_alive = false;
-        if (const auto bad = unsafe_header(res)) {
-            // A handler's bug: a header that would split the response (CR/LF from input, say) is
-            // never written, whatever the handler passed.
-            spdlog::error("request {} {} {}: the response's header {} holds a control character; answered 500 instead",
-                          req.request_id, method, req.path, *bad);
-            res = plain_error(500, "Ett fel uppstod hos oss. Försök igen senare. / "
-                                   "Something went wrong on our side. Please try again later.");
-            keep_alive = false;
-        }
-        const int status = res.status;
-        auto out = to_beast(res, version, keep_alive);
-        const auto bytes = out.body().size();
-        stream.expires_after(s.opts.write_timeout);
-        auto [wec, wn] = co_await http::async_write(stream, out, kUseTuple);
-        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        s.metrics.request(status, secs);
-        if (s.opts.access_log)
-            spdlog::info("access {} {} {} {} {} {:.1f}ms id={}", req.client_address.empty() ? peer : req.client_address,
-                         method, target, status, bytes, secs * 1000.0, req.request_id);
-        if (body_bytes >= kTrimAfterBytes || bytes >= kTrimAfterBytes) {
-            req = Request{};
-            out.body().clear();
-            out.body().shrink_to_fit();
-            (void)parser.release();
-            give_memory_back(s);
-        }
-        if (wec || !keep_alive) break;
+        if (ex.answer) res = std::move(*ex.answer);
+        else res = co_await run_request(s, ex);
+        const bool go_on = co_await write_response(stream, s, ex, std::move(res), peer);
+        if (!go_on) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }

@@ -10,7 +10,7 @@
 #include "core/common/csv.hpp"
 
 #include "core/studietider/service.hpp"
-#include "web/app.hpp"
+#include "web/studietider_pages.hpp"
 
 namespace mina::web {
 
@@ -140,21 +140,9 @@ std::optional<std::vector<DateRange>> breaks_from(const std::string& text) {
 
 }  // namespace
 
-Response App::service_forbidden(const Authed& a, Request& req, std::string_view service_key) {
-    s_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
-    Data d{Data::type::object};
-    d.set("heading", views_.t(a.lang, service_key));
-    Data list{Data::type::list};
-    list.push_back(Data{views_.t(a.lang, "forbidden_service")});
-    d.set("paragraphs", list);
-    Response res = authed_page(a, "message", views_.t(a.lang, service_key), std::move(d));
-    res.status = 403;
-    return res;
-}
+Response StudietiderPages::st_forbidden(const Authed& a, Request& req) { return service_forbidden(a, req, "service_studietider"); }
 
-Response App::st_forbidden(const Authed& a, Request& req) { return service_forbidden(a, req, "service_studietider"); }
-
-Data App::st_education_options(const std::string& lang, const std::string& level, const std::string& unit) const {
+Data StudietiderPages::st_education_options(const std::string& lang, const std::string& level, const std::string& unit) const {
     Data d{Data::type::object};
     Data levels{Data::type::list};
     for (auto l : {st::Level::grundskoleniva, st::Level::gymnasieniva, st::Level::eftergymnasial}) {
@@ -180,7 +168,7 @@ Data App::st_education_options(const std::string& lang, const std::string& level
     return d;
 }
 
-Response App::st_list_page(const Authed& a, Request& req, int status, Data d) {
+Response StudietiderPages::st_list_page(const Authed& a, Request& req, int status, Data d) {
     const std::string school = a.viewer.session.school;
     auto result = s_.studietider.educations(a.viewer, school);
     if (std::holds_alternative<st::Refused>(result)) return st_forbidden(a, req);
@@ -224,10 +212,7 @@ Response App::st_list_page(const Authed& a, Request& req, int status, Data d) {
     return res;
 }
 
-Response App::service_studietider(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response StudietiderPages::service_studietider(Request& req, Authed& a) {
     if (!a.viewer.may_use(Role::studietider)) return st_forbidden(a, req);
     auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
@@ -247,7 +232,7 @@ Response App::service_studietider(Request& req) {
     return st_list_page(a, req, 200, std::move(d));
 }
 
-Response App::st_education_page(const Authed& a, Request& req, const std::string& code, int status, Data d) {
+Response StudietiderPages::st_education_page(const Authed& a, Request& req, const std::string& code, int status, Data d) {
     const std::string school = a.viewer.session.school;
     auto result = s_.studietider.education(a.viewer, school, code, Date::utc_day_of(now()));
     if (auto* no = std::get_if<st::Refused>(&result)) {
@@ -334,10 +319,7 @@ Response App::st_education_page(const Authed& a, Request& req, const std::string
     return res;
 }
 
-Response App::st_education(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response StudietiderPages::st_education(Request& req, Authed& a) {
     if (!a.viewer.may_use(Role::studietider)) return st_forbidden(a, req);
     auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
@@ -369,10 +351,7 @@ Response App::st_education(Request& req) {
     return st_education_page(a, req, q.get("kod"), 200, std::move(d));
 }
 
-Response App::st_save_education(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response StudietiderPages::st_save_education(Request& req, Authed& a, Form& form) {
     const std::string school = a.viewer.session.school;
     const bool adding = req.path.ends_with("/ny");
     bool unreadable = false;
@@ -412,10 +391,7 @@ Response App::st_save_education(Request& req) {
     return adding ? st_list_page(a, req, 422, std::move(d)) : st_education_page(a, req, form.get("kod"), 422, std::move(d));
 }
 
-Response App::st_withdraw_education(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response StudietiderPages::st_withdraw_education(Request& req, Authed& a, Form& form) {
     const auto outcome = s_.studietider.withdraw_education(a.viewer, a.viewer.session.school, form.get("kod"), client(req), now());
     if (const auto* no = std::get_if<st::Refused>(&outcome)) {
         if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
@@ -424,18 +400,13 @@ Response App::st_withdraw_education(Request& req) {
     return Response::redirect(std::string(kBase) + "?m=aterkallad");
 }
 
-Response App::st_save_period(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response StudietiderPages::st_save_period(Request& req, Authed& a, Form& form) {
     const std::string code = form.get("kod");
     std::int64_t id = 0;
     if (!form.get("id").empty()) {
-        try {
-            id = std::stoll(form.get("id"));
-        } catch (const std::exception&) {
-            return error_page(req, 400, "error_400");
-        }
+        const auto given = integer(form, "id");
+        if (!given) return error_page(req, 400, "error_400");
+        id = *given;
     }
     Data d{Data::type::object};
     Data errors{Data::type::list};
@@ -485,17 +456,11 @@ Response App::st_save_period(Request& req) {
     return st_education_page(a, req, code, 422, std::move(d));
 }
 
-Response App::st_period_action(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response StudietiderPages::st_period_action(Request& req, Authed& a, Form& form) {
     const std::string code = form.get("kod");
-    std::int64_t id = 0;
-    try {
-        id = std::stoll(form.get("id"));
-    } catch (const std::exception&) {
-        return error_page(req, 400, "error_400");
-    }
+    const auto given = integer(form, "id");
+    if (!given) return error_page(req, 400, "error_400");
+    const std::int64_t id = *given;
     const bool publish = req.path.ends_with("/publicera");
     const auto outcome = publish ? s_.studietider.publish_period(a.viewer, a.viewer.session.school, code, id, client(req), now())
                                  : s_.studietider.withdraw_period(a.viewer, a.viewer.session.school, code, id, client(req), now());
@@ -506,19 +471,12 @@ Response App::st_period_action(Request& req) {
     return Response::redirect(education_path(code, publish ? "publicerad" : "aterkallad"));
 }
 
-Response App::st_contact(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response StudietiderPages::st_contact(Request& req, Authed& a, Form& form) {
     const std::string school = a.viewer.session.school;
     if (req.path.ends_with("/ta-bort")) {
-        std::int64_t id = 0;
-        try {
-            id = std::stoll(form.get("id"));
-        } catch (const std::exception&) {
-            return error_page(req, 400, "error_400");
-        }
-        const auto outcome = s_.studietider.remove_contact(a.viewer, school, id, client(req), now());
+        const auto id = integer(form, "id");
+        if (!id) return error_page(req, 400, "error_400");
+        const auto outcome = s_.studietider.remove_contact(a.viewer, school, *id, client(req), now());
         if (const auto* no = std::get_if<st::Refused>(&outcome)) {
             if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
             return error_page(req, 404, "error_404");
@@ -554,17 +512,14 @@ std::string_view file_problem_key(st::file::FileProblem p) {
 
 }  // namespace
 
-std::string App::st_file_refusal(const std::string& lang, const st::file::FileRefused& no) const {
+std::string StudietiderPages::st_file_refusal(const std::string& lang, const st::file::FileRefused& no) const {
     std::string columns;
     for (auto c : no.missing) columns += (columns.empty() ? "" : ", ") + std::string(st::file::header_of(c));
     return views_.t(lang, file_problem_key(no.problem),
                     {{"max", std::to_string(st::file::kMaxRows)}, {"columns", columns}});
 }
 
-Response App::st_file_download(Request& req) {
-    auto who = require_login(req);
-    if (auto* r = std::get_if<Response>(&who)) return std::move(*r);
-    auto& a = std::get<Authed>(who);
+Response StudietiderPages::st_file_download(Request& req, Authed& a) {
     const std::string school = a.viewer.session.school;
     auto text = s_.studietider.file(a.viewer, school);
     if (std::holds_alternative<st::Refused>(text)) return st_forbidden(a, req);
@@ -578,7 +533,7 @@ Response App::st_file_download(Request& req) {
     return res;
 }
 
-Response App::st_file_page(const Authed& a, const std::string& file, const std::string& filename,
+Response StudietiderPages::st_file_page(const Authed& a, const std::string& file, const std::string& filename,
                            const st::file::Plan& plan, bool changed) {
     const std::string& lang = a.lang;
     Data d{Data::type::object};
@@ -659,10 +614,7 @@ Response App::st_file_page(const Authed& a, const std::string& file, const std::
     return authed_page(a, "st_file", views_.t(lang, "st_file_heading"), std::move(d), kBase);
 }
 
-Response App::st_file_upload(Request& req) {
-    auto in = require_upload(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, parts] = std::get<std::pair<Authed, Multipart>>(in);
+Response StudietiderPages::st_file_upload(Request& req, Authed& a, Multipart& parts) {
     const std::string school = a.viewer.session.school;
     const auto file = parts.files.find("fil");
     const std::string text = file == parts.files.end() ? std::string() : csv::to_utf8(file->second.data);
@@ -679,10 +631,7 @@ Response App::st_file_upload(Request& req) {
     return res;
 }
 
-Response App::st_file_save(Request& req) {
-    auto in = require_post(req);
-    if (auto* r = std::get_if<Response>(&in)) return std::move(*r);
-    auto& [a, form] = std::get<std::pair<Authed, Form>>(in);
+Response StudietiderPages::st_file_save(Request& req, Authed& a, Form& form) {
     const std::string school = a.viewer.session.school;
     const std::string file = form.get("fil");
     const auto outcome = s_.studietider.save_file(a.viewer, school, file, form.get("plan"), client(req), now());
@@ -718,14 +667,13 @@ namespace {
 
 /// "sida" as a page from 1: anything else is the first page.
 int page_number(const std::string& text) {
-    if (text.empty() || text.size() > 4 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        return 1;
-    return std::max(1, std::stoi(text));
+    if (text.size() > 4 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) return 1;
+    return std::max<int>(1, static_cast<int>(integer(text).value_or(1)));
 }
 
 }  // namespace
 
-Response App::st_public_cached(Request& req, const std::string& key, std::string_view content_type,
+Response StudietiderPages::st_public_cached(Request& req, const std::string& key, std::string_view content_type,
                                const std::function<std::string(std::int64_t&)>& render) {
     // The data's generation: a page made at it is still right, and so is a browser's copy tagged
     // with it (no-cache: the browser asks each time, and gets a 304 while nothing changed). The tag
@@ -757,7 +705,7 @@ Response App::st_public_cached(Request& req, const std::string& key, std::string
     return res;
 }
 
-Response App::st_public(Request& req) {
+Response StudietiderPages::st_public(Request& req) {
     const std::string lang = pick_language(req, {});
     auto q = Form::parse(req.query).value_or(Form{});
     const std::string key = "page\x1f" + lang + "\x1f" + q.get("q") + "\x1f" + q.get("termin") + "\x1f" +
@@ -766,15 +714,15 @@ Response App::st_public(Request& req) {
                             [&](std::int64_t& generation) { return st_public_page(req, lang, q, generation); });
 }
 
-std::string App::st_public_page(Request& req, const std::string& lang, const Form& q, std::int64_t& generation) {
+std::string StudietiderPages::st_public_page(Request& req, const std::string& lang, const Form& q, std::int64_t& generation) {
     const std::string text = q.get("q");
     const std::string term = q.get("termin");
     Data d{Data::type::object};
     d.set("title", views_.t(lang, "st_public_heading"));
     d.set("q", text);
     d.set("term", term);
-    d.set("agency_lower", mina::text::lower_ascii(s_.site.agency_name));
-    d.set("asset_version", asset_version_);
+    d.set("agency_lower", mina::text::lower_ascii(ctx_.site.agency_name));
+    d.set("asset_version", ctx_.asset_version());
     d.set("path", req.path);
     const bool asked = !text.empty() || !term.empty();
     const auto results = asked ? s_.studietider.search_caught_up(text, term, page_number(q.get("sida")))
@@ -827,7 +775,7 @@ std::string App::st_public_page(Request& req, const std::string& lang, const For
     return views_.page("st_public", lang, std::move(d));
 }
 
-Response App::st_public_api(Request& req) {
+Response StudietiderPages::st_public_api(Request& req) {
     auto q = Form::parse(req.query);
     if (!q) return Response::text(400, "{\"error\":\"the query string cannot be read\"}");
     const std::string key = "api\x1f" + q->get("q") + "\x1f" + q->get("termin") + "\x1f" +
@@ -836,7 +784,7 @@ Response App::st_public_api(Request& req) {
                             [&](std::int64_t& generation) { return st_public_json(*q, generation); });
 }
 
-std::string App::st_public_json(const Form& q, std::int64_t& generation) {
+std::string StudietiderPages::st_public_json(const Form& q, std::int64_t& generation) {
     namespace json = boost::json;
     json::array educations;
     const auto results = s_.studietider.search_caught_up(q.get("q"), q.get("termin"), page_number(q.get("sida")));
@@ -874,6 +822,28 @@ std::string App::st_public_json(const Form& q, std::int64_t& generation) {
         {"total", results.total},
         {"page", results.page},
         {"next_page", results.more ? json::value(results.page + 1) : json::value(nullptr)}});
+}
+
+StudietiderPages::StudietiderPages(PageContext& ctx, Services s)
+    : Pages(ctx), s_(s), public_pages_(s.search_cache_pages) {}
+
+void StudietiderPages::add_routes(Router& r) {
+    r.add("GET", "/tjanster/studietider", this, &StudietiderPages::service_studietider);
+    r.add("GET", "/tjanster/studietider/utbildning", this, &StudietiderPages::st_education);
+    r.add("POST", "/tjanster/studietider/utbildning/ny", this, &StudietiderPages::st_save_education);
+    r.add("POST", "/tjanster/studietider/utbildning/andra", this, &StudietiderPages::st_save_education);
+    r.add("POST", "/tjanster/studietider/utbildning/aterkalla", this, &StudietiderPages::st_withdraw_education);
+    r.add("POST", "/tjanster/studietider/studietid", this, &StudietiderPages::st_save_period);
+    r.add("POST", "/tjanster/studietider/studietid/publicera", this, &StudietiderPages::st_period_action);
+    r.add("POST", "/tjanster/studietider/studietid/aterkalla", this, &StudietiderPages::st_period_action);
+    r.add("POST", "/tjanster/studietider/kontakt", this, &StudietiderPages::st_contact);
+    r.add("GET", "/tjanster/studietider/fil", this, &StudietiderPages::st_file_download);
+    r.add("POST", "/tjanster/studietider/fil", this, &StudietiderPages::st_file_upload);
+    r.add("POST", "/tjanster/studietider/fil/spara", this, &StudietiderPages::st_file_save).large();  // the file rides along
+    // Ansök om studiemedel reads an index in memory and pages kept rendered: on the I/O thread.
+    r.add("GET", "/studiemedel", this, &StudietiderPages::st_public).on_io();
+    r.add("GET", "/api/v1/utbildningar", this, &StudietiderPages::st_public_api).on_io();
+    r.add("POST", "/tjanster/studietider/kontakt/ta-bort", this, &StudietiderPages::st_contact);
 }
 
 }  // namespace mina::web

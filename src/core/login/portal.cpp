@@ -20,7 +20,9 @@ Timestamp Service::idle_deadline(const Session& s) const {
     return std::min(s.last_seen_at + policy_.session_idle, s.created_at + policy_.session_absolute);
 }
 
-std::optional<Viewer> Service::resume(const std::string& token, Timestamp now) {
+std::optional<Viewer> Service::resume(const std::string& token, Timestamp now) { return resume(token, now, {}); }
+
+std::optional<Viewer> Service::resume(const std::string& token, Timestamp now, const Later& later) {
     if (token.empty() || token.size() > 128) return std::nullopt;
     const std::string id_hash = tokens_.digest(token);
     auto found = store_.begin(ports::TxMode::read)->sessions().view(id_hash);  // one read, one statement
@@ -29,20 +31,43 @@ std::optional<Viewer> Service::resume(const std::string& token, Timestamp now) {
     if (now >= idle_deadline(session)) {
         // Decided on the row as it is now: a viewer kept between requests (or read a moment ago) may
         // not know that another server, or another request, has just used the session.
-        auto wtx = store_.begin(ports::TxMode::write);
-        const auto row = wtx->sessions().find(id_hash);
-        if (!row) return std::nullopt;
-        if (now >= idle_deadline(*row)) {
-            wtx->sessions().remove(id_hash);
-            wtx->audit().append({now, "system", {}, "session.expired", {}, {}, "idle or absolute timeout"});
-            wtx->commit();
-            return std::nullopt;
+        if (later) {
+            const auto row = store_.begin(ports::TxMode::read)->sessions().find(id_hash);
+            if (!row) return std::nullopt;
+            if (now >= idle_deadline(*row)) {
+                later([this, id_hash, now] { (void)expire_if_idle(id_hash, now); });
+                return std::nullopt;
+            }
+            session.last_seen_at = row->last_seen_at;
+        } else {
+            const auto row = expire_if_idle(id_hash, now);
+            if (!row) return std::nullopt;
+            session.last_seen_at = row->last_seen_at;
         }
-        session.last_seen_at = row->last_seen_at;
     }
     Viewer v{std::move(session), std::move(person), std::move(access.schools), access.agency_admin};
-    if (now - v.session.last_seen_at >= std::min(kTouchGrain, policy_.session_idle / 4)) extend(v, now);
+    if (now - v.session.last_seen_at >= std::min(kTouchGrain, policy_.session_idle / 4)) {
+        if (later) later([this, id_hash = v.session.id_hash, now] {
+            auto tx = store_.begin(ports::TxMode::write);
+            tx->sessions().touch(id_hash, now);
+            tx->commit();
+        });
+        else extend(v, now);
+    }
     return v;
+}
+
+std::optional<Session> Service::expire_if_idle(const std::string& id_hash, Timestamp now) {
+    auto wtx = store_.begin(ports::TxMode::write);
+    auto row = wtx->sessions().find(id_hash);
+    if (!row) return std::nullopt;
+    if (now >= idle_deadline(*row)) {
+        wtx->sessions().remove(id_hash);
+        wtx->audit().append({now, "system", {}, "session.expired", {}, {}, "idle or absolute timeout"});
+        wtx->commit();
+        return std::nullopt;
+    }
+    return row;
 }
 
 void Service::extend(const Viewer& v, Timestamp now) {

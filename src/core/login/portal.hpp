@@ -2,6 +2,7 @@
 // school, preferences and logging out. Every answer is computed from the store, never from a menu.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,11 @@ class Service final {
     /// The viewer behind a cookie, or nothing when the session is unknown, idle for longer than
     /// `session_idle` or older than `session_absolute` (an expired session is deleted).
     [[nodiscard]] std::optional<Viewer> resume(const std::string& token, Timestamp now);
+    /// Where resume's writes (the touch, an expired session's removal) may go instead of being
+    /// committed at once: a caller that must not wait for the store (an I/O thread) queues them.
+    using Later = std::function<void(std::function<void()>)>;
+    /// The same, with the writes handed to `later`: the session is read, and decided on, at once.
+    [[nodiscard]] std::optional<Viewer> resume(const std::string& token, Timestamp now, const Later& later);
     /// Resets the idle clock now (the "Fortsätt" of the timeout warning).
     void extend(const Viewer& v, Timestamp now);
     /// R11: "Vald skola" + "Byt". Only a school where the viewer holds a grant can be chosen.
@@ -63,6 +69,9 @@ class Service final {
     [[nodiscard]] Timestamp idle_deadline(const Session& s) const;
 
    private:
+    /// Removes the session if it is (still) expired at `now`; its row as it is otherwise.
+    std::optional<Session> expire_if_idle(const std::string& id_hash, Timestamp now);
+
     login::Store store_;
     ports::Tokens& tokens_;
     const PolicyConfig& policy_;
