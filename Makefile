@@ -1,4 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Each installs what is missing.
+# For the inner loop: `make unit` (build + unit tests) and `make quick` (+ the HTTP suite on SQLite);
+# `make format` reformats the C++, `make tidy` runs clang-tidy (make test checks both).
 SHELL := /bin/bash
 JOBS ?= 2
 BUILD ?= build
@@ -6,7 +8,7 @@ ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 export CCACHE_DIR ?= $(CURDIR)/.ccache
 
-.PHONY: deps build run test unit integration browser asan bench clean format fuzz
+.PHONY: deps build run test unit quick integration browser asan bench clean format tidy fuzz
 
 deps:
 	@scripts/install-deps.sh
@@ -23,6 +25,18 @@ run: build
 
 test: deps
 	@scripts/test.sh
+
+unit: build
+	cd $(BUILD) && ctest -LE postgres -j $(JOBS) --output-on-failure
+
+quick: unit
+	MINA_TEST_BACKEND=sqlite MINA_BIN=$(CURDIR)/$(BUILD)/mina node --test --test-concurrency=$(JOBS) tests/http/
+
+format:
+	@scripts/format.sh
+
+tidy: build
+	@JOBS=$(JOBS) BUILD=$(BUILD) scripts/tidy.sh
 
 # Every libFuzzer harness at length (FUZZ_SECONDS each; docs/FUZZING.md).
 FUZZ_SECONDS ?= 600

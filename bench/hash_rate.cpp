@@ -20,6 +20,7 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -38,12 +39,22 @@ double cpu_seconds() {
     return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
+/// A number, or 0 when `text` is not one (std::atof and std::atoi read "2x" as 2 and "x" as 0).
+double number(const char* text) {
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(text, &end);
+    return end == text || *end != '\0' || errno != 0 ? 0.0 : v;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    const double seconds = argc > 1 ? std::atof(argv[1]) : 10.0;
+    const double seconds = argc > 1 ? number(argv[1]) : 10.0;
     const unsigned hw = std::thread::hardware_concurrency();
-    const unsigned threads = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2])) : (hw > 0 ? hw : 1);
+    const double wanted = argc > 2 ? number(argv[2]) : (hw > 0 ? hw : 1);
+    const bool whole = wanted >= 1 && wanted <= 4096 && wanted == static_cast<unsigned>(wanted);
+    const unsigned threads = whole ? static_cast<unsigned>(wanted) : 0;
     const std::string mode = argc > 3 ? argv[3] : "stock";
     if (seconds <= 0 || threads == 0 || (mode != "stock" && mode != "kept")) {
         std::fprintf(stderr, "usage: %s [seconds>0] [threads>0] [stock|kept]\n", argv[0]);

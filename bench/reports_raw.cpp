@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 #include <sys/resource.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -43,14 +44,14 @@ double cpu_seconds() {
 
 [[noreturn]] void fail(sqlite3* db, const char* what) {
     std::fprintf(stderr, "reports_raw: %s: %s\n", what, db ? sqlite3_errmsg(db) : "?");
-    std::exit(1);
+    std::exit(1);  // NOLINT(concurrency-mt-unsafe): the benchmark has one thread
 }
 
 void exec(sqlite3* db, const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
         std::fprintf(stderr, "reports_raw: %s: %s\n", sql, err ? err : "?");
-        std::exit(1);
+        std::exit(1);  // NOLINT(concurrency-mt-unsafe): the benchmark has one thread
     }
 }
 
@@ -97,6 +98,14 @@ constexpr const char* kAddEvent =
     "supersedes, reason, channel, submission_id, reported_at, reported_month, reported_by) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
+/// A whole decimal number, or -1 when `text` is not one (std::atol read "12x" as 12 and "x" as 0).
+long whole_number(const char* text) {
+    char* end = nullptr;
+    errno = 0;
+    const long v = std::strtol(text, &end, 10);
+    return end == text || *end != '\0' || errno != 0 ? -1 : v;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,11 +114,11 @@ int main(int argc, char** argv) {
         return 2;
     }
     const std::string path = argv[1];
-    const long rows = std::atol(argv[2]);
+    const long rows = whole_number(argv[2]);
     const std::string school = argv[3], education = argv[4], period = argv[5], day = argv[6], by = argv[7];
-    const long first = std::atol(argv[8]);
-    if (rows <= 0 || sodium_init() < 0) {
-        std::fprintf(stderr, "reports_raw: ROWS must be > 0 (and libsodium must start)\n");
+    const long first = whole_number(argv[8]);
+    if (rows <= 0 || first < 0 || sodium_init() < 0) {
+        std::fprintf(stderr, "reports_raw: ROWS must be > 0 and FIRST >= 0 (and libsodium must start)\n");
         return 2;
     }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: builds with warnings as errors and runs every test: unit (ctest), integration over
-# real HTTP, browser; then the unit and integration tests once more under AddressSanitizer +
+# real HTTP, browser; the style (scripts/format.sh --check, scripts/tidy.sh: one test each); then
+# the unit and integration tests once more under AddressSanitizer +
 # UndefinedBehaviorSanitizer; then, on a throwaway PostgreSQL (scripts/pg.sh), the PostgreSQL unit
 # tests (ctest -R Pg), the whole HTTP suite again on PostgreSQL and tests/pg; then each libFuzzer
 # harness of fuzz/ briefly (scripts/fuzz.sh, one test each). Prints what each part cost and one
@@ -120,12 +121,21 @@ run_fuzz() {
   [[ $failed == "$f0" ]]
 }
 
+# The style: the house format (.clang-format) and clang-tidy (.clang-tidy) over src/, each one test.
+run_style() {
+  local f0=$failed
+  if scripts/format.sh --check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  if JOBS=$JOBS BUILD=build scripts/tidy.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  [[ $failed == "$f0" ]]
+}
+
 built=0
 step "build (-Werror)" configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo && built=1
 if [[ $built == 1 ]]; then
   step "unit tests" run_unit build
   step "integration tests (HTTP)" run_node "$PWD/build/mina" tests/http/
   step "browser tests" run_node "$PWD/build/mina" tests/browser/
+  step "style (clang-format, clang-tidy)" run_style
 fi
 if [[ ${MINA_SKIP_SANITIZERS:-} != 1 ]]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1

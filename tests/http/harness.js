@@ -304,4 +304,29 @@ export function rawExchange(port, chunks, { delayMs = 0, timeoutMs = 10_000 } = 
   });
 }
 
+/** Waits for `ms` milliseconds. Only for a deliberate passage of time (past a lock, a timeout, a
+ *  clock's grain) or to give something the chance to happen that must not: to wait for something to
+ *  happen, use eventually(). */
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls `check` (sync or async) every `intervalMs` until it returns a truthy value, and returns that
+ * value. A `check` that throws (an assertion) counts as not yet. After `timeoutMs` it throws an error
+ * that names `what` was awaited, with the last value or error seen.
+ *   const row = await eventually('the letter is rendered', () => letterOf(u).find((l) => l[1] === 'rendered'));
+ */
+export async function eventually(what, check, { timeoutMs = 15_000, intervalMs = 100 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+      last = `it gave ${JSON.stringify(v)}`;
+    } catch (e) {
+      last = `it threw: ${e?.message ?? e}`;
+    }
+    if (Date.now() >= deadline) throw new Error(`not within ${timeoutMs} ms: ${what} (last check: ${last})`);
+    await sleep(intervalMs);
+  }
+}

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, Client, sql, sleep, mina, DEMO_PASSWORD } from './harness.js';
+import { startServer, Client, sql, eventually, mina, DEMO_PASSWORD } from './harness.js';
 import { startSmtp, otpFrom } from './smtp.js';
 
 let smtp;
@@ -120,12 +120,10 @@ test('a new person: the letter PDF now (username and address, no password), the 
   assert.equal(sql(srv.db, `SELECT ${srv.sqlGroupConcat('role', 'role')} FROM (SELECT role FROM grants g JOIN persons p ON p.id = g.person_id WHERE p.username = '${username}' ORDER BY role) AS r`)[0][0],
     'studeranderapportering,studietider');
   // The letter: rendered by the worker within a poll.
-  let file = '';
-  for (let i = 0; i < 30 && !file; i++) {
-    await sleep(200);
+  const file = await eventually('the letter is rendered', () => {
     const row = sql(srv.db, `SELECT status, path FROM letters l JOIN persons p ON p.id = l.person_id WHERE p.username = '${username}'`);
-    if (row.length && row[0][0] === 'rendered') file = row[0][1];
-  }
+    return row.length && row[0][0] === 'rendered' && row[0][1];
+  });
   assert.ok(file.startsWith(letters), `the letter is under letters.dir: ${file}`);
   const text = spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout;
   assert.match(text, new RegExp(username));
@@ -231,12 +229,8 @@ test("the agency's print queue: list the letters, download a PDF, mark it posted
   // A new person somewhere, so that there is a letter.
   const newcomer = mina(['admin', 'person', 'add', '--first', 'Brev', '--last', 'Mottagare', '--email', 'brev.mottagare@example.se'], srv.env).stdout.trim().split('\n').pop();
   assert.equal(mina(['admin', 'grant', '--username', newcomer, '--school', 'DEMO2', '--role', 'studietider'], srv.env).status, 0);
-  let id = '';
-  for (let i = 0; i < 30 && !id; i++) {
-    await sleep(200);
-    const row = sql(srv.db, `SELECT l.id FROM letters l JOIN persons p ON p.id = l.person_id WHERE p.username = '${newcomer}' AND l.status = 'rendered'`);
-    if (row.length) id = row[0][0];
-  }
+  const id = await eventually('the letter is rendered', () =>
+    sql(srv.db, `SELECT l.id FROM letters l JOIN persons p ON p.id = l.person_id WHERE p.username = '${newcomer}' AND l.status = 'rendered'`)[0]?.[0]);
   assert.ok(id, 'the letter was rendered');
   const agency = new Client(srv);
   assert.equal((await agency.login(petra)).status, 303);
@@ -342,11 +336,9 @@ test("an admin-sent one-time password for someone with a password is a reset pas
   assert.equal((await k.post('/kiosk/glomt', { csrf, username: bo, captcha: 'testa' })).status, 303);
   assert.equal(count(`SELECT count(*) FROM outbox WHERE recipient = '${email}' AND kind = 'otp-reset'`), 3);
   // Each mail says 15 minutes and leads to the kiosk's sign-in; the last one's password works there.
-  let mails = [];
-  for (let i = 0; i < 100 && mails.length < 3; i++) {
-    await sleep(100);
-    mails = smtp.mails().slice(before).filter((m) => m.to.includes(email));
-  }
+  const sent = () => smtp.mails().slice(before).filter((m) => m.to.includes(email));
+  await eventually('three mails to Bo', () => sent().length >= 3);
+  const mails = sent();
   assert.equal(mails.length, 3);
   assert.match(mails[0].text, /gäller i 15 minuter/);
   assert.match(mails[0].text, /\/kiosk\/forsta-gangen/);

@@ -2,7 +2,7 @@
 // the mail that carried it (manual §2.1, §3; SPEC R4–R10, §4, §5).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, Client, mina, sql, sqlWrite, sleep, DEMO_PASSWORD } from './harness.js';
+import { startServer, Client, mina, sql, sqlWrite, sleep, eventually, DEMO_PASSWORD } from './harness.js';
 import { startSmtp, otpFrom } from './smtp.js';
 
 const NEW_PASSWORD = 'Blå hästar dansar i gryningen';
@@ -113,7 +113,8 @@ test('an unknown username gets the same pages and nothing is sent', async () => 
   assert.match(page.text, /Fyll i det engångslösenord/);
   const wrong = await c.post('/kiosk/glomt/engangslosenord', { csrf, otp: 'abcd-efgh-jkmn' });
   assert.equal(wrong.status, 422);
-  await sleep(2500); // two polls of the outbox
+  // Something that must not happen: a mail, had one been queued, would go at the next poll (1 s).
+  await sleep(1200);
   assert.equal(smtp.mails().length, before, 'no mail for an unknown username');
   assert.equal(sql(srv.db, "SELECT count(*) FROM outbox WHERE recipient = ''")[0][0], '0');
 });
@@ -149,7 +150,7 @@ test('change password (R8): a wrong current password counts toward the lock, and
   assert.equal((await new Client(srv).login(username)).status, 422, 'the portal is locked too');
   const lockMail = await smtp.waitForMail((m) => m.to.includes('lisa.lasning@example.se') && /låst/.test(m.subject));
   assert.match(lockMail.text, /låst till/);
-  await sleep(2500);
+  await sleep(1200);  // a second lock mail, which must not come, would come within a poll (1 s)
   assert.equal(mailsTo('lisa.lasning@example.se').filter((m) => /låst/.test(m.subject)).length, 1, 'once');
 
   // After unlocking, the current password leads to the new-password page.
@@ -238,16 +239,17 @@ test('expiry reminders (R7) go out 30, 7 and 1 days before, once each', async ()
     `UPDATE persons SET password_set_at = ${srv.sqlNow} - ${365 * day} + ${Math.round(daysLeft * day)} WHERE username = '${username}'`);
   const reminders = () => mailsTo('pamin.nelse@example.se').filter((m) => /går snart ut/.test(m.subject));
   setLeft(40);
-  await sleep(2500);
+  await sleep(2200);  // two rounds of the worker's housekeeping (1 s apart), which must queue nothing
   assert.equal(reminders().length, 0, 'not yet');
   for (const [left, count, days] of [[29.5, 1, '30'], [6.5, 2, '7'], [0.5, 3, '1']]) {
     setLeft(left);
     const m = await smtp.waitForMail(() => reminders().length >= count, 10_000);
     assert.ok(m);
-    assert.match(reminders()[count - 1].text, new RegExp(`om ${days} dagar`));
-    await sleep(2500);
-    assert.equal(reminders().length, count, `the ${days}-day reminder goes out once`);
+    // A repeat of the one before would be this one: its text names the days.
+    assert.match(reminders()[count - 1].text, new RegExp(`om ${days} dagar`), `the ${days}-day reminder, once`);
   }
+  await sleep(2200);  // two more rounds, which must send nothing again
+  assert.equal(reminders().length, 3, 'each reminder goes out once');
 });
 
 test('with the SMTP server down, a forgotten-password mail waits and is delivered exactly once when it returns', async () => {
@@ -256,8 +258,10 @@ test('with the SMTP server down, a forgotten-password mail waits and is delivere
   const csrf = await open(c, '/kiosk/glomt');
   const r = await c.post('/kiosk/glomt', { csrf, username: srv.pelle, captcha: 'testa' });
   assert.equal(r.status, 303, 'the person is answered at once; the mail is in the outbox');
-  await sleep(2000);
-  const row = sql(srv.db, "SELECT status, CAST(attempts > 0 AS INTEGER), CAST(last_error <> '' AS INTEGER) FROM outbox WHERE kind = 'otp-reset' ORDER BY id DESC LIMIT 1");
+  const row = await eventually('the mail tried once', () => {
+    const r = sql(srv.db, "SELECT status, CAST(attempts > 0 AS INTEGER), CAST(last_error <> '' AS INTEGER) FROM outbox WHERE kind = 'otp-reset' ORDER BY id DESC LIMIT 1");
+    return r[0]?.[1] === '1' && r[0][2] === '1' && r;  // the attempt is counted when claimed, its error after
+  });
   assert.deepEqual(row[0], ['pending', '1', '1'], 'tried, failed, waiting');
   const list = mina(['outbox', 'list', '--status', 'pending'], srv.env);
   assert.equal(list.status, 0);
@@ -270,7 +274,7 @@ test('with the SMTP server down, a forgotten-password mail waits and is delivere
   const otp = otpFrom(mail);
   const ok = await c.post('/kiosk/glomt/engangslosenord', { csrf, otp });
   assert.equal(ok.status, 303, 'the mailed one-time password works');
-  await sleep(2500);
+  await sleep(1200);  // a second delivery, which must not come, would come within a poll (1 s)
   assert.equal(smtp.mails().slice(before).filter((m) => m.to.includes('pelle.test@example.se')).length, 1, 'exactly once');
 });
 
@@ -283,11 +287,11 @@ test('a permanent refusal (5xx) fails the mail after a few tries; mina outbox re
     return { c: cl, csrf: await open(cl, '/kiosk/glomt') };
   })();
   assert.equal((await c.post('/kiosk/glomt', { csrf, username, captcha: 'testa' })).status, 303);
-  for (let i = 0; i < 3; i++) {
-    await sleep(1500);
+  // Each refusal puts the next try 30 s or more ahead: move it to now, until the mail has failed.
+  await eventually('the refused mail failed', () => {
     sqlWrite(srv.db, `UPDATE outbox SET not_before = ${srv.sqlNow} WHERE status = 'pending' AND recipient = 'fel.adress@example.se'`);
-  }
-  await sleep(1500);
+    return sql(srv.db, "SELECT count(*) FROM outbox WHERE status = 'failed' AND recipient = 'fel.adress@example.se'")[0][0] !== '0';
+  }, { intervalMs: 300 });
   const failed = mina(['outbox', 'list', '--status', 'failed'], srv.env);
   assert.match(failed.stdout, /fel\.adress@example\.se/);
   assert.match(failed.stdout, /550/);

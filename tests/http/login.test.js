@@ -103,7 +103,7 @@ test('the fourth failure locks; the right password is refused until the lock end
   assert.equal(locked.status, 422, 'locked: even the right password is refused');
   assert.equal(auditCount('account.locked', user), 1);
   assert.equal(auditCount('login.refused_locked', user), 1);
-  await sleep(3200);
+  await sleep(3200);  // what the test is about: past the 3 s lock
   assert.equal((await new Client(srv).login(user, 'ett-bra-lösenord-1')).status, 303, 'after the lock the right password works');
 });
 

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, Client, mina, sleep } from './harness.js';
+import { startServer, Client, mina, sql, eventually } from './harness.js';
 import { otpFrom } from './smtp.js';
 
 /** The message as a mail program shows it, near enough: quoted-printable undone, UTF-8 read. */
@@ -80,13 +80,7 @@ function startRelay() {
   });
 }
 
-async function until(what, predicate, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await sleep(50);
-  }
-}
+const until = (what, predicate, timeoutMs) => eventually(what, predicate, { timeoutMs, intervalMs: 50 });
 
 let relay;
 let srv;
@@ -161,7 +155,9 @@ test('kiosk mail is claimed before older mail that waits for a free sender', asy
   const waiting = ['vanta.ett@example.se', 'vanta.tva@example.se', 'vanta.tre@example.se'];
   waiting.forEach((email, i) => newPerson('Väntar', `Nummer${i}`, email));
   const kiosk = newPerson('Kia', 'Kiosk', 'kia.kiosk@example.se');
-  await sleep(1500);  // every first one-time password is due now
+  const theirs = [...waiting, 'kia.kiosk@example.se'].map((e) => `'${e}'`).join(', ');
+  await eventually('every first one-time password is due', () => sql(srv.db,
+    `SELECT count(*) FROM outbox WHERE recipient IN (${theirs}) AND not_before > ${srv.sqlNow}`)[0][0] === '0');
   assert.equal(relay.hung.size, 2, 'the senders still hang');
   await orderReset(kiosk);
   const ours = () => relay.received.slice(hungAt).filter((m) => [...waiting, 'kia.kiosk@example.se'].includes(m.to));

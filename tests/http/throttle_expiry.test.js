@@ -32,7 +32,7 @@ test('one client spraying passwords over many accounts is slowed down, others ar
   assert.match(slowed.text, /för många misslyckade inloggningsförsök från din dator/);
   const other = await new Client(srv, from('198.51.100.4')).login(victim, 'ett-bra-lösenord-5');
   assert.equal(other.status, 303, 'another client, and the account, are unaffected');
-  await sleep(Number(slowed.headers.get('retry-after')) * 1000 + 100);
+  await sleep(Number(slowed.headers.get('retry-after')) * 1000 + 100);  // what the test is about: past the slowdown
   const later = await new Client(srv, attacker).login(victim, 'ett-bra-lösenord-5');
   assert.equal(later.status, 303, 'a slowdown, not a lock');
 });
@@ -85,13 +85,13 @@ test('passwords older than the nudge age are nudged; older than the maximum age 
   const fresh = new Client(srv, from('192.0.2.10'));
   assert.equal((await fresh.login(user, 'ett-bra-lösenord-3')).status, 303);
   assert.doesNotMatch((await fresh.get('/start')).text, /class="nudge"/);
-  await sleep(2100);
+  await sleep(2100);  // what the test is about: the password grows past the nudge age (2 s)
   const nudged = new Client(srv, from('192.0.2.10'));
   assert.equal((await nudged.login(user, 'ett-bra-lösenord-3')).status, 303);
   const start = await nudged.get('/start');
   assert.match(start.text, /class="nudge"/);
   assert.match(start.text, /Ditt lösenord är äldre än 6 månader/);
-  await sleep(2100);
+  await sleep(2100);  // and past the maximum age (4 s)
   const expired = await new Client(srv, from('192.0.2.10')).login(user, 'ett-bra-lösenord-3');
   assert.equal(expired.status, 422);
   assert.match(expired.text, /Ditt lösenord har gått ut/);
