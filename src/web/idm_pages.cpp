@@ -105,7 +105,8 @@ Response IdmPages::idm_forbidden(const Authed& a, Request& req) {
 }
 
 Response IdmPages::identity_manager(Request& req, Authed& a) {
-    if (!idm::Service::is_admin(a.viewer)) return idm_forbidden(a, req);
+    if (!authz::may_somewhere(a.viewer.access, a.viewer.agency_admin, authz::Action::administer_people))
+        return idm_forbidden(a, req);
     const auto schools = s_.idm.schools_of(a.viewer);
     if (schools.size() == 1 && !a.viewer.agency_admin)
         return Response::redirect(school_path(schools.front().code.value()), 302);
@@ -143,7 +144,7 @@ Response IdmPages::idm_people_page(const Authed& a, Request& req, const std::str
     auto& [s, people] = std::get<std::pair<School, std::vector<PersonAtSchool>>>(result);
     const std::string& lang = a.lang;
     d.set("school_code", s.code.value());
-    d.set("may_manage_keys", reports::Service::may_manage_keys(a.viewer, s.code.value()));
+    d.set("may_manage_keys", a.viewer.may(authz::Action::manage_api_keys, s.code.value()));
     d.set("school_name", s.name);
     d.set("heading", views_.t(lang, "idm_people_heading", {{"school", s.name}}));
     Data rows{Data::type::list};
@@ -449,7 +450,7 @@ Response IdmPages::idm_update_school(Request& req, Authed& a, Form& form) {
 }
 
 Response IdmPages::idm_save_school(Request& req, const Authed& a, const Form& form, bool adding) {
-    if (!a.viewer.agency_admin) return idm_forbidden(a, req);
+    if (!a.viewer.may(authz::Action::administer_agency, {})) return idm_forbidden(a, req);
     const School s = school_from(form);
     std::optional<idm::Problem> problem;
     if (!parse_school_form(form.get("skolform"))) problem = idm::Problem::bad_school_form;
@@ -663,7 +664,7 @@ Response IdmPages::idm_import_page(const Authed& a, const std::string& school, c
 
 Response IdmPages::idm_import(Request& req, Authed& a, Multipart& parts) {
     const std::string school = parts.fields.get("kod");
-    if (!idm::Service::may_admin(a.viewer, school)) return idm_forbidden(a, req);
+    if (!a.viewer.may(authz::Action::administer_people, school)) return idm_forbidden(a, req);
     const auto file = parts.files.find("fil");
     const std::string text = file == parts.files.end() ? std::string() : csv::to_utf8(file->second.data);
     auto planned = s_.idm.plan_import(a.viewer, school, text);

@@ -168,11 +168,14 @@ Response PageContext::authed_page(const Authed& a, std::string_view page, const 
             item.set("label", views.t(lang, key));
             menu.push_back(item);
         };
-        if (chosen->has(Role::studietider)) add("/tjanster/studietider", "service_studietider");
-        if (chosen->has(Role::studeranderapportering)) add("/tjanster/studeranderapportering", "service_studeranderapportering");
-        if (chosen->has(Role::school_admin) || v.agency_admin) add("/identity-manager", "menu_idm");
-        if (v.agency_admin) add("/tjanster/studeranderapportering/myndighet", "menu_reports_agency");
-    } else if (v.agency_admin) {
+        const std::string& c = chosen->school.code.value();
+        if (v.may(authz::Action::studietider, c)) add("/tjanster/studietider", "service_studietider");
+        if (v.may(authz::Action::report_students, c))
+            add("/tjanster/studeranderapportering", "service_studeranderapportering");
+        if (v.may(authz::Action::administer_people, c)) add("/identity-manager", "menu_idm");
+        if (v.may(authz::Action::administer_agency, {}))
+            add("/tjanster/studeranderapportering/myndighet", "menu_reports_agency");
+    } else if (v.may(authz::Action::administer_agency, {})) {
         for (const auto& [href, key] : {std::pair{"/identity-manager", "menu_idm"},
                                         std::pair{"/tjanster/studeranderapportering/myndighet", "menu_reports_agency"}}) {
             Data item{Data::type::object};

@@ -188,8 +188,9 @@ Response PortalPages::start(Request& req, Authed& a) {
     d.set("must_choose", !v.access.empty() && chosen == nullptr);
     if (chosen) {
         d.set("services_at", views_.t(a.lang, "start_services_at", {{"school", chosen->school.name}}));
-        d.set("no_services", !chosen->has(Role::studietider) && !chosen->has(Role::studeranderapportering) &&
-                                 !chosen->has(Role::school_admin));
+        const std::string& c = chosen->school.code.value();
+        d.set("no_services", !v.may(authz::Action::studietider, c) && !v.may(authz::Action::report_students, c) &&
+                                 !v.may(authz::Action::administer_people, c));
     }
     const std::string hours = a.lang == "en" ? ctx_.site.school_phone_hours_en : ctx_.site.school_phone_hours_sv;
     d.set("contact_text", views_.t(a.lang, "start_contact", {{"phone", ctx_.site.school_phone}, {"hours", hours}}));

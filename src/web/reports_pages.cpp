@@ -219,7 +219,7 @@ Response ReportsPages::sr_list(Request& req, Authed& a, Form& q) {
     d.set("page", std::to_string(view.page));
     if (view.more) d.set("next", std::to_string(view.page + 1));
     if (view.page > 1) d.set("prev", std::to_string(view.page - 1));
-    d.set("may_manage_keys", reports::Service::may_manage_keys(a.viewer, school));
+    d.set("may_manage_keys", a.viewer.may(authz::Action::manage_api_keys, school));
     if (!posted && q.get("m") == "nyckel") d.set("flash", views_.t(lang, "sr_key_revoked"));
     return authed_page(a, "sr_list", views_.t(lang, "service_studeranderapportering"), std::move(d), kBase);
 }

@@ -213,7 +213,7 @@ Response StudietiderPages::st_list_page(const Authed& a, Request& req, int statu
 }
 
 Response StudietiderPages::service_studietider(Request& req, Authed& a) {
-    if (!a.viewer.may_use(Role::studietider)) return st_forbidden(a, req);
+    if (!a.viewer.may(authz::Action::studietider, a.viewer.session.school)) return st_forbidden(a, req);
     auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
     if (q.get("m") == "aterkallad") d.set("flash", views_.t(a.lang, "st_education_withdrawn"));
@@ -320,7 +320,7 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
 }
 
 Response StudietiderPages::st_education(Request& req, Authed& a) {
-    if (!a.viewer.may_use(Role::studietider)) return st_forbidden(a, req);
+    if (!a.viewer.may(authz::Action::studietider, a.viewer.session.school)) return st_forbidden(a, req);
     auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
     static const std::map<std::string, std::string> kFlash{{"ny", "st_education_added"},

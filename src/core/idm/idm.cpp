@@ -102,10 +102,6 @@ int ImportPlan::count(RowFate f) const {
     return static_cast<int>(std::count_if(rows.begin(), rows.end(), [f](const RowPlan& r) { return r.fate == f; }));
 }
 
-bool Service::is_admin(const portal::Viewer& v) {
-    return authz::may_somewhere(v.access, v.agency_admin, authz::Action::administer_people);
-}
-
 bool Service::may_admin(const portal::Viewer& v, const std::string& school) {
     return v.may(authz::Action::administer_people, school);
 }

@@ -114,8 +114,6 @@ class Service final {
     Service(Store store, admin::Service& admin, const PolicyConfig& policy)
         : store_(store), admin_(admin), policy_(policy) {}
 
-    /// Is the viewer an administrator at all (school-admin anywhere, or agency-admin)?
-    [[nodiscard]] static bool is_admin(const portal::Viewer& v);
     /// May the viewer administer this school?
     [[nodiscard]] static bool may_admin(const portal::Viewer& v, const std::string& school);
     /// Issue [7] §8: does an account with `target` reach beyond what the viewer administers? It does

@@ -10,12 +10,6 @@ const SchoolAccess* Viewer::chosen() const {
     return nullptr;
 }
 
-bool Viewer::may_use(Role service) const {
-    if (service == Role::studietider) return may(authz::Action::studietider, session.school);
-    if (service == Role::studeranderapportering) return may(authz::Action::report_students, session.school);
-    return false;  // not a service (manual §1)
-}
-
 Timestamp Service::idle_deadline(const Session& s) const {
     return std::min(s.last_seen_at + policy_.session_idle, s.created_at + policy_.session_absolute);
 }

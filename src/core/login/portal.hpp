@@ -23,8 +23,6 @@ struct Viewer {
 
     /// The chosen school's access, if the person still holds a grant there.
     [[nodiscard]] const SchoolAccess* chosen() const;
-    /// R12: may the viewer use `service` (studietider or studeranderapportering) at the chosen school?
-    [[nodiscard]] bool may_use(Role service) const;
     /// authz::may for this viewer: may they do `what` at `school`?
     [[nodiscard]] bool may(authz::Action what, std::string_view school) const {
         return authz::may(access, agency_admin, what, school);

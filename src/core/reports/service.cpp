@@ -247,10 +247,6 @@ Fields FileRows::take(std::size_t i) {
     return f;
 }
 
-bool Service::may_manage_keys(const portal::Viewer& v, const std::string& school) {
-    return v.may(authz::Action::manage_api_keys, school);
-}
-
 bool Service::check_identity_key() {
     const std::string check = identities_.lookup_hash(kKeyCheckText);
     auto tx = store_.begin(ports::TxMode::write);

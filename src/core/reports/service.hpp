@@ -122,9 +122,6 @@ class Service final {
     Service(Store store, const ports::Identities& identities, ports::Tokens& tokens)
         : store_(store), identities_(identities), tokens_(tokens) {}
 
-    /// authz::may(…, manage_api_keys, school): the web layer's question until it asks authz itself.
-    [[nodiscard]] static bool may_manage_keys(const portal::Viewer& v, const std::string& school);
-
     /// The identity key against the database: the check value is written by the first server, and a
     /// server with another key is told so (false) before it seals a number no other can read.
     [[nodiscard]] bool check_identity_key();

@@ -45,18 +45,18 @@ TEST_F(PortalTest, ResumesWithTheSchoolsAndTheirServices) {
     EXPECT_TRUE(v->access[0].has(Role::studeranderapportering));
     EXPECT_FALSE(v->access[1].has(Role::studeranderapportering));
     EXPECT_EQ(v->chosen(), nullptr) << "two schools: the person chooses";
-    EXPECT_FALSE(v->may_use(Role::studietider));
+    EXPECT_FALSE(v->may(authz::Action::studietider, v->session.school));
 }
 
 TEST_F(PortalTest, TheMenuFollowsTheChosenSchool) {
     auto v = *portal_.resume(token_, clock_.now());
     ASSERT_EQ(portal_.choose_school(v, "B", {"10.0.0.1", ""}, clock_.now()), portal::Choice::chosen);
     v = *portal_.resume(token_, clock_.now());
-    EXPECT_TRUE(v.may_use(Role::studietider));
-    EXPECT_FALSE(v.may_use(Role::studeranderapportering));
+    EXPECT_TRUE(v.may(authz::Action::studietider, v.session.school));
+    EXPECT_FALSE(v.may(authz::Action::report_students, v.session.school));
     ASSERT_EQ(portal_.choose_school(v, "A", {"10.0.0.1", ""}, clock_.now()), portal::Choice::chosen);
     v = *portal_.resume(token_, clock_.now());
-    EXPECT_TRUE(v.may_use(Role::studeranderapportering));
+    EXPECT_TRUE(v.may(authz::Action::report_students, v.session.school));
 }
 
 TEST_F(PortalTest, ASchoolWithoutAGrantCannotBeChosen) {
