@@ -4,16 +4,12 @@
 // server's default parameters (opslimit 2, memlimit 19 MiB), for a fixed duration, and prints the
 // total number of verifications per second.
 //
-// Two ways to run each hash:
-//   stock  libsodium as shipped (crypto_pwhash_str_verify): it maps Argon2's memory afresh for each
-//          hash and unmaps it after.
-//   kept   the server's computation (src/crypto/argon2.hpp): libargon2, each thread keeping its memory
-//          from one hash to the next through libargon2's allocate_cbk/free_cbk
-//          (src/crypto/argon2_memory.hpp).
+// Each hash is libsodium's crypto_pwhash_str_verify as shipped, as the server's hashing threads
+// run it (src/crypto/sodium.cpp): Argon2's memory is mapped afresh for each hash and unmapped after.
 //
-// Usage: mina_bench_hash_rate [seconds=10] [threads=hardware_concurrency] [stock|kept]
+// Usage: mina_bench_hash_rate [seconds=10] [threads=hardware_concurrency]
 // The last line of output is machine-readable:
-//   result mode=<stock|kept> threads=<n> hashes=<total> seconds=<elapsed> cpu_seconds=<user+sys> hashes_per_second=<rate>
+//   result mode=stock threads=<n> hashes=<total> seconds=<elapsed> cpu_seconds=<user+sys> hashes_per_second=<rate>
 // cpu_seconds well below threads * seconds means something else on the machine took CPU time.
 #include <sodium.h>
 #include <sys/resource.h>
@@ -24,13 +20,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "crypto/argon2.hpp"
-#include "crypto/argon2_memory.hpp"
 
 namespace {
 double cpu_seconds() {
@@ -55,12 +47,11 @@ int main(int argc, char** argv) {
     const double wanted = argc > 2 ? number(argv[2]) : (hw > 0 ? hw : 1);
     const bool whole = wanted >= 1 && wanted <= 4096 && wanted == static_cast<unsigned>(wanted);
     const unsigned threads = whole ? static_cast<unsigned>(wanted) : 0;
-    const std::string mode = argc > 3 ? argv[3] : "stock";
-    if (seconds <= 0 || threads == 0 || (mode != "stock" && mode != "kept")) {
-        std::fprintf(stderr, "usage: %s [seconds>0] [threads>0] [stock|kept]\n", argv[0]);
+    const std::string mode = "stock";
+    if (seconds <= 0 || threads == 0 || argc > 3) {
+        std::fprintf(stderr, "usage: %s [seconds>0] [threads>0]\n", argv[0]);
         return 2;
     }
-    const bool kept = mode == "kept";
     if (sodium_init() < 0) {
         std::fprintf(stderr, "libsodium could not start\n");
         return 1;
@@ -87,11 +78,7 @@ int main(int argc, char** argv) {
             while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
             unsigned long long n = 0;
             while (!stop.load(std::memory_order_relaxed)) {
-                std::optional<mina::crypto::KeptArgon2Memory> lend;
-                if (kept) lend.emplace();
-                const bool ok = kept ? mina::crypto::argon2_verify_encoded(hash.data(), password)
-                                     : crypto_pwhash_str_verify(hash.data(), password.data(), password.size()) == 0;
-                if (!ok) failures.fetch_add(1);
+                if (crypto_pwhash_str_verify(hash.data(), password.data(), password.size()) != 0) failures.fetch_add(1);
                 ++n;
             }
             counts[i] = n;

@@ -40,11 +40,11 @@ TMP=$(mktemp -d /tmp/mina-bench.XXXXXX)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
 
-# One raw-rate window: runs the hash rate program (mode stock|kept) into FILE and prints
+# One raw-rate window: runs the hash rate program into FILE and prints
 # "rate hashes seconds cpu_seconds".
 hash_window() {
     local out
-    run "$HASH_RATE" "$HASH_WINDOW" "$CORES" "$2" >"$1" || die "mina_bench_hash_rate failed (see $1)"
+    run "$HASH_RATE" "$HASH_WINDOW" "$CORES" >"$1" || die "mina_bench_hash_rate failed (see $1)"
     out=$(awk '/^result / { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
                             printf "%.1f %s %s %s\n", r["hashes"] / r["seconds"], r["hashes"], r["seconds"], r["cpu_seconds"] }' "$1")
     [[ -n $out ]] || die "no result from mina_bench_hash_rate (see $1)"
@@ -99,12 +99,12 @@ HASH_RATE=$BUILD/bench/mina_bench_hash_rate
 note "building mina_bench_hash_rate"
 if ! cmake --build "$BUILD" --target mina_bench_hash_rate -j2 >"$RAW/build.log" 2>&1; then
     # The top-level configure can be broken by unrelated work in progress; the program depends on
-    # libsodium, libargon2 and two files of src/crypto only, so compile it directly rather than give up.
+    # libsodium only, so compile it directly rather than give up.
     note "cmake --build failed (see $RAW/build.log); compiling bench/hash_rate.cpp directly"
     HASH_RATE=$TMP/mina_bench_hash_rate
     # shellcheck disable=SC2046
-    c++ -std=c++20 -O2 -I"$ROOT/src" "$HERE/hash_rate.cpp" "$ROOT/src/crypto/argon2.cpp" "$ROOT/src/crypto/argon2_memory.cpp" \
-        $(pkg-config --cflags --libs libsodium libargon2) -pthread -o "$HASH_RATE" \
+    c++ -std=c++20 -O2 "$HERE/hash_rate.cpp" \
+        $(pkg-config --cflags --libs libsodium) -pthread -o "$HASH_RATE" \
         >>"$RAW/build.log" 2>&1 || die "cannot build hash_rate.cpp (see $RAW/build.log)"
 fi
 
@@ -160,28 +160,22 @@ START_BYTES=$(wc -c <"$START_BODY")
 #
 # The machine's speed drifts (other tenants, memory bandwidth), so the raw rate and the logins are
 # measured in alternating short windows, H L H L ... H, and each login window is set against the hash
-# windows on either side of it. Each H measures two raw rates back to back: "kept", the same Argon2id
-# computation the server's hashing threads run (libargon2, memory kept from hash to hash); and "stock",
-# libsodium as shipped (fresh memory mapped for every hash). The reference for the target is the faster
-# of the two in each window: the fastest raw Argon2id rate this machine gives.
+# windows on either side of it. Each H measures the raw rate of the Argon2id computation the server's
+# hashing threads run: libsodium as shipped (fresh memory mapped for every hash), the fastest raw
+# Argon2id rate this machine gives through a supported interface (bench/README.md, issue [8] item 4).
 
-note "(a) raw hash rates ($((ROUNDS + 1)) x 2 x ${HASH_WINDOW}s, $CORES threads) alternating with logins ($ROUNDS x ${LOGIN_WINDOW}s, wrk -t2 -c8)"
-declare -a HRATE SRATE LRATE
-LOGIN_OK=0 LOGIN_TIME=0 LOGIN_CPU=0 HASHES=0 HASH_SECS=0 HASH_CPU=0 REF_SUM=0 STOCK_SUM=0 KEPT_SUM=0
+note "(a) raw hash rates ($((ROUNDS + 1)) x ${HASH_WINDOW}s, $CORES threads) alternating with logins ($ROUNDS x ${LOGIN_WINDOW}s, wrk -t2 -c8)"
+declare -a HRATE LRATE
+LOGIN_OK=0 LOGIN_TIME=0 LOGIN_CPU=0 HASHES=0 HASH_SECS=0 HASH_CPU=0 REF_SUM=0
 thread_ticks "$SERVER_PID" >"$TMP/ticks_before"
 for (( r = 0; r <= ROUNDS; r++ )); do
-    w=$(hash_window "$RAW/a_hash_rate_kept_$r.txt" kept)  # an assignment: a failure stops the run
+    w=$(hash_window "$RAW/a_hash_rate_$r.txt")  # an assignment: a failure stops the run
     read -r 'HRATE[r]' h sec cpu <<<"$w"
     HASHES=$(( HASHES + h ))
     HASH_SECS=$(awk -v a="$HASH_SECS" -v b="$sec" 'BEGIN { print a + b }')
     HASH_CPU=$(awk -v a="$HASH_CPU" -v b="$cpu" 'BEGIN { print a + b }')
-    w=$(hash_window "$RAW/a_hash_rate_stock_$r.txt" stock)
-    read -r 'SRATE[r]' _ <<<"$w"
     if (( r > 0 )); then
-        REF_SUM=$(awk -v a="$REF_SUM" -v x="${HRATE[r - 1]}" -v y="${HRATE[r]}" -v u="${SRATE[r - 1]}" -v v="${SRATE[r]}" \
-            'BEGIN { print a + ((x > u ? x : u) + (y > v ? y : v)) / 2 }')
-        KEPT_SUM=$(awk -v a="$KEPT_SUM" -v x="${HRATE[r - 1]}" -v y="${HRATE[r]}" 'BEGIN { print a + (x + y) / 2 }')
-        STOCK_SUM=$(awk -v a="$STOCK_SUM" -v x="${SRATE[r - 1]}" -v y="${SRATE[r]}" 'BEGIN { print a + (x + y) / 2 }')
+        REF_SUM=$(awk -v a="$REF_SUM" -v x="${HRATE[r - 1]}" -v y="${HRATE[r]}" 'BEGIN { print a + (x + y) / 2 }')
     fi
     (( r == ROUNDS )) && break
 
@@ -212,15 +206,12 @@ thread_ticks "$SERVER_PID" >"$TMP/ticks_after"
 
 LOGINS=$(awk -v n="$LOGIN_OK" -v t="$LOGIN_TIME" 'BEGIN { printf "%.2f", n / t }')
 RAW_RATE=$(awk -v s="$REF_SUM" -v n="$ROUNDS" 'BEGIN { printf "%.2f", s / n }')
-STOCK_RATE=$(awk -v s="$STOCK_SUM" -v n="$ROUNDS" 'BEGIN { printf "%.2f", s / n }')
-KEPT_RATE=$(awk -v s="$KEPT_SUM" -v n="$ROUNDS" 'BEGIN { printf "%.2f", s / n }')
 LOGIN_MS=$(awk -v c="$LOGIN_CPU" -v n="$LOGIN_OK" 'BEGIN { printf "%.1f", 1000 * c / n }')
 HASH_MS=$(awk -v c="$HASH_CPU" -v n="$HASHES" 'BEGIN { printf "%.1f", 1000 * c / n }')
 # The share of the cores the raw-rate program got: well below 100% means the machine was busy.
 HASH_SHARE=$(awk -v c="$HASH_CPU" -v s="$HASH_SECS" -v n="$CORES" 'BEGIN { printf "%.0f", 100 * c / (s * n) }')
 HRATES=$(IFS=' '; echo "${HRATE[*]}"); HRATES=${HRATES// /, }
 LRATES=$(IFS=' '; echo "${LRATE[*]}"); LRATES=${LRATES// /, }
-SRATES=$(IFS=' '; echo "${SRATE[*]}"); SRATES=${SRATES// /, }
 
 # The hashing threads are the busiest ones during the login windows; note how they are scheduled.
 NHASH=${HASH_THREADS//[^0-9]/}
@@ -340,7 +331,6 @@ FLOOD_RPS=$(wrk_rps "$RAW/c_flood.txt")
 # ---- the table -----------------------------------------------------------------------------------
 
 A_PCT=$(pct "$LOGINS" "$RAW_RATE")
-A_STOCK_PCT=$(pct "$LOGINS" "$STOCK_RATE")
 B_PCT=$(pct "$MINA_RPS" "$NGINX_RPS")
 A_OK=$(verdict ge "$A_PCT" 90)
 B_OK=$(verdict ge "$B_PCT" 50)
@@ -353,13 +343,9 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "server: $HASH_THREADS hashing threads, Argon2id t=2 m=19 MiB, SQLite in $(dirname "$TMP"); start page $START_BYTES bytes"
     echo
     printf '(a) logins/s %.1f vs raw hash rate %.1f/s = %s%% (target >= 90%%)  %s\n' "$LOGINS" "$RAW_RATE" "$A_PCT" "$A_OK"
-    printf '    reference: in each window the faster of the server'"'"'s computation and libsodium as shipped\n'
-    printf '    the server'"'"'s computation (libargon2, each thread keeping its memory from hash to hash): %.1f/s\n' "$KEPT_RATE"
-    printf '    libsodium as shipped (memory mapped afresh for every hash): %.1f/s; the logins are %s%% of that\n' \
-        "$STOCK_RATE" "$A_STOCK_PCT"
-    printf '    windows: server'"'"'s computation %s /s, logins %s /s; raw-rate threads got %s%% of %s cores\n' \
+    printf '    reference: libsodium as shipped, as the server runs it (memory mapped afresh for every hash)\n'
+    printf '    windows: raw %s /s, logins %s /s; raw-rate threads got %s%% of %s cores\n' \
         "$HRATES" "$LRATES" "$HASH_SHARE" "$CORES"
-    printf '    windows, libsodium as shipped: %s /s\n' "$SRATES"
     printf '    %s logins counted in the windows, %s answered to wrk in all, 0 failed\n' "$LOGIN_OK" "$LOGIN_WRK"
     printf '    CPU time: %s ms per login (whole server process) vs %s ms per raw hash\n' "$LOGIN_MS" "$HASH_MS"
     printf '(b) /start req/s %.0f vs nginx static %.0f = %s%% (target >= 50%%)  %s\n' "$MINA_RPS" "$NGINX_RPS" "$B_PCT" "$B_OK"

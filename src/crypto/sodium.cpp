@@ -3,11 +3,7 @@
 #include <sodium.h>
 
 #include <array>
-#include <limits>
 #include <stdexcept>
-
-#include "crypto/argon2.hpp"
-#include "crypto/argon2_memory.hpp"
 
 namespace mina::crypto {
 
@@ -18,9 +14,11 @@ void init() {
 namespace {
 
 std::string argon2id_str(std::string_view password, const Argon2Params& p) {
-    if (p.ops > std::numeric_limits<std::uint32_t>::max() || p.mem_bytes / 1024 > std::numeric_limits<std::uint32_t>::max())
-        throw std::invalid_argument("argon2id: cost out of range");
-    return argon2id_encoded(password, static_cast<std::uint32_t>(p.ops), static_cast<std::uint32_t>(p.mem_bytes / 1024));
+    std::array<char, crypto_pwhash_STRBYTES> out{};
+    if (crypto_pwhash_str_alg(out.data(), password.data(), password.size(), p.ops, p.mem_bytes,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0)
+        throw std::runtime_error("argon2id: out of memory");
+    return out.data();
 }
 
 }  // namespace
@@ -29,19 +27,14 @@ Argon2idHasher::Argon2idHasher(Argon2Params p) : params_(p) {
     init();
     std::array<unsigned char, 32> secret{};
     randombytes_buf(secret.data(), secret.size());
-    // Not with kept memory: the constructing thread (the server's main thread) hashes nothing else.
     dummy_ = argon2id_str(std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()), params_);
     sodium_memzero(secret.data(), secret.size());
 }
 
-std::string Argon2idHasher::hash(std::string_view password) {
-    const KeptArgon2Memory kept;
-    return argon2id_str(password, params_);
-}
+std::string Argon2idHasher::hash(std::string_view password) { return argon2id_str(password, params_); }
 
 bool Argon2idHasher::verify(const std::string& hash, std::string_view password) {
-    const KeptArgon2Memory kept;
-    return argon2_verify_encoded(hash, password);
+    return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
 void Argon2idHasher::verify_dummy(std::string_view password) { (void)verify(dummy_, password); }
