@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <sstream>
+#include <system_error>
 
 #include "core/common/text.hpp"
 
@@ -526,14 +527,14 @@ LoadResult load_config(const std::string& path) {
     std::string text;
     if (!path.empty()) {
         std::FILE* f = std::fopen(path.c_str(), "rb");
-        if (!f) return {std::nullopt, one_line(path + ": cannot be read: " + std::strerror(errno))};
+        if (!f) return {std::nullopt, one_line(path + ": cannot be read: " + std::generic_category().message(errno))};
         char buf[4096];
         std::size_t n = 0;
         while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
         const bool failed = std::ferror(f) != 0;
         const int why = errno;
         std::fclose(f);
-        if (failed) return {std::nullopt, one_line(path + ": cannot be read: " + std::strerror(why))};
+        if (failed) return {std::nullopt, one_line(path + ": cannot be read: " + std::generic_category().message(why))};
     }
     return parse_config(text, path.empty() ? std::string("(no file)") : path, [](const std::string& var) {
         const char* v = std::getenv(var.c_str());

@@ -172,8 +172,8 @@ crypto::IdentityVault identity_vault(const app::Config& c) {
 int cmd_serve(const app::Config& c) {
     // A large upload (a 100 000-row report file is some 100 MB while it is judged) reuses what the
     // last one freed instead of mapping fresh pages and faulting each in again.
-    (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    (void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);  // NOLINT(concurrency-mt-unsafe): before any thread starts
+    (void)mallopt(M_TRIM_THRESHOLD, 256 << 20);  // NOLINT(concurrency-mt-unsafe): likewise
     if (!c.captcha_test_answer.empty()) {
         if (!is_loopback(c.host))
             throw Refused("captcha.test_answer is set: refusing to listen on " + c.host + " (loopback only)");

@@ -26,6 +26,7 @@
 #include <thread>
 #include <utility>
 #include <vector>
+#include <system_error>
 
 extern char** environ;
 
@@ -195,7 +196,7 @@ class Child final {
             }
             if (r < 0 && errno != EINTR) {
                 pid_ = -1;  // someone else reaped it (SIGCHLD ignored): nothing left to wait for
-                throw std::runtime_error("captcha: lost track of espeak-ng: " + std::string(std::strerror(errno)));
+                throw std::runtime_error("captcha: lost track of espeak-ng: " + std::generic_category().message(errno));
             }
             if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
             std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -246,7 +247,7 @@ pid_t spawn(const std::vector<std::string>& args, int out) {
     pid_t pid = -1;
     if (const int err = posix_spawnp(&pid, argv[0], &s.fa, &s.attr, argv.data(), environ); err != 0) {
         if (err == ENOENT) throw std::runtime_error("captcha: espeak-ng is not installed (apt install espeak-ng)");
-        throw std::runtime_error("captcha: cannot start espeak-ng: " + std::string(std::strerror(err)));
+        throw std::runtime_error("captcha: cannot start espeak-ng: " + std::generic_category().message(err));
     }
     return pid;
 }
@@ -262,12 +263,12 @@ bool read_all(int fd, std::string& out, std::chrono::steady_clock::time_point de
         const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
         if (ready < 0 && errno == EINTR) continue;
         if (ready < 0)
-            throw std::runtime_error("captcha: poll on espeak-ng failed: " + std::string(std::strerror(errno)));
+            throw std::runtime_error("captcha: poll on espeak-ng failed: " + std::generic_category().message(errno));
         if (ready == 0) return false;
         const ssize_t n = ::read(fd, buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0)
-            throw std::runtime_error("captcha: read from espeak-ng failed: " + std::string(std::strerror(errno)));
+            throw std::runtime_error("captcha: read from espeak-ng failed: " + std::generic_category().message(errno));
         if (n == 0) return true;
         out.append(buf.data(), static_cast<std::size_t>(n));
         if (out.size() > kMaxWav) throw std::runtime_error("captcha: espeak-ng wrote more than 8 MiB");
@@ -299,7 +300,7 @@ std::vector<std::string> run_espeak(const std::vector<std::vector<std::string>>&
         Run& run = *runs.emplace_back(std::make_unique<Run>());
         std::array<int, 2> ends{};
         if (::pipe2(ends.data(), O_CLOEXEC) != 0)
-            throw std::runtime_error("captcha: cannot create a pipe: " + std::string(std::strerror(errno)));
+            throw std::runtime_error("captcha: cannot create a pipe: " + std::generic_category().message(errno));
         run.out.reset(ends[0]);
         const Fd write_end(ends[1]);  // our copy closes here, so the child's end of output reaches us as EOF
         run.child.emplace(spawn(args, write_end.get()));
@@ -475,7 +476,7 @@ std::mt19937_64 fresh_generator() {
     while (got < sizeof seed) {
         const ssize_t n = ::getrandom(reinterpret_cast<char*>(seed.data()) + got, sizeof seed - got, 0);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw std::runtime_error("captcha: getrandom failed: " + std::string(std::strerror(errno)));
+        if (n < 0) throw std::runtime_error("captcha: getrandom failed: " + std::generic_category().message(errno));
         got += static_cast<std::size_t>(n);
     }
     std::seed_seq seq(seed.begin(), seed.end());

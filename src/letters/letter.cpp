@@ -17,6 +17,7 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+#include <system_error>
 
 // Fontconfig links its patterns' arrays by offsets rather than pointers, so LeakSanitizer (like valgrind)
 // reports fontconfig's caches as leaked at exit, and with detect_leaks=1 every program that drew a letter
@@ -84,7 +85,7 @@ using Owned = std::unique_ptr<T, Free>;
 [[noreturn]] void fail(const std::string& reason) { throw std::runtime_error("letter: " + reason); }
 
 [[noreturn]] void fail_io(const std::string& what, const std::string& path, int err) {
-    fail("cannot " + what + " " + path + ": " + std::strerror(err));
+    fail("cannot " + what + " " + path + ": " + std::generic_category().message(err));
 }
 
 // --- input --------------------------------------------------------------------------------------

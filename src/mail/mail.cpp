@@ -361,7 +361,7 @@ Result send_with_curl(const std::string& smtp_url, const Message& m, std::chrono
 // --- spool --------------------------------------------------------------------------------------
 
 [[noreturn]] void fail(const std::string& what, const std::string& path, int err) {
-    throw std::runtime_error("mail spool: cannot " + what + " " + path + ": " + std::strerror(err));
+    throw std::runtime_error("mail spool: cannot " + what + " " + path + ": " + std::generic_category().message(err));
 }
 
 void write_all(int fd, std::string_view data, const std::string& path) {

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string_view>
 #include <vector>
+#include <system_error>
 
 extern char** environ;
 
@@ -77,7 +78,7 @@ class Pipe {
    public:
     Pipe() {
         if (::pipe2(fds_.data(), O_CLOEXEC) != 0)
-            throw std::runtime_error("backup: pipe: " + std::string(std::strerror(errno)));
+            throw std::runtime_error("backup: pipe: " + std::generic_category().message(errno));
     }
     ~Pipe() {
         close_write();
@@ -123,7 +124,7 @@ pid_t spawn(std::vector<std::string> args, std::vector<std::string> env, int err
     const int rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) throw std::runtime_error("backup: cannot start pg_dump: " + std::string(std::strerror(rc)));
+    if (rc != 0) throw std::runtime_error("backup: cannot start pg_dump: " + std::generic_category().message(rc));
     return pid;
 }
 
@@ -141,7 +142,7 @@ std::string read_all(int fd) {
 int wait_for(pid_t pid) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) throw std::runtime_error("backup: waitpid: " + std::string(std::strerror(errno)));
+        if (errno != EINTR) throw std::runtime_error("backup: waitpid: " + std::generic_category().message(errno));
     }
     return status;
 }
