@@ -106,8 +106,9 @@ int main(int argc, char** argv) {
         total += counts[i];
     }
     const double rate = static_cast<double>(total) / elapsed;
-    std::printf("argon2id t=%llu m=%zu KiB, %s memory, %u thread(s), %.2f s: %llu hashes, %.2f ms/hash/thread\n",
-                kOps, kMem / 1024, mode.c_str(), threads, elapsed, total, total ? 1000.0 * elapsed * threads / static_cast<double>(total) : 0.0);
+    std::printf("argon2id t=%llu m=%zu KiB, %s memory, %u thread(s), %.2f s: %llu hashes, %.2f ms/hash/thread\n", kOps,
+                kMem / 1024, mode.c_str(), threads, elapsed, total,
+                total ? 1000.0 * elapsed * threads / static_cast<double>(total) : 0.0);
     std::printf("result mode=%s threads=%u hashes=%llu seconds=%.3f cpu_seconds=%.3f hashes_per_second=%.2f\n",
                 mode.c_str(), threads, total, elapsed, cpu, rate);
     return 0;

@@ -7,8 +7,9 @@
 // PRAGMAs (journal_mode WAL, synchronous FULL, foreign_keys ON, cache_size 32 MiB): one report_submissions row, then
 // per row a students row (lookup_hash: 64 hex digits, sealed: 104 hex digits, the lengths
 // IdentityVault makes for a 12-digit number; random, made before the clock starts), the school's
-// own record of the name (school_students), an enrollments row on the study period (already in its final state, 'pagaende') and a report_events
-// row (studiestart). No validation, no hashing, no sealing: only the inserts and the commit.
+// own record of the name (school_students), an enrollments row on the study period (already in its final state,
+// 'pagaende') and a report_events row (studiestart). No validation, no hashing, no sealing: only the inserts and the
+// commit.
 //
 // Usage: mina_bench_reports_raw DB ROWS SCHOOL EDUCATION PERIOD DAY BY FIRST
 //   DB         the database file (a copy: it is written to)
@@ -83,7 +84,8 @@ std::string random_hex(std::size_t bytes) {
 // The server's statements (sqlite_store.cpp: kAddSubmission, kAddStudent, kSetStudentName, kAddEnrollment,
 // kAddEvent).
 constexpr const char* kAddSubmission =
-    "INSERT INTO report_submissions (school_code, channel, file_name, sha256, row_count, accepted, refused, duplicates, "
+    "INSERT INTO report_submissions (school_code, channel, file_name, sha256, row_count, accepted, refused, "
+    "duplicates, "
     "saved, state, uploaded_by, uploaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 constexpr const char* kAddStudent =
     "INSERT INTO students (lookup_hash, sealed, protected_identity, created_at) VALUES (?1, ?2, ?3, ?4)";
@@ -136,11 +138,12 @@ int main(int argc, char** argv) {
     std::int64_t education_id = 0, period_id = 0, pace = 100;
     std::string first_day, last_day;
     {
-        sqlite3_stmt* q = prepare(db,
-            "SELECT e.id, p.id, v.first_day, v.last_day, coalesce(v.pace, v.derived_pace) FROM educations e "
-            "JOIN study_periods p ON p.education_id = e.id "
-            "JOIN study_period_versions v ON v.period_id = p.id AND v.version = p.published_version "
-            "WHERE e.school_code = ?1 AND e.code = ?2 AND v.label = ?3");
+        sqlite3_stmt* q =
+            prepare(db,
+                    "SELECT e.id, p.id, v.first_day, v.last_day, coalesce(v.pace, v.derived_pace) FROM educations e "
+                    "JOIN study_periods p ON p.education_id = e.id "
+                    "JOIN study_period_versions v ON v.period_id = p.id AND v.version = p.published_version "
+                    "WHERE e.school_code = ?1 AND e.code = ?2 AND v.label = ?3");
         text(q, 1, school);
         text(q, 2, education);
         text(q, 3, period);
@@ -163,7 +166,8 @@ int main(int argc, char** argv) {
     };
     std::vector<Row> data(static_cast<std::size_t>(rows));
     for (long i = 0; i < rows; ++i)
-        data[static_cast<std::size_t>(i)] = {random_hex(32), random_hex(24 + 12 + 16), "Elev " + std::to_string(first + i)};
+        data[static_cast<std::size_t>(i)] = {random_hex(32), random_hex(24 + 12 + 16),
+                                             "Elev " + std::to_string(first + i)};
     const std::int64_t now = std::time(nullptr);
     char month[16];
     {

@@ -32,7 +32,10 @@ class MemorySource final : public reports::Source {
     MemorySource() {
         using reports::EducationInfo;
         using reports::PeriodInfo;
-        eko_ = EducationInfo{7, "EKO1", "Ekonomi", false,
+        eko_ = EducationInfo{7,
+                             "EKO1",
+                             "Ekonomi",
+                             false,
                              {PeriodInfo{70, "HT26", day("2026-08-31"), day("2027-01-17"), studietider::Pace::full},
                               PeriodInfo{71, "VT27", day("2027-01-18"), day("2027-06-06"), studietider::Pace::half}}};
         students_[5] = Student{5, "h198211059954", "s198211059954", "Kim", false, {}};

@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto parsed = pnr::parse(text, today);
     const auto* n = std::get_if<pnr::Number>(&parsed);
     if (!n) return 0;
-    if (n->canonical.size() != 12 || n->canonical.find_first_not_of("0123456789") != std::string::npos) __builtin_trap();
+    if (n->canonical.size() != 12 || n->canonical.find_first_not_of("0123456789") != std::string::npos)
+        __builtin_trap();
     if (today < n->date) __builtin_trap();
     const auto again = pnr::parse(n->canonical, today);
     if (!std::holds_alternative<pnr::Number>(again) || std::get<pnr::Number>(again) != *n) __builtin_trap();

@@ -49,8 +49,8 @@ file::Current saved_state() {
     StudyPeriod p;
     p.id = 70;
     p.education = 7;
-    p.input = {"HT2026", day("2026-08-31"), day("2027-01-17"), Credits{3000}, std::nullopt,
-               {DateRange{day("2026-12-21"), day("2027-01-06")}}};
+    p.input = {"HT2026",      day("2026-08-31"), day("2027-01-17"),
+               Credits{3000}, std::nullopt,      {DateRange{day("2026-12-21"), day("2027-01-06")}}};
     p.published_version = 1;
     p.changed = false;
     now.periods.push_back(p);

@@ -19,14 +19,14 @@ struct Config {
     std::string listen = "127.0.0.1:8080";
     std::string host;  // split from `listen`
     unsigned short port = 8080;
-    int io_threads = 0;    // 0: one per core
+    int io_threads = 0;  // 0: one per core
     int work_threads = 4;
     int hash_threads = 0;  // 0: one per core
     std::size_t max_body_bytes = 64 * 1024;
-    std::size_t max_upload_bytes = 8 * 1024 * 1024;  // file uploads (CSV), and their preview's save
+    std::size_t max_upload_bytes = 8 * 1024 * 1024;           // file uploads (CSV), and their preview's save
     std::size_t max_body_bytes_in_flight = 64 * 1024 * 1024;  // request bodies held at once, server-wide
-    int max_connections = 0;  // connections held at once; 0: from the file descriptors (RLIMIT_NOFILE)
-    int search_cache_pages = 1000;  // Ansök om studiemedel's result pages kept rendered (0: none)
+    int max_connections = 0;         // connections held at once; 0: from the file descriptors (RLIMIT_NOFILE)
+    int search_cache_pages = 1000;   // Ansök om studiemedel's result pages kept rendered (0: none)
     int session_cache_pages = 2000;  // Startsida kept rendered per session while nothing it shows changed (0: none)
     std::vector<std::string> trusted_proxies;
     bool access_log = true;
@@ -63,7 +63,7 @@ struct Config {
 
     /// The effective configuration as TOML, with secrets hidden.
     [[nodiscard]] std::string show() const;
-    [[nodiscard]] std::string sqlite_path() const;  // empty unless database_url is sqlite:
+    [[nodiscard]] std::string sqlite_path() const;       // empty unless database_url is sqlite:
     [[nodiscard]] std::string database_for_log() const;  // database_url without its password
 };
 

@@ -6,18 +6,18 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <malloc.h>
 #include <sys/stat.h>
-#include <iostream>
 #include <thread>
 
 #include "app/config.hpp"
 #include "app/outbox_worker.hpp"
 #include "captcha/captcha.hpp"
+#include "core/idm/admin.hpp"
 #include "core/idm/idm.hpp"
 #include "core/kiosk/kiosk.hpp"
 #include "core/kiosk/mailer.hpp"
-#include "core/idm/admin.hpp"
 #include "core/login/login.hpp"
 #include "core/login/portal.hpp"
 #include "core/reports/service.hpp"
@@ -126,9 +126,7 @@ std::string address_lines(const std::string& typed) {
     return out;
 }
 
-bool is_loopback(const std::string& host) {
-    return host == "::1" || host == "localhost" || host.starts_with("127.");
-}
+bool is_loopback(const std::string& host) { return host == "::1" || host == "localhost" || host.starts_with("127."); }
 
 /// The key that seals students' personal numbers (issue [6]): security.identity_key, or the file
 /// security.identity_key_file, or (SQLite only) a new key written beside the database. On
@@ -136,7 +134,8 @@ bool is_loopback(const std::string& host) {
 crypto::IdentityVault identity_vault(const app::Config& c) {
     if (!c.identity_key.empty()) {
         auto vault = crypto::IdentityVault::from_hex(c.identity_key);
-        if (!vault) throw Refused("security.identity_key must be 64 hexadecimal digits (mina admin identity-key prints one)");
+        if (!vault)
+            throw Refused("security.identity_key must be 64 hexadecimal digits (mina admin identity-key prints one)");
         return *vault;
     }
     std::string path = c.identity_key_file;
@@ -145,8 +144,9 @@ crypto::IdentityVault identity_vault(const app::Config& c) {
         path = (dir.empty() ? std::filesystem::path("identity.key") : dir / "identity.key").string();
     }
     if (path.empty())
-        throw Refused("security.identity_key is needed with PostgreSQL: give every server the same key "
-                      "(mina admin identity-key prints a new one)");
+        throw Refused(
+            "security.identity_key is needed with PostgreSQL: give every server the same key "
+            "(mina admin identity-key prints a new one)");
     if (std::ifstream in(path); in) {
         std::string hex;
         in >> hex;
@@ -164,23 +164,26 @@ crypto::IdentityVault identity_vault(const app::Config& c) {
         out << hex << "\n";
         if (!out) throw Refused("cannot write a new identity key to " + path);
     }
-    spdlog::warn("security: a new identity key was written to {}; back it up with the database, or personal "
-                 "numbers cannot be read from a restored copy", path);
+    spdlog::warn(
+        "security: a new identity key was written to {}; back it up with the database, or personal "
+        "numbers cannot be read from a restored copy",
+        path);
     return *crypto::IdentityVault::from_hex(hex);
 }
 
 int cmd_serve(const app::Config& c) {
     // A large upload (a 100 000-row report file is some 100 MB while it is judged) reuses what the
     // last one freed instead of mapping fresh pages and faulting each in again.
-    (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);  // NOLINT(concurrency-mt-unsafe): before any thread starts
+    (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);   // NOLINT(concurrency-mt-unsafe): before any thread starts
     (void)mallopt(M_TRIM_THRESHOLD, 256 << 20);  // NOLINT(concurrency-mt-unsafe): likewise
     if (!c.captcha_test_answer.empty()) {
         if (!is_loopback(c.host))
             throw Refused("captcha.test_answer is set: refusing to listen on " + c.host + " (loopback only)");
         // Behind a proxy every client arrives over loopback: the answer would be anyone's.
         if (!c.trusted_proxies.empty())
-            throw Refused("captcha.test_answer is set: refusing to start with server.trusted_proxies set "
-                          "(a proxy would make it every client's)");
+            throw Refused(
+                "captcha.test_answer is set: refusing to start with server.trusted_proxies set "
+                "(a proxy would make it every client's)");
         spdlog::warn("captcha.test_answer is set: every CAPTCHA accepts the test answer. For tests and demos only.");
     }
     auto store = open_store(c, true);
@@ -207,8 +210,9 @@ int cmd_serve(const app::Config& c) {
         // Ansök om studiemedel searches an index in memory: read once here, then only changes.
         const auto started = std::chrono::steady_clock::now();
         const auto educations = studietider_service.load_search();
-        spdlog::info("search index: {} education(s) students can find, read in {} ms", educations,
-                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+        spdlog::info(
+            "search index: {} education(s) students can find, read in {} ms", educations,
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
     }
     web::Metrics metrics;
     web::Views views;
@@ -220,11 +224,11 @@ int cmd_serve(const app::Config& c) {
     if (c.mail_smtp_url.empty())
         spdlog::info("mail: no mail.smtp_url; mail is written as .eml files to {}", c.mail_spool_dir);
     web::App application(
-        web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics, kiosk, idm_service, studietider_service, reports_service,
+        web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics, kiosk, idm_service,
+                      studietider_service, reports_service,
                       [](std::string_view answer) { return captcha::draw_png(answer); },
                       [](std::string_view answer, std::string_view lang) { return captcha::speak_wav(answer, lang); },
-                      [&outbox] { outbox.wake(); },
-                      static_cast<std::size_t>(c.search_cache_pages),
+                      [&outbox] { outbox.wake(); }, static_cast<std::size_t>(c.search_cache_pages),
                       static_cast<std::size_t>(c.session_cache_pages)},
         views);
 
@@ -296,11 +300,17 @@ void demo_reports(const app::Config& c, ports::Store& store, const Username& rep
     v.session.school = "DEMO1";
     const ClientInfo client{"local", "mina admin demo"};
     studietider::Service st(store);
-    studietider::EducationInput edu{"EK-DEMO", "Ekonomi, grundkurs", studietider::Level::eftergymnasial,
-                                    studietider::CreditUnit::hp, studietider::Credits{3000}, false, false};
+    studietider::EducationInput edu{"EK-DEMO",
+                                    "Ekonomi, grundkurs",
+                                    studietider::Level::eftergymnasial,
+                                    studietider::CreditUnit::hp,
+                                    studietider::Credits{3000},
+                                    false,
+                                    false};
     (void)st.create_education(v, "DEMO1", edu, client, now);
     const Date today = Date::utc_day_of(now);
-    studietider::PeriodInput period{"DEMO", today.add_days(-60), today.add_days(120), studietider::Credits{3000}, {}, {}};
+    studietider::PeriodInput period{"DEMO", today.add_days(-60), today.add_days(120), studietider::Credits{3000}, {},
+                                    {}};
     const auto saved = st.save_period(v, "DEMO1", "EK-DEMO", 0, period, true, client, now);
     const auto* made = std::get_if<studietider::Saved>(&saved);
     if (!made) return;
@@ -310,7 +320,9 @@ void demo_reports(const app::Config& c, ports::Store& store, const Username& rep
     const crypto::IdentityVault vault = identity_vault(c);
     reports::Service rs(store, vault, tokens);
     (void)rs.check_identity_key();
-    const auto number = [](std::string nine) { return nine.substr(0, 6) + "-" + nine.substr(6) + std::to_string(pnr::check_digit(nine)); };
+    const auto number = [](std::string nine) {
+        return nine.substr(0, 6) + "-" + nine.substr(6) + std::to_string(pnr::check_digit(nine));
+    };
     const std::vector<std::pair<std::string, std::string>> students{
         {number("040312123"), "Alva Ek"}, {number("031105456"), "Noah Berg"}, {number("851224789"), "Maja Lind"}};
     const std::string started = to_string(today.add_days(-58));
@@ -353,8 +365,9 @@ int cmd_demo(const app::Config& c, bool with_reports) {
     };
     (void)svc.add_school({SchoolCode{"DEMO1"}, "Demoskolan", SchoolForm::gymnasieskola, "Box 1\n123 45 Demostad"}, who,
                          clock.now());
-    (void)svc.add_school({SchoolCode{"DEMO2"}, "Exempelhögskolan", SchoolForm::hogskola, "Exempelvägen 2\n234 56 Exempelby"},
-                         who, clock.now());
+    (void)svc.add_school(
+        {SchoolCode{"DEMO2"}, "Exempelhögskolan", SchoolForm::hogskola, "Exempelvägen 2\n234 56 Exempelby"}, who,
+        clock.now());
     const Username pelle = ensure_person("Pelle", "Test", "pelle.test@example.se");
     const Username anna = ensure_person("Anna", "Admin", "anna.admin@example.se");
     (void)accept(svc.grant(pelle, "DEMO1", Role::studietider, who, clock.now()));
@@ -510,7 +523,8 @@ std::optional<int> parse_command_line(CLI::App& cli, int argc, char** argv) {
 /// `mina admin migrate-data`.
 int cmd_migrate_data(const std::string& from, const std::string& to) {
     if (!from.starts_with("sqlite:")) throw Refused("--from must be sqlite:PATH");
-    if (!to.starts_with("postgresql://") && !to.starts_with("postgres://")) throw Refused("--to must be postgresql://…");
+    if (!to.starts_with("postgresql://") && !to.starts_with("postgres://"))
+        throw Refused("--to must be postgresql://…");
     const auto copied = storage::copy_sqlite_to_postgres(from.substr(7), to);
     std::int64_t total = 0;
     for (const auto& t : copied) {
@@ -553,7 +567,8 @@ int cmd_letters_list(const app::Config& c, const std::string& status_text) {
     if (status_text == "queued") status = LetterStatus::queued;
     else if (status_text == "rendered") status = LetterStatus::rendered;
     else if (status_text == "posted") status = LetterStatus::posted;
-    else if (!status_text.empty()) throw Refused("unknown status '" + status_text + "': use queued, rendered or posted");
+    else if (!status_text.empty())
+        throw Refused("unknown status '" + status_text + "': use queued, rendered or posted");
     auto store = open_store(c);
     auto tx = store->begin(ports::TxMode::read);
     std::cout << "id\tstatus\tusername\tschool\tcreated\tfile\tlast error\n";
@@ -627,8 +642,9 @@ int run_admin_command(const Commands& cmd, const app::Config& c, Timestamp now) 
     if (cmd.school_add->parsed()) {
         auto f = parse_school_form(cmd.form);
         if (!f)
-            throw Refused("unknown school form '" + cmd.form +
-                          "': use hogskola, folkhogskola, komvux, gymnasieskola, yrkeshogskola or annan-eftergymnasial");
+            throw Refused(
+                "unknown school form '" + cmd.form +
+                "': use hogskola, folkhogskola, komvux, gymnasieskola, yrkeshogskola or annan-eftergymnasial");
         return report(
             accept(svc.add_school({SchoolCode{cmd.code}, cmd.name, *f, address_lines(cmd.address)}, who, now)));
     }

@@ -23,10 +23,10 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
-#include <system_error>
 
 extern char** environ;
 

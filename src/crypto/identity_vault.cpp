@@ -103,7 +103,8 @@ std::string IdentityVault::seal(std::string_view canonical) const {
 
 std::optional<std::string> IdentityVault::open(std::string_view sealed) const {
     auto bytes = bytes_of(sealed);
-    if (!bytes || bytes->size() < crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
+    if (!bytes ||
+        bytes->size() < crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
         return std::nullopt;
     const unsigned char* nonce = bytes->data();
     const unsigned char* cipher = bytes->data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;

@@ -186,24 +186,16 @@ std::string without_spaces(std::string_view s) {
 
 char unleet(char c, char one) {
     switch (c) {
-        case '0':
-            return 'o';
-        case '1':
-            return one;
-        case '3':
-            return 'e';
+        case '0': return 'o';
+        case '1': return one;
+        case '3': return 'e';
         case '4':
-        case '@':
-            return 'a';
+        case '@': return 'a';
         case '5':
-        case '$':
-            return 's';
-        case '7':
-            return 't';
-        case '!':
-            return 'i';
-        default:
-            return c;
+        case '$': return 's';
+        case '7': return 't';
+        case '!': return 'i';
+        default: return c;
     }
 }
 
@@ -468,10 +460,8 @@ bool PwQuality::pwquality_says_weak(std::string_view password, std::string_view 
         case PWQ_ERROR_USER_CHECK:
         case PWQ_ERROR_BAD_WORDS:
         case PWQ_ERROR_MAX_CONSECUTIVE:
-        case PWQ_ERROR_MAX_SEQUENCE:
-            return true;
-        default:
-            return false;  // our own rules judge length and the rest
+        case PWQ_ERROR_MAX_SEQUENCE: return true;
+        default: return false;  // our own rules judge length and the rest
     }
 }
 

@@ -57,8 +57,8 @@ std::string SodiumTokens::sha256(std::string_view bytes) {
 
 std::string SodiumTokens::digest(std::string_view token) {
     std::array<unsigned char, 32> h{};
-    crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(token.data()), token.size(),
-                       nullptr, 0);
+    crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(token.data()), token.size(), nullptr,
+                       0);
     std::array<char, 65> hex{};
     sodium_bin2hex(hex.data(), hex.size(), h.data(), h.size());
     return hex.data();

@@ -8,17 +8,17 @@
 namespace mina::letters {
 
 struct Letter {
-    std::string lang;                       // "sv" or "en"
-    std::string agency_name;                // "CSN"
-    std::vector<std::string> return_lines;  // the agency's return address, small, above the window
-    std::string recipient_name;             // "Karin Lindh"
-    std::string school_name;                // "Komvux Malmö"
+    std::string lang;                        // "sv" or "en"
+    std::string agency_name;                 // "CSN"
+    std::vector<std::string> return_lines;   // the agency's return address, small, above the window
+    std::string recipient_name;              // "Karin Lindh"
+    std::string school_name;                 // "Komvux Malmö"
     std::vector<std::string> address_lines;  // the school's postal address, in the window
-    std::string username;                   // "kl1021"
-    std::string date;                       // "2026-11-29"
-    std::string kiosk_url;                  // "https://mina.example.se/kiosk/forsta-gangen"
-    std::string school_phone;               // "0771-276 400"
-    std::string otp_delay_words;            // "2 dagar": when the mail with the one-time password comes
+    std::string username;                    // "kl1021"
+    std::string date;                        // "2026-11-29"
+    std::string kiosk_url;                   // "https://mina.example.se/kiosk/forsta-gangen"
+    std::string school_phone;                // "0771-276 400"
+    std::string otp_delay_words;             // "2 dagar": when the mail with the one-time password comes
 };
 
 /// Writes the letter as a one-page A4 PDF at `path` (the directory must exist); the file appears

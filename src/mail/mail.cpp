@@ -278,10 +278,8 @@ bool connection_error(CURLcode rc) {
     switch (rc) {
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_COULDNT_RESOLVE_PROXY:
-        case CURLE_COULDNT_CONNECT:
-            return true;
-        default:
-            return false;
+        case CURLE_COULDNT_CONNECT: return true;
+        default: return false;
     }
 }
 
@@ -292,12 +290,9 @@ std::pair<std::string, long> tls_mode(const std::string& url) {
     if (q == std::string::npos) return {url, static_cast<long>(CURLUSESSL_NONE)};
     const std::string query = url.substr(q + 1);
     long mode = CURLUSESSL_NONE;
-    if (query == "starttls=required" || query == "starttls=true" || query == "starttls=1")
-        mode = CURLUSESSL_ALL;
-    else if (query == "starttls=try")
-        mode = CURLUSESSL_TRY;
-    else
-        throw std::invalid_argument("mail: unknown SMTP URL option: " + query);
+    if (query == "starttls=required" || query == "starttls=true" || query == "starttls=1") mode = CURLUSESSL_ALL;
+    else if (query == "starttls=try") mode = CURLUSESSL_TRY;
+    else throw std::invalid_argument("mail: unknown SMTP URL option: " + query);
     return {url.substr(0, q), mode};
 }
 

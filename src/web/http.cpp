@@ -183,10 +183,8 @@ std::string loggable_target(std::string_view target) {
                 break;
             }
         }
-        if (digits >= 10)
-            out += '*';
-        else
-            out.append(path.substr(i, end - i));
+        if (digits >= 10) out += '*';
+        else out.append(path.substr(i, end - i));
         i = end;
     }
     if (q != std::string_view::npos) out += "?...";
@@ -259,7 +257,8 @@ std::string pick_language(const Request& req, std::string_view person_choice) {
     std::size_t pos = 0;
     while (pos < al.size()) {
         auto end = al.find(',', pos);
-        std::string_view item = std::string_view(al).substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        std::string_view item =
+            std::string_view(al).substr(pos, end == std::string::npos ? std::string::npos : end - pos);
         while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
         if (item.starts_with("sv")) return "sv";
         if (item.starts_with("en")) return "en";

@@ -11,9 +11,9 @@
 namespace mina::web {
 
 struct Request {
-    std::string method;  // "GET", "POST", …
-    std::string path;    // decoded path, without the query
-    std::string query;   // the raw query string, without '?'
+    std::string method;                                        // "GET", "POST", …
+    std::string path;                                          // decoded path, without the query
+    std::string query;                                         // the raw query string, without '?'
     std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
     std::string body;
     std::string client_address;  // the peer, or the forwarded address from a trusted proxy

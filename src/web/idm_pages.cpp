@@ -128,7 +128,8 @@ Response IdmPages::idm_schools_page(const Authed& a, int status, Data d) {
     d.set("idm_schools", list);  // "schools" is the layout's school selector
     d.set("agency", a.viewer.agency_admin);
     if (a.viewer.agency_admin) {
-        d.set("school_forms", school_form_options(a.lang, d.get("edit_form") ? d.get("edit_form")->string_value() : ""));
+        d.set("school_forms",
+              school_form_options(a.lang, d.get("edit_form") ? d.get("edit_form")->string_value() : ""));
     }
     Response res = authed_page(a, "idm_schools", views_.t(a.lang, "menu_idm"), std::move(d), "/identity-manager");
     res.status = status;
@@ -167,7 +168,9 @@ Response IdmPages::idm_people_page(const Authed& a, Request& req, const std::str
         std::string state;
         if (p.has_password) {
             state = views_.t(lang, "idm_state_active");
-            if (p.last_login_at) state += " " + views_.t(lang, "idm_state_last_login", {{"at", format_iso(*p.last_login_at).substr(0, 10)}});
+            if (p.last_login_at)
+                state +=
+                    " " + views_.t(lang, "idm_state_last_login", {{"at", format_iso(*p.last_login_at).substr(0, 10)}});
             if (p.password_set_at) {
                 const auto days = (now() - *p.password_set_at).count() / 86400;
                 state += " " + views_.t(lang, "idm_state_password_age", {{"days", std::to_string(days)}});
@@ -217,11 +220,17 @@ Response IdmPages::idm_school(Request& req, Authed& a) {
     Data d{Data::type::object};
     const std::string m = q.get("m");
     const std::string user = q.get("u");
-    static const std::map<std::string, std::string> kFlash{
-        {"ny", "idm_added"},          {"ny-utan", "idm_added_no_services"}, {"finns", "idm_existing"},
-        {"sparat", "idm_saved"},      {"borttagen", "idm_removed"},         {"upplast", "idm_unlocked"},
-        {"skickat", "idm_otp_queued"}, {"utsedd", "idm_admin_appointed"},   {"avsatt", "idm_admin_removed"},
-        {"uppgifter", "idm_school_saved"}, {"importerat", "idm_import_done"}};
+    static const std::map<std::string, std::string> kFlash{{"ny", "idm_added"},
+                                                           {"ny-utan", "idm_added_no_services"},
+                                                           {"finns", "idm_existing"},
+                                                           {"sparat", "idm_saved"},
+                                                           {"borttagen", "idm_removed"},
+                                                           {"upplast", "idm_unlocked"},
+                                                           {"skickat", "idm_otp_queued"},
+                                                           {"utsedd", "idm_admin_appointed"},
+                                                           {"avsatt", "idm_admin_removed"},
+                                                           {"uppgifter", "idm_school_saved"},
+                                                           {"importerat", "idm_import_done"}};
     if (auto it = kFlash.find(m); it != kFlash.end())
         d.set("flash", views_.t(a.lang, it->second,
                                 {{"username", user},
@@ -264,7 +273,8 @@ Response IdmPages::idm_add_person(Request& req, Authed& a, Form& form) {
 
 Response IdmPages::idm_set_services(Request& req, Authed& a, Form& form) {
     const std::string school = form.get("kod");
-    const auto outcome = s_.idm.set_services(a.viewer, school, form.get("anvandarnamn"), services_from(form), client(req), now());
+    const auto outcome =
+        s_.idm.set_services(a.viewer, school, form.get("anvandarnamn"), services_from(form), client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
         if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
         return error_page(req, 404, "error_404");
@@ -563,7 +573,8 @@ Response IdmPages::idm_audit(Request& req, Authed& a) {
     if (!date_error.empty()) {
         d.set("form_error", views_.t(a.lang, "idm_audit_bad_date"));
         d.set(date_error == "fran" ? "from_error" : "to_error", true);
-        Response res = authed_page(a, "idm_audit", views_.t(a.lang, "idm_audit_heading"), std::move(d), "/identity-manager");
+        Response res =
+            authed_page(a, "idm_audit", views_.t(a.lang, "idm_audit_heading"), std::move(d), "/identity-manager");
         res.status = 422;
         return res;
     }
@@ -600,7 +611,7 @@ Response IdmPages::idm_audit(Request& req, Authed& a) {
 // ---- Many people from a CSV file ---------------------------------------------------------------------
 
 Response IdmPages::idm_import_page(const Authed& a, const std::string& school, const std::string& file,
-                              const std::string& filename, const idm::ImportPlan& plan, bool changed) {
+                                   const std::string& filename, const idm::ImportPlan& plan, bool changed) {
     const std::string& lang = a.lang;
     Data d{Data::type::object};
     auto s = s_.idm.school(a.viewer, school);
@@ -615,8 +626,10 @@ Response IdmPages::idm_import_page(const Authed& a, const std::string& school, c
     const int unchanged = plan.count(idm::RowFate::unchanged);
     const int refused = plan.count(idm::RowFate::refused);
     d.set("summary", views_.t(lang, "idm_import_summary",
-                              {{"new", std::to_string(fresh)}, {"granted", std::to_string(granted)},
-                               {"unchanged", std::to_string(unchanged)}, {"refused", std::to_string(refused)}}));
+                              {{"new", std::to_string(fresh)},
+                               {"granted", std::to_string(granted)},
+                               {"unchanged", std::to_string(unchanged)},
+                               {"refused", std::to_string(refused)}}));
     d.set("can_save", fresh + granted > 0);
     d.set("save_label", views_.t(lang, fresh + granted == 1 ? "idm_import_save_one" : "idm_import_save",
                                  {{"count", std::to_string(fresh + granted)}}));
@@ -630,7 +643,8 @@ Response IdmPages::idm_import_page(const Authed& a, const std::string& school, c
         std::string services;
         for (Role role : r.services) {
             if (!services.empty()) services += ", ";
-            services += views_.t(lang, role == Role::studietider ? "service_studietider" : "service_studeranderapportering");
+            services +=
+                views_.t(lang, role == Role::studietider ? "service_studietider" : "service_studeranderapportering");
         }
         row.set("services", services);
         std::string fate;
@@ -672,7 +686,8 @@ Response IdmPages::idm_import(Request& req, Authed& a, Multipart& parts) {
         if (no->problem == idm::Problem::not_allowed || no->problem == idm::Problem::no_such_school)
             return idm_refused(a, req, no->problem);
         Data d{Data::type::object};
-        d.set("import_error", views_.t(a.lang, problem_key(no->problem), {{"max", std::to_string(idm::kMaxImportRows)}}));
+        d.set("import_error",
+              views_.t(a.lang, problem_key(no->problem), {{"max", std::to_string(idm::kMaxImportRows)}}));
         return idm_people_page(a, req, school, 422, std::move(d));
     }
     return idm_import_page(a, school, text, file == parts.files.end() ? std::string() : file->second.filename,
@@ -692,7 +707,8 @@ Response IdmPages::idm_import_save(Request& req, Authed& a, Form& form) {
         if (no->problem == idm::Problem::not_allowed || no->problem == idm::Problem::no_such_school)
             return idm_refused(a, req, no->problem);
         Data d{Data::type::object};
-        d.set("import_error", views_.t(a.lang, problem_key(no->problem), {{"max", std::to_string(idm::kMaxImportRows)}}));
+        d.set("import_error",
+              views_.t(a.lang, problem_key(no->problem), {{"max", std::to_string(idm::kMaxImportRows)}}));
         return idm_people_page(a, req, school, 422, std::move(d));
     }
     const auto& done = std::get<idm::Imported>(outcome);

@@ -53,7 +53,8 @@ class IdmPages final : Pages {
     Response idm_mail(Request& req, Authed& a);
     Response idm_mail_retry(Request& req, Authed& a, Form& form);
     Response idm_audit(Request& req, Authed& a);
-    Response idm_import_page(const Authed& a, const std::string& school, const std::string& file, const std::string& filename, const idm::ImportPlan& plan, bool changed);
+    Response idm_import_page(const Authed& a, const std::string& school, const std::string& file,
+                             const std::string& filename, const idm::ImportPlan& plan, bool changed);
     Response idm_import(Request& req, Authed& a, Multipart& parts);
     Response idm_import_save(Request& req, Authed& a, Form& form);
 

@@ -51,7 +51,7 @@ Response no_store(Response r) {
 }  // namespace
 
 Response KioskPages::kiosk_page(Request& req, const std::string& lang, int status, std::string_view page,
-                         const KioskFlow& flow, Data d, const std::string& token_to_set) {
+                                const KioskFlow& flow, Data d, const std::string& token_to_set) {
     d.set("kiosk_csrf", flow.csrf_token);
     d.set("csrf", flow.csrf_token);
     // A new address for every page, so that no cache can show an old image (the image itself is
@@ -68,9 +68,9 @@ Response KioskPages::kiosk_page(Request& req, const std::string& lang, int statu
     return res;
 }
 
-Response KioskPages::kiosk_first_form(Request& req, const std::string& page, const KioskFlow& flow, const std::string& token,
-                               int status, const std::string& username, const std::string& error, bool forgot_hint,
-                               const std::string& notice) {
+Response KioskPages::kiosk_first_form(Request& req, const std::string& page, const KioskFlow& flow,
+                                      const std::string& token, int status, const std::string& username,
+                                      const std::string& error, bool forgot_hint, const std::string& notice) {
     const std::string lang = pick_language(req, {});
     const auto& form = first_form(page);
     Data d{Data::type::object};
@@ -128,9 +128,9 @@ Response KioskPages::kiosk_signin_submit(Request& req, KioskForm& in) {
     if (std::holds_alternative<kiosk::Expired>(outcome))
         return kiosk_first_form(req, page, flow, {}, 422, username, views_.t(lang, "kiosk_error_expired"), true);
     if (const auto* th = std::get_if<kiosk::Throttled>(&outcome)) {
-        Response res = kiosk_first_form(req, page, flow, {}, 429, username,
-                                        views_.t(lang, "kiosk_error_throttled", {{"wait", human_duration(lang, th->wait)}}),
-                                        false);
+        Response res = kiosk_first_form(
+            req, page, flow, {}, 429, username,
+            views_.t(lang, "kiosk_error_throttled", {{"wait", human_duration(lang, th->wait)}}), false);
         res.header("Retry-After", std::to_string(th->wait.count()));
         return res;
     }
@@ -158,7 +158,8 @@ Response KioskPages::kiosk_otp_page(Request& req) {
     if (!flow || flow->stage != FlowStage::otp) return Response::redirect("/kiosk/glomt");
     Data d{Data::type::object};
     d.set("title", views_.t(lang, "kiosk_otp_heading"));
-    d.set("keep_open", views_.t(lang, "kiosk_otp_keep_open", {{"ttl", human_duration(lang, ctx_.policy.otp_ttl_reset)}}));
+    d.set("keep_open",
+          views_.t(lang, "kiosk_otp_keep_open", {{"ttl", human_duration(lang, ctx_.policy.otp_ttl_reset)}}));
     return kiosk_page(req, lang, 200, "kiosk_otp", *flow, std::move(d));
 }
 
@@ -171,7 +172,8 @@ Response KioskPages::kiosk_otp_submit(Request& req, KioskForm& in) {
     if (std::holds_alternative<kiosk::Proceed>(outcome)) return Response::redirect("/kiosk/nytt-losenord");
     Data d{Data::type::object};
     d.set("title", views_.t(lang, "kiosk_otp_heading"));
-    d.set("keep_open", views_.t(lang, "kiosk_otp_keep_open", {{"ttl", human_duration(lang, ctx_.policy.otp_ttl_reset)}}));
+    d.set("keep_open",
+          views_.t(lang, "kiosk_otp_keep_open", {{"ttl", human_duration(lang, ctx_.policy.otp_ttl_reset)}}));
     d.set("error", views_.t(lang, otp.empty() ? "kiosk_error_missing" : "kiosk_error_otp"));
     return kiosk_page(req, lang, 422, "kiosk_otp", flow, std::move(d));
 }
@@ -260,7 +262,8 @@ Response KioskPages::kiosk_captcha_png(Request& req) {
 Response KioskPages::kiosk_captcha_wav(Request& req) {
     const std::string lang = pick_language(req, {});
     auto flow = s_.kiosk.find(req.cookie(kKioskCookie), now());
-    if (!flow || flow->captcha_answer.empty() || !s_.speak_captcha) return no_store(Response::text(404, "no CAPTCHA\n"));
+    if (!flow || flow->captcha_answer.empty() || !s_.speak_captcha)
+        return no_store(Response::text(404, "no CAPTCHA\n"));
     Response res;
     res.content_type = "audio/wav";
     res.body = s_.speak_captcha(flow->captcha_answer, lang);

@@ -26,8 +26,8 @@ std::string escape_html(const std::string& s) {
 struct Paragraph {
     Paragraph(std::string t, std::string h = {}, bool c = false) : text(std::move(t)), href(std::move(h)), code(c) {}
     std::string text;
-    std::string href;       // the paragraph is a link to this address
-    bool code = false;      // the one-time password: set apart in the HTML part
+    std::string href;   // the paragraph is a link to this address
+    bool code = false;  // the one-time password: set apart in the HTML part
 };
 
 ComposedMail render(const std::string& subject, const std::vector<Paragraph>& paragraphs) {
@@ -64,9 +64,8 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const Poli
         return views.t(lang, key, params);
     };
     const std::string base = site.public_url.empty() ? "http://127.0.0.1:8080" : site.public_url;
-    const std::map<std::string, std::string> common{{"name", person.first_name},
-                                                    {"agency", site.agency_name},
-                                                    {"phone", site.school_phone}};
+    const std::map<std::string, std::string> common{
+        {"name", person.first_name}, {"agency", site.agency_name}, {"phone", site.school_phone}};
     auto with = [&](std::map<std::string, std::string> extra) {
         extra.insert(common.begin(), common.end());
         return extra;
@@ -77,7 +76,8 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const Poli
             return render(t("mail_otp_first_subject"),
                           {{t("mail_otp_first_intro", common)},
                            {t("mail_otp_line", {{"otp", otp}}), {}, true},
-                           {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_first)}}) + " " + t("mail_otp_latest")},
+                           {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_first)}}) + " " +
+                            t("mail_otp_latest")},
                            {t("mail_otp_first_next_step"), base + "/kiosk/forsta-gangen"},
                            signature});
         case MailKind::otp_reset:
@@ -92,20 +92,19 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const Poli
             return render(t("mail_otp_reset_subject"),
                           {{t("mail_otp_reset_intro", common)},
                            {t("mail_otp_line", {{"otp", otp}}), {}, true},
-                           {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_reset)}}) + " " + t("mail_otp_latest")},
+                           {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_reset)}}) + " " +
+                            t("mail_otp_latest")},
                            {t("mail_otp_reset_next_step"), base + "/kiosk/glomt"},
                            {t("mail_not_you", common)},
                            signature});
         case MailKind::account_locked:
-            return render(t("mail_locked_subject"),
-                          {{t("mail_locked_text", with({{"until", mail.params}}))},
-                           {t("mail_locked_not_you", common), base + "/kiosk"},
-                           signature});
+            return render(t("mail_locked_subject"), {{t("mail_locked_text", with({{"until", mail.params}}))},
+                                                     {t("mail_locked_not_you", common), base + "/kiosk"},
+                                                     signature});
         case MailKind::expiry_reminder:
-            return render(t("mail_reminder_subject"),
-                          {{t("mail_reminder_text", with({{"days", mail.params}}))},
-                           {t("mail_reminder_next_step"), base + "/kiosk"},
-                           signature});
+            return render(t("mail_reminder_subject"), {{t("mail_reminder_text", with({{"days", mail.params}}))},
+                                                       {t("mail_reminder_next_step"), base + "/kiosk"},
+                                                       signature});
         case MailKind::password_changed:
             return render(t("mail_changed_subject"),
                           {{t("mail_changed_text", with({{"when", format_iso(mail.created_at)}}))},

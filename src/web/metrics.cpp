@@ -13,8 +13,10 @@ namespace mina::web {
 
 struct Metrics::Impl {
     prometheus::Registry registry;
-    prometheus::Family<prometheus::Counter>& requests =
-        prometheus::BuildCounter().Name("mina_http_requests_total").Help("HTTP responses by status class").Register(registry);
+    prometheus::Family<prometheus::Counter>& requests = prometheus::BuildCounter()
+                                                            .Name("mina_http_requests_total")
+                                                            .Help("HTTP responses by status class")
+                                                            .Register(registry);
     prometheus::Family<prometheus::Histogram>& duration = prometheus::BuildHistogram()
                                                               .Name("mina_http_request_duration_seconds")
                                                               .Help("Time from a complete request to its response")
@@ -23,8 +25,10 @@ struct Metrics::Impl {
         prometheus::BuildCounter().Name("mina_logins_total").Help("Login attempts by outcome").Register(registry);
     prometheus::Family<prometheus::Counter>& mails =
         prometheus::BuildCounter().Name("mina_mail_total").Help("Mail delivery attempts by outcome").Register(registry);
-    prometheus::Family<prometheus::Gauge>& queues =
-        prometheus::BuildGauge().Name("mina_pool_queue_depth").Help("Requests waiting for or running on a pool").Register(registry);
+    prometheus::Family<prometheus::Gauge>& queues = prometheus::BuildGauge()
+                                                        .Name("mina_pool_queue_depth")
+                                                        .Help("Requests waiting for or running on a pool")
+                                                        .Register(registry);
     std::array<prometheus::Counter*, 6> by_class{};
     prometheus::Histogram* hist = nullptr;
 
@@ -32,7 +36,7 @@ struct Metrics::Impl {
         for (std::size_t i = 1; i < by_class.size(); ++i)
             by_class[i] = &requests.Add({{"code", std::to_string(i) + "xx"}});
         hist = &duration.Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                                          0.25, 0.5, 1, 2.5});
+                                                                         0.25, 0.5, 1, 2.5});
     }
 };
 

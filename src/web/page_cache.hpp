@@ -30,8 +30,7 @@ struct SameShown {
     bool operator()(const portal::Viewer& a, const portal::Viewer& b) const {
         Session session = a.session;
         session.last_seen_at = b.session.last_seen_at;
-        return session == b.session && a.person == b.person && a.access == b.access &&
-               a.agency_admin == b.agency_admin;
+        return session == b.session && a.person == b.person && a.access == b.access && a.agency_admin == b.agency_admin;
     }
 };
 

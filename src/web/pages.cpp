@@ -46,17 +46,18 @@ PageContext::PageContext(PageSettings s)
         const auto h = std::hash<std::string>{}(body);
         char buf[20];
         std::snprintf(buf, sizeof buf, "%016zx", h);
-        static_files_.emplace(std::string(f.name), StaticFile{body, content_type_for(f.name), std::string("\"") + buf + "\""});
+        static_files_.emplace(std::string(f.name),
+                              StaticFile{body, content_type_for(f.name), std::string("\"") + buf + "\""});
         all += buf;
     }
     char v[20];
-    std::snprintf(v, sizeof v, "%08zx", std::hash<std::string>{}(all) & 0xffffffffu);
+    std::snprintf(v, sizeof v, "%08zx", std::hash<std::string>{}(all)&0xffffffffu);
     asset_version_ = v;
     for (const char* lang : {"sv", "en"})
-        layout_words_.emplace(lang, LayoutWords{std::to_string(s_.policy.session_idle.count()),
-                                                views.t(lang, "timeout_note",
-                                                         {{"idle", human_duration(lang, s_.policy.session_idle)}}),
-                                                text::lower_ascii(s_.site.agency_name)});
+        layout_words_.emplace(
+            lang, LayoutWords{std::to_string(s_.policy.session_idle.count()),
+                              views.t(lang, "timeout_note", {{"idle", human_duration(lang, s_.policy.session_idle)}}),
+                              text::lower_ascii(s_.site.agency_name)});
 }
 
 const PageContext::LayoutWords& PageContext::layout_words(const std::string& lang) const {
@@ -69,8 +70,10 @@ ClientInfo PageContext::client(const Request& req) {
 }
 
 std::string PageContext::count_word(const std::string& lang, int n) const {
-    static const char* kSv[] = {"noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv"};
-    static const char* kEn[] = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"};
+    static const char* kSv[] = {"noll", "en",   "två", "tre", "fyra", "fem", "sex",
+                                "sju",  "åtta", "nio", "tio", "elva", "tolv"};
+    static const char* kEn[] = {"zero",  "one",   "two",  "three", "four",   "five",  "six",
+                                "seven", "eight", "nine", "ten",   "eleven", "twelve"};
     if (n < 0 || n > 12) return std::to_string(n);
     return lang == "en" ? kEn[n] : kSv[n];
 }
@@ -80,7 +83,7 @@ std::string PageContext::human_duration(const std::string& lang, Seconds d) cons
 }
 
 Response PageContext::message_page(const Request& req, const std::string& lang, int status, const std::string& heading,
-                           std::vector<std::string> paragraphs, std::string link_href, std::string link_text) {
+                                   std::vector<std::string> paragraphs, std::string link_href, std::string link_text) {
     Data d{Data::type::object};
     d.set("title", heading);
     d.set("heading", heading);
@@ -119,9 +122,10 @@ Response PageContext::login_redirect(const Request& req, bool had_token) const {
 std::variant<Authed, Response> PageContext::login(Request& req, PoolKind where) {
     const std::string token = req.cookie(kSessionCookie);
     // On an I/O thread the session's touch is queued, not committed: nothing there waits for a disk.
-    auto viewer = where == PoolKind::io
-                      ? s_.portal.resume(token, now(), [this](std::function<void()> job) { s_.later.post(std::move(job)); })
-                      : s_.portal.resume(token, now());
+    auto viewer =
+        where == PoolKind::io
+            ? s_.portal.resume(token, now(), [this](std::function<void()> job) { s_.later.post(std::move(job)); })
+            : s_.portal.resume(token, now());
     if (!viewer) return login_redirect(req, !token.empty());
     std::string lang = pick_language(req, viewer->person.lang);
     return Authed{std::move(*viewer), std::move(lang)};
@@ -137,7 +141,7 @@ const PageContext::StaticFile* PageContext::static_file(std::string_view name) c
 }
 
 Response PageContext::authed_page(const Authed& a, std::string_view page, const std::string& title, Data d,
-                          std::string_view current_menu) {
+                                  std::string_view current_menu) {
     const auto& v = a.viewer;
     const std::string& lang = a.lang;
     d.set("authenticated", true);
@@ -176,8 +180,9 @@ Response PageContext::authed_page(const Authed& a, std::string_view page, const 
         if (v.may(authz::Action::administer_agency, {}))
             add("/tjanster/studeranderapportering/myndighet", "menu_reports_agency");
     } else if (v.may(authz::Action::administer_agency, {})) {
-        for (const auto& [href, key] : {std::pair{"/identity-manager", "menu_idm"},
-                                        std::pair{"/tjanster/studeranderapportering/myndighet", "menu_reports_agency"}}) {
+        for (const auto& [href, key] :
+             {std::pair{"/identity-manager", "menu_idm"},
+              std::pair{"/tjanster/studeranderapportering/myndighet", "menu_reports_agency"}}) {
             Data item{Data::type::object};
             item.set("href", std::string(href));
             item.set("label", views.t(lang, key));

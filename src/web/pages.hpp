@@ -106,7 +106,9 @@ class Pages {
    protected:
     explicit Pages(PageContext& ctx) : ctx_(ctx), views_(ctx.views) {}
 
-    Response error_page(const Request& req, int status, std::string_view key) { return ctx_.error_page(req, status, key); }
+    Response error_page(const Request& req, int status, std::string_view key) {
+        return ctx_.error_page(req, status, key);
+    }
     Response message_page(const Request& req, const std::string& lang, int status, const std::string& heading,
                           std::vector<std::string> paragraphs, std::string link_href = {}, std::string link_text = {}) {
         return ctx_.message_page(req, lang, status, heading, std::move(paragraphs), std::move(link_href),

@@ -23,7 +23,8 @@ Response PortalPages::root(Request& req) {
 }
 
 Response PortalPages::render_login(Request& req, const std::string& lang, int status, const std::string& username,
-                           const std::string& error, bool kiosk_hint, const std::string& notice, const std::string& next) {
+                                   const std::string& error, bool kiosk_hint, const std::string& notice,
+                                   const std::string& next) {
     Response res;
     std::string csrf = req.cookie(kPreCookie);
     if (csrf.size() < 32 || csrf.size() > 64) {
@@ -105,10 +106,11 @@ Response PortalPages::login_submit(Request& req) {
 Response PortalPages::accessibility(Request& req) {
     const std::string lang = pick_language(req, {});
     const std::map<std::string, std::string> p{{"agency", ctx_.site.agency_name}, {"phone", ctx_.site.school_phone}};
-    return message_page(req, lang, 200, views_.t(lang, "a11y_heading"),
-                        {views_.t(lang, "a11y_intro", p), views_.t(lang, "a11y_status", p), views_.t(lang, "a11y_known", p),
-                         views_.t(lang, "a11y_feedback", p), views_.t(lang, "a11y_dos", p)},
-                        "/", views_.t(lang, "back_to_start"));
+    return message_page(
+        req, lang, 200, views_.t(lang, "a11y_heading"),
+        {views_.t(lang, "a11y_intro", p), views_.t(lang, "a11y_status", p), views_.t(lang, "a11y_known", p),
+         views_.t(lang, "a11y_feedback", p), views_.t(lang, "a11y_dos", p)},
+        "/", views_.t(lang, "back_to_start"));
 }
 
 Response PortalPages::language(Request& req) {
@@ -128,19 +130,22 @@ Response PortalPages::healthz(Request&) {
 Response PortalPages::metrics(Request&) {
     std::string text = s_.metrics.text();
     if (const auto kept = s_.store.kept_viewers()) {
-        text += "# HELP mina_view_cache_lookups_total Pages after login whose viewer came from memory (hit) or "
-                "the database (miss).\n# TYPE mina_view_cache_lookups_total counter\n";
+        text +=
+            "# HELP mina_view_cache_lookups_total Pages after login whose viewer came from memory (hit) or "
+            "the database (miss).\n# TYPE mina_view_cache_lookups_total counter\n";
         text += "mina_view_cache_lookups_total{result=\"hit\"} " + std::to_string(kept->hits) + "\n";
         text += "mina_view_cache_lookups_total{result=\"miss\"} " + std::to_string(kept->misses) + "\n";
         text += "# HELP mina_view_cache_viewers Viewers kept in memory.\n# TYPE mina_view_cache_viewers gauge\n";
         text += "mina_view_cache_viewers " + std::to_string(kept->kept) + "\n";
-        text += "# HELP mina_view_cache_listening 1 while the server learns of every change to the database (else "
-                "nothing is kept).\n"
-                "# TYPE mina_view_cache_listening gauge\n";
+        text +=
+            "# HELP mina_view_cache_listening 1 while the server learns of every change to the database (else "
+            "nothing is kept).\n"
+            "# TYPE mina_view_cache_listening gauge\n";
         text += std::string("mina_view_cache_listening ") + (kept->listening ? "1" : "0") + "\n";
     }
-    text += "# HELP mina_session_pages_total Startsida answered as kept for the session (hit) or rendered (miss).\n"
-            "# TYPE mina_session_pages_total counter\n";
+    text +=
+        "# HELP mina_session_pages_total Startsida answered as kept for the session (hit) or rendered (miss).\n"
+        "# TYPE mina_session_pages_total counter\n";
     text += "mina_session_pages_total{result=\"hit\"} " + std::to_string(session_pages_.hits()) + "\n";
     text += "mina_session_pages_total{result=\"miss\"} " + std::to_string(session_pages_.misses()) + "\n";
     Response res = Response::text(200, std::move(text));

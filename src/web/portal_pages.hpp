@@ -34,7 +34,9 @@ class PortalPages final : Pages {
 
    private:
     Response root(Request& req);
-    Response render_login(Request& req, const std::string& lang, int status, const std::string& username, const std::string& error, bool kiosk_hint, const std::string& notice, const std::string& next);
+    Response render_login(Request& req, const std::string& lang, int status, const std::string& username,
+                          const std::string& error, bool kiosk_hint, const std::string& notice,
+                          const std::string& next);
     Response login_page(Request& req);
     Response login_submit(Request& req);
     Response accessibility(Request& req);

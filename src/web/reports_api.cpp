@@ -101,8 +101,8 @@ std::variant<ApiBody, ApiBodyProblem> read_api_body(std::string_view body, json:
     return out;
 }
 
-std::string api_answer_json(const reports::Plan& plan, std::int64_t submission, SubmissionState state,
-                            int saved, const std::function<std::string(const std::string& code)>& word) {
+std::string api_answer_json(const reports::Plan& plan, std::int64_t submission, SubmissionState state, int saved,
+                            const std::function<std::string(const std::string& code)>& word) {
     std::string out = json::serialize(json::object{{"submission", submission},
                                                    {"state", to_string(state)},
                                                    {"rows", plan.rows.size()},
@@ -123,7 +123,8 @@ std::string api_answer_json(const reports::Plan& plan, std::int64_t submission, 
         if (r.refused()) {
             json::array errors(&arena);
             for (const auto& e : reports::error_codes(r))
-                errors.push_back(json::object({{"field", e.field}, {"code", e.message}, {"message", word(e.message)}}, &arena));
+                errors.push_back(
+                    json::object({{"field", e.field}, {"code", e.message}, {"message", word(e.message)}}, &arena));
             row.emplace("errors", std::move(errors));
         }
         if (&r != &plan.rows.front()) out += ',';

@@ -41,14 +41,14 @@ struct ApiBody {
 
 /// Reads `body`, parsed into `storage` (the handler's arena: a 100 000-row call is a million small
 /// values, which the caller may let go as soon as this returns: the rows are packed apart from them).
-[[nodiscard]] std::variant<ApiBody, ApiBodyProblem> read_api_body(std::string_view body, boost::json::storage_ptr storage);
+[[nodiscard]] std::variant<ApiBody, ApiBodyProblem> read_api_body(std::string_view body,
+                                                                  boost::json::storage_ptr storage);
 
 /// The answer to a call (docs/API.md): the submission, its state and counts, then "results", each
 /// row's fate in order, with its report's id when saved and its errors when refused. `word` gives an
 /// error code's words in the caller's language. Boost.JSON writes it one row at a time, so that the
 /// answer to 100,000 rows never stands as one tree of values.
-[[nodiscard]] std::string api_answer_json(const reports::Plan& plan, std::int64_t submission,
-                                          SubmissionState state, int saved,
-                                          const std::function<std::string(const std::string& code)>& word);
+[[nodiscard]] std::string api_answer_json(const reports::Plan& plan, std::int64_t submission, SubmissionState state,
+                                          int saved, const std::function<std::string(const std::string& code)>& word);
 
 }  // namespace mina::web

@@ -1,14 +1,14 @@
 // Studeranderapportering (issue [6]): the chosen school's reports about its students, for the
 // people granted `studeranderapportering` there; the school admin's API keys; the agency's view;
 // and the reporting API. Every handler asks reports::Service, which checks the grant again.
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstring>
 #include <unordered_map>
 
 #include "core/reports/service.hpp"
-#include "web/reports_pages.hpp"
 #include "web/reports_api.hpp"
+#include "web/reports_pages.hpp"
 
 #include <malloc.h>
 
@@ -19,10 +19,10 @@ namespace {
 constexpr std::string_view kBase = "/tjanster/studeranderapportering";
 
 constexpr std::array<reports::Kind, 13> kKinds{
-    reports::Kind::study_start,        reports::Kind::term_study_time,   reports::Kind::holiday,
-    reports::Kind::absence_start,      reports::Kind::absence_end,       reports::Kind::planned_break,
-    reports::Kind::changed_extent,     reports::Kind::changed_study_time, reports::Kind::discontinued,
-    reports::Kind::changed_school,     reports::Kind::not_started,       reports::Kind::unauthorised_absence,
+    reports::Kind::study_start,    reports::Kind::term_study_time,    reports::Kind::holiday,
+    reports::Kind::absence_start,  reports::Kind::absence_end,        reports::Kind::planned_break,
+    reports::Kind::changed_extent, reports::Kind::changed_study_time, reports::Kind::discontinued,
+    reports::Kind::changed_school, reports::Kind::not_started,        reports::Kind::unauthorised_absence,
     reports::Kind::study_result};
 
 /// Mustache takes an empty string for true: a value a section tests is set only when it is there.
@@ -37,7 +37,8 @@ std::string underscored(std::string_view name) {
 }
 
 std::int64_t number_from(const std::string& text) {
-    if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (text.empty() || text.size() > 18 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return 0;
     return integer(text).value_or(0);
 }
@@ -123,8 +124,9 @@ Data ReportsPages::sr_kind_options(const std::string& lang, const std::string& c
 }
 
 /// The report form's choices and what was typed (`f`), with its errors.
-void ReportsPages::sr_form_data(const Authed& a, Data& d, const reports::Fields& f, const std::vector<std::string>& errors,
-                       const std::map<std::string, std::string>& field_errors) {
+void ReportsPages::sr_form_data(const Authed& a, Data& d, const reports::Fields& f,
+                                const std::vector<std::string>& errors,
+                                const std::map<std::string, std::string>& field_errors) {
     const std::string& lang = a.lang;
     for (const auto& n : reports::field_names()) d.set("f_" + std::string(n.name), f.*(n.member));
     d.set("kinds", sr_kind_options(lang, f.kind, false));
@@ -224,12 +226,11 @@ Response ReportsPages::sr_list(Request& req, Authed& a, Form& q) {
     return authed_page(a, "sr_list", views_.t(lang, "service_studeranderapportering"), std::move(d), kBase);
 }
 
-Response ReportsPages::sr_new(Request& req, Authed& a) {
-    return sr_new_page(a, req, 200, reports::Fields{}, {}, {});
-}
+Response ReportsPages::sr_new(Request& req, Authed& a) { return sr_new_page(a, req, 200, reports::Fields{}, {}, {}); }
 
 Response ReportsPages::sr_new_page(const Authed& a, Request& req, int status, const reports::Fields& f,
-                          const std::vector<std::string>& errors, const std::map<std::string, std::string>& field_errors) {
+                                   const std::vector<std::string>& errors,
+                                   const std::map<std::string, std::string>& field_errors) {
     const std::string school = a.viewer.session.school;
     auto educations = s_.reports.educations(a.viewer, school);
     if (auto* no = std::get_if<reports::Denied>(&educations)) return sr_denied(a, req, *no);
@@ -243,7 +244,8 @@ Response ReportsPages::sr_new_page(const Authed& a, Request& req, int status, co
         item.set("selected", e.code == f.education);
         std::string periods;
         for (const auto& p : e.periods)
-            periods += (periods.empty() ? "" : ", ") + p.label + " (" + to_string(p.first) + " – " + to_string(p.last) + ")";
+            periods +=
+                (periods.empty() ? "" : ", ") + p.label + " (" + to_string(p.first) + " – " + to_string(p.last) + ")";
         item.set("periods", periods);
         list.push_back(item);
     }
@@ -285,9 +287,9 @@ Response ReportsPages::sr_student(Request& req, Authed& a) {
     return sr_student_page(a, req, number_from(q.get("id")), 200, reports::Fields{}, {}, {});
 }
 
-Response ReportsPages::sr_student_page(const Authed& a, Request& req, std::int64_t id, int status, const reports::Fields& f,
-                              const std::vector<std::string>& errors,
-                              const std::map<std::string, std::string>& field_errors) {
+Response ReportsPages::sr_student_page(const Authed& a, Request& req, std::int64_t id, int status,
+                                       const reports::Fields& f, const std::vector<std::string>& errors,
+                                       const std::map<std::string, std::string>& field_errors) {
     const std::string school = a.viewer.session.school;
     auto result = s_.reports.student(a.viewer, school, id, client(req), now());
     if (auto* no = std::get_if<reports::Denied>(&result)) return sr_denied(a, req, *no);
@@ -360,7 +362,7 @@ Response ReportsPages::sr_student_page(const Authed& a, Request& req, std::int64
     }
     d.set("enrollments", enrollments);
     sr_form_data(a, d, f, errors, field_errors);
-    const std::string title = !view.student.name.empty()           ? view.student.name
+    const std::string title = !view.student.name.empty()        ? view.student.name
                               : view.student.protected_identity ? views_.t(lang, "sr_protected")
                                                                 : view.number;
     Response res = authed_page(a, "sr_student", title, std::move(d), kBase);
@@ -374,7 +376,8 @@ Response ReportsPages::sr_student_save(Request& req, Authed& a, Form& form) {
                                        form.get("skyddad") == "ja", client(req), now());
     if (auto* no = std::get_if<reports::Denied>(&done)) {
         if (no->why == reports::Refusal::protection_kept)
-            return sr_student_page(a, req, id, 403, reports::Fields{}, {views_.t(a.lang, "sr_protection_agency_only")}, {});
+            return sr_student_page(a, req, id, 403, reports::Fields{}, {views_.t(a.lang, "sr_protection_agency_only")},
+                                   {});
         return sr_denied(a, req, *no);
     }
     return Response::redirect(std::string(kBase) + "/student?id=" + std::to_string(id) + "&m=uppgifter");
@@ -384,23 +387,21 @@ Response ReportsPages::sr_student_save(Request& req, Authed& a, Form& form) {
 /// exports by the filters that are not personal.
 Response ReportsPages::sr_export(Request& req, Authed& a, Form& q) {
     const std::string school = a.viewer.session.school;
-    auto text = s_.reports.export_csv(a.viewer, school, list_query(q, req.method == "POST"), q.get("fullstandiga") == "ja",
-                                      client(req), now());
+    auto text = s_.reports.export_csv(a.viewer, school, list_query(q, req.method == "POST"),
+                                      q.get("fullstandiga") == "ja", client(req), now());
     if (auto* no = std::get_if<reports::Denied>(&text)) return sr_denied(a, req, *no);
     Response res;
     res.content_type = "text/csv; charset=utf-8";
     res.body = std::move(std::get<std::string>(text));
-    res.header("Content-Disposition", "attachment; filename=\"rapporter-" + school + "-" +
-                                          to_string(Date::utc_day_of(now())) + ".csv\"");
+    res.header("Content-Disposition",
+               "attachment; filename=\"rapporter-" + school + "-" + to_string(Date::utc_day_of(now())) + ".csv\"");
     res.header("Cache-Control", "no-store");
     return res;
 }
 
 // ---- Bulk reporting: the school's file --------------------------------------------------------------
 
-Response ReportsPages::sr_file(Request& req, Authed& a) {
-    return sr_file_page(a, req, 200, {});
-}
+Response ReportsPages::sr_file(Request& req, Authed& a) { return sr_file_page(a, req, 200, {}); }
 
 Response ReportsPages::sr_file_page(const Authed& a, Request& req, int status, const std::string& error) {
     const std::string school = a.viewer.session.school;
@@ -432,7 +433,7 @@ Response ReportsPages::sr_file_page(const Authed& a, Request& req, int status, c
 }
 
 Response ReportsPages::sr_preview_page(const Authed& a, reports::Upload& up, const std::string& file,
-                              const std::string& filename, int status, bool changed) {
+                                       const std::string& filename, int status, bool changed) {
     const std::string& lang = a.lang;
     Data d{Data::type::object};
     set_if(d, "filename", filename);
@@ -465,7 +466,9 @@ Response ReportsPages::sr_preview_page(const Authed& a, reports::Upload& up, con
                             ? views_.t(lang, "sr_kind_" + underscored(reports::to_string(r.event.kind)))
                             : std::string());
         row.set("day", r.event.day == Date{} ? std::string() : to_string(r.event.day));
-        row.set("fate", views_.t(lang, r.accepted() ? "sr_fate_accepted" : r.duplicate ? "sr_fate_duplicate" : "sr_fate_refused"));
+        row.set("fate", views_.t(lang, r.accepted()  ? "sr_fate_accepted"
+                                       : r.duplicate ? "sr_fate_duplicate"
+                                                     : "sr_fate_refused"));
         row.set("refused", r.refused());
         Data notes{Data::type::list};
         for (const auto& e : reports::error_codes(r))
@@ -475,7 +478,8 @@ Response ReportsPages::sr_preview_page(const Authed& a, reports::Upload& up, con
     }
     d.set("rows", rows);
     if (accepted_shown > kAcceptedShown)
-        d.set("more_accepted", views_.t(lang, "sr_file_more", {{"n", std::to_string(accepted_shown - kAcceptedShown)}}));
+        d.set("more_accepted",
+              views_.t(lang, "sr_file_more", {{"n", std::to_string(accepted_shown - kAcceptedShown)}}));
     up.plan = reports::Plan{};  // all the page needs is in `d` now
     Response res = authed_page(a, "sr_preview", views_.t(lang, "sr_file_heading"), std::move(d), kBase);
     res.status = status;
@@ -512,22 +516,21 @@ Response ReportsPages::sr_file_save(Request& req, Authed& a, Form& form) {
     const auto mode = form.get("satt") == "godkanda" ? reports::SaveMode::good_rows : reports::SaveMode::all_or_nothing;
     auto outcome = s_.reports.save(a.viewer, school, number_from(form.get("inlamning")), file, mode, form.get("plan"),
                                    client(req), now());
-    return std::visit(
-        Overloaded{[&](const reports::UploadSaved& done) {
-                       return Response::redirect(std::string(kBase) + "/inlamning?id=" + std::to_string(done.submission) +
-                                                 "&m=sparad");
-                   },
-                   [&](reports::UploadChanged& changed) {
-                       return sr_preview_page(a, changed.upload, file, form.get("filnamn"), 409, true);
-                   },
-                   [&](reports::UploadNotSaved& not_saved) {
-                       return sr_preview_page(a, not_saved.upload, file, form.get("filnamn"), 422, false);
-                   },
-                   [&](const reports::Denied& no) {
-                       if (no.why == reports::Refusal::not_allowed) return sr_forbidden(a, req);
-                       return sr_file_page(a, req, 409, sr_file_refusal(a.lang, no));
-                   }},
-        outcome);
+    return std::visit(Overloaded{[&](const reports::UploadSaved& done) {
+                                     return Response::redirect(std::string(kBase) + "/inlamning?id=" +
+                                                               std::to_string(done.submission) + "&m=sparad");
+                                 },
+                                 [&](reports::UploadChanged& changed) {
+                                     return sr_preview_page(a, changed.upload, file, form.get("filnamn"), 409, true);
+                                 },
+                                 [&](reports::UploadNotSaved& not_saved) {
+                                     return sr_preview_page(a, not_saved.upload, file, form.get("filnamn"), 422, false);
+                                 },
+                                 [&](const reports::Denied& no) {
+                                     if (no.why == reports::Refusal::not_allowed) return sr_forbidden(a, req);
+                                     return sr_file_page(a, req, 409, sr_file_refusal(a.lang, no));
+                                 }},
+                      outcome);
 }
 
 Response ReportsPages::sr_submission(Request& req, Authed& a) {
@@ -569,7 +572,9 @@ Response ReportsPages::sr_submission(Request& req, Authed& a) {
 
 namespace {
 /// The school whose keys: the Identity Manager's `kod`, or the chosen school.
-std::string keys_school(const std::string& given, const portal::Viewer& v) { return given.empty() ? v.session.school : given; }
+std::string keys_school(const std::string& given, const portal::Viewer& v) {
+    return given.empty() ? v.session.school : given;
+}
 }  // namespace
 
 Response ReportsPages::sr_keys_page(const Authed& a, Request& req, int status, Data d, const std::string& school) {
@@ -683,7 +688,8 @@ Response ReportsPages::sr_agency(Request& req, Authed& a) {
     if (view.page > 1) d.set("prev", std::string(kBase) + "/myndighet?sida=" + std::to_string(view.page - 1) + search);
     if (q.get("m") == "skyddad") d.set("flash", views_.t(lang, "sr_protection_set"));
     if (q.get("m") == "havd") d.set("flash", views_.t(lang, "sr_protection_lifted"));
-    return authed_page(a, "sr_agency", views_.t(lang, "sr_agency_heading"), std::move(d), std::string(kBase) + "/myndighet");
+    return authed_page(a, "sr_agency", views_.t(lang, "sr_agency_heading"), std::move(d),
+                       std::string(kBase) + "/myndighet");
 }
 
 /// The agency sets or lifts a person's protected identity (a school can only set it).
@@ -759,8 +765,9 @@ Response ReportsPages::sr_api(Request& req, const Segments& segments) {
     arena.release();
     (void)malloc_trim(0);  // it was read on an I/O thread, whose malloc arena would keep it
     if (const auto* problem = std::get_if<ApiBodyProblem>(&read))
-        return answer(400, {{"error", views_.t(lang, *problem == ApiBodyProblem::bad_json ? "sr_api_bad_json"
-                                                                                         : "sr_api_bad_mode")}});
+        return answer(
+            400,
+            {{"error", views_.t(lang, *problem == ApiBodyProblem::bad_json ? "sr_api_bad_json" : "sr_api_bad_mode")}});
     ApiBody& body = std::get<ApiBody>(read);
     const auto row_at = [&body](std::size_t i) { return body.take(i); };
     auto outcome = s_.reports.api(secret, school, {body.size(), row_at}, body.mode, sha256, client(req), now());
@@ -779,7 +786,8 @@ Response ReportsPages::sr_api(Request& req, const Segments& segments) {
         Response res;
         res.status = status;
         res.content_type = "application/json; charset=utf-8";
-        res.body = api_answer_json(plan, submission, state, saved, [&](const std::string& code) { return sr_message(lang, code); });
+        res.body = api_answer_json(plan, submission, state, saved,
+                                   [&](const std::string& code) { return sr_message(lang, code); });
         res.header("Cache-Control", "no-store");
         return res;
     };

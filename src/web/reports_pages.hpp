@@ -29,18 +29,24 @@ class ReportsPages final : Pages {
     Response sr_forbidden(const Authed& a, Request& req);
     Response sr_denied(const Authed& a, Request& req, const reports::Denied& no);
     Data sr_kind_options(const std::string& lang, const std::string& chosen, bool any) const;
-    void sr_form_data(const Authed& a, Data& d, const reports::Fields& f, const std::vector<std::string>& errors, const std::map<std::string, std::string>& field_errors);
+    void sr_form_data(const Authed& a, Data& d, const reports::Fields& f, const std::vector<std::string>& errors,
+                      const std::map<std::string, std::string>& field_errors);
     Response sr_list(Request& req, Authed& a, Form& q);
     Response sr_new(Request& req, Authed& a);
-    Response sr_new_page(const Authed& a, Request& req, int status, const reports::Fields& f, const std::vector<std::string>& errors, const std::map<std::string, std::string>& field_errors);
+    Response sr_new_page(const Authed& a, Request& req, int status, const reports::Fields& f,
+                         const std::vector<std::string>& errors,
+                         const std::map<std::string, std::string>& field_errors);
     Response sr_report(Request& req, Authed& a, Form& form);
     Response sr_student(Request& req, Authed& a);
-    Response sr_student_page(const Authed& a, Request& req, std::int64_t id, int status, const reports::Fields& f, const std::vector<std::string>& errors, const std::map<std::string, std::string>& field_errors);
+    Response sr_student_page(const Authed& a, Request& req, std::int64_t id, int status, const reports::Fields& f,
+                             const std::vector<std::string>& errors,
+                             const std::map<std::string, std::string>& field_errors);
     Response sr_student_save(Request& req, Authed& a, Form& form);
     Response sr_export(Request& req, Authed& a, Form& q);
     Response sr_file(Request& req, Authed& a);
     Response sr_file_page(const Authed& a, Request& req, int status, const std::string& error);
-    Response sr_preview_page(const Authed& a, reports::Upload& up, const std::string& file, const std::string& filename, int status, bool changed);
+    Response sr_preview_page(const Authed& a, reports::Upload& up, const std::string& file, const std::string& filename,
+                             int status, bool changed);
     Response sr_file_upload(Request& req, Authed& a, Multipart& parts);
     std::string sr_file_refusal(const std::string& lang, const reports::Denied& no) const;
     Response sr_file_save(Request& req, Authed& a, Form& form);

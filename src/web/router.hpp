@@ -84,21 +84,39 @@ struct Route {
     Gate gate = Gate::none;
     std::function<Response(Call&)> handler;
     PoolKind pool = PoolKind::work;
-    bool upload = false;       // its body may be as large as server.max_upload_bytes
-    bool json = false;         // its refusals (503) are JSON, for a program
-    bool script = false;       // a script's call: a refused gate answers a bare status (401 for no session)
+    bool upload = false;        // its body may be as large as server.max_upload_bytes
+    bool json = false;          // its refusals (503) are JSON, for a program
+    bool script = false;        // a script's call: a refused gate answers a bare status (401 for no session)
     bool needs_session = true;  // a body is read only with a session cookie (ServerHooks::admit)
 
     /// Before the body is read (ServerHooks::admit): the route's own check of the header (an API
     /// key), instead of a session's.
     std::function<std::optional<Response>(const Request& head, const Segments& segments, bool verify)> admit;
 
-    Route& on_io() { pool = PoolKind::io; return *this; }
-    Route& on_hash() { pool = PoolKind::hash; return *this; }
-    Route& large() { upload = true; return *this; }
-    Route& for_program() { json = true; return *this; }
-    Route& for_script() { script = true; return *this; }
-    Route& anonymous_body() { needs_session = false; return *this; }
+    Route& on_io() {
+        pool = PoolKind::io;
+        return *this;
+    }
+    Route& on_hash() {
+        pool = PoolKind::hash;
+        return *this;
+    }
+    Route& large() {
+        upload = true;
+        return *this;
+    }
+    Route& for_program() {
+        json = true;
+        return *this;
+    }
+    Route& for_script() {
+        script = true;
+        return *this;
+    }
+    Route& anonymous_body() {
+        needs_session = false;
+        return *this;
+    }
 };
 
 class Router final {
@@ -107,7 +125,8 @@ class Router final {
 
     Route& add(Route r);
     template <class T>
-    Route& add(std::string_view method, std::string_view pattern, std::type_identity_t<T>* self, Response (T::*h)(Request&)) {
+    Route& add(std::string_view method, std::string_view pattern, std::type_identity_t<T>* self,
+               Response (T::*h)(Request&)) {
         return add({method, pattern, Gate::none, [self, h](Call& c) { return (self->*h)(c.req); }});
     }
     template <class T>
@@ -116,7 +135,8 @@ class Router final {
         return add({method, pattern, Gate::none, [self, h](Call& c) { return (self->*h)(c.req, c.segments); }});
     }
     template <class T>
-    Route& add(std::string_view method, std::string_view pattern, std::type_identity_t<T>* self, Response (T::*h)(Request&, Authed&)) {
+    Route& add(std::string_view method, std::string_view pattern, std::type_identity_t<T>* self,
+               Response (T::*h)(Request&, Authed&)) {
         return add({method, pattern, Gate::login, [self, h](Call& c) { return (self->*h)(c.req, *c.who); }});
     }
     /// A POST: the form is the body, its CSRF token checked; a GET: the form is the query string.

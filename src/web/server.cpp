@@ -10,9 +10,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
 #include <mutex>
 #include <optional>
+#include <spdlog/spdlog.h>
 #include <thread>
 #include <tuple>
 #include <utility>
@@ -198,8 +198,9 @@ Response run_handler(Shared& s, Request& req) {
         return s.hooks.handle(req);
     } catch (const std::exception& e) {
         spdlog::error("request {} {} {}: {}", req.request_id, req.method, loggable_target(req.path), e.what());
-        return plain_error(500, "Ett fel uppstod hos oss. Försök igen senare. / "
-                                "Something went wrong on our side. Please try again later.");
+        return plain_error(500,
+                           "Ett fel uppstod hos oss. Försök igen senare. / "
+                           "Something went wrong on our side. Please try again later.");
     }
 }
 
@@ -242,8 +243,9 @@ asio::awaitable<std::optional<std::invoke_result_t<F>>> on_pool(Shared& s, PoolK
 }
 
 Response busy() {
-    Response res = plain_error(503, "Tjänsten är hårt belastad just nu. Försök igen om en liten stund. / "
-                                    "The service is busy. Please try again in a moment.");
+    Response res = plain_error(503,
+                               "Tjänsten är hårt belastad just nu. Försök igen om en liten stund. / "
+                               "The service is busy. Please try again in a moment.");
     res.header("Retry-After", "5");
     return res;
 }
@@ -427,8 +429,9 @@ void make_safe(Response& res, Exchange& ex) {
     if (const auto bad = unsafe_header(res)) {
         spdlog::error("request {} {} {}: the response's header {} holds a control character; answered 500 instead",
                       ex.req.request_id, ex.method, ex.req.path, *bad);
-        res = plain_error(500, "Ett fel uppstod hos oss. Försök igen senare. / "
-                               "Something went wrong on our side. Please try again later.");
+        res = plain_error(500,
+                          "Ett fel uppstod hos oss. Försök igen senare. / "
+                          "Something went wrong on our side. Please try again later.");
         ex.keep_alive = false;
     }
 }
@@ -447,8 +450,8 @@ asio::awaitable<bool> write_response(beast::tcp_stream& stream, Shared& s, Excha
     s.metrics.request(status, secs);
     if (s.opts.access_log)
         spdlog::info("access {} {} {} {} {} {:.1f}ms id={}",
-                     ex.req.client_address.empty() ? peer.address : ex.req.client_address, ex.method, ex.target,
-                     status, bytes, secs * 1000.0, ex.req.request_id);
+                     ex.req.client_address.empty() ? peer.address : ex.req.client_address, ex.method, ex.target, status,
+                     bytes, secs * 1000.0, ex.req.request_id);
     if (ex.body_bytes >= kTrimAfterBytes || bytes >= kTrimAfterBytes) {
         ex.req = Request{};
         out.body().clear();
@@ -577,15 +580,19 @@ std::size_t connection_limit(std::size_t configured) {
             if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) fds = raised;
         }
     }
-    const auto open_files = fds.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20 : static_cast<std::size_t>(fds.rlim_cur);
+    const auto open_files =
+        fds.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20 : static_cast<std::size_t>(fds.rlim_cur);
     constexpr std::size_t kReserve = 128;
-    const std::size_t derived = open_files > 2 * kReserve ? open_files - kReserve : std::max<std::size_t>(open_files / 2, 1);
+    const std::size_t derived =
+        open_files > 2 * kReserve ? open_files - kReserve : std::max<std::size_t>(open_files / 2, 1);
     const std::size_t limit = configured > 0 ? configured : derived;
     spdlog::info("connections: at most {} at once (server.max_connections{}; {} file descriptors)", limit,
                  configured > 0 ? "" : " = 0: from the file descriptors", open_files);
     if (configured > derived)
-        spdlog::warn("server.max_connections ({}) is more than the file descriptors allow ({} of {}): accept will fail "
-                     "before it is reached", configured, derived, open_files);
+        spdlog::warn(
+            "server.max_connections ({}) is more than the file descriptors allow ({} of {}): accept will fail "
+            "before it is reached",
+            configured, derived, open_files);
     return limit;
 }
 
@@ -606,7 +613,6 @@ void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics
              BodyBudget(std::max(opts.max_body_bytes_in_flight, opts.max_upload_bytes)),
              connection_limit(opts.max_connections)};
 
-
     // Before anything is announced: a SIGTERM that arrives at once is queued here, not fatal.
     asio::signal_set signals(io, SIGINT, SIGTERM);
     tcp::acceptor acceptor(io);
@@ -617,10 +623,13 @@ void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics
     acceptor.open(ep.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
     acceptor.bind(ep, ec);
-    if (ec) throw std::runtime_error("cannot listen on " + opts.host + ":" + std::to_string(opts.port) + ": " + ec.message());
+    if (ec)
+        throw std::runtime_error("cannot listen on " + opts.host + ":" + std::to_string(opts.port) + ": " +
+                                 ec.message());
     acceptor.listen(asio::socket_base::max_listen_connections);
     const auto bound = acceptor.local_endpoint();
-    const std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
+    const std::string host =
+        bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
     spdlog::info("listening on http://{}:{}", host, bound.port());
 
     asio::co_spawn(io, listen(acceptor, loops, s), asio::detached);
@@ -631,7 +640,8 @@ void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics
     const auto deadline_holder = std::make_shared<std::chrono::steady_clock::time_point>();
     check_drained = [&](const boost::system::error_code&) {
         if (s.in_flight.load() == 0 || std::chrono::steady_clock::now() >= *deadline_holder) {
-            if (s.in_flight.load() != 0) spdlog::warn("shutdown: {} requests still running, stopping anyway", s.in_flight.load());
+            if (s.in_flight.load() != 0)
+                spdlog::warn("shutdown: {} requests still running, stopping anyway", s.in_flight.load());
             for (auto& loop : loops) loop->stop();
             return;
         }

@@ -1,10 +1,10 @@
 // Studietider och utbildningar (issue [5]): the chosen school's educations and their study periods
 // for the people granted `studietider` there. Every handler asks studietider::Service, which checks
 // the grant again: a URL or a form for another school changes nothing.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <functional>
-#include <algorithm>
 #include <map>
 
 #include "core/common/csv.hpp"
@@ -140,9 +140,12 @@ std::optional<std::vector<DateRange>> breaks_from(const std::string& text) {
 
 }  // namespace
 
-Response StudietiderPages::st_forbidden(const Authed& a, Request& req) { return service_forbidden(a, req, "service_studietider"); }
+Response StudietiderPages::st_forbidden(const Authed& a, Request& req) {
+    return service_forbidden(a, req, "service_studietider");
+}
 
-Data StudietiderPages::st_education_options(const std::string& lang, const std::string& level, const std::string& unit) const {
+Data StudietiderPages::st_education_options(const std::string& lang, const std::string& level,
+                                            const std::string& unit) const {
     Data d{Data::type::object};
     Data levels{Data::type::list};
     for (auto l : {st::Level::grundskoleniva, st::Level::gymnasieniva, st::Level::eftergymnasial}) {
@@ -222,17 +225,20 @@ Response StudietiderPages::service_studietider(Request& req, Authed& a) {
     if (q.get("m") == "fil") {
         const auto number = [&](const char* key) {
             const std::string v = q.get(key);
-            return !v.empty() && v.size() < 7 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })
+            return !v.empty() && v.size() < 7 &&
+                           std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })
                        ? v
                        : std::string("0");
         };
-        d.set("flash", views_.t(a.lang, "st_file_saved",
-                                {{"new", number("nya")}, {"changed", number("andrade")}, {"published", number("publicerade")}}));
+        d.set("flash",
+              views_.t(a.lang, "st_file_saved",
+                       {{"new", number("nya")}, {"changed", number("andrade")}, {"published", number("publicerade")}}));
     }
     return st_list_page(a, req, 200, std::move(d));
 }
 
-Response StudietiderPages::st_education_page(const Authed& a, Request& req, const std::string& code, int status, Data d) {
+Response StudietiderPages::st_education_page(const Authed& a, Request& req, const std::string& code, int status,
+                                             Data d) {
     const std::string school = a.viewer.session.school;
     auto result = s_.studietider.education(a.viewer, school, code, Date::utc_day_of(now()));
     if (auto* no = std::get_if<st::Refused>(&result)) {
@@ -279,7 +285,8 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
         std::string state;
         if (p.withdrawn_at) state = views_.t(lang, "st_state_withdrawn");
         else if (p.published_version == 0) state = views_.t(lang, "st_state_draft");
-        else if (p.changed) state = views_.t(lang, "st_state_changed", {{"version", std::to_string(p.published_version)}});
+        else if (p.changed)
+            state = views_.t(lang, "st_state_changed", {{"version", std::to_string(p.published_version)}});
         else state = views_.t(lang, "st_state_published", {{"version", std::to_string(p.published_version)}});
         row.set("state", state);
         row.set("can_publish", !p.withdrawn_at && p.changed && !e.withdrawn_at);
@@ -331,7 +338,8 @@ Response StudietiderPages::st_education(Request& req, Authed& a) {
     if (auto it = kFlash.find(q.get("m")); it != kFlash.end()) d.set("flash", views_.t(a.lang, it->second));
     // "Ändra": the period's working copy in the form.
     if (const std::string id = q.get("studietid"); !id.empty()) {
-        auto result = s_.studietider.education(a.viewer, a.viewer.session.school, q.get("kod"), Date::utc_day_of(now()));
+        auto result =
+            s_.studietider.education(a.viewer, a.viewer.session.school, q.get("kod"), Date::utc_day_of(now()));
         if (auto* view = std::get_if<st::EducationView>(&result)) {
             for (const auto& pv : view->periods) {
                 if (std::to_string(pv.period.id) != id) continue;
@@ -360,8 +368,9 @@ Response StudietiderPages::st_save_education(Request& req, Authed& a, Form& form
     if (unreadable) {
         outcome = st::EducationInvalid{{{st::EducationProblem::credits_missing}, {}}};
     } else {
-        outcome = adding ? s_.studietider.create_education(a.viewer, school, input, client(req), now())
-                         : s_.studietider.change_education(a.viewer, school, form.get("kod"), input, client(req), now());
+        outcome = adding
+                      ? s_.studietider.create_education(a.viewer, school, input, client(req), now())
+                      : s_.studietider.change_education(a.viewer, school, form.get("kod"), input, client(req), now());
     }
     if (std::holds_alternative<st::Saved>(outcome))
         return Response::redirect(education_path(input.code, adding ? "ny" : "sparad"));
@@ -388,11 +397,13 @@ Response StudietiderPages::st_save_education(Request& req, Authed& a, Form& form
     d.set("in_credits", form.get("poang"));
     d.set("in_distance", form.get("distans") == "ja");
     d.set("in_contract", form.get("uppdrag") == "ja");
-    return adding ? st_list_page(a, req, 422, std::move(d)) : st_education_page(a, req, form.get("kod"), 422, std::move(d));
+    return adding ? st_list_page(a, req, 422, std::move(d))
+                  : st_education_page(a, req, form.get("kod"), 422, std::move(d));
 }
 
 Response StudietiderPages::st_withdraw_education(Request& req, Authed& a, Form& form) {
-    const auto outcome = s_.studietider.withdraw_education(a.viewer, a.viewer.session.school, form.get("kod"), client(req), now());
+    const auto outcome =
+        s_.studietider.withdraw_education(a.viewer, a.viewer.session.school, form.get("kod"), client(req), now());
     if (const auto* no = std::get_if<st::Refused>(&outcome)) {
         if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
         return error_page(req, 404, "error_404");
@@ -462,8 +473,9 @@ Response StudietiderPages::st_period_action(Request& req, Authed& a, Form& form)
     if (!given) return error_page(req, 400, "error_400");
     const std::int64_t id = *given;
     const bool publish = req.path.ends_with("/publicera");
-    const auto outcome = publish ? s_.studietider.publish_period(a.viewer, a.viewer.session.school, code, id, client(req), now())
-                                 : s_.studietider.withdraw_period(a.viewer, a.viewer.session.school, code, id, client(req), now());
+    const auto outcome =
+        publish ? s_.studietider.publish_period(a.viewer, a.viewer.session.school, code, id, client(req), now())
+                : s_.studietider.withdraw_period(a.viewer, a.viewer.session.school, code, id, client(req), now());
     if (const auto* no = std::get_if<st::Refused>(&outcome)) {
         if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
         return error_page(req, 404, "error_404");
@@ -527,14 +539,14 @@ Response StudietiderPages::st_file_download(Request& req, Authed& a) {
     res.content_type = "text/csv; charset=utf-8";
     res.body = std::move(std::get<std::string>(text));
     // The school code is letters, digits, - and _ (validated when the school was added).
-    res.header("Content-Disposition", "attachment; filename=\"studietider-" + school + "-" +
-                                          to_string(Date::utc_day_of(now())) + ".csv\"");
+    res.header("Content-Disposition",
+               "attachment; filename=\"studietider-" + school + "-" + to_string(Date::utc_day_of(now())) + ".csv\"");
     res.header("Cache-Control", "no-store");
     return res;
 }
 
 Response StudietiderPages::st_file_page(const Authed& a, const std::string& file, const std::string& filename,
-                           const st::file::Plan& plan, bool changed) {
+                                        const st::file::Plan& plan, bool changed) {
     const std::string& lang = a.lang;
     Data d{Data::type::object};
     d.set("school_name", a.viewer.chosen()->school.name);
@@ -547,8 +559,10 @@ Response StudietiderPages::st_file_page(const Authed& a, const std::string& file
     const int unchanged = plan.count(st::file::RowFate::unchanged);
     const int refused = plan.count(st::file::RowFate::refused);
     d.set("summary", views_.t(lang, "st_file_summary",
-                              {{"rows", std::to_string(plan.rows.size())}, {"new", std::to_string(added)},
-                               {"changed", std::to_string(altered)}, {"unchanged", std::to_string(unchanged)},
+                              {{"rows", std::to_string(plan.rows.size())},
+                               {"new", std::to_string(added)},
+                               {"changed", std::to_string(altered)},
+                               {"unchanged", std::to_string(unchanged)},
                                {"refused", std::to_string(refused)}}));
     d.set("can_save", plan.savable());
     d.set("any_refused", refused > 0);
@@ -580,23 +594,22 @@ Response StudietiderPages::st_file_page(const Authed& a, const std::string& file
         if (r.period_published) notes.push_back(views_.t(lang, "st_file_does_published"));
         for (const auto& issue : r.issues) {
             notes.push_back(std::visit(
-                Overloaded{
-                    [&](const st::file::BadValue& b) {
-                        return views_.t(lang, "st_file_bad_value", {{"column", column_name(b.column)}});
-                    },
-                    [&](const st::EducationProblem& p) { return views_.t(lang, education_problem_key(p)); },
-                    [&](const st::PeriodError& e) { return period_error_text(views_, lang, e); },
-                    [&](const st::file::DiffersFrom& f) {
-                        return views_.t(lang, "st_file_differs", {{"line", std::to_string(f.line)}});
-                    },
-                    [&](const st::file::EducationWithdrawn&) { return views_.t(lang, "st_file_withdrawn"); },
-                    [&](const st::file::DuplicatePeriod& f) {
-                        return views_.t(lang, "st_file_duplicate", {{"line", std::to_string(f.line)}});
-                    },
-                    [&](const st::file::AmbiguousLabel&) { return views_.t(lang, "st_file_ambiguous"); },
-                    [&](const st::file::OverlapsPeriod& o) {
-                        return views_.t(lang, "st_overlaps", {{"label", o.label}});
-                    }},
+                Overloaded{[&](const st::file::BadValue& b) {
+                               return views_.t(lang, "st_file_bad_value", {{"column", column_name(b.column)}});
+                           },
+                           [&](const st::EducationProblem& p) { return views_.t(lang, education_problem_key(p)); },
+                           [&](const st::PeriodError& e) { return period_error_text(views_, lang, e); },
+                           [&](const st::file::DiffersFrom& f) {
+                               return views_.t(lang, "st_file_differs", {{"line", std::to_string(f.line)}});
+                           },
+                           [&](const st::file::EducationWithdrawn&) { return views_.t(lang, "st_file_withdrawn"); },
+                           [&](const st::file::DuplicatePeriod& f) {
+                               return views_.t(lang, "st_file_duplicate", {{"line", std::to_string(f.line)}});
+                           },
+                           [&](const st::file::AmbiguousLabel&) { return views_.t(lang, "st_file_ambiguous"); },
+                           [&](const st::file::OverlapsPeriod& o) {
+                               return views_.t(lang, "st_overlaps", {{"label", o.label}});
+                           }},
                 issue));
         }
         for (auto w : r.education_warnings)
@@ -626,7 +639,8 @@ Response StudietiderPages::st_file_upload(Request& req, Authed& a, Multipart& pa
         return st_list_page(a, req, 422, std::move(d));
     }
     const auto& plan = std::get<st::file::Plan>(planned);
-    Response res = st_file_page(a, text, file == parts.files.end() ? std::string() : file->second.filename, plan, false);
+    Response res =
+        st_file_page(a, text, file == parts.files.end() ? std::string() : file->second.filename, plan, false);
     if (!plan.savable() && plan.count(st::file::RowFate::refused) > 0) res.status = 422;
     return res;
 }
@@ -635,30 +649,30 @@ Response StudietiderPages::st_file_save(Request& req, Authed& a, Form& form) {
     const std::string school = a.viewer.session.school;
     const std::string file = form.get("fil");
     const auto outcome = s_.studietider.save_file(a.viewer, school, file, form.get("plan"), client(req), now());
-    return std::visit(
-        Overloaded{[&](const st::FileSaved& done) {
-                       return Response::redirect(
-                           std::string(kBase) + "?m=fil&nya=" + std::to_string(done.educations_added + done.periods_added) +
-                           "&andrade=" + std::to_string(done.educations_changed + done.periods_changed) +
-                           "&publicerade=" + std::to_string(done.periods_published));
-                   },
-                   [&](const st::FilePlanChanged& changed) {
-                       Response res = st_file_page(a, file, form.get("filnamn"), changed.plan, true);
-                       res.status = 409;
-                       return res;
-                   },
-                   [&](const st::FileNotSavable& not_savable) {
-                       Response res = st_file_page(a, file, form.get("filnamn"), not_savable.plan, false);
-                       res.status = 422;
-                       return res;
-                   },
-                   [&](const st::file::FileRefused& no) {
-                       Data d{Data::type::object};
-                       d.set("file_error", st_file_refusal(a.lang, no));
-                       return st_list_page(a, req, 422, std::move(d));
-                   },
-                   [&](const st::Refused&) { return st_forbidden(a, req); }},
-        outcome);
+    return std::visit(Overloaded{[&](const st::FileSaved& done) {
+                                     return Response::redirect(
+                                         std::string(kBase) +
+                                         "?m=fil&nya=" + std::to_string(done.educations_added + done.periods_added) +
+                                         "&andrade=" + std::to_string(done.educations_changed + done.periods_changed) +
+                                         "&publicerade=" + std::to_string(done.periods_published));
+                                 },
+                                 [&](const st::FilePlanChanged& changed) {
+                                     Response res = st_file_page(a, file, form.get("filnamn"), changed.plan, true);
+                                     res.status = 409;
+                                     return res;
+                                 },
+                                 [&](const st::FileNotSavable& not_savable) {
+                                     Response res = st_file_page(a, file, form.get("filnamn"), not_savable.plan, false);
+                                     res.status = 422;
+                                     return res;
+                                 },
+                                 [&](const st::file::FileRefused& no) {
+                                     Data d{Data::type::object};
+                                     d.set("file_error", st_file_refusal(a.lang, no));
+                                     return st_list_page(a, req, 422, std::move(d));
+                                 },
+                                 [&](const st::Refused&) { return st_forbidden(a, req); }},
+                      outcome);
 }
 
 // ---- Ansök om studiemedel: the published study times, for anyone ------------------------------------
@@ -667,14 +681,15 @@ namespace {
 
 /// "sida" as a page from 1: anything else is the first page.
 int page_number(const std::string& text) {
-    if (text.size() > 4 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) return 1;
+    if (text.size() > 4 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return 1;
     return std::max<int>(1, static_cast<int>(integer(text).value_or(1)));
 }
 
 }  // namespace
 
 Response StudietiderPages::st_public_cached(Request& req, const std::string& key, std::string_view content_type,
-                               const std::function<std::string(std::int64_t&)>& render) {
+                                            const std::function<std::string(std::int64_t&)>& render) {
     // The data's generation: a page made at it is still right, and so is a browser's copy tagged
     // with it (no-cache: the browser asks each time, and gets a 304 while nothing changed). The tag
     // names the rules too (studietider::kRulesVersion): the same data counted by corrected rules
@@ -714,7 +729,8 @@ Response StudietiderPages::st_public(Request& req) {
                             [&](std::int64_t& generation) { return st_public_page(req, lang, q, generation); });
 }
 
-std::string StudietiderPages::st_public_page(Request& req, const std::string& lang, const Form& q, std::int64_t& generation) {
+std::string StudietiderPages::st_public_page(Request& req, const std::string& lang, const Form& q,
+                                             std::int64_t& generation) {
     const std::string text = q.get("q");
     const std::string term = q.get("termin");
     Data d{Data::type::object};
@@ -725,8 +741,8 @@ std::string StudietiderPages::st_public_page(Request& req, const std::string& la
     d.set("asset_version", ctx_.asset_version());
     d.set("path", req.path);
     const bool asked = !text.empty() || !term.empty();
-    const auto results = asked ? s_.studietider.search_caught_up(text, term, page_number(q.get("sida")))
-                               : st::PublicResults{};
+    const auto results =
+        asked ? s_.studietider.search_caught_up(text, term, page_number(q.get("sida"))) : st::PublicResults{};
     Data hits{Data::type::list};
     {
         for (const auto& hit : results.hits) {
@@ -757,7 +773,8 @@ std::string StudietiderPages::st_public_page(Request& req, const std::string& la
         }
     }
     const std::string query = "q=" + url_encode(text) + "&termin=" + url_encode(term);
-    d.set("json_href", "/api/v1/utbildningar?" + query + (results.page > 1 ? "&sida=" + std::to_string(results.page) : ""));
+    d.set("json_href",
+          "/api/v1/utbildningar?" + query + (results.page > 1 ? "&sida=" + std::to_string(results.page) : ""));
     d.set("searched", results.searched);
     d.set("no_words", asked && !results.searched);
     d.set("none_found", results.searched && hits.is_empty_list());
@@ -766,7 +783,8 @@ std::string StudietiderPages::st_public_page(Request& req, const std::string& la
                                 {{"count", std::to_string(results.total)}}));
     d.set("hits", hits);
     if (results.page > 1) {
-        d.set("previous_href", "/studiemedel?" + query + (results.page > 2 ? "&sida=" + std::to_string(results.page - 1) : ""));
+        d.set("previous_href",
+              "/studiemedel?" + query + (results.page > 2 ? "&sida=" + std::to_string(results.page - 1) : ""));
     }
     if (results.more) d.set("next_href", "/studiemedel?" + query + "&sida=" + std::to_string(results.page + 1));
     if (results.page > 1 || results.more)
@@ -778,8 +796,8 @@ std::string StudietiderPages::st_public_page(Request& req, const std::string& la
 Response StudietiderPages::st_public_api(Request& req) {
     auto q = Form::parse(req.query);
     if (!q) return Response::text(400, "{\"error\":\"the query string cannot be read\"}");
-    const std::string key = "api\x1f" + q->get("q") + "\x1f" + q->get("termin") + "\x1f" +
-                            std::to_string(page_number(q->get("sida")));
+    const std::string key =
+        "api\x1f" + q->get("q") + "\x1f" + q->get("termin") + "\x1f" + std::to_string(page_number(q->get("sida")));
     return st_public_cached(req, key, "application/json; charset=utf-8",
                             [&](std::int64_t& generation) { return st_public_json(*q, generation); });
 }
@@ -795,16 +813,17 @@ std::string StudietiderPages::st_public_json(const Form& q, std::int64_t& genera
         for (const auto& p : hit.periods) {
             json::array why;
             for (auto m : p.marks) why.push_back(json::value(std::string(mark_code(m))));
-            periods.push_back(json::object{{"label", p.input.label},
-                                           {"first_day", to_string(p.input.first)},
-                                           {"last_day", to_string(p.input.last)},
-                                           {"credits", p.input.credits ? json::value(st::to_string(*p.input.credits)) : json::value(nullptr)},
-                                           {"study_weeks", p.weeks},
-                                           {"pace_percent", st::percent(p.pace)},
-                                           {"paid_weeks", p.paid_weeks},
-                                           {"no_student_aid", std::move(why)},
-                                           {"version", p.version},
-                                           {"published_at", format_iso(p.published_at)}});
+            periods.push_back(json::object{
+                {"label", p.input.label},
+                {"first_day", to_string(p.input.first)},
+                {"last_day", to_string(p.input.last)},
+                {"credits", p.input.credits ? json::value(st::to_string(*p.input.credits)) : json::value(nullptr)},
+                {"study_weeks", p.weeks},
+                {"pace_percent", st::percent(p.pace)},
+                {"paid_weeks", p.paid_weeks},
+                {"no_student_aid", std::move(why)},
+                {"version", p.version},
+                {"published_at", format_iso(p.published_at)}});
         }
         educations.push_back(json::object{
             {"school", json::object{{"code", e.school.value()}, {"name", hit.school_name}}},
@@ -817,11 +836,11 @@ std::string StudietiderPages::st_public_json(const Form& q, std::int64_t& genera
             {"contract_education", e.contract},
             {"study_periods", std::move(periods)}});
     }
-    return json::serialize(json::object{
-        {"educations", std::move(educations)},
-        {"total", results.total},
-        {"page", results.page},
-        {"next_page", results.more ? json::value(results.page + 1) : json::value(nullptr)}});
+    return json::serialize(
+        json::object{{"educations", std::move(educations)},
+                     {"total", results.total},
+                     {"page", results.page},
+                     {"next_page", results.more ? json::value(results.page + 1) : json::value(nullptr)}});
 }
 
 StudietiderPages::StudietiderPages(PageContext& ctx, Services s)
@@ -839,7 +858,8 @@ void StudietiderPages::add_routes(Router& r) {
     r.add("POST", "/tjanster/studietider/kontakt", this, &StudietiderPages::st_contact);
     r.add("GET", "/tjanster/studietider/fil", this, &StudietiderPages::st_file_download);
     r.add("POST", "/tjanster/studietider/fil", this, &StudietiderPages::st_file_upload);
-    r.add("POST", "/tjanster/studietider/fil/spara", this, &StudietiderPages::st_file_save).large();  // the file rides along
+    r.add("POST", "/tjanster/studietider/fil/spara", this, &StudietiderPages::st_file_save)
+        .large();  // the file rides along
     // Ansök om studiemedel reads an index in memory and pages kept rendered: on the I/O thread.
     r.add("GET", "/studiemedel", this, &StudietiderPages::st_public).on_io();
     r.add("GET", "/api/v1/utbildningar", this, &StudietiderPages::st_public_api).on_io();

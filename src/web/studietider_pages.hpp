@@ -41,7 +41,8 @@ class StudietiderPages final : Pages {
     Response st_contact(Request& req, Authed& a, Form& form);
     std::string st_file_refusal(const std::string& lang, const studietider::file::FileRefused& no) const;
     Response st_file_download(Request& req, Authed& a);
-    Response st_file_page(const Authed& a, const std::string& file, const std::string& filename, const studietider::file::Plan& plan, bool changed);
+    Response st_file_page(const Authed& a, const std::string& file, const std::string& filename,
+                          const studietider::file::Plan& plan, bool changed);
     Response st_file_upload(Request& req, Authed& a, Multipart& parts);
     Response st_file_save(Request& req, Authed& a, Form& form);
     Response st_public(Request& req);

@@ -102,7 +102,8 @@ Views::Views() {
         root.set("t", d);
         // Templates named part_* are partials ({{> part_x}}), shared by several pages.
         for (const auto& [name, text] : sources_)
-            if (name.starts_with("part_")) root.set(name, Data{kainjow::mustache::partial{[text = text] { return text; }}});
+            if (name.starts_with("part_"))
+                root.set(name, Data{kainjow::mustache::partial{[text = text] { return text; }}});
         catalog_data_.emplace(lang, std::move(root));
     }
 }
@@ -177,7 +178,8 @@ std::string Views::translated(const std::string& source, const std::string& lang
     return out;
 }
 
-std::string Views::t(const std::string& lang, std::string_view key, const std::map<std::string, std::string>& params) const {
+std::string Views::t(const std::string& lang, std::string_view key,
+                     const std::map<std::string, std::string>& params) const {
     auto cat = catalogs_.find(lang);
     if (cat == catalogs_.end()) cat = catalogs_.find("sv");
     const auto it = cat->second.find(key);

@@ -15,7 +15,8 @@ using Data = kainjow::mustache::data;
 /// A message catalog (i18n/<lang>.toml): a TOML table of strings, `key = "value"`, read with
 /// toml++ (so TOML's escapes and multi-line strings hold). Throws std::runtime_error, naming
 /// `name` and the line, when the text is not TOML or a value is not a string.
-[[nodiscard]] std::map<std::string, std::string, std::less<>> parse_catalog(std::string_view name, std::string_view text);
+[[nodiscard]] std::map<std::string, std::string, std::less<>> parse_catalog(std::string_view name,
+                                                                            std::string_view text);
 
 class Views {
    public:

@@ -22,9 +22,9 @@ struct AuditEvent {
 
 /// What the audit log's reader asks for (issue [3] §2); empty fields match everything.
 struct AuditFilter {
-    std::string person;  // a username: the events it did (actor) or that were done to it (subject)
-    std::string school;  // a school code
-    std::string kind;    // "login.failed", or a family: "login" matches "login.*"
+    std::string person;             // a username: the events it did (actor) or that were done to it (subject)
+    std::string school;             // a school code
+    std::string kind;               // "login.failed", or a family: "login" matches "login.*"
     std::optional<Timestamp> from;  // at or after
     std::optional<Timestamp> to;    // before
     std::int64_t before_id = 0;     // paging: only events older than this one (0: from the newest)

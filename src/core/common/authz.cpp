@@ -20,9 +20,7 @@ std::optional<Role> school_role(Action what) {
 }
 
 /// Whether the agency admin may `what` at any school without a grant there.
-bool agency_may(Action what) {
-    return what == Action::administer_people || what == Action::administer_agency;
-}
+bool agency_may(Action what) { return what == Action::administer_people || what == Action::administer_agency; }
 
 }  // namespace
 

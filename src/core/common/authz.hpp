@@ -10,11 +10,11 @@
 namespace mina::authz {
 
 enum class Action {
-    studietider,       // Studietider och utbildningar: the school's educations and periods (role studietider there)
-    report_students,   // Studeranderapportering: the school's students (role studeranderapportering there)
-    administer_people, // Identity Manager: the school's people and their grants (school-admin there, or the agency)
-    manage_api_keys,   // the school's keys to the reporting API (school-admin there; not the agency)
-    administer_agency, // the agency's own pages: every school, the agency's report (the agency admin; any school)
+    studietider,        // Studietider och utbildningar: the school's educations and periods (role studietider there)
+    report_students,    // Studeranderapportering: the school's students (role studeranderapportering there)
+    administer_people,  // Identity Manager: the school's people and their grants (school-admin there, or the agency)
+    manage_api_keys,    // the school's keys to the reporting API (school-admin there; not the agency)
+    administer_agency,  // the agency's own pages: every school, the agency's report (the agency admin; any school)
 };
 
 /// May someone with these grants (`schools`: the schools where they hold any, with the roles there;

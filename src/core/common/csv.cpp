@@ -7,10 +7,10 @@ namespace mina::csv {
 namespace {
 
 // Windows-1252's 0x80–0x9F as Unicode code points (0: undefined there, read as U+FFFD).
-constexpr std::array<char32_t, 32> kCp1252High{
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+constexpr std::array<char32_t, 32> kCp1252High{0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                               0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+                                               0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                               0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 void append_utf8(std::string& out, char32_t c) {
     if (c < 0x80) {
@@ -127,7 +127,8 @@ bool formula_start(std::string_view value) {
 }
 
 std::string without_formula_guard(std::string value) {
-    if (value.size() >= 2 && value.front() == '\'' && formula_start(std::string_view(value).substr(1))) value.erase(0, 1);
+    if (value.size() >= 2 && value.front() == '\'' && formula_start(std::string_view(value).substr(1)))
+        value.erase(0, 1);
     return value;
 }
 

@@ -4,8 +4,8 @@
 #include <array>
 #include <cctype>
 
-#include "core/login/login.hpp"
 #include "core/kiosk/outbox.hpp"
+#include "core/login/login.hpp"
 
 namespace mina::admin {
 
@@ -54,8 +54,8 @@ bool valid_email(std::string_view email) {
     const auto at = email.find('@');
     if (at == 0 || at == std::string_view::npos || email.find('@', at + 1) != std::string_view::npos) return false;
     const std::string_view domain = email.substr(at + 1);
-    if (domain.empty() || domain.find('.') == std::string_view::npos || domain.front() == '.' ||
-        domain.back() == '.' || domain.find("..") != std::string_view::npos)
+    if (domain.empty() || domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.' ||
+        domain.find("..") != std::string_view::npos)
         return false;
     return std::all_of(email.begin(), email.end(), [](char c) {
         const auto u = static_cast<unsigned char>(c);
@@ -80,7 +80,12 @@ Result<Done> Service::add_school(const School& s, const Actor& who, Timestamp no
         return Refusal{"school name must be 1-200 characters on one line"};
     auto tx = store_.begin(ports::TxMode::write);
     if (!tx->schools().add(s, now)) return Refusal{"a school with code " + s.code.value() + " already exists"};
-    tx->audit().append({now, who.name, who.address, "school.added", {}, s.code.value(),
+    tx->audit().append({now,
+                        who.name,
+                        who.address,
+                        "school.added",
+                        {},
+                        s.code.value(),
                         s.name + " (" + std::string(to_string(s.form)) + ")"});
     tx->commit();
     return Done{};
@@ -142,8 +147,8 @@ Result<Done> Service::grant(idm::Unit& tx, const Username& u, const std::string&
     const bool first = before.schools.empty() && !before.agency_admin;
     if (!tx.grants().add(Grant{person->id, where, role}, now, who.name))
         return Done{"already granted; nothing changed"};
-    tx.audit().append({now, who.name, who.address, "grant.added", person->username.value(), school,
-                        std::string(to_string(role))});
+    tx.audit().append(
+        {now, who.name, who.address, "grant.added", person->username.value(), school, std::string(to_string(role))});
     // R2, R3: the first grant of a person without a password sets the credentials in motion; the
     // one-time password goes by mail otp_email_delay later (the letter with the username: Identity
     // Manager). A person already known gets the grant and nothing else (R14).
@@ -153,7 +158,7 @@ Result<Done> Service::grant(idm::Unit& tx, const Username& u, const std::string&
         tx.outbox().enqueue(outbox::to(*person, MailKind::otp_first, now + policy_.otp_email_delay, now));
         if (where) tx.letters().queue(person->id, *where, now);  // the username goes by letter, now
         tx.audit().append({now, who.name, who.address, "otp.scheduled", person->username.value(), school,
-                            "first one-time password mailed at " + format_iso(now + policy_.otp_email_delay)});
+                           "first one-time password mailed at " + format_iso(now + policy_.otp_email_delay)});
     }
     return Done{};
 }
@@ -163,7 +168,12 @@ Result<Done> Service::unlock(const Username& u, const Actor& who, Timestamp now)
     auto person = tx->accounts().find(Username{login::normalize_username(u.value())});
     if (!person) return Refusal{"no such user: " + u.value()};
     const bool was_locked = tx->accounts().unlock(person->id);
-    tx->audit().append({now, who.name, who.address, "account.unlocked", person->username.value(), {},
+    tx->audit().append({now,
+                        who.name,
+                        who.address,
+                        "account.unlocked",
+                        person->username.value(),
+                        {},
                         was_locked ? "" : "was not locked"});
     tx->commit();
     return Done{was_locked ? "" : "the account was not locked"};
@@ -182,7 +192,7 @@ Result<Done> Service::set_password(const Username& u, std::string_view password,
     auto tx = store_.begin(ports::TxMode::write);
     tx->accounts().set_password(person->id, hash, now);
     tx->password_history().add(person->id, hash, now);  // as every new password: the reuse rule sees it
-    tx->sessions().remove_all_of(person->id, "");  // a new password ends every session
+    tx->sessions().remove_all_of(person->id, "");       // a new password ends every session
     tx->audit().append({now, who.name, who.address, "password.set_by_operator", person->username.value(), {}, {}});
     tx->commit();
     return Done{};

@@ -5,9 +5,9 @@
 #include <string>
 #include <variant>
 
-#include "core/login/policy.hpp"
 #include "core/common/ports.hpp"
 #include "core/idm/ports.hpp"
+#include "core/login/policy.hpp"
 
 namespace mina::admin {
 

@@ -6,8 +6,8 @@
 #include "core/common/csv.hpp"
 #include "core/common/fingerprint.hpp"
 #include "core/kiosk/kiosk.hpp"
-#include "core/login/login.hpp"
 #include "core/kiosk/outbox.hpp"
+#include "core/login/login.hpp"
 
 namespace mina::idm {
 
@@ -72,7 +72,8 @@ std::optional<Problem> check_school(School& s) {
 
 std::string describe(const School& s) {
     std::string out = s.name + " (" + std::string(to_string(s.form)) + ")";
-    if (!s.contact_name.empty() || !s.contact_phone.empty()) out += "; contact " + s.contact_name + " " + s.contact_phone;
+    if (!s.contact_name.empty() || !s.contact_phone.empty())
+        out += "; contact " + s.contact_name + " " + s.contact_phone;
     return out;
 }
 
@@ -133,7 +134,7 @@ std::optional<PersonAtSchool> Service::member(Unit& tx, const std::string& schoo
 }
 
 std::variant<std::pair<School, std::vector<PersonAtSchool>>, Refused> Service::people(const portal::Viewer& v,
-                                                                                     const std::string& school) {
+                                                                                      const std::string& school) {
     if (!may_admin(v, school)) return Refused{Problem::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     auto s = tx->schools().find(SchoolCode{school});
@@ -275,9 +276,11 @@ Outcome Service::appoint_admin(const portal::Viewer& v, const std::string& schoo
     {
         auto tx = store_.begin(ports::TxMode::read);
         if (!tx->schools().find(SchoolCode{school})) return Refused{Problem::no_such_school};
-        if (!tx->accounts().find(Username{login::normalize_username(username)})) return Refused{Problem::no_such_person};
+        if (!tx->accounts().find(Username{login::normalize_username(username)}))
+            return Refused{Problem::no_such_person};
     }
-    auto r = admin_.grant(Username{login::normalize_username(username)}, school, Role::school_admin, actor(v, client), now);
+    auto r =
+        admin_.grant(Username{login::normalize_username(username)}, school, Role::school_admin, actor(v, client), now);
     if (std::holds_alternative<admin::Refusal>(r)) return Refused{Problem::no_such_person};
     return Done{};
 }
@@ -289,8 +292,8 @@ Outcome Service::remove_admin(const portal::Viewer& v, const std::string& school
     auto p = member(*tx, school, username);
     if (!p || !tx->grants().remove(p->person.id, SchoolCode{school}, Role::school_admin))
         return Refused{Problem::no_such_person};
-    tx->audit().append({now, v.person.username.value(), client.address, "grant.removed", p->person.username.value(), school,
-                        "school-admin"});
+    tx->audit().append({now, v.person.username.value(), client.address, "grant.removed", p->person.username.value(),
+                        school, "school-admin"});
     tx->commit();
     return Done{};
 }
@@ -346,7 +349,8 @@ Outcome Service::add_school(const portal::Viewer& v, const School& school, const
     if (auto problem = check_school(s)) return Refused{*problem};
     auto tx = store_.begin(ports::TxMode::write);
     if (!tx->schools().add(s, now)) return Refused{Problem::school_code_taken};
-    tx->audit().append({now, v.person.username.value(), client.address, "school.added", {}, s.code.value(), describe(s)});
+    tx->audit().append(
+        {now, v.person.username.value(), client.address, "school.added", {}, s.code.value(), describe(s)});
     tx->commit();
     return Done{};
 }
@@ -383,7 +387,12 @@ std::variant<int, Refused> Service::retry_mail(const portal::Viewer& v, std::opt
     auto tx = store_.begin(ports::TxMode::write);
     const int n = tx->outbox().retry_failed(id, now);
     if (n == 0 && id) return Refused{Problem::no_such_mail};
-    tx->audit().append({now, v.person.username.value(), client.address, "mail.retried", {}, {},
+    tx->audit().append({now,
+                        v.person.username.value(),
+                        client.address,
+                        "mail.retried",
+                        {},
+                        {},
                         id ? "mail " + std::to_string(*id) : std::to_string(n) + " failed mails"});
     tx->commit();
     return n;
@@ -419,8 +428,7 @@ std::optional<Columns> columns_from_header(const std::vector<std::string>& heade
     Columns c{-1, -1, -1, -1};
     for (int i = 0; i < static_cast<int>(header.size()); ++i) {
         const std::string h = lower(trim(header[static_cast<std::size_t>(i)]));
-        if (h == "förnamn" || h == "fornamn" || h == "first name" || h == "firstname" || h == "first_name")
-            c.first = i;
+        if (h == "förnamn" || h == "fornamn" || h == "first name" || h == "firstname" || h == "first_name") c.first = i;
         else if (h == "efternamn" || h == "last name" || h == "lastname" || h == "last_name" || h == "surname")
             c.last = i;
         else if (h == "e-post" || h == "epost" || h == "e-postadress" || h == "email" || h == "e-mail" || h == "mail")
@@ -458,7 +466,8 @@ std::variant<ImportPlan, Refused> Service::plan(Unit& tx, const portal::Viewer& 
         cols = *found;
         first_row = 1;
     }
-    if (table.rows.size() - first_row > static_cast<std::size_t>(kMaxImportRows)) return Refused{Problem::too_many_rows};
+    if (table.rows.size() - first_row > static_cast<std::size_t>(kMaxImportRows))
+        return Refused{Problem::too_many_rows};
     if (table.rows.size() == first_row) return Refused{Problem::empty_file};
 
     std::map<PersonId, std::vector<Role>> held;
@@ -559,7 +568,12 @@ ImportOutcome Service::save_import(const portal::Viewer& v, const std::string& s
             if (std::holds_alternative<admin::Refusal>(admin_.grant(*tx, username, school, role, who, now)))
                 return Refused{Problem::no_such_school};
     }
-    tx->audit().append({now, who.name, who.address, "import.saved", {}, school,
+    tx->audit().append({now,
+                        who.name,
+                        who.address,
+                        "import.saved",
+                        {},
+                        school,
                         std::to_string(done.added) + " added, " + std::to_string(done.granted) + " given services, " +
                             std::to_string(done.unchanged) + " unchanged, " + std::to_string(done.refused) +
                             " refused"});

@@ -8,36 +8,36 @@
 #include <variant>
 #include <vector>
 
+#include "core/common/ports.hpp"
 #include "core/idm/admin.hpp"
+#include "core/idm/ports.hpp"
 #include "core/login/policy.hpp"
 #include "core/login/portal.hpp"
-#include "core/common/ports.hpp"
-#include "core/idm/ports.hpp"
 
 namespace mina::idm {
 
 /// Why nothing changed; the web layer words it in the person's language.
 enum class Problem {
-    not_allowed,        // outside the actor's scope (or not an administrator at all)
+    not_allowed,  // outside the actor's scope (or not an administrator at all)
     no_such_school,
-    no_such_person,     // no such username among the school's people
-    bad_name,           // first and last name: 1–100 characters on one line
-    bad_email,          // not an email address
-    email_taken,        // (internal) resolved as R14
-    no_username,        // could not find a free username
-    bad_school_code,    // 1–16 letters, digits or '-'
+    no_such_person,   // no such username among the school's people
+    bad_name,         // first and last name: 1–100 characters on one line
+    bad_email,        // not an email address
+    email_taken,      // (internal) resolved as R14
+    no_username,      // could not find a free username
+    bad_school_code,  // 1–16 letters, digits or '-'
     school_code_taken,
-    bad_school_name,    // 1–200 characters on one line
-    bad_school_form,    // not one of the manual's school forms
-    bad_address,        // at most 6 lines of at most 60 characters
-    bad_contact,        // a contact name or phone too long, or on more than one line
-    no_such_mail,       // not a failed mail
-    empty_file,         // no rows to import
-    too_many_rows,      // more rows than one import takes
-    unreadable_file,    // an unterminated quoted field
-    missing_columns,    // no column for first name, last name or email
-    beyond_school,      // the account holds powers the school does not administer (see Service::beyond_reach)
-    too_many_mails,     // one-time passwords sent to the person kResetMailsPerQuarter times in the last 15 minutes
+    bad_school_name,  // 1–200 characters on one line
+    bad_school_form,  // not one of the manual's school forms
+    bad_address,      // at most 6 lines of at most 60 characters
+    bad_contact,      // a contact name or phone too long, or on more than one line
+    no_such_mail,     // not a failed mail
+    empty_file,       // no rows to import
+    too_many_rows,    // more rows than one import takes
+    unreadable_file,  // an unterminated quoted field
+    missing_columns,  // no column for first name, last name or email
+    beyond_school,    // the account holds powers the school does not administer (see Service::beyond_reach)
+    too_many_mails,   // one-time passwords sent to the person kResetMailsPerQuarter times in the last 15 minutes
 };
 
 struct Refused {
@@ -165,7 +165,8 @@ class Service final {
     [[nodiscard]] std::variant<std::vector<QueuedLetter>, Refused> letters(const portal::Viewer& v);
     /// The PDF's path, for the agency only, once rendered.
     [[nodiscard]] std::variant<std::string, Refused> letter_file(const portal::Viewer& v, std::int64_t id);
-    [[nodiscard]] Outcome mark_posted(const portal::Viewer& v, std::int64_t id, const ClientInfo& client, Timestamp now);
+    [[nodiscard]] Outcome mark_posted(const portal::Viewer& v, std::int64_t id, const ClientInfo& client,
+                                      Timestamp now);
 
     // ---- For the agency: schools, the failed-mail list and the audit log ----
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "core/login/login.hpp"
 #include "core/kiosk/outbox.hpp"
+#include "core/login/login.hpp"
 
 namespace mina::kiosk {
 
@@ -11,8 +11,13 @@ namespace {
 
 AuditEvent event(const ClientInfo& client, Timestamp now, std::string kind, std::string subject,
                  std::string detail = {}) {
-    return AuditEvent{now, subject.empty() ? "anonymous" : subject, client.address, std::move(kind),
-                      std::move(subject), {}, std::move(detail)};
+    return AuditEvent{now,
+                      subject.empty() ? "anonymous" : subject,
+                      client.address,
+                      std::move(kind),
+                      std::move(subject),
+                      {},
+                      std::move(detail)};
 }
 
 std::string lower_trimmed(std::string_view typed) {
@@ -73,10 +78,8 @@ Visit Service::begin(const std::string& token, FlowKind kind, Timestamp now) {
     v.flow.expires_at = now + kFlowLife;
     fresh_captcha(v.flow, now);
     auto tx = store_.begin(ports::TxMode::write);
-    if (existing)
-        tx->kiosk_flows().update(v.flow);
-    else
-        tx->kiosk_flows().create(v.flow);
+    if (existing) tx->kiosk_flows().update(v.flow);
+    else tx->kiosk_flows().create(v.flow);
     tx->commit();
     return v;
 }
@@ -131,10 +134,8 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
         return attempt.reserve(*tx, username, [&](const Person& p) {
             credential = tx->accounts().credential(p.id);
             otp = tx->otps().find(p.id);
-            if (alive(otp, now))
-                otp->wrong_count = tx->otps().count_wrong(p.id);  // counted before comparing
-            else
-                otp.reset();
+            if (alive(otp, now)) otp->wrong_count = tx->otps().count_wrong(p.id);  // counted before comparing
+            else otp.reset();
             if (otp && otp->wrong_count > kOtpMaxWrong) otp.reset();
         });
     }();
@@ -152,14 +153,11 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     // 2. Two comparisons whoever asks: the one-time password and the password (or dummies).
     bool otp_ok = false;
     bool password_ok = false;
-    if (otp)
-        otp_ok = hasher_.verify(otp->hash, otp_typed);
-    else
-        hasher_.verify_dummy(otp_typed);
+    if (otp) otp_ok = hasher_.verify(otp->hash, otp_typed);
+    else hasher_.verify_dummy(otp_typed);
     if (credential && !credential->password_hash.empty())
         password_ok = hasher_.verify(credential->password_hash, password);
-    else
-        hasher_.verify_dummy(password);
+    else hasher_.verify_dummy(password);
 
     // 3. Settle. Single use (SPEC §4): of several flows that compared the same one-time password at
     //    once, exactly one consumes it; for the others it counts as not matching.
@@ -179,8 +177,7 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     tx->accounts().record_success(person->id, now);
     if (otp_won) {
         tx->audit().append(event(client, now, "otp.used", who, "kiosk sign-in"));
-    } else if (classify_password_age(credential->password_set_at.value_or(now), now, policy_) ==
-               PasswordAge::expired) {
+    } else if (classify_password_age(credential->password_set_at.value_or(now), now, policy_) == PasswordAge::expired) {
         tx->audit().append(event(client, now, "kiosk.expired", who));
         tx->commit();
         return Expired{};
@@ -232,20 +229,16 @@ Outcome Service::enter_otp(KioskFlow& f, std::string_view typed, const ClientInf
         if (f.person) {
             person = tx->accounts().find(*f.person);
             otp = tx->otps().find(*f.person);
-            if (alive(otp, now))
-                otp->wrong_count = tx->otps().count_wrong(*f.person);  // counted before comparing
-            else
-                otp.reset();
+            if (alive(otp, now)) otp->wrong_count = tx->otps().count_wrong(*f.person);  // counted before comparing
+            else otp.reset();
             if (otp && otp->wrong_count > kOtpMaxWrong) otp.reset();
         }
         tx->commit();
     }
     const std::string who = person ? person->username.value() : std::string();
     bool ok = false;
-    if (otp)
-        ok = hasher_.verify(otp->hash, canonical);
-    else
-        hasher_.verify_dummy(canonical);
+    if (otp) ok = hasher_.verify(otp->hash, canonical);
+    else hasher_.verify_dummy(canonical);
 
     auto tx = store_.begin(ports::TxMode::write);
     // Single use (SPEC §4): of several flows that compared the same one-time password at once, exactly
@@ -256,7 +249,8 @@ Outcome Service::enter_otp(KioskFlow& f, std::string_view typed, const ClientInf
         return Denied{};
     }
     if (!ok) {
-        tx->audit().append(event(client, now, "otp.wrong", who, otp ? "entry " + std::to_string(otp->wrong_count) : "none live"));
+        tx->audit().append(
+            event(client, now, "otp.wrong", who, otp ? "entry " + std::to_string(otp->wrong_count) : "none live"));
         if (otp && otp->wrong_count >= kOtpMaxWrong) {
             tx->otps().remove(*f.person);
             tx->audit().append(event(client, now, "otp.dead", who, "five wrong entries"));
@@ -264,7 +258,7 @@ Outcome Service::enter_otp(KioskFlow& f, std::string_view typed, const ClientInf
         tx->commit();
         return Denied{};
     }
-    tx->accounts().unlock(*f.person);     // the mailbox's owner may recover a locked account here
+    tx->accounts().unlock(*f.person);  // the mailbox's owner may recover a locked account here
     f.stage = FlowStage::password;
     f.expires_at = now + kFlowLife;
     tx->kiosk_flows().update(f);
@@ -295,8 +289,8 @@ SaveOutcome Service::save_password(KioskFlow& f, std::string_view password, std:
     }
     if (problem) {
         auto tx = store_.begin(ports::TxMode::write);
-        tx->audit().append(event(client, now, "password.refused", person->username.value(),
-                                 std::string(problem_name(*problem))));
+        tx->audit().append(
+            event(client, now, "password.refused", person->username.value(), std::string(problem_name(*problem))));
         tx->commit();
         return Refused{*problem};
     }

@@ -11,16 +11,16 @@
 #include <string>
 #include <variant>
 
-#include "core/login/passwords.hpp"
-#include "core/login/policy.hpp"
 #include "core/common/ports.hpp"
 #include "core/kiosk/ports.hpp"
+#include "core/login/passwords.hpp"
+#include "core/login/policy.hpp"
 
 namespace mina::kiosk {
 
 inline constexpr Seconds kCaptchaLife{10 * 60};
 inline constexpr Seconds kFlowLife{30 * 60};
-inline constexpr int kOtpMaxWrong = 5;          // the fifth wrong entry kills the one-time password
+inline constexpr int kOtpMaxWrong = 5;           // the fifth wrong entry kills the one-time password
 inline constexpr int kResetMailsPerQuarter = 3;  // one-time passwords ordered per person per 15 minutes
 inline constexpr Seconds kResetMailWindow{15 * 60};
 
@@ -52,9 +52,8 @@ struct Options {
 
 class Service final {
    public:
-    Service(Store store, ports::PasswordHasher& hasher, ports::Tokens& tokens,
-            ports::PasswordQuality& quality, ports::CaptchaAnswers& captchas, const PolicyConfig& policy,
-            Options options)
+    Service(Store store, ports::PasswordHasher& hasher, ports::Tokens& tokens, ports::PasswordQuality& quality,
+            ports::CaptchaAnswers& captchas, const PolicyConfig& policy, Options options)
         : store_(store),
           hasher_(hasher),
           tokens_(tokens),

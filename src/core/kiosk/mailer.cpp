@@ -64,9 +64,9 @@ void Service::not_sent(const OutboxMail& m, Timestamp now, const std::string& de
     auto tx = store_.begin(ports::TxMode::write);
     if ((rejected && m.attempts >= kMaxRejections) || m.attempts >= kMaxAttempts) {
         tx->outbox().mark_failed(m.id, detail);
-        tx->audit().append(system_event(now, "mail.failed", m.recipient,
-                                        std::string(to_string(m.kind)) + " after " + std::to_string(m.attempts) +
-                                            " attempts: " + detail));
+        tx->audit().append(system_event(
+            now, "mail.failed", m.recipient,
+            std::string(to_string(m.kind)) + " after " + std::to_string(m.attempts) + " attempts: " + detail));
     } else {
         // Exponential backoff: 30 s, 1 min, 2 min, … at most an hour between attempts.
         auto wait = kFirstRetry;

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "core/login/policy.hpp"
 #include "core/common/ports.hpp"
 #include "core/kiosk/ports.hpp"
+#include "core/login/policy.hpp"
 
 namespace mina::mailer {
 

@@ -10,7 +10,8 @@
 namespace mina::outbox {
 
 /// A mail of `kind` to the person, in their language, due at `not_before`.
-[[nodiscard]] OutboxMail to(const Person& p, MailKind kind, Timestamp not_before, Timestamp now, std::string params = {});
+[[nodiscard]] OutboxMail to(const Person& p, MailKind kind, Timestamp not_before, Timestamp now,
+                            std::string params = {});
 
 /// One-time passwords: 12 characters from an alphabet without look-alikes (about 59 bits; with
 /// five tries at most that is plenty), shown in groups of four: "k7mq-x3bz-tr9c".

@@ -4,8 +4,7 @@
 
 namespace mina::login {
 
-std::optional<Seconds> client_wait(LockoutUnit& tx, const std::string& key, const PolicyConfig& policy,
-                                  Timestamp now) {
+std::optional<Seconds> client_wait(LockoutUnit& tx, const std::string& key, const PolicyConfig& policy, Timestamp now) {
     const auto client = tx.throttle().get(key, now - policy.client_window);
     if (client.failures < policy.client_max_failures) return std::nullopt;
     // Times have a one-second grain: the extra second makes the wait at least the delay.
@@ -23,9 +22,7 @@ std::string audit_name(const std::optional<Person>& person, std::string_view nor
 
 namespace lockout {
 
-std::string Reserved::detail() const {
-    return person ? "attempt " + std::to_string(attempt) : "unknown username";
-}
+std::string Reserved::detail() const { return person ? "attempt " + std::to_string(attempt) : "unknown username"; }
 
 Attempt::Attempt(const PolicyConfig& policy, const ClientInfo& client, Kinds kinds, const ports::Pseudonyms* names,
                  Timestamp now)
@@ -37,8 +34,8 @@ Attempt::Attempt(const PolicyConfig& policy, const ClientInfo& client, Kinds kin
       client_key_(client_throttle_key(client.address, policy.client_ipv6_prefix)) {}
 
 AuditEvent Attempt::event(std::string_view kind, const std::string& who, std::string detail) const {
-    return AuditEvent{now_, who.empty() ? "anonymous" : who, client_.address, std::string(kind), who, {},
-                      std::move(detail)};
+    return AuditEvent{
+        now_, who.empty() ? "anonymous" : who, client_.address, std::string(kind), who, {}, std::move(detail)};
 }
 
 Reservation Attempt::reserve(LockoutUnit& tx, std::string_view username,
@@ -52,8 +49,8 @@ Reservation Attempt::reserve(LockoutUnit& tx, std::string_view username,
         return Wait{*wait};
     }
     if (r.person) {
-        const auto slot = tx.accounts().reserve_attempt(r.person->id, now_, policy_.max_failed_logins + 1,
-                                                        now_ + policy_.lockout);
+        const auto slot =
+            tx.accounts().reserve_attempt(r.person->id, now_, policy_.max_failed_logins + 1, now_ + policy_.lockout);
         if (!slot) {
             // Locked: nothing is compared, so a locked account is no oracle (the caller still spends
             // what a comparison costs, so that the time tells nothing either: SPEC §4).

@@ -40,8 +40,7 @@ Outcome Service::submit(const Input& in, Timestamp now) {
     const auto& person = reserved.person;
     const std::string& who = reserved.who;
 
-    const std::string typed_password =
-        quality_ ? quality_->normalize(in.password).value_or(in.password) : in.password;
+    const std::string typed_password = quality_ ? quality_->normalize(in.password).value_or(in.password) : in.password;
     // 2. Compare, outside any transaction. Unknown usernames and accounts without a password yet
     //    cost the same as a wrong password.
     bool ok = false;

@@ -10,9 +10,9 @@
 #include <string>
 #include <variant>
 
+#include "core/common/ports.hpp"
 #include "core/login/lockout.hpp"
 #include "core/login/policy.hpp"
-#include "core/common/ports.hpp"
 #include "core/login/ports.hpp"
 
 namespace mina::login {

@@ -15,14 +15,14 @@ inline constexpr int kMaxChars = 128;
 inline constexpr int kHistory = 5;  // not one of the person's last five passwords
 
 enum class Problem {
-    not_text,       // not valid UTF-8 or holds control characters
-    too_short,      // fewer than kMinChars characters
-    too_long,       // more than kMaxChars characters
-    has_username,   // contains the username
-    has_email,      // contains the email address's local part
-    weak,           // a dictionary word or a common password
-    mismatch,       // Bekräfta differs
-    reused,         // one of the last kHistory passwords (checked by the kiosk, which hashes)
+    not_text,      // not valid UTF-8 or holds control characters
+    too_short,     // fewer than kMinChars characters
+    too_long,      // more than kMaxChars characters
+    has_username,  // contains the username
+    has_email,     // contains the email address's local part
+    weak,          // a dictionary word or a common password
+    mismatch,      // Bekräfta differs
+    reused,        // one of the last kHistory passwords (checked by the kiosk, which hashes)
 };
 
 /// Characters as a person counts them: Unicode code points of valid UTF-8.

@@ -10,19 +10,19 @@
 namespace mina {
 
 struct PolicyConfig {
-    int max_failed_logins = 3;                  // R6: the 4th consecutive failure locks
-    Seconds lockout{30 * 60};                   // R6
-    Seconds password_max_age{365 * 86400};      // R7
-    Seconds password_nudge_age{182 * 86400};    // R7
-    Seconds otp_email_delay{2 * 86400};         // R3
-    Seconds otp_ttl_first{30 * 86400};          // SPEC §4
-    Seconds otp_ttl_reset{15 * 60};             // SPEC §4
-    Seconds session_idle{30 * 60};              // SPEC §4
-    Seconds session_absolute{12 * 3600};        // SPEC §4
-    int client_max_failures = 10;               // per client address, before slowing down
-    Seconds client_window{15 * 60};             // the window those failures are counted in
-    Seconds client_max_delay{60};               // the longest slowdown a client is asked to wait
-    int client_ipv6_prefix = 64;                // IPv6 clients are throttled by this prefix (SPEC §4)
+    int max_failed_logins = 3;                // R6: the 4th consecutive failure locks
+    Seconds lockout{30 * 60};                 // R6
+    Seconds password_max_age{365 * 86400};    // R7
+    Seconds password_nudge_age{182 * 86400};  // R7
+    Seconds otp_email_delay{2 * 86400};       // R3
+    Seconds otp_ttl_first{30 * 86400};        // SPEC §4
+    Seconds otp_ttl_reset{15 * 60};           // SPEC §4
+    Seconds session_idle{30 * 60};            // SPEC §4
+    Seconds session_absolute{12 * 3600};      // SPEC §4
+    int client_max_failures = 10;             // per client address, before slowing down
+    Seconds client_window{15 * 60};           // the window those failures are counted in
+    Seconds client_max_delay{60};             // the longest slowdown a client is asked to wait
+    int client_ipv6_prefix = 64;              // IPv6 clients are throttled by this prefix (SPEC §4)
 };
 
 enum class PasswordAge { fresh, nudge, expired };

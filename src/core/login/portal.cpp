@@ -41,11 +41,12 @@ std::optional<Viewer> Service::resume(const std::string& token, Timestamp now, c
     }
     Viewer v{std::move(session), std::move(person), std::move(access.schools), access.agency_admin};
     if (now - v.session.last_seen_at >= std::min(kTouchGrain, policy_.session_idle / 4)) {
-        if (later) later([this, id_hash = v.session.id_hash, now] {
-            auto tx = store_.begin(ports::TxMode::write);
-            tx->sessions().touch(id_hash, now);
-            tx->commit();
-        });
+        if (later)
+            later([this, id_hash = v.session.id_hash, now] {
+                auto tx = store_.begin(ports::TxMode::write);
+                tx->sessions().touch(id_hash, now);
+                tx->commit();
+            });
         else extend(v, now);
     }
     return v;
@@ -91,9 +92,8 @@ Choice Service::save_preferences(Viewer& v, const std::string& lang, const std::
                                  const ClientInfo& client, Timestamp now) {
     const bool lang_ok = lang.empty() || lang == "sv" || lang == "en";
     const bool school_ok = default_school.empty() ||
-                           std::any_of(v.access.begin(), v.access.end(), [&](const SchoolAccess& a) {
-                               return a.school.code.value() == default_school;
-                           });
+                           std::any_of(v.access.begin(), v.access.end(),
+                                       [&](const SchoolAccess& a) { return a.school.code.value() == default_school; });
     if (!lang_ok || !school_ok) return Choice::not_yours;
     auto tx = store_.begin(ports::TxMode::write);
     tx->accounts().set_preferences(v.person.id, lang, default_school);

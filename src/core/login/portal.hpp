@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "core/common/authz.hpp"
-#include "core/login/policy.hpp"
 #include "core/common/ports.hpp"
+#include "core/login/policy.hpp"
 #include "core/login/ports.hpp"
 
 namespace mina::portal {

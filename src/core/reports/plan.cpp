@@ -73,9 +73,7 @@ std::optional<Kind> read_kind(std::string_view text) {
     return std::nullopt;
 }
 
-std::optional<Support> read_support(std::string_view text) {
-    return parse_support(folded(text));
-}
+std::optional<Support> read_support(std::string_view text) { return parse_support(folded(text)); }
 
 std::optional<studietider::Pace> read_pace(std::string_view text) {
     std::string digits;
@@ -144,7 +142,7 @@ std::int64_t Planner::student_of(const std::string& hash) const {
     if (auto it = students_.find(hash); it != students_.end()) return it->second;
     if (new_slots_.empty()) return 0;
     const std::size_t mask = new_slots_.size() - 1;
-    for (std::size_t i = std::hash<std::string_view>{}(hash) & mask;; i = (i + 1) & mask) {
+    for (std::size_t i = std::hash<std::string_view>{}(hash)&mask;; i = (i + 1) & mask) {
         const std::uint32_t slot = new_slots_[i];
         if (slot == 0 || slot > plan_.new_students.size()) return 0;
         const Student& s = plan_.new_students[slot - 1];
@@ -422,7 +420,7 @@ void Planner::add_new_enrollment(StudentEnrollment e) {
     if (e.student > 0) {
         enrollment_ids_.emplace(std::pair{e.student, e.period}, e.id);
         next_new_enrollment_.push_back(0);  // (in no chain: one entry for every new enrollment)
-    } else {  // first in the new student's chain
+    } else {                                // first in the new student's chain
         const auto i = static_cast<std::size_t>(-e.student - 1);
         if (new_enrollment_of_.size() <= i) new_enrollment_of_.resize(i + 1);
         next_new_enrollment_.push_back(new_enrollment_of_[i]);

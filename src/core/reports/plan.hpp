@@ -11,9 +11,9 @@
 #include <bit>
 #include <cstdint>
 #include <map>
-#include <unordered_map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/common/personnummer.hpp"
@@ -36,8 +36,8 @@ struct Fields {
     std::string credits;
     std::string hours;
     std::string passed;
-    std::string corrects;  // the number of the report this corrects
-    std::string reason;    // why (a correction)
+    std::string corrects;         // the number of the report this corrects
+    std::string reason;           // why (a correction)
     std::int64_t enrollment = 0;  // the student page's form: instead of number, education and period
 };
 
@@ -51,27 +51,27 @@ struct FieldName {
 
 /// A field that cannot be read, is missing or does not fit.
 enum class Problem {
-    kind_missing,          // "Ange vilken händelse som rapporteras"
-    kind_unknown,          // "Händelsen {detail} finns inte"
-    day_missing,           // "Ange datum"
-    day_bad,               // "Skriv datumet som ÅÅÅÅ-MM-DD"
+    kind_missing,  // "Ange vilken händelse som rapporteras"
+    kind_unknown,  // "Händelsen {detail} finns inte"
+    day_missing,   // "Ange datum"
+    day_bad,       // "Skriv datumet som ÅÅÅÅ-MM-DD"
     last_bad,
-    pace_bad,              // "Studietakten är 100, 75 eller 50"
-    credits_bad,           // "Skriv poängen som ett tal, t.ex. 22,5"
-    hours_bad,             // "Skriv antalet timmar som ett heltal"
-    passed_bad,            // "Skriv ja eller nej"
-    support_missing,       // "Ange stödform för studentens första rapport på perioden"
+    pace_bad,         // "Studietakten är 100, 75 eller 50"
+    credits_bad,      // "Skriv poängen som ett tal, t.ex. 22,5"
+    hours_bad,        // "Skriv antalet timmar som ett heltal"
+    passed_bad,       // "Skriv ja eller nej"
+    support_missing,  // "Ange stödform för studentens första rapport på perioden"
     support_unknown,
-    support_differs,       // "Stödformen är {detail} i tidigare rapporter"
+    support_differs,  // "Stödformen är {detail} i tidigare rapporter"
     education_missing,
-    education_unknown,     // "Skolan har ingen utbildning med koden {detail}"
+    education_unknown,  // "Skolan har ingen utbildning med koden {detail}"
     education_withdrawn,
-    period_unknown,        // "Utbildningen har ingen rapporterad studieperiod {detail}"
-    period_missing,        // "Ange studieperioden: datumet ligger inte i en rapporterad studieperiod"
-    enrollment_unknown,    // "Studenten finns inte på den utbildningen"
-    corrects_bad,          // "Ange numret på rapporten som rättas"
-    reason_missing,        // "Ange varför rapporten rättas"
-    too_long,              // "Texten är för lång"
+    period_unknown,      // "Utbildningen har ingen rapporterad studieperiod {detail}"
+    period_missing,      // "Ange studieperioden: datumet ligger inte i en rapporterad studieperiod"
+    enrollment_unknown,  // "Studenten finns inte på den utbildningen"
+    corrects_bad,        // "Ange numret på rapporten som rättas"
+    reason_missing,      // "Ange varför rapporten rättas"
+    too_long,            // "Texten är för lång"
 };
 
 struct FieldProblem {
@@ -119,7 +119,7 @@ struct RowPlan {
     std::optional<Refused> conflict;
     bool duplicate = false;  // the same report is already in force: not saved again
 
-    std::string masked;  // the student as a list shows it (YYMMDD-****), when the number was read
+    std::string masked;               // the student as a list shows it (YYMMDD-****), when the number was read
     bool protected_identity = false;  // a known person whose identity is protected: shown masked, `masked` empty
     std::string education;
     std::string period;
@@ -135,10 +135,10 @@ struct RowPlan {
 
 struct Plan {
     std::vector<RowPlan> rows;
-    std::vector<Student> new_students;                  // id -(i + 1)
-    std::vector<StudentEnrollment> new_enrollments;     // id -(i + 1); `student` may be a new one
-    std::unordered_map<std::int64_t, State> states;     // every enrollment an accepted row changes
-    std::map<std::int64_t, std::string> names;          // existing students whose name (this school's) a row changes
+    std::vector<Student> new_students;               // id -(i + 1)
+    std::vector<StudentEnrollment> new_enrollments;  // id -(i + 1); `student` may be a new one
+    std::unordered_map<std::int64_t, State> states;  // every enrollment an accepted row changes
+    std::map<std::int64_t, std::string> names;       // existing students whose name (this school's) a row changes
     int accepted = 0;
     int refused = 0;
     int duplicates = 0;
@@ -223,7 +223,7 @@ class Planner final {
     std::vector<std::uint32_t> new_enrollment_of_;
     std::vector<std::uint32_t> next_new_enrollment_;
     std::unordered_map<std::int64_t, StudentEnrollment> enrollments_;  // saved ones (new: in plan_)
-    std::unordered_map<std::int64_t, std::vector<Event>> histories_;  // saved enrollments
+    std::unordered_map<std::int64_t, std::vector<Event>> histories_;   // saved enrollments
     // The plan's new enrollments' events, without a vector each: a new enrollment -n's events are a
     // chain over new_events_ (the row in plan_.rows, the id it was given, the next one's index + 1)
     // from new_history_[n - 1] (first and last index + 1); history_of copies them into scratch_.

@@ -11,8 +11,8 @@
 
 #include "core/common/model.hpp"
 #include "core/common/repositories.hpp"
-#include "core/studietider/ports.hpp"
 #include "core/reports/rules.hpp"
+#include "core/studietider/ports.hpp"
 
 namespace mina {
 
@@ -21,9 +21,9 @@ namespace mina {
 /// name that school recorded. A school never reads another school's name (SPEC §4).
 struct Student {
     std::int64_t id = 0;
-    std::string lookup_hash;  // IdentityVault::lookup_hash of the canonical number: unique
-    std::string sealed;       // IdentityVault::seal of it
-    std::string name;         // the reading school's own record, optional (empty: it has none)
+    std::string lookup_hash;          // IdentityVault::lookup_hash of the canonical number: unique
+    std::string sealed;               // IdentityVault::seal of it
+    std::string name;                 // the reading school's own record, optional (empty: it has none)
     bool protected_identity = false;  // skyddade personuppgifter, of the person: masked in every school's views
     Timestamp created_at;
 };
@@ -35,7 +35,7 @@ struct StudentEnrollment {
     std::int64_t student = 0;
     std::int64_t education = 0;
     std::int64_t period = 0;
-    reports::Enrollment plan;  // support, and the period's days and pace when it was enrolled
+    reports::Enrollment plan;                       // support, and the period's days and pace when it was enrolled
     reports::State state{reports::State::planned};  // after its events (kept for the lists)
     // Read with it, never written through it:
     std::string education_code;
@@ -79,7 +79,7 @@ struct ReportFilter {
     std::string education;             // an education's code
     std::string period;                // a study period's label
     std::optional<reports::Kind> kind;
-    std::string month;                 // "YYYY-MM" reported
+    std::string month;  // "YYYY-MM" reported
     int offset = 0;
     int limit = 50;
 };

@@ -38,8 +38,8 @@ constexpr names::Table<State, 6> kStates{{{State::planned, "planerad"},
 
 /// Kinds that describe what lies ahead (planned), so their day may be after today.
 bool may_be_planned(Kind k) {
-    return k == Kind::term_study_time || k == Kind::holiday || k == Kind::planned_break ||
-           k == Kind::changed_extent || k == Kind::changed_study_time || k == Kind::absence_start;
+    return k == Kind::term_study_time || k == Kind::holiday || k == Kind::planned_break || k == Kind::changed_extent ||
+           k == Kind::changed_study_time || k == Kind::absence_start;
 }
 
 bool has_range(Kind k) { return k == Kind::term_study_time || k == Kind::holiday || k == Kind::planned_break; }
@@ -73,8 +73,7 @@ std::optional<Refused> apply(Standing& s, const Enrollment& e, const Event& ev, 
 
     switch (ev.kind) {
         case Kind::term_study_time:
-        case Kind::holiday:
-            return std::nullopt;
+        case Kind::holiday: return std::nullopt;
         case Kind::planned_break: {
             const int minimum =
                 e.support == Support::studiehjalp ? kBreakMinimumDaysStudiehjalp : kBreakMinimumDaysStudiemedel;
@@ -123,8 +122,7 @@ std::optional<Refused> apply(Standing& s, const Enrollment& e, const Event& ev, 
             if (!ev.passed && !ev.credits) return Refused{Conflict::result_needed};
             return std::nullopt;
         case Kind::study_start:
-        case Kind::not_started:
-            break;  // handled above
+        case Kind::not_started: break;  // handled above
     }
     return std::nullopt;
 }
@@ -175,7 +173,8 @@ std::variant<Standing, Refused> check(const Enrollment& e, const std::vector<Eve
     if (next.supersedes == 0) {
         // A new event comes after everything in force: the history replayed as it stands (without
         // a copy when nothing in it was corrected), then the event.
-        const bool corrected = std::any_of(history.begin(), history.end(), [](const Event& ev) { return ev.supersedes != 0; });
+        const bool corrected =
+            std::any_of(history.begin(), history.end(), [](const Event& ev) { return ev.supersedes != 0; });
         if (corrected) {
             for (const auto& ev : in_force(history))
                 if (auto refused = apply(s, e, ev, today)) return *refused;

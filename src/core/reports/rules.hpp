@@ -58,51 +58,51 @@ struct Enrollment {
 struct Event {
     std::int64_t id = 0;  // 0: not saved yet
     Kind kind{Kind::study_start};
-    Date day;                       // when it takes effect (first day of a range)
-    std::optional<Date> last;       // the last day of a range (holiday, break, term, planned absence)
+    Date day;                                     // when it takes effect (first day of a range)
+    std::optional<Date> last;                     // the last day of a range (holiday, break, term, planned absence)
     std::optional<studietider::Pace> pace;        // changed_extent
     std::optional<studietider::Credits> credits;  // changed_extent, study_result (credits passed)
-    int hours = 0;                  // unauthorised_absence: hours in the month
-    std::optional<bool> passed;     // study_result
-    std::int64_t supersedes = 0;    // a correction: the event it replaces
+    int hours = 0;                                // unauthorised_absence: hours in the month
+    std::optional<bool> passed;                   // study_result
+    std::int64_t supersedes = 0;                  // a correction: the event it replaces
 };
 
 /// Why an event cannot be saved: each names its conflict for the page.
 enum class Conflict {
-    before_start,            // "Händelsen ligger före studiestarten ({date})"
-    after_end,               // "Händelsen ligger efter sista studiedagen ({date})"
-    in_the_future,           // "Datumet har inte varit än"
-    not_started_yet,         // "Studiestarten är inte rapporterad"
-    already_started,         // "Studiestarten är redan rapporterad ({date})"
-    ended,                   // "Studierna är avslutade ({state}): bara studieresultat och rättelser tas emot"
-    last_before_first,       // "Sista dagen kan inte vara före första dagen"
-    range_needed,            // "Ange första och sista dag"
-    not_absent,              // "Studenten är inte frånvarande"
-    already_absent,          // "Frånvaron är redan rapporterad ({date})"
-    too_short,               // "Uppehållet är kortare än {days} dagar och rapporteras inte"
-    pace_not_allowed,        // "Studiehjälp ges bara för heltidsstudier (100 %)"
-    pace_missing,            // "Ange den nya studietakten"
-    skolk_not_studiehjalp,   // "Skolk rapporteras bara för studenter med studiehjälp"
-    skolk_too_few_hours,     // "Skolk rapporteras från 4 timmar i en månad"
-    skolk_too_early,         // "Skolk rapporteras tidigast 15 dagar efter första skolkdagen"
-    result_needed,           // "Ange om kursen är godkänd eller hur många poäng som är godkända"
-    no_such_event,           // "Händelsen som ska rättas finns inte"
-    already_superseded,      // "Händelsen är redan rättad: rätta den senaste"
+    before_start,           // "Händelsen ligger före studiestarten ({date})"
+    after_end,              // "Händelsen ligger efter sista studiedagen ({date})"
+    in_the_future,          // "Datumet har inte varit än"
+    not_started_yet,        // "Studiestarten är inte rapporterad"
+    already_started,        // "Studiestarten är redan rapporterad ({date})"
+    ended,                  // "Studierna är avslutade ({state}): bara studieresultat och rättelser tas emot"
+    last_before_first,      // "Sista dagen kan inte vara före första dagen"
+    range_needed,           // "Ange första och sista dag"
+    not_absent,             // "Studenten är inte frånvarande"
+    already_absent,         // "Frånvaron är redan rapporterad ({date})"
+    too_short,              // "Uppehållet är kortare än {days} dagar och rapporteras inte"
+    pace_not_allowed,       // "Studiehjälp ges bara för heltidsstudier (100 %)"
+    pace_missing,           // "Ange den nya studietakten"
+    skolk_not_studiehjalp,  // "Skolk rapporteras bara för studenter med studiehjälp"
+    skolk_too_few_hours,    // "Skolk rapporteras från 4 timmar i en månad"
+    skolk_too_early,        // "Skolk rapporteras tidigast 15 dagar efter första skolkdagen"
+    result_needed,          // "Ange om kursen är godkänd eller hur många poäng som är godkända"
+    no_such_event,          // "Händelsen som ska rättas finns inte"
+    already_superseded,     // "Händelsen är redan rättad: rätta den senaste"
 };
 
 struct Refused {
     Conflict conflict;
-    std::optional<Date> date{};   // the date the conflict names
-    std::optional<State> state{}; // for ended
-    int days = 0;                 // for too_short
+    std::optional<Date> date{};    // the date the conflict names
+    std::optional<State> state{};  // for ended
+    int days = 0;                  // for too_short
 };
 
 /// The enrollment after its events.
 struct Standing {
     State state{State::planned};
-    std::optional<Date> started;       // the day of the study start
-    std::optional<Date> stopped;       // avbrott, byte av skola
-    Date last;                         // the last study day, as changed
+    std::optional<Date> started;  // the day of the study start
+    std::optional<Date> stopped;  // avbrott, byte av skola
+    Date last;                    // the last study day, as changed
     studietider::Pace pace{studietider::Pace::full};
     std::optional<Date> absent_since;  // while paused
 };

@@ -80,7 +80,8 @@ std::string fingerprint_of(const Plan& plan) {
     for (const auto& r : plan.rows) {
         fp.add(std::int64_t{r.line}).add(r.accepted() ? "a" : r.duplicate ? "d" : "r");
         for (const auto& e : error_codes(r)) fp.add(e.message);
-        fp.add(std::to_string(r.student > 0 ? r.student : 0) + "/" + std::to_string(r.enrollment > 0 ? r.enrollment : 0));
+        fp.add(std::to_string(r.student > 0 ? r.student : 0) + "/" +
+               std::to_string(r.enrollment > 0 ? r.enrollment : 0));
     }
     return fp.hex();
 }
@@ -328,8 +329,9 @@ std::variant<std::string, Denied> Service::export_csv(const portal::Viewer& v, c
     auto& view = std::get<ListView>(listed);
     const Date today = Date::utc_day_of(now);
     std::string out = "\xEF\xBB\xBF";  // so that Excel reads å ä ö
-    out += "rapport;personnummer;namn;utbildning;studieperiod;handelse;datum;sista_dag;studietakt;poang;timmar;"
-           "godkand;rattar;orsak;rapporterad;rapporterad_av;kanal\r\n";
+    out +=
+        "rapport;personnummer;namn;utbildning;studieperiod;handelse;datum;sista_dag;studietakt;poang;timmar;"
+        "godkand;rattar;orsak;rapporterad;rapporterad_av;kanal\r\n";
     for (const auto& r : view.rows) {
         const auto& ev = r.row.report.event;
         std::string number = r.number;
@@ -340,38 +342,38 @@ std::variant<std::string, Denied> Service::export_csv(const portal::Viewer& v, c
             }
         }
         if (r.row.student.protected_identity) number = "skyddad";
-        const std::vector<std::string> cells{
-            std::to_string(ev.id),
-            number,
-            r.row.student.name,
-            r.row.education_code,
-            r.row.period_label,
-            std::string(to_string(ev.kind)),
-            to_string(ev.day),
-            ev.last ? to_string(*ev.last) : "",
-            ev.pace ? std::to_string(studietider::percent(*ev.pace)) : "",
-            ev.credits ? studietider::to_string(*ev.credits) : "",
-            ev.hours ? std::to_string(ev.hours) : "",
-            ev.passed ? (*ev.passed ? "ja" : "nej") : "",
-            ev.supersedes ? std::to_string(ev.supersedes) : "",
-            r.row.report.reason,
-            to_string(Date::utc_day_of(r.row.report.reported_at)),
-            r.row.report.reported_by,
-            std::string(to_string(r.row.report.channel))};
+        const std::vector<std::string> cells{std::to_string(ev.id),
+                                             number,
+                                             r.row.student.name,
+                                             r.row.education_code,
+                                             r.row.period_label,
+                                             std::string(to_string(ev.kind)),
+                                             to_string(ev.day),
+                                             ev.last ? to_string(*ev.last) : "",
+                                             ev.pace ? std::to_string(studietider::percent(*ev.pace)) : "",
+                                             ev.credits ? studietider::to_string(*ev.credits) : "",
+                                             ev.hours ? std::to_string(ev.hours) : "",
+                                             ev.passed ? (*ev.passed ? "ja" : "nej") : "",
+                                             ev.supersedes ? std::to_string(ev.supersedes) : "",
+                                             r.row.report.reason,
+                                             to_string(Date::utc_day_of(r.row.report.reported_at)),
+                                             r.row.report.reported_by,
+                                             std::string(to_string(r.row.report.channel))};
         for (std::size_t i = 0; i < cells.size(); ++i) {
             if (i) out += ';';
             out += csv::field(cells[i]);
         }
         out += "\r\n";
     }
-    tx->audit().append({now, person_of(v), client.address, "report.export", "", school,
-                        std::to_string(view.rows.size()) + (full_numbers ? " rader, fullständiga personnummer" : " rader")});
+    tx->audit().append(
+        {now, person_of(v), client.address, "report.export", "", school,
+         std::to_string(view.rows.size()) + (full_numbers ? " rader, fullständiga personnummer" : " rader")});
     tx->commit();
     return out;
 }
 
-std::variant<StudentView, Denied> Service::student(const portal::Viewer& v, const std::string& school,
-                                                   std::int64_t id, const ClientInfo& client, Timestamp now) {
+std::variant<StudentView, Denied> Service::student(const portal::Viewer& v, const std::string& school, std::int64_t id,
+                                                   const ClientInfo& client, Timestamp now) {
     if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     // Read in a read unit (no writer waits for it), then the read recorded in a short write unit
     // of its own, committed before the page is shown.
@@ -405,8 +407,8 @@ std::variant<StudentView, Denied> Service::student(const portal::Viewer& v, cons
     }
     tx.reset();
     auto log = store_.begin(ports::TxMode::write);
-    log->audit().append({now, person_of(v), client.address, "report.student_read", "student:" + std::to_string(id),
-                         school, ""});
+    log->audit().append(
+        {now, person_of(v), client.address, "report.student_read", "student:" + std::to_string(id), school, ""});
     log->commit();
     return view;
 }
@@ -424,8 +426,7 @@ std::variant<std::vector<EducationInfo>, Denied> Service::educations(const porta
     return out;
 }
 
-Plan Service::plan(Unit& tx, const std::string& school, const std::vector<std::pair<int, Fields>>& rows,
-                   Date today) {
+Plan Service::plan(Unit& tx, const std::string& school, const std::vector<std::pair<int, Fields>>& rows, Date today) {
     StoreSource source(tx, school);
     Planner planner(source, identities_, today);
     planner.reserve(rows.size());
@@ -437,7 +438,8 @@ Plan Service::plan(Unit& tx, const std::string& school, const Rows& rows, Date t
     StoreSource source(tx, school);
     Planner planner(source, identities_, today);
     planner.reserve(rows.count);
-    for (std::size_t i = 0; i < rows.count; ++i) planner.add(rows.line ? rows.line(i) : static_cast<int>(i + 1), rows.at(i));
+    for (std::size_t i = 0; i < rows.count; ++i)
+        planner.add(rows.line ? rows.line(i) : static_cast<int>(i + 1), rows.at(i));
     return planner.take();
 }
 
@@ -594,8 +596,9 @@ std::variant<Upload, Denied> Service::preview(const portal::Viewer& v, const std
     for (const auto& r : up.plan.rows)
         for (auto& e : error_codes(r)) s.errors.push_back(std::move(e));
     up.submission = tx->reports().add_submission(s);
-    tx->audit().append({now, person_of(v), client.address, "report.file_checked", "submission:" + std::to_string(up.submission),
-                        school, std::to_string(s.rows) + " rader, " + std::to_string(s.refused) + " underkända"});
+    tx->audit().append({now, person_of(v), client.address, "report.file_checked",
+                        "submission:" + std::to_string(up.submission), school,
+                        std::to_string(s.rows) + " rader, " + std::to_string(s.refused) + " underkända"});
     tx->commit();
     return up;
 }
@@ -624,8 +627,9 @@ SaveOutcome Service::save(const portal::Viewer& v, const std::string& school, st
     out.saved = write(*tx, school, up.plan, Channel::file, submission, person_of(v), now);
     out.state = state_after(up.plan, out.saved);
     rep.finish_submission(submission, out.state, out.saved);
-    tx->audit().append({now, person_of(v), client.address, "report.file_saved", "submission:" + std::to_string(submission),
-                        school, std::to_string(out.saved) + " rapporter sparade"});
+    tx->audit().append({now, person_of(v), client.address, "report.file_saved",
+                        "submission:" + std::to_string(submission), school,
+                        std::to_string(out.saved) + " rapporter sparade"});
     tx->commit();
     out.plan = std::move(up.plan);
     return out;
@@ -647,9 +651,9 @@ std::variant<Submission, Denied> Service::submission(const portal::Viewer& v, co
 }
 
 std::variant<UploadSaved, UploadNotSaved, Denied> Service::api(const std::string& secret, const std::string& school,
-                                                               const Rows& rows,
-                                                               std::optional<SaveMode> mode, const std::string& body_sha256,
-                                                               const ClientInfo& client, Timestamp now) {
+                                                               const Rows& rows, std::optional<SaveMode> mode,
+                                                               const std::string& body_sha256, const ClientInfo& client,
+                                                               Timestamp now) {
     auto tx = store_.begin(ports::TxMode::write);
     auto& rep = tx->reports();
     auto key = secret.empty() ? std::nullopt : rep.key_by_digest(tokens_.digest(secret));
@@ -739,7 +743,8 @@ std::variant<std::monostate, Denied> Service::revoke_key(const portal::Viewer& v
     if (!v.may(authz::Action::manage_api_keys, school)) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
     if (!tx->reports().revoke_key(SchoolCode{school}, id, now)) return Denied{Refusal::no_such_key};
-    tx->audit().append({now, person_of(v), client.address, "report.key_revoked", "key:" + std::to_string(id), school, ""});
+    tx->audit().append(
+        {now, person_of(v), client.address, "report.key_revoked", "key:" + std::to_string(id), school, ""});
     tx->commit();
     return std::monostate{};
 }

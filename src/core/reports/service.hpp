@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "core/common/csv.hpp"
-#include "core/login/portal.hpp"
 #include "core/common/ports.hpp"
+#include "core/login/portal.hpp"
 #include "core/reports/plan.hpp"
 
 namespace mina::reports {
@@ -26,10 +26,10 @@ enum class Refusal {
     protection_kept,     // a school may set a protected identity, never lift it: only the agency
     no_such_submission,  // none at this school, or already saved, or another file
     no_such_key,
-    key_refused,         // an API key that is unknown or revoked
-    unreadable,          // a file with an unterminated quote (detail: its line)
-    no_columns,          // a file without the columns it needs (detail: the missing ones)
-    too_many_rows,       // more than kMaxUploadRows
+    key_refused,    // an API key that is unknown or revoked
+    unreadable,     // a file with an unterminated quote (detail: its line)
+    no_columns,     // a file without the columns it needs (detail: the missing ones)
+    too_many_rows,  // more than kMaxUploadRows
 };
 struct Denied {
     Refusal why;
@@ -67,12 +67,12 @@ struct ListView {
 struct EnrollmentView {
     StudentEnrollment enrollment;
     Standing standing;
-    std::vector<ReportEvent> history;     // newest first
-    std::set<std::int64_t> superseded;    // events a correction replaced
+    std::vector<ReportEvent> history;   // newest first
+    std::set<std::int64_t> superseded;  // events a correction replaced
 };
 struct StudentView {
-    Student student;     // the school's own name; no name while the identity is protected
-    std::string number;  // in full, YYMMDD-NNNC; empty while the identity is protected
+    Student student;                          // the school's own name; no name while the identity is protected
+    std::string number;                       // in full, YYMMDD-NNNC; empty while the identity is protected
     std::vector<EnrollmentView> enrollments;  // the school's own, with their history
 };
 
@@ -127,80 +127,78 @@ class Service final {
     [[nodiscard]] bool check_identity_key();
 
     [[nodiscard]] std::variant<ListView, Denied> list(const portal::Viewer& v, const std::string& school,
-                                                     const ListQuery& q, const ClientInfo& client, Timestamp now);
+                                                      const ListQuery& q, const ClientInfo& client, Timestamp now);
     /// The list as CSV (every page); numbers masked unless `full_numbers`, protected identities always.
     [[nodiscard]] std::variant<std::string, Denied> export_csv(const portal::Viewer& v, const std::string& school,
-                                                              const ListQuery& q, bool full_numbers,
-                                                              const ClientInfo& client, Timestamp now);
+                                                               const ListQuery& q, bool full_numbers,
+                                                               const ClientInfo& client, Timestamp now);
     /// The student's page at the school: read in the audit log.
     [[nodiscard]] std::variant<StudentView, Denied> student(const portal::Viewer& v, const std::string& school,
-                                                           std::int64_t id, const ClientInfo& client, Timestamp now);
+                                                            std::int64_t id, const ClientInfo& client, Timestamp now);
     /// The school's educations with their published periods (the report form's choices).
     [[nodiscard]] std::variant<std::vector<EducationInfo>, Denied> educations(const portal::Viewer& v,
-                                                                             const std::string& school);
+                                                                              const std::string& school);
     /// One report from a form: saved, or why not (nothing saved).
     [[nodiscard]] ReportOutcome report(const portal::Viewer& v, const std::string& school, const Fields& f,
                                        const ClientInfo& client, Timestamp now);
     /// The school's own name for its student, and the person's protection set (never lifted: a
     /// school that asks to lift it is refused, `protection_kept`, and nothing is changed).
     [[nodiscard]] std::variant<std::monostate, Denied> set_student(const portal::Viewer& v, const std::string& school,
-                                                                  std::int64_t id, const std::string& name,
-                                                                  bool protected_identity, const ClientInfo& client,
-                                                                  Timestamp now);
+                                                                   std::int64_t id, const std::string& name,
+                                                                   bool protected_identity, const ClientInfo& client,
+                                                                   Timestamp now);
     /// The agency sets or lifts a person's protected identity (for every school).
     [[nodiscard]] std::variant<std::monostate, Denied> set_protection(const portal::Viewer& v, std::int64_t id,
-                                                                     bool protected_identity,
-                                                                     const ClientInfo& client, Timestamp now);
+                                                                      bool protected_identity, const ClientInfo& client,
+                                                                      Timestamp now);
 
     /// A school's file judged and recorded as a submission (nothing else saved).
     [[nodiscard]] std::variant<Upload, Denied> preview(const portal::Viewer& v, const std::string& school,
-                                                      std::string_view bytes, const std::string& file_name,
-                                                      const ClientInfo& client, Timestamp now);
+                                                       std::string_view bytes, const std::string& file_name,
+                                                       const ClientInfo& client, Timestamp now);
     /// The previewed file saved: again judged, under the write lock, in one transaction.
     [[nodiscard]] SaveOutcome save(const portal::Viewer& v, const std::string& school, std::int64_t submission,
                                    std::string_view bytes, SaveMode mode, const std::string& fingerprint,
                                    const ClientInfo& client, Timestamp now);
     [[nodiscard]] std::variant<std::vector<Submission>, Denied> submissions(const portal::Viewer& v,
-                                                                           const std::string& school);
+                                                                            const std::string& school);
     [[nodiscard]] std::variant<Submission, Denied> submission(const portal::Viewer& v, const std::string& school,
-                                                             std::int64_t id);
+                                                              std::int64_t id);
 
     /// An upload's rows, read one at a time (a large one is not copied into Fields all at once).
     struct Rows {
         std::size_t count = 0;
-        std::function<Fields(std::size_t)> at;  // the row `i` (from 0), asked for once, in order
+        std::function<Fields(std::size_t)> at;   // the row `i` (from 0), asked for once, in order
         std::function<int(std::size_t)> line{};  // the row's line in its file; unset: i + 1
     };
     /// The API: `rows` for the school, with a key of that school. `mode` empty: validate only.
     /// `body_sha256`: of the call's body (kept with the submission).
     [[nodiscard]] std::variant<UploadSaved, UploadNotSaved, Denied> api(const std::string& secret,
-                                                                       const std::string& school,
-                                                                       const Rows& rows,
-                                                                       std::optional<SaveMode> mode,
-                                                                       const std::string& body_sha256,
-                                                                       const ClientInfo& client,
-                                                                       Timestamp now);
+                                                                        const std::string& school, const Rows& rows,
+                                                                        std::optional<SaveMode> mode,
+                                                                        const std::string& body_sha256,
+                                                                        const ClientInfo& client, Timestamp now);
     /// The API's check before a call's body is read: nothing when `secret` is a live key of `school`,
     /// else key_refused or not_allowed (as api() would answer).
     [[nodiscard]] std::optional<Denied> check_key(const std::string& secret, const std::string& school);
     [[nodiscard]] std::variant<std::vector<ApiKey>, Denied> keys(const portal::Viewer& v, const std::string& school);
     [[nodiscard]] std::variant<NewKey, Denied> create_key(const portal::Viewer& v, const std::string& school,
-                                                         const std::string& name, const ClientInfo& client,
-                                                         Timestamp now);
+                                                          const std::string& name, const ClientInfo& client,
+                                                          Timestamp now);
     [[nodiscard]] std::variant<std::monostate, Denied> revoke_key(const portal::Viewer& v, const std::string& school,
-                                                                 std::int64_t id, const ClientInfo& client,
-                                                                 Timestamp now);
+                                                                  std::int64_t id, const ClientInfo& client,
+                                                                  Timestamp now);
 
     /// The agency: reports per school, kind and month from `from_month` on.
     [[nodiscard]] std::variant<std::vector<ReportCount>, Denied> counts(const portal::Viewer& v,
-                                                                       const std::string& from_month);
+                                                                        const std::string& from_month);
     /// The agency's read-only list across schools (q.school: one of them).
     [[nodiscard]] std::variant<ListView, Denied> agency_list(const portal::Viewer& v, const ListQuery& q,
-                                                            const ClientInfo& client, Timestamp now);
+                                                             const ClientInfo& client, Timestamp now);
 
    private:
-    std::variant<ListView, Denied> list_in(Unit& tx, std::optional<SchoolCode> school, const ListQuery& q,
-                                           int limit, const portal::Viewer& v, const ClientInfo& client, Timestamp now);
+    std::variant<ListView, Denied> list_in(Unit& tx, std::optional<SchoolCode> school, const ListQuery& q, int limit,
+                                           const portal::Viewer& v, const ClientInfo& client, Timestamp now);
     /// Judges `rows` for the school inside `tx`.
     Plan plan(Unit& tx, const std::string& school, const std::vector<std::pair<int, Fields>>& rows, Date today);
     /// The same for the API's rows, numbered from 1.
@@ -219,8 +217,8 @@ class Service final {
 /// A school's file as read: its cells, made into each row's Fields only when the row is judged (a
 /// file of 100,000 rows is never held as Fields all at once: each row's cells go as it is taken).
 struct FileRows {
-    csv::Table table;             // the heading first
-    std::vector<int> column_of;   // field_names()[i] is in column column_of[i] (-1: none)
+    csv::Table table;            // the heading first
+    std::vector<int> column_of;  // field_names()[i] is in column column_of[i] (-1: none)
     [[nodiscard]] std::size_t size() const { return table.rows.size() - 1; }
     [[nodiscard]] int line(std::size_t i) const { return table.rows[i + 1].line; }
     /// The row `i` (from 0, after the heading) as Fields; its cells are let go.

@@ -15,36 +15,58 @@ namespace mina::studietider::file {
 namespace {
 
 constexpr std::array<std::string_view, kColumns> kHeaders{
-    "Utbildningskod", "Utbildningens namn", "Nivå",       "Poängtyp", "Omfattning", "Distans", "Uppdragsutbildning",
+    "Utbildningskod", "Utbildningens namn", "Nivå",      "Poängtyp", "Omfattning", "Distans", "Uppdragsutbildning",
     "Studietid",      "Första dag",         "Sista dag", "Poäng",    "Studietakt", "Lov",     "Status"};
 
 /// The header words each column is known by, as search_words joins them with ' ' (lower case, no
 /// å ä ö): the Swedish the download writes, shorter Swedish, and English.
 const std::map<std::string, Column>& column_names() {
-    static const std::map<std::string, Column> names{
-        {"utbildningskod", Column::code},        {"kod", Column::code},
-        {"code", Column::code},                  {"education code", Column::code},
-        {"utbildningens namn", Column::name},    {"utbildning", Column::name},
-        {"namn", Column::name},                  {"name", Column::name},
-        {"education name", Column::name},        {"niva", Column::level},
-        {"level", Column::level},                {"poangtyp", Column::unit},
-        {"enhet", Column::unit},                 {"credit unit", Column::unit},
-        {"unit", Column::unit},                  {"omfattning", Column::total},
-        {"total", Column::total},                {"total credits", Column::total},
-        {"distans", Column::distance},           {"distansutbildning", Column::distance},
-        {"distance", Column::distance},          {"uppdragsutbildning", Column::contract},
-        {"uppdrag", Column::contract},           {"contract education", Column::contract},
-        {"contract", Column::contract},          {"studietid", Column::label},
-        {"termin", Column::label},               {"benamning", Column::label},
-        {"label", Column::label},                {"term", Column::label},
-        {"forsta dag", Column::first},           {"forsta dagen", Column::first},
-        {"first day", Column::first},            {"sista dag", Column::last},
-        {"sista dagen", Column::last},           {"last day", Column::last},
-        {"poang", Column::credits},              {"poang i perioden", Column::credits},
-        {"credits", Column::credits},            {"studietakt", Column::pace},
-        {"takt", Column::pace},                  {"pace", Column::pace},
-        {"lov", Column::breaks},                 {"breaks", Column::breaks},
-        {"holidays", Column::breaks},            {"status", Column::status}};
+    static const std::map<std::string, Column> names{{"utbildningskod", Column::code},
+                                                     {"kod", Column::code},
+                                                     {"code", Column::code},
+                                                     {"education code", Column::code},
+                                                     {"utbildningens namn", Column::name},
+                                                     {"utbildning", Column::name},
+                                                     {"namn", Column::name},
+                                                     {"name", Column::name},
+                                                     {"education name", Column::name},
+                                                     {"niva", Column::level},
+                                                     {"level", Column::level},
+                                                     {"poangtyp", Column::unit},
+                                                     {"enhet", Column::unit},
+                                                     {"credit unit", Column::unit},
+                                                     {"unit", Column::unit},
+                                                     {"omfattning", Column::total},
+                                                     {"total", Column::total},
+                                                     {"total credits", Column::total},
+                                                     {"distans", Column::distance},
+                                                     {"distansutbildning", Column::distance},
+                                                     {"distance", Column::distance},
+                                                     {"uppdragsutbildning", Column::contract},
+                                                     {"uppdrag", Column::contract},
+                                                     {"contract education", Column::contract},
+                                                     {"contract", Column::contract},
+                                                     {"studietid", Column::label},
+                                                     {"termin", Column::label},
+                                                     {"benamning", Column::label},
+                                                     {"label", Column::label},
+                                                     {"term", Column::label},
+                                                     {"forsta dag", Column::first},
+                                                     {"forsta dagen", Column::first},
+                                                     {"first day", Column::first},
+                                                     {"sista dag", Column::last},
+                                                     {"sista dagen", Column::last},
+                                                     {"last day", Column::last},
+                                                     {"poang", Column::credits},
+                                                     {"poang i perioden", Column::credits},
+                                                     {"credits", Column::credits},
+                                                     {"studietakt", Column::pace},
+                                                     {"takt", Column::pace},
+                                                     {"pace", Column::pace},
+                                                     {"lov", Column::breaks},
+                                                     {"breaks", Column::breaks},
+                                                     {"holidays", Column::breaks},
+                                                     {"status", Column::status}};
     return names;
 }
 
@@ -100,11 +122,13 @@ std::optional<Level> read_level(const std::string& v) {
 std::optional<CreditUnit> read_unit(const std::string& v) {
     const std::string w = joined_words(v, '-');
     if (auto u = parse_credit_unit(w)) return u;
-    static const std::map<std::string, CreditUnit> aliases{
-        {"hogskolepoang", CreditUnit::hp},         {"yh", CreditUnit::yh},
-        {"yrkeshogskolepoang", CreditUnit::yh},   {"komvux", CreditUnit::komvux},
-        {"komvuxpoang", CreditUnit::komvux},       {"timmar", CreditUnit::folkhogskola_hours},
-        {"timmar-vecka", CreditUnit::folkhogskola_hours}};
+    static const std::map<std::string, CreditUnit> aliases{{"hogskolepoang", CreditUnit::hp},
+                                                           {"yh", CreditUnit::yh},
+                                                           {"yrkeshogskolepoang", CreditUnit::yh},
+                                                           {"komvux", CreditUnit::komvux},
+                                                           {"komvuxpoang", CreditUnit::komvux},
+                                                           {"timmar", CreditUnit::folkhogskola_hours},
+                                                           {"timmar-vecka", CreditUnit::folkhogskola_hours}};
     if (auto it = aliases.find(w); it != aliases.end()) return it->second;
     return std::nullopt;
 }
@@ -259,7 +283,8 @@ class RowReader {
         if (existing) r.education_id = existing->id;
         const auto [first_it, first_of_code] = first_row_of_.try_emplace(e.code, Seen{r.line, e});
         if (!first_of_code) {
-            if (values_read && !same(first_it->second.input, e)) r.issues.emplace_back(DiffersFrom{first_it->second.line});
+            if (values_read && !same(first_it->second.input, e))
+                r.issues.emplace_back(DiffersFrom{first_it->second.line});
         } else if (!existing) {
             r.education_added = true;
         } else if (!same(input_of(*existing), e)) {
@@ -293,10 +318,8 @@ class RowReader {
         if (auto b = read_breaks(breaks)) p.breaks = std::move(*b);
         else bad(r, Column::breaks);
         const std::string s = joined_words(status, ' ');
-        if (s == "publicerad" || s == "publicera" || s == "published" || s == "publish" || s == "ja")
-            r.publish = true;
-        else if (!(s.empty() || s == "utkast" || s == "draft" || s == "nej"))
-            bad(r, Column::status);
+        if (s == "publicerad" || s == "publicera" || s == "published" || s == "publish" || s == "ja") r.publish = true;
+        else if (!(s.empty() || s == "utkast" || s == "draft" || s == "nej")) bad(r, Column::status);
         if (r.issues.size() == before && unit_known) {
             auto assessment = assess_period(terms_of(r.education), p, today_);
             for (const auto& err : assessment.errors) r.issues.emplace_back(err);
@@ -315,7 +338,7 @@ class RowReader {
     const Columns& at_;
     const Saved& saved_;
     Date today_;
-    std::map<std::string, Seen> first_row_of_;                  // code -> the first row naming it
+    std::map<std::string, Seen> first_row_of_;                   // code -> the first row naming it
     std::map<std::pair<std::string, std::string>, int> labels_;  // (code, label) -> line
 };
 
@@ -396,13 +419,16 @@ std::string fingerprint(const Plan& out, const Current& now_state) {
     Fingerprint fp;
     for (const auto& r : out.rows) {
         fp.add(std::int64_t{r.line}).add(std::int64_t{static_cast<int>(r.fate)}).add(r.code).add(r.label);
-        fp.add(std::int64_t{r.education_added * 1 + r.education_changed * 2 + r.period_added * 4 + r.period_changed * 8 +
-                            r.period_published * 16});
+        fp.add(std::int64_t{r.education_added * 1 + r.education_changed * 2 + r.period_added * 4 +
+                            r.period_changed * 8 + r.period_published * 16});
     }
     for (const auto& e : now_state.educations)
         fp.add(e.id).add(to_unix(e.updated_at)).add(std::int64_t{e.withdrawn_at.has_value()});
     for (const auto& p : now_state.periods)
-        fp.add(p.id).add(to_unix(p.updated_at)).add(std::int64_t{p.published_version}).add(std::int64_t{p.changed})
+        fp.add(p.id)
+            .add(to_unix(p.updated_at))
+            .add(std::int64_t{p.published_version})
+            .add(std::int64_t{p.changed})
             .add(std::int64_t{p.withdrawn_at.has_value()});
     return fp.hex();
 }

@@ -75,8 +75,8 @@ struct AmbiguousLabel {};
 struct OverlapsPeriod {
     std::string label;
 };
-using RowIssue = std::variant<BadValue, EducationProblem, PeriodError, DiffersFrom, EducationWithdrawn,
-                              DuplicatePeriod, AmbiguousLabel, OverlapsPeriod>;
+using RowIssue = std::variant<BadValue, EducationProblem, PeriodError, DiffersFrom, EducationWithdrawn, DuplicatePeriod,
+                              AmbiguousLabel, OverlapsPeriod>;
 
 enum class RowFate { added, changed, unchanged, refused };
 
@@ -102,13 +102,15 @@ struct RowPlan {
     std::optional<PeriodInput> period;
     bool publish = false;
     std::int64_t education_id = 0;  // 0: new
-    std::int64_t period_id = 0;      // 0: new
+    std::int64_t period_id = 0;     // 0: new
 };
 
 struct Plan {
     std::vector<RowPlan> rows;
     [[nodiscard]] int count(RowFate f) const;
-    [[nodiscard]] bool savable() const { return count(RowFate::refused) == 0 && count(RowFate::unchanged) < static_cast<int>(rows.size()); }
+    [[nodiscard]] bool savable() const {
+        return count(RowFate::refused) == 0 && count(RowFate::unchanged) < static_cast<int>(rows.size());
+    }
     /// What the plan does and to what state: saving checks it is still the same.
     std::string fingerprint;
 };

@@ -120,14 +120,15 @@ class Studietider {
     // itself (triggers, migration 0006) as a row of search_changes: each server's index in memory
     // (core/public_search) reads the rows after the last it has seen.
     struct SearchChanges {
-        std::int64_t latest = 0;  // the newest row's number (0: none yet)
-        std::int64_t oldest = 0;  // the oldest row kept (older ones are deleted as new ones come)
+        std::int64_t latest = 0;               // the newest row's number (0: none yet)
+        std::int64_t oldest = 0;               // the oldest row kept (older ones are deleted as new ones come)
         std::vector<std::int64_t> educations;  // changed after `after`, each once (at most `limit`)
     };
     [[nodiscard]] virtual SearchChanges search_changes(std::int64_t after, int limit) = 0;
     /// What the index needs of the educations `ids` (withdrawn ones too, so that they leave it), or
     /// of every education not withdrawn when `ids` is empty.
-    [[nodiscard]] virtual std::vector<studietider::SearchEntry> search_entries(const std::vector<std::int64_t>& ids) = 0;
+    [[nodiscard]] virtual std::vector<studietider::SearchEntry> search_entries(
+        const std::vector<std::int64_t>& ids) = 0;
     /// The educations `ids`, in that order, each with the newest published version of its periods
     /// that are not withdrawn (by first day); an id that is gone is left out.
     [[nodiscard]] virtual std::vector<PublicEducation> public_educations(const std::vector<std::int64_t>& ids) = 0;

@@ -19,8 +19,7 @@ std::string term_key(std::string_view label) { return "\x01" + text::lower_ascii
 /// The first 8 bytes of `word`, big-endian, zero-padded (no word holds a zero byte).
 std::uint64_t key_of(std::string_view word) {
     std::uint64_t k = 0;
-    for (std::size_t i = 0; i < 8; ++i)
-        k = (k << 8) | (i < word.size() ? static_cast<unsigned char>(word[i]) : 0U);
+    for (std::size_t i = 0; i < 8; ++i) k = (k << 8) | (i < word.size() ? static_cast<unsigned char>(word[i]) : 0U);
     return k;
 }
 
@@ -36,7 +35,7 @@ void intersect(std::vector<T>& sorted, const std::vector<T>& posting) {
         while (probe != posting.end() && *probe < id) {
             from = probe;
             probe = static_cast<std::size_t>(posting.end() - probe) > step ? probe + static_cast<std::ptrdiff_t>(step)
-                                                                          : posting.end();
+                                                                           : posting.end();
             step *= 2;
         }
         from = std::lower_bound(from, probe, id);
@@ -62,14 +61,14 @@ std::vector<std::string> split_labels(std::string_view joined) {
 void SearchIndex::unlink(Slot slot) {
     Entry& e = slots_[slot];
     for (const auto* list_of : {&e.words, &e.terms})
-    for (const auto& w : *list_of) {
-        auto it = postings_.find(w);
-        if (it == postings_.end()) continue;
-        auto& list = it->second;
-        const auto at = std::lower_bound(list.begin(), list.end(), slot);
-        if (at != list.end() && *at == slot) list.erase(at);
-        if (list.empty()) postings_.erase(it);
-    }
+        for (const auto& w : *list_of) {
+            auto it = postings_.find(w);
+            if (it == postings_.end()) continue;
+            auto& list = it->second;
+            const auto at = std::lower_bound(list.begin(), list.end(), slot);
+            if (at != list.end() && *at == slot) list.erase(at);
+            if (list.empty()) postings_.erase(it);
+        }
     if (--e.school->second.entries == 0) {
         schools_.erase(e.school);
         schools_ranked_ = false;

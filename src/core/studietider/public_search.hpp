@@ -76,8 +76,8 @@ class SearchIndex final {
     std::vector<Slot> free_;
     std::unordered_map<std::int64_t, Slot> slot_of_;
     std::map<std::string, std::vector<Slot>, std::less<>> postings_;  // word -> slots, sorted
-    mutable Schools schools_;            // by name
-    mutable bool schools_ranked_ = true;  // false after a school came or went
+    mutable Schools schools_;                                         // by name
+    mutable bool schools_ranked_ = true;                              // false after a school came or went
     mutable std::vector<std::uint32_t> rank_of_;  // by slot: its school's rank (read when sorting hits)
     // By slot, the first 8 bytes of each of its words (big-endian, so that they sort as the words
     // do) in one array: checking a candidate against a prefix reads one or two cache lines here

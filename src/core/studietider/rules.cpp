@@ -57,8 +57,6 @@ constexpr std::array<std::pair<Pace, std::string_view>, 4> kPaces{{
     {Pace::none, "ingen"},
 }};
 
-
-
 /// The code point that starts at `s[i]`, advancing `i` past it; nothing for invalid UTF-8
 /// (a stray continuation byte, a truncated sequence, an overlong form, a surrogate, beyond U+10FFFF).
 std::optional<std::uint32_t> next_code_point(std::string_view s, std::size_t& i) {
@@ -170,15 +168,11 @@ std::string to_string(Credits c) {
 
 std::optional<Credits> full_time_per_week(CreditUnit u) {
     switch (u) {
-        case CreditUnit::hp:
-            return Credits{150};
-        case CreditUnit::yh:
-            return Credits{500};
+        case CreditUnit::hp: return Credits{150};
+        case CreditUnit::yh: return Credits{500};
         case CreditUnit::komvux:
-        case CreditUnit::folkhogskola_hours:
-            return Credits{2000};
-        case CreditUnit::none:
-            return std::nullopt;
+        case CreditUnit::folkhogskola_hours: return Credits{2000};
+        case CreditUnit::none: return std::nullopt;
     }
     return std::nullopt;
 }
@@ -219,8 +213,7 @@ StudyWeeks count_study_weeks(DateRange period, std::span<const DateRange> breaks
     for (const DateRange& b : cut) {
         if (!merged.empty() && b.first <= merged.back().last.add_days(1))
             merged.back().last = std::max(merged.back().last, b.last);
-        else
-            merged.push_back(b);
+        else merged.push_back(b);
     }
     // A week without a study day lies inside one merged break (study days separate them), with
     // the days of the period's first and last weeks outside the period counted as no study days.
@@ -250,12 +243,9 @@ DerivedPace derive_pace(CreditUnit unit, Credits credits, int study_weeks) {
     const std::int64_t denominator =
         is_weekly_rate(unit) ? full_time->hundredths : full_time->hundredths * static_cast<std::int64_t>(study_weeks);
     Pace pace = Pace::none;
-    if (numerator >= denominator)
-        pace = Pace::full;
-    else if (4 * numerator >= 3 * denominator)
-        pace = Pace::three_quarters;
-    else if (2 * numerator >= denominator)
-        pace = Pace::half;
+    if (numerator >= denominator) pace = Pace::full;
+    else if (4 * numerator >= 3 * denominator) pace = Pace::three_quarters;
+    else if (2 * numerator >= denominator) pace = Pace::half;
     return {pace, pace == Pace::none ? 0 : study_weeks};
 }
 
@@ -381,9 +371,9 @@ namespace {
 
 /// The plain letters for the Latin-1 letter U+00C0 + i (À … ÿ), or "" for × and ÷ (separators).
 constexpr std::array<std::string_view, 64> kLatin1Fold{
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",   // À–Ï
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",   // À–Ï
     "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",  // Ð–ß
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",   // à–ï
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",   // à–ï
     "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y"};  // ð–ÿ
 
 }  // namespace
@@ -435,8 +425,8 @@ std::vector<std::string> search_words(std::string_view text) {
     return out;
 }
 
-std::vector<std::string> index_words(std::string_view school_code, std::string_view school_name,
-                                     std::string_view code, std::string_view name) {
+std::vector<std::string> index_words(std::string_view school_code, std::string_view school_name, std::string_view code,
+                                     std::string_view name) {
     std::vector<std::string> out;
     for (auto part : {school_code, school_name, code, name})
         for (auto& w : search_words(part)) out.push_back(std::move(w));
@@ -445,8 +435,6 @@ std::vector<std::string> index_words(std::string_view school_code, std::string_v
     return out;
 }
 
-std::string prefix_end(std::string_view prefix) {
-    return std::string(prefix) + "\xF4\x8F\xBF\xBF";
-}
+std::string prefix_end(std::string_view prefix) { return std::string(prefix) + "\xF4\x8F\xBF\xBF"; }
 
 }  // namespace mina::studietider

@@ -14,9 +14,7 @@ AuditEvent event(const portal::Viewer& v, const ClientInfo& client, Timestamp no
     return {now, v.person.username.value(), client.address, std::move(kind), {}, school, std::move(detail)};
 }
 
-std::string describe(const PeriodInput& p) {
-    return p.label + " " + to_string(p.first) + "–" + to_string(p.last);
-}
+std::string describe(const PeriodInput& p) { return p.label + " " + to_string(p.first) + "–" + to_string(p.last); }
 
 /// A published version's figures by today's rules and the education as it is now (the stored ones
 /// are what was derived when it was published; see PublishedPeriod).
@@ -53,8 +51,8 @@ std::variant<EducationView, Refused> Service::education(const portal::Viewer& v,
     return view;
 }
 
-EducationOutcome Service::create_education(const portal::Viewer& v, const std::string& school,
-                                           const EducationInput& in, const ClientInfo& client, Timestamp now) {
+EducationOutcome Service::create_education(const portal::Viewer& v, const std::string& school, const EducationInput& in,
+                                           const ClientInfo& client, Timestamp now) {
     if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     auto check = validate_education(in);
     if (!check.accepted()) return EducationInvalid{std::move(check)};
@@ -150,8 +148,8 @@ PeriodOutcome Service::save_period(const portal::Viewer& v, const std::string& s
     } else {
         p.id = st.add_period(p);
     }
-    tx->audit().append(event(v, client, now, existing ? "period.changed" : "period.added", school,
-                             code + " " + describe(in)));
+    tx->audit().append(
+        event(v, client, now, existing ? "period.changed" : "period.added", school, code + " " + describe(in)));
     tx->commit();
     return Saved{p.id, {}};
 }
@@ -218,18 +216,20 @@ Outcome Service::withdraw_period(const portal::Viewer& v, const std::string& sch
     return Saved{id, {}};
 }
 
-std::variant<std::vector<SchoolContact>, Refused> Service::contacts(const portal::Viewer& v, const std::string& school) {
+std::variant<std::vector<SchoolContact>, Refused> Service::contacts(const portal::Viewer& v,
+                                                                    const std::string& school) {
     if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     return tx->studietider().contacts(SchoolCode{school});
 }
 
 std::variant<Saved, ContactInvalid, Refused> Service::add_contact(const portal::Viewer& v, const std::string& school,
-                                                                 SchoolContact c, const ClientInfo& client,
-                                                                 Timestamp now) {
+                                                                  SchoolContact c, const ClientInfo& client,
+                                                                  Timestamp now) {
     if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     const auto line = [](const std::string& s, std::size_t max) {
-        return s.size() <= max && std::none_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; });
+        return s.size() <= max &&
+               std::none_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; });
     };
     if (c.name.empty() || (c.email.empty() && c.phone.empty()) || !line(c.name, 100) || !line(c.role, 100) ||
         !line(c.email, 254) || !line(c.phone, 40) || (!c.email.empty() && c.email.find('@') == std::string::npos))
@@ -269,7 +269,7 @@ void Service::refresh_search(ports::Studietider& st) {
     std::lock_guard lock(search_mutex_);
     if (loaded_ && changes.latest == seen_) return;
     const bool gap = changes.oldest > seen_ + 1 && seen_ > 0;  // rows it has not read are deleted
-    const bool ahead = changes.latest < seen_;                  // another unit read a newer snapshot
+    const bool ahead = changes.latest < seen_;                 // another unit read a newer snapshot
     if (loaded_ && ahead) return;
     if (!loaded_ || gap || changes.educations.size() >= static_cast<std::size_t>(kMostChangesRead)) {
         index_.clear();
@@ -351,8 +351,8 @@ std::variant<std::string, Refused> Service::file(const portal::Viewer& v, const 
 }
 
 std::variant<file::Plan, file::FileRefused, Refused> Service::plan_file(const portal::Viewer& v,
-                                                                      const std::string& school,
-                                                                      std::string_view text, Date today) {
+                                                                        const std::string& school,
+                                                                        std::string_view text, Date today) {
     if (!v.may(authz::Action::studietider, school)) return Refused{Refusal::not_allowed};
     const std::string utf8 = csv::to_utf8(text);
     auto tx = store_.begin(ports::TxMode::read);

@@ -9,21 +9,21 @@
 #include <variant>
 #include <vector>
 
-#include "core/studietider/ports.hpp"
-#include "core/login/portal.hpp"
-#include "core/studietider/public_search.hpp"
 #include "core/common/ports.hpp"
-#include "core/studietider/rules.hpp"
+#include "core/login/portal.hpp"
 #include "core/studietider/file.hpp"
+#include "core/studietider/ports.hpp"
+#include "core/studietider/public_search.hpp"
+#include "core/studietider/rules.hpp"
 
 namespace mina::studietider {
 
 enum class Refusal {
-    not_allowed,        // no studietider grant at the school
+    not_allowed,  // no studietider grant at the school
     no_such_education,
     no_such_period,
-    code_taken,         // the school already has an education with this code
-    withdrawn,          // a withdrawn education or period takes no changes
+    code_taken,  // the school already has an education with this code
+    withdrawn,   // a withdrawn education or period takes no changes
 };
 struct Refused {
     Refusal why;
@@ -67,9 +67,9 @@ struct PublicResults {
     std::vector<PublicEducation> hits;
     bool searched = false;  // there was a word to search for (and the text and term were not too long)
     int page = 1;
-    bool more = false;       // there is a next page
+    bool more = false;            // there is a next page
     std::int64_t generation = 0;  // the search's data (search_generation)
-    std::size_t total = 0;   // educations found in all
+    std::size_t total = 0;        // educations found in all
 };
 
 /// An upload saved: what it did.
@@ -99,9 +99,9 @@ class Service final {
     explicit Service(Store store) : store_(store) {}
 
     [[nodiscard]] std::variant<std::vector<Education>, Refused> educations(const portal::Viewer& v,
-                                                                         const std::string& school);
+                                                                           const std::string& school);
     [[nodiscard]] std::variant<EducationView, Refused> education(const portal::Viewer& v, const std::string& school,
-                                                                const std::string& code, Date today);
+                                                                 const std::string& code, Date today);
     [[nodiscard]] EducationOutcome create_education(const portal::Viewer& v, const std::string& school,
                                                     const EducationInput& in, const ClientInfo& client, Timestamp now);
     /// Everything but the code (which students and files refer to) may change.
@@ -123,11 +123,11 @@ class Service final {
                                           std::int64_t id, const ClientInfo& client, Timestamp now);
 
     [[nodiscard]] std::variant<std::vector<SchoolContact>, Refused> contacts(const portal::Viewer& v,
-                                                                           const std::string& school);
+                                                                             const std::string& school);
     /// A contact person of the school for the agency's questions: name, role, email and phone.
     [[nodiscard]] std::variant<Saved, ContactInvalid, Refused> add_contact(const portal::Viewer& v,
-                                                                          const std::string& school, SchoolContact c,
-                                                                          const ClientInfo& client, Timestamp now);
+                                                                           const std::string& school, SchoolContact c,
+                                                                           const ClientInfo& client, Timestamp now);
     [[nodiscard]] Outcome remove_contact(const portal::Viewer& v, const std::string& school, std::int64_t id,
                                          const ClientInfo& client, Timestamp now);
 
@@ -135,8 +135,8 @@ class Service final {
     [[nodiscard]] std::variant<std::string, Refused> file(const portal::Viewer& v, const std::string& school);
     /// What uploading `text` (any encoding a spreadsheet writes) would do; nothing is saved.
     [[nodiscard]] std::variant<file::Plan, file::FileRefused, Refused> plan_file(const portal::Viewer& v,
-                                                                              const std::string& school,
-                                                                              std::string_view text, Date today);
+                                                                                 const std::string& school,
+                                                                                 std::string_view text, Date today);
     /// Saves the whole plan in one transaction, if it has no refused row and is still `fingerprint`.
     [[nodiscard]] FileOutcome save_file(const portal::Viewer& v, const std::string& school, std::string_view text,
                                         const std::string& fingerprint, const ClientInfo& client, Timestamp now);

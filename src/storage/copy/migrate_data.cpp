@@ -17,12 +17,30 @@ namespace {
 
 // Parents before children, so that every foreign key finds its row. A table that is not here is
 // refused: a new migration must say where its table goes.
-constexpr std::array<const char*, 24> kTables{
-    "schools",      "persons", "grants",  "sessions",   "client_failures", "audit_log",
-    "otps",         "kiosk_flows", "password_history", "outbox", "letters", "educations",
-    "study_periods", "study_period_versions", "school_contacts", "search_changes",
-    "students", "school_students", "enrollments", "report_submissions", "report_submission_errors", "report_events", "api_keys",
-    "identity_key_check"};
+constexpr std::array<const char*, 24> kTables{"schools",
+                                              "persons",
+                                              "grants",
+                                              "sessions",
+                                              "client_failures",
+                                              "audit_log",
+                                              "otps",
+                                              "kiosk_flows",
+                                              "password_history",
+                                              "outbox",
+                                              "letters",
+                                              "educations",
+                                              "study_periods",
+                                              "study_period_versions",
+                                              "school_contacts",
+                                              "search_changes",
+                                              "students",
+                                              "school_students",
+                                              "enrollments",
+                                              "report_submissions",
+                                              "report_submission_errors",
+                                              "report_events",
+                                              "api_keys",
+                                              "identity_key_check"};
 
 struct SqliteCloser {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -65,10 +83,12 @@ std::int64_t count_target(PGconn* c, const std::string& table) {
 }
 
 std::vector<std::string> source_tables(sqlite3* db) {
-    auto s = prepare(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                         "AND name <> 'schema_migrations'");
+    auto s = prepare(db,
+                     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                     "AND name <> 'schema_migrations'");
     std::vector<std::string> out;
-    while (sqlite3_step(s.get()) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0)));
+    while (sqlite3_step(s.get()) == SQLITE_ROW)
+        out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0)));
     for (const auto& t : out)
         if (std::find(kTables.begin(), kTables.end(), t) == kTables.end())
             throw std::runtime_error("the source has a table this version cannot move: " + t);
@@ -79,7 +99,8 @@ std::vector<std::string> columns_of(sqlite3* db, const std::string& table) {
     auto s = prepare(db, "SELECT name FROM pragma_table_info(?1) ORDER BY cid");
     sqlite3_bind_text(s.get(), 1, table.c_str(), -1, SQLITE_TRANSIENT);
     std::vector<std::string> out;
-    while (sqlite3_step(s.get()) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0)));
+    while (sqlite3_step(s.get()) == SQLITE_ROW)
+        out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0)));
     return out;
 }
 
@@ -148,8 +169,9 @@ void advance_identities(PGconn* dst) {
     for (int i = 0; i < PQntuples(r.get()); ++i) {
         const std::string table = PQgetvalue(r.get(), i, 0);
         const std::string column = PQgetvalue(r.get(), i, 1);
-        run(dst, "SELECT setval(pg_get_serial_sequence('" + table + "', '" + column + "'), coalesce(max(" +
-                     ident(column) + "), 1), max(" + ident(column) + ") IS NOT NULL) FROM " + ident(table),
+        run(dst,
+            "SELECT setval(pg_get_serial_sequence('" + table + "', '" + column + "'), coalesce(max(" + ident(column) +
+                "), 1), max(" + ident(column) + ") IS NOT NULL) FROM " + ident(table),
             PGRES_TUPLES_OK);
     }
 }
@@ -208,8 +230,8 @@ std::vector<CopiedTable> copy_sqlite_to_postgres(const std::string& sqlite_path,
     advance_identities(dst.get());
     for (const auto& t : out) {
         if (const auto n = count_target(dst.get(), t.table); n != t.rows)
-            throw std::runtime_error("table " + t.table + ": copied " + std::to_string(t.rows) + " rows but the target has " +
-                                     std::to_string(n));
+            throw std::runtime_error("table " + t.table + ": copied " + std::to_string(t.rows) +
+                                     " rows but the target has " + std::to_string(n));
     }
     run(dst.get(), "COMMIT");
     sqlite3_exec(src.get(), "COMMIT", nullptr, nullptr, nullptr);

@@ -1,8 +1,8 @@
 // The PostgreSQL store: the audit trail. The same ports, statement for statement, as
 // src/storage/sqlite/audit.cpp.
+#include "storage/sql/audit.hpp"
 #include "storage/postgres/repositories.hpp"
 #include "storage/sql/dollars.hpp"
-#include "storage/sql/audit.hpp"
 
 namespace mina::storage::postgres {
 namespace {

@@ -1,9 +1,9 @@
 // The PostgreSQL store: accounts, schools and grants (with Access, one read for
 // every page after login). The same ports, statement for statement, as
 // src/storage/sqlite/identity.cpp.
+#include "storage/sql/identity.hpp"
 #include "storage/postgres/repositories.hpp"
 #include "storage/sql/dollars.hpp"
-#include "storage/sql/identity.hpp"
 
 namespace mina::storage::postgres {
 namespace {

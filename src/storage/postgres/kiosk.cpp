@@ -1,9 +1,9 @@
 // The PostgreSQL store: one-time passwords, kiosk flows and password history, the
 // outbox and the letters. The same ports, statement for statement, as
 // src/storage/sqlite/kiosk.cpp.
+#include "storage/sql/kiosk.hpp"
 #include "storage/postgres/repositories.hpp"
 #include "storage/sql/dollars.hpp"
-#include "storage/sql/kiosk.hpp"
 
 namespace mina::storage::postgres {
 namespace {
@@ -16,9 +16,10 @@ constexpr const char* kQueueLetter =
     "INSERT INTO letters (person_id, school_code, created_at) VALUES ($1, $2, $3) RETURNING id";
 // The last column: queued, and the school has no postal address to put in the window ("Adress saknas").
 #define MINA_LETTER_ROW "id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at"
-#define MINA_LETTER_COLUMNS                                                                          \
-    MINA_LETTER_ROW ", status = 'queued' AND NOT EXISTS "                                            \
-                    "(SELECT 1 FROM schools s WHERE s.code = letters.school_code AND s.postal_address <> '')"
+#define MINA_LETTER_COLUMNS               \
+    MINA_LETTER_ROW                       \
+    ", status = 'queued' AND NOT EXISTS " \
+    "(SELECT 1 FROM schools s WHERE s.code = letters.school_code AND s.postal_address <> '')"
 // One statement: whoever runs it first holds the letter until the lease ends; a row another
 // transaction is claiming is skipped rather than waited for (as the outbox's kClaim).
 constexpr const char* kClaimLetter =
@@ -68,7 +69,8 @@ constexpr const char* kEnqueue =
 constexpr const char* kClaim =
     "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1 WHERE id = ("
     "  SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.not_before <= $1 AND o.claimed_until <= $1 "
-    "  AND NOT (o.kind IN ('otp-first', 'otp-reset') AND EXISTS (SELECT 1 FROM outbox b WHERE b.person_id = o.person_id "
+    "  AND NOT (o.kind IN ('otp-first', 'otp-reset') AND EXISTS (SELECT 1 FROM outbox b WHERE b.person_id = "
+    "o.person_id "
     "    AND b.kind IN ('otp-first', 'otp-reset') AND b.status = 'pending' AND b.claimed_until > $1)) "
     "  ORDER BY o.kind <> 'otp-reset', o.not_before, o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED) "
     "RETURNING id, kind, person_id, recipient, lang, params, status, not_before, attempts, last_error, created_at, "

@@ -19,10 +19,8 @@ constexpr const char* kSessionSettings = "SET statement_timeout = '30s'; SET cli
 std::string one_line(const char* message) {
     std::string out;
     for (const char* p = message ? message : ""; *p != '\0'; ++p) {
-        if (*p != '\n' && *p != '\t')
-            out += *p;
-        else if (!out.empty() && out.back() != ' ')
-            out += ' ';
+        if (*p != '\n' && *p != '\t') out += *p;
+        else if (!out.empty() && out.back() != ' ') out += ' ';
     }
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out;
@@ -130,8 +128,8 @@ void Connection::send(const char* sql, std::span<const char* const> values, Step
         pending_.push_back({Step::prepare, sql});
         it = statements_.emplace(sql, std::move(name)).first;
     }
-    if (PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                            nullptr, 0) == 0)
+    if (PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr,
+                            0) == 0)
         lost("statement", one_line(PQerrorMessage(conn_)));
     pending_.push_back({step, sql});
 }
@@ -191,8 +189,7 @@ std::optional<Result> Connection::collect() {
                     error_what = "statement";
                 }
                 break;
-            case Step::sync:
-                break;
+            case Step::sync: break;
         }
     }
     if (error) (void)check(error->release(), error_what);
@@ -217,10 +214,8 @@ void Connection::end_unawaited(const char* sql, Send when) noexcept {
     if (broken_) return;
     try {
         send(sql, {}, Step::unawaited);  // in libpq's buffer until the next sync()
-        if (when == Send::now)
-            sync();
-        else
-            kept_since_ = std::chrono::steady_clock::now();
+        if (when == Send::now) sync();
+        else kept_since_ = std::chrono::steady_clock::now();
     } catch (...) {
         broken_ = true;
     }
@@ -283,10 +278,8 @@ void Pool::send_kept_ends() {
             for (auto& c : due) c->send_kept_end();
             lock.lock();
             for (auto& c : due) {
-                if (c->broken())
-                    --open_;
-                else
-                    idle_.insert(idle_.begin(), std::move(c));  // idle the longest: the last to be taken
+                if (c->broken()) --open_;
+                else idle_.insert(idle_.begin(), std::move(c));  // idle the longest: the last to be taken
             }
             cv_.notify_all();
             continue;
@@ -294,10 +287,8 @@ void Pool::send_kept_ends() {
         // Any end kept back later is due later than `next`: only with nothing to wait for does
         // give_back() need to wake this thread.
         sender_asleep_ = !next;
-        if (next)
-            sender_cv_.wait_until(lock, *next);
-        else
-            sender_cv_.wait(lock);
+        if (next) sender_cv_.wait_until(lock, *next);
+        else sender_cv_.wait(lock);
         sender_asleep_ = false;
     }
 }

@@ -13,8 +13,8 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string_view>
-#include <vector>
 #include <system_error>
+#include <vector>
 
 extern char** environ;
 
@@ -49,10 +49,8 @@ DumpTarget split_password(const std::string& url) {
     DumpTarget out;
     for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
         if (o->val == nullptr) continue;
-        if (std::string_view(o->keyword) == "password")
-            out.password = o->val;
-        else
-            out.conninfo += std::string(out.conninfo.empty() ? "" : " ") + o->keyword + "=" + quoted(o->val);
+        if (std::string_view(o->keyword) == "password") out.password = o->val;
+        else out.conninfo += std::string(out.conninfo.empty() ? "" : " ") + o->keyword + "=" + quoted(o->val);
     }
     PQconninfoFree(options);
     return out;

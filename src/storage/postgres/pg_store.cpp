@@ -52,21 +52,45 @@ class PgUnit final : public ports::Unit {
     PgUnit(pg::Pool& pool, ports::TxMode mode, pg::ViewCache* kept) : tx_(pool, mode), kept_(kept) {}
     void commit() override { tx_.commit(); }
     void commit_unsynced() override { tx_.commit(false); }
-    ports::Accounts& accounts() override { return accounts_.get([&] { return make_accounts(tx_); }); }
-    ports::Schools& schools() override { return schools_.get([&] { return make_schools(tx_); }); }
-    ports::Grants& grants() override { return grants_.get([&] { return make_grants(tx_); }); }
-    ports::Sessions& sessions() override { return sessions_.get([&] { return make_sessions(tx_, kept_); }); }
-    ports::Throttle& throttle() override { return throttle_.get([&] { return make_throttle(tx_); }); }
-    ports::Audit& audit() override { return audit_.get([&] { return make_audit(tx_); }); }
-    ports::Otps& otps() override { return otps_.get([&] { return make_otps(tx_); }); }
-    ports::KioskFlows& kiosk_flows() override { return flows_.get([&] { return make_kiosk_flows(tx_); }); }
+    ports::Accounts& accounts() override {
+        return accounts_.get([&] { return make_accounts(tx_); });
+    }
+    ports::Schools& schools() override {
+        return schools_.get([&] { return make_schools(tx_); });
+    }
+    ports::Grants& grants() override {
+        return grants_.get([&] { return make_grants(tx_); });
+    }
+    ports::Sessions& sessions() override {
+        return sessions_.get([&] { return make_sessions(tx_, kept_); });
+    }
+    ports::Throttle& throttle() override {
+        return throttle_.get([&] { return make_throttle(tx_); });
+    }
+    ports::Audit& audit() override {
+        return audit_.get([&] { return make_audit(tx_); });
+    }
+    ports::Otps& otps() override {
+        return otps_.get([&] { return make_otps(tx_); });
+    }
+    ports::KioskFlows& kiosk_flows() override {
+        return flows_.get([&] { return make_kiosk_flows(tx_); });
+    }
     ports::PasswordHistory& password_history() override {
         return history_.get([&] { return make_password_history(tx_); });
     }
-    ports::Outbox& outbox() override { return outbox_.get([&] { return make_outbox(tx_); }); }
-    ports::Letters& letters() override { return letters_.get([&] { return make_letters(tx_); }); }
-    ports::Studietider& studietider() override { return studietider_.get([&] { return make_studietider(tx_); }); }
-    ports::Reports& reports() override { return reports_.get([&] { return make_reports(tx_); }); }
+    ports::Outbox& outbox() override {
+        return outbox_.get([&] { return make_outbox(tx_); });
+    }
+    ports::Letters& letters() override {
+        return letters_.get([&] { return make_letters(tx_); });
+    }
+    ports::Studietider& studietider() override {
+        return studietider_.get([&] { return make_studietider(tx_); });
+    }
+    ports::Reports& reports() override {
+        return reports_.get([&] { return make_reports(tx_); });
+    }
 
    private:
     Transaction tx_;  // first: the repositories below use it until they go
@@ -104,10 +128,8 @@ class PgStore final : public ports::Store {
     }
 
     void fence(std::function<void()> done) override {
-        if (listener_)
-            listener_->fence(std::move(done));
-        else
-            done();
+        if (listener_) listener_->fence(std::move(done));
+        else done();
     }
     bool fences() const override { return listener_.has_value(); }
     std::optional<ports::KeptViewers> kept_viewers() const override {
@@ -176,4 +198,3 @@ std::unique_ptr<ports::Store> open_postgres(const PostgresOptions& opts) {
 }
 
 }  // namespace mina::storage
-

@@ -89,10 +89,11 @@ void Listener::run() {
             if (stopping_) break;
         }
         const std::string timeout = std::to_string(connect_timeout_s_);
-        const std::array<const char*, 8> keys{"dbname",     "application_name", "connect_timeout",     "keepalives",
-                                              "keepalives_idle", "keepalives_interval", "keepalives_count", nullptr};
-        const std::array<const char*, 8> values{conninfo_.c_str(), "mina views", timeout.c_str(), "1", "30", "10", "3",
-                                                nullptr};
+        const std::array<const char*, 8> keys{
+            "dbname",          "application_name",    "connect_timeout",  "keepalives",
+            "keepalives_idle", "keepalives_interval", "keepalives_count", nullptr};
+        const std::array<const char*, 8> values{
+            conninfo_.c_str(), "mina views", timeout.c_str(), "1", "30", "10", "3", nullptr};
         PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 1);
         if (conn != nullptr && PQstatus(conn) == CONNECTION_OK) {
             backoff = 100ms;
@@ -160,8 +161,8 @@ void Listener::serve(PGconn* conn) {
                                   pollfd{wake_fd_, POLLIN, 0}};
         int timeout_ms = -1;
         if (sent) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                sent_at + kFenceTimeout - std::chrono::steady_clock::now());
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(sent_at + kFenceTimeout -
+                                                                                    std::chrono::steady_clock::now());
             if (left.count() <= 0) {
                 spdlog::warn("view cache: no answer to a fence within {} ms", kFenceTimeout.count());
                 return give_up();

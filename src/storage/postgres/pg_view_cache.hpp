@@ -66,8 +66,8 @@ class Listener {
     std::vector<std::function<void()>> waiting_;
     bool stopping_ = false;
     bool fencing_ = false;  // a fence is on its way: fence() need not wake the listener
-    int wake_fd_ = -1;  // an eventfd: fence() and the destructor wake serve()'s poll
-    std::thread thread_;  // last: it starts once everything above is ready
+    int wake_fd_ = -1;      // an eventfd: fence() and the destructor wake serve()'s poll
+    std::thread thread_;    // last: it starts once everything above is ready
 };
 
 }  // namespace mina::storage::pg

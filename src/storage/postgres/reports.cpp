@@ -1,8 +1,8 @@
 // The PostgreSQL store: Studeranderapportering (issue [6]). The same ports,
 // statement for statement, as src/storage/sqlite/reports.cpp.
+#include "storage/sql/reports.hpp"
 #include "storage/postgres/repositories.hpp"
 #include "storage/sql/dollars.hpp"
-#include "storage/sql/reports.hpp"
 
 namespace mina::storage::postgres {
 namespace {
@@ -130,9 +130,7 @@ std::optional<std::string> day_param(const std::optional<Date>& d) {
     return d ? std::optional(to_string(*d)) : std::nullopt;
 }
 /// An empty filter field: NULL, which matches everything.
-std::optional<std::string> text_or_null(const std::string& s) {
-    return s.empty() ? std::nullopt : std::optional(s);
-}
+std::optional<std::string> text_or_null(const std::string& s) { return s.empty() ? std::nullopt : std::optional(s); }
 
 /// id, lookup_hash, sealed, name, protected_identity, created_at from `col` on.
 Student read_student(const Row& r, int col = 0) {
@@ -285,8 +283,7 @@ class PgReports final : public ports::Reports {
     }
 
     Page list(const ReportFilter& f) override {
-        const std::optional<std::string_view> kind =
-            f.kind ? std::optional(reports::to_string(*f.kind)) : std::nullopt;
+        const std::optional<std::string_view> kind = f.kind ? std::optional(reports::to_string(*f.kind)) : std::nullopt;
         const std::int64_t limit = std::max(f.limit, 0);
         const int offset = std::max(f.offset, 0);
         Page page;
@@ -294,8 +291,8 @@ class PgReports final : public ports::Reports {
             exec(c_, kListReports, f.school, text_or_null(f.lookup_hash), text_or_null(f.name),
                  text_or_null(f.education), text_or_null(f.period), kind, text_or_null(f.month), limit, offset),
             [](const Row& r) {
-                return ReportListRow{read_report_event(r), read_student(r, 17), r.text(23), r.text(24), r.text(25),
-                                     r.text(26)};
+                return ReportListRow{read_report_event(r), read_student(r, 17), r.text(23),
+                                     r.text(24),           r.text(25),          r.text(26)};
             });
         // A page that ends before its limit and is not past the end tells the total: no second trip.
         const auto n = static_cast<std::int64_t>(page.rows.size());
@@ -318,11 +315,11 @@ class PgReports final : public ports::Reports {
     }
 
     std::int64_t add_submission(const Submission& s) override {
-        const auto id = exec(c_, kAddSubmission, s.school, to_string(s.channel), s.file_name, s.sha256, s.rows,
-                             s.accepted, s.refused, s.duplicates, s.saved, to_string(s.state), s.uploaded_by,
-                             s.uploaded_at)
-                            .row(0)
-                            .integer(0);
+        const auto id =
+            exec(c_, kAddSubmission, s.school, to_string(s.channel), s.file_name, s.sha256, s.rows, s.accepted,
+                 s.refused, s.duplicates, s.saved, to_string(s.state), s.uploaded_by, s.uploaded_at)
+                .row(0)
+                .integer(0);
         for (const auto& e : s.errors) exec(c_, kAddSubmissionError, id, e.line, e.field, e.message);
         return id;
     }

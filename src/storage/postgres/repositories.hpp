@@ -24,9 +24,9 @@ namespace mina::storage::postgres {
 
 using pg::exec;
 using pg::Param;
+using pg::param;
 using pg::Result;
 using pg::Row;
-using pg::param;
 
 // ---- The transaction's own statements ----------------------------------------------------------
 
@@ -123,7 +123,9 @@ inline std::optional<T> read_first(const pg::Result& result, Read read) {
 }
 
 /// The first column of the first row as a count (count(*), RETURNING), or 0 without a row.
-inline int first_int(const pg::Result& result) { return result.empty() ? 0 : static_cast<int>(result.row(0).integer(0)); }
+inline int first_int(const pg::Result& result) {
+    return result.empty() ? 0 : static_cast<int>(result.row(0).integer(0));
+}
 
 inline std::string_view otp_kind_name(OtpKind k) { return k == OtpKind::first ? "first" : "reset"; }
 
@@ -131,14 +133,10 @@ inline std::string_view flow_kind_name(FlowKind k) { return k == FlowKind::sign_
 
 inline std::string_view flow_stage_name(FlowStage s) {
     switch (s) {
-        case FlowStage::start:
-            return "start";
-        case FlowStage::otp:
-            return "otp";
-        case FlowStage::password:
-            return "password";
-        case FlowStage::done:
-            return "done";
+        case FlowStage::start: return "start";
+        case FlowStage::otp: return "otp";
+        case FlowStage::password: return "password";
+        case FlowStage::done: return "done";
     }
     return "start";
 }
@@ -235,8 +233,7 @@ class Transaction {
             (*lease_)->end_unawaited(kCommit, unawaited_end());
             return;
         }
-        const auto result =
-            synced ? (*lease_)->run(kCommit, {}) : (*lease_)->run(kCommit, {}, kUnsyncedCommit);
+        const auto result = synced ? (*lease_)->run(kCommit, {}) : (*lease_)->run(kCommit, {}, kUnsyncedCommit);
         done_ = true;
         if (result.tag() != "COMMIT")
             throw std::runtime_error("postgresql: the transaction was rolled back after an earlier error");
@@ -267,7 +264,6 @@ class Transaction {
     bool done_ = false;
 };
 
-
 // ---- The repositories of each area, made on first use (most units use two or three) -----------------
 
 /// A Unit's repository, made when it is first asked for.
@@ -284,19 +280,19 @@ class OnFirstUse {
     std::unique_ptr<Port> made_;
 };
 
-std::unique_ptr<ports::Accounts> make_accounts(Transaction& tx);          // identity.cpp
-std::unique_ptr<ports::Schools> make_schools(Transaction& tx);            // identity.cpp
-std::unique_ptr<ports::Grants> make_grants(Transaction& tx);              // identity.cpp
+std::unique_ptr<ports::Accounts> make_accounts(Transaction& tx);  // identity.cpp
+std::unique_ptr<ports::Schools> make_schools(Transaction& tx);    // identity.cpp
+std::unique_ptr<ports::Grants> make_grants(Transaction& tx);      // identity.cpp
 /// `kept`: the server's viewers, or null when it keeps none.
 std::unique_ptr<ports::Sessions> make_sessions(Transaction& tx, pg::ViewCache* kept);  // sessions.cpp
-std::unique_ptr<ports::Throttle> make_throttle(Transaction& tx);          // sessions.cpp
-std::unique_ptr<ports::Otps> make_otps(Transaction& tx);                  // kiosk.cpp
-std::unique_ptr<ports::KioskFlows> make_kiosk_flows(Transaction& tx);     // kiosk.cpp
-std::unique_ptr<ports::PasswordHistory> make_password_history(Transaction& tx);  // kiosk.cpp
-std::unique_ptr<ports::Outbox> make_outbox(Transaction& tx);              // kiosk.cpp
-std::unique_ptr<ports::Letters> make_letters(Transaction& tx);            // kiosk.cpp
-std::unique_ptr<ports::Audit> make_audit(Transaction& tx);                // audit.cpp
-std::unique_ptr<ports::Studietider> make_studietider(Transaction& tx);    // studietider.cpp
-std::unique_ptr<ports::Reports> make_reports(Transaction& tx);            // reports.cpp
+std::unique_ptr<ports::Throttle> make_throttle(Transaction& tx);                       // sessions.cpp
+std::unique_ptr<ports::Otps> make_otps(Transaction& tx);                               // kiosk.cpp
+std::unique_ptr<ports::KioskFlows> make_kiosk_flows(Transaction& tx);                  // kiosk.cpp
+std::unique_ptr<ports::PasswordHistory> make_password_history(Transaction& tx);        // kiosk.cpp
+std::unique_ptr<ports::Outbox> make_outbox(Transaction& tx);                           // kiosk.cpp
+std::unique_ptr<ports::Letters> make_letters(Transaction& tx);                         // kiosk.cpp
+std::unique_ptr<ports::Audit> make_audit(Transaction& tx);                             // audit.cpp
+std::unique_ptr<ports::Studietider> make_studietider(Transaction& tx);                 // studietider.cpp
+std::unique_ptr<ports::Reports> make_reports(Transaction& tx);                         // reports.cpp
 
 }  // namespace mina::storage::postgres

@@ -1,9 +1,9 @@
 // The PostgreSQL store: sessions (with the viewer a page after login reads) and the
 // client throttle. The same ports, statement for statement, as
 // src/storage/sqlite/sessions.cpp.
+#include "storage/sql/sessions.hpp"
 #include "storage/postgres/repositories.hpp"
 #include "storage/sql/dollars.hpp"
-#include "storage/sql/sessions.hpp"
 
 namespace mina::storage::postgres {
 namespace {

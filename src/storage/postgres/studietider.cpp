@@ -1,8 +1,8 @@
 // The PostgreSQL store: Studietider och utbildningar (issue [5]). The same ports,
 // statement for statement, as src/storage/sqlite/studietider.cpp.
+#include "storage/sql/studietider.hpp"
 #include "storage/postgres/repositories.hpp"
 #include "storage/sql/dollars.hpp"
-#include "storage/sql/studietider.hpp"
 
 namespace mina::storage::postgres {
 namespace {
@@ -137,7 +137,8 @@ class PgStudietider final : public ports::Studietider {
         return read_all<Education>(exec(c_, kEducations, school), [](const Row& r) { return read_education(r); });
     }
     std::optional<Education> education(const SchoolCode& school, const std::string& code) override {
-        return read_first<Education>(exec(c_, kEducation, school, code), [](const Row& r) { return read_education(r); });
+        return read_first<Education>(exec(c_, kEducation, school, code),
+                                     [](const Row& r) { return read_education(r); });
     }
     std::optional<std::int64_t> add_education(const Education& e) override {
         auto r = exec(c_, kAddEducation, e.school, e.code, e.name, studietider::to_string(e.level),
@@ -170,15 +171,17 @@ class PgStudietider final : public ports::Studietider {
     }
     bool update_period(const StudyPeriod& p) override {
         const auto& in = p.input;
-        return exec(c_, kUpdatePeriod, p.id, in.label, to_string(in.first), to_string(in.last), credits_param(in.credits),
-                    pace_param(in.pace), studietider::format_breaks(in.breaks), p.updated_at, p.updated_by)
+        return exec(c_, kUpdatePeriod, p.id, in.label, to_string(in.first), to_string(in.last),
+                    credits_param(in.credits), pace_param(in.pace), studietider::format_breaks(in.breaks), p.updated_at,
+                    p.updated_by)
                    .affected() > 0;
     }
     void publish_period(const PublishedPeriod& v) override {
         const auto& in = v.input;
         exec(c_, kAddVersion, v.period, std::int64_t{v.version}, in.label, to_string(in.first), to_string(in.last),
-             credits_param(in.credits), pace_param(in.pace), studietider::format_breaks(in.breaks), std::int64_t{v.weeks},
-             std::int64_t{studietider::percent(v.pace)}, std::int64_t{v.paid_weeks}, v.published_at, v.published_by);
+             credits_param(in.credits), pace_param(in.pace), studietider::format_breaks(in.breaks),
+             std::int64_t{v.weeks}, std::int64_t{studietider::percent(v.pace)}, std::int64_t{v.paid_weeks},
+             v.published_at, v.published_by);
         exec(c_, kMarkPublished, v.period, std::int64_t{v.version});
     }
     bool withdraw_period(std::int64_t id, Timestamp at) override {

@@ -12,8 +12,7 @@ inline constexpr char kQueryAudit[] =
     "AND (?3 = '' OR kind = ?3 OR substr(kind, 1, length(?3) + 1) = ?3 || '.') "
     "AND at >= ?4 AND at < ?5 AND id < ?6 ORDER BY id DESC LIMIT ?7";
 
-inline constexpr char kAuditKinds[] =
-    "SELECT DISTINCT kind FROM audit_log ORDER BY kind";
+inline constexpr char kAuditKinds[] = "SELECT DISTINCT kind FROM audit_log ORDER BY kind";
 
 inline constexpr char kAppendAudit[] =
     "INSERT INTO audit_log (at, actor, address, kind, subject, school_code, detail) "

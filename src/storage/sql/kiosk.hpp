@@ -29,11 +29,9 @@ inline constexpr char kOtpWrong[] =
 
 // Single use (SPEC §4): the row is the password's "not used yet"; deleting the one that was compared,
 // with the row count checked, lets exactly one of several concurrent flows have it.
-inline constexpr char kConsumeOtp[] =
-    "DELETE FROM otps WHERE person_id = ?1 AND hash = ?2 AND expires_at > ?3";
+inline constexpr char kConsumeOtp[] = "DELETE FROM otps WHERE person_id = ?1 AND hash = ?2 AND expires_at > ?3";
 
-inline constexpr char kRemoveOtp[] =
-    "DELETE FROM otps WHERE person_id = ?1";
+inline constexpr char kRemoveOtp[] = "DELETE FROM otps WHERE person_id = ?1";
 
 inline constexpr char kCreateFlow[] =
     "INSERT INTO kiosk_flows (id_hash, kind, stage, person_id, csrf_token, captcha_answer, captcha_expires_at, "
@@ -47,14 +45,11 @@ inline constexpr char kUpdateFlow[] =
     "UPDATE kiosk_flows SET kind = ?2, stage = ?3, person_id = ?4, captcha_answer = ?5, captcha_expires_at = ?6, "
     "expires_at = ?7 WHERE id_hash = ?1";
 
-inline constexpr char kRemoveFlow[] =
-    "DELETE FROM kiosk_flows WHERE id_hash = ?1";
+inline constexpr char kRemoveFlow[] = "DELETE FROM kiosk_flows WHERE id_hash = ?1";
 
-inline constexpr char kRemoveExpiredFlows[] =
-    "DELETE FROM kiosk_flows WHERE expires_at <= ?1";
+inline constexpr char kRemoveExpiredFlows[] = "DELETE FROM kiosk_flows WHERE expires_at <= ?1";
 
-inline constexpr char kAddHistory[] =
-    "INSERT INTO password_history (person_id, hash, set_at) VALUES (?1, ?2, ?3)";
+inline constexpr char kAddHistory[] = "INSERT INTO password_history (person_id, hash, set_at) VALUES (?1, ?2, ?3)";
 
 inline constexpr char kLastHistory[] =
     "SELECT hash FROM password_history WHERE person_id = ?1 ORDER BY id DESC LIMIT ?2";

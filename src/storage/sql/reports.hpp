@@ -16,17 +16,14 @@ inline constexpr char kSetStudentName[] =
     "INSERT INTO school_students (school_code, student_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) "
     "ON CONFLICT (school_code, student_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at";
 
-inline constexpr char kSetProtected[] =
-    "UPDATE students SET protected_identity = ?2 WHERE id = ?1";
+inline constexpr char kSetProtected[] = "UPDATE students SET protected_identity = ?2 WHERE id = ?1";
 
-inline constexpr char kSetEnrollmentState[] =
-    "UPDATE enrollments SET state = ?2 WHERE id = ?1";
+inline constexpr char kSetEnrollmentState[] = "UPDATE enrollments SET state = ?2 WHERE id = ?1";
 
 inline constexpr char kAddSubmissionError[] =
     "INSERT INTO report_submission_errors (submission_id, line, field, message) VALUES (?1, ?2, ?3, ?4)";
 
-inline constexpr char kFinishSubmission[] =
-    "UPDATE report_submissions SET state = ?2, saved = ?3 WHERE id = ?1";
+inline constexpr char kFinishSubmission[] = "UPDATE report_submissions SET state = ?2, saved = ?3 WHERE id = ?1";
 
 inline constexpr char kSubmissionErrors[] =
     "SELECT line, field, message FROM report_submission_errors WHERE submission_id = ?1 ORDER BY line, id";
@@ -34,11 +31,9 @@ inline constexpr char kSubmissionErrors[] =
 inline constexpr char kRevokeKey[] =
     "UPDATE api_keys SET revoked_at = ?3 WHERE school_code = ?1 AND id = ?2 AND revoked_at IS NULL";
 
-inline constexpr char kKeyUsed[] =
-    "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1";
+inline constexpr char kKeyUsed[] = "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1";
 
-inline constexpr char kVaultCheck[] =
-    "SELECT value FROM identity_key_check WHERE id = 1";
+inline constexpr char kVaultCheck[] = "SELECT value FROM identity_key_check WHERE id = 1";
 
 inline constexpr char kSetVaultCheck[] =
     "INSERT INTO identity_key_check (id, value) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING";

@@ -18,20 +18,15 @@ inline constexpr char kFindSessionWithPerson[] =
     "p.id, p.username, p.first_name, p.last_name, p.email, p.lang, p.default_school "
     "FROM sessions s JOIN persons p ON p.id = s.person_id WHERE s.id_hash = ?1";
 
-inline constexpr char kTouchSession[] =
-    "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1";
+inline constexpr char kTouchSession[] = "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1";
 
-inline constexpr char kSetSessionSchool[] =
-    "UPDATE sessions SET school_code = ?2 WHERE id_hash = ?1";
+inline constexpr char kSetSessionSchool[] = "UPDATE sessions SET school_code = ?2 WHERE id_hash = ?1";
 
-inline constexpr char kRemoveSession[] =
-    "DELETE FROM sessions WHERE id_hash = ?1";
+inline constexpr char kRemoveSession[] = "DELETE FROM sessions WHERE id_hash = ?1";
 
-inline constexpr char kRemoveSessionsOf[] =
-    "DELETE FROM sessions WHERE person_id = ?1 AND id_hash <> ?2";
+inline constexpr char kRemoveSessionsOf[] = "DELETE FROM sessions WHERE person_id = ?1 AND id_hash <> ?2";
 
-inline constexpr char kRemoveExpiredSessions[] =
-    "DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2";
+inline constexpr char kRemoveExpiredSessions[] = "DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2";
 
 inline constexpr char kThrottleGet[] =
     "SELECT failures, last_failure FROM client_failures WHERE address = ?1 AND last_failure >= ?2";

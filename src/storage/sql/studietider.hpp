@@ -34,10 +34,10 @@ inline constexpr char kUpdatePeriod[] =
 
 inline constexpr char kAddVersion[] =
     "INSERT INTO study_period_versions (period_id, version, label, first_day, last_day, credits, pace, breaks, weeks, "
-    "derived_pace, paid_weeks, published_at, published_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    "derived_pace, paid_weeks, published_at, published_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+    "?13)";
 
-inline constexpr char kMarkPublished[] =
-    "UPDATE study_periods SET published_version = ?2, changed = 0 WHERE id = ?1";
+inline constexpr char kMarkPublished[] = "UPDATE study_periods SET published_version = ?2, changed = 0 WHERE id = ?1";
 
 inline constexpr char kWithdrawPeriod[] =
     "UPDATE study_periods SET withdrawn_at = ?2 WHERE id = ?1 AND withdrawn_at IS NULL";
@@ -49,12 +49,12 @@ inline constexpr char kVersions[] =
 inline constexpr char kContacts[] =
     "SELECT id, school_code, name, role, email, phone FROM school_contacts WHERE school_code = ?1 ORDER BY name, id";
 
-inline constexpr char kRemoveContact[] =
-    "DELETE FROM school_contacts WHERE school_code = ?1 AND id = ?2";
+inline constexpr char kRemoveContact[] = "DELETE FROM school_contacts WHERE school_code = ?1 AND id = ?2";
 
 inline constexpr char kSchoolPeriods[] =
     "SELECT p.id, p.education_id, p.label, p.first_day, p.last_day, p.credits, p.pace, p.breaks, p.published_version, "
-    "p.changed, p.withdrawn_at, p.updated_at, p.updated_by FROM study_periods p JOIN educations e ON e.id = p.education_id "
+    "p.changed, p.withdrawn_at, p.updated_at, p.updated_by FROM study_periods p JOIN educations e ON e.id = "
+    "p.education_id "
     "WHERE e.school_code = ?1 ORDER BY p.education_id, p.first_day, p.id";
 
 // Ansök om studiemedel (migration 0006): the change log the triggers write, and what the index in
@@ -62,7 +62,6 @@ inline constexpr char kSchoolPeriods[] =
 inline constexpr char kSearchChangeBounds[] =
     "SELECT coalesce((SELECT max(seq) FROM search_changes), 0), coalesce((SELECT min(seq) FROM search_changes), 0)";
 
-inline constexpr char kSearchChanged[] =
-    "SELECT DISTINCT education_id FROM search_changes WHERE seq > ?1 LIMIT ?2";
+inline constexpr char kSearchChanged[] = "SELECT DISTINCT education_id FROM search_changes WHERE seq > ?1 LIMIT ?2";
 
 }  // namespace mina::storage::sql

@@ -236,10 +236,8 @@ class SqliteGrants final : public ports::Grants {
     bool add(const Grant& g, Timestamp now, const std::string& granted_by) override {
         Query q(c_, kAddGrant);
         q.bind(1, g.person.value());
-        if (g.school)
-            q.bind(2, g.school->value());
-        else
-            q.bind_null(2);
+        if (g.school) q.bind(2, g.school->value());
+        else q.bind_null(2);
         q.bind(3, to_string(g.role)).bind(4, granted_by).bind(5, now);
         q.run();
         return q.changes() > 0;

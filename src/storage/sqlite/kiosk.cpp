@@ -14,8 +14,8 @@ using namespace sql;  // the statements both stores share (storage/sql/kiosk.hpp
 constexpr const char* kQueueLetter = "INSERT INTO letters (person_id, school_code, created_at) VALUES (?1, ?2, ?3)";
 // The last column: queued, and the school has no postal address to put in the window ("Adress saknas").
 #define MINA_LETTER_ROW "id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at"
-constexpr const char* kLetterColumns =
-    MINA_LETTER_ROW ", status = 'queued' AND NOT EXISTS "
+constexpr const char* kLetterColumns = MINA_LETTER_ROW
+    ", status = 'queued' AND NOT EXISTS "
     "(SELECT 1 FROM schools s WHERE s.code = letters.school_code AND s.postal_address <> '')";
 // One statement: whoever runs it first holds the letter until the lease ends (as the outbox's kClaim).
 constexpr const char* kClaimLetter =
@@ -40,7 +40,8 @@ constexpr const char* kOutboxColumns =
 constexpr const char* kClaim =
     "UPDATE outbox SET claimed_until = ?2, attempts = attempts + 1 WHERE id = ("
     "  SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.not_before <= ?1 AND o.claimed_until <= ?1 "
-    "  AND NOT (o.kind IN ('otp-first', 'otp-reset') AND EXISTS (SELECT 1 FROM outbox b WHERE b.person_id = o.person_id "
+    "  AND NOT (o.kind IN ('otp-first', 'otp-reset') AND EXISTS (SELECT 1 FROM outbox b WHERE b.person_id = "
+    "o.person_id "
     "    AND b.kind IN ('otp-first', 'otp-reset') AND b.status = 'pending' AND b.claimed_until > ?1)) "
     "  ORDER BY o.kind <> 'otp-reset', o.not_before, o.id LIMIT 1) "
     "RETURNING id, kind, person_id, recipient, lang, params, status, not_before, attempts, last_error, created_at, "
@@ -59,8 +60,12 @@ class SqliteOtps final : public ports::Otps {
         Query q(c_, kFindOtp);
         q.bind(1, id.value());
         if (!q.step()) return std::nullopt;
-        return Otp{PersonId{q.integer(0)}, q.text(1), q.text(2) == "first" ? OtpKind::first : OtpKind::reset,
-                   from_unix(q.integer(3)), from_unix(q.integer(4)), static_cast<int>(q.integer(5))};
+        return Otp{PersonId{q.integer(0)},
+                   q.text(1),
+                   q.text(2) == "first" ? OtpKind::first : OtpKind::reset,
+                   from_unix(q.integer(3)),
+                   from_unix(q.integer(4)),
+                   static_cast<int>(q.integer(5))};
     }
     int count_wrong(PersonId id) override {
         Query q(c_, kOtpWrong);
@@ -131,10 +136,8 @@ class SqliteKioskFlows final : public ports::KioskFlows {
 
    private:
     static void bind_person(Query& q, int i, const std::optional<PersonId>& p) {
-        if (p)
-            q.bind(i, p->value());
-        else
-            q.bind_null(i);
+        if (p) q.bind(i, p->value());
+        else q.bind_null(i);
     }
     Connection& c_;
 };
@@ -194,7 +197,8 @@ class SqliteLetters final : public ports::Letters {
         q.run();
     }
     std::vector<LetterRow> list(std::optional<LetterStatus> status, int limit) override {
-        static const std::string all = std::string("SELECT ") + kLetterColumns + " FROM letters ORDER BY id DESC LIMIT ?1";
+        static const std::string all =
+            std::string("SELECT ") + kLetterColumns + " FROM letters ORDER BY id DESC LIMIT ?1";
         static const std::string some =
             std::string("SELECT ") + kLetterColumns + " FROM letters WHERE status = ?2 ORDER BY id DESC LIMIT ?1";
         Query q(c_, status ? some.c_str() : all.c_str());
@@ -228,7 +232,9 @@ class SqliteLetters final : public ports::Letters {
         r.person = PersonId{q.integer(1)};
         r.school = q.text(2);
         const auto st = q.text(3);
-        r.status = st == "posted" ? LetterStatus::posted : st == "rendered" ? LetterStatus::rendered : LetterStatus::queued;
+        r.status = st == "posted"     ? LetterStatus::posted
+                   : st == "rendered" ? LetterStatus::rendered
+                                      : LetterStatus::queued;
         r.path = q.text(4);
         r.last_error = q.text(5);
         r.created_at = from_unix(q.integer(6));
@@ -246,10 +252,8 @@ class SqliteOutbox final : public ports::Outbox {
     std::int64_t enqueue(const OutboxMail& m) override {
         Query q(c_, kEnqueue);
         q.bind(1, to_string(m.kind));
-        if (m.person)
-            q.bind(2, m.person->value());
-        else
-            q.bind_null(2);
+        if (m.person) q.bind(2, m.person->value());
+        else q.bind_null(2);
         q.bind(3, m.recipient).bind(4, m.lang).bind(5, m.params).bind(6, m.not_before).bind(7, m.created_at);
         q.run();
         return sqlite3_last_insert_rowid(c_.raw());
@@ -279,7 +283,8 @@ class SqliteOutbox final : public ports::Outbox {
     }
     std::vector<OutboxMail> list(std::optional<MailStatus> status, int limit) override {
         // Two fixed statements rather than SQL assembled at run time.
-        static const std::string all = std::string("SELECT ") + kOutboxColumns + " FROM outbox ORDER BY id DESC LIMIT ?1";
+        static const std::string all =
+            std::string("SELECT ") + kOutboxColumns + " FROM outbox ORDER BY id DESC LIMIT ?1";
         static const std::string some =
             std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE status = ?2 ORDER BY id DESC LIMIT ?1";
         Query q(c_, status ? some.c_str() : all.c_str());
@@ -291,10 +296,8 @@ class SqliteOutbox final : public ports::Outbox {
     }
     int retry_failed(std::optional<std::int64_t> id, Timestamp now) override {
         Query q(c_, id ? kRetryFailedOne : kRetryFailedAll);
-        if (id)
-            q.bind(1, *id).bind(2, now);
-        else
-            q.bind(1, now);
+        if (id) q.bind(1, *id).bind(2, now);
+        else q.bind(1, now);
         q.run();
         return q.changes();
     }

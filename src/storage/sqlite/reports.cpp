@@ -32,10 +32,11 @@ constexpr const char* kEnrollmentById =
 constexpr const char* kAddEnrollment =
     "INSERT INTO enrollments (school_code, student_id, education_id, period_id, support, first_day, last_day, pace, "
     "state, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-#define MINA_EVENT_COLUMNS                                                                                      \
-    "r.id, r.enrollment_id, r.school_code, r.kind, r.day, r.last_day, r.pace, r.credits, r.hours, r.passed, "  \
+#define MINA_EVENT_COLUMNS                                                                                    \
+    "r.id, r.enrollment_id, r.school_code, r.kind, r.day, r.last_day, r.pace, r.credits, r.hours, r.passed, " \
     "r.supersedes, r.reason, r.channel, r.submission_id, r.reported_at, r.reported_month, r.reported_by"
-constexpr const char* kEventsOf = "SELECT " MINA_EVENT_COLUMNS " FROM report_events r WHERE r.enrollment_id = ?1 ORDER BY r.id";
+constexpr const char* kEventsOf =
+    "SELECT " MINA_EVENT_COLUMNS " FROM report_events r WHERE r.enrollment_id = ?1 ORDER BY r.id";
 constexpr const char* kSchoolEvents =
     "SELECT " MINA_EVENT_COLUMNS " FROM report_events r WHERE r.school_code = ?1 ORDER BY r.enrollment_id, r.id";
 constexpr const char* kAddEvent =
@@ -44,15 +45,16 @@ constexpr const char* kAddEvent =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 // One statement for every filter: an unused one is bound NULL. The name is the one the report's
 // school recorded (w), and so is the name searched for.
-#define MINA_LIST_WHERE                                                                                   \
+#define MINA_LIST_WHERE                                                                                         \
     "FROM report_events r JOIN enrollments n ON n.id = r.enrollment_id JOIN students s ON s.id = n.student_id " \
-    "LEFT JOIN school_students w ON w.school_code = n.school_code AND w.student_id = n.student_id "         \
-    "JOIN educations e ON e.id = n.education_id JOIN study_periods p ON p.id = n.period_id "               \
-    "JOIN schools c ON c.code = r.school_code "                                                            \
-    "WHERE (?1 IS NULL OR r.school_code = ?1) AND (?2 IS NULL OR s.lookup_hash = ?2) "                      \
-    "AND (?3 IS NULL OR instr(lower(w.name), lower(?3)) > 0) AND (?4 IS NULL OR e.code = ?4) "              \
+    "LEFT JOIN school_students w ON w.school_code = n.school_code AND w.student_id = n.student_id "             \
+    "JOIN educations e ON e.id = n.education_id JOIN study_periods p ON p.id = n.period_id "                    \
+    "JOIN schools c ON c.code = r.school_code "                                                                 \
+    "WHERE (?1 IS NULL OR r.school_code = ?1) AND (?2 IS NULL OR s.lookup_hash = ?2) "                          \
+    "AND (?3 IS NULL OR instr(lower(w.name), lower(?3)) > 0) AND (?4 IS NULL OR e.code = ?4) "                  \
     "AND (?5 IS NULL OR p.label = ?5) AND (?6 IS NULL OR r.kind = ?6) AND (?7 IS NULL OR r.reported_month = ?7) "
-constexpr const char* kList = "SELECT " MINA_EVENT_COLUMNS ", s.id, s.lookup_hash, s.sealed, coalesce(w.name, ''), "
+constexpr const char* kList = "SELECT " MINA_EVENT_COLUMNS
+                              ", s.id, s.lookup_hash, s.sealed, coalesce(w.name, ''), "
                               "s.protected_identity, s.created_at, e.code, e.name, p.label, c.name " MINA_LIST_WHERE
                               "ORDER BY r.id DESC LIMIT ?8 OFFSET ?9";
 constexpr const char* kListCount = "SELECT count(*) " MINA_LIST_WHERE;
@@ -63,10 +65,11 @@ constexpr const char* kCounts =
     "GROUP BY r.school_code, c.name, r.kind, r.reported_month "
     "ORDER BY r.reported_month DESC, c.name, r.kind, r.school_code";
 constexpr const char* kAddSubmission =
-    "INSERT INTO report_submissions (school_code, channel, file_name, sha256, row_count, accepted, refused, duplicates, "
+    "INSERT INTO report_submissions (school_code, channel, file_name, sha256, row_count, accepted, refused, "
+    "duplicates, "
     "saved, state, uploaded_by, uploaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
-#define MINA_SUBMISSION_COLUMNS                                                                                 \
-    "id, school_code, channel, file_name, sha256, row_count, accepted, refused, duplicates, saved, state, "      \
+#define MINA_SUBMISSION_COLUMNS                                                                             \
+    "id, school_code, channel, file_name, sha256, row_count, accepted, refused, duplicates, saved, state, " \
     "uploaded_by, uploaded_at"
 constexpr const char* kSubmissions =
     "SELECT " MINA_SUBMISSION_COLUMNS " FROM report_submissions WHERE school_code = ?1 ORDER BY id DESC LIMIT ?2";
@@ -251,7 +254,10 @@ class SqliteReports final : public ports::Reports {
     std::int64_t add_event(const ReportEvent& r) override {
         const auto& ev = r.event;
         Query q(c_, kAddEvent);
-        q.bind(1, r.enrollment).bind(2, r.school.value()).bind(3, reports::to_string(ev.kind)).bind(4, to_string(ev.day));
+        q.bind(1, r.enrollment)
+            .bind(2, r.school.value())
+            .bind(3, reports::to_string(ev.kind))
+            .bind(4, to_string(ev.day));
         if (ev.last) q.bind(5, to_string(*ev.last));
         else q.bind_null(5);
         if (ev.pace) q.bind(6, std::int64_t{studietider::percent(*ev.pace)});
@@ -309,7 +315,8 @@ class SqliteReports final : public ports::Reports {
         std::vector<ReportCount> out;
         while (q.step())
             out.push_back({SchoolCode{q.text(0)}, q.text(1),
-                           reports::parse_kind(q.text(2)).value_or(reports::Kind::study_start), q.text(3), q.integer(4)});
+                           reports::parse_kind(q.text(2)).value_or(reports::Kind::study_start), q.text(3),
+                           q.integer(4)});
         return out;
     }
 

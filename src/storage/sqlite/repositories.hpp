@@ -130,7 +130,8 @@ class Query {
     [[nodiscard]] int changes() const { return sqlite3_changes(conn_.raw()); }
     [[nodiscard]] std::string text(int col) const {
         const auto* p = sqlite3_column_text(stmt_, col);
-        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+        return p ? std::string(reinterpret_cast<const char*>(p),
+                               static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
                  : std::string();
     }
     [[nodiscard]] std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
@@ -189,7 +190,6 @@ inline School read_full_school(const Query& q) {
     return school;
 }
 
-
 inline std::string_view otp_kind_name(OtpKind k) { return k == OtpKind::first ? "first" : "reset"; }
 
 inline std::string_view flow_kind_name(FlowKind k) { return k == FlowKind::sign_in ? "sign-in" : "forgot"; }
@@ -211,7 +211,6 @@ inline FlowStage parse_flow_stage(std::string_view s) {
     return FlowStage::start;
 }
 
-
 /// What Grants::access answers, for Sessions::view too (identity.cpp).
 Access read_access(Connection& c, PersonId id);
 
@@ -231,19 +230,19 @@ class OnFirstUse {
     std::unique_ptr<Port> made_;
 };
 
-std::unique_ptr<ports::Accounts> make_accounts(Connection& c);          // identity.cpp
-std::unique_ptr<ports::Schools> make_schools(Connection& c);            // identity.cpp
-std::unique_ptr<ports::Grants> make_grants(Connection& c);              // identity.cpp
+std::unique_ptr<ports::Accounts> make_accounts(Connection& c);  // identity.cpp
+std::unique_ptr<ports::Schools> make_schools(Connection& c);    // identity.cpp
+std::unique_ptr<ports::Grants> make_grants(Connection& c);      // identity.cpp
 /// `viewers`: the viewers kept between requests, for a read unit of a server that keeps them; else null.
 std::unique_ptr<ports::Sessions> make_sessions(Connection& c, SqliteViewers* viewers);  // sessions.cpp
-std::unique_ptr<ports::Throttle> make_throttle(Connection& c);          // sessions.cpp
-std::unique_ptr<ports::Otps> make_otps(Connection& c);                  // kiosk.cpp
-std::unique_ptr<ports::KioskFlows> make_kiosk_flows(Connection& c);     // kiosk.cpp
-std::unique_ptr<ports::PasswordHistory> make_password_history(Connection& c);  // kiosk.cpp
-std::unique_ptr<ports::Outbox> make_outbox(Connection& c);              // kiosk.cpp
-std::unique_ptr<ports::Letters> make_letters(Connection& c);            // kiosk.cpp
-std::unique_ptr<ports::Audit> make_audit(Connection& c);                // audit.cpp
-std::unique_ptr<ports::Studietider> make_studietider(Connection& c);    // studietider.cpp
-std::unique_ptr<ports::Reports> make_reports(Connection& c);            // reports.cpp
+std::unique_ptr<ports::Throttle> make_throttle(Connection& c);                          // sessions.cpp
+std::unique_ptr<ports::Otps> make_otps(Connection& c);                                  // kiosk.cpp
+std::unique_ptr<ports::KioskFlows> make_kiosk_flows(Connection& c);                     // kiosk.cpp
+std::unique_ptr<ports::PasswordHistory> make_password_history(Connection& c);           // kiosk.cpp
+std::unique_ptr<ports::Outbox> make_outbox(Connection& c);                              // kiosk.cpp
+std::unique_ptr<ports::Letters> make_letters(Connection& c);                            // kiosk.cpp
+std::unique_ptr<ports::Audit> make_audit(Connection& c);                                // audit.cpp
+std::unique_ptr<ports::Studietider> make_studietider(Connection& c);                    // studietider.cpp
+std::unique_ptr<ports::Reports> make_reports(Connection& c);                            // reports.cpp
 
 }  // namespace mina::storage::sqlite

@@ -6,15 +6,15 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <limits>
-#include <chrono>
 #include <mutex>
 #include <span>
 #include <stdexcept>
-#include <tuple>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -117,7 +117,7 @@ class Pool {
     std::timed_mutex writer_;
     std::mutex mu_;
     std::condition_variable cv_;
-    std::unique_ptr<Connection> keep_;  // keeps an in-memory database alive; the only one if pool_size == 1
+    std::unique_ptr<Connection> keep_;         // keeps an in-memory database alive; the only one if pool_size == 1
     std::unique_ptr<Connection> writer_conn_;  // while no write unit has it
     std::vector<std::unique_ptr<Connection>> idle_;
 };
@@ -156,8 +156,7 @@ class SqliteUnit final : public ports::Unit {
         refuse_after_failure();
         Query(*conn_, kCommit).run();
         done_ = true;
-        const bool wrote =
-            mode_ == ports::TxMode::write || sqlite3_total_changes64(conn_->raw()) != changes_at_begin_;
+        const bool wrote = mode_ == ports::TxMode::write || sqlite3_total_changes64(conn_->raw()) != changes_at_begin_;
         give_back_connection();
         if (writer_.owns_lock()) writer_.unlock();
         // After the write lock is free: the next writer commits while this one's sync runs.
@@ -172,21 +171,45 @@ class SqliteUnit final : public ports::Unit {
         give_back_connection();
         if (writer_.owns_lock()) writer_.unlock();
     }
-    ports::Accounts& accounts() override { return accounts_.get([&] { return make_accounts(c_); }); }
-    ports::Schools& schools() override { return schools_.get([&] { return make_schools(c_); }); }
-    ports::Grants& grants() override { return grants_.get([&] { return make_grants(c_); }); }
-    ports::Sessions& sessions() override { return sessions_.get([&] { return make_sessions(c_, viewers_); }); }
-    ports::Throttle& throttle() override { return throttle_.get([&] { return make_throttle(c_); }); }
-    ports::Audit& audit() override { return audit_.get([&] { return make_audit(c_); }); }
-    ports::Otps& otps() override { return otps_.get([&] { return make_otps(c_); }); }
-    ports::KioskFlows& kiosk_flows() override { return flows_.get([&] { return make_kiosk_flows(c_); }); }
+    ports::Accounts& accounts() override {
+        return accounts_.get([&] { return make_accounts(c_); });
+    }
+    ports::Schools& schools() override {
+        return schools_.get([&] { return make_schools(c_); });
+    }
+    ports::Grants& grants() override {
+        return grants_.get([&] { return make_grants(c_); });
+    }
+    ports::Sessions& sessions() override {
+        return sessions_.get([&] { return make_sessions(c_, viewers_); });
+    }
+    ports::Throttle& throttle() override {
+        return throttle_.get([&] { return make_throttle(c_); });
+    }
+    ports::Audit& audit() override {
+        return audit_.get([&] { return make_audit(c_); });
+    }
+    ports::Otps& otps() override {
+        return otps_.get([&] { return make_otps(c_); });
+    }
+    ports::KioskFlows& kiosk_flows() override {
+        return flows_.get([&] { return make_kiosk_flows(c_); });
+    }
     ports::PasswordHistory& password_history() override {
         return history_.get([&] { return make_password_history(c_); });
     }
-    ports::Outbox& outbox() override { return outbox_.get([&] { return make_outbox(c_); }); }
-    ports::Letters& letters() override { return letters_.get([&] { return make_letters(c_); }); }
-    ports::Studietider& studietider() override { return studietider_.get([&] { return make_studietider(c_); }); }
-    ports::Reports& reports() override { return reports_.get([&] { return make_reports(c_); }); }
+    ports::Outbox& outbox() override {
+        return outbox_.get([&] { return make_outbox(c_); });
+    }
+    ports::Letters& letters() override {
+        return letters_.get([&] { return make_letters(c_); });
+    }
+    ports::Studietider& studietider() override {
+        return studietider_.get([&] { return make_studietider(c_); });
+    }
+    ports::Reports& reports() override {
+        return reports_.get([&] { return make_reports(c_); });
+    }
 
    private:
     static std::unique_lock<std::timed_mutex> lock_writer(Pool& pool, ports::TxMode mode) {
@@ -209,10 +232,8 @@ class SqliteUnit final : public ports::Unit {
     }
     void give_back_connection() {
         if (!conn_) return;
-        if (on_writer_)
-            pool_.release_writer(std::move(conn_));
-        else
-            pool_.release(std::move(conn_));
+        if (on_writer_) pool_.release_writer(std::move(conn_));
+        else pool_.release(std::move(conn_));
     }
 
     Pool& pool_;
@@ -222,7 +243,7 @@ class SqliteUnit final : public ports::Unit {
     std::unique_ptr<Connection> conn_;
     bool done_ = false;
     sqlite3_int64 changes_at_begin_ = 0;
-    Connection& c_;            // the unit's connection, for its repositories (conn_ goes back at the end)
+    Connection& c_;           // the unit's connection, for its repositories (conn_ goes back at the end)
     SqliteViewers* viewers_;  // a read unit's kept viewers, if the server keeps them
     OnFirstUse<ports::Accounts> accounts_;
     OnFirstUse<ports::Schools> schools_;
@@ -354,4 +375,3 @@ std::unique_ptr<ports::Store> open_sqlite(const SqliteOptions& opts) {
 }
 
 }  // namespace mina::storage
-

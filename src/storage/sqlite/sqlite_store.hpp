@@ -9,7 +9,7 @@
 namespace mina::storage {
 
 struct SqliteOptions {
-    std::string path;             // a file, or ":memory:" for tests (one shared connection)
+    std::string path;              // a file, or ":memory:" for tests (one shared connection)
     bool synchronous_full = true;  // an acknowledged commit survives a power cut
     int busy_timeout_ms = 5000;
     int pool_size = 8;

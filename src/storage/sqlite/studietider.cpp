@@ -139,7 +139,10 @@ class SqliteStudietider final : public ports::Studietider {
     }
     bool update_education(const Education& e) override {
         Query q(c_, kUpdateEducation);
-        q.bind(1, e.id).bind(2, e.name).bind(3, studietider::to_string(e.level)).bind(4, studietider::to_string(e.unit));
+        q.bind(1, e.id)
+            .bind(2, e.name)
+            .bind(3, studietider::to_string(e.level))
+            .bind(4, studietider::to_string(e.unit));
         if (e.total_credits) q.bind(5, e.total_credits->hundredths);
         else q.bind_null(5);
         q.bind(6, std::int64_t{e.distance}).bind(7, std::int64_t{e.contract}).bind(8, e.updated_at);

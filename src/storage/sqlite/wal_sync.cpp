@@ -68,10 +68,8 @@ void WalSync::after_commit() {
         lock.lock();
         syncing_ = false;
         ++syncs_;
-        if (rc == SQLITE_OK)
-            synced_ = upto;
-        else
-            error_ = rc;
+        if (rc == SQLITE_OK) synced_ = upto;
+        else error_ = rc;
         cv_.notify_all();
     }
 }

@@ -325,10 +325,8 @@ class Matcher {
         std::vector<std::pair<std::size_t, std::size_t>> runs;  // in frames
         for (std::size_t f = 0; f < level.size(); ++f) {
             if (level[f] < threshold) continue;
-            if (!runs.empty() && f - runs.back().second <= 15)
-                runs.back().second = f + 1;
-            else
-                runs.emplace_back(f, f + 1);
+            if (!runs.empty() && f - runs.back().second <= 15) runs.back().second = f + 1;
+            else runs.emplace_back(f, f + 1);
         }
         std::erase_if(runs, [](const auto& r) { return r.second - r.first < 5; });
         const auto strength = [&](const auto& r) {
@@ -465,10 +463,8 @@ class ScopedPath final {
     ScopedPath(const ScopedPath&) = delete;
     ScopedPath& operator=(const ScopedPath&) = delete;
     ~ScopedPath() {
-        if (saved_)
-            ::setenv("PATH", saved_->c_str(), 1);
-        else
-            ::unsetenv("PATH");
+        if (saved_) ::setenv("PATH", saved_->c_str(), 1);
+        else ::unsetenv("PATH");
     }
 
    private:

@@ -18,7 +18,8 @@ TEST(Argon2, AHashCarriesTheServersCostAndVerifiesOnlyItsPassword) {
     crypto::Argon2idHasher hasher;  // the server's defaults
     const std::string pw = "Mina-demo-2026!";
     const std::string h = hasher.hash(pw);
-    EXPECT_TRUE(std::regex_match(h, std::regex(R"(\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43})")))
+    EXPECT_TRUE(
+        std::regex_match(h, std::regex(R"(\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43})")))
         << h;
     EXPECT_TRUE(hasher.verify(h, pw));
     EXPECT_FALSE(hasher.verify(h, "Mina-demo-2026?"));

@@ -160,8 +160,8 @@ TEST(ResponseHeaders, RefusesControlCharactersInEveryNameAndValue) {
     EXPECT_FALSE(valid_header_name("X-A\r\nSet-Cookie"));
     EXPECT_TRUE(valid_header_value("/identity-manager/skola?kod=DEMO1&m=ny"));
     EXPECT_TRUE(valid_header_value("a\tb, \xC3\xA5"));  // a tab and obs-text (UTF-8) are allowed
-    for (const std::string& bad : {std::string("a\rb"), std::string("a\nb"), std::string("a\0b", 3), std::string("a\x7F"),
-                                  std::string("a\x01")})
+    for (const std::string& bad :
+         {std::string("a\rb"), std::string("a\nb"), std::string("a\0b", 3), std::string("a\x7F"), std::string("a\x01")})
         EXPECT_FALSE(valid_header_value(bad)) << "byte " << static_cast<int>(bad[1]);
 
     Response ok = Response::redirect("/start");
@@ -196,7 +196,9 @@ TEST(UrlEncode, KeepsTheUnreservedCharactersAndEncodesTheRestAsFormsReadThem) {
 
 TEST(ValidUtf8, IsTextWithoutControlCharactersButTabAndLineBreaks) {
     EXPECT_TRUE(valid_utf8("rad ett\r\nrad två\tslut"));
-    EXPECT_FALSE(valid_utf8("a\x1B" "b"));
+    EXPECT_FALSE(
+        valid_utf8("a\x1B"
+                   "b"));
     EXPECT_FALSE(valid_utf8(std::string("a\0b", 3)));
     EXPECT_FALSE(valid_utf8("\xED\xA0\x80"));
 }

@@ -64,11 +64,13 @@ class PageContextTest : public ::testing::Test {
     void SetUp() override {
         admin::Service a(*inner_, hasher_, tokens_, policy_);
         const admin::Actor who{"test", "local"};
-        const auto user = std::get<Username>(a.add_person("Pelle", "Test", "pelle@example.se", who, clock_.now())).value();
+        const auto user =
+            std::get<Username>(a.add_person("Pelle", "Test", "pelle@example.se", who, clock_.now())).value();
         (void)a.set_password(Username{user}, "ett-långt-lösenord", who, clock_.now());
         login::Service login(*inner_, hasher_, tokens_, policy_);
-        token_ = std::get<login::LoggedIn>(login.submit({user, "ett-långt-lösenord", {"10.0.0.1", ""}, {}}, clock_.now()))
-                     .session_token;
+        token_ =
+            std::get<login::LoggedIn>(login.submit({user, "ett-långt-lösenord", {"10.0.0.1", ""}, {}}, clock_.now()))
+                .session_token;
         req_.method = "GET";
         req_.path = "/start";
         req_.headers.emplace_back("cookie", "mina_session=" + token_);

@@ -73,8 +73,8 @@ TEST_F(RouterTest, MatchesLiteralPathsAndCapturesSegments) {
     EXPECT_EQ(router.handle(r).body, "page");
     r = request("POST", "/api/v1/schools/12345678/reports");
     EXPECT_EQ(router.handle(r).body, "school 12345678");
-    for (const char* path : {"/api/v1/schools//reports", "/api/v1/schools/a/b/reports", "/api/v1/schools/a",
-                             "/start/", "/star", "/start/x", ""}) {
+    for (const char* path : {"/api/v1/schools//reports", "/api/v1/schools/a/b/reports", "/api/v1/schools/a", "/start/",
+                             "/star", "/start/x", ""}) {
         r = request("GET", path);
         EXPECT_EQ(router.handle(r).status, 404) << path;
     }
@@ -152,7 +152,8 @@ TEST_F(RouterTest, TheDatabaseAwayIsOne503ForEveryRouteInItsOwnFormat) {
     EXPECT_EQ(res.content_type, "application/json; charset=utf-8");
     EXPECT_EQ(res.body, "{\"error\":\"database unavailable\"}");
     for (const auto* resp : {&res})
-        EXPECT_NE(std::find(resp->headers.begin(), resp->headers.end(), std::pair<std::string, std::string>{"Retry-After", "5"}),
+        EXPECT_NE(std::find(resp->headers.begin(), resp->headers.end(),
+                            std::pair<std::string, std::string>{"Retry-After", "5"}),
                   resp->headers.end());
 }
 

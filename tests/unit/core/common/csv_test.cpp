@@ -44,8 +44,13 @@ TEST(Csv, AnUnterminatedQuoteNamesItsLine) {
 }
 
 TEST(Csv, ReadsWindows1252AndDropsTheByteOrderMark) {
-    EXPECT_EQ(to_utf8("\xEF\xBB\xBF" "Åsa"), "Åsa");
-    EXPECT_EQ(to_utf8("\xC5" "sa \xD6" "berg \x80 \x96"), "Åsa Öberg € –");
+    EXPECT_EQ(to_utf8("\xEF\xBB\xBF"
+                      "Åsa"),
+              "Åsa");
+    EXPECT_EQ(to_utf8("\xC5"
+                      "sa \xD6"
+                      "berg \x80 \x96"),
+              "Åsa Öberg € –");
     EXPECT_EQ(to_utf8("Malmö"), "Malmö") << "valid UTF-8 stays as it is";
     EXPECT_TRUE(is_utf8(to_utf8("\x81\xFF")));
 }
@@ -68,7 +73,14 @@ TEST(Csv, NeutralisesEveryFormulaStartOwaspNames) {
     EXPECT_EQ(field("\r=1+1"), "\"'\r=1+1\"");
     EXPECT_EQ(field("\t=1+1", '\t'), "\"'\t=1+1\"");
     // The fullwidth ＝ ＋ － ＠ (U+FF1D, U+FF0B, U+FF0D, U+FF20).
-    for (const char* f : {"\xEF\xBC\x9D" "1+1", "\xEF\xBC\x8B" "1", "\xEF\xBC\x8D" "1", "\xEF\xBC\xA0" "SUM(A1)"}) {
+    for (const char* f : {"\xEF\xBC\x9D"
+                          "1+1",
+                          "\xEF\xBC\x8B"
+                          "1",
+                          "\xEF\xBC\x8D"
+                          "1",
+                          "\xEF\xBC\xA0"
+                          "SUM(A1)"}) {
         EXPECT_TRUE(formula_start(f)) << f;
         EXPECT_EQ(field(f), "\"'" + std::string(f) + "\"") << f;
     }
@@ -78,7 +90,10 @@ TEST(Csv, NeutralisesEveryFormulaStartOwaspNames) {
     EXPECT_EQ(field("a=1"), "a=1");
     EXPECT_EQ(field("\xEF\xBC\xA1"), "\xEF\xBC\xA1");
     // Written and read back: the cell as it was, without the guard.
-    for (const char* f : {"=SUM(A1)", "\t=1", "\r=1", "\xEF\xBC\x9D" "1", "@x", "-"}) {
+    for (const char* f : {"=SUM(A1)", "\t=1", "\r=1",
+                          "\xEF\xBC\x9D"
+                          "1",
+                          "@x", "-"}) {
         const auto t = read(field(f) + ";x\n");
         ASSERT_EQ(t.rows.size(), 1u) << f;
         EXPECT_EQ(without_formula_guard(t.rows[0].fields[0]), f);

@@ -88,9 +88,9 @@ TEST(Personnummer, DatesThatDoNotExistOrHaveNotBeen) {
 TEST(Personnummer, ShapesThatAreNotNumbers) {
     EXPECT_EQ(refused(""), Problem::empty);
     EXPECT_EQ(refused("   "), Problem::empty);
-    for (const char* text : {"821105-995", "82110599544", "1982110599544", "821105--9954", "821105_9954",
-                             "8211O5-9954", "821105-99S4", "821105-T954", "+8211059954", "821105-9954-",
-                             "19821105 9954", "١٩٨٢١١٠٥٩٩٥٤"})
+    for (const char* text :
+         {"821105-995", "82110599544", "1982110599544", "821105--9954", "821105_9954", "8211O5-9954", "821105-99S4",
+          "821105-T954", "+8211059954", "821105-9954-", "19821105 9954", "١٩٨٢١١٠٥٩٩٥٤"})
         EXPECT_EQ(refused(text), Problem::bad_shape) << text;
 }
 

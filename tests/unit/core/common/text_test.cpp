@@ -10,9 +10,9 @@ namespace {
 TEST(Text, IsUtf8TakesWellFormedTextAndControlCharacters) {
     EXPECT_TRUE(is_utf8(""));
     EXPECT_TRUE(is_utf8("Åsa Öberg, Malmö"));
-    EXPECT_TRUE(is_utf8("\xE2\x82\xAC"));          // € (three bytes)
-    EXPECT_TRUE(is_utf8("\xF0\x9F\x98\x80"));      // U+1F600 (four bytes)
-    EXPECT_TRUE(is_utf8("\xF4\x8F\xBF\xBF"));      // U+10FFFF, the last
+    EXPECT_TRUE(is_utf8("\xE2\x82\xAC"));              // € (three bytes)
+    EXPECT_TRUE(is_utf8("\xF0\x9F\x98\x80"));          // U+1F600 (four bytes)
+    EXPECT_TRUE(is_utf8("\xF4\x8F\xBF\xBF"));          // U+10FFFF, the last
     EXPECT_TRUE(is_utf8(std::string("a\0b\r\n", 5)));  // control characters are UTF-8 too
 }
 

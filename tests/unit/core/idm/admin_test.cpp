@@ -62,7 +62,8 @@ TEST_F(AdminTest, RefusalsChangeNothing) {
     EXPECT_TRUE(std::holds_alternative<admin::Refusal>(svc_.add_person("C", "D", "A@B.se", who_, clock_.now())))
         << "the same email (any case) is the same person";
     EXPECT_TRUE(std::holds_alternative<admin::Refusal>(svc_.grant(u, "NOPE", Role::studietider, who_, clock_.now())));
-    EXPECT_TRUE(std::holds_alternative<admin::Refusal>(svc_.grant(Username{"zz0000"}, "S1", Role::studietider, who_, clock_.now())));
+    EXPECT_TRUE(std::holds_alternative<admin::Refusal>(
+        svc_.grant(Username{"zz0000"}, "S1", Role::studietider, who_, clock_.now())));
     EXPECT_TRUE(std::holds_alternative<admin::Refusal>(svc_.grant(u, "", Role::studietider, who_, clock_.now())));
     EXPECT_TRUE(std::holds_alternative<admin::Refusal>(svc_.set_password(u, "short", who_, clock_.now())));
     auto tx = store_->begin(ports::TxMode::read);
@@ -149,7 +150,8 @@ TEST_F(SchoolReach, ASchoolCannotAddTheAgencysAdminOrAnotherSchoolsAdminAndLearn
     EXPECT_EQ(rows[0].username, "");
     EXPECT_EQ(rows[1].fate, idm::RowFate::gets_services);
     // R14 for an ordinary person: the grant, and no new credentials.
-    auto known = idm_.add_person(anna, "S1", "Pelle", "Test", "pelle@example.se", services, false, client_, clock_.now());
+    auto known =
+        idm_.add_person(anna, "S1", "Pelle", "Test", "pelle@example.se", services, false, client_, clock_.now());
     ASSERT_TRUE(std::holds_alternative<idm::Existing>(known));
     EXPECT_EQ(std::get<idm::Existing>(known).username, pelle_);
     // The agency may.
@@ -184,15 +186,18 @@ TEST_F(SchoolReach, ASchoolCannotUnlockOrMailAnAccountWithMorePowerEvenWhenItIsA
     ASSERT_TRUE(std::holds_alternative<idm::Refused>(elsewhere));
     EXPECT_EQ(std::get<idm::Refused>(elsewhere).problem, idm::Problem::no_such_person);
     // The agency may.
-    EXPECT_TRUE(std::holds_alternative<idm::Done>(idm_.unlock(viewer(agnes_), "S1", agnes_.value(), client_, clock_.now())));
+    EXPECT_TRUE(
+        std::holds_alternative<idm::Done>(idm_.unlock(viewer(agnes_), "S1", agnes_.value(), client_, clock_.now())));
 }
 
 TEST_F(SchoolReach, AnAdminSentPasswordForAnAccountWithItsOwnPasswordIsAResetAndIsBraked) {
     ASSERT_TRUE(std::holds_alternative<admin::Done>(svc_.grant(pelle_, "S1", Role::studietider, who_, clock_.now())));
-    ASSERT_TRUE(std::holds_alternative<admin::Done>(svc_.set_password(pelle_, "pelles-eget-lösenord", who_, clock_.now())));
+    ASSERT_TRUE(
+        std::holds_alternative<admin::Done>(svc_.set_password(pelle_, "pelles-eget-lösenord", who_, clock_.now())));
     const auto anna = viewer(anna_);
     for (int i = 0; i < kiosk::kResetMailsPerQuarter; ++i)
-        EXPECT_TRUE(std::holds_alternative<idm::Done>(idm_.send_otp(anna, "S1", pelle_.value(), client_, clock_.now())));
+        EXPECT_TRUE(
+            std::holds_alternative<idm::Done>(idm_.send_otp(anna, "S1", pelle_.value(), client_, clock_.now())));
     auto braked = idm_.send_otp(anna, "S1", pelle_.value(), client_, clock_.now());
     ASSERT_TRUE(std::holds_alternative<idm::Refused>(braked));
     EXPECT_EQ(std::get<idm::Refused>(braked).problem, idm::Problem::too_many_mails);

@@ -24,7 +24,9 @@ class FakeQuality final : public ports::PasswordQuality {
         if (text.find('\xff') != std::string_view::npos) return std::nullopt;
         return std::string(text);
     }
-    bool is_weak(std::string_view pw, std::string_view) override { return pw.find("password") != std::string_view::npos; }
+    bool is_weak(std::string_view pw, std::string_view) override {
+        return pw.find("password") != std::string_view::npos;
+    }
 };
 
 class FixedCaptchas final : public ports::CaptchaAnswers {
@@ -72,7 +74,8 @@ TEST(Otp, FormatAndCanonicalForm) {
     ASSERT_EQ(otp.size(), 14u);
     EXPECT_EQ(otp[4], '-');
     EXPECT_EQ(otp[9], '-');
-    for (char c : outbox::canonical_otp(otp)) EXPECT_EQ(std::string_view("abcdefghjkmnpqrstuvwxyz23456789").find(c) != std::string_view::npos, true) << c;
+    for (char c : outbox::canonical_otp(otp))
+        EXPECT_EQ(std::string_view("abcdefghjkmnpqrstuvwxyz23456789").find(c) != std::string_view::npos, true) << c;
     EXPECT_EQ(outbox::canonical_otp(" AB2C-d3EF ghjk\n"), "ab2cd3efghjk");
     EXPECT_NE(outbox::new_otp(tokens), otp);
 }
@@ -85,7 +88,8 @@ class KioskTest : public ::testing::Test {
         ASSERT_TRUE(std::holds_alternative<admin::Done>(
             a.add_school({SchoolCode{"S1"}, "Skolan", SchoolForm::komvux}, who, clock_.now())));
         user_ = std::get<Username>(a.add_person("Karin", "Lindh", "karin.lindh@example.se", who, clock_.now())).value();
-        ASSERT_TRUE(std::holds_alternative<admin::Done>(a.grant(Username{user_}, "S1", Role::studietider, who, clock_.now())));
+        ASSERT_TRUE(
+            std::holds_alternative<admin::Done>(a.grant(Username{user_}, "S1", Role::studietider, who, clock_.now())));
     }
     KioskFlow flow_at(FlowKind kind) {
         auto v = kiosk_.begin({}, kind, clock_.now());
@@ -140,7 +144,8 @@ TEST_F(KioskTest, SignInWithTheOneTimePasswordThenSaveAPassword) {
         kiosk_.save_password(f, "Blå hästar dansar", "Blå hästar dansar", client_, clock_.now())));
     // Single use: the same one-time password does not sign in again.
     auto g = flow_at(FlowKind::sign_in);
-    EXPECT_TRUE(std::holds_alternative<kiosk::Denied>(kiosk_.sign_in(g, user_, otp, g.captcha_answer, client_, clock_.now())));
+    EXPECT_TRUE(
+        std::holds_alternative<kiosk::Denied>(kiosk_.sign_in(g, user_, otp, g.captcha_answer, client_, clock_.now())));
 }
 
 // The kiosk's sign-in counts its attempt with the portal login's lockout step (login/lockout.hpp):
@@ -178,18 +183,21 @@ TEST_F(KioskTest, TheReservedAttemptReachesTheDiskWithTheSettlingCommit) {
 TEST_F(KioskTest, ACaptchaIsUsedOnceAndExpiresAfterTenMinutes) {
     auto f = flow_at(FlowKind::forgot);
     const std::string first = f.captcha_answer;
-    EXPECT_TRUE(std::holds_alternative<kiosk::CaptchaWrong>(kiosk_.order_otp(f, user_, "wrong", client_, clock_.now())));
+    EXPECT_TRUE(
+        std::holds_alternative<kiosk::CaptchaWrong>(kiosk_.order_otp(f, user_, "wrong", client_, clock_.now())));
     EXPECT_NE(f.captcha_answer, first);
     EXPECT_TRUE(std::holds_alternative<kiosk::CaptchaWrong>(kiosk_.order_otp(f, user_, first, client_, clock_.now())));
     const std::string live = f.captcha_answer;
     clock_.advance(kiosk::kCaptchaLife);
     EXPECT_TRUE(std::holds_alternative<kiosk::CaptchaWrong>(kiosk_.order_otp(f, user_, live, client_, clock_.now())));
-    EXPECT_TRUE(std::holds_alternative<kiosk::Proceed>(kiosk_.order_otp(f, user_, f.captcha_answer, client_, clock_.now())));
+    EXPECT_TRUE(
+        std::holds_alternative<kiosk::Proceed>(kiosk_.order_otp(f, user_, f.captcha_answer, client_, clock_.now())));
 }
 
 TEST_F(KioskTest, FiveWrongEntriesKillTheOneTimePasswordEvenWhenTheyArriveTogether) {
     auto f = flow_at(FlowKind::forgot);
-    ASSERT_TRUE(std::holds_alternative<kiosk::Proceed>(kiosk_.order_otp(f, user_, f.captcha_answer, client_, clock_.now())));
+    ASSERT_TRUE(
+        std::holds_alternative<kiosk::Proceed>(kiosk_.order_otp(f, user_, f.captcha_answer, client_, clock_.now())));
     auto claimed = mailer_.next(clock_.now());
     ASSERT_TRUE(claimed.has_value());
     ASSERT_EQ(claimed->mail.kind, MailKind::otp_reset);
@@ -212,7 +220,8 @@ TEST_F(KioskTest, SignInIsSlowedDownForAWholeIpv6Slash64) {
     for (int i = 1; i <= 3; ++i) {
         auto f = flow_at(FlowKind::sign_in);
         const ClientInfo from{"2001:db8:9:9::" + std::to_string(i), "test"};
-        EXPECT_TRUE(std::holds_alternative<kiosk::Denied>(kiosk_.sign_in(f, user_, "fel", f.captcha_answer, from, clock_.now())));
+        EXPECT_TRUE(std::holds_alternative<kiosk::Denied>(
+            kiosk_.sign_in(f, user_, "fel", f.captcha_answer, from, clock_.now())));
     }
     auto f = flow_at(FlowKind::sign_in);
     EXPECT_TRUE(std::holds_alternative<kiosk::Throttled>(
@@ -253,7 +262,8 @@ TEST_F(KioskTest, AMailedOneTimePasswordIsTakenOnceWhenSeveralFlowsEnterItAtTheS
     std::vector<KioskFlow> flows;
     for (int i = 0; i < kiosk::kResetMailsPerQuarter; ++i) {
         auto f = flow_at(FlowKind::forgot);
-        ASSERT_TRUE(std::holds_alternative<kiosk::Proceed>(kiosk_.order_otp(f, user_, f.captcha_answer, client_, clock_.now())));
+        ASSERT_TRUE(std::holds_alternative<kiosk::Proceed>(
+            kiosk_.order_otp(f, user_, f.captcha_answer, client_, clock_.now())));
         flows.push_back(f);
     }
     std::string otp;  // each mail's password replaces the one before: the last is the live one
@@ -279,7 +289,8 @@ TEST_F(KioskTest, AMailedOneTimePasswordIsTakenOnceWhenSeveralFlowsEnterItAtTheS
 TEST_F(KioskTest, OrderingIsBrakedAfterThreeMailsInAQuarterHour) {
     for (int i = 0; i < 5; ++i) {
         auto f = flow_at(FlowKind::forgot);
-        EXPECT_TRUE(std::holds_alternative<kiosk::Proceed>(kiosk_.order_otp(f, user_, f.captcha_answer, client_, clock_.now())));
+        EXPECT_TRUE(std::holds_alternative<kiosk::Proceed>(
+            kiosk_.order_otp(f, user_, f.captcha_answer, client_, clock_.now())));
     }
     auto tx = store_->begin(ports::TxMode::read);
     EXPECT_EQ(tx->outbox().list(MailStatus::pending, 100).size(), 1u + kiosk::kResetMailsPerQuarter);  // + otp-first

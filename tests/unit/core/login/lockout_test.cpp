@@ -22,7 +22,8 @@ class LockoutTest : public ::testing::Test {
    protected:
     void SetUp() override {
         admin::Service a(*store_, hasher_, tokens_, policy_);
-        user_ = std::get<Username>(a.add_person("Per", "Son", "per@example.se", {"test", "local"}, clock_.now())).value();
+        user_ =
+            std::get<Username>(a.add_person("Per", "Son", "per@example.se", {"test", "local"}, clock_.now())).value();
     }
     /// One attempt that fails: reserved, then settled as a failure (when it was reserved).
     Reservation fail_once(const std::string& username, std::vector<std::string>* log = nullptr) {
@@ -42,7 +43,8 @@ class LockoutTest : public ::testing::Test {
         f.kind = "";
         std::vector<std::string> out;
         for (const auto& e : tx->audit().query(f))
-            if (e.event.kind.rfind("try.", 0) == 0 || e.event.kind == "account.locked") out.insert(out.begin(), e.event.kind);
+            if (e.event.kind.rfind("try.", 0) == 0 || e.event.kind == "account.locked")
+                out.insert(out.begin(), e.event.kind);
         return out;
     }
     /// Per's id. A memory store has one connection: ask before opening another unit.

@@ -25,7 +25,8 @@ class LoginTest : public ::testing::Test {
         ASSERT_TRUE(std::holds_alternative<Username>(u));
         user_ = std::get<Username>(u).value();
         ASSERT_TRUE(std::holds_alternative<admin::Done>(a.set_password(Username{user_}, kRight, who, clock_.now())));
-        ASSERT_TRUE(std::holds_alternative<admin::Done>(a.grant(Username{user_}, "S1", Role::studietider, who, clock_.now())));
+        ASSERT_TRUE(
+            std::holds_alternative<admin::Done>(a.grant(Username{user_}, "S1", Role::studietider, who, clock_.now())));
         hasher_.verifies = 0;
     }
 
@@ -46,15 +47,16 @@ TEST_F(LoginTest, RightPasswordLogsIn) {
     auto out = attempt(kRight);
     ASSERT_TRUE(std::holds_alternative<login::LoggedIn>(out));
     const auto& in = std::get<login::LoggedIn>(out);
-    EXPECT_EQ(in.session_token.size(), 43u);  // 256 bits, base64url
+    EXPECT_EQ(in.session_token.size(), 43u);          // 256 bits, base64url
     EXPECT_NE(in.session.id_hash, in.session_token);  // only the digest is stored
-    EXPECT_EQ(in.session.school, "S1");  // the only school is preselected
+    EXPECT_EQ(in.session.school, "S1");               // the only school is preselected
 }
 
 TEST_F(LoginTest, UsernameIsCaseInsensitiveAndTrimmed) {
     std::string upper = user_;
     for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    EXPECT_TRUE(std::holds_alternative<login::LoggedIn>(svc_.submit({" " + upper + " ", kRight, {"a", ""}, {}}, clock_.now())));
+    EXPECT_TRUE(
+        std::holds_alternative<login::LoggedIn>(svc_.submit({" " + upper + " ", kRight, {"a", ""}, {}}, clock_.now())));
 }
 
 TEST_F(LoginTest, ThreeFailuresThenSuccess) {
@@ -116,7 +118,8 @@ TEST_F(LoginTest, NudgeStartsAtSixMonthsToTheSecond) {
 
 TEST_F(LoginTest, OneClientIsSlowedDownButOtherClientsAreNot) {
     policy_.client_max_failures = 5;
-    for (int i = 0; i < 5; ++i) (void)svc_.submit({"nobody" + std::to_string(i), "x", {"10.6.6.6", ""}, {}}, clock_.now());
+    for (int i = 0; i < 5; ++i)
+        (void)svc_.submit({"nobody" + std::to_string(i), "x", {"10.6.6.6", ""}, {}}, clock_.now());
     auto out = attempt(kRight, "10.6.6.6");
     ASSERT_TRUE(std::holds_alternative<login::Throttled>(out));
     EXPECT_EQ(std::get<login::Throttled>(out).wait, Seconds{2});
@@ -131,7 +134,8 @@ TEST_F(LoginTest, AnIpv6ClientIsItsSlash64AndAMappedIpv4ClientItsIpv4Address) {
     policy_.client_max_failures = 3;
     // Three addresses of one /64 fail; a fourth of the same /64 is slowed down, another /64 is not.
     for (int i = 1; i <= 3; ++i)
-        (void)svc_.submit({"nobody" + std::to_string(i), "x", {"2001:db8:5:6::" + std::to_string(i), ""}, {}}, clock_.now());
+        (void)svc_.submit({"nobody" + std::to_string(i), "x", {"2001:db8:5:6::" + std::to_string(i), ""}, {}},
+                          clock_.now());
     EXPECT_TRUE(std::holds_alternative<login::Throttled>(attempt(kRight, "2001:db8:5:6:ffff::99")));
     EXPECT_TRUE(std::holds_alternative<login::LoggedIn>(attempt(kRight, "2001:db8:5:7::1")));
     // A /128 prefix keeps each address alone.
@@ -167,7 +171,8 @@ TEST_F(LoginTest, AnUnknownUsernameIsKeptInTheAuditLogOnlyAsAKeyedDigest) {
     login::Service svc(*store_, hasher_, tokens_, policy_, nullptr, &names);
     const std::string typed = " Hemligt-Lösen-2026! ";  // a password in the wrong field
     for (int i = 0; i < 2; ++i)
-        EXPECT_TRUE(std::holds_alternative<login::Denied>(svc.submit({typed, "x", {"10.0.0.8", ""}, {}}, clock_.now())));
+        EXPECT_TRUE(
+            std::holds_alternative<login::Denied>(svc.submit({typed, "x", {"10.0.0.8", ""}, {}}, clock_.now())));
     EXPECT_TRUE(std::holds_alternative<login::Denied>(svc.submit({user_, "fel", {"10.0.0.8", ""}, {}}, clock_.now())));
     policy_.client_max_failures = 3;
     EXPECT_TRUE(std::holds_alternative<login::Throttled>(svc.submit({typed, "x", {"10.0.0.8", ""}, {}}, clock_.now())));
@@ -194,7 +199,8 @@ TEST_F(LoginTest, AnUnknownUsernameIsKeptInTheAuditLogOnlyAsAKeyedDigest) {
 
 TEST_F(LoginTest, LoginEndsThePreviousSessionOfThisBrowser) {
     auto first = std::get<login::LoggedIn>(attempt(kRight));
-    auto second = std::get<login::LoggedIn>(svc_.submit({user_, kRight, {"10.0.0.1", ""}, first.session_token}, clock_.now()));
+    auto second =
+        std::get<login::LoggedIn>(svc_.submit({user_, kRight, {"10.0.0.1", ""}, first.session_token}, clock_.now()));
     EXPECT_NE(first.session_token, second.session_token);
     auto tx = store_->begin(ports::TxMode::read);
     EXPECT_FALSE(tx->sessions().find(first.session.id_hash).has_value());
@@ -260,7 +266,8 @@ TEST(LoginConcurrency, HundredSimultaneousWrongPasswordsCompareAtMostFourHashes)
     for (auto& t : threads) t.join();
     EXPECT_EQ(denied.load(), 100);
     EXPECT_LE(hasher.verifies.load(), policy.max_failed_logins + 1);
-    EXPECT_TRUE(std::holds_alternative<login::Denied>(svc.submit({u.value(), "rätt-lösenord-123", {"10.1.1.2", ""}, {}}, clock.now())))
+    EXPECT_TRUE(std::holds_alternative<login::Denied>(
+        svc.submit({u.value(), "rätt-lösenord-123", {"10.1.1.2", ""}, {}}, clock.now())))
         << "the account must be locked";
     std::filesystem::remove_all(dir);
 }

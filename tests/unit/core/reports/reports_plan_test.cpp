@@ -27,7 +27,8 @@ class PlainIdentities final : public ports::Identities {
 class MemorySource final : public Source {
    public:
     explicit MemorySource(bool two_periods = false) {
-        education_ = EducationInfo{7, "EKO1", "Ekonomi", false, {{70, "HT26", day("2026-08-31"), day("2027-01-17"), studietider::Pace::full}}};
+        education_ = EducationInfo{
+            7, "EKO1", "Ekonomi", false, {{70, "HT26", day("2026-08-31"), day("2027-01-17"), studietider::Pace::full}}};
         if (two_periods)
             education_.periods.insert(education_.periods.begin(),
                                       {69, "VT26", day("2026-01-19"), day("2026-06-07"), studietider::Pace::full});
@@ -264,9 +265,9 @@ TEST_F(Planning, EveryUnreadableFieldIsNamed) {
     EXPECT_EQ(row.number, pnr::Problem::check_digit);
     std::vector<Problem> problems;
     for (const auto& p : row.problems) problems.push_back(p.problem);
-    EXPECT_EQ(problems, (std::vector<Problem>{Problem::kind_unknown, Problem::day_bad, Problem::last_bad, Problem::pace_bad,
-                                              Problem::credits_bad, Problem::hours_bad, Problem::passed_bad,
-                                              Problem::support_unknown, Problem::period_unknown}));
+    EXPECT_EQ(problems, (std::vector<Problem>{Problem::kind_unknown, Problem::day_bad, Problem::last_bad,
+                                              Problem::pace_bad, Problem::credits_bad, Problem::hours_bad,
+                                              Problem::passed_bad, Problem::support_unknown, Problem::period_unknown}));
     EXPECT_TRUE(row.refused());
     EXPECT_TRUE(planner.plan().new_students.empty());
 }

@@ -161,7 +161,8 @@ TEST(Reports, SkolkOnlyForStudiehjalpWithItsHoursAndWaitingTime) {
 
 TEST(Reports, ACorrectionReplacesItsEventAndEverythingAfterIsCheckedAgain) {
     const auto en = autumn();
-    const std::vector<Event> h{ev(Kind::study_start, "2026-08-31", 1), range(Kind::holiday, "2026-09-10", "2026-09-12", 2),
+    const std::vector<Event> h{ev(Kind::study_start, "2026-08-31", 1),
+                               range(Kind::holiday, "2026-09-10", "2026-09-12", 2),
                                ev(Kind::discontinued, "2026-10-15", 3)};
     // The avbrott was on another day: corrected.
     Event fix = ev(Kind::discontinued, "2026-10-20");

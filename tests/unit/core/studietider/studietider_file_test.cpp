@@ -2,9 +2,9 @@
 // pure functions, without a store.
 #include <gtest/gtest.h>
 
-#include "core/studietider/rules.hpp"
-#include "core/studietider/public_search.hpp"
 #include "core/studietider/file.hpp"
+#include "core/studietider/public_search.hpp"
+#include "core/studietider/rules.hpp"
 
 namespace mina::studietider {
 namespace {
@@ -34,8 +34,12 @@ TEST(SearchWords, LowerCaseFoldedAndSplitAtEverythingElse) {
 }
 
 TEST(SearchWords, BytesThatAreNotUtf8SeparateWords) {
-    EXPECT_EQ(search_words("ab\xC3" "cd"), (Words{"ab", "cd"}));  // a lead byte without its continuation
-    EXPECT_EQ(search_words("ab\x80" "cd"), (Words{"ab", "cd"}));
+    EXPECT_EQ(search_words("ab\xC3"
+                           "cd"),
+              (Words{"ab", "cd"}));  // a lead byte without its continuation
+    EXPECT_EQ(search_words("ab\x80"
+                           "cd"),
+              (Words{"ab", "cd"}));
     EXPECT_EQ(search_words("ab\xE2\x82"), (Words{"ab"}));  // cut short at the end
 }
 
@@ -119,9 +123,9 @@ TEST(SchoolFile, TheFingerprintChangesWithTheSavedState) {
 
 TEST(SchoolFile, AChangedPublishedPeriodIsChangedAndPublishedAgain) {
     const auto now = saved_state();
-    const auto plan = plan_of(std::string(kHeader) +
-                              "A1;Ett;eftergymnasial;hp;30;nej;nej;HT2026;2026-08-31;2027-01-17;15;;;publicerad\n",
-                              now);
+    const auto plan = plan_of(
+        std::string(kHeader) + "A1;Ett;eftergymnasial;hp;30;nej;nej;HT2026;2026-08-31;2027-01-17;15;;;publicerad\n",
+        now);
     ASSERT_EQ(plan.rows.size(), 1u);
     EXPECT_EQ(plan.rows[0].fate, file::RowFate::changed);
     EXPECT_TRUE(plan.rows[0].period_changed && plan.rows[0].period_published);
@@ -171,7 +175,8 @@ TEST(SchoolFile, AContractEducationsRowsAreMarked) {  // issue [9] item 2
 TEST(SchoolFile, ReadsSpreadsheetSpellings) {
     const auto plan = plan_of(
         "KOD;UTBILDNING;NIVÅ;POÄNGTYP;OMFATTNING;STUDIETID;FÖRSTA DAG;SISTA DAG;POÄNG;STUDIETAKT;LOV\n"
-        "'-A;Ett;Eftergymnasial nivå;YH-poäng;1\xC2\xA0" "500,5;HT2026;2026-08-31;2027-01-17;100;;2026-12-21 – 2027-01-06\n"
+        "'-A;Ett;Eftergymnasial nivå;YH-poäng;1\xC2\xA0"
+        "500,5;HT2026;2026-08-31;2027-01-17;100;;2026-12-21 – 2027-01-06\n"
         "B;Två;gymnasienivå;ingen;;HT2026;2026-08-31;2027-01-17;;75 %;\n");
     ASSERT_EQ(plan.rows.size(), 2u);
     EXPECT_TRUE(plan.rows[0].issues.empty());
@@ -193,8 +198,13 @@ namespace {
 
 SearchEntry entry(std::int64_t id, std::string school, std::string name, std::vector<std::string> terms = {"HT2026"},
                   std::string code = "") {
-    return {id, "S" + std::to_string(id % 7), std::move(school), code.empty() ? "E" + std::to_string(id) : code,
-            std::move(name), false, std::move(terms)};
+    return {id,
+            "S" + std::to_string(id % 7),
+            std::move(school),
+            code.empty() ? "E" + std::to_string(id) : code,
+            std::move(name),
+            false,
+            std::move(terms)};
 }
 
 std::vector<std::int64_t> ids(const SearchIndex& index, std::string_view text, std::string_view term = "",
@@ -219,7 +229,8 @@ TEST(SearchIndex, FindsEveryWordByItsBeginningInOrderOfSchoolAndName) {
 
 TEST(SearchIndex, PagesAndCounts) {
     SearchIndex index;
-    for (int i = 1; i <= 25; ++i) index.put(entry(i, "Skolan", "Kurs " + std::string(i < 10 ? "0" : "") + std::to_string(i)));
+    for (int i = 1; i <= 25; ++i)
+        index.put(entry(i, "Skolan", "Kurs " + std::string(i < 10 ? "0" : "") + std::to_string(i)));
     const auto first = index.find(search_words("kurs"), "", 0, 10);
     EXPECT_EQ(first.hits, 25u);
     EXPECT_TRUE(first.more);
@@ -258,15 +269,17 @@ TEST(SearchIndex, EducationsChangedManyTimesAreStillFoundByEveryWord) {
     SearchIndex index;
     for (int round = 0; round < 4; ++round)  // each round replaces every entry: the old words' keys die
         for (int i = 1; i <= 400; ++i)
-            index.put(entry(i, "Skola " + std::to_string(i % 20),
-                            "Kurs " + std::string(1, static_cast<char>('a' + round)) + "runda Långaordet" + std::to_string(i)));
+            index.put(entry(
+                i, "Skola " + std::to_string(i % 20),
+                "Kurs " + std::string(1, static_cast<char>('a' + round)) + "runda Långaordet" + std::to_string(i)));
     EXPECT_EQ(index.size(), 400u);
     EXPECT_EQ(index.find(search_words("kurs drunda"), "", 0, 10).hits, 400u) << "the last round's names";
     EXPECT_EQ(index.find(search_words("kurs crunda"), "", 0, 10).hits, 0u);
     EXPECT_EQ(index.find(search_words("kurs dr"), "", 0, 10).hits, 400u);
     // A prefix longer than 8 bytes, checked against the words themselves.
     // By school name ("Skola 10" holds 170, …, "Skola 17" holds 17 and 177), ten a page.
-    EXPECT_EQ(ids(index, "kurs langaordet17"), (std::vector<std::int64_t>{170, 171, 172, 173, 174, 175, 176, 17, 177, 178}));
+    EXPECT_EQ(ids(index, "kurs langaordet17"),
+              (std::vector<std::int64_t>{170, 171, 172, 173, 174, 175, 176, 17, 177, 178}));
     // Skola 11 holds 11, 31, 51, …, 391; of them 11 and 111 have a word beginning "langaordet11".
     EXPECT_EQ(ids(index, "skola 11 langaordet11"), (std::vector<std::int64_t>{11, 111}));
 }

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <ostream>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "core/common/ports.hpp"
@@ -60,14 +60,14 @@ class StoreContract : public ::testing::TestWithParam<BackendKind> {
 };
 
 // One fixture per port or area, so that the test names say which port they hold to its promise.
-class IdentityContract : public StoreContract {};      // accounts, schools, grants
-class SessionsContract : public StoreContract {};      // sessions and the client throttle
-class KioskContract : public StoreContract {};         // one-time passwords, kiosk flows, password history
-class OutboxContract : public StoreContract {};        // mail and letters
+class IdentityContract : public StoreContract {};  // accounts, schools, grants
+class SessionsContract : public StoreContract {};  // sessions and the client throttle
+class KioskContract : public StoreContract {};     // one-time passwords, kiosk flows, password history
+class OutboxContract : public StoreContract {};    // mail and letters
 class AuditContract : public StoreContract {};
-class TransactionContract : public StoreContract {};   // Unit: commit, rollback, concurrency
-class StudietiderContract : public StoreContract {};   // educations, periods, versions, contacts, search
-class ReportsContract : public StoreContract {};       // students, enrollments, events, submissions, keys
+class TransactionContract : public StoreContract {};  // Unit: commit, rollback, concurrency
+class StudietiderContract : public StoreContract {};  // educations, periods, versions, contacts, search
+class ReportsContract : public StoreContract {};      // students, enrollments, events, submissions, keys
 
 Person person(const char* username, const char* first, const char* last, const char* email);
 OutboxMail mail_to(PersonId id, MailKind kind, Timestamp due);
@@ -76,15 +76,15 @@ OutboxMail mail_to(PersonId id, MailKind kind, Timestamp due);
 
 /// Instantiates every contract suite for one backend: PREFIX names the instantiation (the tests are
 /// PREFIX/IdentityContract.Name/backend).
-#define MINA_STORE_CONTRACTS(PREFIX, KIND)                                                                   \
-    namespace mina::contract {                                                                               \
+#define MINA_STORE_CONTRACTS(PREFIX, KIND)                                                                    \
+    namespace mina::contract {                                                                                \
     inline std::string PREFIX##_name(const ::testing::TestParamInfo<BackendKind>& i) { return i.param.name; } \
-    INSTANTIATE_TEST_SUITE_P(PREFIX, IdentityContract, ::testing::Values(KIND), PREFIX##_name);           \
-    INSTANTIATE_TEST_SUITE_P(PREFIX, SessionsContract, ::testing::Values(KIND), PREFIX##_name);           \
-    INSTANTIATE_TEST_SUITE_P(PREFIX, KioskContract, ::testing::Values(KIND), PREFIX##_name);              \
-    INSTANTIATE_TEST_SUITE_P(PREFIX, OutboxContract, ::testing::Values(KIND), PREFIX##_name);             \
-    INSTANTIATE_TEST_SUITE_P(PREFIX, AuditContract, ::testing::Values(KIND), PREFIX##_name);              \
-    INSTANTIATE_TEST_SUITE_P(PREFIX, TransactionContract, ::testing::Values(KIND), PREFIX##_name);        \
-    INSTANTIATE_TEST_SUITE_P(PREFIX, StudietiderContract, ::testing::Values(KIND), PREFIX##_name);        \
-    INSTANTIATE_TEST_SUITE_P(PREFIX, ReportsContract, ::testing::Values(KIND), PREFIX##_name);            \
+    INSTANTIATE_TEST_SUITE_P(PREFIX, IdentityContract, ::testing::Values(KIND), PREFIX##_name);               \
+    INSTANTIATE_TEST_SUITE_P(PREFIX, SessionsContract, ::testing::Values(KIND), PREFIX##_name);               \
+    INSTANTIATE_TEST_SUITE_P(PREFIX, KioskContract, ::testing::Values(KIND), PREFIX##_name);                  \
+    INSTANTIATE_TEST_SUITE_P(PREFIX, OutboxContract, ::testing::Values(KIND), PREFIX##_name);                 \
+    INSTANTIATE_TEST_SUITE_P(PREFIX, AuditContract, ::testing::Values(KIND), PREFIX##_name);                  \
+    INSTANTIATE_TEST_SUITE_P(PREFIX, TransactionContract, ::testing::Values(KIND), PREFIX##_name);            \
+    INSTANTIATE_TEST_SUITE_P(PREFIX, StudietiderContract, ::testing::Values(KIND), PREFIX##_name);            \
+    INSTANTIATE_TEST_SUITE_P(PREFIX, ReportsContract, ::testing::Values(KIND), PREFIX##_name);                \
     }

@@ -166,8 +166,20 @@ TEST_P(ReportsContract, EnrollmentsAndTheirEventsInTheOrderSaved) {
     change.event.day = day(2026, 10, 1);
     change.event.pace = studietider::Pace::half;
     change.event.credits = studietider::Credits{1250};
-    const auto s = r.add_submission({0, SchoolCode{"S1"}, Channel::file, "r.csv", "abc", 1, 1, 0, 0, 0,
-                                     SubmissionState::validated, "ab1001", kT, {}});
+    const auto s = r.add_submission({0,
+                                     SchoolCode{"S1"},
+                                     Channel::file,
+                                     "r.csv",
+                                     "abc",
+                                     1,
+                                     1,
+                                     0,
+                                     0,
+                                     0,
+                                     SubmissionState::validated,
+                                     "ab1001",
+                                     kT,
+                                     {}});
     change.channel = Channel::file;
     change.submission = s;
     const auto b = r.add_event(change);
@@ -322,8 +334,20 @@ TEST_P(ReportsContract, SubmissionsKeepTheirErrors) {
     auto tx = write();
     world(*tx);
     auto& r = tx->reports();
-    Submission s{0, SchoolCode{"S1"}, Channel::file, "rapport.csv", "abc123", 4, 2, 2, 0, 0,
-                 SubmissionState::validated, "ab1001", kT, {}};
+    Submission s{0,
+                 SchoolCode{"S1"},
+                 Channel::file,
+                 "rapport.csv",
+                 "abc123",
+                 4,
+                 2,
+                 2,
+                 0,
+                 0,
+                 SubmissionState::validated,
+                 "ab1001",
+                 kT,
+                 {}};
     s.errors = {{3, "dag", "Ogiltigt datum"}, {2, "", "Fel antal kolumner"}, {3, "takt", "Okänd takt"}};
     const auto first = r.add_submission(s);
     auto api = s;

@@ -48,7 +48,6 @@ PublishedPeriod version_of(const StudyPeriod& p, int version, Timestamp at) {
     return v;
 }
 
-
 std::vector<std::string> codes(const std::vector<Education>& es) {
     std::vector<std::string> out;
     for (const auto& e : es) out.push_back(e.code);

@@ -109,10 +109,8 @@ TEST_P(TransactionContract, FiftyConcurrentAttemptsLockAtExactlyTheCount) {
     std::multiset<int> numbers;
     int refused = 0;
     for (const auto& r : results) {
-        if (r)
-            numbers.insert(*r);
-        else
-            ++refused;
+        if (r) numbers.insert(*r);
+        else ++refused;
     }
     EXPECT_EQ(numbers, (std::multiset<int>{1, 2, 3, 4, 5})) << "each number once";
     EXPECT_EQ(refused, kThreads - kLockAt);

@@ -21,8 +21,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/login/portal.hpp"
 #include "core/common/ports.hpp"
+#include "core/login/portal.hpp"
 #include "storage/postgres/pg_view_cache.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "unit/storage/postgres/pg_admin.hpp"
@@ -31,11 +31,11 @@ namespace mina {
 namespace {
 
 using namespace std::chrono_literals;
-using ports::TxMode;
 using pgtest::Admin;
 using pgtest::kHowToStart;
 using pgtest::random_suffix;
 using pgtest::with_database;
+using ports::TxMode;
 
 const Timestamp kT = from_unix(1'800'000'000);
 
@@ -122,7 +122,9 @@ TEST_F(PgStore, MigrationsRunOnceAndAreVersioned) {
     EXPECT_EQ(store->schema_version(), 10);
     EXPECT_TRUE(store->ping());
     EXPECT_EQ(direct().value("SELECT string_agg(version || ':' || name, ',' ORDER BY version) FROM schema_migrations"),
-              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_studietider.sql,6:0006_search_changes.sql,7:0007_reports.sql,8:0008_view_notices.sql,9:0009_students_per_school.sql,10:0010_letter_claims.sql");
+              "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_"
+              "studietider.sql,6:0006_search_changes.sql,7:0007_reports.sql,8:0008_view_notices.sql,9:0009_students_"
+              "per_school.sql,10:0010_letter_claims.sql");
 }
 
 TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
@@ -288,8 +290,9 @@ TEST_F(PgStore, AnEndedUnitHoldsNoTransactionOpen) {
     auto state = [&] {
         std::string s;
         for (int i = 0; i < 100; ++i) {
-            s = db.value("SELECT string_agg(state, ',') FROM pg_stat_activity "
-                         "WHERE datname = current_database() AND application_name = 'mina'");
+            s = db.value(
+                "SELECT string_agg(state, ',') FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = 'mina'");
             if (s == "idle") break;
             std::this_thread::sleep_for(20ms);
         }
@@ -308,7 +311,8 @@ TEST_F(PgStore, AnEndedUnitHoldsNoTransactionOpen) {
     }
     EXPECT_EQ(state(), "idle");
     EXPECT_EQ(db.value("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
-                       "WHERE l.locktype = 'advisory' AND d.datname = current_database()"), "0");
+                       "WHERE l.locktype = 'advisory' AND d.datname = current_database()"),
+              "0");
 
     // The connection dies while the answer to its last end is unread: the next Unit takes a new one.
     terminate_store_connections();
@@ -630,7 +634,8 @@ TEST(PgViewCache, KeepsOnlyWhileListening) {
 TEST(PgViewCache, ForgetsWhatANoticeNames) {
     storage::pg::ViewCache c;
     c.set_listening(true);
-    for (const auto& [hash, person] : {std::pair{"a1", 1}, {"a2", 1}, {"b1", 2}, {"c1", 3}}) c.keep(hash, viewing(hash, person), c.epoch());
+    for (const auto& [hash, person] : {std::pair{"a1", 1}, {"a2", 1}, {"b1", 2}, {"c1", 3}})
+        c.keep(hash, viewing(hash, person), c.epoch());
     c.forget("s:b1");
     EXPECT_FALSE(c.find("b1"));
     EXPECT_TRUE(c.find("a1"));
@@ -700,8 +705,9 @@ TEST_F(PgStore, KeptViewersAreForgottenWhenAnyoneChangesThem) {
     EXPECT_EQ(view()->person.first_name, "Kajsa");
     d.value("DELETE FROM grants WHERE school_code = 'S2'");
     EXPECT_EQ(view()->access.schools.size(), 1u);
-    d.value("INSERT INTO grants (person_id, school_code, role, granted_by, created_at) "
-            "SELECT id, 'S2', 'studeranderapportering', 't', 0 FROM persons");
+    d.value(
+        "INSERT INTO grants (person_id, school_code, role, granted_by, created_at) "
+        "SELECT id, 'S2', 'studeranderapportering', 't', 0 FROM persons");
     EXPECT_EQ(view()->access.schools.size(), 2u);
     d.value("UPDATE schools SET name = 'Alfa nya' WHERE code = 'S1'");
     EXPECT_EQ(view()->access.schools[0].school.name, "Alfa nya");

@@ -10,16 +10,16 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "unit/fakes.hpp"
 #include "storage/sqlite/sqlite_viewers.hpp"
+#include "unit/fakes.hpp"
 
 namespace mina {
 namespace {
 
 struct TempDb {
-    std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                ("mina-store-" + std::to_string(::getpid()) + "-" +
-                                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("mina-store-" + std::to_string(::getpid()) + "-" +
+                                                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     TempDb() { std::filesystem::create_directories(dir); }
     ~TempDb() { std::filesystem::remove_all(dir); }
     [[nodiscard]] std::string path() const { return (dir / "mina.db").string(); }
@@ -126,7 +126,8 @@ std::uint64_t hits(const ports::Store& store) { return store.kept_viewers()->hit
 PersonId add_viewer(ports::Store& store, Timestamp t) {
     auto tx = store.begin(ports::TxMode::write);
     tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::hogskola}, t);
-    const PersonId karin = tx->accounts().add({PersonId{}, Username{"ab1001"}, "Karin", "Lindh", "k@example.se", "", ""}, t);
+    const PersonId karin =
+        tx->accounts().add({PersonId{}, Username{"ab1001"}, "Karin", "Lindh", "k@example.se", "", ""}, t);
     tx->sessions().create({"hk", karin, "csrf-k", t, t, "", false});
     tx->commit();
     return karin;
@@ -163,8 +164,9 @@ TEST(SqliteViewers, AreKeptUntilAnyoneCommitsAnything) {
     const auto before = hits(*server);
     EXPECT_EQ(viewed_name(*server), "Kajsa/en/1");
     EXPECT_EQ(hits(*server), before + 1);
-    sql(db, "INSERT INTO audit_log (at, actor, address, kind, subject, school_code, detail) "
-            "VALUES (1, 'x', '', 'test', '', '', '')");  // a table no viewer reads: forgotten all the same
+    sql(db,
+        "INSERT INTO audit_log (at, actor, address, kind, subject, school_code, detail) "
+        "VALUES (1, 'x', '', 'test', '', '', '')");  // a table no viewer reads: forgotten all the same
     EXPECT_EQ(viewed_name(*server), "Kajsa/en/1");
     EXPECT_EQ(hits(*server), before + 1);
 }
@@ -215,7 +217,9 @@ struct RawDb {
     ~RawDb() { sqlite3_close(db); }
     RawDb(const RawDb&) = delete;
     RawDb& operator=(const RawDb&) = delete;
-    [[nodiscard]] int exec(const char* statement) const { return sqlite3_exec(db, statement, nullptr, nullptr, nullptr); }
+    [[nodiscard]] int exec(const char* statement) const {
+        return sqlite3_exec(db, statement, nullptr, nullptr, nullptr);
+    }
 };
 
 struct WatchedDb : TempDb {
@@ -271,7 +275,8 @@ TEST(SqliteViewersWatch, AnotherConnectionsCommitIsSeen) {
 }
 
 TEST(SqliteViewersWatch, AnotherProcesssCommitIsSeen) {
-    if (std::system("command -v sqlite3 >/dev/null 2>&1") != 0) FAIL() << "no sqlite3 shell (scripts/install-deps.sh installs the package sqlite3)";
+    if (std::system("command -v sqlite3 >/dev/null 2>&1") != 0)
+        FAIL() << "no sqlite3 shell (scripts/install-deps.sh installs the package sqlite3)";
     const WatchedDb db;
     auto kept = storage::SqliteViewers::open(db.path(), 1000);
     ASSERT_NE(kept, nullptr);
