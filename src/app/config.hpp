@@ -86,6 +86,6 @@ LoadResult parse_config(std::string_view text, const std::string& name, const En
 /// string is whitespace (U+00A1–U+0499, U+2C6E–U+3067 but U+3000), or one right after a backslash in
 /// a multi-line string: such text, and text that is not UTF-8, never reaches it. Quoted keys and
 /// inline tables are refused too (this file needs neither), so that where strings are is plain.
-[[nodiscard]] std::optional<std::string> toml_text_problem(std::string_view text);
+[[nodiscard]] std::optional<std::string> toml_text_problem(std::string_view s);
 
 }  // namespace mina::app

@@ -320,7 +320,7 @@ void demo_reports(const app::Config& c, ports::Store& store, const Username& rep
     const crypto::IdentityVault vault = identity_vault(c);
     reports::Service rs(store, vault, tokens);
     (void)rs.check_identity_key();
-    const auto number = [](std::string nine) {
+    const auto number = [](const std::string& nine) {
         return nine.substr(0, 6) + "-" + nine.substr(6) + std::to_string(pnr::check_digit(nine));
     };
     const std::vector<std::pair<std::string, std::string>> students{

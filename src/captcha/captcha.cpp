@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <gd.h>
 #include <poll.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/random.h>
 #include <sys/wait.h>
@@ -14,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-extern char** environ;
+extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX asks the program to declare it
 
 namespace mina::captcha {
 
@@ -242,6 +242,7 @@ pid_t spawn(const std::vector<std::string>& args, int out) {
     posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     pid_t pid = -1;

@@ -442,7 +442,8 @@ bool PwQuality::is_weak_word(std::string_view word, std::string_view user) const
 
 bool PwQuality::is_keyboard_run(std::string_view word) const {
     if (count_chars(word) < kMinWordChars) return false;
-    return std::ranges::any_of(keyboard_runs_, [&](const std::string& run) { return run.find(word) != run.npos; });
+    return std::ranges::any_of(keyboard_runs_,
+                               [&](const std::string& run) { return run.find(word) != std::string::npos; });
 }
 
 bool PwQuality::pwquality_says_weak(std::string_view password, std::string_view username) {

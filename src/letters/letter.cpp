@@ -177,14 +177,14 @@ Words swedish(const Letter& l) {
              ". Första gången du loggar in måste du byta engångslösenordet till ett eget nytt lösenord som du "
              "skapar själv. Så här gör du:";
     w.steps = {
-        "Öppna e-postmeddelandet från CSN. Där finns ditt engångslösenord tillsammans med en länk till CSN:s "
-        "Lösenordskiosk.",
+        ("Öppna e-postmeddelandet från CSN. Där finns ditt engångslösenord tillsammans med en länk till CSN:s "
+         "Lösenordskiosk."),
         "Klicka på länken i e-postmeddelandet. Den leder till Lösenordskiosken, som också finns här:\n" +
             esc(l.kiosk_url),
-        "Skriv in ditt användarnamn i det övre fältet, ditt engångslösenord i det mellersta fältet och tecknen "
-        "som visas i bilden i det undre fältet. Tryck på knappen <b>Ok</b>.",
-        "Skapa ett nytt eget lösenord. Skriv in det i det övre fältet och en gång till i det undre fältet. Klicka "
-        "på <b>Spara</b> och sedan på <b>AVSLUTA</b> längst upp till höger.",
+        ("Skriv in ditt användarnamn i det övre fältet, ditt engångslösenord i det mellersta fältet och tecknen "
+         "som visas i bilden i det undre fältet. Tryck på knappen <b>Ok</b>."),
+        ("Skapa ett nytt eget lösenord. Skriv in det i det övre fältet och en gång till i det undre fältet. Klicka "
+         "på <b>Spara</b> och sedan på <b>AVSLUTA</b> längst upp till höger."),
         "Logga in i Mina tjänster med ditt användarnamn och ditt nya lösenord.",
     };
     w.obs =
@@ -214,13 +214,13 @@ Words english(const Letter& l) {
              ". The first time you log in, you must change the one-time password to a new password of your "
              "own. This is how:";
     w.steps = {
-        "Open the email from CSN. It holds your one-time password and a link to CSN's password kiosk "
-        "(Lösenordskiosken).",
+        ("Open the email from CSN. It holds your one-time password and a link to CSN's password kiosk "
+         "(Lösenordskiosken)."),
         "Click the link in the email. It leads to the password kiosk, which is also here:\n" + esc(l.kiosk_url),
-        "Type your username in the top field, your one-time password in the middle field and the characters "
-        "shown in the image in the bottom field. Press the <b>Ok</b> button.",
-        "Create a new password of your own. Type it in the top field and once more in the bottom field. Click "
-        "<b>Spara</b> (Save) and then <b>AVSLUTA</b> (Exit) at the top right.",
+        ("Type your username in the top field, your one-time password in the middle field and the characters "
+         "shown in the image in the bottom field. Press the <b>Ok</b> button."),
+        ("Create a new password of your own. Type it in the top field and once more in the bottom field. Click "
+         "<b>Spara</b> (Save) and then <b>AVSLUTA</b> (Exit) at the top right."),
         "Log in to Mina tjänster with your username and your new password.",
     };
     w.obs =

@@ -269,8 +269,8 @@ std::string one_line(std::string_view s) {
 /// The last reply line that carries `code` (curl keeps the code of the last reply before QUIT).
 std::string reply_text(const std::vector<std::string>& replies, long code) {
     const auto prefix = std::to_string(code);
-    for (auto it = replies.rbegin(); it != replies.rend(); ++it)
-        if (it->rfind(prefix, 0) == 0) return one_line(*it);
+    for (std::size_t i = replies.size(); i-- > 0;)  // the last reply with that code
+        if (replies[i].rfind(prefix, 0) == 0) return one_line(replies[i]);
     return {};
 }
 
@@ -431,7 +431,7 @@ std::string write_spool(const std::string& dir, const Message& m) {
     const std::string mime = to_mime(m);
     const std::string base = (std::filesystem::path(dir) / (utc_stamp() + "-" + random_hex(8))).string();
     const std::string tmp = base + ".eml.tmp";
-    const std::string final_path = base + ".eml";
+    std::string final_path = base + ".eml";
 
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0) fail("create", tmp, errno);

@@ -250,7 +250,7 @@ std::string cookie_header(std::string_view name, std::string_view value, bool se
 
 std::string pick_language(const Request& req, std::string_view person_choice) {
     if (person_choice == "sv" || person_choice == "en") return std::string(person_choice);
-    const std::string chosen = req.cookie("mina_lang");
+    std::string chosen = req.cookie("mina_lang");
     if (chosen == "sv" || chosen == "en") return chosen;
     // The first of sv/en that the browser lists, in its order (q-values are rarely needed here).
     const std::string al = text::lower_ascii(req.header("accept-language"));

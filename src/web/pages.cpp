@@ -83,12 +83,13 @@ std::string PageContext::human_duration(const std::string& lang, Seconds d) cons
 }
 
 Response PageContext::message_page(const Request& req, const std::string& lang, int status, const std::string& heading,
-                                   std::vector<std::string> paragraphs, std::string link_href, std::string link_text) {
+                                   const std::vector<std::string>& paragraphs, const std::string& link_href,
+                                   const std::string& link_text) {
     Data d{Data::type::object};
     d.set("title", heading);
     d.set("heading", heading);
     Data list{Data::type::list};
-    for (auto& p : paragraphs) list.push_back(Data{p});
+    for (const auto& p : paragraphs) list.push_back(Data{p});
     d.set("paragraphs", list);
     if (!link_href.empty()) {
         d.set("link_href", link_href);
@@ -165,10 +166,10 @@ Response PageContext::authed_page(const Authed& a, std::string_view page, const 
     d.set("schools", schools);
     Data menu{Data::type::list};
     if (const SchoolAccess* chosen = v.chosen()) {
-        auto add = [&](std::string href, std::string_view key) {
+        auto add = [&](const std::string& href, std::string_view key) {
             Data item{Data::type::object};
             item.set("current", href == current_menu);
-            item.set("href", std::move(href));
+            item.set("href", href);
             item.set("label", views.t(lang, key));
             menu.push_back(item);
         };

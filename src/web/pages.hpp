@@ -61,7 +61,8 @@ class PageContext final : public Gatekeeper {
     /// Where a request without a live session is sent (`had_token`: it carried one).
     [[nodiscard]] Response login_redirect(const Request& req, bool had_token) const;
     Response message_page(const Request& req, const std::string& lang, int status, const std::string& heading,
-                          std::vector<std::string> paragraphs, std::string link_href = {}, std::string link_text = {});
+                          const std::vector<std::string>& paragraphs, const std::string& link_href = {},
+                          const std::string& link_text = {});
     /// A page after login: the layout's menu, schools and timeout words around `page`.
     Response authed_page(const Authed& a, std::string_view page, const std::string& title, Data data,
                          std::string_view current_menu = {});
@@ -110,9 +111,9 @@ class Pages {
         return ctx_.error_page(req, status, key);
     }
     Response message_page(const Request& req, const std::string& lang, int status, const std::string& heading,
-                          std::vector<std::string> paragraphs, std::string link_href = {}, std::string link_text = {}) {
-        return ctx_.message_page(req, lang, status, heading, std::move(paragraphs), std::move(link_href),
-                                 std::move(link_text));
+                          const std::vector<std::string>& paragraphs, const std::string& link_href = {},
+                          const std::string& link_text = {}) {
+        return ctx_.message_page(req, lang, status, heading, paragraphs, link_href, link_text);
     }
     Response authed_page(const Authed& a, std::string_view page, const std::string& title, Data data,
                          std::string_view current_menu = {}) {

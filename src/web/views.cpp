@@ -41,15 +41,15 @@ class Context final : public kainjow::mustache::basic_context<std::string> {
     const Data* get(const std::string& name) const override {
         if (name.size() == 1 && name[0] == '.') return items_.back();
         const bool dotted = name.find('.') != std::string::npos;
-        for (auto it = items_.rbegin(); it != items_.rend(); ++it) {
-            const Data* var = dotted ? walk(*it, name) : (*it)->get(name);
+        for (std::size_t i = items_.size(); i-- > 0;) {  // the innermost first
+            const Data* var = dotted ? walk(items_[i], name) : items_[i]->get(name);
             if (var) return var;
         }
         return nullptr;
     }
     const Data* get_partial(const std::string& name) const override {
-        for (auto it = items_.rbegin(); it != items_.rend(); ++it)
-            if (const Data* var = (*it)->get(name)) return var;
+        for (std::size_t i = items_.size(); i-- > 0;)  // the innermost first
+            if (const Data* var = items_[i]->get(name)) return var;
         return nullptr;
     }
 

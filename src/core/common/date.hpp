@@ -36,7 +36,8 @@ class Date final {
     /// Days since 1970-01-01, for arithmetic and sorting.
     [[nodiscard]] int serial() const { return days_; }
 
-    friend auto operator<=>(const Date&, const Date&) = default;
+    friend auto operator<=>(const Date&, const Date&) =
+        default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
 
    private:
     explicit constexpr Date(int days) : days_(days) {}

@@ -67,6 +67,7 @@ class Store {
     /// call is seen by Sessions::view on this server. A store that keeps no viewers between requests
     /// has nothing to wait for; one that does (PostgreSQL, where other servers change the data)
     /// waits for the database's word (storage/postgres/pg_view_cache.hpp).
+    // NOLINTNEXTLINE(performance-unnecessary-value-param): the overrides keep it
     virtual void fence(std::function<void()> done) { done(); }
     /// Whether fence() may wait: if not, a request need not ask.
     [[nodiscard]] virtual bool fences() const { return false; }

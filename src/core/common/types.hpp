@@ -45,7 +45,8 @@ class Strong {
     explicit Strong(T v) : value_(std::move(v)) {}
     [[nodiscard]] const T& value() const noexcept { return value_; }
     friend bool operator==(const Strong&, const Strong&) = default;
-    friend auto operator<=>(const Strong&, const Strong&) = default;
+    friend auto operator<=>(const Strong&, const Strong&) =
+        default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
 
    private:
     T value_{};

@@ -78,7 +78,7 @@ class Service final {
     [[nodiscard]] Outcome order_otp(KioskFlow& f, std::string_view username, std::string_view captcha,
                                     const ClientInfo& client, Timestamp now);
     /// R9, second form: the mailed one-time password.
-    [[nodiscard]] Outcome enter_otp(KioskFlow& f, std::string_view otp, const ClientInfo& client, Timestamp now);
+    [[nodiscard]] Outcome enter_otp(KioskFlow& f, std::string_view typed, const ClientInfo& client, Timestamp now);
     /// R10: the new password. Requires a flow at the new-password stage.
     [[nodiscard]] SaveOutcome save_password(KioskFlow& f, std::string_view password, std::string_view confirm,
                                             const ClientInfo& client, Timestamp now);

@@ -15,8 +15,6 @@ namespace {
 using names::lookup;
 using names::name_of;
 
-namespace chr = std::chrono;
-
 int digit(char c) { return c >= '0' && c <= '9' ? c - '0' : -1; }
 
 /// The value of a run of ASCII digits (0 for none), or -1 if any character is not a digit.

@@ -59,7 +59,8 @@ enum class Pace {
 /// (no 0.1 + 0.2 at a threshold) and match DECIMAL(7,2) in the stores (domain-csn.md §2.3).
 struct Credits {
     std::int64_t hundredths = 0;
-    friend auto operator<=>(const Credits&, const Credits&) = default;
+    friend auto operator<=>(const Credits&, const Credits&) =
+        default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
 };
 /// 9 999,99, the largest total or period value accepted.
 inline constexpr Credits kMaxCredits{999'999};

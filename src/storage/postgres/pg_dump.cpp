@@ -16,7 +16,7 @@
 #include <system_error>
 #include <vector>
 
-extern char** environ;
+extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX asks the program to declare it
 
 namespace mina::storage::pg {
 namespace {
@@ -67,6 +67,7 @@ std::vector<std::string> child_environment(const std::string& password) {
 
 std::vector<char*> pointers(std::vector<std::string>& strings) {
     std::vector<char*> out;
+    out.reserve(strings.size() + 1);
     for (auto& s : strings) out.push_back(s.data());
     out.push_back(nullptr);
     return out;
