@@ -130,7 +130,9 @@ run_style() {
 }
 
 built=0
+# A build that fails counts as one failed test in the totals, as well as failing the run.
 step "build (-Werror)" configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo && built=1
+[[ $built == 1 ]] || failed=$((failed + 1))
 if [[ $built == 1 ]]; then
   step "unit tests" run_unit build
   step "integration tests (HTTP)" run_node "$PWD/build/mina" tests/http/
@@ -144,6 +146,8 @@ if [[ ${MINA_SKIP_SANITIZERS:-} != 1 ]]; then
       -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g"; then
     step "unit tests (ASan+UBSan)" run_unit build-asan
     step "integration (ASan+UBSan)" run_node "$PWD/build-asan/mina" tests/http/
+  else
+    failed=$((failed + 1))
   fi
 fi
 
