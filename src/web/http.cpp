@@ -1,5 +1,6 @@
 #include "web/http.hpp"
 
+#include <boost/json.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -38,6 +39,37 @@ Response Response::redirect(std::string location, int status) {
     r.header("Location", std::move(location));
     r.content_type = "text/plain; charset=utf-8";
     return r;
+}
+
+Response Response::json_error(int status, std::string_view message) {
+    Response r;
+    r.status = status;
+    r.content_type = "application/json; charset=utf-8";
+    r.body = boost::json::serialize(boost::json::object{{"error", message}});
+    r.header("Cache-Control", "no-store");
+    return r;
+}
+
+void api_errors_as_json(std::string_view path, Response& res) {
+    if (!path.starts_with("/api/") || res.status < 400 || res.content_type.starts_with("application/json")) return;
+    std::string message;
+    if (res.content_type.starts_with("text/plain")) message = text::trim(res.body, " \t\r\n");
+    if (message.empty()) {
+        switch (res.status) {
+            case 401: message = "Nyckeln saknas eller gäller inte. / The key is missing or not valid."; break;
+            case 403: message = "Det är inte tillåtet. / Not allowed."; break;
+            case 404: message = "Adressen finns inte. / No such address."; break;
+            case 405: message = "Metoden är inte tillåten här. / The method is not allowed here."; break;
+            case 503: message = "Tjänsten kan inte svara just nu. / The service cannot answer just now."; break;
+            default:
+                message = res.status >= 500 ? "Ett fel uppstod hos oss. / Something went wrong on our side."
+                                            : "Felaktig förfrågan. / Malformed request.";
+        }
+    }
+    Response json = Response::json_error(res.status, message);
+    for (auto& h : res.headers)
+        if (h.first != "Cache-Control") json.headers.push_back(std::move(h));
+    res = std::move(json);
 }
 
 Response Response::text(int status, std::string body) {

@@ -36,7 +36,15 @@ struct Response {
     }
     static Response redirect(std::string location, int status = 303);
     static Response text(int status, std::string body);
+    /// `{"error": message}` as application/json, not kept by any cache (docs/API.md).
+    static Response json_error(int status, std::string_view message);
 };
+
+/// Every error answered on a path of the JSON API (`/api/…`) is `{"error": …}` as JSON, whoever
+/// made it (a handler, the router's 404 and 405, the server's 400, 413 and 503): an answer of
+/// status 400 or more in another type becomes one, its text kept when it is plain text, else a
+/// sentence for its status. Anything else is left as it is.
+void api_errors_as_json(std::string_view path, Response& res);
 
 /// A parsed application/x-www-form-urlencoded body or query string.
 class Form {

@@ -137,8 +137,7 @@ Response Router::handle(Request& req) {
 Response Router::unavailable(const Request& req, const Route& route) {
     Response res;
     if (route.json) {
-        res = Response::text(503, "{\"error\":\"database unavailable\"}");
-        res.content_type = "application/json; charset=utf-8";
+        res = Response::json_error(503, "database unavailable");
     } else {
         res = gate_.error_page(req, 503, "error_503_database");
     }

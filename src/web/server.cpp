@@ -424,6 +424,7 @@ asio::awaitable<Response> run_request(Shared& s, Exchange& ex) {
 /// A response that may be written as it is: a handler's header that would split the response
 /// (CR/LF from input, say) is never written, whatever the handler passed (500 instead).
 void make_safe(Response& res, Exchange& ex) {
+    api_errors_as_json(ex.target, res);
     for (const auto& [k, v] : res.headers)
         if (k == "Connection" && v == "close") ex.keep_alive = false;
     if (const auto bad = unsafe_header(res)) {

@@ -795,7 +795,7 @@ std::string StudietiderPages::st_public_page(Request& req, const std::string& la
 
 Response StudietiderPages::st_public_api(Request& req) {
     auto q = Form::parse(req.query);
-    if (!q) return Response::text(400, "{\"error\":\"the query string cannot be read\"}");
+    if (!q) return Response::json_error(400, "the query string cannot be read");
     const std::string key =
         "api\x1f" + q->get("q") + "\x1f" + q->get("termin") + "\x1f" + std::to_string(page_number(q->get("sida")));
     return st_public_cached(req, key, "application/json; charset=utf-8",

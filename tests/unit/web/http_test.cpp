@@ -205,3 +205,41 @@ TEST(ValidUtf8, IsTextWithoutControlCharactersButTabAndLineBreaks) {
 
 }  // namespace
 }  // namespace mina::web
+
+namespace mina::web {
+namespace {
+
+// [9] item 4: on the JSON API every error is JSON, whoever answers it.
+TEST(ApiErrors, AnErrorOnAnApiPathIsJsonWithItsTextOrASentenceForItsStatus) {
+    Response plain = Response::text(413, "Förfrågan är för stor. / The request is too large.\n");
+    plain.header("Connection", "close");
+    api_errors_as_json("/api/v1/schools/DEMO1/reports", plain);
+    EXPECT_EQ(plain.status, 413);
+    EXPECT_EQ(plain.content_type, "application/json; charset=utf-8");
+    EXPECT_EQ(plain.body, R"({"error":"Förfrågan är för stor. / The request is too large."})");
+    EXPECT_EQ(plain.headers.size(), 2u) << "no-store, and the Connection header kept";
+
+    Response page;  // the router's HTML 404 page
+    page.status = 404;
+    page.body = "<!doctype html><title>Sidan finns inte</title>";
+    api_errors_as_json("/api/v1/nothing", page);
+    EXPECT_EQ(page.content_type, "application/json; charset=utf-8");
+    EXPECT_EQ(page.body, R"({"error":"Adressen finns inte. / No such address."})");
+}
+
+TEST(ApiErrors, LeavesPagesSuccessesAndJsonAlone) {
+    Response page;
+    page.status = 404;
+    page.body = "<p>x</p>";
+    api_errors_as_json("/tjanster/studietider", page);
+    EXPECT_EQ(page.body, "<p>x</p>");
+    Response ok = Response::text(200, "ok\n");
+    api_errors_as_json("/api/v1/utbildningar", ok);
+    EXPECT_EQ(ok.body, "ok\n");
+    Response json = Response::json_error(422, "x");
+    api_errors_as_json("/api/v1/schools/A/reports", json);
+    EXPECT_EQ(json.body, R"({"error":"x"})");
+}
+
+}  // namespace
+}  // namespace mina::web
