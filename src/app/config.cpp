@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "core/common/text.hpp"
+#include "time/local_time.hpp"
 
 namespace mina::app {
 
@@ -244,6 +245,13 @@ std::vector<Key> keys() {
             },
             [](const Config& c) { return c.log_level; }},
         MINA_STR("portal", "agency_name", site.agency_name),
+        Key{"portal", "time_zone",
+            [](Config& c, const std::string& v) {
+                if (!time::Zone::named(v)) return std::string("must be a time zone such as Europe/Stockholm");
+                c.site.time_zone = v;
+                return std::string();
+            },
+            [](const Config& c) { return c.site.time_zone; }},
         MINA_STR("portal", "contact_name", site.contact_name),
         MINA_STR("portal", "contact_phone", site.contact_phone),
         MINA_STR("portal", "school_phone", site.school_phone),

@@ -131,6 +131,13 @@ bool is_loopback(const std::string& host) { return host == "::1" || host == "loc
 /// The key that seals students' personal numbers (issue [6]): security.identity_key, or the file
 /// security.identity_key_file, or (SQLite only) a new key written beside the database. On
 /// PostgreSQL every server must use the same key, so none is ever made up there.
+/// portal.time_zone as ICU knows it (the config checked the name; this is the last word).
+time::Zone zone_of(const app::Config& c) {
+    auto zone = time::Zone::named(c.site.time_zone);
+    if (!zone) throw Refused("portal.time_zone: " + c.site.time_zone + " is not a time zone ICU knows");
+    return *zone;
+}
+
 crypto::IdentityVault identity_vault(const app::Config& c) {
     if (!c.identity_key.empty()) {
         auto vault = crypto::IdentityVault::from_hex(c.identity_key);
@@ -186,6 +193,7 @@ int cmd_serve(const app::Config& c) {
                 "(a proxy would make it every client's)");
         spdlog::warn("captcha.test_answer is set: every CAPTCHA accepts the test answer. For tests and demos only.");
     }
+    const auto zone = zone_of(c);
     auto store = open_store(c, true);
     crypto::Argon2idHasher argon2(argon2_params(c));
     // Argon2id runs on threads of its own, one per core by default; pages run on the I/O threads,
@@ -202,8 +210,8 @@ int cmd_serve(const app::Config& c) {
     mailer::Service mailer(*store, hasher, tokens, c.policy, mailer::lease_for(c.mail_timeout));
     admin::Service admin_service(*store, hasher, tokens, c.policy);
     idm::Service idm_service(*store, admin_service, c.policy);
-    studietider::Service studietider_service(*store);
-    reports::Service reports_service(*store, vault, tokens);
+    studietider::Service studietider_service(*store, zone);
+    reports::Service reports_service(*store, vault, tokens, zone);
     if (!reports_service.check_identity_key())
         throw Refused("security.identity_key is not the key this database's personal numbers were sealed with");
     {
@@ -216,7 +224,7 @@ int cmd_serve(const app::Config& c) {
     }
     web::Metrics metrics;
     web::Views views;
-    app::OutboxWorker outbox(mailer, views, c.site, c.policy, clock,
+    app::OutboxWorker outbox(mailer, views, c.site, zone, c.policy, clock,
                              {c.mail_smtp_url, c.mail_spool_dir, c.mail_from,
                               std::chrono::duration_cast<std::chrono::milliseconds>(c.mail_poll_interval),
                               [&metrics](std::string_view outcome) { metrics.mail(outcome); }, c.letters_dir,
@@ -224,7 +232,7 @@ int cmd_serve(const app::Config& c) {
     if (c.mail_smtp_url.empty())
         spdlog::info("mail: no mail.smtp_url; mail is written as .eml files to {}", c.mail_spool_dir);
     web::App application(
-        web::Services{login, portal, *store, tokens, c.policy, c.site, clock, metrics, kiosk, idm_service,
+        web::Services{login, portal, *store, tokens, c.policy, c.site, zone, clock, metrics, kiosk, idm_service,
                       studietider_service, reports_service,
                       [](std::string_view answer) { return captcha::draw_png(answer); },
                       [](std::string_view answer, std::string_view lang) { return captcha::speak_wav(answer, lang); },
@@ -287,6 +295,7 @@ struct Demo {
 /// For `make run`: an education of Demoskolan with a published study period around today, and a
 /// few students reported on it, so that Studeranderapportering has something to show. Only once.
 void demo_reports(const app::Config& c, ports::Store& store, const Username& reporter, Timestamp now) {
+    const auto zone = zone_of(c);
     portal::Viewer v;
     {
         auto tx = store.begin(ports::TxMode::read);
@@ -299,7 +308,7 @@ void demo_reports(const app::Config& c, ports::Store& store, const Username& rep
     }
     v.session.school = "DEMO1";
     const ClientInfo client{"local", "mina admin demo"};
-    studietider::Service st(store);
+    studietider::Service st(store, zone);
     studietider::EducationInput edu{"EK-DEMO",
                                     "Ekonomi, grundkurs",
                                     studietider::Level::eftergymnasial,
@@ -308,7 +317,7 @@ void demo_reports(const app::Config& c, ports::Store& store, const Username& rep
                                     false,
                                     false};
     (void)st.create_education(v, "DEMO1", edu, client, now);
-    const Date today = Date::utc_day_of(now);
+    const Date today = zone.day_of(now);
     studietider::PeriodInput period{"DEMO", today.add_days(-60), today.add_days(120), studietider::Credits{3000}, {},
                                     {}};
     const auto saved = st.save_period(v, "DEMO1", "EK-DEMO", 0, period, true, client, now);
@@ -318,7 +327,7 @@ void demo_reports(const app::Config& c, ports::Store& store, const Username& rep
 
     crypto::SodiumTokens tokens;
     const crypto::IdentityVault vault = identity_vault(c);
-    reports::Service rs(store, vault, tokens);
+    reports::Service rs(store, vault, tokens, zone);
     (void)rs.check_identity_key();
     const auto number = [](const std::string& nine) {
         return nine.substr(0, 6) + "-" + nine.substr(6) + std::to_string(pnr::check_digit(nine));

@@ -13,8 +13,15 @@
 namespace mina::app {
 
 OutboxWorker::OutboxWorker(mailer::Service& mailer, const web::Views& views, const web::SiteConfig& site,
-                           const PolicyConfig& policy, const Clock& clock, OutboxOptions options)
-    : mailer_(mailer), views_(views), site_(site), policy_(policy), clock_(clock), options_(std::move(options)) {
+                           const time::Zone& zone, const PolicyConfig& policy, const Clock& clock,
+                           OutboxOptions options)
+    : mailer_(mailer),
+      views_(views),
+      site_(site),
+      zone_(zone),
+      policy_(policy),
+      clock_(clock),
+      options_(std::move(options)) {
     thread_ = std::thread([this] { loop(&OutboxWorker::housekeeping); });
     for (int i = 0; i < std::max(1, options_.concurrency); ++i)
         senders_.emplace_back([this] { loop(&OutboxWorker::send_due); });
@@ -90,7 +97,7 @@ void OutboxWorker::render(const mailer::Service::LetterJob& job) {
         from = nl + 1;
     }
     letter.username = p.username.value();
-    letter.date = format_iso(clock_.now()).substr(0, 10);
+    letter.date = to_string(zone_.day_of(clock_.now()));  // the day it is printed, where it is read
     const std::string base = site_.public_url.empty() ? "http://127.0.0.1:8080" : site_.public_url;
     letter.kiosk_url = base + "/kiosk/forsta-gangen";
     letter.school_phone = site_.school_phone;
@@ -116,7 +123,7 @@ void OutboxWorker::send_due() {
             if (stopping_) return;  // the lease runs out and another round sends it
         }
         const auto& m = claimed->mail;
-        const auto composed = web::compose_mail(views_, site_, policy_, m, claimed->person, claimed->otp);
+        const auto composed = web::compose_mail(views_, site_, zone_, policy_, m, claimed->person, claimed->otp);
         const mail::Message message{options_.from, m.recipient, composed.subject, composed.text, composed.html};
         if (options_.smtp_url.empty()) {
             try {

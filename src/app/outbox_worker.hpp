@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/kiosk/mailer.hpp"
+#include "time/local_time.hpp"
 #include "web/site.hpp"
 #include "web/views.hpp"
 
@@ -33,7 +34,7 @@ struct OutboxOptions {
 
 class OutboxWorker {
    public:
-    OutboxWorker(mailer::Service& mailer, const web::Views& views, const web::SiteConfig& site,
+    OutboxWorker(mailer::Service& mailer, const web::Views& views, const web::SiteConfig& site, const time::Zone& zone,
                  const PolicyConfig& policy, const Clock& clock, OutboxOptions options);
     ~OutboxWorker();  // stops and joins
     OutboxWorker(const OutboxWorker&) = delete;
@@ -54,6 +55,7 @@ class OutboxWorker {
     mailer::Service& mailer_;
     const web::Views& views_;
     const web::SiteConfig& site_;
+    const time::Zone& zone_;
     const PolicyConfig& policy_;
     const Clock& clock_;
     OutboxOptions options_;

@@ -6,7 +6,7 @@ namespace mina::web {
 
 App::App(const Services& s, const Views& views)
     : portal_(s.portal),
-      ctx_({views, s.site, s.policy, s.clock, s.portal, s.tokens, later_}),
+      ctx_({views, s.site, s.zone, s.policy, s.clock, s.portal, s.tokens, later_}),
       router_(ctx_),
       portal_pages_(ctx_, {s.login, s.store, s.metrics, s.session_cache_pages}),
       kiosk_pages_(ctx_, {s.kiosk, s.draw_captcha, s.speak_captcha, s.wake_mail}),

@@ -42,6 +42,7 @@ struct Services {
     ports::Tokens& tokens;
     const PolicyConfig& policy;
     const SiteConfig& site;
+    const time::Zone& zone;  // portal.time_zone: times shown to people and every page's "today"
     const Clock& clock;
     Metrics& metrics;
     kiosk::Service& kiosk;

@@ -12,6 +12,7 @@
 #include "core/login/login.hpp"
 #include "core/reports/service.hpp"
 #include "web/idm_pages.hpp"
+#include "web/wording.hpp"
 
 namespace mina::web {
 
@@ -67,11 +68,11 @@ School school_from(const Form& form) {
     return s;
 }
 
-/// A date typed as YYYY-MM-DD (years 1970–3000), as midnight UTC.
-std::optional<Timestamp> parse_day(const std::string& text) {
+/// A date typed as YYYY-MM-DD (years 1970–3000).
+std::optional<Date> parse_day(const std::string& text) {
     const auto day = parse_date(text);
     if (!day || day->year() < 1970 || day->year() > 3000) return std::nullopt;
-    return from_unix(std::int64_t{day->serial()} * 86400);
+    return day;
 }
 
 /// A count from the address, or "?" for anything else (the page only shows it).
@@ -169,8 +170,8 @@ Response IdmPages::idm_people_page(const Authed& a, Request& req, const std::str
         if (p.has_password) {
             state = views_.t(lang, "idm_state_active");
             if (p.last_login_at)
-                state +=
-                    " " + views_.t(lang, "idm_state_last_login", {{"at", format_iso(*p.last_login_at).substr(0, 10)}});
+                state += " " + views_.t(lang, "idm_state_last_login",
+                                        {{"at", when(lang, *p.last_login_at, time::Form::day)}});
             if (p.password_set_at) {
                 const auto days = (now() - *p.password_set_at).count() / 86400;
                 state += " " + views_.t(lang, "idm_state_password_age", {{"days", std::to_string(days)}});
@@ -181,7 +182,7 @@ Response IdmPages::idm_people_page(const Authed& a, Request& req, const std::str
             if (!p.otp_mail.empty()) state += " " + views_.t(lang, "idm_otp_" + p.otp_mail);
         }
         if (p.locked_until && *p.locked_until > now()) {
-            state += " " + views_.t(lang, "idm_state_locked", {{"until", format_iso(*p.locked_until)}});
+            state += " " + views_.t(lang, "idm_state_locked", {{"until", when(lang, *p.locked_until)}});
             row.set("locked", true);
         }
         row.set("state", state);
@@ -234,7 +235,7 @@ Response IdmPages::idm_school(Request& req, Authed& a) {
     if (auto it = kFlash.find(m); it != kFlash.end())
         d.set("flash", views_.t(a.lang, it->second,
                                 {{"username", user},
-                                 {"delay", human_duration(a.lang, ctx_.policy.otp_email_delay)},
+                                 {"delay", duration_words(a.lang, ctx_.policy.otp_email_delay)},
                                  {"new", digits(q.get("ny"))},
                                  {"granted", digits(q.get("fick"))}}));
     return idm_people_page(a, req, q.get("kod"), 200, std::move(d));
@@ -349,7 +350,7 @@ Response IdmPages::idm_letters(Request& req, Authed& a) {
         row.set("username", ql.person.username.value());
         row.set("name", ql.person.display_name());
         row.set("school", ql.letter.school);
-        row.set("created", format_iso(ql.letter.created_at).substr(0, 10));
+        row.set("created", when(a.lang, ql.letter.created_at, time::Form::day));
         const bool rendered = ql.letter.status == LetterStatus::rendered;
         row.set("rendered", rendered);
         row.set("has_file", !ql.letter.path.empty());
@@ -500,7 +501,7 @@ Response IdmPages::idm_mail(Request& req, Authed& a) {
     for (const auto& m : std::get<std::vector<OutboxMail>>(result)) {
         Data row{Data::type::object};
         row.set("id", std::to_string(m.id));
-        row.set("created", format_iso(m.created_at));
+        row.set("created", when(a.lang, m.created_at));
         row.set("recipient", m.recipient);
         row.set("kind", views_.t(a.lang, "mail_kind_" + std::string(to_string(m.kind))));
         row.set("attempts", std::to_string(m.attempts));
@@ -538,11 +539,12 @@ Response IdmPages::idm_audit(Request& req, Authed& a) {
     f.limit = 100;
     std::string date_error;
     if (const auto from = q.get("fran"); !from.empty()) {
-        f.from = parse_day(from);
-        if (!f.from) date_error = "fran";
+        // From the first second of the day where the reader is to the last (local midnights).
+        if (auto day = parse_day(from)) f.from = ctx_.zone.start_of(*day);
+        else date_error = "fran";
     }
     if (const auto to = q.get("till"); !to.empty()) {
-        if (auto day = parse_day(to)) f.to = *day + Seconds{86400};  // the whole last day
+        if (auto day = parse_day(to)) f.to = ctx_.zone.start_of(day->add_days(1));  // the whole last day
         else date_error = "till";
     }
     if (!q.get("fore").empty()) {
@@ -584,7 +586,7 @@ Response IdmPages::idm_audit(Request& req, Authed& a) {
     Data rows{Data::type::list};
     for (const auto& e : entries) {
         Data row{Data::type::object};
-        row.set("at", format_iso(e.event.at));
+        row.set("at", when(a.lang, e.event.at));
         row.set("actor", e.event.actor);
         row.set("address", e.event.address);
         row.set("kind", e.event.kind);

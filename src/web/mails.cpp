@@ -1,5 +1,6 @@
 #include "web/mails.hpp"
 
+#include <cstdlib>
 #include <vector>
 
 #include "web/wording.hpp"
@@ -57,8 +58,9 @@ ComposedMail render(const std::string& subject, const std::vector<Paragraph>& pa
 
 }  // namespace
 
-ComposedMail compose_mail(const Views& views, const SiteConfig& site, const PolicyConfig& policy,
-                          const OutboxMail& mail, const Person& person, const std::string& otp) {
+ComposedMail compose_mail(const Views& views, const SiteConfig& site, const time::Zone& zone,
+                          const PolicyConfig& policy, const OutboxMail& mail, const Person& person,
+                          const std::string& otp) {
     const std::string& lang = mail.lang;
     auto t = [&](std::string_view key, const std::map<std::string, std::string>& params = {}) {
         return views.t(lang, key, params);
@@ -97,19 +99,33 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const Poli
                            {t("mail_otp_reset_next_step"), base + "/kiosk/glomt"},
                            {t("mail_not_you", common)},
                            signature});
-        case MailKind::account_locked:
-            return render(t("mail_locked_subject"), {{t("mail_locked_text", with({{"until", mail.params}}))},
+        case MailKind::account_locked: {
+            // The lock's end as the outbox holds it (UTC), shown where the person is.
+            const auto until = parse_iso(mail.params);
+            const std::string words = until ? time::show(*until, zone, lang, time::Form::text) : mail.params;
+            return render(t("mail_locked_subject"), {{t("mail_locked_text", with({{"until", words}}))},
                                                      {t("mail_locked_not_you", common), base + "/kiosk"},
                                                      signature});
-        case MailKind::expiry_reminder:
-            return render(t("mail_reminder_subject"), {{t("mail_reminder_text", with({{"days", mail.params}}))},
+        }
+        case MailKind::expiry_reminder: {
+            // When the password stops working, where the person is, and the days left, rounded up.
+            // (A reminder queued before this form carries the number of days only.)
+            std::map<std::string, std::string> words{{"date", "–"}};
+            long long days = std::atoll(mail.params.c_str());
+            if (const auto expires = parse_iso(mail.params)) {
+                words["date"] = time::show(*expires, zone, lang, time::Form::text);
+                days = std::max<long long>(1, ((*expires - mail.created_at).count() + 86399) / 86400);
+            }
+            return render(t("mail_reminder_subject"), {{views.t_count(lang, "mail_reminder_text", days, with(words))},
                                                        {t("mail_reminder_next_step"), base + "/kiosk"},
                                                        signature});
+        }
         case MailKind::password_changed:
-            return render(t("mail_changed_subject"),
-                          {{t("mail_changed_text", with({{"when", format_iso(mail.created_at)}}))},
-                           {t("mail_changed_not_you", common), base + "/kiosk/glomt"},
-                           signature});
+            return render(
+                t("mail_changed_subject"),
+                {{t("mail_changed_text", with({{"when", time::show(mail.created_at, zone, lang, time::Form::text)}}))},
+                 {t("mail_changed_not_you", common), base + "/kiosk/glomt"},
+                 signature});
     }
     return render(t("mail_changed_subject"), {signature});
 }

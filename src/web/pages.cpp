@@ -39,7 +39,7 @@ void add_security_headers(Response& res, bool secure) {
 }
 
 PageContext::PageContext(PageSettings s)
-    : views(s.views), site(s.site), policy(s.policy), portal(s.portal), tokens(s.tokens), s_(s) {
+    : views(s.views), site(s.site), zone(s.zone), policy(s.policy), portal(s.portal), tokens(s.tokens), s_(s) {
     std::string all;
     for (const auto& f : embedded_static::files()) {
         std::string body(f.text);

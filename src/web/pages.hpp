@@ -13,6 +13,7 @@
 #include "core/common/text.hpp"
 #include "core/login/policy.hpp"
 #include "core/login/portal.hpp"
+#include "time/local_time.hpp"
 #include "web/background.hpp"
 #include "web/http.hpp"
 #include "web/router.hpp"
@@ -41,6 +42,7 @@ void add_security_headers(Response& res, bool secure);
 struct PageSettings {
     const Views& views;
     const SiteConfig& site;
+    const time::Zone& zone;
     const PolicyConfig& policy;
     const Clock& clock;
     portal::Service& portal;
@@ -83,6 +85,7 @@ class PageContext final : public Gatekeeper {
 
     const Views& views;
     const SiteConfig& site;
+    const time::Zone& zone;
     const PolicyConfig& policy;
     portal::Service& portal;
     ports::Tokens& tokens;
@@ -126,6 +129,12 @@ class Pages {
     }
     [[nodiscard]] std::string count_word(const std::string& lang, int n) const { return ctx_.count_word(lang, n); }
     [[nodiscard]] Timestamp now() const { return ctx_.now(); }
+    /// The day it is where the service's people are (portal.time_zone).
+    [[nodiscard]] Date today() const { return ctx_.zone.day_of(now()); }
+    /// `t` as the reader reads it: local time, in the reader's language ("2026-12-07 02:47" in a table).
+    [[nodiscard]] std::string when(const std::string& lang, Timestamp t, time::Form form = time::Form::table) const {
+        return time::show(t, ctx_.zone, lang, form);
+    }
     [[nodiscard]] static ClientInfo client(const Request& req) { return PageContext::client(req); }
 
     PageContext& ctx_;

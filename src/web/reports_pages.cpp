@@ -212,7 +212,7 @@ Response ReportsPages::sr_list(Request& req, Authed& a, Form& q) {
         row.set("kind", views_.t(lang, "sr_kind_" + underscored(reports::to_string(ev.kind))));
         row.set("day", to_string(ev.day) + (ev.last ? " – " + to_string(*ev.last) : std::string()));
         row.set("correction", ev.supersedes != 0);
-        row.set("reported", format_iso(r.row.report.reported_at).substr(0, 16));
+        row.set("reported", when(a.lang, r.row.report.reported_at));
         rows.push_back(row);
     }
     d.set("rows", rows);
@@ -353,7 +353,7 @@ Response ReportsPages::sr_student_page(const Authed& a, Request& req, std::int64
                 h.set("correct_reason", f.reason);
             }
             h.set("who", r.reported_by);
-            h.set("when", format_iso(r.reported_at).substr(0, 16));
+            h.set("when", when(a.lang, r.reported_at));
             h.set("channel", views_.t(lang, "sr_channel_" + std::string(to_string(r.channel))));
             history.push_back(h);
         }
@@ -394,7 +394,7 @@ Response ReportsPages::sr_export(Request& req, Authed& a, Form& q) {
     res.content_type = "text/csv; charset=utf-8";
     res.body = std::move(std::get<std::string>(text));
     res.header("Content-Disposition",
-               "attachment; filename=\"rapporter-" + school + "-" + to_string(Date::utc_day_of(now())) + ".csv\"");
+               "attachment; filename=\"rapporter-" + school + "-" + to_string(today()) + ".csv\"");
     res.header("Cache-Control", "no-store");
     return res;
 }
@@ -415,7 +415,7 @@ Response ReportsPages::sr_file_page(const Authed& a, Request& req, int status, c
     for (const auto& s : std::get<std::vector<Submission>>(listed)) {
         Data row{Data::type::object};
         row.set("id", std::to_string(s.id));
-        row.set("when", format_iso(s.uploaded_at).substr(0, 16));
+        row.set("when", when(a.lang, s.uploaded_at));
         row.set("who", s.uploaded_by);
         row.set("channel", views_.t(lang, "sr_channel_" + std::string(to_string(s.channel))));
         row.set("file", s.file_name);
@@ -541,7 +541,7 @@ Response ReportsPages::sr_submission(Request& req, Authed& a) {
     const std::string& lang = a.lang;
     Data d{Data::type::object};
     d.set("id", std::to_string(s.id));
-    d.set("when", format_iso(s.uploaded_at).substr(0, 16));
+    d.set("when", when(a.lang, s.uploaded_at));
     d.set("who", s.uploaded_by);
     d.set("channel", views_.t(lang, "sr_channel_" + std::string(to_string(s.channel))));
     d.set("file", s.file_name);
@@ -586,9 +586,9 @@ Response ReportsPages::sr_keys_page(const Authed& a, Request& req, int status, D
         row.set("id", std::to_string(k.id));
         row.set("name", k.name);
         row.set("prefix", k.prefix);
-        row.set("created", format_iso(k.created_at).substr(0, 16) + ", " + k.created_by);
-        row.set("used", k.last_used_at ? format_iso(*k.last_used_at).substr(0, 16) : std::string("–"));
-        set_if(row, "revoked", k.revoked_at ? format_iso(*k.revoked_at).substr(0, 16) : std::string());
+        row.set("created", when(a.lang, k.created_at) + ", " + k.created_by);
+        row.set("used", k.last_used_at ? when(a.lang, *k.last_used_at) : std::string("–"));
+        set_if(row, "revoked", k.revoked_at ? when(a.lang, *k.revoked_at) : std::string());
         rows.push_back(row);
     }
     d.set("keys", rows);
@@ -637,7 +637,7 @@ Response ReportsPages::sr_agency(Request& req, Authed& a) {
     const std::string& lang = a.lang;
     std::string from = q.get("fran");
     if (from.size() != 7 || !parse_date(from + "-01")) {
-        from = reports::month_of(Date::utc_day_of(now()).add_days(-365));
+        from = reports::month_of(today().add_days(-365));
     }
     auto counts = s_.reports.counts(a.viewer, from);
     if (std::holds_alternative<reports::Denied>(counts)) {
@@ -673,7 +673,7 @@ Response ReportsPages::sr_agency(Request& req, Authed& a) {
         row.set("period", r.row.period_label);
         row.set("kind", views_.t(lang, "sr_kind_" + underscored(reports::to_string(ev.kind))));
         row.set("day", to_string(ev.day));
-        row.set("reported", format_iso(r.row.report.reported_at).substr(0, 16));
+        row.set("reported", when(a.lang, r.row.report.reported_at));
         list.push_back(row);
     }
     d.set("rows", list);

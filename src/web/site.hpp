@@ -7,7 +7,8 @@ namespace mina::web {
 
 struct SiteConfig {
     std::string agency_name = "CSN";
-    std::string public_url;  // e.g. https://mina.example.se; empty: links are relative
+    std::string time_zone = "Europe/Stockholm";  // times shown to people, and every rule's "today"
+    std::string public_url;                      // e.g. https://mina.example.se; empty: links are relative
     std::string contact_name = "Kontaktperson för Studietider och utbildningar";
     std::string contact_phone = "060-18 60 00";
     std::string school_phone = "0771-276 400";

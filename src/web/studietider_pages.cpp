@@ -240,7 +240,7 @@ Response StudietiderPages::service_studietider(Request& req, Authed& a) {
 Response StudietiderPages::st_education_page(const Authed& a, Request& req, const std::string& code, int status,
                                              Data d) {
     const std::string school = a.viewer.session.school;
-    auto result = s_.studietider.education(a.viewer, school, code, Date::utc_day_of(now()));
+    auto result = s_.studietider.education(a.viewer, school, code, today());
     if (auto* no = std::get_if<st::Refused>(&result)) {
         if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
         return error_page(req, 404, "error_404");
@@ -252,7 +252,7 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
     d.set("name", e.name);
     d.set("heading", e.name + " (" + e.code + ")");
     d.set("withdrawn", e.withdrawn_at.has_value());
-    if (e.withdrawn_at) d.set("withdrawn_at", format_iso(*e.withdrawn_at).substr(0, 10));
+    if (e.withdrawn_at) d.set("withdrawn_at", when(lang, *e.withdrawn_at, time::Form::day));
     d.set("contract_warning", e.contract);
     const bool none = e.unit == st::CreditUnit::none;
     d.set("unit_none", none);
@@ -296,7 +296,7 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
             Data item{Data::type::object};
             item.set("text", views_.t(lang, "st_version",
                                       {{"version", std::to_string(ver.version)},
-                                       {"at", format_iso(ver.published_at)},
+                                       {"at", when(lang, ver.published_at, time::Form::text)},
                                        {"who", ver.published_by},
                                        {"first", to_string(ver.input.first)},
                                        {"last", to_string(ver.input.last)},
@@ -338,8 +338,7 @@ Response StudietiderPages::st_education(Request& req, Authed& a) {
     if (auto it = kFlash.find(q.get("m")); it != kFlash.end()) d.set("flash", views_.t(a.lang, it->second));
     // "Ändra": the period's working copy in the form.
     if (const std::string id = q.get("studietid"); !id.empty()) {
-        auto result =
-            s_.studietider.education(a.viewer, a.viewer.session.school, q.get("kod"), Date::utc_day_of(now()));
+        auto result = s_.studietider.education(a.viewer, a.viewer.session.school, q.get("kod"), today());
         if (auto* view = std::get_if<st::EducationView>(&result)) {
             for (const auto& pv : view->periods) {
                 if (std::to_string(pv.period.id) != id) continue;
@@ -540,7 +539,7 @@ Response StudietiderPages::st_file_download(Request& req, Authed& a) {
     res.body = std::move(std::get<std::string>(text));
     // The school code is letters, digits, - and _ (validated when the school was added).
     res.header("Content-Disposition",
-               "attachment; filename=\"studietider-" + school + "-" + to_string(Date::utc_day_of(now())) + ".csv\"");
+               "attachment; filename=\"studietider-" + school + "-" + to_string(today()) + ".csv\"");
     res.header("Cache-Control", "no-store");
     return res;
 }
@@ -631,7 +630,7 @@ Response StudietiderPages::st_file_upload(Request& req, Authed& a, Multipart& pa
     const std::string school = a.viewer.session.school;
     const auto file = parts.files.find("fil");
     const std::string text = file == parts.files.end() ? std::string() : csv::to_utf8(file->second.data);
-    auto planned = s_.studietider.plan_file(a.viewer, school, text, Date::utc_day_of(now()));
+    auto planned = s_.studietider.plan_file(a.viewer, school, text, today());
     if (std::holds_alternative<st::Refused>(planned)) return st_forbidden(a, req);
     if (const auto* no = std::get_if<st::file::FileRefused>(&planned)) {
         Data d{Data::type::object};

@@ -6,6 +6,7 @@
 
 #include "embedded/i18n.hpp"
 #include "embedded/templates.hpp"
+#include "time/local_time.hpp"
 
 namespace mina::web {
 
@@ -191,6 +192,15 @@ std::string Views::t(const std::string& lang, std::string_view key,
             out.replace(pos, needle.size(), value);
     }
     return out;
+}
+
+std::string Views::t_count(const std::string& lang, std::string_view key, long long n,
+                           std::map<std::string, std::string> params) const {
+    params.emplace("n", std::to_string(n));
+    std::string name(key);
+    name += '_';
+    name += time::plural_category(lang, n);
+    return t(lang, name, params);
 }
 
 }  // namespace mina::web

@@ -30,6 +30,10 @@ class Views {
     /// A message of the catalog, with {name} placeholders replaced from `params`.
     [[nodiscard]] std::string t(const std::string& lang, std::string_view key,
                                 const std::map<std::string, std::string>& params = {}) const;
+    /// A message that counts: the catalog's `<key>_one` or `<key>_other`, as the language's plural
+    /// rules (ICU's, from the CLDR) choose for `n`, with {n} and `params` filled in. "om 1 dag", "om 2 dagar".
+    [[nodiscard]] std::string t_count(const std::string& lang, std::string_view key, long long n,
+                                      std::map<std::string, std::string> params = {}) const;
 
    private:
     /// kainjow's render() is not const; each thread compiles its own copy from these sources, for

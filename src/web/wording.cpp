@@ -1,12 +1,15 @@
 #include "web/wording.hpp"
 
+#include "time/local_time.hpp"
+
 namespace mina::web {
 
 std::string duration_words(std::string_view lang, Seconds d, DayWord days) {
     const auto s = d.count();
     const bool en = lang == "en";
     const auto word = [&](std::int64_t n, const char* sv1, const char* svn, const char* en1, const char* enn) {
-        return std::to_string(n) + " " + (en ? (n == 1 ? en1 : enn) : (n == 1 ? sv1 : svn));
+        const bool one = time::plural_category(lang, n) == "one";
+        return std::to_string(n) + " " + (en ? (one ? en1 : enn) : (one ? sv1 : svn));
     };
     if (s >= 86400 && s % 86400 == 0)
         return days == DayWord::dygn ? word(s / 86400, "dygn", "dygn", "day", "days")

@@ -330,3 +330,20 @@ export async function eventually(what, check, { timeoutMs = 15_000, intervalMs =
     await sleep(intervalMs);
   }
 }
+
+/// A moment (Unix seconds) as a Swedish reader in Stockholm reads it in running text, "7 december 2026
+/// kl. 02.47", computed by Node's own ICU (an implementation independent of the server's).
+export function swedishTime(unixSeconds, timeZone = 'Europe/Stockholm') {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('sv-SE', {
+    timeZone, day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(unixSeconds * 1000)).map((p) => [p.type, p.value]));
+  return `${parts.day} ${parts.month} ${parts.year} kl. ${parts.hour}.${parts.minute}`;
+}
+
+/// The same moment in a table's form, "2026-12-07 02:47", Stockholm time.
+export function swedishTableTime(unixSeconds, timeZone = 'Europe/Stockholm') {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('sv-SE', {
+    timeZone, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(unixSeconds * 1000)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}

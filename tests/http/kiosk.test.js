@@ -2,7 +2,7 @@
 // the mail that carried it (manual §2.1, §3; SPEC R4–R10, §4, §5).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, Client, mina, sql, sqlWrite, sleep, eventually, DEMO_PASSWORD } from './harness.js';
+import { startServer, Client, mina, sql, sqlWrite, sleep, eventually, DEMO_PASSWORD, swedishTime } from './harness.js';
 import { startSmtp, otpFrom } from './smtp.js';
 
 const NEW_PASSWORD = 'Blå hästar dansar i gryningen';
@@ -149,7 +149,10 @@ test('change password (R8): a wrong current password counts toward the lock, and
   assert.equal(right.status, 422, 'while locked even the right password is refused');
   assert.equal((await new Client(srv).login(username)).status, 422, 'the portal is locked too');
   const lockMail = await smtp.waitForMail((m) => m.to.includes('lisa.lasning@example.se') && /låst/.test(m.subject));
-  assert.match(lockMail.text, /låst till/);
+  // Until when, in Swedish time as a Swedish reader writes it ([9] item 6), not UTC in ISO form.
+  const until = sql(srv.db, `SELECT locked_until FROM persons WHERE username = '${username}'`)[0][0];
+  assert.match(lockMail.text, new RegExp(`låst fram till ${swedishTime(Number(until))}\\.`));
+  assert.doesNotMatch(lockMail.text, /\d{4}-\d{2}-\d{2}T/);
   await sleep(1200);  // a second lock mail, which must not come, would come within a poll (1 s)
   assert.equal(mailsTo('lisa.lasning@example.se').filter((m) => /låst/.test(m.subject)).length, 1, 'once');
 
@@ -241,12 +244,15 @@ test('expiry reminders (R7) go out 30, 7 and 1 days before, once each', async ()
   setLeft(40);
   await sleep(2200);  // two rounds of the worker's housekeeping (1 s apart), which must queue nothing
   assert.equal(reminders().length, 0, 'not yet');
-  for (const [left, count, days] of [[29.5, 1, '30'], [6.5, 2, '7'], [0.5, 3, '1']]) {
+  for (const [left, count, days] of [[29.5, 1, '30 dagar'], [6.5, 2, '7 dagar'], [0.5, 3, '1 dag']]) {
     setLeft(left);
     const m = await smtp.waitForMail(() => reminders().length >= count, 10_000);
     assert.ok(m);
     // A repeat of the one before would be this one: its text names the days.
-    assert.match(reminders()[count - 1].text, new RegExp(`om ${days} dagar`), `the ${days}-day reminder, once`);
+    // "om 1 dag", not "om 1 dagar": the catalog's plural forms ([9] item 7); the moment in Swedish time.
+    const text = reminders()[count - 1].text;
+    assert.match(text, new RegExp(`går ut om ${days}, den ${swedishTime(Number(sql(srv.db,
+      `SELECT password_set_at + ${365 * day} FROM persons WHERE username = '${username}'`)[0][0]))}\\.`), `the ${days} reminder, once`);
   }
   await sleep(2200);  // two more rounds, which must send nothing again
   assert.equal(reminders().length, 3, 'each reminder goes out once');

@@ -3,7 +3,7 @@
 // published versions with their history, and scope.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, Client, sql, mina, DEMO_PASSWORD } from './harness.js';
+import { startServer, Client, sql, mina, DEMO_PASSWORD, swedishTime } from './harness.js';
 import { BASE, pelleAt, newEducation, savePeriod } from './studietider_steps.js';
 
 let srv;
@@ -110,8 +110,11 @@ test('publishing: a draft until published, a change is a new version, and the ol
   assert.equal((await publish()).status, 303);
   page = (await c.get(`${BASE}/utbildning?kod=HIST-1`)).text;
   assert.match(page, /Publicerad \(version 2\)/);
-  assert.match(page, new RegExp(`Version 1, publicerad [0-9T:Z-]+ av ${srv.pelle}: 2027-01-18 – 2027-06-06`));
-  assert.match(page, /Version 2, publicerad [0-9T:Z-]+ av [a-z]+\d+: 2027-01-18 – 2027-06-13/);
+  // When, in Swedish time as a Swedish reader writes it ([9] item 6), not UTC in ISO form.
+  const at = (v) => swedishTime(Number(sql(srv.db, `SELECT published_at FROM study_period_versions WHERE period_id = ${id} AND version = ${v}`)[0][0]));
+  assert.match(page, new RegExp(`Version 1, publicerad den ${at(1)} av ${srv.pelle}: 2027-01-18 – 2027-06-06`));
+  assert.match(page, new RegExp(`Version 2, publicerad den ${at(2)} av [a-z]+\\d+: 2027-01-18 – 2027-06-13`));
+  assert.doesNotMatch(page, /publicerad \d{4}-\d{2}-\d{2}T/);
   assert.equal(count(`SELECT count(*) FROM audit_log WHERE kind = 'period.published' AND actor = '${srv.pelle}'`), 2);
 
   // Withdrawn: kept and readable, no longer changeable.

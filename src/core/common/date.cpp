@@ -37,6 +37,21 @@ Date Date::utc_day_of(Timestamp t) {
     return Date{static_cast<int>(chr::floor<chr::days>(t).time_since_epoch().count())};
 }
 
+namespace {
+
+class UtcDays final : public LocalDays {
+   public:
+    [[nodiscard]] Date day_of(Timestamp t) const override { return Date::utc_day_of(t); }
+    [[nodiscard]] Timestamp start_of(Date d) const override { return from_unix(std::int64_t{d.serial()} * 86400); }
+};
+
+}  // namespace
+
+const LocalDays& utc_days() {
+    static const UtcDays days;
+    return days;
+}
+
 int Date::year() const { return static_cast<int>(civil(days_).year()); }
 int Date::month() const { return static_cast<int>(static_cast<unsigned>(civil(days_).month())); }
 int Date::day() const { return static_cast<int>(static_cast<unsigned>(civil(days_).day())); }

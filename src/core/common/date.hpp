@@ -18,8 +18,8 @@ class Date final {
 
     /// The day, or nothing when it does not exist (2026-02-30) or the year is outside 1–9999.
     [[nodiscard]] static std::optional<Date> from_ymd(int year, int month, int day);
-    /// The calendar day of `t` in UTC. `today` in Sweden differs from it between 00:00 and 01:00
-    /// or 02:00 local time, which does not matter for the questions it is used for (years away).
+    /// The calendar day of `t` in UTC: for machines (file names of exports, the audit store). A
+    /// person's "today" is LocalDays::day_of.
     [[nodiscard]] static Date utc_day_of(Timestamp t);
 
     [[nodiscard]] int year() const;
@@ -43,6 +43,20 @@ class Date final {
     explicit constexpr Date(int days) : days_(days) {}
     int days_ = 0;
 };
+
+/// Which calendar day a moment falls on where the service's people live (`portal.time_zone`): every
+/// rule about "today" asks this, never UTC. The ICU-backed zone is in src/time; the core only needs
+/// this question answered.
+class LocalDays {
+   public:
+    virtual ~LocalDays() = default;
+    [[nodiscard]] virtual Date day_of(Timestamp t) const = 0;
+    /// The first second of `d` there (local midnight).
+    [[nodiscard]] virtual Timestamp start_of(Date d) const = 0;
+};
+
+/// Days in UTC: for tools and tests that state no zone.
+[[nodiscard]] const LocalDays& utc_days();
 
 /// Strictly "YYYY-MM-DD" (the HTML date input's value, ISO 8601): ten characters, an existing day.
 [[nodiscard]] std::optional<Date> parse_date(std::string_view text);

@@ -22,6 +22,8 @@ using Timestamp = std::chrono::sys_seconds;
 [[nodiscard]] std::string format_duration(Seconds d);
 /// ISO 8601 in UTC, for logs and the audit trail ("2026-11-29T02:24:10Z").
 [[nodiscard]] std::string format_iso(Timestamp t);
+/// The inverse of format_iso: exactly "YYYY-MM-DDTHH:MM:SSZ", or nothing.
+[[nodiscard]] std::optional<Timestamp> parse_iso(std::string_view text);
 
 /// A time source. The core never reads the system clock itself; the edge passes `now` in.
 class Clock {

@@ -90,7 +90,9 @@ int Service::queue_reminders(Timestamp now) {
             if (left <= day * days) due = days;
         if (due == 0 || (c.reminded_days != 0 && c.reminded_days <= due)) continue;
         const auto days_left = std::max<long long>(1, (left.count() + day.count() - 1) / day.count());
-        tx->outbox().enqueue(outbox::to(c.person, MailKind::expiry_reminder, now, now, std::to_string(days_left)));
+        // The mail names the day it expires, where the person is: the moment goes with it (UTC).
+        const Timestamp expires = c.password_set_at + policy_.password_max_age;
+        tx->outbox().enqueue(outbox::to(c.person, MailKind::expiry_reminder, now, now, format_iso(expires)));
         tx->accounts().set_reminded(c.person.id, due);
         tx->audit().append(system_event(now, "mail.reminder_queued", c.person.username.value(),
                                         "password expires in " + std::to_string(days_left) + " day(s)"));

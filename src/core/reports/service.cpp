@@ -206,8 +206,6 @@ std::vector<SubmissionError> error_codes(const RowPlan& row) {
     return out;
 }
 
-std::string month_of(Timestamp t) { return month_of(Date::utc_day_of(t)); }
-
 std::string month_of(Date d) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%04d-%02d", d.year() % 10000, d.month() % 100);
@@ -276,7 +274,7 @@ std::variant<ListView, Denied> Service::list_in(Unit& tx, std::optional<SchoolCo
         if (!f.kind) return view;  // no report is of a kind that does not exist
     }
     if (!q.number.empty()) {
-        const Date today = Date::utc_day_of(now);
+        const Date today = days_.day_of(now);
         auto parsed = pnr::parse(q.number, today);
         if (auto* p = std::get_if<pnr::Problem>(&parsed)) {
             view.number_problem = *p;
@@ -293,7 +291,7 @@ std::variant<ListView, Denied> Service::list_in(Unit& tx, std::optional<SchoolCo
     view.total = page.total;
     view.more = static_cast<int>(page.rows.size()) > limit;
     if (view.more) page.rows.pop_back();
-    const Date today = Date::utc_day_of(now);
+    const Date today = days_.day_of(now);
     for (auto& row : page.rows) {
         ListRowView r{std::move(row), {}};
         if (!r.row.student.protected_identity) {
@@ -327,7 +325,7 @@ std::variant<std::string, Denied> Service::export_csv(const portal::Viewer& v, c
     all.page = 1;
     auto listed = list_in(*tx, SchoolCode{school}, all, kMaxExportRows, v, client, now);
     auto& view = std::get<ListView>(listed);
-    const Date today = Date::utc_day_of(now);
+    const Date today = days_.day_of(now);
     std::string out = "\xEF\xBB\xBF";  // so that Excel reads å ä ö
     out +=
         "rapport;personnummer;namn;utbildning;studieperiod;handelse;datum;sista_dag;studietakt;poang;timmar;"
@@ -356,7 +354,7 @@ std::variant<std::string, Denied> Service::export_csv(const portal::Viewer& v, c
                                              ev.passed ? (*ev.passed ? "ja" : "nej") : "",
                                              ev.supersedes ? std::to_string(ev.supersedes) : "",
                                              r.row.report.reason,
-                                             to_string(Date::utc_day_of(r.row.report.reported_at)),
+                                             to_string(days_.day_of(r.row.report.reported_at)),
                                              r.row.report.reported_by,
                                              std::string(to_string(r.row.report.channel))};
         for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -385,7 +383,7 @@ std::variant<StudentView, Denied> Service::student(const portal::Viewer& v, cons
     if (enrollments.empty()) return Denied{Refusal::no_such_student};  // not a student of this school
     StudentView view;
     view.student = *s;
-    const Date today = Date::utc_day_of(now);
+    const Date today = days_.day_of(now);
     if (s->protected_identity) {
         view.student.name.clear();  // masked here too, as in the lists: neither number nor name
     } else if (auto canonical = identities_.open(s->sealed)) {
@@ -483,7 +481,7 @@ int Service::write(Unit& tx, const std::string& school, Plan& plan, Channel chan
         enrollment_ids[static_cast<std::size_t>(-e.id - 1)] = rep.add_enrollment(e);
     }
     std::vector<StudentEnrollment>().swap(plan.new_enrollments);
-    const std::string month = month_of(now);
+    const std::string month = month_of(days_.day_of(now));  // the month it was reported in, locally
     int saved = 0;
     for (auto& row : plan.rows) {
         if (!row.accepted()) continue;
@@ -512,7 +510,7 @@ ReportOutcome Service::report(const portal::Viewer& v, const std::string& school
                               const ClientInfo& client, Timestamp now) {
     if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     auto tx = store_.begin(ports::TxMode::write);
-    Plan p = plan(*tx, school, {{1, f}}, Date::utc_day_of(now));
+    Plan p = plan(*tx, school, {{1, f}}, days_.day_of(now));
     RowPlan& row = p.rows.front();
     if (row.duplicate) return Reported{row.student, 0};
     if (!row.accepted()) return row;
@@ -578,7 +576,7 @@ std::variant<Upload, Denied> Service::preview(const portal::Viewer& v, const std
     if (auto* no = std::get_if<Denied>(&rows)) return *no;
     auto tx = store_.begin(ports::TxMode::write);
     Upload up;
-    up.plan = plan(*tx, school, file_rows(std::get<FileRows>(rows)), Date::utc_day_of(now));
+    up.plan = plan(*tx, school, file_rows(std::get<FileRows>(rows)), days_.day_of(now));
     up.sha256 = tokens_.sha256(bytes);
     up.fingerprint = fingerprint_of(up.plan);
     Submission s;
@@ -617,7 +615,7 @@ SaveOutcome Service::save(const portal::Viewer& v, const std::string& school, st
         return Denied{Refusal::no_such_submission};
     Upload up;
     up.submission = submission;
-    up.plan = plan(*tx, school, file_rows(std::get<FileRows>(rows)), Date::utc_day_of(now));
+    up.plan = plan(*tx, school, file_rows(std::get<FileRows>(rows)), days_.day_of(now));
     up.sha256 = sha;
     up.fingerprint = fingerprint_of(up.plan);
     if (up.fingerprint != fingerprint) return UploadChanged{std::move(up)};
@@ -663,7 +661,7 @@ std::variant<UploadSaved, UploadNotSaved, Denied> Service::api(const std::string
         return Denied{Refusal::too_many_rows, std::to_string(kMaxUploadRows)};
     const std::string by = "api:" + key->name;
     Upload up;
-    up.plan = plan(*tx, school, rows, Date::utc_day_of(now));
+    up.plan = plan(*tx, school, rows, days_.day_of(now));
     Submission s;
     s.school = key->school;
     s.channel = Channel::api;

@@ -119,8 +119,9 @@ struct NewKey {
 
 class Service final {
    public:
-    Service(Store store, const ports::Identities& identities, ports::Tokens& tokens)
-        : store_(store), identities_(identities), tokens_(tokens) {}
+    /// `days`: where "today" is (the service's time zone): no event after it, months by it.
+    Service(Store store, const ports::Identities& identities, ports::Tokens& tokens, const LocalDays& days)
+        : store_(store), identities_(identities), tokens_(tokens), days_(days) {}
 
     /// The identity key against the database: the check value is written by the first server, and a
     /// server with another key is told so (false) before it seals a number no other can read.
@@ -212,6 +213,7 @@ class Service final {
     Store store_;
     const ports::Identities& identities_;
     ports::Tokens& tokens_;
+    const LocalDays& days_;
 };
 
 /// A school's file as read: its cells, made into each row's Fields only when the row is judged (a
@@ -228,8 +230,7 @@ struct FileRows {
 /// The rows of a school's file, or why the file cannot be read.
 [[nodiscard]] std::variant<FileRows, Denied> read_file(std::string_view bytes);
 
-/// "YYYY-MM" of a day, or of a time (UTC).
+/// "YYYY-MM" of a day.
 [[nodiscard]] std::string month_of(Date d);
-[[nodiscard]] std::string month_of(Timestamp t);
 
 }  // namespace mina::reports

@@ -130,7 +130,7 @@ PeriodOutcome Service::save_period(const portal::Viewer& v, const std::string& s
         if (!existing || existing->education != e->id) return Refused{Refusal::no_such_period};
         if (existing->withdrawn_at) return Refused{Refusal::withdrawn};
     }
-    auto assessment = assess_period(e->terms(), in, Date::utc_day_of(now));
+    auto assessment = assess_period(e->terms(), in, days_.day_of(now));
     std::vector<PeriodInput> others;
     for (auto& p : st.periods(e->id))
         if (p.id != id && !p.withdrawn_at) others.push_back(std::move(p.input));
@@ -368,7 +368,7 @@ FileOutcome Service::save_file(const portal::Viewer& v, const std::string& schoo
     // Planned again under the write lock: what is saved is what was checked.
     auto tx = store_.begin(ports::TxMode::write);
     auto& st = tx->studietider();
-    auto planned = file::plan(utf8, current_of(st, school), Date::utc_day_of(now));
+    auto planned = file::plan(utf8, current_of(st, school), days_.day_of(now));
     if (auto* no = std::get_if<file::FileRefused>(&planned)) return std::move(*no);
     auto& plan = std::get<file::Plan>(planned);
     if (plan.fingerprint != fingerprint) return FilePlanChanged{std::move(plan)};

@@ -96,7 +96,8 @@ using Outcome = std::variant<Saved, Refused>;
 
 class Service final {
    public:
-    explicit Service(Store store) : store_(store) {}
+    /// `days`: where "today" is (the service's time zone); a period may not end before it.
+    Service(Store store, const LocalDays& days) : store_(store), days_(days) {}
 
     [[nodiscard]] std::variant<std::vector<Education>, Refused> educations(const portal::Viewer& v,
                                                                            const std::string& school);
@@ -160,6 +161,7 @@ class Service final {
     void refresh_search(ports::Studietider& st);
 
     Store store_;
+    const LocalDays& days_;
     std::mutex search_mutex_;  // guards the three below
     SearchIndex index_;
     std::int64_t seen_ = 0;  // the newest search_changes row the index holds

@@ -90,7 +90,7 @@ class PageContextTest : public ::testing::Test {
     Views views_;
     SiteConfig site_;
     Background later_;
-    PageContext ctx_{{views_, site_, policy_, clock_, portal_, tokens_, later_}};
+    PageContext ctx_{{views_, site_, time::Zone::stockholm(), policy_, clock_, portal_, tokens_, later_}};
     std::string token_;
     Request req_;
 };

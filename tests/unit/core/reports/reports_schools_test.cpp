@@ -8,6 +8,7 @@
 #include "core/reports/service.hpp"
 #include "core/studietider/service.hpp"
 #include "crypto/identity_vault.hpp"
+#include "time/local_time.hpp"
 #include "unit/fakes.hpp"
 
 namespace mina::reports {
@@ -46,7 +47,7 @@ class ReportsAcrossSchools : public ::testing::Test {
 
     /// An education with one published period around today (the pace judged by the school).
     void education(const portal::Viewer& v, const std::string& school, const std::string& code) {
-        studietider::Service st(*store_);
+        studietider::Service st(*store_, utc_days());
         studietider::EducationInput e{code, "Ekonomi", studietider::Level::gymnasieniva, studietider::CreditUnit::none,
                                       std::nullopt};
         ASSERT_TRUE(std::holds_alternative<studietider::Saved>(st.create_education(v, school, e, kClient, now())));
@@ -105,7 +106,7 @@ class ReportsAcrossSchools : public ::testing::Test {
     crypto::SodiumTokens tokens_;
     crypto::IdentityVault vault_ = *crypto::IdentityVault::from_hex(std::string(64, '7'));
     std::unique_ptr<ports::Store> store_ = test::memory_store();
-    Service svc_{*store_, vault_, tokens_};
+    Service svc_{*store_, vault_, tokens_, utc_days()};
     portal::Viewer a_ = reporter("anna", "A");
     portal::Viewer b_ = reporter("bengt", "B");
 };
@@ -250,6 +251,29 @@ TEST_F(ReportsAcrossSchools, ANewEnrollmentTakesThePeriodsPaceByTodaysRulesNotTh
     const auto atA = page(a_, "A", id);
     ASSERT_EQ(atA.enrollments.size(), 1u);
     EXPECT_EQ(atA.enrollments.front().enrollment.plan.pace, studietider::Pace::full);
+}
+
+}  // namespace
+}  // namespace mina::reports
+
+namespace mina::reports {
+namespace {
+
+// "Today" is the local date ([9] item 6): from midnight to 01.00 Swedish time (02.00 in summer) the UTC
+// date is still yesterday, and an avbrott dated today was refused as lying in the future.
+TEST_F(ReportsAcrossSchools, AnEventDatedTodayIsTodayInSwedenFromLocalMidnight) {
+    ASSERT_GT(reported(a_, "A", start("EKO1", "Anna Andersson")), 0);
+    clock_.set(from_unix(1'800'000'000 - 8 * 3600 + 23 * 3600 + 30 * 60));  // 2027-01-15 23:30 UTC, 00.30 on the 16th
+    const Date local_today = time::Zone::stockholm().day_of(now());
+    ASSERT_EQ(to_string(local_today), "2027-01-16");
+    Fields stop = start("EKO1", "Anna Andersson");
+    stop.kind = "avbrott";
+    stop.day = to_string(local_today);
+    auto in_utc = svc_.report(a_, "A", stop, kClient, now());
+    EXPECT_FALSE(std::holds_alternative<Reported>(in_utc)) << "by UTC's date it lies in the future";
+    Service in_sweden{*store_, vault_, tokens_, time::Zone::stockholm()};
+    auto r = in_sweden.report(a_, "A", stop, kClient, now());
+    EXPECT_TRUE(std::holds_alternative<Reported>(r)) << "by the Swedish date it is today";
 }
 
 }  // namespace
