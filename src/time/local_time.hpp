@@ -3,10 +3,12 @@
 // Machines (the API, CSV for systems, logs, the audit store) keep UTC: see format_iso.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/common/date.hpp"
 #include "core/common/types.hpp"
@@ -54,5 +56,13 @@ class Zone final : public LocalDays {
 /// Swedish order for names and words: case and accents second, "å", "ä", "ö" after "z". Returns
 /// <0, 0 or >0 like strcmp; safe to call from any thread.
 [[nodiscard]] int compare_swedish(std::string_view a, std::string_view b);
+
+/// Sorts `items` in Swedish order of `key(item)`; equal keys keep their order.
+template <typename T, typename Key>
+void sort_swedish(std::vector<T>& items, Key key) {
+    if (items.size() < 2) return;
+    std::stable_sort(items.begin(), items.end(),
+                     [&key](const T& a, const T& b) { return compare_swedish(key(a), key(b)) < 0; });
+}
 
 }  // namespace mina::time

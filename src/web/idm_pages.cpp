@@ -118,7 +118,8 @@ Response IdmPages::identity_manager(Request& req, Authed& a) {
 }
 
 Response IdmPages::idm_schools_page(const Authed& a, int status, Data d) {
-    const auto schools = s_.idm.schools_of(a.viewer);
+    auto schools = s_.idm.schools_of(a.viewer);
+    time::sort_swedish(schools, [](const School& s) { return s.name; });
     Data list{Data::type::list};
     for (const auto& s : schools) {
         Data item{Data::type::object};
@@ -144,6 +145,8 @@ Response IdmPages::idm_people_page(const Authed& a, Request& req, const std::str
         return error_page(req, 404, "error_404");
     }
     auto& [s, people] = std::get<std::pair<School, std::vector<PersonAtSchool>>>(result);
+    // Swedish order (Å, Ä, Ö after Z; case and accents second), which no database collation promises.
+    time::sort_swedish(people, [](const PersonAtSchool& p) { return p.person.last_name + " " + p.person.first_name; });
     const std::string& lang = a.lang;
     d.set("school_code", s.code.value());
     d.set("may_manage_keys", a.viewer.may(authz::Action::manage_api_keys, s.code.value()));

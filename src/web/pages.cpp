@@ -156,7 +156,12 @@ Response PageContext::authed_page(const Authed& a, std::string_view page, const 
     d.set("asset_version", asset_version_);
     d.set("page_" + std::string(page), true);
     Data schools{Data::type::list};
-    for (const auto& acc : v.access) {
+    std::vector<const SchoolAccess*> access;
+    access.reserve(v.access.size());
+    for (const auto& acc : v.access) access.push_back(&acc);
+    time::sort_swedish(access, [](const SchoolAccess* acc) { return acc->school.name; });
+    for (const SchoolAccess* at : access) {
+        const SchoolAccess& acc = *at;
         Data item{Data::type::object};
         item.set("code", acc.school.code.value());
         item.set("name", acc.school.name);

@@ -39,3 +39,20 @@ test('portal.time_zone moves every time shown; an unknown zone is refused at sta
   assert.match(r.stderr, /MINA_PORTAL_TIME_ZONE/, 'names the setting as it was given');
   assert.match(r.stderr, /Europe\/Stockholm/, 'says what a zone looks like');
 });
+
+test('the Identity Manager lists people in Swedish order: Å, Ä, Ö after Z, lower and upper case alike', async () => {
+  const srv = await startServer();
+  servers.push(srv);
+  for (const [first, last] of [['Örjan', 'Östberg'], ['Åke', 'Åberg'], ['Ärla', 'Ängström'], ['Zäta', 'Zetterlund'], ['Bo', 'af Klint'], ['Eva', 'Ek']]) {
+    const add = mina(['admin', 'person', 'add', '--first', first, '--last', last, '--email', `${first.toLowerCase()}@example.se`], srv.env);
+    assert.equal(add.status, 0, add.stderr);
+    const username = add.stdout.trim().split('\n').pop();
+    assert.equal(mina(['admin', 'grant', '--username', username, '--school', 'DEMO1', '--role', 'studietider'], srv.env).status, 0);
+  }
+  const c = new Client(srv);
+  assert.equal((await c.login(srv.anna)).status, 303);
+  const page = (await c.get(SCHOOL)).text;
+  const at = (name) => { const i = page.indexOf(name); assert.ok(i > 0, name); return i; };
+  const order = ['Bo af Klint', 'Eva Ek', 'Zäta Zetterlund', 'Åke Åberg', 'Ärla Ängström', 'Örjan Östberg'];
+  for (let i = 1; i < order.length; i++) assert.ok(at(order[i - 1]) < at(order[i]), `${order[i - 1]} before ${order[i]}`);
+});
