@@ -437,7 +437,9 @@ Response ReportsPages::sr_preview_page(const Authed& a, reports::Upload& up, con
     const std::string& lang = a.lang;
     Data d{Data::type::object};
     set_if(d, "filename", filename);
-    d.set("file", file);
+    // The file as it came, in base64: what the save gets back is byte for byte what was checked,
+    // whatever its encoding and line breaks (a browser would send raw bytes back changed).
+    d.set("file", base64_encode(file));
     d.set("submission", std::to_string(up.submission));
     d.set("fingerprint", up.fingerprint);
     d.set("sha256", up.sha256);
@@ -509,10 +511,12 @@ std::string ReportsPages::sr_file_refusal(const std::string& lang, const reports
     }
 }
 
-/// The preview's form is multipart (the file rides along as a field); a plain form is read too.
+/// The preview's form is multipart (the file rides along as a field, in base64); a plain form is
+/// read too. A field that is not base64 is no file that was checked: the service answers it as one
+/// that was not (no_such_submission), after the grant.
 Response ReportsPages::sr_file_save(Request& req, Authed& a, Form& form) {
     const std::string school = a.viewer.session.school;
-    const std::string& file = form.value("fil");
+    const std::string file = base64_decode(form.value("fil")).value_or(std::string());
     const auto mode = form.get("satt") == "godkanda" ? reports::SaveMode::good_rows : reports::SaveMode::all_or_nothing;
     auto outcome = s_.reports.save(a.viewer, school, number_from(form.get("inlamning")), file, mode, form.get("plan"),
                                    client(req), now());

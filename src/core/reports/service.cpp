@@ -608,7 +608,8 @@ SaveOutcome Service::save(const portal::Viewer& v, const std::string& school, st
                           const ClientInfo& client, Timestamp now) {
     if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     auto rows = read_file(bytes);
-    if (auto* no = std::get_if<Denied>(&rows)) return *no;
+    // A file that cannot be read cannot be the one the preview read: no such submission.
+    if (std::holds_alternative<Denied>(rows)) return Denied{Refusal::no_such_submission};
     auto tx = store_.begin(ports::TxMode::write);
     auto& rep = tx->reports();
     auto s = rep.submission(SchoolCode{school}, submission);
