@@ -1,12 +1,18 @@
-// Studeranderapportering's file over real HTTP (issue [9] item 5): a file saved by Excel in
+// Studeranderapportering's file over real HTTP (issue [9] items 5 and 9): a file saved by Excel in
 // Windows-1252, or with lines ending in LF, is checked and then saved with its preview's form sent
-// back as a browser sends it (the page read as UTF-8, every line break as CRLF).
+// back as a browser sends it (the page read as UTF-8, every line break as CRLF); the format is a page
+// of the product in the reader's language, linked from the file page, with an example file that the
+// upload takes; no page sends staff to a source file.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startServer, Client, sql, mina } from './harness.js';
 import { day, pnr } from './days.js';
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BASE = '/tjanster/studeranderapportering';
 const ST = '/tjanster/studietider';
 const ST_HEADER = 'Utbildningskod;Utbildningens namn;Nivå;Poängtyp;Omfattning;Distans;Uppdragsutbildning;Studietid;Första dag;Sista dag;Poäng;Studietakt;Lov;Status';
@@ -65,13 +71,14 @@ function sentBack(html, button) {
 before(async () => {
   srv = await startServer({}, 'mina-reports-file-');
   grant(srv.pelle, 'DEMO1', 'studeranderapportering');
-  // An education at Demoskolan with a study period around today.
+  // Two educations at Demoskolan: EKO5 around today for the encodings, EKO1 with the example's HT26.
   const c = await as(srv.pelle, 'DEMO1');
   const page = await c.get(ST);
   const form = new FormData();
   form.append('csrf', Client.csrf(page.text));
   form.append('fil', new Blob([[ST_HEADER,
     `EKO5;Ekonomi 5;gymnasieniva;ingen;;nej;nej;HT26;${day(-60)};${day(150)};;100;;publicerad`,
+    'EKO1;Ekonomi 1;gymnasieniva;ingen;;nej;nej;HT26;2026-08-31;2027-01-17;;100;;publicerad',
   ].join('\r\n')], { type: 'text/csv' }), 'studietider.csv');
   const preview = await c.request('POST', `${ST}/fil`, { body: form });
   assert.equal(preview.status, 200, textOf(preview.text));
@@ -128,4 +135,84 @@ test('the save takes only the file that was checked: another file, or a field th
   assert.equal(sql(srv.db, `SELECT state FROM report_submissions WHERE id = ${id}`)[0][0], 'kontrollerad', 'nothing saved');
   const saved = await c.request('POST', `${BASE}/fil/spara`, { body: sentBack(preview.text, 'alla') });
   assert.equal(saved.status, 303, 'the file that was checked is saved');
+});
+
+test('the file page links the format page; it is in the reader\'s language with every column, event and support the reader takes', async () => {
+  const sv = await as(srv.pelle, 'DEMO1');
+  const file = await sv.get(`${BASE}/fil`);
+  assert.equal(file.status, 200);
+  assert.match(file.text, new RegExp(`<a href="${BASE}/fil/format">Så ska filen se ut: filformat och exempelfil</a>`));
+
+  const page = await sv.get(`${BASE}/fil/format`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /<html lang="sv"/);
+  assert.match(page.text, /<h1>Filformat för rapporter med fil<\/h1>/);
+  assert.match(page.text, /Windows-1252/);
+  assert.match(page.text, /ÅÅÅÅ-MM-DD/);
+  assert.match(page.text, /Högst 200\u00a0000 rader per fil\./);
+  const columns = ['personnummer', 'namn', 'utbildning', 'studieperiod', 'stodform', 'handelse', 'datum', 'sista_dag',
+    'studietakt', 'poang', 'timmar', 'godkand', 'rattar', 'orsak'];
+  for (const col of columns) assert.match(page.text, new RegExp(`<th scope="row"><code>${col}</code></th>`), col);
+  const kinds = ['studiestart', 'studietid', 'lov', 'franvaro-start', 'franvaro-slut', 'studieuppehall', 'andrad-omfattning',
+    'andrad-studietid', 'avbrott', 'byte-av-skola', 'ej-paborjat', 'skolk', 'studieresultat'];
+  for (const k of kinds) assert.match(page.text, new RegExp(`<th scope="row"><code>${k}</code></th>`), k);
+  for (const s of ['studiemedel', 'studiehjalp', 'studiestartsstod', 'omstallningsstudiestod'])
+    assert.match(page.text, new RegExp(`<li><code>${s}</code>: `), s);
+  assert.match(page.text, /Märta Åström/, 'the example on the page');
+  assert.match(page.text, new RegExp(`<a href="${BASE}/fil/exempel" download>Ladda ner exempelfilen \\(CSV\\)</a>`));
+  assert.doesNotMatch(page.text, /\{\{|sr_format_/, 'every text found in the catalog');
+
+  const en = await as(srv.pelle, 'DEMO1', { 'accept-language': 'en' });
+  const english = await en.get(`${BASE}/fil/format`);
+  assert.equal(english.status, 200);
+  assert.match(english.text, /<html lang="en"/);
+  assert.match(english.text, /<h1>The format of the report file<\/h1>/);
+  assert.match(english.text, /At most 200,000 rows in a file\./);
+  assert.match(english.text, /Download the example file \(CSV\)/);
+  for (const col of columns) assert.match(english.text, new RegExp(`<code>${col}</code>`), col);
+  assert.match((await en.get(`${BASE}/fil`)).text, /What the file looks like: format and example file/);
+});
+
+test('the example file downloads as CSV and the upload takes every row of it', async () => {
+  const c = await as(srv.pelle, 'DEMO1');
+  const res = await fetch(`${srv.url}${BASE}/fil/exempel`, { headers: { cookie: c.cookieHeader() } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'text/csv; charset=utf-8');
+  assert.equal(res.headers.get('content-disposition'), 'attachment; filename="exempel-rapporter.csv"');
+  const bytes = Buffer.from(await res.arrayBuffer());
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a byte-order mark, for Excel');
+  const text = bytes.toString('utf8').slice(1);
+  assert.ok(text.startsWith('personnummer;namn;utbildning;studieperiod;stodform;handelse;datum;sista_dag;studietakt;poang;timmar;godkand;rattar;orsak\r\n'));
+  assert.ok(text.includes('Märta Åström'));
+  const rows = text.trimEnd().split('\r\n').length - 1;
+
+  const preview = await upload(c, bytes, 'exempel-rapporter.csv');
+  assert.equal(preview.status, 200, textOf(preview.text));
+  assert.match(preview.text, new RegExp(`${rows} rader: ${rows} godkända, 0 underkända, 0 redan rapporterade\\.`), textOf(preview.text));
+  const saved = await c.request('POST', `${BASE}/fil/spara`, { body: sentBack(preview.text, 'alla') });
+  assert.equal(saved.status, 303, textOf(saved.text));
+  assert.ok(namesAt('DEMO1').includes('Märta Åström'));
+});
+
+test('the format page and the example: the file page\'s grant, nothing for others', async () => {
+  const anna = await as(srv.anna, 'DEMO1');  // school admin and studietider at DEMO1, no studeranderapportering
+  for (const path of ['/fil', '/fil/format', '/fil/exempel'])
+    assert.equal((await anna.get(`${BASE}${path}`)).status, 403, path);
+  const anon = new Client(srv);
+  for (const path of ['/fil/format', '/fil/exempel']) {
+    const r = await anon.get(`${BASE}${path}`);
+    assert.ok([302, 303].includes(r.status) && /\/logga-in/.test(r.location ?? ''), `${path}: ${r.status} ${r.location}`);
+  }
+});
+
+test('no page, message or template sends staff to a source file (docs/…)', async () => {
+  for (const dir of ['templates', 'i18n']) {
+    for (const name of readdirSync(join(ROOT, dir))) {
+      const text = readFileSync(join(ROOT, dir, name), 'utf8');
+      assert.doesNotMatch(text, /docs\/|FORMATS\.md|OPERATIONS\.md|\.md\b/, `${dir}/${name}`);
+    }
+  }
+  const c = await as(srv.pelle, 'DEMO1');
+  for (const path of [`${BASE}/fil`, `${BASE}/fil/format`, ST, '/start'])
+    assert.doesNotMatch((await c.get(path)).text, /docs\/|FORMATS\.md/, path);
 });
