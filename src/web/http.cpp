@@ -6,6 +6,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <cctype>
+#include <cstdint>
 
 #include "core/common/text.hpp"
 
@@ -224,6 +225,63 @@ std::string loggable_target(std::string_view target) {
 }
 
 std::string url_encode(std::string_view s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
+
+namespace {
+constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int base64_value(char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+}  // namespace
+
+std::string base64_encode(std::string_view bytes) {
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= bytes.size(); i += 3) {
+        const auto n = (std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
+                       (std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8) |
+                       std::uint32_t{static_cast<unsigned char>(bytes[i + 2])};
+        for (int shift = 18; shift >= 0; shift -= 6) out += kBase64[(n >> shift) & 63];
+    }
+    if (const std::size_t left = bytes.size() - i; left > 0) {
+        std::uint32_t n = std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
+        if (left == 2) n |= std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
+        out += kBase64[(n >> 18) & 63];
+        out += kBase64[(n >> 12) & 63];
+        out += left == 2 ? kBase64[(n >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+    if (text.size() % 4 != 0) return std::nullopt;
+    std::string out;
+    out.reserve(text.size() / 4 * 3);
+    for (std::size_t i = 0; i < text.size(); i += 4) {
+        const bool last = i + 4 == text.size();
+        const int pad = last ? (text[i + 3] == '=') + (text[i + 2] == '=') : 0;
+        if (pad == 1 && text[i + 2] == '=') return std::nullopt;  // "x=y=" is not padding
+        std::uint32_t n = 0;
+        for (int k = 0; k < 4; ++k) {
+            const int v = k >= 4 - pad ? 0 : base64_value(text[i + k]);
+            if (v < 0) return std::nullopt;
+            n = (n << 6) | static_cast<std::uint32_t>(v);
+        }
+        out += static_cast<char>((n >> 16) & 0xFF);
+        if (pad < 2) out += static_cast<char>((n >> 8) & 0xFF);
+        if (pad < 1) out += static_cast<char>(n & 0xFF);
+        // The bits that padding stands for must be zero: one text for one file.
+        if ((pad == 1 && (n & 0xFF) != 0) || (pad == 2 && (n & 0xFFFF) != 0)) return std::nullopt;
+    }
+    return out;
+}
 
 std::optional<Multipart> parse_multipart(std::string_view content_type, std::string_view body) {
     const std::string type = text::lower_ascii(content_type.substr(0, content_type.find(';')));

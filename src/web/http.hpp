@@ -100,6 +100,15 @@ struct Multipart {
 /// for a value in a query string: boost::urls::encode.
 [[nodiscard]] std::string url_encode(std::string_view s);
 
+/// Bytes as base64 (RFC 4648 §4, with padding, no line breaks): for a file that a page carries in a
+/// hidden field and a form sends back. The field then holds only ASCII letters, digits, + / and =,
+/// which a browser sends back as they were; raw bytes it would not (it reads the page as UTF-8, so
+/// bytes that are not UTF-8 come back as U+FFFD, and it sends every line break as CRLF).
+[[nodiscard]] std::string base64_encode(std::string_view bytes);
+/// The bytes of base64_encode's text; nothing for anything else (a character outside the alphabet,
+/// a length that is not a multiple of 4, padding anywhere but at the end, bits left over).
+[[nodiscard]] std::optional<std::string> base64_decode(std::string_view text);
+
 /// The Set-Cookie value for our cookies: HttpOnly, SameSite=Lax, Path=/, Secure behind TLS.
 [[nodiscard]] std::string cookie_header(std::string_view name, std::string_view value, bool secure,
                                         std::optional<long> max_age_seconds = std::nullopt, bool http_only = true);

@@ -36,6 +36,18 @@ std::string underscored(std::string_view name) {
     return out;
 }
 
+/// A count as a reader of `lang` writes it: "200 000" (a no-break space) in Swedish, "200,000" in English.
+std::string grouped(std::int64_t n, const std::string& lang) {
+    const std::string digits = std::to_string(n);
+    const std::string mark = lang == "sv" ? "\u00A0" : ",";
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0 && digits[i - 1] != '-') out += mark;
+        out += digits[i];
+    }
+    return out;
+}
+
 std::int64_t number_from(const std::string& text) {
     if (text.empty() || text.size() > 18 ||
         !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
@@ -403,6 +415,62 @@ Response ReportsPages::sr_export(Request& req, Authed& a, Form& q) {
 
 Response ReportsPages::sr_file(Request& req, Authed& a) { return sr_file_page(a, req, 200, {}); }
 
+/// The file's format in the reader's language: its columns (field_names(), as the reader finds
+/// them), events and supports from the same tables the planner reads, and the example file.
+Response ReportsPages::sr_format(Request& req, Authed& a) {
+    auto example = s_.reports.example(a.viewer, a.viewer.session.school);
+    if (auto* no = std::get_if<reports::Denied>(&example)) return sr_denied(a, req, *no);
+    const std::string& lang = a.lang;
+    Data d{Data::type::object};
+    d.set("max_rows", views_.t(lang, "sr_format_max_rows", {{"n", grouped(reports::kMaxUploadRows, lang)}}));
+    Data columns{Data::type::list};
+    for (const auto& n : reports::field_names()) {
+        Data column{Data::type::object};
+        column.set("name", std::string(n.name));
+        column.set("english", std::string(n.english));
+        column.set("needed", views_.t(lang, "sr_format_needed_" + std::string(n.name)));
+        column.set("about", views_.t(lang, "sr_format_about_" + std::string(n.name)));
+        columns.push_back(column);
+    }
+    d.set("columns", columns);
+    Data kinds{Data::type::list};
+    for (auto k : kKinds) {
+        const std::string key = underscored(reports::to_string(k));
+        Data kind{Data::type::object};
+        kind.set("value", std::string(reports::to_string(k)));
+        kind.set("label", views_.t(lang, "sr_kind_" + key));
+        kind.set("rules", views_.t(lang, "sr_format_rules_" + key));
+        kinds.push_back(kind);
+    }
+    d.set("kinds", kinds);
+    Data supports{Data::type::list};
+    for (auto s : {reports::Support::studiemedel, reports::Support::studiehjalp, reports::Support::studiestartsstod,
+                   reports::Support::omstallningsstudiestod}) {
+        Data support{Data::type::object};
+        support.set("value", std::string(reports::to_string(s)));
+        support.set("label", views_.t(lang, "sr_support_" + std::string(reports::to_string(s))));
+        supports.push_back(support);
+    }
+    d.set("supports", supports);
+    // As a spreadsheet shows it: without the byte-order mark, lines ending in LF.
+    std::string shown = std::get<std::string>(example);
+    if (shown.starts_with("\xEF\xBB\xBF")) shown.erase(0, 3);
+    std::erase(shown, '\r');
+    d.set("example", shown);
+    return authed_page(a, "sr_format", views_.t(lang, "sr_format_heading"), std::move(d), kBase);
+}
+
+/// The example file to download: what the format page shows, as a file the upload takes.
+Response ReportsPages::sr_example(Request& req, Authed& a) {
+    auto example = s_.reports.example(a.viewer, a.viewer.session.school);
+    if (auto* no = std::get_if<reports::Denied>(&example)) return sr_denied(a, req, *no);
+    Response res;
+    res.content_type = "text/csv; charset=utf-8";
+    res.body = std::move(std::get<std::string>(example));
+    res.header("Content-Disposition", "attachment; filename=\"exempel-rapporter.csv\"");
+    return res;
+}
+
 Response ReportsPages::sr_file_page(const Authed& a, Request& req, int status, const std::string& error) {
     const std::string school = a.viewer.session.school;
     auto listed = s_.reports.submissions(a.viewer, school);
@@ -437,7 +505,9 @@ Response ReportsPages::sr_preview_page(const Authed& a, reports::Upload& up, con
     const std::string& lang = a.lang;
     Data d{Data::type::object};
     set_if(d, "filename", filename);
-    d.set("file", file);
+    // The file as it came, in base64: what the save gets back is byte for byte what was checked,
+    // whatever its encoding and line breaks (a browser would send raw bytes back changed).
+    d.set("file", base64_encode(file));
     d.set("submission", std::to_string(up.submission));
     d.set("fingerprint", up.fingerprint);
     d.set("sha256", up.sha256);
@@ -509,10 +579,12 @@ std::string ReportsPages::sr_file_refusal(const std::string& lang, const reports
     }
 }
 
-/// The preview's form is multipart (the file rides along as a field); a plain form is read too.
+/// The preview's form is multipart (the file rides along as a field, in base64); a plain form is
+/// read too. A field that is not base64 is no file that was checked: the service answers it as one
+/// that was not (no_such_submission), after the grant.
 Response ReportsPages::sr_file_save(Request& req, Authed& a, Form& form) {
     const std::string school = a.viewer.session.school;
-    const std::string& file = form.value("fil");
+    const std::string file = base64_decode(form.value("fil")).value_or(std::string());
     const auto mode = form.get("satt") == "godkanda" ? reports::SaveMode::good_rows : reports::SaveMode::all_or_nothing;
     auto outcome = s_.reports.save(a.viewer, school, number_from(form.get("inlamning")), file, mode, form.get("plan"),
                                    client(req), now());
@@ -808,6 +880,8 @@ void ReportsPages::add_routes(Router& r) {
     r.add("POST", "/tjanster/studeranderapportering/export", this, &ReportsPages::sr_export);
     r.add("GET", "/tjanster/studeranderapportering/fil", this, &ReportsPages::sr_file);
     r.add("POST", "/tjanster/studeranderapportering/fil", this, &ReportsPages::sr_file_upload);
+    r.add("GET", "/tjanster/studeranderapportering/fil/format", this, &ReportsPages::sr_format);
+    r.add("GET", "/tjanster/studeranderapportering/fil/exempel", this, &ReportsPages::sr_example);
     r.add({"POST", "/tjanster/studeranderapportering/fil/spara", Gate::post_or_upload,
            [this](Call& c) { return sr_file_save(c.req, *c.who, *c.form); }})
         .large();

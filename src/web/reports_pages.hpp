@@ -44,6 +44,8 @@ class ReportsPages final : Pages {
     Response sr_student_save(Request& req, Authed& a, Form& form);
     Response sr_export(Request& req, Authed& a, Form& q);
     Response sr_file(Request& req, Authed& a);
+    Response sr_format(Request& req, Authed& a);
+    Response sr_example(Request& req, Authed& a);
     Response sr_file_page(const Authed& a, Request& req, int status, const std::string& error);
     Response sr_preview_page(const Authed& a, reports::Upload& up, const std::string& file, const std::string& filename,
                              int status, bool changed);

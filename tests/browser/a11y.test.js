@@ -387,6 +387,13 @@ describe('axe-core scan', { concurrency: true }, () => {
       await assertUniqueIds(pelle, 'the file page with submissions');
     });
 
+    test(`${BASE}/fil/format`, async () => {
+      await visit(pelle, `${BASE}/fil/format`);
+      await pelle.getByRole('heading', { level: 1, name: 'Filformat för rapporter med fil' }).waitFor();
+      await assertAccessible(pelle, 'the report file\'s format page');
+      await assertUniqueIds(pelle, 'the report file\'s format page');
+    });
+
     test(`${BASE}/myndighet as an agency admin`, async () => {
       const add = mina(['admin', 'person', 'add', '--first', 'Vera', '--last', 'Verket', '--email', 'vera.verket@example.se'], cliEnv);
       assert.equal(add.status, 0, add.stderr);

@@ -568,6 +568,31 @@ std::variant<std::monostate, Denied> Service::set_protection(const portal::Viewe
     return std::monostate{};
 }
 
+const std::string& example_file() {
+    static const std::string text = [] {
+        std::string out = "\xEF\xBB\xBF";  // the byte-order mark: Excel then reads it as UTF-8
+        for (const auto& n : field_names()) out += (out.size() == 3 ? "" : ";") + std::string(n.name);
+        out += "\r\n";
+        for (const char* row : {
+                 "19821105-9954;Märta Åström;EKO1;HT26;studiemedel;studiestart;2026-08-31;;;;;;;",
+                 "19821105-9954;;EKO1;HT26;;studietid;2026-08-31;2027-01-17;;;;;;",
+                 "19821105-9954;;EKO1;HT26;;lov;2026-12-21;2027-01-06;;;;;;",
+                 "19821105-9954;;EKO1;HT26;;andrad-omfattning;2026-10-05;;75;;;;;",
+                 "19821105-9954;;EKO1;HT26;;studieresultat;2026-11-20;;;22,5;;ja;;",
+                 "19121212-1212;Tolvan Tolvansson;EKO1;HT26;studiemedel;studiestart;2026-08-31;;;;;;;",
+                 "19121212-1212;;EKO1;HT26;;avbrott;2026-11-02;;;;;;;",
+             })
+            out += std::string(row) + "\r\n";
+        return out;
+    }();
+    return text;
+}
+
+std::variant<std::string, Denied> Service::example(const portal::Viewer& v, const std::string& school) const {
+    if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
+    return example_file();
+}
+
 std::variant<Upload, Denied> Service::preview(const portal::Viewer& v, const std::string& school,
                                               std::string_view bytes, const std::string& file_name,
                                               const ClientInfo& client, Timestamp now) {
@@ -606,7 +631,8 @@ SaveOutcome Service::save(const portal::Viewer& v, const std::string& school, st
                           const ClientInfo& client, Timestamp now) {
     if (!v.may(authz::Action::report_students, school)) return Denied{Refusal::not_allowed};
     auto rows = read_file(bytes);
-    if (auto* no = std::get_if<Denied>(&rows)) return *no;
+    // A file that cannot be read cannot be the one the preview read: no such submission.
+    if (std::holds_alternative<Denied>(rows)) return Denied{Refusal::no_such_submission};
     auto tx = store_.begin(ports::TxMode::write);
     auto& rep = tx->reports();
     auto s = rep.submission(SchoolCode{school}, submission);

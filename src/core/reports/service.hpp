@@ -165,6 +165,8 @@ class Service final {
                                                                             const std::string& school);
     [[nodiscard]] std::variant<Submission, Denied> submission(const portal::Viewer& v, const std::string& school,
                                                               std::int64_t id);
+    /// The file format's example (example_file()), for those who may send the school's files.
+    [[nodiscard]] std::variant<std::string, Denied> example(const portal::Viewer& v, const std::string& school) const;
 
     /// An upload's rows, read one at a time (a large one is not copied into Fields all at once).
     struct Rows {
@@ -229,6 +231,13 @@ struct FileRows {
 
 /// The rows of a school's file, or why the file cannot be read.
 [[nodiscard]] std::variant<FileRows, Denied> read_file(std::string_view bytes);
+
+/// An example of a school's file, as the format page offers it: every column of field_names() in
+/// its order, two students' reports (a study start, the term, a holiday, a changed pace, a result;
+/// a study start and an avbrott), å ä ö in a name; UTF-8 with a byte-order mark and CRLF, as a
+/// spreadsheet on Windows opens and saves it. Every row is accepted at a school that has EKO1 with
+/// the published period HT26 (2026-08-31 – 2027-01-17) and neither student yet.
+[[nodiscard]] const std::string& example_file();
 
 /// "YYYY-MM" of a day.
 [[nodiscard]] std::string month_of(Date d);

@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "web/http.hpp"
 #include "web/views.hpp"
@@ -176,6 +179,38 @@ TEST(ResponseHeaders, RefusesControlCharactersInEveryNameAndValue) {
     Response bad_type;
     bad_type.content_type = "text/html\r\nX-Injected: 1";
     EXPECT_EQ(unsafe_header(bad_type), std::optional<std::string>("Content-Type"));
+}
+
+TEST(Base64, TheVectorsOfRfc4648) {
+    const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                           {"f", "Zg=="},
+                                                           {"fo", "Zm8="},
+                                                           {"foo", "Zm9v"},
+                                                           {"foob", "Zm9vYg=="},
+                                                           {"fooba", "Zm9vYmE="},
+                                                           {"foobar", "Zm9vYmFy"}};
+    for (const auto& [bytes, text] : vectors) {
+        EXPECT_EQ(base64_encode(bytes), text) << bytes;
+        EXPECT_EQ(base64_decode(text), std::optional<std::string>(bytes)) << text;
+    }
+}
+
+TEST(Base64, CarriesEveryByteBackAsItWas) {
+    // A Windows-1252 file (å ä ö as single bytes), line breaks of both kinds, NUL and 0xFF.
+    std::string bytes =
+        "namn;ort\r\n\xE5sa \xD6"
+        "berg;V\xE4xj\xF6\n";
+    for (int b = 0; b < 256; ++b) bytes += static_cast<char>(b);
+    const std::string text = base64_encode(bytes);
+    EXPECT_EQ(text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="),
+              std::string::npos);
+    EXPECT_EQ(base64_decode(text), bytes);
+}
+
+TEST(Base64, RefusesWhatEncodeNeverWrites) {
+    for (const char* bad :
+         {"Zg=", "Zm9", "Z===", "====", "Zg==Zg==", "Zm=v", "Zh==", "Zm9=", "Zm8\r\n", "Zm 8", "Zm8_", "Zm8-"})
+        EXPECT_EQ(base64_decode(bad), std::nullopt) << bad;
 }
 
 TEST(UrlEncode, LeavesNoControlCharacterForALocation) {

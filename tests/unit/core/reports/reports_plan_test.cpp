@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <map>
 
+#include "core/reports/service.hpp"
+
 namespace mina::reports {
 namespace {
 
@@ -295,6 +297,27 @@ TEST_F(Planning, EducationsArePlannedOnlyWhenTheSchoolHasThemOpen) {
     enrollment_elsewhere.kind = "avbrott";
     enrollment_elsewhere.day = "2026-10-01";
     EXPECT_EQ(planner.add(7, enrollment_elsewhere).problems.at(0).problem, Problem::enrollment_unknown);
+}
+
+TEST_F(Planning, TheFormatPagesExampleFileIsReadWholeAndEveryRowAccepted) {
+    const std::string& file = example_file();
+    ASSERT_TRUE(file.starts_with("\xEF\xBB\xBF")) << "a byte-order mark, for Excel";
+    EXPECT_TRUE(file.ends_with("\r\n"));
+    EXPECT_EQ(file.find('\n'), file.find("\r\n") + 1) << "CRLF";
+    auto read = read_file(file);
+    ASSERT_TRUE(std::holds_alternative<FileRows>(read));
+    auto& rows = std::get<FileRows>(read);
+    for (std::size_t i = 0; i < field_names().size(); ++i)
+        EXPECT_EQ(rows.column_of[i], static_cast<int>(i)) << "every column, in order: " << field_names()[i].name;
+    ASSERT_EQ(rows.size(), 7u);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const int line = rows.line(i);
+        const auto& row = planner.add(line, rows.take(i));
+        EXPECT_TRUE(row.accepted()) << "line " << line;
+    }
+    const auto plan = planner.take();
+    EXPECT_EQ(plan.accepted, 7);
+    EXPECT_EQ(plan.new_students.size(), 2u);
 }
 
 TEST(ReportWords, KindsSupportsPacesAndYesNoAsPeopleWriteThem) {
