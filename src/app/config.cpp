@@ -22,12 +22,16 @@ namespace {
 using Setter = std::function<std::string(Config&, const std::string&)>;  // returns an error or ""
 using Getter = std::function<std::string(const Config&)>;
 
+/// Why a value is a placeholder that people would see (issue [9] item 12), or "" when it is not.
+using Placeholder = std::function<std::string(const Config&)>;
+
 struct Key {
     std::string section;
     std::string name;
     Setter set;
     Getter get;
     bool secret = false;
+    Placeholder placeholder{};
 };
 
 std::string set_int(int& out, const std::string& v, int lo, int hi) {
@@ -61,6 +65,45 @@ std::string set_bool(bool& out, const std::string& v) {
     return {};
 }
 
+/// A list value: from a TOML array, or commas in the environment; each item trimmed, empty ones dropped.
+std::vector<std::string> split_list(const std::string& v) {
+    std::vector<std::string> out;
+    std::stringstream ss(v);
+    for (std::string item; std::getline(ss, item, ',');) {
+        const auto first = item.find_first_not_of(" \t");
+        if (first == std::string::npos) continue;
+        out.push_back(item.substr(first, item.find_last_not_of(" \t") - first + 1));
+    }
+    return out;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+    return out;
+}
+
+/// Whether an address (a URL, or a mail address with or without its display name) names a host
+/// reserved for examples (RFC 2606's example.com/.net/.org, and example.se as the manual writes
+/// it) or this machine: a value copied from an example that nobody outside could use.
+bool example_or_local(std::string_view v) {
+    std::string s = text::lower_ascii(v);
+    if (const auto scheme = s.find("://"); scheme != std::string::npos) s = s.substr(scheme + 3);
+    if (const auto at = s.rfind('@'); at != std::string::npos) s = s.substr(at + 1);
+    s = s.substr(0, s.find_first_of("/:>? "));
+    for (const std::string_view host : {"localhost", "example.se", "example.com", "example.net", "example.org"})
+        if (s == host || (s.size() > host.size() && s.ends_with(host) && s[s.size() - host.size() - 1] == '.'))
+            return true;
+    return false;
+}
+
+/// A default of the portal's that is there to be replaced: placeholder when the value still is it.
+Placeholder unchanged(std::string web::SiteConfig::*field, std::string why) {
+    return [field, why = std::move(why)](const Config& c) {
+        return c.site.*field == web::SiteConfig{}.*field ? why : std::string();
+    };
+}
+
 std::string hide_password(const std::string& url) {
     // scheme://user:password@host -> scheme://user:***@host
     const auto scheme = url.find("://");
@@ -69,6 +112,11 @@ std::string hide_password(const std::string& url) {
     const auto colon = url.find(':', scheme + 3);
     if (colon == std::string::npos || colon > at) return url;
     return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+Key with_placeholder(Key k, Placeholder p) {
+    k.placeholder = std::move(p);
+    return k;
 }
 
 // Left as written: clang-format cannot lay out a lambda inside a macro's continued lines.
@@ -150,7 +198,23 @@ std::vector<Key> keys() {
         Key{"server", "shutdown_grace",
             [](Config& c, const std::string& v) { return set_duration(c.shutdown_grace, v); },
             [](const Config& c) { return format_duration(c.shutdown_grace); }},
-        MINA_STR("server", "public_url", site.public_url),
+        Key{"server", "public_url",
+            [](Config& c, const std::string& v) {
+                if (!v.empty() && !v.starts_with("https://") && !v.starts_with("http://"))
+                    return std::string(
+                        "must start with https:// (the address people open, e.g. https://mina.example.se)");
+                c.site.public_url = v;
+                while (c.site.public_url.ends_with('/')) c.site.public_url.pop_back();  // links add their own
+                return std::string();
+            },
+            [](const Config& c) { return c.site.public_url; }, false,
+            [](const Config& c) {
+                if (c.site.public_url.empty())
+                    return std::string("unset, so mail and letters link to ") + web::SiteConfig::kLoopbackBase;
+                return example_or_local(c.site.public_url)
+                           ? std::string("an example address: the links in mail and letters lead nowhere")
+                           : std::string();
+            }},
         Key{"database", "url",
             [](Config& c, const std::string& v) {
                 if (!v.starts_with("sqlite:") && !v.starts_with("postgresql://") && !v.starts_with("postgres://"))
@@ -205,7 +269,13 @@ std::vector<Key> keys() {
             },
             [](const Config& c) { return hide_password(c.mail_smtp_url); }, true},
         MINA_STR("mail", "spool_dir", mail_spool_dir),
-        MINA_STR("mail", "from", mail_from),
+        with_placeholder(MINA_STR("mail", "from", mail_from),
+                         [](const Config& c) {
+                             return example_or_local(c.mail_from)
+                                        ? std::string(
+                                              "an example or local address: mail servers refuse it or take it for spam")
+                                        : std::string();
+                         }),
         Key{"mail", "poll_interval",
             [](Config& c, const std::string& v) { return set_duration(c.mail_poll_interval, v); },
             [](const Config& c) { return format_duration(c.mail_poll_interval); }},
@@ -252,13 +322,29 @@ std::vector<Key> keys() {
                 return std::string();
             },
             [](const Config& c) { return c.site.time_zone; }},
-        MINA_STR("portal", "contact_name", site.contact_name),
+        Key{"portal", "agency_postal_address",
+            [](Config& c, const std::string& v) {
+                c.site.agency_postal_address = split_list(v);
+                return std::string();
+            },
+            [](const Config& c) { return join_list(c.site.agency_postal_address); }, false,
+            [](const Config& c) {
+                return c.site.agency_postal_address.empty()
+                           ? std::string("unset, so the letters' return line has the agency's name and no address")
+                           : std::string();
+            }},
+        with_placeholder(
+            MINA_STR("portal", "contact_name", site.contact_name),
+            unchanged(&web::SiteConfig::contact_name,
+                      "a title, not a person: Kontakta oss shows it to every school without a contact of its own")),
         MINA_STR("portal", "contact_phone", site.contact_phone),
         MINA_STR("portal", "school_phone", site.school_phone),
         MINA_STR("portal", "school_phone_hours_sv", site.school_phone_hours_sv),
         MINA_STR("portal", "school_phone_hours_en", site.school_phone_hours_en),
-        MINA_STR("portal", "semafor_url", site.semafor_url),
-        MINA_STR("portal", "order_url", site.order_url),
+        with_placeholder(MINA_STR("portal", "semafor_url", site.semafor_url),
+                         unchanged(&web::SiteConfig::semafor_url, "the agency's start page, not Semafor's login")),
+        with_placeholder(MINA_STR("portal", "order_url", site.order_url),
+                         unchanged(&web::SiteConfig::order_url, "the agency's start page, not CSN Order's login")),
     };
 }
 
@@ -324,9 +410,21 @@ std::string Config::show() const {
             out << (section.empty() ? "" : "\n") << "[" << k.section << "]\n";
             section = k.section;
         }
-        out << k.name << " = " << quote(k.get(*this)) << "\n";
+        out << k.name << " = " << quote(k.get(*this));
+        if (k.placeholder)
+            if (const auto why = k.placeholder(*this); !why.empty()) out << "  # placeholder: " << why;
+        out << "\n";
     }
     return out.str();
+}
+
+std::vector<Config::PlaceholderInUse> Config::placeholders() const {
+    std::vector<PlaceholderInUse> out;
+    for (const Key& k : keys())
+        if (k.placeholder)
+            if (auto why = k.placeholder(*this); !why.empty())
+                out.push_back({k.section + "." + k.name, std::move(why)});
+    return out;
 }
 
 namespace {

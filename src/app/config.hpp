@@ -61,8 +61,17 @@ struct Config {
     // [portal]
     web::SiteConfig site;
 
-    /// The effective configuration as TOML, with secrets hidden.
+    /// The effective configuration as TOML, with secrets hidden and each placeholder marked by a
+    /// comment "# placeholder: why".
     [[nodiscard]] std::string show() const;
+    /// A value still at a placeholder that people would see (issue [9] item 12): a default that
+    /// stands in for the agency's own (Semafor's link, the contact person), an unset public address
+    /// or return address, an example domain: "portal.semafor_url" and why it is one.
+    struct PlaceholderInUse {
+        std::string key;
+        std::string why;
+    };
+    [[nodiscard]] std::vector<PlaceholderInUse> placeholders() const;
     [[nodiscard]] std::string sqlite_path() const;       // empty unless database_url is sqlite:
     [[nodiscard]] std::string database_for_log() const;  // database_url without its password
 };

@@ -84,7 +84,7 @@ crypto::Argon2Params argon2_params(const app::Config& c) {
 
 admin::Actor cli_actor() {
     const char* user = std::getenv("USER");
-    return admin::Actor{std::string("cli:") + (user ? user : "unknown"), "local"};
+    return admin::Actor{std::string("cli:") + (user ? user : "unknown"), "local", true};  // the agency's operator
 }
 
 template <typename T>
@@ -194,6 +194,30 @@ int cmd_serve(const app::Config& c) {
         spdlog::warn("captcha.test_answer is set: every CAPTCHA accepts the test answer. For tests and demos only.");
     }
     const auto zone = zone_of(c);
+    // Mail and letters carry whole links (the kiosk's address is printed on paper): without
+    // server.public_url they point at this machine's loopback, which nobody else can open.
+    if (c.site.public_url.empty()) {
+        if (!is_loopback(c.host))
+            throw Refused("server.public_url is not set: refusing to listen on " + c.host +
+                          ", as mail and letters would link to " + web::SiteConfig::kLoopbackBase +
+                          ". Set server.public_url (or MINA_SERVER_PUBLIC_URL) to the address people open, "
+                          "e.g. https://mina.example.se");
+        if (!c.trusted_proxies.empty())
+            spdlog::warn(
+                "server.public_url is not set, and the server is behind a proxy (server.trusted_proxies): mail and "
+                "letters link to {}, which the people who get them cannot open. Set server.public_url (or "
+                "MINA_SERVER_PUBLIC_URL) to the proxy's address",
+                web::SiteConfig::kLoopbackBase);
+        else
+            spdlog::warn(
+                "server.public_url is not set: mail and letters link to {}, which only this machine can open. Set "
+                "server.public_url (or MINA_SERVER_PUBLIC_URL) before anyone else gets them",
+                web::SiteConfig::kLoopbackBase);
+    }
+    // What would reach people as it stands in the defaults or the examples (issue [9] item 12).
+    for (const auto& p : c.placeholders())
+        if (p.key != "server.public_url" || !c.site.public_url.empty())  // said just above
+            spdlog::warn("config: {} is a placeholder ({}): set it (mina config show marks each)", p.key, p.why);
     auto store = open_store(c, true);
     crypto::Argon2idHasher argon2(argon2_params(c));
     // Argon2id runs on threads of its own, one per core by default; pages run on the I/O threads,

@@ -86,6 +86,10 @@ void OutboxWorker::render(const mailer::Service::LetterJob& job) {
     letter.lang = p.lang == "en" ? "en" : "sv";
     letter.agency_name = site_.agency_name;
     letter.return_lines = {site_.agency_name};
+    letter.return_lines.insert(letter.return_lines.end(), site_.agency_postal_address.begin(),
+                               site_.agency_postal_address.end());
+    letter.granted_by =
+        job.letter.granted_by == GrantedBy::agency ? letters::GrantedBy::agency : letters::GrantedBy::school_admin;
     letter.recipient_name = p.display_name();
     letter.school_name = job.school.name;
     for (std::size_t from = 0; from <= job.school.postal_address.size();) {
@@ -98,11 +102,13 @@ void OutboxWorker::render(const mailer::Service::LetterJob& job) {
     }
     letter.username = p.username.value();
     letter.date = to_string(zone_.day_of(clock_.now()));  // the day it is printed, where it is read
-    const std::string base = site_.public_url.empty() ? "http://127.0.0.1:8080" : site_.public_url;
-    letter.kiosk_url = base + "/kiosk/forsta-gangen";
+    letter.kiosk_url = site_.link_base() + "/kiosk/forsta-gangen";
     letter.school_phone = site_.school_phone;
     const auto days = std::max<long long>(policy_.otp_email_delay.count() / 86400, 1);
     letter.otp_delay_words = web::duration_words(letter.lang, Seconds{days * 86400});
+    // The lock as the login page states it: the policy's numbers, not the manual's.
+    letter.max_failed_words = web::count_words(letter.lang, policy_.max_failed_logins);
+    letter.lockout_words = web::duration_words(letter.lang, policy_.lockout, web::DayWord::dygn);
     const std::string path =
         options_.letters_dir + "/" + letter.date + "-" + letter.username + "-" + std::to_string(job.letter.id) + ".pdf";
     try {

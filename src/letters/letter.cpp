@@ -120,6 +120,8 @@ void validate(const Letter& l) {
     check_text("kiosk url", l.kiosk_url);
     check_text("school phone", l.school_phone);
     check_text("otp delay words", l.otp_delay_words);
+    check_text("max failed words", l.max_failed_words);
+    check_text("lockout words", l.lockout_words);
     for (const auto& line : l.return_lines) check_text("a return line", line);
     for (const auto& line : l.address_lines) check_text("an address line", line);
 }
@@ -165,13 +167,19 @@ struct Words {
 Words swedish(const Letter& l) {
     const std::string delay = l.otp_delay_words.empty() ? "några dagar" : esc(l.otp_delay_words);
     const std::string school = l.school_name.empty() ? "din skola" : esc(l.school_name);
+    const std::string failures = l.max_failed_words.empty() ? "tre" : esc(l.max_failed_words);
+    const std::string lockout = l.lockout_words.empty() ? "30 minuter" : esc(l.lockout_words);
     Words w;
     w.title = "Ditt användarnamn till Mina tjänster";
     w.heading = esc(w.title);
     w.greeting = "Hej " + esc(l.recipient_name) + "!";
-    w.intro = "Behörighetsadministratören på " + school +
-              " har gett dig behörighet till CSN:s webbtjänster i Mina tjänster. För att logga in behöver du "
-              "ett användarnamn och ett lösenord.";
+    // Who gave the access: the agency says so itself when it appointed the person (issue [9] item 12).
+    w.intro = (l.granted_by == GrantedBy::agency
+                   ? esc(l.agency_name) + " har gett dig behörighet till sina webbtjänster i Mina tjänster" +
+                         (l.school_name.empty() ? std::string() : " för " + school) + "."
+                   : "Behörighetsadministratören på " + school +
+                         " har gett dig behörighet till CSN:s webbtjänster i Mina tjänster.") +
+              " För att logga in behöver du ett användarnamn och ett lösenord.";
     w.username_lead = "Ditt användarnamn är";
     w.next = "Engångslösenordet får du i ett e-postmeddelande från CSN om ungefär " + delay +
              ". Första gången du loggar in måste du byta engångslösenordet till ett eget nytt lösenord som du "
@@ -187,9 +195,9 @@ Words swedish(const Letter& l) {
          "på <b>Spara</b> och sedan på <b>AVSLUTA</b> längst upp till höger."),
         "Logga in i Mina tjänster med ditt användarnamn och ditt nya lösenord.",
     };
-    w.obs =
-        "<b>OBS!</b> Om du skriver in fel användarnamn eller lösenord mer än tre gånger blir ditt konto låst "
-        "i 30 minuter. Efter 30 minuter kan du logga in med rätt användarnamn och lösenord.";
+    w.obs = "<b>OBS!</b> Om du skriver in fel användarnamn eller lösenord mer än " + failures +
+            " gånger blir ditt konto låst i " + lockout + ". Efter " + lockout +
+            " kan du logga in med rätt användarnamn och lösenord.";
     w.keep =
         "Spara det här brevet. Du behöver ditt användarnamn varje gång du loggar in. Ditt lösenord skickas "
         "aldrig med brev.";
@@ -202,13 +210,18 @@ Words swedish(const Letter& l) {
 Words english(const Letter& l) {
     const std::string delay = l.otp_delay_words.empty() ? "a few days" : esc(l.otp_delay_words);
     const std::string school = l.school_name.empty() ? "your school" : esc(l.school_name);
+    const std::string failures = l.max_failed_words.empty() ? "three" : esc(l.max_failed_words);
+    const std::string lockout = l.lockout_words.empty() ? "30 minutes" : esc(l.lockout_words);
     Words w;
     w.title = "Your username for Mina tjänster";
     w.heading = esc(w.title);
     w.greeting = "Hello " + esc(l.recipient_name) + ",";
-    w.intro = "The authorization administrator at " + school +
-              " has given you access to CSN's web services in Mina tjänster. To log in, you need a username "
-              "and a password.";
+    w.intro = (l.granted_by == GrantedBy::agency
+                   ? esc(l.agency_name) + " has given you access to its web services in Mina tjänster" +
+                         (l.school_name.empty() ? std::string() : " for " + school) + "."
+                   : "The authorization administrator at " + school +
+                         " has given you access to CSN's web services in Mina tjänster.") +
+              " To log in, you need a username and a password.";
     w.username_lead = "Your username is";
     w.next = "You will get the one-time password in an email from CSN in about " + delay +
              ". The first time you log in, you must change the one-time password to a new password of your "
@@ -223,9 +236,9 @@ Words english(const Letter& l) {
          "<b>Spara</b> (Save) and then <b>AVSLUTA</b> (Exit) at the top right."),
         "Log in to Mina tjänster with your username and your new password.",
     };
-    w.obs =
-        "<b>Note:</b> if you type a wrong username or password more than three times, your account is locked "
-        "for 30 minutes. After 30 minutes you can log in with the right username and password.";
+    w.obs = "<b>Note:</b> if you type a wrong username or password more than " + failures +
+            " times, your account is locked for " + lockout + ". After " + lockout +
+            " you can log in with the right username and password.";
     w.keep =
         "Keep this letter. You need your username every time you log in. Your password is never sent by "
         "post.";
@@ -320,22 +333,20 @@ void header(Pen& pen, const Letter& l) {
     pen.block(kFont, kRight - mm(60), mm(60), esc(l.date), 0, PANGO_ALIGN_RIGHT);
 }
 
-/// The part that shows through the envelope's window: the return lines, small, then the recipient.
+/// The part that shows through the envelope's window: the return address on one small line, as
+/// printed envelopes have it, then the recipient.
 void window(Pen& pen, cairo_t* cr, const Letter& l) {
     pen.at(kReturnTop, kWindowBottom);
-    if (!l.return_lines.empty()) {
-        std::string ret;
-        for (const auto& line : l.return_lines) ret += (ret.empty() ? "" : "\n") + esc(line);
-        pen.block(kSmall, kLeft, kWindowWidth, ret, mm(0.8));
-        // A hairline under the return lines, as on printed envelopes: it keeps the sender apart from the recipient.
+    if (const std::string ret = return_line(l); !ret.empty()) {
+        pen.block(kSmall, kLeft, kWindowWidth, esc(ret), mm(0.8));
+        // A hairline under the return line, as on printed envelopes: it keeps the sender apart from the recipient.
         cairo_set_line_width(cr, 0.3);
         cairo_move_to(cr, kLeft, pen.y());
         cairo_line_to(cr, kLeft + mm(60), pen.y());
         cairo_stroke(cr);
     }
-    std::string to = esc(l.recipient_name);
-    if (!l.school_name.empty()) to += "\n" + esc(l.school_name);
-    for (const auto& line : l.address_lines) to += "\n" + esc(line);
+    std::string to;
+    for (const auto& line : recipient_lines(l)) to += (to.empty() ? "" : "\n") + esc(line);
     pen.at(std::max(kRecipientTop, pen.y() + mm(1.5)), kWindowBottom);
     pen.block(kFont, kLeft, kWindowWidth, to);
 }
@@ -447,7 +458,48 @@ void set_metadata(cairo_surface_t* surface, const Letter& l, const Words& w) {
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "Mina tjänster");
 }
 
+/// `s` compared as a reader would: trimmed, case folded and in one Unicode normal form.
+std::string folded(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    s = s.substr(first, s.find_last_not_of(" \t") - first + 1);
+    const Owned<char> norm(g_utf8_normalize(s.data(), static_cast<gssize>(s.size()), G_NORMALIZE_DEFAULT_COMPOSE));
+    if (!norm) return std::string(s);  // not UTF-8: validate() refuses it before anything is drawn
+    const Owned<char> fold(g_utf8_casefold(norm.get(), -1));
+    return fold ? std::string(fold.get()) : std::string(s);
+}
+
+/// Whether `line` begins with the whole name `name` ("Komvux Malmö, Box 123" with "Komvux Malmö"),
+/// not only with a longer word that starts like it ("Komvuxgatan 1" with "Komvux").
+bool begins_with_name(std::string_view line, std::string_view name) {
+    const std::string l = folded(line);
+    const std::string n = folded(name);
+    if (n.empty() || !l.starts_with(n)) return false;
+    if (l.size() == n.size()) return true;
+    const gunichar next = g_utf8_get_char_validated(l.c_str() + n.size(), static_cast<gssize>(l.size() - n.size()));
+    return next != static_cast<gunichar>(-1) && next != static_cast<gunichar>(-2) && g_unichar_isalnum(next) == FALSE;
+}
+
 }  // namespace
+
+std::string return_line(const Letter& l) {
+    std::string out;
+    for (std::size_t i = 0; i < l.return_lines.size(); ++i) {
+        const bool named_next =
+            i + 1 < l.return_lines.size() && begins_with_name(l.return_lines[i + 1], l.return_lines[i]);
+        if (!named_next) out += (out.empty() ? "" : ", ") + l.return_lines[i];
+    }
+    return out;
+}
+
+std::vector<std::string> recipient_lines(const Letter& l) {
+    std::vector<std::string> out{l.recipient_name};
+    // A school that writes its name into its postal address would get it twice (issue [9] item 12).
+    if (!l.school_name.empty() && (l.address_lines.empty() || !begins_with_name(l.address_lines[0], l.school_name)))
+        out.push_back(l.school_name);
+    out.insert(out.end(), l.address_lines.begin(), l.address_lines.end());
+    return out;
+}
 
 void write_pdf(const Letter& letter, const std::string& path) {
     validate(letter);

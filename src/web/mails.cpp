@@ -65,7 +65,7 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const time
     auto t = [&](std::string_view key, const std::map<std::string, std::string>& params = {}) {
         return views.t(lang, key, params);
     };
-    const std::string base = site.public_url.empty() ? "http://127.0.0.1:8080" : site.public_url;
+    const std::string base = site.link_base();
     const std::map<std::string, std::string> common{
         {"name", person.first_name}, {"agency", site.agency_name}, {"phone", site.school_phone}};
     auto with = [&](std::map<std::string, std::string> extra) {

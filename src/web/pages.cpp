@@ -69,14 +69,7 @@ ClientInfo PageContext::client(const Request& req) {
     return ClientInfo{req.client_address, std::string(req.header("user-agent").substr(0, 200))};
 }
 
-std::string PageContext::count_word(const std::string& lang, int n) const {
-    static const char* kSv[] = {"noll", "en",   "två", "tre", "fyra", "fem", "sex",
-                                "sju",  "åtta", "nio", "tio", "elva", "tolv"};
-    static const char* kEn[] = {"zero",  "one",   "two",  "three", "four",   "five",  "six",
-                                "seven", "eight", "nine", "ten",   "eleven", "twelve"};
-    if (n < 0 || n > 12) return std::to_string(n);
-    return lang == "en" ? kEn[n] : kSv[n];
-}
+std::string PageContext::count_word(const std::string& lang, int n) const { return count_words(lang, n); }
 
 std::string PageContext::human_duration(const std::string& lang, Seconds d) const {
     return duration_words(lang, d, DayWord::dygn);

@@ -19,4 +19,13 @@ std::string duration_words(std::string_view lang, Seconds d, DayWord days) {
     return word(s, "sekund", "sekunder", "second", "seconds");
 }
 
+std::string count_words(std::string_view lang, int n) {
+    static const char* kSv[] = {"noll", "en",   "två", "tre", "fyra", "fem", "sex",
+                                "sju",  "åtta", "nio", "tio", "elva", "tolv"};
+    static const char* kEn[] = {"zero",  "one",   "two",  "three", "four",   "five",  "six",
+                                "seven", "eight", "nine", "ten",   "eleven", "twelve"};
+    if (n < 0 || n > 12) return std::to_string(n);
+    return lang == "en" ? kEn[n] : kSv[n];
+}
+
 }  // namespace mina::web

@@ -16,4 +16,7 @@ enum class DayWord { dagar, dygn };
 /// is "en". Seconds when nothing larger divides it.
 [[nodiscard]] std::string duration_words(std::string_view lang, Seconds d, DayWord days = DayWord::dagar);
 
+/// A count in words up to twelve ("tre", "three" when `lang` is "en"), in figures above.
+[[nodiscard]] std::string count_words(std::string_view lang, int n);
+
 }  // namespace mina::web

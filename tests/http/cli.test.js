@@ -83,6 +83,36 @@ test('config show prints the effective configuration with the manual\'s defaults
   assert.match(r.stdout, /smtp:\/\/mailer:\*\*\*@127\.0\.0\.1:2525/);
 });
 
+// Issue [9] item 12: defaults that stand in for the agency's own (its start page as Semafor's and CSN
+// Order's links, a title as the contact person, no return address, no public address, a sender at
+// localhost) reached people unannounced. `config show` marks each; set, the mark is gone.
+test('config show marks every placeholder still in use, and none once each is set', () => {
+  const r = mina(['config', 'show'], env);
+  assert.equal(r.status, 0, r.stderr);
+  const marked = r.stdout.split('\n').filter((l) => l.includes('# placeholder: ')).map((l) => l.split(' = ')[0]);
+  assert.deepEqual(marked, ['public_url', 'from', 'agency_postal_address', 'contact_name', 'semafor_url', 'order_url']);
+  assert.match(r.stdout, /^semafor_url = "https:\/\/www\.csn\.se\/"  # placeholder: the agency's start page, not Semafor's login$/m);
+  assert.match(r.stdout, /^public_url = ""  # placeholder: unset, so mail and letters link to http:\/\/127\.0\.0\.1:8080$/m);
+
+  const file = join(dir, 'set.toml');
+  writeFileSync(file, '[server]\npublic_url = "https://mina.csn.se/"\n[mail]\nfrom = "Mina tjänster <noreply@csn.se>"\n' +
+    '[portal]\nagency_postal_address = ["Box 4711", "851 82 Sundsvall"]\ncontact_name = "Karin Kontakt"\n' +
+    'semafor_url = "https://semafor.csn.se/"\norder_url = "https://order.csn.se/"\n');
+  const set = mina(['--config', file, 'config', 'show'], env);
+  assert.equal(set.status, 0, set.stderr);
+  assert.doesNotMatch(set.stdout, /placeholder/);
+  assert.match(set.stdout, /^public_url = "https:\/\/mina\.csn\.se"$/m, 'without the slash links add');
+  assert.match(set.stdout, /^agency_postal_address = "Box 4711,851 82 Sundsvall"$/m);
+  writeFileSync(file, set.stdout);
+  assert.equal(mina(['--config', file, 'config', 'show'], env).stdout, set.stdout, 'reads back the same');
+
+  // Values copied from the examples are placeholders too.
+  const copied = mina(['--config', file, 'config', 'show'], { ...env, MINA_SERVER_PUBLIC_URL: 'https://mina.example.se', MINA_MAIL_FROM: 'noreply@skolan.example.com' });
+  assert.match(copied.stdout, /^public_url = "https:\/\/mina\.example\.se"  # placeholder: an example address/m);
+  assert.match(copied.stdout, /^from = "noreply@skolan\.example\.com"  # placeholder: an example or local address/m);
+  refused(mina(['config', 'show'], { ...env, MINA_SERVER_PUBLIC_URL: 'mina.csn.se' }), /MINA_SERVER_PUBLIC_URL must start with https:\/\//);
+});
+
 test('a TOML file is read, and the environment wins over it', () => {
   const file = join(dir, 'mina.toml');
   writeFileSync(file, '[policy]\nlockout = "45m"\nmax_failed_logins = 5\n[portal]\ncontact_name = "Karin Lindh"\n');

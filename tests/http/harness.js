@@ -183,7 +183,7 @@ export async function startServer(extraEnv = {}, prefix = 'mina-http-', { backen
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 15_000);
       const onData = (chunk) => {
         log += chunk;
-        const m = log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+        const m = log.match(/listening on http:\/\/\S+:(\d+)/);  // 127.0.0.1, or 0.0.0.0 with a public_url
         if (m) {
           clearTimeout(timer);
           resolve(Number(m[1]));

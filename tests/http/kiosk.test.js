@@ -147,6 +147,9 @@ test('change password (R8): a wrong current password counts toward the lock, and
   assert.deepEqual(locked[0], ['1', '4'], 'the fourth wrong password locks, as at the portal (R6)');
   const right = await c.post('/kiosk', { csrf, username, password: DEMO_PASSWORD, captcha: 'testa' });
   assert.equal(right.status, 422, 'while locked even the right password is refused');
+  // Issue [9] item 10: the one answer says when the account locks, that a mail says so, and that the
+  // lock holds even for the right password.
+  assert.match(right.text, /Användarnamnet eller lösenordet stämmer inte\. Om du skriver fel mer än tre gånger i rad låses kontot i [^,]+, och du får ett e-postmeddelande om det\. Medan kontot är låst går det inte att logga in, inte ens med rätt lösenord\./);
   assert.equal((await new Client(srv).login(username)).status, 422, 'the portal is locked too');
   const lockMail = await smtp.waitForMail((m) => m.to.includes('lisa.lasning@example.se') && /låst/.test(m.subject));
   // Until when, in Swedish time as a Swedish reader writes it ([9] item 6), not UTC in ISO form.

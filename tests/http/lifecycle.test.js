@@ -43,3 +43,35 @@ test('captcha.test_answer is refused behind a trusted proxy, even on loopback (e
     assert.doesNotMatch(r.stdout + r.stderr, /listening on/);
   }
 });
+
+// Issue [9] item 11: mail and letters link to server.public_url, and without it to 127.0.0.1: printed
+// letters carried an address nobody could open. Off loopback the server refuses to start without it,
+// naming the key and its variable; on loopback it says so in its log, louder behind a proxy.
+test('server.public_url is required off loopback, and its absence is said on loopback', async () => {
+  const dir = `/tmp/mina-public-url-${process.pid}`;
+  const env = { MINA_DATABASE_URL: `sqlite:${dir}/mina.db`, MINA_SERVER_LISTEN: '0.0.0.0:0' };
+  const r = mina(['serve'], env);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /server\.public_url is not set: refusing to listen on 0\.0\.0\.0/);
+  assert.match(r.stderr, /MINA_SERVER_PUBLIC_URL/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  assert.doesNotMatch(r.stdout + r.stderr, /listening on/);
+  const bad = mina(['serve'], { ...env, MINA_SERVER_PUBLIC_URL: 'mina.skolverket.se' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /MINA_SERVER_PUBLIC_URL must start with https:\/\//);
+
+  const open = await startServer({ MINA_SERVER_LISTEN: '0.0.0.0:0', MINA_SERVER_PUBLIC_URL: 'https://mina.skolverket.se/' });
+  try {
+    assert.match(open.log(), /listening on http:\/\/0\.0\.0\.0:\d+/);
+    assert.doesNotMatch(open.log(), /server\.public_url/);
+    assert.equal((await new Client(open).get('/logga-in')).status, 200);
+  } finally {
+    await open.stop();
+  }
+  const local = await startServer();
+  assert.match(local.log(), /server\.public_url is not set: mail and letters link to http:\/\/127\.0\.0\.1:8080, which only this machine can open/);
+  await local.stop();
+  const proxied = await startServer({ MINA_SERVER_TRUSTED_PROXIES: '127.0.0.1' });
+  assert.match(proxied.log(), /server\.public_url is not set, and the server is behind a proxy \(server\.trusted_proxies\)/);
+  await proxied.stop();
+});

@@ -61,16 +61,49 @@ test('usernames are case-insensitive', async () => {
 
 test('a wrong password, an unknown user and a locked account get the same humane answer', async () => {
   const normalise = (html) => html.replace(/name="csrf" value="[^"]+"/, '').replace(/value="[a-z0-9]*"/, '');
+  const out = mina(['admin', 'person', 'add', '--first', 'Låst', '--last', 'Likadan', '--email', 'last.likadan@example.se'], srv.env);
+  const user = out.stdout.trim().split('\n').pop();
+  mina(['admin', 'person', 'set-password', '--username', user], srv.env, 'ett-bra-lösenord-3\n');
+  for (let i = 0; i < 4; i++) await new Client(srv).login(user, 'fel');
+  const locked = await new Client(srv).login(user, 'ett-bra-lösenord-3');  // within the 3 s lock
   const wrong = await new Client(srv).login(srv.anna, 'fel-lösenord');
   const unknown = await new Client(srv).login('zz9999', 'fel-lösenord');
   assert.equal(wrong.status, 422);
   assert.equal(unknown.status, 422);
+  assert.equal(locked.status, 422);
+  assert.equal(auditCount('login.refused_locked', user), 1, 'the right password met the lock');
   assert.equal(normalise(wrong.text), normalise(unknown.text));
-  assert.match(wrong.text, /mer än tre gånger blir ditt konto låst i 3 sekunder/, 'the configured lockout is stated');
+  assert.equal(normalise(locked.text), normalise(wrong.text), 'the lock is not told apart from a wrong password');
+  assert.match(wrong.text, /mer än tre gånger i rad låses kontot i 3 sekunder/, 'the configured lockout is stated');
   assert.match(wrong.text, /href="\/kiosk\/glomt"/);
   assert.match(wrong.text, /value="aa\d{4}"/, 'the typed username is kept');
   assert.doesNotMatch(wrong.text, /fel-lösenord/, 'the password is never echoed');
   await new Client(srv).login(srv.anna, DEMO_PASSWORD); // reset Anna's count
+});
+
+// Issue [9] item 10: a locked person heard only "Fel användarnamn eller lösenord", also with the right
+// password, and kept trying. The one answer for every failure now says when the account locks, for how
+// long, that a mail says so, and that the lock holds even for the right password: the policy's numbers.
+test('the failure answer tells the lock rule with the configured numbers, and the mail it promises is sent', async () => {
+  const own = await startServer({ MINA_POLICY_MAX_FAILED_LOGINS: '5', MINA_POLICY_LOCKOUT: '2h', MINA_POLICY_CLIENT_MAX_FAILURES: '100000' }, 'mina-http-rule-');
+  try {
+    const user = mina(['admin', 'person', 'add', '--first', 'Regel', '--last', 'Läsare', '--email', 'regel.lasare@example.se'], own.env)
+      .stdout.trim().split('\n').pop();
+    mina(['admin', 'person', 'set-password', '--username', user], own.env, 'ett-bra-lösenord-4\n');
+    const sv = await new Client(own).login(user, 'fel');
+    assert.equal(sv.status, 422);
+    assert.match(sv.text, /Fel användarnamn eller lösenord\. Om du skriver fel mer än fem gånger i rad låses kontot i 2 timmar, och du får ett e-postmeddelande om det\. Medan kontot är låst går det inte att logga in, inte ens med rätt lösenord\. Om problemet kvarstår, kontakta CSN\./);
+    const en = await new Client(own, { 'accept-language': 'en' }).login(user, 'fel');
+    assert.match(en.text, /Wrong username or password\. If you get it wrong more than five times in a row, the account is locked for 2 hours and you get an email about it\. While the account is locked, you cannot log in, not even with the right password\./);
+    for (let i = 0; i < 4; i++) await new Client(own).login(user, 'fel');  // the sixth failure locks
+    const locked = await new Client(own).login(user, 'ett-bra-lösenord-4');
+    assert.equal(locked.status, 422);
+    assert.match(locked.text, /mer än fem gånger i rad låses kontot i 2 timmar/);
+    const mails = sql(own.db, `SELECT count(*) FROM outbox o JOIN persons p ON p.id = o.person_id WHERE p.username = '${user}' AND o.kind = 'account-locked'`);
+    assert.equal(mails[0][0], '1', 'the mail the answer speaks of');
+  } finally {
+    await own.stop();
+  }
 });
 
 test('unknown usernames cost the same time as wrong passwords', async () => {
@@ -145,7 +178,7 @@ test('English on request', async () => {
   assert.match(page.text, /<html lang="en">/);
   assert.match(page.text, />Username</);
   const r = await c.login(srv.anna, 'wrong');
-  assert.match(r.text, /more than three times, your account is locked for 3 seconds/);
+  assert.match(r.text, /more than three times in a row, the account is locked for 3 seconds and you get an email about it/);
   await new Client(srv).login(srv.anna, DEMO_PASSWORD);
 });
 

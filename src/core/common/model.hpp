@@ -164,6 +164,10 @@ struct OutboxMail {
 
 enum class LetterStatus { queued, rendered, posted };
 
+/// Who gave the access a letter announces, which the letter names (issue [9] item 12): a school's
+/// authorization administrator, or the agency (its staff in the Identity Manager, its operators).
+enum class GrantedBy { school_admin, agency };
+
 /// A letter with a new account's username (R3), in the agency's print queue.
 struct LetterRow {
     std::int64_t id = 0;
@@ -171,6 +175,7 @@ struct LetterRow {
     std::string school;
     LetterStatus status{LetterStatus::queued};
     std::string path;  // the PDF under letters.dir, once rendered
+    GrantedBy granted_by{GrantedBy::school_admin};
     std::string last_error;
     Timestamp created_at;
     std::optional<Timestamp> rendered_at;

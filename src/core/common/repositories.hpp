@@ -141,7 +141,8 @@ class Outbox {
 class Letters {
    public:
     virtual ~Letters() = default;
-    virtual std::int64_t queue(PersonId id, const SchoolCode& school, Timestamp now) = 0;
+    /// `by`: who gave the access the letter announces, for its wording.
+    virtual std::int64_t queue(PersonId id, const SchoolCode& school, GrantedBy by, Timestamp now) = 0;
     /// Takes the oldest queued letter due at `now` whose school has a postal address and that no
     /// server holds, and holds it until `lease_until`, so that no other server renders it meanwhile.
     [[nodiscard]] virtual std::optional<LetterRow> claim(Timestamp now, Timestamp lease_until) = 0;

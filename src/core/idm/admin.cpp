@@ -156,7 +156,8 @@ Result<Done> Service::grant(idm::Unit& tx, const Username& u, const std::string&
     if (first && credential && credential->password_hash.empty() &&
         tx.outbox().count_pending(person->id, MailKind::otp_first) == 0) {
         tx.outbox().enqueue(outbox::to(*person, MailKind::otp_first, now + policy_.otp_email_delay, now));
-        if (where) tx.letters().queue(person->id, *where, now);  // the username goes by letter, now
+        if (where)  // the username goes by letter, now, naming who gave the access
+            tx.letters().queue(person->id, *where, who.agency ? GrantedBy::agency : GrantedBy::school_admin, now);
         tx.audit().append({now, who.name, who.address, "otp.scheduled", person->username.value(), school,
                            "first one-time password mailed at " + format_iso(now + policy_.otp_email_delay)});
     }

@@ -27,6 +27,7 @@ struct Done {
 struct Actor {
     std::string name;     // "cli:root" or a username
     std::string address;  // "local" for the CLI
+    bool agency = false;  // acts for the agency (its administrators, the CLI), not for a school
 };
 
 /// Validation shared with the web forms.

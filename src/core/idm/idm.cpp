@@ -13,7 +13,7 @@ namespace mina::idm {
 
 namespace {
 admin::Actor actor(const portal::Viewer& v, const ClientInfo& client) {
-    return admin::Actor{v.person.username.value(), client.address};
+    return admin::Actor{v.person.username.value(), client.address, v.may(authz::Action::administer_agency, {})};
 }
 
 bool one_line(std::string_view s, std::size_t max) {

@@ -13,9 +13,10 @@ using sql::Dollars;
 // ---- SQL, in named constants: never assembled from input ----
 
 constexpr const char* kQueueLetter =
-    "INSERT INTO letters (person_id, school_code, created_at) VALUES ($1, $2, $3) RETURNING id";
+    "INSERT INTO letters (person_id, school_code, created_at, granted_by) VALUES ($1, $2, $3, $4) RETURNING id";
 // The last column: queued, and the school has no postal address to put in the window ("Adress saknas").
-#define MINA_LETTER_ROW "id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at"
+#define MINA_LETTER_ROW \
+    "id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at, granted_by"
 #define MINA_LETTER_COLUMNS               \
     MINA_LETTER_ROW                       \
     ", status = 'queued' AND NOT EXISTS " \
@@ -163,8 +164,8 @@ class PgPasswordHistory final : public ports::PasswordHistory {
 class PgLetters final : public ports::Letters {
    public:
     explicit PgLetters(Transaction& c) : c_(c) {}
-    std::int64_t queue(PersonId id, const SchoolCode& school, Timestamp now) override {
-        return exec(c_, kQueueLetter, id, school, now).row(0).integer(0);
+    std::int64_t queue(PersonId id, const SchoolCode& school, GrantedBy by, Timestamp now) override {
+        return exec(c_, kQueueLetter, id, school, now, granted_by_name(by)).row(0).integer(0);
     }
     std::optional<LetterRow> claim(Timestamp now, Timestamp lease_until) override {
         return read_first<LetterRow>(exec(c_, kClaimLetter, now, lease_until), read);
@@ -193,6 +194,7 @@ class PgLetters final : public ports::Letters {
     static std::string_view status_name(LetterStatus s) {
         return s == LetterStatus::queued ? "queued" : s == LetterStatus::rendered ? "rendered" : "posted";
     }
+    static std::string_view granted_by_name(GrantedBy by) { return by == GrantedBy::agency ? "agency" : "school"; }
     static LetterRow read(const Row& r) {
         LetterRow l;
         l.id = r.integer(0);
@@ -207,7 +209,8 @@ class PgLetters final : public ports::Letters {
         l.created_at = r.time(6);
         l.rendered_at = r.maybe_time(7);
         l.posted_at = r.maybe_time(8);
-        l.address_missing = r.boolean(9);
+        l.granted_by = r.text(9) == "agency" ? GrantedBy::agency : GrantedBy::school_admin;
+        l.address_missing = r.boolean(10);
         return l;
     }
     Transaction& c_;

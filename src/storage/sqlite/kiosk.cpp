@@ -11,9 +11,11 @@ using namespace sql;  // the statements both stores share (storage/sql/kiosk.hpp
 
 // ---- SQL, in named constants: never assembled from input ----
 
-constexpr const char* kQueueLetter = "INSERT INTO letters (person_id, school_code, created_at) VALUES (?1, ?2, ?3)";
+constexpr const char* kQueueLetter =
+    "INSERT INTO letters (person_id, school_code, created_at, granted_by) VALUES (?1, ?2, ?3, ?4)";
 // The last column: queued, and the school has no postal address to put in the window ("Adress saknas").
-#define MINA_LETTER_ROW "id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at"
+#define MINA_LETTER_ROW \
+    "id, person_id, school_code, status, path, last_error, created_at, rendered_at, posted_at, granted_by"
 constexpr const char* kLetterColumns = MINA_LETTER_ROW
     ", status = 'queued' AND NOT EXISTS "
     "(SELECT 1 FROM schools s WHERE s.code = letters.school_code AND s.postal_address <> '')";
@@ -165,9 +167,9 @@ class SqlitePasswordHistory final : public ports::PasswordHistory {
 class SqliteLetters final : public ports::Letters {
    public:
     explicit SqliteLetters(Connection& c) : c_(c) {}
-    std::int64_t queue(PersonId id, const SchoolCode& school, Timestamp now) override {
+    std::int64_t queue(PersonId id, const SchoolCode& school, GrantedBy by, Timestamp now) override {
         Query q(c_, kQueueLetter);
-        q.bind(1, id.value()).bind(2, school.value()).bind(3, now);
+        q.bind(1, id.value()).bind(2, school.value()).bind(3, now).bind(4, granted_by_name(by));
         q.run();
         return sqlite3_last_insert_rowid(c_.raw());
     }
@@ -226,6 +228,7 @@ class SqliteLetters final : public ports::Letters {
     static std::string_view status_name(LetterStatus s) {
         return s == LetterStatus::queued ? "queued" : s == LetterStatus::rendered ? "rendered" : "posted";
     }
+    static std::string_view granted_by_name(GrantedBy by) { return by == GrantedBy::agency ? "agency" : "school"; }
     static LetterRow read(const Query& q) {
         LetterRow r;
         r.id = q.integer(0);
@@ -240,7 +243,8 @@ class SqliteLetters final : public ports::Letters {
         r.created_at = from_unix(q.integer(6));
         if (!q.is_null(7)) r.rendered_at = from_unix(q.integer(7));
         if (!q.is_null(8)) r.posted_at = from_unix(q.integer(8));
-        r.address_missing = q.integer(9) != 0;
+        r.granted_by = q.text(9) == "agency" ? GrantedBy::agency : GrantedBy::school_admin;
+        r.address_missing = q.integer(10) != 0;
         return r;
     }
     Connection& c_;

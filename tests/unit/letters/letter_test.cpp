@@ -223,6 +223,122 @@ TEST(LetterPdf, MarkupCharactersInNamesAreText) {
     EXPECT_NE(pdftotext(pdf).find("Skola <A> & \"B\" 'C'"), std::string::npos);
 }
 
+// --- issue [9] item 12: who gave the access, the return address, the school's name once ----------
+
+TEST(LetterPdf, TheSchoolsAdministratorOrTheAgencyIsNamedAsWhoGaveTheAccess) {
+    TempDir dir;
+    const auto text_of = [&](const Letter& l, const std::string& name) {
+        const auto pdf = dir.path / name;
+        write_pdf(l, pdf.string());
+        return without_space(pdftotext(pdf));
+    };
+    const auto has = [](const std::string& text, const std::string& words) {
+        return text.find(without_space(words)) != std::string::npos;
+    };
+    const auto school_sv = text_of(karin(), "school-sv.pdf");
+    EXPECT_TRUE(has(school_sv,
+                    "Behörighetsadministratören på Komvux Malmö har gett dig behörighet till CSN:s "
+                    "webbtjänster i Mina tjänster."))
+        << school_sv;
+    auto agency = karin();
+    agency.granted_by = mina::letters::GrantedBy::agency;
+    const auto agency_sv = text_of(agency, "agency-sv.pdf");
+    EXPECT_TRUE(has(agency_sv,
+                    "Hej Karin Lindh! CSN har gett dig behörighet till sina webbtjänster i Mina tjänster "
+                    "för Komvux Malmö. För att logga in"))
+        << agency_sv;
+    EXPECT_FALSE(has(agency_sv, "Behörighetsadministratören")) << agency_sv;
+    auto agency_en = karin("en");
+    agency_en.granted_by = mina::letters::GrantedBy::agency;
+    const auto en = text_of(agency_en, "agency-en.pdf");
+    EXPECT_TRUE(has(en, "CSN has given you access to its web services in Mina tjänster for Komvux Malmö.")) << en;
+    EXPECT_FALSE(has(en, "authorization administrator")) << en;
+    EXPECT_TRUE(has(text_of(karin("en"), "school-en.pdf"),
+                    "The authorization administrator at Komvux Malmö has given you access"));
+}
+
+TEST(LetterPdf, TheReturnAddressIsOneSmallLineAboveTheRecipient) {
+    TempDir dir;
+    auto l = karin();
+    l.return_lines = {"CSN", "Box 4711", "851 82 Sundsvall"};
+    const auto pdf = dir.path / "ret.pdf";
+    write_pdf(l, pdf.string());
+    EXPECT_NE(without_space(pdftotext(pdf)).find("CSN,Box4711,85182Sundsvall"), std::string::npos) << pdftotext(pdf);
+    const auto ws = words(pdf);
+    const Word* agency = nullptr;
+    for (const auto& w : ws)
+        if (w.text == "CSN," && w.y0 > 40 * kPtPerMm) agency = &w;  // the one in the window, not the heading
+    const Word* box = find_word(ws, "4711,");
+    const Word* town = find_word(ws, "Sundsvall");
+    const Word* name = find_word(ws, "Karin");
+    ASSERT_TRUE(agency && box && town && name);
+    EXPECT_NEAR(agency->y0, town->y0, 0.5) << "one line";
+    EXPECT_NEAR(box->y0, town->y0, 0.5) << "one line";
+    EXPECT_LT(town->y1, name->y0);
+    EXPECT_NEAR(name->y0 / kPtPerMm, 48, 1) << "the recipient stays where the window shows it best";
+}
+
+TEST(LetterWindow, TheReturnLineNamesTheAgencyOnce) {
+    auto l = karin();
+    EXPECT_EQ(mina::letters::return_line(l), "CSN, 851 82 Sundsvall");
+    l.return_lines = {"CSN", "CSN", "851 82 Sundsvall"};  // the operator wrote the name into the address too
+    EXPECT_EQ(mina::letters::return_line(l), "CSN, 851 82 Sundsvall");
+    l.return_lines = {"CSN", "CSN Sundsvall, Box 4711", "851 82 Sundsvall"};
+    EXPECT_EQ(mina::letters::return_line(l), "CSN Sundsvall, Box 4711, 851 82 Sundsvall");
+    l.return_lines = {"CSN"};
+    EXPECT_EQ(mina::letters::return_line(l), "CSN");
+    l.return_lines.clear();
+    EXPECT_EQ(mina::letters::return_line(l), "");
+}
+
+TEST(LetterWindow, TheSchoolsNameIsNotRepeatedWhenTheAddressBeginsWithIt) {
+    auto l = karin();
+    using V = std::vector<std::string>;
+    EXPECT_EQ(mina::letters::recipient_lines(l), (V{"Karin Lindh", "Komvux Malmö", "Box 123", "211 22 Malmö"}));
+    l.address_lines = {"Komvux Malmö", "Box 123", "211 22 Malmö"};
+    EXPECT_EQ(mina::letters::recipient_lines(l), (V{"Karin Lindh", "Komvux Malmö", "Box 123", "211 22 Malmö"}));
+    l.address_lines = {"Komvux Malmö, Box 123", "211 22 Malmö"};
+    EXPECT_EQ(mina::letters::recipient_lines(l), (V{"Karin Lindh", "Komvux Malmö, Box 123", "211 22 Malmö"}));
+    l.address_lines = {"  KOMVUX MALMÖ  ", "211 22 Malmö"};  // as typed into the school's page
+    EXPECT_EQ(mina::letters::recipient_lines(l), (V{"Karin Lindh", "  KOMVUX MALMÖ  ", "211 22 Malmö"}));
+    l.address_lines = {"Komvux Malmo\u0308 Box 123", "211 22 Malmö"};  // ö as o and a combining diaeresis
+    EXPECT_EQ(mina::letters::recipient_lines(l).size(), 3U);
+    // Only the whole name: a street named after the school is an address line of its own.
+    l.address_lines = {"Komvux Malmögatan 1", "211 22 Malmö"};
+    EXPECT_EQ(mina::letters::recipient_lines(l),
+              (V{"Karin Lindh", "Komvux Malmö", "Komvux Malmögatan 1", "211 22 Malmö"}));
+    l.address_lines = {"Box 123", "Komvux Malmö"};  // the name elsewhere than first: kept as the school wrote it
+    EXPECT_EQ(mina::letters::recipient_lines(l).size(), 4U);
+    l.school_name.clear();
+    EXPECT_EQ(mina::letters::recipient_lines(l), (V{"Karin Lindh", "Box 123", "Komvux Malmö"}));
+}
+
+TEST(LetterPdf, AnAddressBeginningWithTheSchoolsNamePrintsTheNameOnce) {
+    TempDir dir;
+    auto l = karin();
+    l.school_name = "Vuxenutbildningen Kungsbacka";
+    l.address_lines = {"Vuxenutbildningen Kungsbacka", "Box 5", "434 21 Kungsbacka"};
+    const auto pdf = dir.path / "once.pdf";
+    write_pdf(l, pdf.string());
+    int in_window = 0;
+    for (const auto& w : words(pdf))
+        if (w.text == "Vuxenutbildningen" && w.y0 >= 40 * kPtPerMm && w.y1 <= 85 * kPtPerMm) ++in_window;
+    EXPECT_EQ(in_window, 1) << pdftotext(pdf);
+}
+
+TEST(LetterPdf, TheLockRuleFollowsThePolicy) {
+    TempDir dir;
+    auto l = karin();
+    l.max_failed_words = "fem";
+    l.lockout_words = "2 timmar";
+    const auto pdf = dir.path / "rule.pdf";
+    write_pdf(l, pdf.string());
+    const auto text = without_space(pdftotext(pdf));
+    EXPECT_NE(text.find(without_space("mer än fem gånger blir ditt konto låst i 2 timmar. Efter 2 timmar")),
+              std::string::npos)
+        << text;
+}
+
 // --- the page -----------------------------------------------------------------------------------
 
 TEST(LetterPdf, IsOneA4Page) {

@@ -160,6 +160,39 @@ TEST_F(SchoolReach, ASchoolCannotAddTheAgencysAdminOrAnotherSchoolsAdminAndLearn
     EXPECT_TRUE(std::holds_alternative<idm::Existing>(agency));
 }
 
+// Issue [9] item 12: the letter said "Behörighetsadministratören på <skolan> har gett dig behörighet"
+// also when the agency appointed the person. The letter in the queue now knows who gave the access.
+TEST_F(SchoolReach, TheLetterKnowsWhetherTheSchoolOrTheAgencyGaveTheAccess) {
+    const auto letter_of = [&](const Username& u) {
+        auto tx = store_->begin(ports::TxMode::read);
+        const auto id = tx->accounts().find(u)->id;
+        std::optional<LetterRow> found;
+        for (const auto& l : tx->letters().list(std::nullopt, 100))
+            if (l.person == id) found = l;
+        return found;
+    };
+    const std::vector<Role> services{Role::studietider};
+    auto by_school = idm_.add_person(viewer(anna_), "S1", "Sara", "Skola", "sara@example.se", services, false, client_,
+                                     clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::Added>(by_school));
+    ASSERT_TRUE(letter_of(std::get<idm::Added>(by_school).username).has_value());
+    EXPECT_EQ(letter_of(std::get<idm::Added>(by_school).username)->granted_by, GrantedBy::school_admin);
+
+    auto by_agency = idm_.add_person(viewer(agnes_), "S1", "Ada", "Verket", "ada@example.se", services, false, client_,
+                                     clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::Added>(by_agency));
+    EXPECT_EQ(letter_of(std::get<idm::Added>(by_agency).username)->granted_by, GrantedBy::agency);
+
+    // The agency appoints a school's authorization administrator ("Utse").
+    const auto appointed = std::get<Username>(svc_.add_person("Ulla", "Utsedd", "ulla@example.se", who_, clock_.now()));
+    EXPECT_FALSE(letter_of(appointed).has_value()) << "no access yet, no letter";
+    ASSERT_TRUE(std::holds_alternative<idm::Done>(
+        idm_.appoint_admin(viewer(agnes_), "S2", appointed.value(), client_, clock_.now())));
+    ASSERT_TRUE(letter_of(appointed).has_value());
+    EXPECT_EQ(letter_of(appointed)->granted_by, GrantedBy::agency);
+    EXPECT_EQ(letter_of(appointed)->school, "S2");
+}
+
 TEST_F(SchoolReach, ASchoolCannotUnlockOrMailAnAccountWithMorePowerEvenWhenItIsAtTheSchool) {
     // The agency gave Agnes a service at S1: she is among S1's people, but not S1's to manage.
     ASSERT_TRUE(std::holds_alternative<admin::Done>(svc_.grant(agnes_, "S1", Role::studietider, who_, clock_.now())));

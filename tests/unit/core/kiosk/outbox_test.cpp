@@ -33,7 +33,7 @@ class OutboxTest : public ::testing::Test {
     }
     std::int64_t letter(const char* school) {
         auto tx = store_->begin(ports::TxMode::write);
-        const auto id = tx->letters().queue(person_.id, SchoolCode{school}, clock_.now());
+        const auto id = tx->letters().queue(person_.id, SchoolCode{school}, GrantedBy::school_admin, clock_.now());
         tx->commit();
         return id;
     }

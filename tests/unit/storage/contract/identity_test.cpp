@@ -155,7 +155,7 @@ TEST_P(IdentityContract, AtSchool) {
     tx->grants().add({p1, SchoolCode{"S1"}, Role::studietider}, kT, "t");
     tx->grants().add({p1, SchoolCode{"S1"}, Role::school_admin}, kT, "t");
     tx->grants().add({p2, SchoolCode{"S1"}, Role::studietider}, kT, "t");
-    tx->letters().queue(p2, SchoolCode{"S1"}, kT);
+    tx->letters().queue(p2, SchoolCode{"S1"}, GrantedBy::school_admin, kT);
     OutboxMail m;
     m.kind = MailKind::otp_first;
     m.person = p2;

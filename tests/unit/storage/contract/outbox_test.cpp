@@ -64,15 +64,18 @@ TEST_P(OutboxContract, LettersRoundTrip) {
     tx->schools().add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux}, kT);  // no postal address yet
     const auto id = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
     auto& l = tx->letters();
-    const auto a = l.queue(id, SchoolCode{"S1"}, kT);
-    const auto b = l.queue(id, SchoolCode{"S1"}, kT + 1s);
-    const auto w = l.queue(id, SchoolCode{"S2"}, kT + 2s);
+    const auto a = l.queue(id, SchoolCode{"S1"}, GrantedBy::agency, kT);
+    const auto b = l.queue(id, SchoolCode{"S1"}, GrantedBy::school_admin, kT + 1s);
+    const auto w = l.queue(id, SchoolCode{"S2"}, GrantedBy::school_admin, kT + 2s);
     auto claimed = l.claim(kT, kT + 60s);
     ASSERT_TRUE(claimed.has_value());
     EXPECT_EQ(claimed->id, a) << "oldest first";
+    EXPECT_EQ(claimed->granted_by, GrantedBy::agency) << "the letter says who gave the access";
     claimed = l.claim(kT, kT + 60s);
     ASSERT_TRUE(claimed.has_value());
     EXPECT_EQ(claimed->id, b);
+    EXPECT_EQ(claimed->granted_by, GrantedBy::school_admin);
+    EXPECT_EQ(l.find(a)->granted_by, GrantedBy::agency);
     EXPECT_FALSE(l.claim(kT, kT + 60s).has_value()) << "the rest is held, or waits for its school's address";
     EXPECT_TRUE(l.find(w)->address_missing);
     EXPECT_FALSE(l.find(a)->address_missing);

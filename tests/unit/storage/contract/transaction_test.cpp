@@ -50,7 +50,7 @@ TEST_P(TransactionContract, ARolledBackUnitLeavesNothingInAnyPort) {
         tx->kiosk_flows().create({"f1", FlowKind::forgot, FlowStage::start, id, "c", "", kT, kT, kT + 60s});
         tx->password_history().add(id, "h", kT);
         tx->outbox().enqueue(mail_to(id, MailKind::otp_first, kT));
-        tx->letters().queue(id, SchoolCode{"S1"}, kT);
+        tx->letters().queue(id, SchoolCode{"S1"}, GrantedBy::school_admin, kT);
         Education e;
         e.school = SchoolCode{"S1"};
         e.code = "E1";

@@ -116,15 +116,15 @@ class PgStore : public ::testing::Test {
 TEST_F(PgStore, MigrationsRunOnceAndAreVersioned) {
     auto store = open();
     EXPECT_EQ(store->schema_version(), 0);
-    EXPECT_EQ(store->migrate(), 10);
-    EXPECT_EQ(store->schema_version(), 10);
+    EXPECT_EQ(store->migrate(), 11);
+    EXPECT_EQ(store->schema_version(), 11);
     EXPECT_EQ(store->migrate(), 0);
-    EXPECT_EQ(store->schema_version(), 10);
+    EXPECT_EQ(store->schema_version(), 11);
     EXPECT_TRUE(store->ping());
     EXPECT_EQ(direct().value("SELECT string_agg(version || ':' || name, ',' ORDER BY version) FROM schema_migrations"),
               "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_"
               "studietider.sql,6:0006_search_changes.sql,7:0007_reports.sql,8:0008_view_notices.sql,9:0009_students_"
-              "per_school.sql,10:0010_letter_claims.sql");
+              "per_school.sql,10:0010_letter_claims.sql,11:0011_letter_granted_by.sql");
 }
 
 TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
@@ -136,8 +136,8 @@ TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
     std::thread tb([&] { ran_b = b->migrate(); });
     ta.join();
     tb.join();
-    EXPECT_EQ(ran_a + ran_b, 10) << "one ran them all, the other found nothing to do";
-    EXPECT_EQ(direct().value("SELECT count(*) FROM schema_migrations"), "10");
+    EXPECT_EQ(ran_a + ran_b, 11) << "one ran them all, the other found nothing to do";
+    EXPECT_EQ(direct().value("SELECT count(*) FROM schema_migrations"), "11");
 }
 
 TEST_F(PgStore, AuditTrailIsAppendOnly) {
@@ -388,9 +388,9 @@ void fill(ports::Store& store) {
     for (std::size_t i = 0; i < ids.size(); ++i)
         tx->sessions().create({"sess" + std::to_string(i), ids[i], "csrf" + std::to_string(i), kT,
                                kT + Seconds{static_cast<std::int64_t>(i)}, i % 2 ? "S1" : "", i == 0});
-    tx->letters().queue(ids[1], SchoolCode{"S1"}, kT);
-    tx->letters().queue(ids[1], SchoolCode{"S2"}, kT);
-    tx->letters().queue(ids[2], SchoolCode{"S1"}, kT);
+    tx->letters().queue(ids[1], SchoolCode{"S1"}, GrantedBy::school_admin, kT);
+    tx->letters().queue(ids[1], SchoolCode{"S2"}, GrantedBy::school_admin, kT);
+    tx->letters().queue(ids[2], SchoolCode{"S1"}, GrantedBy::school_admin, kT);
     for (int i = 0; i < 8; ++i)
         tx->audit().append({kT + Seconds{i % 3}, i % 2 ? "ab1001" : "anonymous", "10.0.0.1",
                             i % 3 ? "login.failed" : "login.ok", i % 4 ? "ab1002" : "ab1001", i % 2 ? "S1" : "", ""});
