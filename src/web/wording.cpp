@@ -16,4 +16,6 @@ std::string duration_words(std::string_view lang, Seconds d, DayWord days) {
     return word(s, "sekund", "sekunder", "second", "seconds");
 }
 
+std::string shown_time(std::string_view /*lang*/, Timestamp t) { return format_iso(t); }
+
 }  // namespace mina::web

@@ -16,4 +16,9 @@ enum class DayWord { dagar, dygn };
 /// is "en". Seconds when nothing larger divides it.
 [[nodiscard]] std::string duration_words(std::string_view lang, Seconds d, DayWord days = DayWord::dagar);
 
+/// A point in time as a page shows it to a person in `lang`. For now the stored form, ISO 8601 in UTC
+/// ("2026-12-07T01:47:46Z"): the one place to switch to local time in the reader's forms (issue [9]
+/// §6). Used by the audit log and its details.
+[[nodiscard]] std::string shown_time(std::string_view lang, Timestamp t);
+
 }  // namespace mina::web
