@@ -110,8 +110,10 @@ test('publishing: a draft until published, a change is a new version, and the ol
   assert.equal((await publish()).status, 303);
   page = (await c.get(`${BASE}/utbildning?kod=HIST-1`)).text;
   assert.match(page, /Publicerad \(version 2\)/);
-  assert.match(page, new RegExp(`Version 1, publicerad [0-9T:Z-]+ av ${srv.pelle}: 2027-01-18 – 2027-06-06`));
-  assert.match(page, /Version 2, publicerad [0-9T:Z-]+ av [a-z]+\d+: 2027-01-18 – 2027-06-13/);
+  // Who published: the person's name, not the username ([9] §8).
+  assert.match(page, /Version 1, publicerad [0-9T:Z-]+ av Pelle Test: 2027-01-18 – 2027-06-06/);
+  assert.match(page, /Version 2, publicerad [0-9T:Z-]+ av Pelle Test: 2027-01-18 – 2027-06-13/);
+  assert.ok(!page.includes(`av ${srv.pelle}:`), 'not by username');
   assert.equal(count(`SELECT count(*) FROM audit_log WHERE kind = 'period.published' AND actor = '${srv.pelle}'`), 2);
 
   // Withdrawn: kept and readable, no longer changeable.
