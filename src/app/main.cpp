@@ -420,9 +420,9 @@ int cmd_demo(const app::Config& c, bool with_reports) {
 }
 
 /// An audit row for a change made from the command line: by "cli:<os user>", from "local".
-void audit_cli(ports::Unit& tx, Timestamp now, std::string kind, std::string school, std::string detail) {
+void audit_cli(ports::Unit& tx, Timestamp now, audit::Kind kind, std::string school, std::string detail) {
     const admin::Actor who = cli_actor();
-    tx.audit().append({now, who.name, who.address, std::move(kind), {}, std::move(school), std::move(detail)});
+    tx.audit().append({now, who.name, who.address, kind, {}, std::move(school), std::move(detail)});
 }
 
 /// Every command of the command line, and the values its options fill in.
@@ -635,7 +635,7 @@ int cmd_outbox_retry(const app::Config& c, std::optional<std::int64_t> id, Times
     auto tx = store->begin(ports::TxMode::write);
     const int n = tx->outbox().retry_failed(id, now);
     if (n == 0) throw Refused(!id ? "no failed mail" : "no failed mail with id " + std::to_string(*id));
-    audit_cli(*tx, now, "mail.retry", {}, std::to_string(n) + " failed mail(s) queued again");
+    audit_cli(*tx, now, "mail.retry", {}, audit::say("mails_queued_again", {std::to_string(n)}));
     tx->commit();
     std::cout << n << " mail(s) queued again; a running server sends them within mail.poll_interval\n";
     return 0;

@@ -11,6 +11,7 @@
 #include "core/idm/idm.hpp"
 #include "core/login/login.hpp"
 #include "core/reports/service.hpp"
+#include "web/audit_words.hpp"
 #include "web/idm_pages.hpp"
 #include "web/wording.hpp"
 
@@ -570,7 +571,7 @@ Response IdmPages::idm_audit(Request& req, Authed& a) {
     for (const auto& k : std::get<std::vector<std::string>>(kinds)) {
         Data item{Data::type::object};
         item.set("value", k);
-        item.set("label", k);
+        item.set("label", audit_kind_words(views_, a.lang, k));
         item.set("selected", k == f.kind);
         kind_list.push_back(item);
     }
@@ -592,10 +593,12 @@ Response IdmPages::idm_audit(Request& req, Authed& a) {
         row.set("at", when(a.lang, e.event.at));
         row.set("actor", e.event.actor);
         row.set("address", e.event.address);
-        row.set("kind", e.event.kind);
+        // In words, with the stored code beside it (what the filter and the logs say).
+        row.set("kind", audit_kind_words(views_, a.lang, e.event.kind));
+        row.set("kind_code", e.event.kind);
         row.set("subject", e.event.subject);
         row.set("event_school", e.event.school);
-        row.set("detail", e.event.detail);
+        row.set("detail", audit_detail_words(views_, a.lang, e.event.kind, e.event.detail, ctx_.zone));
         rows.push_back(row);
     }
     d.set("entries", rows);

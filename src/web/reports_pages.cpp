@@ -364,7 +364,7 @@ Response ReportsPages::sr_student_page(const Authed& a, Request& req, std::int64
                 h.set("passed_value", f.passed);
                 h.set("correct_reason", f.reason);
             }
-            h.set("who", r.reported_by);
+            h.set("who", r.reported_by_name.empty() ? r.reported_by : r.reported_by_name);  // a name, not a username
             h.set("when", when(a.lang, r.reported_at));
             h.set("channel", views_.t(lang, "sr_channel_" + std::string(to_string(r.channel))));
             history.push_back(h);

@@ -294,14 +294,15 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
         Data versions{Data::type::list};
         for (const auto& ver : pv.versions) {
             Data item{Data::type::object};
-            item.set("text", views_.t(lang, "st_version",
-                                      {{"version", std::to_string(ver.version)},
-                                       {"at", when(lang, ver.published_at, time::Form::text)},
-                                       {"who", ver.published_by},
-                                       {"first", to_string(ver.input.first)},
-                                       {"last", to_string(ver.input.last)},
-                                       {"weeks", std::to_string(ver.weeks)},
-                                       {"pace", views_.t(lang, "st_pace_" + std::string(st::to_string(ver.pace)))}}));
+            item.set("text",
+                     views_.t(lang, "st_version",
+                              {{"version", std::to_string(ver.version)},
+                               {"at", when(lang, ver.published_at, time::Form::text)},
+                               {"who", ver.published_by_name.empty() ? ver.published_by : ver.published_by_name},
+                               {"first", to_string(ver.input.first)},
+                               {"last", to_string(ver.input.last)},
+                               {"weeks", std::to_string(ver.weeks)},
+                               {"pace", views_.t(lang, "st_pace_" + std::string(st::to_string(ver.pace)))}}));
             versions.push_back(item);
         }
         row.set("versions", versions);

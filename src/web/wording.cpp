@@ -28,4 +28,8 @@ std::string count_words(std::string_view lang, int n) {
     return lang == "en" ? kEn[n] : kSv[n];
 }
 
+std::string shown_time(std::string_view lang, Timestamp t, const time::Zone& zone) {
+    return time::show(t, zone, lang, time::Form::table);
+}
+
 }  // namespace mina::web

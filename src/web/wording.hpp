@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/common/types.hpp"
+#include "time/local_time.hpp"
 
 namespace mina::web {
 
@@ -18,5 +19,8 @@ enum class DayWord { dagar, dygn };
 
 /// A count in words up to twelve ("tre", "three" when `lang` is "en"), in figures above.
 [[nodiscard]] std::string count_words(std::string_view lang, int n);
+/// A point in time as a page shows it to a person in `lang`: local to `zone`, in a table's form
+/// ("2026-12-07 02:47"). Used by the audit log and its details.
+[[nodiscard]] std::string shown_time(std::string_view lang, Timestamp t, const time::Zone& zone);
 
 }  // namespace mina::web

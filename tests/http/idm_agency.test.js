@@ -50,6 +50,10 @@ function saveForm(html) {
   };
   return { csrf: field('csrf'), kod: field('kod'), plan: field('plan'), filnamn: field('filnamn'), fil: field('fil') };
 }
+/** The audit log's rows: its time, the kind in words and as its code, and the other cells. */
+const auditRows = (html) =>
+  [...html.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*) <code class="audit-code">([^<]*)<\/code><\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g)]
+    .map(([, at, words, kind, actor, subject, school, detail, address]) => ({ at, words, kind, actor, subject, school, detail, address }));
 const rowOf = (html, line) => {
   const m = html.match(new RegExp(`<tr[^>]*><td>${line}</td>([\\s\\S]*?)</tr>`));
   return m ? m[1] : '';
@@ -170,16 +174,16 @@ test('the audit log: filtered by person, school, kind and time, paged; the agenc
   assert.match(all.text, /<option value="login.succeeded">|<option value="login\.[a-z]+">/);
 
   const byPerson = await c.get(`/identity-manager/logg?person=${srv.anna.toUpperCase()}`);
-  const rows = [...byPerson.text.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td>/g)];
+  const rows = auditRows(byPerson.text);
   assert.ok(rows.length > 0);
-  for (const [, , , actor, subject] of rows) assert.ok(actor === srv.anna || subject === srv.anna, `${actor} ${subject}`);
+  for (const { actor, subject } of rows) assert.ok(actor === srv.anna || subject === srv.anna, `${actor} ${subject}`);
 
   const bySchool = await c.get('/identity-manager/logg?skola=NY1');
   assert.match(bySchool.text, /school\.added/);
   assert.doesNotMatch(bySchool.text, /<td>DEMO1<\/td>/);
 
   const byFamily = await c.get('/identity-manager/logg?typ=school');
-  const kinds = [...byFamily.text.matchAll(/<tr><td>[^<]*<\/td><td>([^<]*)<\/td>/g)].map((m) => m[1]);
+  const kinds = auditRows(byFamily.text).map((r) => r.kind);
   assert.ok(kinds.length >= 2);
   assert.ok(kinds.every((k) => k.startsWith('school.')), kinds.join());
 
@@ -195,10 +199,40 @@ test('the audit log: filtered by person, school, kind and time, paged; the agenc
   const ids = sql(srv.db, 'SELECT id FROM audit_log ORDER BY id DESC LIMIT 3').map((r) => Number(r[0]));
   const older = await c.get(`/identity-manager/logg?fore=${ids[1]}`);
   const newest = sql(srv.db, `SELECT kind FROM audit_log WHERE id = ${ids[2]}`)[0][0];
-  assert.match(older.text, new RegExp(`<tr><td>[^<]*</td><td>${newest.replace('.', '\\.')}</td>`));
+  assert.equal(auditRows(older.text)[0].kind, newest);
 
   const a = await anna();
   assert.equal((await a.get('/identity-manager/logg')).status, 403);
+});
+
+test('the audit log in the reader\'s language: a locked login and its details in words, the code beside them ([9] §8)', async () => {
+  const add = mina(['admin', 'person', 'add', '--first', 'Lars', '--last', 'Låsberg', '--email', 'lars.lasberg@example.se'], srv.env);
+  const user = add.stdout.trim().split('\n').pop();
+  assert.equal(mina(['admin', 'person', 'set-password', '--username', user], srv.env, `${DEMO_PASSWORD}\n`).status, 0);
+  for (let i = 1; i <= 4; i++) assert.equal((await new Client(srv).login(user, `fel-lösenord-${i}`)).status, 422);
+  assert.equal((await new Client(srv).login(user)).status, 422, 'locked: even the right password is refused');
+  assert.equal(count(`SELECT count(*) FROM audit_log WHERE kind = 'login.refused_locked' AND subject = '${user}'`), 1);
+  assert.equal(count(`SELECT count(*) FROM audit_log WHERE kind = 'login.failed' AND detail = 'attempt 4'`), 1, 'stored as it was');
+
+  const sv = await (await agency()).get(`/identity-manager/logg?person=${user}`);
+  const rows = auditRows(sv.text);
+  const of = (kind) => rows.find((r) => r.kind === kind) ?? assert.fail(`no ${kind} in ${JSON.stringify(rows)}`);
+  assert.equal(of('login.refused_locked').words, 'Inloggning nekad: kontot är låst');
+  assert.equal(of('account.locked').words, 'Kontot låstes');
+  assert.match(of('account.locked').detail, /^Låst till \d{4}-\d\d-\d\d/);
+  assert.deepEqual(rows.filter((r) => r.kind === 'login.failed').map((r) => r.detail),
+    ['Försök nummer 4', 'Försök nummer 3', 'Försök nummer 2', 'Försök nummer 1']);
+  assert.ok(rows.every((r) => r.words !== r.kind), 'every kind in words');
+  assert.doesNotMatch(sv.text, /<td>login\.refused_locked<\/td>|attempt 4|<td>until /);
+  assert.match(sv.text, /<option value="login\.refused_locked">Inloggning nekad: kontot är låst<\/option>/);
+
+  const c = new Client(srv, { 'accept-language': 'en' });
+  assert.equal((await c.login(agencyName)).status, 303);
+  const en = auditRows((await c.get(`/identity-manager/logg?person=${user}`)).text);
+  const enOf = (kind) => en.find((r) => r.kind === kind);
+  assert.equal(enOf('login.refused_locked').words, 'Login refused: the account is locked');
+  assert.match(enOf('account.locked').detail, /^Locked until \d{4}-/);
+  assert.equal(enOf('login.failed').detail, 'Attempt number 4');
 });
 
 test('CSV import: the preview shows every row\'s fate and saves nothing; saving changes exactly the good rows', async () => {

@@ -314,7 +314,9 @@ test('a correction supersedes the newest report, with a reason; the student page
   const shown = await c.get(`${BASE}/student?id=${sE}`);
   assert.equal(shown.status, 200);
   assert.ok(shown.text.includes(E), `the number in full, ${E}`);
-  assert.ok(shown.text.includes(srv.pelle), 'who reported');
+  // Who reported: the person's name, not the username ([9] §8).
+  assert.match(shown.text, /<td>Pelle Test, \d{4}-\d\d-\d\d[^<]*<\/td>/, 'who reported, by name');
+  assert.doesNotMatch(shown.text, new RegExp(`<td>${srv.pelle}, `), 'not by username');
   assert.match(shown.text, /Fel datum/, 'why it was corrected');
   const newer = shown.text.indexOf(day(-48));
   const older = shown.text.indexOf(day(-50));

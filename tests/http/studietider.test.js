@@ -110,11 +110,13 @@ test('publishing: a draft until published, a change is a new version, and the ol
   assert.equal((await publish()).status, 303);
   page = (await c.get(`${BASE}/utbildning?kod=HIST-1`)).text;
   assert.match(page, /Publicerad \(version 2\)/);
-  // When, in Swedish time as a Swedish reader writes it ([9] item 6), not UTC in ISO form.
+  // When, in Swedish time as a Swedish reader writes it ([9] item 6), not UTC in ISO form; who
+  // published: the person's name, not the username ([9] item 8).
   const at = (v) => swedishTime(Number(sql(srv.db, `SELECT published_at FROM study_period_versions WHERE period_id = ${id} AND version = ${v}`)[0][0]));
-  assert.match(page, new RegExp(`Version 1, publicerad den ${at(1)} av ${srv.pelle}: 2027-01-18 – 2027-06-06`));
-  assert.match(page, new RegExp(`Version 2, publicerad den ${at(2)} av [a-z]+\\d+: 2027-01-18 – 2027-06-13`));
+  assert.match(page, new RegExp(`Version 1, publicerad den ${at(1)} av Pelle Test: 2027-01-18 – 2027-06-06`));
+  assert.match(page, new RegExp(`Version 2, publicerad den ${at(2)} av Pelle Test: 2027-01-18 – 2027-06-13`));
   assert.doesNotMatch(page, /publicerad \d{4}-\d{2}-\d{2}T/);
+  assert.ok(!page.includes(`av ${srv.pelle}:`), 'not by username');
   assert.equal(count(`SELECT count(*) FROM audit_log WHERE kind = 'period.published' AND actor = '${srv.pelle}'`), 2);
 
   // Withdrawn: kept and readable, no longer changeable.

@@ -147,8 +147,8 @@ Result<Done> Service::grant(idm::Unit& tx, const Username& u, const std::string&
     const bool first = before.schools.empty() && !before.agency_admin;
     if (!tx.grants().add(Grant{person->id, where, role}, now, who.name))
         return Done{"already granted; nothing changed"};
-    tx.audit().append(
-        {now, who.name, who.address, "grant.added", person->username.value(), school, std::string(to_string(role))});
+    tx.audit().append({now, who.name, who.address, "grant.added", person->username.value(), school,
+                       audit::say("role", {to_string(role)})});
     // R2, R3: the first grant of a person without a password sets the credentials in motion; the
     // one-time password goes by mail otp_email_delay later (the letter with the username: Identity
     // Manager). A person already known gets the grant and nothing else (R14).
@@ -159,7 +159,7 @@ Result<Done> Service::grant(idm::Unit& tx, const Username& u, const std::string&
         if (where)  // the username goes by letter, now, naming who gave the access
             tx.letters().queue(person->id, *where, who.agency ? GrantedBy::agency : GrantedBy::school_admin, now);
         tx.audit().append({now, who.name, who.address, "otp.scheduled", person->username.value(), school,
-                           "first one-time password mailed at " + format_iso(now + policy_.otp_email_delay)});
+                           audit::say("otp_scheduled", {format_iso(now + policy_.otp_email_delay)})});
     }
     return Done{};
 }
@@ -175,7 +175,7 @@ Result<Done> Service::unlock(const Username& u, const Actor& who, Timestamp now)
                         "account.unlocked",
                         person->username.value(),
                         {},
-                        was_locked ? "" : "was not locked"});
+                        was_locked ? std::string() : audit::say("was_not_locked")});
     tx->commit();
     return Done{was_locked ? "" : "the account was not locked"};
 }

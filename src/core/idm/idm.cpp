@@ -170,7 +170,7 @@ AddOutcome Service::add_person(const portal::Viewer& v, const std::string& schoo
         // to act on), and no answer can tell less: a new account cannot have a taken address, and
         // the R14 answer would add the person. Only the agency's audit log names the account.
         tx->audit().append({now, who.name, who.address, "person.add_refused", existing->username.value(), school,
-                            "beyond the school: agency-admin or another school's school-admin"});
+                            audit::say("beyond_school_add")});
         tx->commit();
         return Refused{Problem::beyond_school};
     }
@@ -206,7 +206,7 @@ Outcome Service::set_services(const portal::Viewer& v, const std::string& school
         if (!is_grantable_service(r) || std::find(services.begin(), services.end(), r) != services.end()) continue;
         if (tx->grants().remove(p->person.id, SchoolCode{school}, r))
             tx->audit().append({now, who.name, who.address, "grant.removed", p->person.username.value(), school,
-                                std::string(to_string(r))});
+                                audit::say("role", {to_string(r)})});
     }
     tx->commit();
     return Done{};
@@ -227,7 +227,7 @@ Outcome Service::unlock(const portal::Viewer& v, const std::string& school, cons
         if (!p) return Refused{Problem::no_such_person};
         if (beyond_reach(v, tx->grants().access(p->person.id))) {
             tx->audit().append({now, v.person.username.value(), client.address, "account.unlock_refused",
-                                p->person.username.value(), school, "beyond the school"});
+                                p->person.username.value(), school, audit::say("beyond_school")});
             tx->commit();
             return Refused{Problem::beyond_school};
         }
@@ -244,8 +244,8 @@ Outcome Service::send_otp(const portal::Viewer& v, const std::string& school, co
     if (!p) return Refused{Problem::no_such_person};
     const std::string who = v.person.username.value();
     if (beyond_reach(v, tx->grants().access(p->person.id))) {
-        tx->audit().append(
-            {now, who, client.address, "otp.send_refused", p->person.username.value(), school, "beyond the school"});
+        tx->audit().append({now, who, client.address, "otp.send_refused", p->person.username.value(), school,
+                            audit::say("beyond_school")});
         tx->commit();
         return Refused{Problem::beyond_school};
     }
@@ -257,7 +257,7 @@ Outcome Service::send_otp(const portal::Viewer& v, const std::string& school, co
     const MailKind kind = own_password ? MailKind::otp_reset : MailKind::otp_first;
     if (tx->outbox().count_since(p->person.id, kind, now - kiosk::kResetMailWindow) >= kiosk::kResetMailsPerQuarter) {
         tx->audit().append({now, who, client.address, "otp.send_braked", p->person.username.value(), school,
-                            "too many one-time passwords in 15 minutes"});
+                            audit::say("send_braked")});
         tx->commit();
         return Refused{Problem::too_many_mails};
     }
@@ -265,7 +265,7 @@ Outcome Service::send_otp(const portal::Viewer& v, const std::string& school, co
     // (the first-grant mail is skipped then), and a reset that the person did not order.
     tx->outbox().enqueue(outbox::to(p->person, kind, now, now, "admin"));
     tx->audit().append({now, who, client.address, "otp.sent_by_admin", p->person.username.value(), school,
-                        own_password ? "reset" : "first"});
+                        audit::say(own_password ? audit::Form("sent_reset") : audit::Form("sent_first"))});
     tx->commit();
     return Done{};
 }
@@ -293,7 +293,7 @@ Outcome Service::remove_admin(const portal::Viewer& v, const std::string& school
     if (!p || !tx->grants().remove(p->person.id, SchoolCode{school}, Role::school_admin))
         return Refused{Problem::no_such_person};
     tx->audit().append({now, v.person.username.value(), client.address, "grant.removed", p->person.username.value(),
-                        school, "school-admin"});
+                        school, audit::say("role", {to_string(Role::school_admin)})});
     tx->commit();
     return Done{};
 }
@@ -387,13 +387,14 @@ std::variant<int, Refused> Service::retry_mail(const portal::Viewer& v, std::opt
     auto tx = store_.begin(ports::TxMode::write);
     const int n = tx->outbox().retry_failed(id, now);
     if (n == 0 && id) return Refused{Problem::no_such_mail};
-    tx->audit().append({now,
-                        v.person.username.value(),
-                        client.address,
-                        "mail.retried",
-                        {},
-                        {},
-                        id ? "mail " + std::to_string(*id) : std::to_string(n) + " failed mails"});
+    tx->audit().append(
+        {now,
+         v.person.username.value(),
+         client.address,
+         "mail.retried",
+         {},
+         {},
+         id ? audit::say("retried_one", {std::to_string(*id)}) : audit::say("retried_all", {std::to_string(n)})});
     tx->commit();
     return n;
 }
@@ -574,9 +575,8 @@ ImportOutcome Service::save_import(const portal::Viewer& v, const std::string& s
                         "import.saved",
                         {},
                         school,
-                        std::to_string(done.added) + " added, " + std::to_string(done.granted) + " given services, " +
-                            std::to_string(done.unchanged) + " unchanged, " + std::to_string(done.refused) +
-                            " refused"});
+                        audit::say("import_saved", {std::to_string(done.added), std::to_string(done.granted),
+                                                    std::to_string(done.unchanged), std::to_string(done.refused)})});
     tx->commit();
     return done;
 }

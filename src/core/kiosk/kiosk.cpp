@@ -9,15 +9,10 @@ namespace mina::kiosk {
 
 namespace {
 
-AuditEvent event(const ClientInfo& client, Timestamp now, std::string kind, std::string subject,
+AuditEvent event(const ClientInfo& client, Timestamp now, audit::Kind kind, std::string subject,
                  std::string detail = {}) {
-    return AuditEvent{now,
-                      subject.empty() ? "anonymous" : subject,
-                      client.address,
-                      std::move(kind),
-                      std::move(subject),
-                      {},
-                      std::move(detail)};
+    return AuditEvent{
+        now, subject.empty() ? "anonymous" : subject, client.address, kind, std::move(subject), {}, std::move(detail)};
 }
 
 std::string lower_trimmed(std::string_view typed) {
@@ -36,16 +31,17 @@ bool alive(const std::optional<Otp>& otp, Timestamp now) {
     return otp && otp->expires_at > now && otp->wrong_count < kOtpMaxWrong;
 }
 
-std::string_view problem_name(passwords::Problem p) {
+/// What the audit log says of a refused password.
+std::string problem_detail(passwords::Problem p) {
     switch (p) {
-        case passwords::Problem::not_text: return "not text";
-        case passwords::Problem::too_short: return "too short";
-        case passwords::Problem::too_long: return "too long";
-        case passwords::Problem::has_username: return "contains the username";
-        case passwords::Problem::has_email: return "contains the email";
-        case passwords::Problem::weak: return "dictionary or common";
-        case passwords::Problem::mismatch: return "confirmation differs";
-        case passwords::Problem::reused: return "one of the last five";
+        case passwords::Problem::not_text: return audit::say("password_not_text");
+        case passwords::Problem::too_short: return audit::say("password_too_short");
+        case passwords::Problem::too_long: return audit::say("password_too_long");
+        case passwords::Problem::has_username: return audit::say("password_has_username");
+        case passwords::Problem::has_email: return audit::say("password_has_email");
+        case passwords::Problem::weak: return audit::say("password_weak");
+        case passwords::Problem::mismatch: return audit::say("password_mismatch");
+        case passwords::Problem::reused: return audit::say("password_reused");
     }
     return "?";
 }
@@ -112,7 +108,9 @@ bool Service::take_captcha(KioskFlow& f, std::string_view typed, const ClientInf
         ok = true;
     fresh_captcha(f, now);  // used once, right or wrong
     tx->kiosk_flows().update(f);
-    if (!ok) tx->audit().append(event(client, now, "kiosk.captcha_wrong", {}, live ? "wrong" : "used or expired"));
+    if (!ok)
+        tx->audit().append(event(client, now, "kiosk.captcha_wrong", {},
+                                 audit::say(live ? audit::Form("captcha_wrong") : audit::Form("captcha_spent"))));
     tx->commit();
     return ok;
 }
@@ -164,19 +162,19 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     auto tx = store_.begin(ports::TxMode::write);
     const bool otp_won = otp_ok && tx->otps().consume(person->id, otp->hash, now);
     if (otp_ok && !otp_won)
-        tx->audit().append(event(client, now, "otp.refused_used", who, "kiosk sign-in: used by another flow"));
+        tx->audit().append(event(client, now, "otp.refused_used", who, audit::say("otp_taken_sign_in")));
     if (!otp_won && !password_ok) {
         attempt.fail(*tx, reserved, reserved.detail(), [&] {
             if (otp && !otp_ok && otp->wrong_count >= kOtpMaxWrong) {
                 tx->otps().remove(person->id);
-                tx->audit().append(event(client, now, "otp.dead", who, "five wrong entries"));
+                tx->audit().append(event(client, now, "otp.dead", who, audit::say("otp_five_wrong")));
             }
         });
         return Denied{};
     }
     tx->accounts().record_success(person->id, now);
     if (otp_won) {
-        tx->audit().append(event(client, now, "otp.used", who, "kiosk sign-in"));
+        tx->audit().append(event(client, now, "otp.used", who, audit::say("otp_used_sign_in")));
     } else if (classify_password_age(credential->password_set_at.value_or(now), now, policy_) == PasswordAge::expired) {
         tx->audit().append(event(client, now, "kiosk.expired", who));
         tx->commit();
@@ -186,7 +184,8 @@ Outcome Service::sign_in(KioskFlow& f, std::string_view username_typed, std::str
     f.person = person->id;
     f.expires_at = now + kFlowLife;
     tx->kiosk_flows().update(f);
-    tx->audit().append(event(client, now, "kiosk.signed_in", who, otp_won ? "one-time password" : "password"));
+    tx->audit().append(event(client, now, "kiosk.signed_in", who,
+                             audit::say(otp_won ? audit::Form("signed_in_otp") : audit::Form("signed_in_password"))));
     tx->commit();
     return Proceed{};
 }
@@ -209,10 +208,10 @@ Outcome Service::order_otp(KioskFlow& f, std::string_view username_typed, std::s
             tx->outbox().enqueue(outbox::to(*person, MailKind::otp_reset, now, now));
             tx->audit().append(event(client, now, "otp.ordered", who));
         } else {
-            tx->audit().append(event(client, now, "otp.order_braked", who, "too many orders in 15 minutes"));
+            tx->audit().append(event(client, now, "otp.order_braked", who, audit::say("order_braked")));
         }
     } else {
-        tx->audit().append(event(client, now, "otp.ordered", who, "unknown username: nothing sent"));
+        tx->audit().append(event(client, now, "otp.ordered", who, audit::say("order_unknown")));
     }
     tx->kiosk_flows().update(f);
     tx->commit();
@@ -244,16 +243,17 @@ Outcome Service::enter_otp(KioskFlow& f, std::string_view typed, const ClientInf
     // Single use (SPEC §4): of several flows that compared the same one-time password at once, exactly
     // one consumes it.
     if (ok && !tx->otps().consume(*f.person, otp->hash, now)) {
-        tx->audit().append(event(client, now, "otp.refused_used", who, "forgotten password: used by another flow"));
+        tx->audit().append(event(client, now, "otp.refused_used", who, audit::say("otp_taken_forgotten")));
         tx->commit();
         return Denied{};
     }
     if (!ok) {
-        tx->audit().append(
-            event(client, now, "otp.wrong", who, otp ? "entry " + std::to_string(otp->wrong_count) : "none live"));
+        tx->audit().append(event(
+            client, now, "otp.wrong", who,
+            otp ? audit::say("otp_wrong_entry", {std::to_string(otp->wrong_count)}) : audit::say("otp_wrong_none")));
         if (otp && otp->wrong_count >= kOtpMaxWrong) {
             tx->otps().remove(*f.person);
-            tx->audit().append(event(client, now, "otp.dead", who, "five wrong entries"));
+            tx->audit().append(event(client, now, "otp.dead", who, audit::say("otp_five_wrong")));
         }
         tx->commit();
         return Denied{};
@@ -262,7 +262,7 @@ Outcome Service::enter_otp(KioskFlow& f, std::string_view typed, const ClientInf
     f.stage = FlowStage::password;
     f.expires_at = now + kFlowLife;
     tx->kiosk_flows().update(f);
-    tx->audit().append(event(client, now, "otp.used", who, "forgotten password"));
+    tx->audit().append(event(client, now, "otp.used", who, audit::say("otp_used_forgotten")));
     tx->commit();
     return Proceed{};
 }
@@ -289,8 +289,7 @@ SaveOutcome Service::save_password(KioskFlow& f, std::string_view password, std:
     }
     if (problem) {
         auto tx = store_.begin(ports::TxMode::write);
-        tx->audit().append(
-            event(client, now, "password.refused", person->username.value(), std::string(problem_name(*problem))));
+        tx->audit().append(event(client, now, "password.refused", person->username.value(), problem_detail(*problem)));
         tx->commit();
         return Refused{*problem};
     }
@@ -304,7 +303,7 @@ SaveOutcome Service::save_password(KioskFlow& f, std::string_view password, std:
     tx->kiosk_flows().update(f);
     tx->outbox().enqueue(outbox::to(*person, MailKind::password_changed, now, now));
     tx->audit().append(event(client, now, "password.changed", person->username.value(),
-                             "in the kiosk; sessions ended: " + std::to_string(ended)));
+                             audit::say("password_changed_kiosk", {std::to_string(ended)})));
     tx->commit();
     return Saved{};
 }

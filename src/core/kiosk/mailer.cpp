@@ -7,8 +7,8 @@
 namespace mina::mailer {
 
 namespace {
-AuditEvent system_event(Timestamp now, std::string kind, std::string subject, std::string detail) {
-    return AuditEvent{now, "system", "local", std::move(kind), std::move(subject), {}, std::move(detail)};
+AuditEvent system_event(Timestamp now, audit::Kind kind, std::string subject, std::string detail) {
+    return AuditEvent{now, "system", "local", kind, std::move(subject), {}, std::move(detail)};
 }
 }  // namespace
 
@@ -46,8 +46,9 @@ std::optional<Claimed> Service::next(Timestamp now) {
             auto tx = store_.begin(ports::TxMode::write);
             tx->otps().put(Otp{person->id, hash, first ? OtpKind::first : OtpKind::reset, now,
                                now + (first ? policy_.otp_ttl_first : policy_.otp_ttl_reset), 0});
-            tx->audit().append(system_event(now, "otp.issued", person->username.value(),
-                                            std::string(to_string(mail->kind)) + ", mail " + std::to_string(mail->id)));
+            tx->audit().append(
+                system_event(now, "otp.issued", person->username.value(),
+                             audit::say("otp_issued", {to_string(mail->kind), std::to_string(mail->id)})));
             tx->commit();
         }
         return c;
@@ -64,9 +65,9 @@ void Service::not_sent(const OutboxMail& m, Timestamp now, const std::string& de
     auto tx = store_.begin(ports::TxMode::write);
     if ((rejected && m.attempts >= kMaxRejections) || m.attempts >= kMaxAttempts) {
         tx->outbox().mark_failed(m.id, detail);
-        tx->audit().append(system_event(
-            now, "mail.failed", m.recipient,
-            std::string(to_string(m.kind)) + " after " + std::to_string(m.attempts) + " attempts: " + detail));
+        tx->audit().append(
+            system_event(now, "mail.failed", m.recipient,
+                         audit::say("mail_failed", {to_string(m.kind), std::to_string(m.attempts), detail})));
     } else {
         // Exponential backoff: 30 s, 1 min, 2 min, … at most an hour between attempts.
         auto wait = kFirstRetry;
@@ -95,7 +96,7 @@ int Service::queue_reminders(Timestamp now) {
         tx->outbox().enqueue(outbox::to(c.person, MailKind::expiry_reminder, now, now, format_iso(expires)));
         tx->accounts().set_reminded(c.person.id, due);
         tx->audit().append(system_event(now, "mail.reminder_queued", c.person.username.value(),
-                                        "password expires in " + std::to_string(days_left) + " day(s)"));
+                                        audit::say("reminder_queued", {std::to_string(days_left)})));
         ++queued;
     }
     tx->commit();

@@ -22,7 +22,9 @@ std::string audit_name(const std::optional<Person>& person, std::string_view nor
 
 namespace lockout {
 
-std::string Reserved::detail() const { return person ? "attempt " + std::to_string(attempt) : "unknown username"; }
+std::string Reserved::detail() const {
+    return person ? audit::say("attempt", {std::to_string(attempt)}) : audit::say("unknown_username");
+}
 
 Attempt::Attempt(const PolicyConfig& policy, const ClientInfo& client, Kinds kinds, const ports::Pseudonyms* names,
                  Timestamp now)
@@ -33,9 +35,8 @@ Attempt::Attempt(const PolicyConfig& policy, const ClientInfo& client, Kinds kin
       now_(now),
       client_key_(client_throttle_key(client.address, policy.client_ipv6_prefix)) {}
 
-AuditEvent Attempt::event(std::string_view kind, const std::string& who, std::string detail) const {
-    return AuditEvent{
-        now_, who.empty() ? "anonymous" : who, client_.address, std::string(kind), who, {}, std::move(detail)};
+AuditEvent Attempt::event(audit::Kind kind, const std::string& who, std::string detail) const {
+    return AuditEvent{now_, who.empty() ? "anonymous" : who, client_.address, kind, who, {}, std::move(detail)};
 }
 
 Reservation Attempt::reserve(LockoutUnit& tx, std::string_view username,
@@ -75,7 +76,7 @@ void Attempt::fail(LockoutUnit& tx, const Reserved& r, const std::string& detail
     if (r.person && r.attempt >= policy_.max_failed_logins + 1) {
         const Timestamp until = now_ + policy_.lockout;
         tx.accounts().lock(r.person->id, until);
-        tx.audit().append(event("account.locked", r.who, "until " + format_iso(until)));
+        tx.audit().append(event("account.locked", r.who, audit::say("locked_until", {format_iso(until)})));
         tx.outbox().enqueue(outbox::to(*r.person, MailKind::account_locked, now_, now_, format_iso(until)));
     }
     tx.commit();

@@ -38,9 +38,9 @@ namespace lockout {
 
 /// What the audit log calls the steps of one kind of attempt.
 struct Kinds {
-    std::string_view throttled;       // the client must wait
-    std::string_view refused_locked;  // the account is locked: nothing compared
-    std::string_view failed;          // the secret did not match (or no such account)
+    audit::Kind throttled;       // the client must wait
+    audit::Kind refused_locked;  // the account is locked: nothing compared
+    audit::Kind failed;          // the secret did not match (or no such account)
 };
 
 /// The attempt, counted: the account the username names (if any) and the attempt's number on it.
@@ -48,7 +48,7 @@ struct Reserved {
     std::optional<Person> person;
     std::string who;  // for the audit log (audit_name): never a typed name that matches no account
     int attempt = 0;  // 0 when no account is named
-    /// "attempt N", or "unknown username": what the audit log says of a failure.
+    /// "attempt N", or "unknown username" (audit::kDetails): what the audit log says of a failure.
     [[nodiscard]] std::string detail() const;
 };
 /// Too many failures from this client address (SPEC §4): nothing was counted on the account.
@@ -78,7 +78,7 @@ class Attempt final {
     void fail(LockoutUnit& tx, const Reserved& r, const std::string& detail, const std::function<void()>& also = {});
 
     /// An audit event of this attempt's client and time.
-    [[nodiscard]] AuditEvent event(std::string_view kind, const std::string& who, std::string detail = {}) const;
+    [[nodiscard]] AuditEvent event(audit::Kind kind, const std::string& who, std::string detail = {}) const;
 
    private:
     const PolicyConfig& policy_;

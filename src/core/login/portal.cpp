@@ -58,7 +58,7 @@ std::optional<Session> Service::expire_if_idle(const std::string& id_hash, Times
     if (!row) return std::nullopt;
     if (now >= idle_deadline(*row)) {
         wtx->sessions().remove(id_hash);
-        wtx->audit().append({now, "system", {}, "session.expired", {}, {}, "idle or absolute timeout"});
+        wtx->audit().append({now, "system", {}, "session.expired", {}, {}, audit::say("session_timeout")});
         wtx->commit();
         return std::nullopt;
     }
@@ -77,7 +77,8 @@ Choice Service::choose_school(Viewer& v, const std::string& code, const ClientIn
     auto tx = store_.begin(ports::TxMode::write);
     const std::string who = v.person.username.value();
     if (!yours) {
-        tx->audit().append({now, who, client.address, "school.switch_refused", who, code, "no grant at school"});
+        tx->audit().append(
+            {now, who, client.address, "school.switch_refused", who, code, audit::say("no_grant_at_school")});
         tx->commit();
         return Choice::not_yours;
     }
@@ -98,7 +99,8 @@ Choice Service::save_preferences(Viewer& v, const std::string& lang, const std::
     auto tx = store_.begin(ports::TxMode::write);
     tx->accounts().set_preferences(v.person.id, lang, default_school);
     const std::string who = v.person.username.value();
-    tx->audit().append({now, who, client.address, "preferences.saved", who, default_school, "lang=" + lang});
+    tx->audit().append(
+        {now, who, client.address, "preferences.saved", who, default_school, audit::say("language", {lang})});
     tx->commit();
     v.person.lang = lang;
     v.person.default_school = default_school;

@@ -58,8 +58,9 @@ struct ReportEvent {
     Channel channel{Channel::web};
     std::int64_t submission = 0;  // the upload it came in (0: a form)
     Timestamp reported_at;
-    std::string reported_month;  // "YYYY-MM" of reported_at (UTC), for the agency's counts
-    std::string reported_by;     // a username, or "api:<key name>"
+    std::string reported_month;    // "YYYY-MM" of reported_at (UTC), for the agency's counts
+    std::string reported_by;       // a username, or "api:<key name>"
+    std::string reported_by_name;  // read by events() only: that person's name now (empty: none known)
 };
 
 /// A row of the lists: the report with its student and where it belongs.

@@ -363,9 +363,9 @@ std::variant<std::string, Denied> Service::export_csv(const portal::Viewer& v, c
         }
         out += "\r\n";
     }
-    tx->audit().append(
-        {now, person_of(v), client.address, "report.export", "", school,
-         std::to_string(view.rows.size()) + (full_numbers ? " rader, fullständiga personnummer" : " rader")});
+    tx->audit().append({now, person_of(v), client.address, "report.export", "", school,
+                        audit::say(full_numbers ? audit::Form("export_full_numbers") : audit::Form("export"),
+                                   {std::to_string(view.rows.size())})});
     tx->commit();
     return out;
 }
@@ -515,9 +515,12 @@ ReportOutcome Service::report(const portal::Viewer& v, const std::string& school
     if (row.duplicate) return Reported{row.student, 0};
     if (!row.accepted()) return row;
     write(*tx, school, p, Channel::web, 0, person_of(v), now);
-    std::string detail = std::string(to_string(row.event.kind)) + " " + to_string(row.event.day);
-    if (row.event.supersedes) detail += ", rättar " + std::to_string(row.event.supersedes) + ": " + row.reason;
-    tx->audit().append({now, person_of(v), client.address, row.event.supersedes ? "report.corrected" : "report.sent",
+    const std::string detail = row.event.supersedes
+                                   ? audit::say("report_corrects", {to_string(row.event.kind), to_string(row.event.day),
+                                                                    std::to_string(row.event.supersedes), row.reason})
+                                   : audit::say("report", {to_string(row.event.kind), to_string(row.event.day)});
+    tx->audit().append({now, person_of(v), client.address,
+                        row.event.supersedes ? audit::Kind("report.corrected") : audit::Kind("report.sent"),
                         "student:" + std::to_string(row.student), school, detail.substr(0, 300)});
     tx->commit();
     return Reported{row.student, row.event.id};
@@ -545,7 +548,7 @@ std::variant<std::monostate, Denied> Service::set_student(const portal::Viewer& 
     const bool protects = protected_identity && !s->protected_identity;
     if (protects) rep.set_protected(id, true);
     tx->audit().append({now, person_of(v), client.address, "report.student_changed", "student:" + std::to_string(id),
-                        school, protects ? "skyddade personuppgifter" : ""});
+                        school, protects ? audit::say("protected_identity") : std::string()});
     tx->commit();
     return std::monostate{};
 }
@@ -560,9 +563,10 @@ std::variant<std::monostate, Denied> Service::set_protection(const portal::Viewe
     if (!s) return Denied{Refusal::no_such_student};
     if (s->protected_identity != protected_identity) {
         rep.set_protected(id, protected_identity);
-        tx->audit().append({now, person_of(v), client.address,
-                            protected_identity ? "report.protection_set" : "report.protection_lifted",
-                            "student:" + std::to_string(id), "", ""});
+        tx->audit().append(
+            {now, person_of(v), client.address,
+             protected_identity ? audit::Kind("report.protection_set") : audit::Kind("report.protection_lifted"),
+             "student:" + std::to_string(id), "", ""});
     }
     tx->commit();
     return std::monostate{};
@@ -621,7 +625,7 @@ std::variant<Upload, Denied> Service::preview(const portal::Viewer& v, const std
     up.submission = tx->reports().add_submission(s);
     tx->audit().append({now, person_of(v), client.address, "report.file_checked",
                         "submission:" + std::to_string(up.submission), school,
-                        std::to_string(s.rows) + " rader, " + std::to_string(s.refused) + " underkända"});
+                        audit::say("file_checked", {std::to_string(s.rows), std::to_string(s.refused)})});
     tx->commit();
     return up;
 }
@@ -653,7 +657,7 @@ SaveOutcome Service::save(const portal::Viewer& v, const std::string& school, st
     rep.finish_submission(submission, out.state, out.saved);
     tx->audit().append({now, person_of(v), client.address, "report.file_saved",
                         "submission:" + std::to_string(submission), school,
-                        std::to_string(out.saved) + " rapporter sparade"});
+                        audit::say("file_saved", {std::to_string(out.saved)})});
     tx->commit();
     out.plan = std::move(up.plan);
     return out;
@@ -715,9 +719,10 @@ std::variant<UploadSaved, UploadNotSaved, Denied> Service::api(const std::string
         out.state = state_after(up.plan, out.saved);
         rep.finish_submission(id, out.state, out.saved);
     }
-    tx->audit().append({now, by, client.address, mode ? "report.api_saved" : "report.api_checked",
+    tx->audit().append({now, by, client.address,
+                        mode ? audit::Kind("report.api_saved") : audit::Kind("report.api_checked"),
                         "submission:" + std::to_string(id), school,
-                        std::to_string(out.saved) + " av " + std::to_string(rows.count) + " rapporter sparade"});
+                        audit::say("api_saved", {std::to_string(out.saved), std::to_string(rows.count)})});
     tx->commit();
     if (refuse_all) {
         up.submission = id;

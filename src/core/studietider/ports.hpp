@@ -60,7 +60,8 @@ struct PublishedPeriod {
     int paid_weeks = 0;
     std::vector<studietider::PeriodMark> marks;  // derived on reading only: why no studiemedel
     Timestamp published_at;
-    std::string published_by;
+    std::string published_by;       // a username
+    std::string published_by_name;  // read by versions() only: that person's name now (empty: none known)
 };
 
 struct SchoolContact {

@@ -9,9 +9,9 @@ namespace mina::studietider {
 
 namespace {
 
-AuditEvent event(const portal::Viewer& v, const ClientInfo& client, Timestamp now, std::string kind,
+AuditEvent event(const portal::Viewer& v, const ClientInfo& client, Timestamp now, audit::Kind kind,
                  const std::string& school, std::string detail) {
-    return {now, v.person.username.value(), client.address, std::move(kind), {}, school, std::move(detail)};
+    return {now, v.person.username.value(), client.address, kind, {}, school, std::move(detail)};
 }
 
 std::string describe(const PeriodInput& p) { return p.label + " " + to_string(p.first) + "–" + to_string(p.last); }
@@ -148,8 +148,8 @@ PeriodOutcome Service::save_period(const portal::Viewer& v, const std::string& s
     } else {
         p.id = st.add_period(p);
     }
-    tx->audit().append(
-        event(v, client, now, existing ? "period.changed" : "period.added", school, code + " " + describe(in)));
+    tx->audit().append(event(v, client, now, existing ? audit::Kind("period.changed") : audit::Kind("period.added"),
+                             school, code + " " + describe(in)));
     tx->commit();
     return Saved{p.id, {}};
 }
@@ -196,8 +196,9 @@ Outcome Service::publish_period(const portal::Viewer& v, const std::string& scho
     version.published_at = now;
     version.published_by = v.person.username.value();
     st.publish_period(version);
-    tx->audit().append(event(v, client, now, "period.published", school,
-                             code + " " + describe(p.input) + " version " + std::to_string(version.version)));
+    tx->audit().append(
+        event(v, client, now, "period.published", school,
+              audit::say("period_published", {code + " " + describe(p.input), std::to_string(version.version)})));
     tx->commit();
     return Saved{id, {}};
 }
@@ -444,12 +445,12 @@ FileOutcome Service::save_file(const portal::Viewer& v, const std::string& schoo
             ++done.periods_published;
         }
     }
-    tx->audit().append(event(v, client, now, "studietider.file.saved", school,
-                             std::to_string(plan.rows.size()) + " rows: " + std::to_string(done.educations_added) +
-                                 " educations added, " + std::to_string(done.educations_changed) + " changed; " +
-                                 std::to_string(done.periods_added) + " periods added, " +
-                                 std::to_string(done.periods_changed) + " changed, " +
-                                 std::to_string(done.periods_published) + " published"));
+    tx->audit().append(
+        event(v, client, now, "studietider.file.saved", school,
+              audit::say("studietider_file_saved",
+                         {std::to_string(plan.rows.size()), std::to_string(done.educations_added),
+                          std::to_string(done.educations_changed), std::to_string(done.periods_added),
+                          std::to_string(done.periods_changed), std::to_string(done.periods_published)})));
     tx->commit();
     return done;
 }

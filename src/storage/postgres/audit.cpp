@@ -19,7 +19,7 @@ class PgAudit final : public ports::Audit {
    public:
     explicit PgAudit(Transaction& c) : c_(c) {}
     void append(const AuditEvent& e) override {
-        exec(c_, kAppendAudit, e.at, e.actor, e.address, e.kind, e.subject, e.school, e.detail);
+        exec(c_, kAppendAudit, e.at, e.actor, e.address, e.kind.code(), e.subject, e.school, e.detail);
     }
     std::vector<AuditEntry> query(const AuditFilter& f) override {
         constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
@@ -28,7 +28,7 @@ class PgAudit final : public ports::Audit {
                            f.to ? to_unix(*f.to) : kMax, f.before_id > 0 ? f.before_id : kMax, f.limit);
         return read_all<AuditEntry>(result, [](const Row& r) {
             return AuditEntry{r.integer(0),
-                              AuditEvent{r.time(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7)}};
+                              AuditRecord{r.time(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7)}};
         });
     }
     std::vector<std::string> kinds() override {

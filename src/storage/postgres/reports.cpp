@@ -45,10 +45,12 @@ constexpr const char* kAddEnrollment =
     "state, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
 constexpr Dollars kSetEnrollmentState{sql::kSetEnrollmentState};
 
+// With the reporter's name as the persons table has it (empty for an API key or a name not known).
 constexpr const char* kEvents =
-    "SELECT id, kind, day, last_day, pace, credits, hours, passed, supersedes, enrollment_id, school_code, reason, "
-    "channel, submission_id, reported_at, reported_month, reported_by FROM report_events WHERE enrollment_id = $1 "
-    "ORDER BY id";
+    "SELECT r.id, r.kind, r.day, r.last_day, r.pace, r.credits, r.hours, r.passed, r.supersedes, r.enrollment_id, "
+    "r.school_code, r.reason, r.channel, r.submission_id, r.reported_at, r.reported_month, r.reported_by, "
+    "coalesce(trim(w.first_name || ' ' || w.last_name), '') FROM report_events r "
+    "LEFT JOIN persons w ON w.username = r.reported_by WHERE r.enrollment_id = $1 ORDER BY r.id";
 constexpr const char* kSchoolEvents =
     "SELECT id, kind, day, last_day, pace, credits, hours, passed, supersedes, enrollment_id, school_code, reason, "
     "channel, submission_id, reported_at, reported_month, reported_by FROM report_events WHERE school_code = $1 "
@@ -266,7 +268,11 @@ class PgReports final : public ports::Reports {
     }
 
     std::vector<ReportEvent> events(std::int64_t enrollment) override {
-        return read_all<ReportEvent>(exec(c_, kEvents, enrollment), [](const Row& r) { return read_report_event(r); });
+        return read_all<ReportEvent>(exec(c_, kEvents, enrollment), [](const Row& r) {
+            auto e = read_report_event(r);
+            e.reported_by_name = r.text(17);
+            return e;
+        });
     }
     std::vector<ReportEvent> school_events(const SchoolCode& school) override {
         return read_all<ReportEvent>(exec(c_, kSchoolEvents, school),

@@ -188,7 +188,11 @@ class PgStudietider final : public ports::Studietider {
         return exec(c_, kWithdrawPeriod, id, at).affected() > 0;
     }
     std::vector<PublishedPeriod> versions(std::int64_t period) override {
-        return read_all<PublishedPeriod>(exec(c_, kVersions, period), [](const Row& r) { return read_version(r); });
+        return read_all<PublishedPeriod>(exec(c_, kVersions, period), [](const Row& r) {
+            auto v = read_version(r);
+            v.published_by_name = r.text(13);
+            return v;
+        });
     }
     std::vector<SchoolContact> contacts(const SchoolCode& school) override {
         return read_all<SchoolContact>(exec(c_, kContacts, school), [](const Row& r) {

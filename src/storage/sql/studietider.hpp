@@ -42,9 +42,12 @@ inline constexpr char kMarkPublished[] = "UPDATE study_periods SET published_ver
 inline constexpr char kWithdrawPeriod[] =
     "UPDATE study_periods SET withdrawn_at = ?2 WHERE id = ?1 AND withdrawn_at IS NULL";
 
+// With the name of whoever published it, as the persons table has it (empty when none is known).
 inline constexpr char kVersions[] =
-    "SELECT period_id, version, label, first_day, last_day, credits, pace, breaks, weeks, derived_pace, paid_weeks, "
-    "published_at, published_by FROM study_period_versions WHERE period_id = ?1 ORDER BY version DESC";
+    "SELECT v.period_id, v.version, v.label, v.first_day, v.last_day, v.credits, v.pace, v.breaks, v.weeks, "
+    "v.derived_pace, v.paid_weeks, v.published_at, v.published_by, coalesce(trim(w.first_name || ' ' || w.last_name), "
+    "'') FROM study_period_versions v LEFT JOIN persons w ON w.username = v.published_by WHERE v.period_id = ?1 "
+    "ORDER BY v.version DESC";
 
 inline constexpr char kContacts[] =
     "SELECT id, school_code, name, role, email, phone FROM school_contacts WHERE school_code = ?1 ORDER BY name, id";

@@ -14,7 +14,7 @@ class SqliteAudit final : public ports::Audit {
 
     void append(const AuditEvent& e) override {
         Query q(c_, kAppendAudit);
-        q.bind(1, e.at).bind(2, e.actor).bind(3, e.address).bind(4, e.kind).bind(5, e.subject);
+        q.bind(1, e.at).bind(2, e.actor).bind(3, e.address).bind(4, e.kind.code()).bind(5, e.subject);
         q.bind(6, e.school).bind(7, e.detail);
         q.run();
     }
@@ -27,8 +27,8 @@ class SqliteAudit final : public ports::Audit {
         q.bind(7, std::int64_t{f.limit});
         std::vector<AuditEntry> out;
         while (q.step())
-            out.push_back({q.integer(0), AuditEvent{from_unix(q.integer(1)), q.text(2), q.text(3), q.text(4), q.text(5),
-                                                    q.text(6), q.text(7)}});
+            out.push_back({q.integer(0), AuditRecord{from_unix(q.integer(1)), q.text(2), q.text(3), q.text(4),
+                                                     q.text(5), q.text(6), q.text(7)}});
         return out;
     }
     std::vector<std::string> kinds() override {

@@ -35,8 +35,11 @@ constexpr const char* kAddEnrollment =
 #define MINA_EVENT_COLUMNS                                                                                    \
     "r.id, r.enrollment_id, r.school_code, r.kind, r.day, r.last_day, r.pace, r.credits, r.hours, r.passed, " \
     "r.supersedes, r.reason, r.channel, r.submission_id, r.reported_at, r.reported_month, r.reported_by"
+// With the reporter's name as the persons table has it (empty for an API key or a name not known).
 constexpr const char* kEventsOf =
-    "SELECT " MINA_EVENT_COLUMNS " FROM report_events r WHERE r.enrollment_id = ?1 ORDER BY r.id";
+    "SELECT " MINA_EVENT_COLUMNS
+    ", coalesce(trim(w.first_name || ' ' || w.last_name), '') FROM report_events r "
+    "LEFT JOIN persons w ON w.username = r.reported_by WHERE r.enrollment_id = ?1 ORDER BY r.id";
 constexpr const char* kSchoolEvents =
     "SELECT " MINA_EVENT_COLUMNS " FROM report_events r WHERE r.school_code = ?1 ORDER BY r.enrollment_id, r.id";
 constexpr const char* kAddEvent =
@@ -241,7 +244,10 @@ class SqliteReports final : public ports::Reports {
         Query q(c_, kEventsOf);
         q.bind(1, enrollment);
         std::vector<ReportEvent> out;
-        while (q.step()) out.push_back(read_event(q));
+        while (q.step()) {
+            out.push_back(read_event(q));
+            out.back().reported_by_name = q.text(17);
+        }
         return out;
     }
     std::vector<ReportEvent> school_events(const SchoolCode& school) override {

@@ -207,7 +207,10 @@ class SqliteStudietider final : public ports::Studietider {
         Query q(c_, kVersions);
         q.bind(1, period);
         std::vector<PublishedPeriod> out;
-        while (q.step()) out.push_back(read_version(q));
+        while (q.step()) {
+            out.push_back(read_version(q));
+            out.back().published_by_name = q.text(13);
+        }
         return out;
     }
     std::vector<SchoolContact> contacts(const SchoolCode& school) override {

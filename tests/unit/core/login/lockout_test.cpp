@@ -16,7 +16,7 @@ namespace {
 
 using namespace login::lockout;
 
-constexpr Kinds kKinds{"try.throttled", "try.refused_locked", "try.failed"};
+constexpr Kinds kKinds{"login.throttled", "login.refused_locked", "login.failed"};  // as the portal names them
 
 class LockoutTest : public ::testing::Test {
    protected:
@@ -43,7 +43,7 @@ class LockoutTest : public ::testing::Test {
         f.kind = "";
         std::vector<std::string> out;
         for (const auto& e : tx->audit().query(f))
-            if (e.event.kind.rfind("try.", 0) == 0 || e.event.kind == "account.locked")
+            if (e.event.kind.rfind("login.", 0) == 0 || e.event.kind == "account.locked")
                 out.insert(out.begin(), e.event.kind);
         return out;
     }
@@ -84,8 +84,8 @@ TEST_F(LockoutTest, EachAttemptIsCountedAndTheOneAfterTheLastAllowedLocksAuditsA
     log.clear();
     EXPECT_TRUE(std::holds_alternative<Locked>(fail_once(user_, &log)));
     EXPECT_EQ(log, (std::vector<std::string>{"commit"})) << "a refusal is an answer: on disk before it is given";
-    EXPECT_EQ(kinds(), (std::vector<std::string>{"try.failed", "try.failed", "try.failed", "try.failed",
-                                                 "account.locked", "try.refused_locked"}));
+    EXPECT_EQ(kinds(), (std::vector<std::string>{"login.failed", "login.failed", "login.failed", "login.failed",
+                                                 "account.locked", "login.refused_locked"}));
 }
 
 TEST_F(LockoutTest, AnUnknownUsernameCountsForTheClientOnly) {
@@ -109,7 +109,7 @@ TEST_F(LockoutTest, AThrottledClientCountsNothingOnTheAccount) {
     EXPECT_EQ(log, (std::vector<std::string>{"commit"}));
     const PersonId id = person();
     EXPECT_EQ(store_->begin(ports::TxMode::read)->accounts().failed_count(id), 0);
-    EXPECT_EQ(kinds().back(), "try.throttled");
+    EXPECT_EQ(kinds().back(), "login.throttled");
 }
 
 }  // namespace

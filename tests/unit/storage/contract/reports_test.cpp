@@ -238,6 +238,29 @@ TEST_P(ReportsContract, EnrollmentsAndTheirEventsInTheOrderSaved) {
     EXPECT_THROW((void)tx->reports().add_event(again), std::runtime_error) << "an event is corrected once";
 }
 
+TEST_P(ReportsContract, EventsNameTheirReporterAsThePersonsTableHasIt) {
+    auto tx = write();
+    const auto w = world(*tx);
+    tx->accounts().add(person("ab1001", "Anna", "Berg", "anna@example.se"), kT);
+    auto& r = tx->reports();
+    const auto n = r.add_enrollment(enrollment("S1", r.add_student(student("h1")), w.e1, w.p1));
+    r.add_event(event(n, "S1", reports::Kind::study_start, kT));  // by ab1001
+    auto by_key = event(n, "S1", reports::Kind::study_result, kT + 1s);
+    by_key.reported_by = "api:nyckel";
+    r.add_event(by_key);
+    auto by_stranger = event(n, "S1", reports::Kind::study_result, kT + 2s);
+    by_stranger.reported_by = "zz9999";  // no such person (any more)
+    r.add_event(by_stranger);
+
+    const auto es = r.events(n);
+    ASSERT_EQ(es.size(), 3u);
+    EXPECT_EQ(es[0].reported_by, "ab1001") << "the username stays";
+    EXPECT_EQ(es[0].reported_by_name, "Anna Berg");
+    EXPECT_EQ(es[1].reported_by_name, "") << "an API key has no name";
+    EXPECT_EQ(es[2].reported_by, "zz9999");
+    EXPECT_EQ(es[2].reported_by_name, "");
+}
+
 TEST_P(ReportsContract, ListsFilterAndCount) {
     auto tx = write();
     const auto w = world(*tx);

@@ -197,6 +197,7 @@ TEST_P(StudietiderContract, PeriodsArePublishedAsVersions) {
     EXPECT_EQ(vs[0].paid_weeks, 0);
     EXPECT_EQ(vs[0].published_at, kT + 30s);
     EXPECT_EQ(vs[0].published_by, "ab1001");
+    EXPECT_EQ(vs[0].published_by_name, "") << "nobody of that username";
     EXPECT_EQ(vs[1].version, 1);
     EXPECT_EQ(vs[1].input.last, day(2027, 6, 4)) << "a published version is never changed";
     EXPECT_EQ(vs[1].input.breaks.size(), 2u);
@@ -211,6 +212,26 @@ TEST_P(StudietiderContract, PeriodsArePublishedAsVersions) {
     EXPECT_EQ(all, (std::vector<std::int64_t>{ht.id, vt.id, third})) << "by education, then first day; withdrawn too";
     EXPECT_TRUE(st.school_periods(SchoolCode{"S2"}).empty());
     tx->commit();
+}
+
+TEST_P(StudietiderContract, VersionsNameWhoPublishedThemAsThePersonsTableHasIt) {
+    auto tx = write();
+    tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux}, kT);
+    tx->accounts().add(person("ab1001", "Anna", "Berg", "anna@example.se"), kT);
+    auto& st = tx->studietider();
+    auto p = period(*st.add_education(education("S1", "E1", "Svenska")), "VT2027", day(2027, 1, 18), day(2027, 6, 4));
+    p.id = st.add_period(p);
+    st.publish_period(version_of(p, 1, kT + 10s));  // by ab1001
+    auto second = version_of(p, 2, kT + 20s);
+    second.published_by = "zz9999";
+    st.publish_period(second);
+
+    const auto vs = st.versions(p.id);
+    ASSERT_EQ(vs.size(), 2u);
+    EXPECT_EQ(vs[0].published_by, "zz9999");
+    EXPECT_EQ(vs[0].published_by_name, "");
+    EXPECT_EQ(vs[1].published_by, "ab1001") << "the username stays";
+    EXPECT_EQ(vs[1].published_by_name, "Anna Berg");
 }
 
 TEST_P(StudietiderContract, ContactsBelongToTheirSchool) {

@@ -393,7 +393,8 @@ void fill(ports::Store& store) {
     tx->letters().queue(ids[2], SchoolCode{"S1"}, GrantedBy::school_admin, kT);
     for (int i = 0; i < 8; ++i)
         tx->audit().append({kT + Seconds{i % 3}, i % 2 ? "ab1001" : "anonymous", "10.0.0.1",
-                            i % 3 ? "login.failed" : "login.ok", i % 4 ? "ab1002" : "ab1001", i % 2 ? "S1" : "", ""});
+                            i % 3 ? audit::Kind("login.failed") : audit::Kind("login.success"),
+                            i % 4 ? "ab1002" : "ab1001", i % 2 ? "S1" : "", ""});
     tx->commit();
 }
 
