@@ -178,7 +178,7 @@ Response IdmPages::idm_people_page(const Authed& a, Request& req, const std::str
                                         {{"at", when(lang, *p.last_login_at, time::Form::day)}});
             if (p.password_set_at) {
                 const auto days = (now() - *p.password_set_at).count() / 86400;
-                state += " " + views_.t(lang, "idm_state_password_age", {{"days", std::to_string(days)}});
+                state += " " + views_.t_count(lang, "idm_state_password_age", days);
             }
         } else {
             state = views_.t(lang, "idm_state_not_active");
@@ -500,7 +500,8 @@ Response IdmPages::idm_mail(Request& req, Authed& a) {
     if (std::holds_alternative<idm::Refused>(result)) return idm_forbidden(a, req);
     auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
-    if (q.get("m") == "igen") d.set("flash", views_.t(a.lang, "idm_mail_retried", {{"count", q.get("n")}}));
+    if (q.get("m") == "igen")
+        d.set("flash", views_.t_count(a.lang, "idm_mail_retried", std::atoll(digits(q.get("n")).c_str())));
     Data rows{Data::type::list};
     for (const auto& m : std::get<std::vector<OutboxMail>>(result)) {
         Data row{Data::type::object};
@@ -639,8 +640,7 @@ Response IdmPages::idm_import_page(const Authed& a, const std::string& school, c
                                {"unchanged", std::to_string(unchanged)},
                                {"refused", std::to_string(refused)}}));
     d.set("can_save", fresh + granted > 0);
-    d.set("save_label", views_.t(lang, fresh + granted == 1 ? "idm_import_save_one" : "idm_import_save",
-                                 {{"count", std::to_string(fresh + granted)}}));
+    d.set("save_label", views_.t_count(lang, "idm_import_save", fresh + granted));
     d.set("any_refused", refused > 0);
     Data rows{Data::type::list};
     for (const auto& r : plan.rows) {

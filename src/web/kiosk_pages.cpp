@@ -61,6 +61,7 @@ Response KioskPages::kiosk_page(Request& req, const std::string& lang, int statu
     d.set("asset_version", ctx_.asset_version());
     d.set("path", req.path);
     if (!d.get("title")) d.set("title", views_.t(lang, "kiosk_title"));
+    d.set("kiosk_brand", true);  // the manual's kiosk screens are headed "Lösenordskiosk"
     Response res;
     res.status = status;
     res.body = views_.page(page, lang, std::move(d));
@@ -134,8 +135,10 @@ Response KioskPages::kiosk_signin_submit(Request& req, KioskForm& in) {
         res.header("Retry-After", std::to_string(th->wait.count()));
         return res;
     }
-    const std::map<std::string, std::string> rule{{"count", count_word(lang, ctx_.policy.max_failed_logins)},
-                                                  {"lockout", human_duration(lang, ctx_.policy.lockout)}};
+    const std::map<std::string, std::string> rule{
+        {"times", views_.t_count(lang, "times", ctx_.policy.max_failed_logins,
+                                 {{"word", count_word(lang, ctx_.policy.max_failed_logins)}})},
+        {"lockout", human_duration(lang, ctx_.policy.lockout)}};
     return kiosk_first_form(req, page, flow, {}, 422, username, views_.t(lang, "kiosk_error_denied", rule), true);
 }
 

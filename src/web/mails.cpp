@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "core/common/text.hpp"
 #include "web/wording.hpp"
 
 namespace mina::web {
@@ -66,8 +67,10 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const time
         return views.t(lang, key, params);
     };
     const std::string base = site.link_base();
-    const std::map<std::string, std::string> common{
-        {"name", person.first_name}, {"agency", site.agency_name}, {"phone", site.school_phone}};
+    const std::map<std::string, std::string> common{{"name", person.first_name},
+                                                    {"agency", site.agency_name},
+                                                    {"agency_genitive", text::genitive_sv(site.agency_name)},
+                                                    {"phone", site.school_phone}};
     auto with = [&](std::map<std::string, std::string> extra) {
         extra.insert(common.begin(), common.end());
         return extra;

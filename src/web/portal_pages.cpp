@@ -2,6 +2,7 @@
 // Logga ut, with the public pages around them (tillgänglighet, language, health, metrics, static
 // files). Each handler parses, calls login::Service or portal::Service and maps the outcome.
 #include "web/portal_pages.hpp"
+#include "core/common/text.hpp"
 
 #include "web/metrics.hpp"
 
@@ -39,9 +40,11 @@ Response PortalPages::render_login(Request& req, const std::string& lang, int st
     d.set("kiosk_hint", kiosk_hint);
     if (!notice.empty()) d.set("notice", notice);
     if (!next.empty()) d.set("next", next);
-    const std::map<std::string, std::string> rule{{"count", count_word(lang, ctx_.policy.max_failed_logins)},
-                                                  {"lockout", human_duration(lang, ctx_.policy.lockout)},
-                                                  {"agency", ctx_.site.agency_name}};
+    const std::map<std::string, std::string> rule{
+        {"times", views_.t_count(lang, "times", ctx_.policy.max_failed_logins,
+                                 {{"word", count_word(lang, ctx_.policy.max_failed_logins)}})},
+        {"lockout", human_duration(lang, ctx_.policy.lockout)},
+        {"agency", ctx_.site.agency_name}};
     d.set("obs", views_.t(lang, "login_obs", rule));
     d.set("semafor_url", ctx_.site.semafor_url);
     d.set("order_url", ctx_.site.order_url);
@@ -97,9 +100,11 @@ Response PortalPages::login_submit(Request& req) {
         return res;
     }
     s_.metrics.login("denied");
-    const std::map<std::string, std::string> rule{{"count", count_word(lang, ctx_.policy.max_failed_logins)},
-                                                  {"lockout", human_duration(lang, ctx_.policy.lockout)},
-                                                  {"agency", ctx_.site.agency_name}};
+    const std::map<std::string, std::string> rule{
+        {"times", views_.t_count(lang, "times", ctx_.policy.max_failed_logins,
+                                 {{"word", count_word(lang, ctx_.policy.max_failed_logins)}})},
+        {"lockout", human_duration(lang, ctx_.policy.lockout)},
+        {"agency", ctx_.site.agency_name}};
     return render_login(req, lang, 422, username, views_.t(lang, "login_failed", rule), true, {}, next);
 }
 
@@ -198,7 +203,11 @@ Response PortalPages::start(Request& req, Authed& a) {
                                  !v.may(authz::Action::administer_people, c));
     }
     const std::string hours = a.lang == "en" ? ctx_.site.school_phone_hours_en : ctx_.site.school_phone_hours_sv;
-    d.set("contact_text", views_.t(a.lang, "start_contact", {{"phone", ctx_.site.school_phone}, {"hours", hours}}));
+    // The hours stand alone on the login page ("Måndag–fredag …", as the manual prints them) and
+    // inside a sentence here, where Swedish writes the day in lower case.
+    d.set("contact_text",
+          views_.t(a.lang, "start_contact",
+                   {{"phone", ctx_.site.school_phone}, {"hours", a.lang == "en" ? hours : text::lower_first(hours)}}));
     Response res = authed_page(a, "start", views_.t(a.lang, "nav_start"), std::move(d));
     session_pages_.put(key, v, res.body);
     return res;

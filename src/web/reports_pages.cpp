@@ -513,11 +513,10 @@ Response ReportsPages::sr_preview_page(const Authed& a, reports::Upload& up, con
     d.set("sha256", up.sha256);
     d.set("changed", changed);
     const auto& plan = up.plan;
-    d.set("summary", views_.t(lang, "sr_file_summary",
-                              {{"rows", std::to_string(plan.rows.size())},
-                               {"accepted", std::to_string(plan.accepted)},
-                               {"refused", std::to_string(plan.refused)},
-                               {"duplicates", std::to_string(plan.duplicates)}}));
+    d.set("summary", views_.t_count(lang, "sr_file_summary", static_cast<long long>(plan.rows.size()),
+                                    {{"accepted", std::to_string(plan.accepted)},
+                                     {"refused", std::to_string(plan.refused)},
+                                     {"duplicates", std::to_string(plan.duplicates)}}));
     d.set("any_accepted", plan.accepted > 0);
     d.set("any_refused", plan.refused > 0);
     d.set("all_good", plan.refused == 0 && plan.accepted > 0);
@@ -548,8 +547,7 @@ Response ReportsPages::sr_preview_page(const Authed& a, reports::Upload& up, con
     }
     d.set("rows", rows);
     if (accepted_shown > kAcceptedShown)
-        d.set("more_accepted",
-              views_.t(lang, "sr_file_more", {{"n", std::to_string(accepted_shown - kAcceptedShown)}}));
+        d.set("more_accepted", views_.t_count(lang, "sr_file_more", accepted_shown - kAcceptedShown));
     up.plan = reports::Plan{};  // all the page needs is in `d` now
     Response res = authed_page(a, "sr_preview", views_.t(lang, "sr_file_heading"), std::move(d), kBase);
     res.status = status;
@@ -624,7 +622,7 @@ Response ReportsPages::sr_submission(Request& req, Authed& a) {
     d.set("duplicates", std::to_string(s.duplicates));
     d.set("saved", std::to_string(s.saved));
     d.set("state", views_.t(lang, "sr_submission_" + underscored(to_string(s.state))));
-    if (q.get("m") == "sparad") d.set("flash", views_.t(lang, "sr_file_saved", {{"n", std::to_string(s.saved)}}));
+    if (q.get("m") == "sparad") d.set("flash", views_.t_count(lang, "sr_file_saved", s.saved));
     Data errors{Data::type::list};
     for (const auto& e : s.errors) {
         if (e.message == "duplicate") continue;

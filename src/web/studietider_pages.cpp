@@ -301,7 +301,7 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
                                {"who", ver.published_by_name.empty() ? ver.published_by : ver.published_by_name},
                                {"first", to_string(ver.input.first)},
                                {"last", to_string(ver.input.last)},
-                               {"weeks", std::to_string(ver.weeks)},
+                               {"weeks", views_.t_count(lang, "study_weeks", ver.weeks)},
                                {"pace", views_.t(lang, "st_pace_" + std::string(st::to_string(ver.pace)))}}));
             versions.push_back(item);
         }
@@ -567,8 +567,7 @@ Response StudietiderPages::st_file_page(const Authed& a, const std::string& file
     d.set("can_save", plan.savable());
     d.set("any_refused", refused > 0);
     d.set("nothing_to_do", refused == 0 && added + altered == 0);
-    d.set("save_label", views_.t(lang, added + altered == 1 ? "st_file_save_one" : "st_file_save",
-                                 {{"count", std::to_string(added + altered)}}));
+    d.set("save_label", views_.t_count(lang, "st_file_save", added + altered));
     const auto column_name = [](st::file::Column c) { return std::string(st::file::header_of(c)); };
     Data rows{Data::type::list};
     for (const auto& r : plan.rows) {
@@ -778,9 +777,7 @@ std::string StudietiderPages::st_public_page(Request& req, const std::string& la
     d.set("searched", results.searched);
     d.set("no_words", asked && !results.searched);
     d.set("none_found", results.searched && hits.is_empty_list());
-    if (results.total > 0)
-        d.set("found", views_.t(lang, results.total == 1 ? "st_public_found_one" : "st_public_found",
-                                {{"count", std::to_string(results.total)}}));
+    if (results.total > 0) d.set("found", views_.t_count(lang, "st_public_found", results.total));
     d.set("hits", hits);
     if (results.page > 1) {
         d.set("previous_href",

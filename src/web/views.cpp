@@ -194,6 +194,12 @@ std::string Views::t(const std::string& lang, std::string_view key,
     return out;
 }
 
+const std::map<std::string, std::string, std::less<>>& Views::catalog(std::string_view lang) const {
+    static const std::map<std::string, std::string, std::less<>> none;
+    const auto it = catalogs_.find(std::string(lang));
+    return it != catalogs_.end() ? it->second : none;
+}
+
 std::string Views::t_count(const std::string& lang, std::string_view key, long long n,
                            std::map<std::string, std::string> params) const {
     params.emplace("n", std::to_string(n));

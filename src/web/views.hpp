@@ -30,6 +30,8 @@ class Views {
     /// A message of the catalog, with {name} placeholders replaced from `params`.
     [[nodiscard]] std::string t(const std::string& lang, std::string_view key,
                                 const std::map<std::string, std::string>& params = {}) const;
+    /// Every message of `lang`'s catalog (empty for a language without one): for checks of the words.
+    [[nodiscard]] const std::map<std::string, std::string, std::less<>>& catalog(std::string_view lang) const;
     /// A message that counts: the catalog's `<key>_one` or `<key>_other`, as the language's plural
     /// rules (ICU's, from the CLDR) choose for `n`, with {n} and `params` filled in. "om 1 dag", "om 2 dagar".
     [[nodiscard]] std::string t_count(const std::string& lang, std::string_view key, long long n,

@@ -54,6 +54,29 @@ std::string lower_ascii(std::string_view s) {
     return out;
 }
 
+std::string lower_first(std::string_view s) {
+    std::string out(s);
+    if (out.empty()) return out;
+    if (out[0] >= 'A' && out[0] <= 'Z') {
+        out[0] = static_cast<char>(out[0] - 'A' + 'a');
+    } else if (out.size() >= 2 && static_cast<unsigned char>(out[0]) == 0xC3) {
+        // Å Ä Ö É (U+00C5 U+00C4 U+00D6 U+00C9) are C3 85, C3 84, C3 96, C3 89; their small letters are 0x20 on.
+        const auto second = static_cast<unsigned char>(out[1]);
+        if (second == 0x85 || second == 0x84 || second == 0x96 || second == 0x89)
+            out[1] = static_cast<char>(second + 0x20);
+    }
+    return out;
+}
+
+std::string genitive_sv(std::string_view name) {
+    std::string out(name);
+    if (out.empty()) return out;
+    const char last = out.back();
+    if ((last >= 'A' && last <= 'Z') || (last >= '0' && last <= '9')) return out + ":s";
+    if (last == 's' || last == 'x' || last == 'z') return out;
+    return out + "s";
+}
+
 std::string_view trim_view(std::string_view s, std::string_view blanks) {
     const auto b = s.find_first_not_of(blanks);
     if (b == std::string_view::npos) return {};

@@ -16,6 +16,11 @@ namespace mina::text {
 
 /// A–Z as a–z; every other byte (UTF-8 letters among them) as it is.
 [[nodiscard]] std::string lower_ascii(std::string_view s);
+/// The first letter in lower case (ASCII and Å, Ä, Ö, É), the rest as it is: "Måndag–fredag" inside a sentence.
+[[nodiscard]] std::string lower_first(std::string_view s);
+/// A Swedish genitive: "CSN:s" after an abbreviation or a digit, nothing added after s, x or z ("Komvux"),
+/// "s" otherwise ("Skolverkets" is written by whoever names it so).
+[[nodiscard]] std::string genitive_sv(std::string_view name);
 
 /// `s` without the characters of `blanks` at either end (by default spaces and tabs, as a cell or a
 /// header field has them).

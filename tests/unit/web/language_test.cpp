@@ -1,0 +1,112 @@
+// The Swedish a reader sees at once ([9] item 7): the errors the walk-through found, read from the
+// catalogs themselves, so that none comes back in a new message. tests/http/language.test.js reads
+// the pages as served; docs/GLOSSARY.md has the words.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+#include <string>
+
+#include "core/common/text.hpp"
+#include "web/mails.hpp"
+#include "web/views.hpp"
+
+namespace mina::web {
+namespace {
+
+using Catalog = std::map<std::string, std::string, std::less<>>;
+
+const Views& views() {
+    static const Views v;
+    return v;
+}
+
+const Catalog& catalog(std::string_view lang) {
+    const auto& cat = views().catalog(lang);
+    EXPECT_FALSE(cat.empty()) << "no catalog " << lang;
+    return cat;
+}
+
+TEST(Language, TheProductsNameHasALowerCaseT) {
+    for (const auto* lang : {"sv", "en"})
+        for (const auto& [key, value] : catalog(lang))
+            EXPECT_EQ(value.find("Mina Tjänster"), std::string::npos) << lang << ": " << key << " = " << value;
+}
+
+TEST(Language, TheAgencysGenitiveIsWrittenAsSwedishDoes) {
+    for (const auto& [key, value] : catalog("sv")) {
+        EXPECT_EQ(value.find("{agency}s"), std::string::npos) << key << ": use {agency_genitive} (CSN:s)";
+        EXPECT_EQ(value.find("CSNs"), std::string::npos) << key;
+    }
+    EXPECT_EQ(text::genitive_sv("CSN"), "CSN:s");
+    EXPECT_EQ(text::genitive_sv("Skolverket"), "Skolverkets");
+    EXPECT_EQ(text::genitive_sv("Komvux"), "Komvux");
+    EXPECT_EQ(text::genitive_sv("UHR2"), "UHR2:s");
+}
+
+TEST(Language, ACountBeforeAWordTakesItsPluralFormFromTheCatalog) {
+    // "{n} dagar" outside a message's _other form reads "1 dagar" when n is 1. Counts that are never
+    // 1 are named here, with the reason.
+    const std::set<std::string, std::less<>> never_one{
+        "idm_import_too_many",    // the file limit, thousands
+        "st_file_too_many",       // the same
+        "sr_file_too_many_rows",  // the same
+        "sr_format_max_rows",     // the same
+        "sr_conflict_too_short",  // a holiday's minimum length in days, more than one by the rules
+    };
+    const std::regex counted(
+        R"(\{[a-z_]+\} (dagar|dygn|timmar|minuter|sekunder|gånger|rader|rapporter|veckor|studieveckor|)"
+        R"(utbildningar|e-postmeddelanden|personer|days|hours|minutes|seconds|times|rows|reports|weeks|)"
+        R"(study weeks|educations|emails|people)\b)");
+    for (const auto* lang : {"sv", "en"})
+        for (const auto& [key, value] : catalog(lang)) {
+            if (key.ends_with("_other") || never_one.contains(key)) continue;
+            EXPECT_FALSE(std::regex_search(value, counted)) << lang << ": " << key << " = " << value;
+        }
+}
+
+TEST(Language, EveryCountedMessageHasBothForms) {
+    for (const auto* lang : {"sv", "en"}) {
+        const auto cat = catalog(lang);
+        for (const auto& [key, value] : cat) {
+            if (!key.ends_with("_other") || value.find("{n}") == std::string::npos) continue;  // counted: {n}
+            const std::string one = key.substr(0, key.size() - 6) + "_one";
+            EXPECT_TRUE(cat.contains(one)) << lang << ": " << key << " without " << one;
+        }
+    }
+}
+
+TEST(Language, ViewsChooseTheFormByTheLanguagesRules) {
+    const Views& views = web::views();
+    EXPECT_EQ(views.t_count("sv", "sr_file_saved", 1), "Filen är sparad: 1 rapport.");
+    EXPECT_EQ(views.t_count("sv", "sr_file_saved", 21), "Filen är sparad: 21 rapporter.");
+    EXPECT_EQ(views.t_count("sv", "sr_file_saved", 0), "Filen är sparad: 0 rapporter.");
+    EXPECT_EQ(views.t_count("en", "sr_file_saved", 1), "The file is saved: 1 report.");
+    EXPECT_EQ(views.t_count("sv", "times", 1, {{"word", "en"}}), "en gång");
+    EXPECT_EQ(views.t_count("sv", "study_weeks", 1), "1 studievecka");
+}
+
+TEST(Language, NoCapitalInsideASentence) {
+    // Weekdays and months are written in lower case in Swedish; a capital after a comma or a word is a
+    // day pasted into a sentence (the school phone's hours).
+    const std::regex inside(R"([a-zåäö0-9,] (Måndag|Tisdag|Onsdag|Torsdag|Fredag|Lördag|Söndag|Januari|December)\b)");
+    for (const auto& [key, value] : catalog("sv")) EXPECT_FALSE(std::regex_search(value, inside)) << key;
+    EXPECT_EQ(text::lower_first("Måndag–fredag 9.00–12.00"), "måndag–fredag 9.00–12.00");
+    EXPECT_EQ(text::lower_first("Öppet"), "öppet");
+}
+
+TEST(Language, TheFirstMailNamesTheAgencyInTheGenitive) {
+    SiteConfig site;
+    PolicyConfig policy;
+    OutboxMail mail;
+    mail.kind = MailKind::otp_first;
+    mail.lang = "sv";
+    Person p;
+    p.first_name = "Eva";
+    const auto composed = compose_mail(views(), site, time::Zone::stockholm(), policy, mail, p, "abc123");
+    EXPECT_NE(composed.text.find("CSN:s webbtjänster"), std::string::npos) << composed.text;
+    EXPECT_EQ(composed.text.find("CSNs"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mina::web
