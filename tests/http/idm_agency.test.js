@@ -159,7 +159,7 @@ test('the failed-mail list: what the mail server refused, sent again from the we
   smtp.setReply(null);
   const retried = await c.submit('/identity-manager/post', '/identity-manager/post/igen', { id });
   assert.equal(retried.status, 303);
-  assert.match((await c.get(retried.location)).text, /1 e-postmeddelanden skickas igen/);
+  assert.match((await c.get(retried.location)).text, /1 e-postmeddelande skickas igen/);
   const mail = await smtp.waitForMail((m) => m.to.includes('pelle.test@example.se'), 10_000);
   assert.match(mail.text ?? mail.body ?? JSON.stringify(mail), /ngångslösenord/);
   assert.match((await c.get('/identity-manager/post')).text, /All e-post har kunnat skickas/);
