@@ -2,25 +2,16 @@
 // Windows-1252 are checked and then saved through the preview's form, as Chromium sends it back,
 // in Studietider och utbildningar and in Studeranderapportering; the report file's format is a page
 // of the product, reached from the file page, with an example file that downloads and uploads cleanly.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { startServer, launchBrowser, login } from './server.js';
+import { serverAndBrowser, login } from './server.js';
 import { assertAccessible } from './axe.js';
 import { day, pnr } from '../http/days.js';
 
 const ST_HEADER = 'Utbildningskod;Utbildningens namn;Nivå;Poängtyp;Omfattning;Distans;Uppdragsutbildning;Studietid;Första dag;Sista dag;Poäng;Studietakt;Lov;Status';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const it = serverAndBrowser();
 
 /** Chooses `bytes` in the page's file input and clicks `button`; returns the preview's HTTP status. */
 async function upload(page, bytes, name, button, path) {
@@ -33,8 +24,8 @@ async function upload(page, bytes, name, button, path) {
 }
 
 test('Windows-1252 files from Excel are checked and saved in both services; the format page, its example downloaded and uploaded', async () => {
-  const page = await (await browser.newContext({ locale: 'sv-SE' })).newPage();
-  await login(page, server.baseURL, server.users.pelle, server.password);
+  const page = await (await it.browser.newContext({ locale: 'sv-SE' })).newPage();
+  await login(page, it.server.baseURL, it.server.users.pelle, it.server.password);
   await page.getByLabel('Vald skola:').selectOption({ label: 'Demoskolan' });
   await page.getByRole('button', { name: 'Byt', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'Du rapporterar nu för Demoskolan.' }).waitFor();

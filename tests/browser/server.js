@@ -1,6 +1,7 @@
 // Test helpers: start a throw-away Mina server (fresh SQLite database seeded with `mina admin demo`)
 // and a headless Chromium with a fresh profile. The binary comes from MINA_BIN (so the suite can run
 // against an AddressSanitizer build), default build/mina of this checkout.
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startServer as startHttpServer, DEMO_PASSWORD } from '../http/harness.js';
 
@@ -46,4 +47,21 @@ export async function login(page, baseURL, username, password) {
   await page.getByLabel('Lösenord', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Logga in' }).click();
   await page.waitForURL(`${baseURL}/start`);
+}
+
+/**
+ * A test file's server and browser: started before its first test, stopped after its last. Returns
+ * an object whose `server` and `browser` are set once started.
+ */
+export function serverAndBrowser(extraEnv = {}) {
+  const it = {};
+  before(async () => {
+    it.server = await startServer(extraEnv);
+    it.browser = await launchBrowser();
+  });
+  after(async () => {
+    await it.browser?.close();
+    await it.server?.stop();
+  });
+  return it;
 }
