@@ -182,12 +182,12 @@ Words swedish(const Letter& l) {
               " För att logga in behöver du ett användarnamn och ett lösenord.";
     w.username_lead = "Ditt användarnamn är";
     w.next = "Engångslösenordet får du i ett e-postmeddelande från CSN om ungefär " + delay +
-             ". Första gången du loggar in måste du byta engångslösenordet till ett eget nytt lösenord som du "
-             "skapar själv. Så här gör du:";
+             ". Första gången du loggar in måste du byta engångslösenordet till ett nytt eget lösenord. "
+             "Så här gör du:";
     w.steps = {
         ("Öppna e-postmeddelandet från CSN. Där finns ditt engångslösenord tillsammans med en länk till CSN:s "
          "Lösenordskiosk."),
-        "Klicka på länken i e-postmeddelandet. Den leder till Lösenordskiosken, som också finns här:\n" +
+        "Klicka på länken i e-postmeddelandet. Den leder till lösenordskiosken, som också finns här:\n" +
             esc(l.kiosk_url),
         ("Skriv in ditt användarnamn i det övre fältet, ditt engångslösenord i det mellersta fältet och tecknen "
          "som visas i bilden i det undre fältet. Tryck på knappen <b>Ok</b>."),

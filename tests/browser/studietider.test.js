@@ -125,7 +125,7 @@ test('the school file: downloaded through the link, uploaded, previewed row by r
   assert.equal(await uploadFile(page, csv, 'nya-utbildningar.csv'), 200);
   await page.getByRole('status').filter({ hasText: 'Rader i filen: 3. Nya: 3. Ändrade: 0. Oförändrade: 0. Kan inte sparas: 0.' }).waitFor();
   assert.deepEqual(await fates(page), {
-    2: 'WEB-EKO | Ekonomistyrning, distans | HT2026 | Ny. Ny utbildning. Ny studietid HT2026. Publiceras: studenterna ser den.',
+    2: 'WEB-EKO | Ekonomistyrning, distans | HT2026 | Ny. Ny utbildning. Ny studietid HT2026. Publiceras: de studerande ser den.',
     3: 'WEB-EKO | Ekonomistyrning, distans | VT2027 | Ny. Ny studietid VT2027.',
     4: 'WEB-SVA | Svenska som andraspråk | HT2026 | Ny. Ny utbildning. Ny studietid HT2026.',
   });

@@ -133,7 +133,7 @@ test('a new person: the letter PDF now (username and address, no password), the 
   assert.doesNotMatch(text, /Engångslösenord:/);
   const list = await c.get(SCHOOL);
   assert.match(list.text, /Brevet med användarnamnet ligger i utskriftskön/);
-  assert.match(list.text, /E-post med engångslösenord väntar på att skickas/);
+  assert.match(list.text, /E-postmeddelandet med engångslösenordet väntar på att skickas/);
   // The mail, after otp_email_delay, from the real SMTP server.
   const mail = await smtp.waitForMail((m) => m.to.includes('karin.lindh@example.se'), 15_000);
   assert.ok(!mail.text.includes(username), 'the username goes by letter only');
@@ -216,7 +216,7 @@ test('the agency finds any person by name, username or email; LIKE wildcards are
   const byEmail = await agency.get('/identity-manager/sok?q=anna.admin%40example');
   assert.match(byEmail.text, /Anna Admin/);
   const wildcard = await agency.get('/identity-manager/sok?q=%25%25');
-  assert.match(wildcard.text, /Ingen person matchar sökningen/, "'%' is searched for, not a wildcard");
+  assert.match(wildcard.text, /Ingen person stämmer med sökningen/, "'%' is searched for, not a wildcard");
   const annaClient = await anna();
   assert.equal((await annaClient.get('/identity-manager/sok?q=pelle')).status, 403);
 });

@@ -36,7 +36,7 @@ const M = {
   already_superseded: /redan rättad/,
   no_such_event: /Rapporten som ska rättas finns inte/,
   reason_missing: /Ange varför rapporten rättas/,
-  support_missing: /Ange stödform: det är studentens första rapport på perioden/,
+  support_missing: /Ange stödform: det är den studerandes första rapport på studieperioden/,
   education_unknown: (code) => new RegExp(`Skolan har ingen utbildning med koden ”${code}”`),
   check_digit: /Kontrollsiffran stämmer inte/,
   birth_number_000: /Födelsenumret 000/,

@@ -123,7 +123,7 @@ test('B cannot lift the protection nor rename A\'s record; its own name stays it
   // Lifting: refused with a message, nothing changed.
   const lift = await b.post(`${BASE}/student`, { csrf: b.csrfToken, id: String(sA), namn: 'Kapad' });
   assert.equal(lift.status, 403, text(lift.text).slice(0, 800));
-  assert.match(lift.text, /kan bara hävas av myndigheten/);
+  assert.match(lift.text, /Bara myndigheten kan häva skyddet/);
   masked(lift.text, 'the refusal');
   assert.equal(protectedFlag(sA), 1);
   assert.equal(nameAt('DEMO1', sA), A_NAME);

@@ -62,7 +62,7 @@ test('a file adds educations and periods after a preview of every row; downloade
   const preview = await upload(c, csv);
   assert.equal(preview.status, 200);
   assert.match(preview.text, /Rader i filen: 4\. Nya: 4\. Ändrade: 0\. Oförändrade: 0\. Kan inte sparas: 0\./);
-  assert.match(rowOf(preview.text, 2), /Ny\.<\/strong> Ny utbildning\. Ny studietid HT2026\. Publiceras: studenterna ser den\./);
+  assert.match(rowOf(preview.text, 2), /Ny\.<\/strong> Ny utbildning\. Ny studietid HT2026\. Publiceras: de studerande ser den\./);
   assert.match(rowOf(preview.text, 3), /Ny\.<\/strong> Ny studietid VT2027\.<\/td>/);
   assert.match(rowOf(preview.text, 5), /Uppdragsutbildning ger inte rätt till studiemedel/);
   assert.equal(count('SELECT count(*) FROM educations'), 0, 'a preview saves nothing');
@@ -114,7 +114,7 @@ test('a changed row is a new version when published, a working copy when a draft
   const preview = await upload(c, changed);
   assert.match(preview.text, /Rader i filen: 4\. Nya: 0\. Ändrade: 4\. Oförändrade: 0\. Kan inte sparas: 0\./);
   assert.match(rowOf(preview.text, 3), /Studietiden HT2026 ändras\. Publiceras/);
-  assert.match(rowOf(preview.text, 4), /Ändras\.<\/strong> Publiceras: studenterna ser den\./, 'a draft unchanged, now published');
+  assert.match(rowOf(preview.text, 4), /Ändras\.<\/strong> Publiceras: de studerande ser den\./, 'a draft unchanged, now published');
   assert.match(rowOf(preview.text, 5), /Utbildningens uppgifter ändras\./);
   const saved = await c.post(`${BASE}/fil/spara`, saveForm(preview.text));
   assert.equal(saved.status, 303);
@@ -229,7 +229,7 @@ test('saving checks that nothing changed since the preview; scope and CSRF hold 
   assert.equal(meanwhile.status, 303);
   const late = await c.post(`${BASE}/fil/spara`, form);
   assert.equal(late.status, 409);
-  assert.match(late.text, /Skolans utbildningar har ändrats sedan du granskade filen\. Ingenting sparades\./);
+  assert.match(late.text, /Skolans utbildningar har ändrats sedan du granskade filen\. Inget har sparats\./);
   assert.equal(count("SELECT count(*) FROM educations WHERE name = 'Gymnasiearbetet'"), 0);
   assert.match(rowOf(late.text, 5), /Utbildningens uppgifter ändras\./, 'the new preview: the file would undo the change');
   const now = saveForm(late.text);

@@ -67,7 +67,7 @@ TEST(AuditWords, DetailsInWordsFreeTextAsWritten) {
     EXPECT_EQ(words("en", "account.locked", "until 2026-12-07T01:47:46Z"), "Locked until 2026-12-07 02:47");
     EXPECT_EQ(words("sv", "account.locked", "until tomorrow"), "Låst till tomorrow") << "a time it cannot read";
     // Values the catalogs have words for: a kind of mail, a role, a kind of report, a language.
-    EXPECT_EQ(words("sv", "otp.issued", "otp-first, mail 7"), "Första engångslösenordet, e-post nummer 7");
+    EXPECT_EQ(words("sv", "otp.issued", "otp-first, mail 7"), "Första engångslösenordet, e-postmeddelande nummer 7");
     EXPECT_EQ(words("sv", "grant.added", "studietider"), "Studietider och utbildningar");
     EXPECT_EQ(words("sv", "grant.removed", "school-admin"), "Behörighetsadministratör");
     EXPECT_EQ(words("sv", "grant.added", "something-new"), "something-new");

@@ -107,7 +107,7 @@ TEST(Views, TheCatalogsWordsAreWrittenInEscapedAndInTheirLanguage) {
     Data d{Data::type::object};
     d.set("no_services", true);
     const std::string en = v.page("start", "en", d);
-    EXPECT_NE(en.find("<p>You have no permission for any service at this school. Contact the school&apos;s permission "
+    EXPECT_NE(en.find("<p>You have no permission for any service at this school. Contact the school&apos;s authorization "
                       "administrator if you need one.</p>"),
               std::string::npos)
         << "escaped as the renderer escapes a variable";
