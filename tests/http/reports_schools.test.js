@@ -135,7 +135,7 @@ test('B cannot lift the protection nor rename A\'s record; its own name stays it
   await en.submit('/start', '/skola', { skola: 'DEMO2' });
   const liftEn = await en.post(`${BASE}/student`, { csrf: Client.csrf((await en.get('/start')).text), id: String(sA), namn: 'Kapad' });
   assert.equal(liftEn.status, 403);
-  assert.match(liftEn.text, /can be lifted only by the agency/);
+  assert.match(liftEn.text, /Only the agency can lift the protection/);
   assert.equal(protectedFlag(sA), 1);
 
   // B names the person in its own record: by the form, by a file and by the API; A's stays A's.
