@@ -46,7 +46,8 @@ TEST(Language, TheGlossarysWordsToAvoidAreNotUsed) {
         "engångskod",            // engångslösenord
         "tillfälligt lösenord",  // engångslösenord
         "behörighetsansvarig",   // behörighetsadministratör
-        "studenten",             // den studerande (also studentens, studenterna)
+        "studenten",             // den studerande (also studentens)
+        "studenterna",           // de studerande
         "studeranden",           // den studerande
         "matchar",               // stämmer med sökningen
     };
