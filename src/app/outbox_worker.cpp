@@ -107,7 +107,9 @@ void OutboxWorker::render(const mailer::Service::LetterJob& job) {
     const auto days = std::max<long long>(policy_.otp_email_delay.count() / 86400, 1);
     letter.otp_delay_words = web::duration_words(letter.lang, Seconds{days * 86400});
     // The lock as the login page states it: the policy's numbers, not the manual's.
-    letter.max_failed_words = web::count_words(letter.lang, policy_.max_failed_logins);
+    // "tre gånger", "en gång": the count in words with its noun in the catalog's plural form.
+    letter.max_failed_words = views_.t_count(letter.lang, "times", policy_.max_failed_logins,
+                                             {{"word", web::count_words(letter.lang, policy_.max_failed_logins)}});
     letter.lockout_words = web::duration_words(letter.lang, policy_.lockout, web::DayWord::dygn);
     const std::string path =
         options_.letters_dir + "/" + letter.date + "-" + letter.username + "-" + std::to_string(job.letter.id) + ".pdf";

@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/common/text.hpp"
+
 // Fontconfig links its patterns' arrays by offsets rather than pointers, so LeakSanitizer (like valgrind)
 // reports fontconfig's caches as leaked at exit, and with detect_leaks=1 every program that drew a letter
 // would fail. Compiled into each such program, and only into sanitizer builds; it hides nothing of ours,
@@ -167,7 +169,10 @@ struct Words {
 Words swedish(const Letter& l) {
     const std::string delay = l.otp_delay_words.empty() ? "några dagar" : esc(l.otp_delay_words);
     const std::string school = l.school_name.empty() ? "din skola" : esc(l.school_name);
-    const std::string failures = l.max_failed_words.empty() ? "tre" : esc(l.max_failed_words);
+    const std::string failures = l.max_failed_words.empty() ? "tre gånger" : esc(l.max_failed_words);
+    // The agency by its configured name; Swedish writes its genitive "CSN:s" (text::genitive_sv).
+    const std::string agency = esc(l.agency_name);
+    const std::string agencys = esc(text::genitive_sv(l.agency_name));
     const std::string lockout = l.lockout_words.empty() ? "30 minuter" : esc(l.lockout_words);
     Words w;
     w.title = "Ditt användarnamn till Mina tjänster";
@@ -177,16 +182,16 @@ Words swedish(const Letter& l) {
     w.intro = (l.granted_by == GrantedBy::agency
                    ? esc(l.agency_name) + " har gett dig behörighet till sina webbtjänster i Mina tjänster" +
                          (l.school_name.empty() ? std::string() : " för " + school) + "."
-                   : "Behörighetsadministratören på " + school +
-                         " har gett dig behörighet till CSN:s webbtjänster i Mina tjänster.") +
+                   : "Behörighetsadministratören på " + school + " har gett dig behörighet till " + agencys +
+                         " webbtjänster i Mina tjänster.") +
               " För att logga in behöver du ett användarnamn och ett lösenord.";
     w.username_lead = "Ditt användarnamn är";
-    w.next = "Engångslösenordet får du i ett e-postmeddelande från CSN om ungefär " + delay +
+    w.next = "Engångslösenordet får du i ett e-postmeddelande från " + agency + " om ungefär " + delay +
              ". Första gången du loggar in måste du byta engångslösenordet till ett nytt eget lösenord. "
              "Så här gör du:";
     w.steps = {
-        ("Öppna e-postmeddelandet från CSN. Där finns ditt engångslösenord tillsammans med en länk till CSN:s "
-         "Lösenordskiosk."),
+        "Öppna e-postmeddelandet från " + agency + ". Där finns ditt engångslösenord tillsammans med en länk till " +
+            agencys + " Lösenordskiosk.",
         "Klicka på länken i e-postmeddelandet. Den leder till lösenordskiosken, som också finns här:\n" +
             esc(l.kiosk_url),
         ("Skriv in ditt användarnamn i det övre fältet, ditt engångslösenord i det mellersta fältet och tecknen "
@@ -196,12 +201,12 @@ Words swedish(const Letter& l) {
         "Logga in i Mina tjänster med ditt användarnamn och ditt nya lösenord.",
     };
     w.obs = "<b>OBS!</b> Om du skriver in fel användarnamn eller lösenord mer än " + failures +
-            " gånger blir ditt konto låst i " + lockout + ". Efter " + lockout +
+            " blir ditt konto låst i " + lockout + ". Efter " + lockout +
             " kan du logga in med rätt användarnamn och lösenord.";
     w.keep =
         "Spara det här brevet. Du behöver ditt användarnamn varje gång du loggar in. Ditt lösenord skickas "
         "aldrig med brev.";
-    w.questions = "Har du inte väntat dig det här brevet, eller har du frågor? Ring CSN:s skoltelefon på " +
+    w.questions = "Har du inte väntat dig det här brevet, eller har du frågor? Ring " + agencys + " skoltelefon på " +
                   unbroken(l.school_phone) + ".";
     w.closing = "Med vänliga hälsningar\n" + esc(l.agency_name);
     return w;
@@ -210,7 +215,8 @@ Words swedish(const Letter& l) {
 Words english(const Letter& l) {
     const std::string delay = l.otp_delay_words.empty() ? "a few days" : esc(l.otp_delay_words);
     const std::string school = l.school_name.empty() ? "your school" : esc(l.school_name);
-    const std::string failures = l.max_failed_words.empty() ? "three" : esc(l.max_failed_words);
+    const std::string failures = l.max_failed_words.empty() ? "three times" : esc(l.max_failed_words);
+    const std::string agency = esc(l.agency_name);
     const std::string lockout = l.lockout_words.empty() ? "30 minutes" : esc(l.lockout_words);
     Words w;
     w.title = "Your username for Mina tjänster";
@@ -219,16 +225,16 @@ Words english(const Letter& l) {
     w.intro = (l.granted_by == GrantedBy::agency
                    ? esc(l.agency_name) + " has given you access to its web services in Mina tjänster" +
                          (l.school_name.empty() ? std::string() : " for " + school) + "."
-                   : "The authorization administrator at " + school +
-                         " has given you access to CSN's web services in Mina tjänster.") +
+                   : "The authorization administrator at " + school + " has given you access to " + agency +
+                         "'s web services in Mina tjänster.") +
               " To log in, you need a username and a password.";
     w.username_lead = "Your username is";
-    w.next = "You will get the one-time password in an email from CSN in about " + delay +
+    w.next = "You will get the one-time password in an email from " + agency + " in about " + delay +
              ". The first time you log in, you must change the one-time password to a new password of your "
              "own. This is how:";
     w.steps = {
-        ("Open the email from CSN. It holds your one-time password and a link to CSN's password kiosk "
-         "(Lösenordskiosken)."),
+        "Open the email from " + agency + ". It holds your one-time password and a link to " + agency +
+            "'s password kiosk (Lösenordskiosken).",
         "Click the link in the email. It leads to the password kiosk, which is also here:\n" + esc(l.kiosk_url),
         ("Type your username in the top field, your one-time password in the middle field and the characters "
          "shown in the image in the bottom field. Press the <b>Ok</b> button."),
@@ -237,15 +243,13 @@ Words english(const Letter& l) {
         "Log in to Mina tjänster with your username and your new password.",
     };
     w.obs = "<b>Note:</b> if you type a wrong username or password more than " + failures +
-            " times, your account is locked for " + lockout + ". After " + lockout +
+            ", your account is locked for " + lockout + ". After " + lockout +
             " you can log in with the right username and password.";
     w.keep =
         "Keep this letter. You need your username every time you log in. Your password is never sent by "
         "post.";
-    w.questions =
-        "If you did not expect this letter, or if you have questions, call CSN's school phone "
-        "(Skoltelefon) on " +
-        unbroken(l.school_phone) + ".";
+    w.questions = "If you did not expect this letter, or if you have questions, call " + agency +
+                  "'s school phone (Skoltelefon) on " + unbroken(l.school_phone) + ".";
     w.closing = "Kind regards\n" + esc(l.agency_name);
     return w;
 }

@@ -26,7 +26,7 @@ struct Letter {
     std::string school_phone;                // "0771-276 400"
     std::string otp_delay_words;             // "2 dagar": when the mail with the one-time password comes
     GrantedBy granted_by = GrantedBy::school_admin;
-    std::string max_failed_words;  // "tre": wrong passwords allowed before the lock (empty: the manual's)
+    std::string max_failed_words;  // "tre gånger": wrong passwords allowed before the lock (empty: the manual's)
     std::string lockout_words;     // "30 minuter": how long the lock holds (empty: the manual's)
 };
 

@@ -329,7 +329,7 @@ TEST(LetterPdf, AnAddressBeginningWithTheSchoolsNamePrintsTheNameOnce) {
 TEST(LetterPdf, TheLockRuleFollowsThePolicy) {
     TempDir dir;
     auto l = karin();
-    l.max_failed_words = "fem";
+    l.max_failed_words = "fem gånger";
     l.lockout_words = "2 timmar";
     const auto pdf = dir.path / "rule.pdf";
     write_pdf(l, pdf.string());
@@ -337,6 +337,20 @@ TEST(LetterPdf, TheLockRuleFollowsThePolicy) {
     EXPECT_NE(text.find(without_space("mer än fem gånger blir ditt konto låst i 2 timmar. Efter 2 timmar")),
               std::string::npos)
         << text;
+}
+
+TEST(LetterPdf, NamesTheAgencyAsConfiguredNeverCsnByItself) {
+    TempDir dir;
+    auto l = karin();
+    l.agency_name = "UHR";
+    l.return_lines = {"UHR, Box 45093, 104 30 Stockholm"};
+    const auto pdf = dir.path / "agency.pdf";
+    write_pdf(l, pdf.string());
+    const auto text = without_space(pdftotext(pdf));
+    EXPECT_NE(text.find(without_space("behörighet till UHR:s webbtjänster")), std::string::npos) << text;
+    EXPECT_NE(text.find(without_space("e-postmeddelande från UHR")), std::string::npos) << text;
+    EXPECT_NE(text.find(without_space("Ring UHR:s skoltelefon")), std::string::npos) << text;
+    EXPECT_EQ(text.find("CSN"), std::string::npos) << text;
 }
 
 // --- the page -----------------------------------------------------------------------------------

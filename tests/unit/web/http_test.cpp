@@ -107,9 +107,10 @@ TEST(Views, TheCatalogsWordsAreWrittenInEscapedAndInTheirLanguage) {
     Data d{Data::type::object};
     d.set("no_services", true);
     const std::string en = v.page("start", "en", d);
-    EXPECT_NE(en.find("<p>You have no permission for any service at this school. Contact the school&apos;s authorization "
-                      "administrator if you need one.</p>"),
-              std::string::npos)
+    EXPECT_NE(
+        en.find("<p>You have no permission for any service at this school. Contact the school&apos;s authorization "
+                "administrator if you need one.</p>"),
+        std::string::npos)
         << "escaped as the renderer escapes a variable";
     EXPECT_EQ(en.find("{{"), std::string::npos);
     const std::string sv = v.page("start", "sv", d);
