@@ -2,6 +2,7 @@
 // school's people with their services and state. Every handler asks idm::Service, which checks the
 // scope again: a URL or a form for another school changes nothing.
 #include <array>
+#include <charconv>
 #include <ctime>
 #include <fstream>
 #include <iterator>
@@ -500,8 +501,12 @@ Response IdmPages::idm_mail(Request& req, Authed& a) {
     if (std::holds_alternative<idm::Refused>(result)) return idm_forbidden(a, req);
     auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
-    if (q.get("m") == "igen")
-        d.set("flash", views_.t_count(a.lang, "idm_mail_retried", std::atoll(digits(q.get("n")).c_str())));
+    if (q.get("m") == "igen") {
+        long long n = 0;  // a count from the address; anything else reads as none
+        const std::string count = q.get("n");
+        std::from_chars(count.data(), count.data() + count.size(), n);
+        d.set("flash", views_.t_count(a.lang, "idm_mail_retried", n));
+    }
     Data rows{Data::type::list};
     for (const auto& m : std::get<std::vector<OutboxMail>>(result)) {
         Data row{Data::type::object};

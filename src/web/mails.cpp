@@ -1,6 +1,6 @@
 #include "web/mails.hpp"
 
-#include <cstdlib>
+#include <charconv>
 #include <vector>
 
 #include "core/common/text.hpp"
@@ -114,7 +114,8 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const time
             // When the password stops working, where the person is, and the days left, rounded up.
             // (A reminder queued before this form carries the number of days only.)
             std::map<std::string, std::string> words{{"date", "–"}};
-            long long days = std::atoll(mail.params.c_str());
+            long long days = 0;
+            std::from_chars(mail.params.data(), mail.params.data() + mail.params.size(), days);
             if (const auto expires = parse_iso(mail.params)) {
                 words["date"] = time::show(*expires, zone, lang, time::Form::text);
                 days = std::max<long long>(1, ((*expires - mail.created_at).count() + 86399) / 86400);
