@@ -44,6 +44,7 @@ std::string field_words(const Views& views, const std::string& lang, std::string
     }
     std::optional<std::string> key;
     if (field == "mail_kind") key = "mail_kind_" + v;
+    else if (field == "school_form") key = "school_form_" + v;
     else if (field == "role") key = role_key(v);
     else if (field == "lang") key = v.empty() ? std::string("customize_language_browser") : "customize_language_" + v;
     else if (field == "report_kind") {

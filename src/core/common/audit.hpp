@@ -145,6 +145,9 @@ inline constexpr auto kDetails = std::to_array<DetailForm>({
     {"password_mismatch", "confirmation differs", "password.refused"},
     {"password_reused", "one of the last five", "password.refused"},
     {"password_changed_kiosk", "in the kiosk; sessions ended: {n}", "password.changed"},
+    // Schools (the Identity Manager, the command line): the form is a code with words in the catalogs
+    {"school_with_contact", "{name} ({school_form}); contact {contact}", "school.added school.changed"},
+    {"school", "{name} ({school_form})", "school.added school.changed"},
     // Mail and letters (mailer)
     {"otp_issued", "{mail_kind}, mail {id}", "otp.issued"},
     {"mail_failed", "{mail_kind} after {n} attempts: {error}", "mail.failed"},
@@ -186,8 +189,9 @@ inline constexpr auto kDetails = std::to_array<DetailForm>({
 
 /// The fields whose values are words or times rather than whole numbers (a number field reads
 /// digits only, `day` a date, so that a stored detail is not read as the wrong form).
-inline constexpr auto kTextFields = std::to_array<std::string_view>(
-    {"at", "day", "error", "lang", "mail_kind", "period", "reason", "report_kind", "role"});
+inline constexpr auto kTextFields =
+    std::to_array<std::string_view>({"at", "contact", "day", "error", "lang", "mail_kind", "name", "period", "reason",
+                                     "report_kind", "role", "school_form"});
 
 [[nodiscard]] constexpr std::optional<std::size_t> detail_index(std::string_view id) {
     for (std::size_t i = 0; i < kDetails.size(); ++i)

@@ -71,6 +71,11 @@ TEST(AuditWords, DetailsInWordsFreeTextAsWritten) {
     EXPECT_EQ(words("sv", "grant.added", "studietider"), "Studietider och utbildningar");
     EXPECT_EQ(words("sv", "grant.removed", "school-admin"), "Behörighetsadministratör");
     EXPECT_EQ(words("sv", "grant.added", "something-new"), "something-new");
+    // A school's form in words, not its code ("hogskola").
+    EXPECT_EQ(words("sv", "school.added", "Exempelhögskolan (hogskola)"),
+              "Exempelhögskolan, Högskola (som inte är ansluten till Ladok)");
+    EXPECT_EQ(words("en", "school.changed", "Demoskolan (gymnasieskola); contact Eva Ek 010-123"),
+              "Demoskolan, Upper secondary school. Contact person: Eva Ek 010-123");
     EXPECT_EQ(words("sv", "report.sent", "franvaro-start 2027-01-18"), "Frånvaro, första dagen 2027-01-18");
     EXPECT_EQ(words("en", "preferences.saved", "lang=sv"), "Language: Svenska");
     EXPECT_EQ(words("sv", "preferences.saved", "lang="), "Språk: Som webbläsaren");
