@@ -68,3 +68,64 @@
     });
   });
 })();
+
+// A question before what cannot be undone ([10] item 2): a form with data-confirm="<question>" asks
+// it in a dialog, with the form's data-confirm-yes as the button that goes on and "Avbryt" beside
+// it; going on sends the form with bekrafta=ja. Without this script (or without <dialog>) the server
+// answers the form with a confirmation page that asks the same.
+(function () {
+  "use strict";
+  var forms = document.querySelectorAll("form[data-confirm]");
+  if (!forms.length || typeof HTMLDialogElement !== "function") return;
+  var cancelLabel = document.body.getAttribute("data-confirm-cancel") || "Avbryt";
+
+  function button(text, className) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    if (className) b.className = className;
+    return b;
+  }
+
+  Array.prototype.forEach.call(forms, function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.querySelector('input[name="bekrafta"][value="ja"]')) return;
+      event.preventDefault();
+      var opener = event.submitter || document.activeElement;
+      var dialog = document.createElement("dialog");
+      dialog.className = "confirm-dialog";
+      dialog.setAttribute("aria-labelledby", "confirm-dialog-text");
+      var text = document.createElement("p");
+      text.id = "confirm-dialog-text";
+      text.textContent = form.getAttribute("data-confirm");
+      var row = document.createElement("div");
+      row.className = "buttons";
+      var yes = button(form.getAttribute("data-confirm-yes") || (opener && opener.textContent) || "OK", "danger");
+      var no = button(cancelLabel);
+      row.appendChild(yes);
+      row.appendChild(no);
+      dialog.appendChild(text);
+      dialog.appendChild(row);
+      function close() {
+        dialog.close();
+        dialog.remove();
+        if (opener && opener.focus) opener.focus();
+      }
+      no.addEventListener("click", close);
+      dialog.addEventListener("cancel", function (e) { e.preventDefault(); close(); });
+      yes.addEventListener("click", function () {
+        var mark = document.createElement("input");
+        mark.type = "hidden";
+        mark.name = "bekrafta";
+        mark.value = "ja";
+        form.appendChild(mark);
+        dialog.close();
+        dialog.remove();
+        form.submit();
+      });
+      document.body.appendChild(dialog);
+      dialog.showModal();
+      no.focus();  // the safe choice has the focus; Enter does not destroy by accident
+    });
+  });
+})();

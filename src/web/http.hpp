@@ -58,6 +58,8 @@ class Form {
     [[nodiscard]] std::vector<std::string> all(std::string_view name) const;
     [[nodiscard]] bool has(std::string_view name) const;
     void add(std::string name, std::string value) { fields_.emplace(std::move(name), std::move(value)); }
+    /// Every field, by name (a confirmation page sends them all again).
+    [[nodiscard]] const std::multimap<std::string, std::string, std::less<>>& fields() const { return fields_; }
 
    private:
     std::multimap<std::string, std::string, std::less<>> fields_;

@@ -207,4 +207,24 @@ Response Pages::service_forbidden(const Authed& a, Request& req, std::string_vie
     return res;
 }
 
+Response Pages::confirm_page(const Authed& a, const Request& req, const Form& form, const Confirmation& c) {
+    Data d{Data::type::object};
+    d.set("heading", c.heading);
+    d.set("what", c.what);
+    d.set("button", c.button);
+    d.set("action", req.path);
+    const std::string back = safe_next(c.cancel_href);
+    d.set("cancel", back.empty() ? std::string("/start") : back);
+    Data fields{Data::type::list};
+    for (const auto& [name, value] : form.fields()) {
+        if (name == "csrf" || name == "bekrafta") continue;
+        Data f{Data::type::object};
+        f.set("name", name);
+        f.set("value", value);
+        fields.push_back(f);
+    }
+    d.set("fields", fields);
+    return authed_page(a, "confirm", c.heading, std::move(d), c.menu);
+}
+
 }  // namespace mina::web

@@ -137,6 +137,20 @@ class Pages {
     }
     [[nodiscard]] static ClientInfo client(const Request& req) { return PageContext::client(req); }
 
+    /// What a person is asked before something that cannot be undone ([10] item 2).
+    struct Confirmation {
+        std::string heading;      // the question, with the object's name: "Ta bort Britt Andersson från skolan?"
+        std::string what;         // what will happen, in a sentence or two
+        std::string button;       // the verb that does it: "Ta bort"
+        std::string cancel_href;  // where "Avbryt" leads: the page the form was on
+        std::string_view menu;    // the menu item to mark, as on that page
+    };
+    /// Was the form sent from a confirmation (the page below, or the dialog static/session.js shows
+    /// for a form with data-confirm)? A destructive handler acts only then.
+    [[nodiscard]] static bool confirmed(const Form& form) { return form.get("bekrafta") == "ja"; }
+    /// The confirmation page: the same form once more, every field kept, with bekrafta=ja and a way back.
+    Response confirm_page(const Authed& a, const Request& req, const Form& form, const Confirmation& c);
+
     PageContext& ctx_;
     const Views& views_;
 };

@@ -80,6 +80,22 @@ struct Sink {
 
 }  // namespace
 
+std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> read_catalogs(
+    const std::vector<CatalogFile>& files) {
+    // A language's catalog is sv.toml and any sv.<part>.toml beside it (one file per area of pages);
+    // a key may stand in only one of them.
+    std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> out;
+    for (const auto& [name, text] : files) {
+        const std::string lang(name.substr(0, name.find('.')));
+        auto& cat = out[lang];
+        for (auto& [key, value] : parse_catalog(name, text))
+            if (!cat.emplace(key, std::move(value)).second)
+                throw std::runtime_error("catalog " + std::string(name) + ": " + key + " is also in another " + lang +
+                                         " file");
+    }
+    return out;
+}
+
 Views::Views() {
     for (const auto& f : embedded_templates::files()) {
         std::string name(f.name.substr(0, f.name.rfind('.')));
@@ -87,10 +103,9 @@ Views::Views() {
         if (!tmpl.is_valid()) throw std::runtime_error("template " + name + ": " + tmpl.error_message());
         sources_.emplace(std::move(name), std::string(f.text));
     }
-    for (const auto& f : embedded_i18n::files()) {
-        std::string lang(f.name.substr(0, f.name.rfind('.')));
-        catalogs_.emplace(lang, parse_catalog(f.name, f.text));
-    }
+    std::vector<CatalogFile> files;
+    for (const auto& f : embedded_i18n::files()) files.emplace_back(f.name, f.text);
+    catalogs_ = read_catalogs(files);
     const auto& sv = catalogs_.at("sv");
     for (const auto& [lang, cat] : catalogs_) {
         for (const auto& [key, value] : sv)

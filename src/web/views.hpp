@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace mina::web {
 
@@ -17,6 +19,12 @@ using Data = kainjow::mustache::data;
 /// `name` and the line, when the text is not TOML or a value is not a string.
 [[nodiscard]] std::map<std::string, std::string, std::less<>> parse_catalog(std::string_view name,
                                                                             std::string_view text);
+
+/// One catalog per language from catalog files by their names: "sv.toml" and any "sv.<part>.toml"
+/// make the language "sv". Throws std::runtime_error when a key stands in two files of a language.
+using CatalogFile = std::pair<std::string_view, std::string_view>;  // name, text
+[[nodiscard]] std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> read_catalogs(
+    const std::vector<CatalogFile>& files);
 
 class Views {
    public:

@@ -24,6 +24,23 @@ TEST(Catalog, ReadsKeysAndStringsWithTomlEscapes) {
     EXPECT_EQ(cat.at("mail_kind_otp-first"), "ett bindestreck i nyckeln");
 }
 
+TEST(Catalog, ALanguageIsItsFileAndItsParts) {
+    const auto cats = read_catalogs({{"sv.toml", "a = \"ett\"\n"},
+                                     {"sv.help.toml", "b = \"två\"\n"},
+                                     {"en.toml", "a = \"one\"\n"},
+                                     {"en.help.toml", "b = \"two\"\n"}});
+    ASSERT_EQ(cats.size(), 2U);
+    EXPECT_EQ(cats.at("sv").at("a"), "ett");
+    EXPECT_EQ(cats.at("sv").at("b"), "två");
+    EXPECT_EQ(cats.at("en").at("b"), "two");
+    try {
+        (void)read_catalogs({{"sv.toml", "a = \"ett\"\n"}, {"sv.help.toml", "a = \"igen\"\n"}});
+        FAIL() << "a key in two files of a language";
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), "catalog sv.help.toml: a is also in another sv file");
+    }
+}
+
 TEST(Catalog, ReadsMultiLineAndLiteralStrings) {
     const auto cat = parse_catalog("t.toml",
                                    "long = \"\"\"\n"
