@@ -236,6 +236,7 @@ int cmd_serve(const app::Config& c) {
     idm::Service idm_service(*store, admin_service, c.policy);
     studietider::Service studietider_service(*store, zone);
     reports::Service reports_service(*store, vault, tokens, zone);
+    stats::Service stats_service(*store, zone);
     if (!reports_service.check_identity_key())
         throw Refused("security.identity_key is not the key this database's personal numbers were sealed with");
     {
@@ -257,7 +258,7 @@ int cmd_serve(const app::Config& c) {
         spdlog::info("mail: no mail.smtp_url; mail is written as .eml files to {}", c.mail_spool_dir);
     web::App application(
         web::Services{login, portal, *store, tokens, c.policy, c.site, zone, clock, metrics, kiosk, idm_service,
-                      studietider_service, reports_service,
+                      studietider_service, reports_service, stats_service,
                       [](std::string_view answer) { return captcha::draw_png(answer); },
                       [](std::string_view answer, std::string_view lang) { return captcha::speak_wav(answer, lang); },
                       [&outbox] { outbox.wake(); }, static_cast<std::size_t>(c.search_cache_pages),

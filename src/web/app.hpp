@@ -27,6 +27,7 @@
 #include "web/router.hpp"
 #include "web/server.hpp"
 #include "web/site.hpp"
+#include "web/stats_pages.hpp"
 #include "web/studietider_pages.hpp"
 #include "web/views.hpp"
 
@@ -49,6 +50,7 @@ struct Services {
     idm::Service& idm;
     studietider::Service& studietider;
     reports::Service& reports;
+    stats::Service& stats;
     /// The CAPTCHA as a PNG and as spoken WAV (the captcha module; wired in by main).
     std::function<std::string(std::string_view answer)> draw_captcha;
     std::function<std::string(std::string_view answer, std::string_view lang)> speak_captcha;
@@ -88,6 +90,7 @@ class App final {
     IdmPages idm_pages_;
     StudietiderPages studietider_pages_;
     ReportsPages reports_pages_;
+    StatsPages stats_pages_;
 };
 
 }  // namespace mina::web

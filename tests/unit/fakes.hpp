@@ -77,6 +77,7 @@ class RecordingStore final : public ports::Store {
         ports::Letters& letters() override { return in_->letters(); }
         ports::Studietider& studietider() override { return in_->studietider(); }
         ports::Reports& reports() override { return in_->reports(); }
+        ports::Statistics& statistics() override { return in_->statistics(); }
 
        private:
         std::unique_ptr<ports::Unit> in_;

@@ -16,19 +16,21 @@
 #include "core/kiosk/ports.hpp"
 #include "core/login/ports.hpp"
 #include "core/reports/ports.hpp"
+#include "core/stats/ports.hpp"
 #include "core/studietider/ports.hpp"
 
 namespace mina::ports {
 
 /// Every repository in one transaction: what a store implements. The core's services see it
 /// through their area's narrow unit (login::Unit, kiosk::Unit, mailer::Unit, idm::Unit,
-/// studietider::Unit, reports::Unit), each of which it is.
+/// studietider::Unit, reports::Unit, stats::Unit), each of which it is.
 class Unit : public login::Unit,
              public kiosk::Unit,
              public mailer::Unit,
              public idm::Unit,
              public studietider::Unit,
-             public reports::Unit {
+             public reports::Unit,
+             public stats::Unit {
    public:
     Accounts& accounts() override = 0;
     Schools& schools() override = 0;
@@ -43,6 +45,7 @@ class Unit : public login::Unit,
     Letters& letters() override = 0;
     Studietider& studietider() override = 0;
     Reports& reports() override = 0;
+    Statistics& statistics() override = 0;
 };
 
 /// What the viewers kept between requests have done (Store::fence), for /metrics.

@@ -170,6 +170,34 @@ class Audit {
     [[nodiscard]] virtual std::vector<std::string> kinds() = 0;
 };
 
+/// Counts over a time range for the statistics page ([10] item 6), each one GROUP BY in the
+/// database over an indexed time column. A bucket count says how many rows fell in
+/// [bucket·size, (bucket+1)·size) (Unix seconds); empty buckets are left out. The core adds the
+/// buckets up into local days and weeks: a bucket of 900 s lies inside one local day in every zone.
+/// `school` empty: every school.
+struct BucketCount {
+    std::int64_t bucket = 0;
+    std::int64_t count = 0;
+};
+struct StateCount {
+    MailStatus status{MailStatus::pending};
+    std::int64_t count = 0;
+};
+class Statistics {
+   public:
+    virtual ~Statistics() = default;
+    /// Report events received (their `reported_at`) from the school, corrections included.
+    [[nodiscard]] virtual std::vector<BucketCount> reports_received(const std::string& school, Timestamp from,
+                                                                    Timestamp to, std::int64_t size) = 0;
+    /// Audit events of `kind`. For a school: those written for it, and those written for no school
+    /// (a login, a lock) whose subject holds a grant there now.
+    [[nodiscard]] virtual std::vector<BucketCount> audit_events(std::string_view kind, const std::string& school,
+                                                                Timestamp from, Timestamp to, std::int64_t size) = 0;
+    /// Mail queued in [from, to), by its state now. For a school: mail to people who hold a grant there.
+    [[nodiscard]] virtual std::vector<StateCount> mail_states(const std::string& school, Timestamp from,
+                                                              Timestamp to) = 0;
+};
+
 enum class TxMode { read, write };
 
 /// One transaction. The destructor rolls back unless commit() ran: nothing is "saved" before.

@@ -91,6 +91,9 @@ class PgUnit final : public ports::Unit {
     ports::Reports& reports() override {
         return reports_.get([&] { return make_reports(tx_); });
     }
+    ports::Statistics& statistics() override {
+        return statistics_.get([&] { return make_statistics(tx_); });
+    }
 
    private:
     Transaction tx_;  // first: the repositories below use it until they go
@@ -108,6 +111,7 @@ class PgUnit final : public ports::Unit {
     OnFirstUse<ports::Letters> letters_;
     OnFirstUse<ports::Studietider> studietider_;
     OnFirstUse<ports::Reports> reports_;
+    OnFirstUse<ports::Statistics> statistics_;
 };
 
 int version_of(std::string_view file_name) { return std::stoi(std::string(file_name.substr(0, 4))); }

@@ -294,5 +294,6 @@ std::unique_ptr<ports::Letters> make_letters(Transaction& tx);                  
 std::unique_ptr<ports::Audit> make_audit(Transaction& tx);                             // audit.cpp
 std::unique_ptr<ports::Studietider> make_studietider(Transaction& tx);                 // studietider.cpp
 std::unique_ptr<ports::Reports> make_reports(Transaction& tx);                         // reports.cpp
+std::unique_ptr<ports::Statistics> make_statistics(Transaction& tx);                   // statistics.cpp
 
 }  // namespace mina::storage::postgres

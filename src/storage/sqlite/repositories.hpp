@@ -244,5 +244,6 @@ std::unique_ptr<ports::Letters> make_letters(Connection& c);                    
 std::unique_ptr<ports::Audit> make_audit(Connection& c);                                // audit.cpp
 std::unique_ptr<ports::Studietider> make_studietider(Connection& c);                    // studietider.cpp
 std::unique_ptr<ports::Reports> make_reports(Connection& c);                            // reports.cpp
+std::unique_ptr<ports::Statistics> make_statistics(Connection& c);                      // statistics.cpp
 
 }  // namespace mina::storage::sqlite

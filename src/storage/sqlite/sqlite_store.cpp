@@ -210,6 +210,9 @@ class SqliteUnit final : public ports::Unit {
     ports::Reports& reports() override {
         return reports_.get([&] { return make_reports(c_); });
     }
+    ports::Statistics& statistics() override {
+        return statistics_.get([&] { return make_statistics(c_); });
+    }
 
    private:
     static std::unique_lock<std::timed_mutex> lock_writer(Pool& pool, ports::TxMode mode) {
@@ -258,6 +261,7 @@ class SqliteUnit final : public ports::Unit {
     OnFirstUse<ports::Letters> letters_;
     OnFirstUse<ports::Studietider> studietider_;
     OnFirstUse<ports::Reports> reports_;
+    OnFirstUse<ports::Statistics> statistics_;
 };
 
 class SqliteStore final : public ports::Store {
