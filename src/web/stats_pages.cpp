@@ -170,8 +170,7 @@ Response StatsPages::statistics(Request& req, Authed& a) {
         c.title = views_.t(lang, "stats_mail_title",
                            {{"sent", std::to_string(f.mail.sent)},
                             {"waiting", std::to_string(f.mail.waiting)},
-                            {"failed", std::to_string(f.mail.failed)},
-                            {"days", std::to_string(stats::kDays)}});
+                            {"failed", std::to_string(f.mail.failed)}});
         c.description = views_.t(lang, "stats_mail_desc", days);
         c.empty = views_.t(lang, "stats_mail_empty");
         d.set("mail_svg", charts::svg(c));
