@@ -68,6 +68,7 @@ class AuditContract : public StoreContract {};
 class TransactionContract : public StoreContract {};  // Unit: commit, rollback, concurrency
 class StudietiderContract : public StoreContract {};  // educations, periods, versions, contacts, search
 class ReportsContract : public StoreContract {};      // students, enrollments, events, submissions, keys
+class StatisticsContract : public StoreContract {};   // counts by time bucket ([10] item 6)
 
 Person person(const char* username, const char* first, const char* last, const char* email);
 OutboxMail mail_to(PersonId id, MailKind kind, Timestamp due);
@@ -87,4 +88,5 @@ OutboxMail mail_to(PersonId id, MailKind kind, Timestamp due);
     INSTANTIATE_TEST_SUITE_P(PREFIX, TransactionContract, ::testing::Values(KIND), PREFIX##_name);            \
     INSTANTIATE_TEST_SUITE_P(PREFIX, StudietiderContract, ::testing::Values(KIND), PREFIX##_name);            \
     INSTANTIATE_TEST_SUITE_P(PREFIX, ReportsContract, ::testing::Values(KIND), PREFIX##_name);                \
+    INSTANTIATE_TEST_SUITE_P(PREFIX, StatisticsContract, ::testing::Values(KIND), PREFIX##_name);             \
     }
