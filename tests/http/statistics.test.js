@@ -130,7 +130,7 @@ test('the agency sees every school together: the tables hold the counts, each pi
   assert.match(chartName(html, 'chart-logins'), new RegExp(`^Inloggningar per dag, .+: högst ${f.logins} den \\d+ \\w+ \\d{4}$`));
   assert.match(chartName(html, 'chart-locks'), /^Låsta konton per dag, .+: högst 1 den /);
   assert.equal(chartName(html, 'chart-mail'),
-    `E-post de senaste 30 dagarna: ${f.mail.Skickade} skickade, ${f.mail.Väntar} väntar, ${f.mail.Misslyckades} misslyckades`);
+    `E-postmeddelanden de senaste 30 dagarna: ${f.mail.Skickade} skickade, ${f.mail.Väntar} väntar, ${f.mail.Misslyckades} misslyckades`);
   assert.match(html, /<caption>Rapporter per vecka, vecka/, 'the table says what it holds');
   assert.match(html, /<summary>Visa som tabell/);
   assert.match(html, /<option value="" selected>Alla skolor<\/option>/);
