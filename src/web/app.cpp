@@ -12,12 +12,14 @@ App::App(const Services& s, const Views& views)
       kiosk_pages_(ctx_, {s.kiosk, s.draw_captcha, s.speak_captcha, s.wake_mail}),
       idm_pages_(ctx_, {s.idm, s.wake_mail}),
       studietider_pages_(ctx_, {s.studietider, s.search_cache_pages}),
-      reports_pages_(ctx_, {s.reports}) {
+      reports_pages_(ctx_, {s.reports}),
+      help_pages_(ctx_) {
     portal_pages_.add_routes(router_);
     kiosk_pages_.add_routes(router_);
     idm_pages_.add_routes(router_);
     studietider_pages_.add_routes(router_);
     reports_pages_.add_routes(router_);
+    help_pages_.add_routes(router_);
 }
 
 Response App::handle(Request& req) {
