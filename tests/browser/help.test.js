@@ -1,6 +1,6 @@
 // Help in the product ([10] item 4): Vanliga frågor and Kontakta oss checked as people see them:
 // axe-core in Swedish and English, logged out and logged in, and no sideways scroll on a phone
-// (390x844) or a desktop (1280x800).
+// (390x844) or a desktop (1280x800); Studietider's file format page likewise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serverAndBrowser, login } from './server.js';
@@ -55,6 +55,14 @@ for (const lang of ['sv', 'en']) {
       await noSidewaysScroll(page, `Kontakta oss (${lang}, ${viewport.width} px)`);
       assert.ok(await page.getByRole('heading', { name: lang === 'sv' ? 'Behörighetsadministratörer på Demoskolan' : 'Authorization administrators at Demoskolan' }).isVisible());
       assert.ok(await page.getByText('Anna Admin').isVisible());
+      if (lang === 'sv') {
+        // Studietider's file format, reached from the file card.
+        await page.goto(`${it.server.baseURL}/tjanster/studietider`);
+        await page.getByRole('link', { name: 'Så ska filen se ut: kolumner och exempel' }).click();
+        await page.waitForURL(/\/tjanster\/studietider\/fil\/format$/);
+        await assertAccessible(page, `Studietider's file format (${viewport.width} px)`);
+        await noSidewaysScroll(page, `Studietider's file format (${viewport.width} px)`);
+      }
       await page.locator('.topnav').getByRole('link', { name: lang === 'sv' ? 'Vanliga frågor' : 'FAQ' }).click();
       await page.waitForURL(/\/vanliga-fragor$/);
       await assertAccessible(page, `Vanliga frågor after login (${lang}, ${viewport.width} px)`);
