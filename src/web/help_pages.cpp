@@ -46,8 +46,13 @@ Response HelpPages::faq(Request& req) {
     const auto& p = ctx_.policy;
     const auto& site = ctx_.site;
     const std::string hours = lang == "en" ? site.school_phone_hours_en : site.school_phone_hours_sv;
+    // The school list's label as the reader sees it, without its colon ("Vald skola:") inside quotes.
+    std::string chosen_school = views_.t(lang, "chosen_school");
+    while (!chosen_school.empty() && (chosen_school.back() == ':' || chosen_school.back() == ' '))
+        chosen_school.pop_back();
     const std::map<std::string, std::string> words{
-        {"times", views_.t_count(lang, "times", p.max_failed_logins, {{"word", count_word(lang, p.max_failed_logins)}})},
+        {"times",
+         views_.t_count(lang, "times", p.max_failed_logins, {{"word", count_word(lang, p.max_failed_logins)}})},
         {"lockout", human_duration(lang, p.lockout)},
         {"agency", site.agency_name},
         {"phone", site.school_phone},
@@ -61,7 +66,7 @@ Response HelpPages::faq(Request& req) {
         {"absolute", human_duration(lang, p.session_absolute)},
         {"applications", views_.t(lang, "idm_applications")},
         {"send_otp", views_.t(lang, "idm_send_otp")},
-        {"chosen_school", views_.t(lang, "chosen_school")},
+        {"chosen_school", chosen_school},
         {"forgot", views_.t(lang, "login_forgot_link")},
     };
 
@@ -74,7 +79,8 @@ Response HelpPages::faq(Request& req) {
         item.set("id", std::string(q.id));
         item.set("question", views_.t(lang, base + "_q", words));
         Data answer{Data::type::list};
-        for (int i = 1; i <= q.paragraphs; ++i) answer.push_back(Data{views_.t(lang, base + "_a" + std::to_string(i), words)});
+        for (int i = 1; i <= q.paragraphs; ++i)
+            answer.push_back(Data{views_.t(lang, base + "_a" + std::to_string(i), words)});
         item.set("answer", answer);
         if (!q.link_href.empty()) {
             item.set("link_href", std::string(q.link_href));

@@ -58,6 +58,7 @@ test('the answers carry this server\'s numbers: attempts, lockout, one-time pass
   assert.match(text, /ring skoltelefonen 0771-111 222, måndag–fredag/);
   assert.match(text, /inte fått användaruppgifterna från CSN/);
   assert.match(text, /<a href="\/kiosk">Har du glömt eller vill du ändra ditt lösenord\?<\/a>/);
+  assert.match(text, /i rullistan ”Vald skola” överst på sidan/);
 });
 
 test('in English by the browser\'s language or the language link', async () => {

@@ -80,7 +80,8 @@ TEST_F(PortalTest, SchoolAdminsAreNamedOnlyAtTheViewersOwnSchools) {
     EXPECT_EQ(at_a[0].display_name(), "Greta Grind");
     EXPECT_EQ(at_a[0].email, "greta@example.se");
     EXPECT_TRUE(portal_.school_admins(v, "B").empty()) << "B has none";
-    EXPECT_TRUE(portal_.school_admins(v, "C").empty()) << "Pelle holds no grant at C: its administrator is not his to see";
+    EXPECT_TRUE(portal_.school_admins(v, "C").empty())
+        << "Pelle holds no grant at C: its administrator is not his to see";
 }
 
 TEST_F(PortalTest, IdleTimeoutEndsTheSession) {
