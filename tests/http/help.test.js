@@ -28,7 +28,7 @@ const MANUAL_SV = [
   ['hur-ofta', 'Hur ofta ska jag logga in i Mina tjänster?'],
   ['glomt-anvandarnamn', 'Jag rapporterar i Mina tjänster men har tappat bort mitt användarnamn, hur gör jag?'],
   ['glomt-losenord', 'Jag rapporterar i Mina tjänster men har glömt eller vill byta mitt lösenord, hur gör jag för att få ett nytt?'],
-  ['inga-anvandaruppgifter', 'Vår skolas behörighetsadministratör har lagt till mig som användare, men jag har inte fått användaruppgifterna från CSN, vad är fel?'],
+  ['inga-anvandaruppgifter', 'Vår skolas behörighetsadministratör har lagt till mig som användare, men jag har inte fått inloggningsuppgifterna från CSN, vad är fel?'],
   ['flera-skolor', 'Jag rapporterar för flera skolor i Mina tjänster, kan jag rapportera för alla samtidigt?'],
   ['samma-losenord', 'Jag rapporterar redan i Mina tjänster och ska nu börja rapportera i en tjänst till. Måste jag byta ut mitt gamla lösenord eller kan jag använda samma?'],
   ['vem-kontaktar-jag', 'Vem ska jag kontakta om jag har frågor om Mina tjänster?'],
@@ -56,7 +56,7 @@ test('the answers carry this server\'s numbers: attempts, lockout, one-time pass
   assert.match(text, /Om du skriver in fel användarnamn eller lösenord mer än fem gånger blir ditt konto låst i 45 minuter\. Efter 45 minuter/);
   assert.match(text, /gäller bara i 20 minuter/);
   assert.match(text, /ring skoltelefonen 0771-111 222, måndag–fredag/);
-  assert.match(text, /inte fått användaruppgifterna från CSN/);
+  assert.match(text, /inte fått inloggningsuppgifterna från CSN/);
   assert.match(text, /<a href="\/kiosk">Har du glömt eller vill du ändra ditt lösenord\?<\/a>/);
   assert.match(text, /i rullistan ”Vald skola” överst på sidan/);
 });
