@@ -71,3 +71,20 @@ for (const lang of ['sv', 'en']) {
     }
   });
 }
+
+test('the way to Vanliga frågor from the login page and the kiosk, on a phone: visible, and the page still fits', async () => {
+  const ctx = await it.browser.newContext({ viewport: SIZES[0], extraHTTPHeaders: { 'accept-language': 'sv' } });
+  const page = await ctx.newPage();
+  for (const path of ['/logga-in', '/kiosk', '/kiosk/glomt']) {
+    await page.goto(it.server.baseURL + path);
+    const link = page.getByRole('link', { name: 'Vanliga frågor om inloggning och lösenord' });
+    assert.ok(await link.isVisible(), path);
+    const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+    assert.ok(scroll <= inner, `${path}: ${scroll} px wide in a ${inner} px window`);
+    await assertAccessible(page, `${path} with the link to Vanliga frågor (390 px)`);
+  }
+  await page.getByRole('link', { name: 'Vanliga frågor om inloggning och lösenord' }).click();
+  await page.waitForURL(/\/vanliga-fragor$/);
+  assert.ok(await page.getByRole('heading', { level: 1, name: 'Vanliga frågor' }).isVisible());
+  await ctx.close();
+});
