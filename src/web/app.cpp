@@ -13,13 +13,15 @@ App::App(const Services& s, const Views& views)
       idm_pages_(ctx_, {s.idm, s.wake_mail}),
       studietider_pages_(ctx_, {s.studietider, s.search_cache_pages}),
       reports_pages_(ctx_, {s.reports}),
-      stats_pages_(ctx_, {s.stats}) {
+      stats_pages_(ctx_, {s.stats}),
+      help_pages_(ctx_) {
     portal_pages_.add_routes(router_);
     kiosk_pages_.add_routes(router_);
     idm_pages_.add_routes(router_);
     studietider_pages_.add_routes(router_);
     reports_pages_.add_routes(router_);
     stats_pages_.add_routes(router_);
+    help_pages_.add_routes(router_);
 }
 
 Response App::handle(Request& req) {

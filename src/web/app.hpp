@@ -18,6 +18,7 @@
 #include "core/reports/service.hpp"
 #include "core/studietider/service.hpp"
 #include "web/background.hpp"
+#include "web/help_pages.hpp"
 #include "web/http.hpp"
 #include "web/idm_pages.hpp"
 #include "web/kiosk_pages.hpp"
@@ -91,6 +92,7 @@ class App final {
     StudietiderPages studietider_pages_;
     ReportsPages reports_pages_;
     StatsPages stats_pages_;
+    HelpPages help_pages_;
 };
 
 }  // namespace mina::web

@@ -234,6 +234,27 @@ Response PortalPages::contact(Request&, Authed& a) {
     }
     d.set("contact_name", name);
     d.set("contact_phone", phone);
+    // The chosen school's authorization administrators, by name and e-mail ([10] item 4): the core
+    // answers only for a school where the viewer holds a grant, which the chosen school is.
+    if (const SchoolAccess* chosen = a.viewer.chosen()) {
+        const std::string& school = chosen->school.name;
+        d.set("admins_heading", views_.t(a.lang, "contact_admins_heading", {{"school", school}}));
+        const auto found = ctx_.portal.school_admins(a.viewer, chosen->school.code.value());
+        Data admins{Data::type::list};
+        for (const auto& p : found) {
+            Data item{Data::type::object};
+            item.set("name", p.display_name());
+            item.set("email", p.email);
+            admins.push_back(item);
+        }
+        if (found.empty())
+            d.set("no_admins",
+                  views_.t(a.lang, "contact_no_admins", {{"school", school}, {"phone", ctx_.site.school_phone}}));
+        d.set("any_admins", !found.empty());
+        d.set("admins", admins);
+    } else {
+        d.set("choose_school", views_.t(a.lang, "contact_choose_school"));
+    }
     d.set("school_phone", ctx_.site.school_phone);
     d.set("school_phone_hours", a.lang == "en" ? ctx_.site.school_phone_hours_en : ctx_.site.school_phone_hours_sv);
     return authed_page(a, "contact", views_.t(a.lang, "contact_page_heading"), std::move(d));

@@ -269,6 +269,7 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
     d.set("levels", *options.get("levels"));
     d.set("units", *options.get("units"));
     Data periods{Data::type::list};
+    bool any_marks = false;  // then the page says what "Ger inte rätt till studiemedel" means
     for (const auto& pv : view.periods) {
         const auto& p = pv.period;
         Data row{Data::type::object};
@@ -282,6 +283,7 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
         std::string marks;
         for (auto m : pv.assessment.marks) marks += (marks.empty() ? "" : " ") + views_.t(lang, mark_key(m));
         row.set("marks", marks);
+        any_marks = any_marks || !marks.empty();
         std::string state;
         if (p.withdrawn_at) state = views_.t(lang, "st_state_withdrawn");
         else if (p.published_version == 0) state = views_.t(lang, "st_state_draft");
@@ -311,6 +313,7 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
     }
     d.set("periods", periods);
     d.set("no_periods", periods.is_empty_list());
+    d.set("any_marks", any_marks);
     Data paces{Data::type::list};
     const std::string chosen_pace = d.get("p_pace") ? d.get("p_pace")->string_value() : "100";
     for (auto p : {st::Pace::full, st::Pace::three_quarters, st::Pace::half, st::Pace::none}) {
@@ -743,6 +746,7 @@ std::string StudietiderPages::st_public_page(Request& req, const std::string& la
     const auto results =
         asked ? s_.studietider.search_caught_up(text, term, page_number(q.get("sida"))) : st::PublicResults{};
     Data hits{Data::type::list};
+    bool any_no_aid = false;  // then the page says what "ger inte rätt till studiemedel" means
     {
         for (const auto& hit : results.hits) {
             const auto& e = hit.education;
@@ -762,6 +766,7 @@ std::string StudietiderPages::st_public_page(Request& req, const std::string& la
                 row.set("weeks", std::to_string(p.weeks));
                 row.set("pace", views_.t(lang, "st_pace_" + std::string(st::to_string(p.pace))));
                 row.set("no_aid", p.pace == st::Pace::none || p.paid_weeks == 0);
+                any_no_aid = any_no_aid || p.pace == st::Pace::none || p.paid_weeks == 0;
                 std::string why;
                 for (auto m : p.marks) why += (why.empty() ? "" : " ") + views_.t(lang, mark_key(m));
                 row.set("no_aid_why", why.empty() ? views_.t(lang, "st_public_no_aid") : why);
@@ -779,6 +784,7 @@ std::string StudietiderPages::st_public_page(Request& req, const std::string& la
     d.set("none_found", results.searched && hits.is_empty_list());
     if (results.total > 0) d.set("found", views_.t_count(lang, "st_public_found", results.total));
     d.set("hits", hits);
+    d.set("any_no_aid", any_no_aid);
     if (results.page > 1) {
         d.set("previous_href",
               "/studiemedel?" + query + (results.page > 2 ? "&sida=" + std::to_string(results.page - 1) : ""));

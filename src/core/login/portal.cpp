@@ -120,6 +120,18 @@ void Service::logout(const std::string& token, const ClientInfo& client, Timesta
     tx->commit();
 }
 
+std::vector<Person> Service::school_admins(const Viewer& v, const std::string& school) {
+    const bool holds_grant = std::any_of(v.access.begin(), v.access.end(),
+                                         [&](const SchoolAccess& a) { return a.school.code.value() == school; });
+    if (!holds_grant && !v.agency_admin) return {};
+    std::vector<Person> out;
+    auto tx = store_.begin(ports::TxMode::read);
+    for (auto& p : tx->accounts().at_school(SchoolCode{school}))
+        if (std::find(p.roles.begin(), p.roles.end(), Role::school_admin) != p.roles.end())
+            out.push_back(std::move(p.person));
+    return out;
+}
+
 void Service::record_refusal(const Viewer& v, const std::string& what, const ClientInfo& client, Timestamp now) {
     auto tx = store_.begin(ports::TxMode::write);
     const std::string who = v.person.username.value();

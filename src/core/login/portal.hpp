@@ -60,6 +60,10 @@ class Service final {
     void logout(const std::string& token, const ClientInfo& client, Timestamp now);
     /// Records that the viewer was refused `what` (a service or a tool): every refusal is audited.
     void record_refusal(const Viewer& v, const std::string& what, const ClientInfo& client, Timestamp now);
+    /// Kontakta oss ([10] item 4): the authorization administrators (school-admin) of a school where
+    /// the viewer holds a grant, by last name; nothing for any other school (the agency's staff see
+    /// any school's).
+    [[nodiscard]] std::vector<Person> school_admins(const Viewer& v, const std::string& school);
     /// Housekeeping: forget sessions that can no longer be resumed.
     int sweep(Timestamp now);
 

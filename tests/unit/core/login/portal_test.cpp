@@ -66,6 +66,24 @@ TEST_F(PortalTest, ASchoolWithoutAGrantCannotBeChosen) {
     EXPECT_EQ(portal_.resume(token_, clock_.now())->session.school, "");
 }
 
+TEST_F(PortalTest, SchoolAdminsAreNamedOnlyAtTheViewersOwnSchools) {
+    admin::Service a(*store_, hasher_, tokens_, policy_);
+    const admin::Actor who{"test", "local"};
+    const auto greta = std::get<Username>(a.add_person("Greta", "Grind", "greta@example.se", who, clock_.now()));
+    const auto carl = std::get<Username>(a.add_person("Carl", "Cell", "carl@example.se", who, clock_.now()));
+    (void)a.grant(greta, "A", Role::school_admin, who, clock_.now());
+    (void)a.grant(greta, "A", Role::studietider, who, clock_.now());
+    (void)a.grant(carl, "C", Role::school_admin, who, clock_.now());
+    const auto v = *portal_.resume(token_, clock_.now());
+    const auto at_a = portal_.school_admins(v, "A");
+    ASSERT_EQ(at_a.size(), 1u) << "Pelle holds services at A, but only Greta is its administrator";
+    EXPECT_EQ(at_a[0].display_name(), "Greta Grind");
+    EXPECT_EQ(at_a[0].email, "greta@example.se");
+    EXPECT_TRUE(portal_.school_admins(v, "B").empty()) << "B has none";
+    EXPECT_TRUE(portal_.school_admins(v, "C").empty())
+        << "Pelle holds no grant at C: its administrator is not his to see";
+}
+
 TEST_F(PortalTest, IdleTimeoutEndsTheSession) {
     clock_.advance(policy_.session_idle - Seconds{1});
     ASSERT_TRUE(portal_.resume(token_, clock_.now()));  // touches: the idle clock restarts
