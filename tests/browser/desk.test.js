@@ -70,7 +70,7 @@ describe("the agency's desk in the browser", { concurrency: false }, () => {
     await form.getByLabel('Förnamn').fill('Berit');
     await form.getByLabel('Efternamn').fill('Brygga');
     await form.getByLabel('E-postadress').fill('berit.brygga@example');  // no dot in the domain: refused
-    await page.getByRole('button', { name: 'Lägg till skolan och utse behörighetsadministratören' }).click();
+    await page.getByRole('button', { name: 'Spara skolan och utse behörighetsadministratören' }).click();
     await page.getByRole('alert').filter({ hasText: 'E-postadressen ser inte rätt ut' }).waitFor();
     assert.equal(await form.getByLabel('Skolans namn').inputValue(), 'Bryggans folkhögskola', 'what was typed stays');
     assert.equal(await form.getByLabel('E-postadress').getAttribute('aria-invalid'), 'true');
@@ -79,7 +79,7 @@ describe("the agency's desk in the browser", { concurrency: false }, () => {
     assert.equal(sql(server.db, "SELECT count(*) FROM schools WHERE code = 'BDA1'")[0][0], '0');
 
     await form.getByLabel('E-postadress').fill('berit.brygga@example.se');
-    await page.getByRole('button', { name: 'Lägg till skolan och utse behörighetsadministratören' }).click();
+    await page.getByRole('button', { name: 'Spara skolan och utse behörighetsadministratören' }).click();
     await page.getByRole('status').filter({ hasText: /Skolan BDA1 är tillagd och [a-z]{2}\d{4} är utsedd till behörighetsadministratör/ }).waitFor();
     assert.equal(sql(server.db, "SELECT count(*) FROM grants g JOIN persons p ON p.id = g.person_id WHERE p.email = 'berit.brygga@example.se' AND g.school_code = 'BDA1' AND g.role = 'school-admin'")[0][0], '1');
 
@@ -105,7 +105,7 @@ describe("the agency's desk in the browser", { concurrency: false }, () => {
     await form.getByLabel('First name').fill('Harry');
     await form.getByLabel('Last name').fill('Harbour');
     await form.getByLabel('Email address').fill('harry.harbour@example.se');
-    await page.getByRole('button', { name: 'Add the school and appoint the authorization administrator' }).click();
+    await page.getByRole('button', { name: 'Save the school and appoint the authorization administrator' }).click();
     await page.getByRole('alert').filter({ hasText: 'The school code must be' }).waitFor();
     assert.equal(await form.getByLabel('School code').getAttribute('aria-invalid'), 'true');
     await assertAccessible(page, 'the one form refused, in English');
