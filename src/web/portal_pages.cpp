@@ -207,8 +207,9 @@ Response PortalPages::start(Request& req, Authed& a) {
     const std::string hours = a.lang == "en" ? ctx_.site.school_phone_hours_en : ctx_.site.school_phone_hours_sv;
     // The hours stand alone on the login page ("Måndag–fredag …", as the manual prints them) and
     // inside a sentence here, where Swedish writes the day in lower case.
+    // The agency has no school's administrator to ask ([10] item 3): only the phone.
     d.set("contact_text",
-          views_.t(a.lang, "start_contact",
+          views_.t(a.lang, v.agency_admin && v.access.empty() ? "desk_contact" : "start_contact",
                    {{"phone", ctx_.site.school_phone}, {"hours", a.lang == "en" ? hours : text::lower_first(hours)}}));
     if (desk) s_.agency_desk(a, d);
     Response res = authed_page(a, "start", views_.t(a.lang, "nav_start"), std::move(d));

@@ -65,6 +65,8 @@ test("the agency's start page is its desk: counts that follow a queued letter, a
   assert.equal(first.status, 200);
   assert.match(first.text, /<h2 id="desk-heading">Översikt<\/h2>/);
   assert.doesNotMatch(first.text, /Du har ännu inte behörighet/, "the school staff's words are not the agency's");
+  assert.doesNotMatch(first.text, /din skolas behörighetsadministratör/);
+  assert.match(first.text, /Har du frågor ringer du skoltelefonen/);
   const at = deskCounts(first.text);
   assert.deepEqual(Object.keys(at), ['/identity-manager', '/identity-manager/brev', '/identity-manager/post', '#desk-locked']);
   assert.equal(number(at['/identity-manager']), count('SELECT count(*) FROM schools'));
