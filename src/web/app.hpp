@@ -19,6 +19,7 @@
 #include "core/studietider/service.hpp"
 #include "web/background.hpp"
 #include "web/help_pages.hpp"
+#include "web/desk_pages.hpp"
 #include "web/http.hpp"
 #include "web/idm_pages.hpp"
 #include "web/kiosk_pages.hpp"
@@ -86,6 +87,7 @@ class App final {
     Background later_;  // the session touches of pages answered on an I/O thread
     PageContext ctx_;
     Router router_;
+    DeskPages desk_pages_;  // before portal_pages_, which shows it on Startsida
     PortalPages portal_pages_;
     KioskPages kiosk_pages_;
     IdmPages idm_pages_;

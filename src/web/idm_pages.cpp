@@ -116,6 +116,9 @@ Response IdmPages::identity_manager(Request& req, Authed& a) {
     auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
     if (q.get("m") == "skola") d.set("flash", views_.t(a.lang, "idm_school_added", {{"code", q.get("kod")}}));
+    if (q.get("m") == "skola-bda" || q.get("m") == "skola-bda-fanns")
+        d.set("flash", views_.t(a.lang, q.get("m") == "skola-bda" ? "desk_new_school_added" : "desk_new_school_existing",
+                                {{"code", q.get("kod")}, {"username", q.get("u")}}));
     return idm_schools_page(a, 200, std::move(d));
 }
 
@@ -134,6 +137,7 @@ Response IdmPages::idm_schools_page(const Authed& a, int status, Data d) {
     if (a.viewer.agency_admin) {
         d.set("school_forms",
               school_form_options(a.lang, d.get("edit_form") ? d.get("edit_form")->string_value() : ""));
+        d.set("nsa_forms", school_form_options(a.lang, d.get("nsa_form") ? d.get("nsa_form")->string_value() : ""));
     }
     Response res = authed_page(a, "idm_schools", views_.t(a.lang, "menu_idm"), std::move(d), "/identity-manager");
     res.status = status;
@@ -494,6 +498,65 @@ Response IdmPages::idm_save_school(Request& req, const Authed& a, const Form& fo
     return adding ? idm_schools_page(a, 422, std::move(d)) : idm_people_page(a, req, s.code.value(), 422, std::move(d));
 }
 
+Response IdmPages::idm_add_school_with_admin(Request& req, Authed& a, Form& form) {
+    if (!a.viewer.may(authz::Action::administer_agency, {})) return idm_forbidden(a, req);
+    idm::NewSchoolWithAdmin n;
+    n.school.code = SchoolCode{form.get("kod")};
+    n.school.name = form.get("namn");
+    const auto school_form = parse_school_form(form.get("skolform"));
+    n.school.form = school_form.value_or(SchoolForm::gymnasieskola);
+    n.form_known = school_form.has_value();
+    n.school.postal_address = form.get("adress");
+    n.first = form.get("fornamn");
+    n.last = form.get("efternamn");
+    n.email = form.get("epost");
+    const auto outcome = s_.idm.add_school_with_admin(a.viewer, n, client(req), now());
+    if (const auto* done = std::get_if<idm::SchoolWithAdmin>(&outcome)) {
+        if (s_.wake_mail) s_.wake_mail();  // the letter is made now (the school has its address)
+        return Response::redirect("/identity-manager?m=" + std::string(done->existing ? "skola-bda-fanns" : "skola-bda") +
+                                  "&kod=" + url_encode(n.school.code.value()) + "&u=" + url_encode(done->username.value()));
+    }
+    const auto& problems = std::get<idm::RefusedFields>(outcome).problems;
+    if (problems.size() == 1 && problems.front() == idm::Problem::not_allowed) return idm_forbidden(a, req);
+    // Shown again as typed, each reason at its field (and all of them above the form, linked).
+    Data d{Data::type::object};
+    d.set("nsa_code", form.get("kod"));
+    d.set("nsa_name", form.get("namn"));
+    d.set("nsa_form", form.get("skolform"));
+    d.set("nsa_address", form.get("adress"));
+    d.set("nsa_first", n.first);
+    d.set("nsa_last", n.last);
+    d.set("nsa_email", n.email);
+    Data summary{Data::type::list};
+    auto at = [&](const std::string& field, const std::string& message) {
+        if (d.get("nsa_error_" + field)) return;  // one reason a field
+        d.set("nsa_error_" + field, message);
+        Data item{Data::type::object};
+        item.set("field", "nsa-" + field);
+        item.set("message", message);
+        summary.push_back(item);
+    };
+    for (idm::Problem p : problems) {
+        const std::string message = views_.t(a.lang, problem_key(p), {{"agency", ctx_.site.agency_name}});
+        switch (p) {
+            case idm::Problem::bad_school_code:
+            case idm::Problem::school_code_taken: at("kod", message); break;
+            case idm::Problem::bad_school_name: at("namn", message); break;
+            case idm::Problem::bad_school_form: at("skolform", message); break;
+            case idm::Problem::bad_address: at("adress", message); break;
+            case idm::Problem::bad_email: at("epost", message); break;
+            case idm::Problem::bad_name:
+                if (text::trim(n.last).empty() && !text::trim(n.first).empty()) at("efternamn", message);
+                else at("fornamn", message);
+                break;
+            default: at("fornamn", message); break;
+        }
+    }
+    d.set("nsa_has_errors", !summary.is_empty_list());
+    d.set("nsa_errors", summary);
+    return idm_schools_page(a, 422, std::move(d));
+}
+
 // ---- Failed mail (the agency) --------------------------------------------------------------------------
 
 Response IdmPages::idm_mail(Request& req, Authed& a) {
@@ -745,6 +808,7 @@ void IdmPages::add_routes(Router& r) {
     r.add("POST", "/identity-manager/utse", this, &IdmPages::idm_appoint_admin);
     r.add("POST", "/identity-manager/avsatt", this, &IdmPages::idm_remove_admin);
     r.add("POST", "/identity-manager/skolor", this, &IdmPages::idm_add_school);
+    r.add("POST", "/identity-manager/ny-skola", this, &IdmPages::idm_add_school_with_admin);
     r.add("POST", "/identity-manager/skoluppgifter", this, &IdmPages::idm_update_school);
     r.add("GET", "/identity-manager/post", this, &IdmPages::idm_mail);
     r.add("POST", "/identity-manager/post/igen", this, &IdmPages::idm_mail_retry);

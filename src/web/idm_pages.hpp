@@ -47,6 +47,8 @@ class IdmPages final : Pages {
     [[nodiscard]] Data school_form_options(const std::string& lang, const std::string& chosen) const;
     Response idm_refused(const Authed& a, Request& req, idm::Problem p);
     Response idm_add_school(Request& req, Authed& a, Form& form);
+    /// [10] item 3: a new school and its authorization administrator in one form.
+    Response idm_add_school_with_admin(Request& req, Authed& a, Form& form);
     Response idm_update_school(Request& req, Authed& a, Form& form);
     /// Adds a school, or changes one (the agency).
     Response idm_save_school(Request& req, const Authed& a, const Form& form, bool adding);

@@ -86,9 +86,11 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const time
                            {t("mail_otp_first_next_step"), base + "/kiosk/forsta-gangen"},
                            signature});
         case MailKind::otp_reset:
-            if (mail.params == "admin")  // sent by the school or the agency, not ordered in the kiosk
+            // Sent by the school's administrator ("admin") or by the agency ("agency", [10] item 3),
+            // not ordered in the kiosk: the mail says which.
+            if (mail.params == "admin" || mail.params == "agency")
                 return render(t("mail_otp_reset_subject"),
-                              {{t("mail_otp_admin_intro", common)},
+                              {{t(mail.params == "agency" ? "mail_otp_agency_intro" : "mail_otp_admin_intro", common)},
                                {t("mail_otp_line", {{"otp", otp}}), {}, true},
                                {t("mail_otp_valid", {{"ttl", duration_words(lang, policy.otp_ttl_reset)}})},
                                {t("mail_otp_admin_next_step"), base + "/kiosk/forsta-gangen"},

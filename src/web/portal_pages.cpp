@@ -185,7 +185,9 @@ Response PortalPages::start(Request& req, Authed& a) {
     const std::string_view notice = m == "skola" && chosen ? "skola" : m == "ej-skola" ? "ej-skola" : "";
     std::string key = v.session.id_hash;
     key.append(1, ' ').append(a.lang).append(1, ' ').append(notice);
-    if (auto kept = session_pages_.get(key, v)) {
+    // The agency's desk ([10] item 3) counts what changes without its viewer changing: never kept.
+    const bool desk = v.agency_admin && s_.agency_desk;
+    if (auto kept = desk ? std::optional<std::string>{} : session_pages_.get(key, v)) {
         Response res;
         res.body = std::move(*kept);
         return res;
@@ -194,7 +196,7 @@ Response PortalPages::start(Request& req, Authed& a) {
     if (notice == "skola") d.set("flash", views_.t(a.lang, "school_changed", {{"school", chosen->school.name}}));
     if (notice == "ej-skola") d.set("flash_error", views_.t(a.lang, "school_refused"));
     d.set("nudge", v.session.nudge_password);
-    d.set("no_schools", v.access.empty());
+    d.set("no_schools", v.access.empty() && !v.agency_admin);  // the agency's desk says what there is instead
     d.set("must_choose", !v.access.empty() && chosen == nullptr);
     if (chosen) {
         d.set("services_at", views_.t(a.lang, "start_services_at", {{"school", chosen->school.name}}));
@@ -205,11 +207,13 @@ Response PortalPages::start(Request& req, Authed& a) {
     const std::string hours = a.lang == "en" ? ctx_.site.school_phone_hours_en : ctx_.site.school_phone_hours_sv;
     // The hours stand alone on the login page ("Måndag–fredag …", as the manual prints them) and
     // inside a sentence here, where Swedish writes the day in lower case.
+    // The agency has no school's administrator to ask ([10] item 3): only the phone.
     d.set("contact_text",
-          views_.t(a.lang, "start_contact",
+          views_.t(a.lang, v.agency_admin && v.access.empty() ? "desk_contact" : "start_contact",
                    {{"phone", ctx_.site.school_phone}, {"hours", a.lang == "en" ? hours : text::lower_first(hours)}}));
+    if (desk) s_.agency_desk(a, d);
     Response res = authed_page(a, "start", views_.t(a.lang, "nav_start"), std::move(d));
-    session_pages_.put(key, v, res.body);
+    if (!desk) session_pages_.put(key, v, res.body);
     return res;
 }
 

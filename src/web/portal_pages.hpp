@@ -28,6 +28,8 @@ class PortalPages final : Pages {
         Metrics& metrics;
         /// Startsida kept rendered per session while nothing it shows has changed (server.session_cache_pages).
         std::size_t session_cache_pages = 2000;
+        /// Puts the agency's desk into Startsida's data (DeskPages::add_desk); the page is then not kept.
+        std::function<bool(const Authed&, Data&)> agency_desk;
     };
     PortalPages(PageContext& ctx, Services s);
     void add_routes(Router& router);

@@ -39,19 +39,21 @@ describe('Identity Manager in the browser', { concurrency: true }, () => {
     assert.equal(path(page), '/identity-manager');
     await assertAccessible(page, 'the agency\'s list of schools');
 
-    // A refused school first: the reason, and what was typed stays.
-    await page.getByLabel('Skolkod').fill('fel kod');
-    await page.getByLabel('Skolans namn').fill('Nya folkhögskolan');
+    // A refused school first: the reason, and what was typed stays. (The form of its own; the one
+    // above it adds a school with its authorization administrator, [10] item 3.)
+    const add = page.getByRole('region', { name: 'Lägg till en skola' });
+    await add.getByLabel('Skolkod').fill('fel kod');
+    await add.getByLabel('Skolans namn').fill('Nya folkhögskolan');
     await page.getByRole('button', { name: 'Lägg till skolan' }).click();
     await page.getByRole('alert').filter({ hasText: 'Skolkoden ska vara 1–16' }).waitFor();
-    assert.equal(await page.getByLabel('Skolans namn').inputValue(), 'Nya folkhögskolan');
+    assert.equal(await add.getByLabel('Skolans namn').inputValue(), 'Nya folkhögskolan');
     await assertAccessible(page, 'the add-school form with an error');
 
-    await page.getByLabel('Skolkod').fill('FHS1');
-    await page.getByLabel('Skolform').selectOption({ label: 'Folkhögskola (som inte är ansluten till folkhögskolerutinen)' });
-    await page.getByLabel('Postadress för breven').fill('Nya folkhögskolan\nBox 7\n123 45 Byn');
-    await page.getByLabel('Kontaktperson på CSN').fill('Kerstin Kontakt');
-    await page.getByLabel('Kontaktpersonens telefon').fill('010-222 33 44');
+    await add.getByLabel('Skolkod').fill('FHS1');
+    await add.getByLabel('Skolform').selectOption({ label: 'Folkhögskola (som inte är ansluten till folkhögskolerutinen)' });
+    await add.getByLabel('Postadress för breven').fill('Nya folkhögskolan\nBox 7\n123 45 Byn');
+    await add.getByLabel('Kontaktperson på CSN').fill('Kerstin Kontakt');
+    await add.getByLabel('Kontaktpersonens telefon').fill('010-222 33 44');
     await page.getByRole('button', { name: 'Lägg till skolan' }).click();
     await page.getByRole('status').filter({ hasText: 'Skolan FHS1 är tillagd.' }).waitFor();
     assert.deepEqual(sql(server.db, "SELECT form, contact_name FROM schools WHERE code = 'FHS1'")[0], ['folkhogskola', 'Kerstin Kontakt']);

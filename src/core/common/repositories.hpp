@@ -62,6 +62,14 @@ class Accounts {
     /// Everyone with a grant at the school, by last name, with their state (issue [3] §3).
     [[nodiscard]] virtual std::vector<PersonAtSchool> at_school(const SchoolCode& school) = 0;
     virtual void set_preferences(PersonId id, const std::string& lang, const std::string& default_school) = 0;
+    /// Accounts locked at `now` (the agency's desk, [10] item 3): how many, and the first `limit` of
+    /// them, the lock ending last first. Counted in the database, nothing loaded to count.
+    struct LockedAccount {
+        Person person;
+        Timestamp until;
+    };
+    [[nodiscard]] virtual int count_locked(Timestamp now) = 0;
+    [[nodiscard]] virtual std::vector<LockedAccount> locked(Timestamp now, int limit) = 0;
 };
 
 class Schools {
@@ -74,6 +82,8 @@ class Schools {
     virtual void set_postal_address(const SchoolCode& code, const std::string& address) = 0;
     /// Changes name, form, postal address and contact of the school with this code; false if none.
     virtual bool update(const School& s) = 0;
+    /// How many schools there are (the agency's desk).
+    [[nodiscard]] virtual int count() = 0;
 };
 
 class Grants {
@@ -135,6 +145,8 @@ class Outbox {
     [[nodiscard]] virtual int count_since(PersonId id, MailKind kind, Timestamp since) = 0;
     /// Pending mails of this kind to this person (so a first one-time password is queued once).
     [[nodiscard]] virtual int count_pending(PersonId id, MailKind kind) = 0;
+    /// Mails with this status, counted in the database (the agency's desk: the failed ones).
+    [[nodiscard]] virtual int count(MailStatus status) = 0;
 };
 
 /// The print queue of letters (R3).
@@ -158,6 +170,8 @@ class Letters {
     [[nodiscard]] virtual std::optional<LetterRow> find(std::int64_t id) = 0;
     /// Returns false unless the letter was rendered and not yet posted.
     virtual bool mark_posted(std::int64_t id, Timestamp now) = 0;
+    /// Letters not yet posted (queued or rendered): what the agency still has to print and post.
+    [[nodiscard]] virtual int count_unposted() = 0;
 };
 
 class Audit {

@@ -44,14 +44,17 @@ std::string lower(std::string_view s) {
 }
 
 /// A school's fields as a person can type them: the postal address at most 6 lines of 60
-/// characters (what fits a window envelope), the rest on one line.
-std::optional<Problem> check_school(School& s) {
-    if (!admin::valid_school_code(s.code.value())) return Problem::bad_school_code;
+/// characters (what fits a window envelope), the rest on one line. Every field's problem, in the
+/// form's order (none: the fields are tidied for saving).
+std::vector<Problem> school_problems(School& s) {
+    std::vector<Problem> out;
+    if (!admin::valid_school_code(s.code.value())) out.push_back(Problem::bad_school_code);
     s.name = trim(s.name);
-    if (s.name.empty() || !one_line(s.name, 200)) return Problem::bad_school_name;
+    if (s.name.empty() || !one_line(s.name, 200)) out.push_back(Problem::bad_school_name);
     std::string address;
     int lines = 0;
     std::size_t start = 0;
+    bool address_ok = true;
     while (start <= s.postal_address.size()) {
         auto end = s.postal_address.find('\n', start);
         if (end == std::string::npos) end = s.postal_address.size();
@@ -59,15 +62,25 @@ std::optional<Problem> check_school(School& s) {
         if (!line.empty() && line.back() == '\r') line = trim(line.substr(0, line.size() - 1));
         start = end + 1;
         if (line.empty()) continue;
-        if (++lines > 6 || code_points(line) > 60 || !one_line(line, 240)) return Problem::bad_address;
+        if (++lines > 6 || code_points(line) > 60 || !one_line(line, 240)) {
+            address_ok = false;
+            break;
+        }
         if (!address.empty()) address += '\n';
         address += line;
     }
-    s.postal_address = address;
+    if (address_ok) s.postal_address = address;
+    else out.push_back(Problem::bad_address);
     s.contact_name = trim(s.contact_name);
     s.contact_phone = trim(s.contact_phone);
-    if (!one_line(s.contact_name, 100) || !one_line(s.contact_phone, 40)) return Problem::bad_contact;
-    return std::nullopt;
+    if (!one_line(s.contact_name, 100) || !one_line(s.contact_phone, 40)) out.push_back(Problem::bad_contact);
+    return out;
+}
+
+std::optional<Problem> check_school(School& s) {
+    const auto problems = school_problems(s);
+    if (problems.empty()) return std::nullopt;
+    return problems.front();
 }
 
 std::string describe(const School& s) {
@@ -261,9 +274,11 @@ Outcome Service::send_otp(const portal::Viewer& v, const std::string& school, co
         tx->commit();
         return Refused{Problem::too_many_mails};
     }
-    // "admin": a first one-time password that is sent even though the person has a password by then
-    // (the first-grant mail is skipped then), and a reset that the person did not order.
-    tx->outbox().enqueue(outbox::to(p->person, kind, now, now, "admin"));
+    // "admin" (a school's administrator) or "agency" (the agency's): a first one-time password that is
+    // sent even though the person has a password by then (the first-grant mail is skipped then), and a
+    // reset that the person did not order, whose mail names who sent it.
+    tx->outbox().enqueue(outbox::to(p->person, kind, now, now,
+                                    v.may(authz::Action::administer_agency, {}) ? "agency" : "admin"));
     tx->audit().append({now, who, client.address, "otp.sent_by_admin", p->person.username.value(), school,
                         audit::say(own_password ? audit::Form("sent_reset") : audit::Form("sent_first"))});
     tx->commit();
@@ -414,6 +429,74 @@ std::variant<std::vector<std::string>, Refused> Service::audit_kinds(const porta
     if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
     auto tx = store_.begin(ports::TxMode::read);
     return tx->audit().kinds();
+}
+
+// ---- The agency's desk and a new school with its administrator ([10] item 3) -----------------------
+
+std::variant<Desk, Refused> Service::desk(const portal::Viewer& v, Timestamp now) {
+    if (!v.may(authz::Action::administer_agency, {})) return Refused{Problem::not_allowed};
+    auto tx = store_.begin(ports::TxMode::read);
+    Desk d;
+    d.schools = tx->schools().count();
+    d.letters_unposted = tx->letters().count_unposted();
+    d.mail_failed = tx->outbox().count(MailStatus::failed);
+    d.locked = tx->accounts().count_locked(now);
+    std::map<std::string, std::optional<School>> schools;  // a school read once, whoever is locked there
+    for (auto& l : tx->accounts().locked(now, kDeskLocked)) {
+        Desk::Locked row{std::move(l.person), l.until, {}};
+        for (const auto& g : tx->grants().of(row.person.id)) {
+            if (!g.school) continue;
+            const auto found = schools.try_emplace(g.school->value());
+            std::optional<School>& school = found.first->second;
+            if (found.second) school = tx->schools().find(*g.school);
+            if (school && std::none_of(row.schools.begin(), row.schools.end(),
+                                       [&](const School& s) { return s.code == school->code; }))
+                row.schools.push_back(*school);
+        }
+        d.locked_now.push_back(std::move(row));
+    }
+    AuditFilter newest;
+    newest.limit = kDeskEvents;
+    d.recent = tx->audit().query(newest);
+    return d;
+}
+
+SchoolWithAdminOutcome Service::add_school_with_admin(const portal::Viewer& v, const NewSchoolWithAdmin& n,
+                                                      const ClientInfo& client, Timestamp now) {
+    if (!v.may(authz::Action::administer_agency, {})) return RefusedFields{{Problem::not_allowed}};
+    // Every field is checked before anything is written, so that the form can say all that is wrong.
+    School s = n.school;
+    std::vector<Problem> problems = school_problems(s);
+    if (!n.form_known) problems.push_back(Problem::bad_school_form);
+    const std::string first = trim(n.first);
+    const std::string last = trim(n.last);
+    const std::string email = trim(n.email);
+    if (first.empty() || last.empty() || !one_line(first, 100) || !one_line(last, 100))
+        problems.push_back(Problem::bad_name);
+    if (!admin::valid_email(email)) problems.push_back(Problem::bad_email);
+    if (!problems.empty()) return RefusedFields{std::move(problems)};
+
+    const auto who = actor(v, client);
+    auto tx = store_.begin(ports::TxMode::write);  // rolled back on every return before commit()
+    if (!tx->schools().add(s, now)) return RefusedFields{{Problem::school_code_taken}};
+    tx->audit().append({now, who.name, who.address, "school.added", {}, s.code.value(), describe(s)});
+    const auto existing = tx->accounts().find_by_email(email);
+    Username username{""};
+    if (existing) {
+        username = existing->username;  // R14: the appointment, and no new credentials
+    } else {
+        auto added = admin_.add_person(*tx, first, last, email, who, now);
+        if (auto* no = std::get_if<admin::Refusal>(&added))
+            return RefusedFields{
+                {no->reason.find("username") != std::string::npos ? Problem::no_username : Problem::bad_name}};
+        username = std::get<Username>(added);
+    }
+    // The first grant of a new person queues the letter (naming the agency, who.agency) and the mail.
+    if (std::holds_alternative<admin::Refusal>(
+            admin_.grant(*tx, username, s.code.value(), Role::school_admin, who, now)))
+        return RefusedFields{{Problem::no_such_person}};
+    tx->commit();
+    return SchoolWithAdmin{username, existing.has_value()};
 }
 
 // ---- Many people at once -----------------------------------------------------------------------------

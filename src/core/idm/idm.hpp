@@ -100,6 +100,44 @@ struct PlanChanged {
 };
 using ImportOutcome = std::variant<Imported, PlanChanged, Refused>;
 
+// ---- The agency's desk and a new school with its administrator ([10] item 3) ----------------------
+
+/// What the agency's start page shows: counts, each read by one counting query, and the few locked
+/// accounts and newest events themselves.
+struct Desk {
+    struct Locked {
+        Person person;
+        Timestamp until;
+        std::vector<School> schools;  // where the person holds a grant
+    };
+    int schools = 0;
+    int letters_unposted = 0;  // queued or printed, not yet posted
+    int mail_failed = 0;
+    int locked = 0;
+    std::vector<Locked> locked_now;  // at most kDeskLocked, the lock ending last first
+    std::vector<AuditEntry> recent;  // at most kDeskEvents, newest first
+};
+inline constexpr int kDeskLocked = 10;
+inline constexpr int kDeskEvents = 10;
+
+/// A new school and its authorization administrator, as one form sends them.
+struct NewSchoolWithAdmin {
+    School school;
+    bool form_known = true;  // false: the form sent no school form of the manual's (bad_school_form)
+    std::string first, last, email;
+};
+/// Done: the school, the person (new, or found by the email as R14 finds them) and their
+/// appointment, with the letter queued when the person is new.
+struct SchoolWithAdmin {
+    Username username;
+    bool existing = false;  // the email was known: no new account, no new credentials
+};
+/// Everything wrong with the form at once, one problem per field (nothing was saved).
+struct RefusedFields {
+    std::vector<Problem> problems;
+};
+using SchoolWithAdminOutcome = std::variant<SchoolWithAdmin, RefusedFields>;
+
 /// The services column's words: "studietider", "studeranderapportering", or the services' names.
 [[nodiscard]] std::optional<Role> parse_service_word(std::string_view word);
 
@@ -182,6 +220,14 @@ class Service final {
                                                         const ClientInfo& client, Timestamp now);
     [[nodiscard]] std::variant<std::vector<AuditEntry>, Refused> audit(const portal::Viewer& v, const AuditFilter& f);
     [[nodiscard]] std::variant<std::vector<std::string>, Refused> audit_kinds(const portal::Viewer& v);
+
+    /// The agency's desk; for the agency only.
+    [[nodiscard]] std::variant<Desk, Refused> desk(const portal::Viewer& v, Timestamp now);
+    /// Adds the school, adds the person (or finds them by email), appoints them the school's
+    /// authorization administrator and queues their letter: in one transaction, whole or not at all.
+    /// For the agency only (problems: not_allowed alone).
+    [[nodiscard]] SchoolWithAdminOutcome add_school_with_admin(const portal::Viewer& v, const NewSchoolWithAdmin& n,
+                                                               const ClientInfo& client, Timestamp now);
 
     // ---- Many people at once ----
 

@@ -46,6 +46,9 @@ constexpr Dollars kSetReminded{sql::kSetReminded};
 constexpr Dollars kSetPreferences{sql::kSetPreferences};
 constexpr Dollars kAllSchools{sql::kAllSchools};
 constexpr Dollars kAddSchool{sql::kAddSchool};
+constexpr Dollars kCountSchools{sql::kCountSchools};
+constexpr Dollars kCountLocked{sql::kCountLocked};
+constexpr Dollars kLockedPersons{sql::kLockedPersons};
 constexpr Dollars kUpdateSchool{sql::kUpdateSchool};
 constexpr Dollars kSetPostalAddress{sql::kSetPostalAddress};
 constexpr Dollars kRemoveGrant{sql::kRemoveGrant};
@@ -159,6 +162,11 @@ class PgAccounts final : public ports::Accounts {
     void set_preferences(PersonId id, const std::string& lang, const std::string& default_school) override {
         exec(c_, kSetPreferences, id, lang, default_school);
     }
+    int count_locked(Timestamp now) override { return first_int(exec(c_, kCountLocked, now)); }
+    std::vector<LockedAccount> locked(Timestamp now, int limit) override {
+        return read_all<LockedAccount>(exec(c_, kLockedPersons, now, limit),
+                                       [](const Row& r) { return LockedAccount{read_person(r), r.time(7)}; });
+    }
 
    private:
     static Person person(const Row& r) { return read_person(r); }
@@ -180,6 +188,7 @@ class PgSchools final : public ports::Schools {
     void set_postal_address(const SchoolCode& code, const std::string& address) override {
         exec(c_, kSetPostalAddress, code, address);
     }
+    int count() override { return first_int(exec(c_, kCountSchools)); }
     bool update(const School& s) override {
         return exec(c_, kUpdateSchool, s.code, s.name, to_string(s.form), s.postal_address, s.contact_name,
                     s.contact_phone)

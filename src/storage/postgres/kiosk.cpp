@@ -83,6 +83,8 @@ constexpr Dollars kRetryFailedOne{sql::kRetryFailedOne};
 constexpr Dollars kRetryFailedAll{sql::kRetryFailedAll};
 constexpr Dollars kCountSince{sql::kCountSince};
 constexpr Dollars kCountPending{sql::kCountPending};
+constexpr Dollars kCountUnpostedLetters{sql::kCountUnpostedLetters};
+constexpr Dollars kCountMailWithStatus{sql::kCountMailWithStatus};
 constexpr const char* kAllMail =
     "SELECT id, kind, person_id, recipient, lang, params, status, not_before, attempts, last_error, created_at, "
     "sent_at FROM outbox ORDER BY id DESC LIMIT $1";
@@ -189,6 +191,7 @@ class PgLetters final : public ports::Letters {
     bool mark_posted(std::int64_t id, Timestamp now) override {
         return exec(c_, kLetterPosted, id, now).affected() > 0;
     }
+    int count_unposted() override { return first_int(exec(c_, kCountUnpostedLetters)); }
 
    private:
     static std::string_view status_name(LetterStatus s) {
@@ -248,6 +251,7 @@ class PgOutbox final : public ports::Outbox {
     int count_pending(PersonId id, MailKind kind) override {
         return first_int(exec(c_, kCountPending, id, to_string(kind)));
     }
+    int count(MailStatus status) override { return first_int(exec(c_, kCountMailWithStatus, to_string(status))); }
 
    private:
     static OutboxMail read(const Row& r) {

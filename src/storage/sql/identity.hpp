@@ -40,6 +40,14 @@ inline constexpr char kSetPreferences[] = "UPDATE persons SET lang = ?2, default
 inline constexpr char kAllSchools[] =
     "SELECT code, name, form, postal_address, contact_name, contact_phone FROM schools ORDER BY name, code";
 
+inline constexpr char kCountSchools[] = "SELECT count(*) FROM schools";
+
+inline constexpr char kCountLocked[] = "SELECT count(*) FROM persons WHERE locked_until > ?1";
+
+inline constexpr char kLockedPersons[] =
+    "SELECT id, username, first_name, last_name, email, lang, default_school, locked_until FROM persons "
+    "WHERE locked_until > ?1 ORDER BY locked_until DESC, id LIMIT ?2";
+
 inline constexpr char kAddSchool[] =
     "INSERT INTO schools (code, name, form, created_at, postal_address, contact_name, contact_phone) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING";

@@ -16,6 +16,10 @@ inline constexpr char kLetterFailed[] =
 inline constexpr char kLetterPosted[] =
     "UPDATE letters SET status = 'posted', posted_at = ?2 WHERE id = ?1 AND status = 'rendered'";
 
+inline constexpr char kCountUnpostedLetters[] = "SELECT count(*) FROM letters WHERE status <> 'posted'";
+
+inline constexpr char kCountMailWithStatus[] = "SELECT count(*) FROM outbox WHERE status = ?1";
+
 inline constexpr char kPutOtp[] =
     "INSERT INTO otps (person_id, hash, kind, created_at, expires_at, wrong_count) VALUES (?1, ?2, ?3, ?4, ?5, 0) "
     "ON CONFLICT (person_id) DO UPDATE SET hash = excluded.hash, kind = excluded.kind, "

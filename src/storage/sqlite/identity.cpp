@@ -129,6 +129,18 @@ class SqliteAccounts final : public ports::Accounts {
         q.bind(1, id.value()).bind(2, lang).bind(3, default_school);
         q.run();
     }
+    int count_locked(Timestamp now) override {
+        Query q(c_, kCountLocked);
+        q.bind(1, now);
+        return q.step() ? static_cast<int>(q.integer(0)) : 0;
+    }
+    std::vector<LockedAccount> locked(Timestamp now, int limit) override {
+        Query q(c_, kLockedPersons);
+        q.bind(1, now).bind(2, std::int64_t{limit});
+        std::vector<LockedAccount> out;
+        while (q.step()) out.push_back({read_person(q), from_unix(q.integer(7))});
+        return out;
+    }
     std::vector<ReminderCandidate> reminder_candidates(Timestamp set_before, Timestamp expired_before,
                                                        int limit) override {
         Query q(c_, kReminderCandidates);
@@ -223,6 +235,10 @@ class SqliteSchools final : public ports::Schools {
         Query q(c_, kSetPostalAddress);
         q.bind(1, code.value()).bind(2, address);
         q.run();
+    }
+    int count() override {
+        Query q(c_, kCountSchools);
+        return q.step() ? static_cast<int>(q.integer(0)) : 0;
     }
 
    private:

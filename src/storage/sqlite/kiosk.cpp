@@ -223,6 +223,10 @@ class SqliteLetters final : public ports::Letters {
         q.run();
         return q.changes() > 0;
     }
+    int count_unposted() override {
+        Query q(c_, kCountUnpostedLetters);
+        return q.step() ? static_cast<int>(q.integer(0)) : 0;
+    }
 
    private:
     static std::string_view status_name(LetterStatus s) {
@@ -313,6 +317,11 @@ class SqliteOutbox final : public ports::Outbox {
     int count_pending(PersonId id, MailKind kind) override {
         Query q(c_, kCountPending);
         q.bind(1, id.value()).bind(2, to_string(kind));
+        return q.step() ? static_cast<int>(q.integer(0)) : 0;
+    }
+    int count(MailStatus status) override {
+        Query q(c_, kCountMailWithStatus);
+        q.bind(1, to_string(status));
         return q.step() ? static_cast<int>(q.integer(0)) : 0;
     }
 

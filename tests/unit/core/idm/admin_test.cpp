@@ -262,5 +262,82 @@ TEST_F(SchoolReach, AnAdminSentPasswordForAnAccountWithoutOneIsAFirstPasswordAnd
     EXPECT_EQ(mails(karin, MailKind::otp_reset), 0);
 }
 
+// [10] item 3: a new school and its authorization administrator in one step, for the agency only;
+// every problem told at once, and nothing saved unless everything is.
+TEST_F(SchoolReach, TheAgencyAddsASchoolWithItsAdministratorWholeOrNotAtAll) {
+    auto people = [&] {
+        auto tx = store_->begin(ports::TxMode::read);
+        return tx->accounts().search("example", 100).size();
+    };
+    const auto before = people();
+    idm::NewSchoolWithAdmin n{{SchoolCode{"S3"}, "Gamma", SchoolForm::folkhogskola, "Box 3\n333 33 Ort"},
+                              true, "Greta", "Gammal", "greta@example.se"};
+
+    auto refused = idm_.add_school_with_admin(viewer(anna_), n, client_, clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::RefusedFields>(refused));
+    EXPECT_EQ(std::get<idm::RefusedFields>(refused).problems, std::vector{idm::Problem::not_allowed});
+
+    idm::NewSchoolWithAdmin bad{{SchoolCode{"S 3"}, " ", SchoolForm::komvux, ""}, false, "Greta", "", "greta@"};
+    auto all = idm_.add_school_with_admin(viewer(agnes_), bad, client_, clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::RefusedFields>(all));
+    EXPECT_EQ(std::get<idm::RefusedFields>(all).problems,
+              (std::vector{idm::Problem::bad_school_code, idm::Problem::bad_school_name, idm::Problem::bad_school_form,
+                           idm::Problem::bad_name, idm::Problem::bad_email}));
+
+    auto taken = n;
+    taken.school.code = SchoolCode{"S1"};
+    auto twice = idm_.add_school_with_admin(viewer(agnes_), taken, client_, clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::RefusedFields>(twice));
+    EXPECT_EQ(std::get<idm::RefusedFields>(twice).problems, std::vector{idm::Problem::school_code_taken});
+    EXPECT_EQ(people(), before) << "the person is not added when the school is refused";
+
+    auto done = idm_.add_school_with_admin(viewer(agnes_), n, client_, clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::SchoolWithAdmin>(done));
+    const auto greta = std::get<idm::SchoolWithAdmin>(done);
+    EXPECT_FALSE(greta.existing);
+    const auto g = grants(greta.username);
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].school, SchoolCode{"S3"});
+    EXPECT_EQ(g[0].role, Role::school_admin);
+    EXPECT_EQ(mails(greta.username, MailKind::otp_first), 1);
+    {
+        auto tx = store_->begin(ports::TxMode::read);
+        const auto letters = tx->letters().list(std::nullopt, 10);
+        ASSERT_FALSE(letters.empty());
+        EXPECT_EQ(letters[0].person, tx->accounts().find(greta.username)->id);
+        EXPECT_EQ(letters[0].granted_by, GrantedBy::agency) << "the letter names the agency";
+    }
+
+    // Someone who already has the email is appointed, with no new account and no new letter.
+    idm::NewSchoolWithAdmin known{{SchoolCode{"S4"}, "Delta", SchoolForm::komvux}, true, "P", "T", "PELLE@example.se"};
+    auto appointed = idm_.add_school_with_admin(viewer(agnes_), known, client_, clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::SchoolWithAdmin>(appointed));
+    EXPECT_TRUE(std::get<idm::SchoolWithAdmin>(appointed).existing);
+    EXPECT_EQ(std::get<idm::SchoolWithAdmin>(appointed).username, pelle_);
+    EXPECT_EQ(grants(pelle_).size(), 2u);
+}
+
+TEST_F(SchoolReach, TheDeskIsTheAgencysAndCountsWhatWaits) {
+    EXPECT_TRUE(std::holds_alternative<idm::Refused>(idm_.desk(viewer(anna_), clock_.now())));
+    auto desk = idm_.desk(viewer(agnes_), clock_.now());
+    ASSERT_TRUE(std::holds_alternative<idm::Desk>(desk));
+    auto d = std::get<idm::Desk>(desk);
+    EXPECT_EQ(d.schools, 2);
+    EXPECT_EQ(d.letters_unposted, 3) << "Anna's, Bert's and Pelle's, at their schools; Agnes's none (no school)";
+    EXPECT_EQ(d.locked, 0);
+    EXPECT_EQ(d.recent.size(), static_cast<std::size_t>(idm::kDeskEvents));
+    {
+        auto tx = store_->begin(ports::TxMode::write);
+        tx->accounts().lock(tx->accounts().find(pelle_)->id, clock_.now() + Seconds{60});
+        tx->commit();
+    }
+    d = std::get<idm::Desk>(idm_.desk(viewer(agnes_), clock_.now()));
+    EXPECT_EQ(d.locked, 1);
+    ASSERT_EQ(d.locked_now.size(), 1u);
+    EXPECT_EQ(d.locked_now[0].person.username, pelle_);
+    ASSERT_EQ(d.locked_now[0].schools.size(), 1u);
+    EXPECT_EQ(d.locked_now[0].schools[0].code, SchoolCode{"S2"});
+}
+
 }  // namespace
 }  // namespace mina

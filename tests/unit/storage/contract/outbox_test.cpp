@@ -113,6 +113,51 @@ TEST_P(OutboxContract, LettersRoundTrip) {
     EXPECT_FALSE(l.find(999).has_value());
 }
 
+// The agency's desk ([10] item 3): each count in one statement, the locked accounts the lock ending
+// last first, only those locked at `now`.
+TEST_P(OutboxContract, TheDesksCounts) {
+    auto* store = store_.get();
+    auto tx = store->begin(TxMode::write);
+    EXPECT_EQ(tx->schools().count(), 0);
+    EXPECT_EQ(tx->letters().count_unposted(), 0);
+    EXPECT_EQ(tx->outbox().count(MailStatus::failed), 0);
+    EXPECT_EQ(tx->accounts().count_locked(kT), 0);
+    tx->schools().add({SchoolCode{"S1"}, "Alfa", SchoolForm::komvux, "Box 1\n211 22 Malmö"}, kT);
+    tx->schools().add({SchoolCode{"S2"}, "Beta", SchoolForm::komvux}, kT);
+    EXPECT_EQ(tx->schools().count(), 2);
+    const auto karin = tx->accounts().add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    const auto olle = tx->accounts().add(person("ab1002", "Olle", "Berg", "o@example.se"), kT);
+    const auto eva = tx->accounts().add(person("ab1003", "Eva", "Ek", "e@example.se"), kT);
+    auto& l = tx->letters();
+    const auto a = l.queue(karin, SchoolCode{"S1"}, GrantedBy::agency, kT);
+    l.queue(olle, SchoolCode{"S1"}, GrantedBy::agency, kT);
+    EXPECT_EQ(l.count_unposted(), 2);
+    l.rendered(a, "/letters/a.pdf", kT);
+    EXPECT_EQ(l.count_unposted(), 2) << "made, not yet posted";
+    EXPECT_TRUE(l.mark_posted(a, kT));
+    EXPECT_EQ(l.count_unposted(), 1);
+    auto& o = tx->outbox();
+    const auto m1 = o.enqueue(mail_to(karin, MailKind::otp_first, kT));
+    const auto m2 = o.enqueue(mail_to(olle, MailKind::otp_first, kT));
+    o.enqueue(mail_to(eva, MailKind::otp_first, kT));
+    o.mark_failed(m1, "550");
+    o.mark_failed(m2, "550");
+    EXPECT_EQ(o.count(MailStatus::failed), 2);
+    EXPECT_EQ(o.count(MailStatus::pending), 1);
+    auto& acc = tx->accounts();
+    acc.lock(karin, kT + 60s);
+    acc.lock(olle, kT + 600s);
+    acc.lock(eva, kT - 1s);  // a lock that has run out
+    EXPECT_EQ(acc.count_locked(kT), 2);
+    const auto locked = acc.locked(kT, 10);
+    ASSERT_EQ(locked.size(), 2u);
+    EXPECT_EQ(locked[0].person.id, olle) << "the lock ending last first";
+    EXPECT_EQ(locked[0].until, kT + 600s);
+    EXPECT_EQ(locked[1].person.username.value(), "ab1001");
+    EXPECT_EQ(acc.locked(kT, 1).size(), 1u);
+    EXPECT_EQ(acc.count_locked(kT + 60s), 1) << "locked until then, not at it";
+}
+
 TEST_P(OutboxContract, KioskMailIsClaimedFirst) {
     auto* store = store_.get();
     auto tx = store->begin(TxMode::write);
