@@ -129,3 +129,11 @@
     });
   });
 })();
+
+// A form answered with errors ([10] item 5): the error summary that the page marks as focusable
+// (tabindex="-1") takes the focus, so that the keyboard and a screen reader start at what is wrong.
+(function () {
+  "use strict";
+  var summary = document.querySelector('.error[role="alert"][tabindex="-1"]');
+  if (summary && summary.focus) summary.focus();
+})();
