@@ -762,7 +762,8 @@ Response ReportsPages::sr_keys_page(const Authed& a, Request& req, int status, D
         row.set("id", std::to_string(k.id));
         row.set("name", k.name);
         row.set("prefix", k.prefix);
-        row.set("created", when(a.lang, k.created_at) + ", " + k.created_by);
+        row.set("created", when(a.lang, k.created_at));
+        row.set("created_by", k.created_by);
         row.set("used", k.last_used_at ? when(a.lang, *k.last_used_at) : std::string("–"));
         set_if(row, "revoked", k.revoked_at ? when(a.lang, *k.revoked_at) : std::string());
         const auto words = sr_key_confirmation(a.lang, k);

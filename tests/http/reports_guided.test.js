@@ -145,6 +145,9 @@ test('the student page: "Rapportera en händelse" asks for the event, then its f
   assert.ok(form.includes(`href="${BASE}/student?id=${student}#enrollment-${enrollment}"`), 'Byt händelse');
   const saved = await c.post(`${BASE}/rapport`, { csrf, inskrivning: String(enrollment), student: String(student), handelse: 'studieresultat', datum: day(-2), godkand: 'ja' });
   assert.equal(saved.status, 303, text(saved.text).slice(0, 1500));
+  // Dates on one line in the list and the history (a narrow column must not break 2026-08-24 at its hyphens).
+  assert.ok((await c.get(BASE)).text.includes(`<span class="sr-date">${day(-40)}</span>`), 'the list');
+  assert.ok((await c.get(`${BASE}/student?id=${student}`)).text.includes(`<span class="sr-date">${day(-2)}</span>`), 'the history');
 });
 
 test('the file preview speaks of rows and people; the SHA-256 only on request, the save\'s check unchanged', async () => {
@@ -182,6 +185,7 @@ test('revoking an API key asks first, naming the key and its day; without bekraf
   const created = sql(srv.db, `SELECT created_at FROM api_keys WHERE id = ${id}`)[0][0];
   const page = await c2.get(`${BASE}/api-nycklar`);
   assert.match(page.text, /data-confirm="Återkalla API-nyckeln Lärplattform\? API-nyckeln ”Lärplattform” \(skapad \d{4}-\d{2}-\d{2}\) slutar fungera direkt\.[^"]*" data-confirm-yes="Återkalla"/);
+  assert.match(page.text, /<td><span class="sr-date">\d{4}-\d{2}-\d{2} \d{2}:\d{2}<\/span>, /, 'the day a key was made on one line');
   const csrf = Client.csrf(page.text);
   const asked = await c2.post(`${BASE}/api-nycklar/aterkalla`, { csrf, kod: 'DEMO1', id: String(id) });
   assert.equal(asked.status, 200);
