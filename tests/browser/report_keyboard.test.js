@@ -159,3 +159,33 @@ test('in English at 1280x800: the term\'s study time by keyboard, the last day m
   await check(page, 'the student page after saving (en)');
   await page.context().close();
 });
+
+test('"Återkalla" a study period by keyboard: the dialog names it, Escape keeps it, Återkalla withdraws it', async () => {
+  const page = await pelle('sv', SIZES[0]);
+  const csv = [HEADER,
+    `KBD1;Kortkommandon;gymnasieniva;ingen;;nej;nej;HT2026;${day(-60)};${day(150)};;100;;publicerad`,
+    `KBD1;Kortkommandon;gymnasieniva;ingen;;nej;nej;VT2027;${day(151)};${day(300)};;100;;publicerad`].join('\r\n') + '\r\n';
+  await page.goto(`${it.server.baseURL}/tjanster/studietider`);
+  await page.getByLabel('Fil att ladda upp').setInputFiles({ name: 'studietider.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+  await page.getByRole('button', { name: 'Granska filen' }).click();
+  await page.getByRole('button', { name: /^Spara/ }).click();
+  await page.goto(`${it.server.baseURL}/tjanster/studietider/utbildning?kod=KBD1`);
+  const row = () => page.getByRole('row', { name: /VT2027/ });
+  const id = await row().locator('form[action$="/studietid/aterkalla"] input[name="id"]').getAttribute('value');
+  await tabTo(page, `form[action$="/studietid/aterkalla"]:has(input[name="id"][value="${id}"]) button`, { max: 120 });
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('Återkalla studieperioden VT2027? Studieperioden VT2027 i Kortkommandon återkallas.', { exact: false }).waitFor();
+  assert.equal(await focused(page), 'button#', 'the safe choice, Avbryt, has the focus');
+  await check(page, 'the question before a study period is withdrawn');
+  await page.keyboard.press('Escape');
+  assert.equal(await dialog.count(), 0, 'Escape closes the question');
+  assert.doesNotMatch(await row().innerText(), /Återkallad/, 'nothing withdrawn');
+  await page.keyboard.press('Enter');
+  await dialog.waitFor();
+  await page.keyboard.press('Shift+Tab');
+  await Promise.all([page.waitForURL(/m=aterkallad/), page.keyboard.press('Enter')]);
+  await page.getByRole('status').filter({ hasText: 'Studietiden är återkallad.' }).waitFor();
+  assert.match(await row().innerText(), /Återkallad/);
+  await page.context().close();
+});
