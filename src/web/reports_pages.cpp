@@ -291,8 +291,7 @@ Response ReportsPages::sr_new(Request& req, Authed& a) {
 
 Response ReportsPages::sr_new_page(const Authed& a, Request& req, int status, const reports::Fields& f,
                                    const std::vector<std::string>& errors,
-                                   const std::map<std::string, std::string>& field_errors,
-                                   const std::string& again) {
+                                   const std::map<std::string, std::string>& field_errors, const std::string& again) {
     const std::string school = a.viewer.session.school;
     auto educations = s_.reports.educations(a.viewer, school);
     if (auto* no = std::get_if<reports::Denied>(&educations)) return sr_denied(a, req, *no);
@@ -609,14 +608,15 @@ Response ReportsPages::sr_preview_page(const Authed& a, reports::Upload& up, con
     for (const auto& r : plan.rows)
         if (r.student != 0) students.insert(r.student);
     const auto n_rows = static_cast<long long>(plan.rows.size());
-    d.set("summary",
-          views_.t_count(lang, "sr_file_summary", n_rows,
-                         {{"rows", views_.t_count(lang, "sr_file_rows", n_rows)},
-                          {"students", views_.t_count(lang, "sr_file_students", static_cast<long long>(students.size()))},
-                          {"errors", views_.t_count(lang, "sr_file_error_rows", plan.refused)},
-                          {"accepted", std::to_string(plan.accepted)},
-                          {"refused", std::to_string(plan.refused)},
-                          {"duplicates", std::to_string(plan.duplicates)}}));
+    d.set(
+        "summary",
+        views_.t_count(lang, "sr_file_summary", n_rows,
+                       {{"rows", views_.t_count(lang, "sr_file_rows", n_rows)},
+                        {"students", views_.t_count(lang, "sr_file_students", static_cast<long long>(students.size()))},
+                        {"errors", views_.t_count(lang, "sr_file_error_rows", plan.refused)},
+                        {"accepted", std::to_string(plan.accepted)},
+                        {"refused", std::to_string(plan.refused)},
+                        {"duplicates", std::to_string(plan.duplicates)}}));
     d.set("any_accepted", plan.accepted > 0);
     d.set("any_refused", plan.refused > 0);
     d.set("all_good", plan.refused == 0 && plan.accepted > 0);
@@ -750,7 +750,8 @@ std::string keys_school(const std::string& given, const portal::Viewer& v) {
 /// The question before a key is revoked, and what happens: its name and the day it was made.
 std::pair<std::string, std::string> ReportsPages::sr_key_confirmation(const std::string& lang, const ApiKey& k) const {
     return {views_.t(lang, "sr_confirm_key_heading", {{"name", k.name}}),
-            views_.t(lang, "sr_confirm_key_what", {{"name", k.name}, {"created", when(lang, k.created_at, time::Form::day)}})};
+            views_.t(lang, "sr_confirm_key_what",
+                     {{"name", k.name}, {"created", when(lang, k.created_at, time::Form::day)}})};
 }
 
 Response ReportsPages::sr_keys_page(const Authed& a, Request& req, int status, Data d, const std::string& school) {

@@ -35,8 +35,8 @@ class ReportsPages final : Pages {
     Response sr_list(Request& req, Authed& a, Form& q);
     Response sr_new(Request& req, Authed& a);
     Response sr_new_page(const Authed& a, Request& req, int status, const reports::Fields& f,
-                         const std::vector<std::string>& errors,
-                         const std::map<std::string, std::string>& field_errors, const std::string& again = {});
+                         const std::vector<std::string>& errors, const std::map<std::string, std::string>& field_errors,
+                         const std::string& again = {});
     Response sr_report(Request& req, Authed& a, Form& form);
     Response sr_student(Request& req, Authed& a);
     Response sr_student_page(const Authed& a, Request& req, std::int64_t id, int status, const reports::Fields& f,

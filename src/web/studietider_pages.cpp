@@ -293,8 +293,9 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
         row.set("state", state);
         row.set("can_publish", !p.withdrawn_at && p.changed && !e.withdrawn_at);
         row.set("can_change", !p.withdrawn_at && !e.withdrawn_at);
-        row.set("confirm", views_.t(lang, "st_confirm_period_heading", {{"label", p.input.label}}) + " " +
-                               views_.t(lang, "st_confirm_period_what", {{"label", p.input.label}, {"education", e.name}}));
+        row.set("confirm",
+                views_.t(lang, "st_confirm_period_heading", {{"label", p.input.label}}) + " " +
+                    views_.t(lang, "st_confirm_period_what", {{"label", p.input.label}, {"education", e.name}}));
         Data versions{Data::type::list};
         for (const auto& ver : pv.versions) {
             Data item{Data::type::object};
@@ -419,18 +420,19 @@ Response StudietiderPages::st_confirm_withdraw(Request& req, Authed& a, Form& fo
     const std::string& lang = a.lang;
     const std::string back = std::string(kBase) + "/utbildning?kod=" + url_encode(code);
     if (period == 0)
-        return confirm_page(a, req, form,
-                            Confirmation{views_.t(lang, "st_confirm_education_heading", {{"name", e.name}}),
-                                         views_.t(lang, "st_confirm_education_what", {{"name", e.name}, {"code", e.code}}),
-                                         views_.t(lang, "st_withdraw"), back, kBase});
+        return confirm_page(
+            a, req, form,
+            Confirmation{views_.t(lang, "st_confirm_education_heading", {{"name", e.name}}),
+                         views_.t(lang, "st_confirm_education_what", {{"name", e.name}, {"code", e.code}}),
+                         views_.t(lang, "st_withdraw"), back, kBase});
     for (const auto& pv : view.periods)
         if (pv.period.id == period && !pv.period.withdrawn_at)
             return confirm_page(
                 a, req, form,
-                Confirmation{views_.t(lang, "st_confirm_period_heading", {{"label", pv.period.input.label}}),
-                             views_.t(lang, "st_confirm_period_what",
-                                      {{"label", pv.period.input.label}, {"education", e.name}}),
-                             views_.t(lang, "st_withdraw"), back, kBase});
+                Confirmation{
+                    views_.t(lang, "st_confirm_period_heading", {{"label", pv.period.input.label}}),
+                    views_.t(lang, "st_confirm_period_what", {{"label", pv.period.input.label}, {"education", e.name}}),
+                    views_.t(lang, "st_withdraw"), back, kBase});
     return error_page(req, 404, "error_404");
 }
 
