@@ -313,6 +313,7 @@ Response ReportsPages::sr_new_page(const Authed& a, Request& req, int status, co
         if (e.periods.empty()) continue;
         Data group{Data::type::object};
         group.set("label", e.code + " – " + e.name);
+        group.set("code", e.code);
         Data options{Data::type::list};
         for (const auto& p : e.periods) {
             if (example.empty()) example = p.label;

@@ -55,11 +55,12 @@ async function check(page, what) {
 test('setup: an education with a published study period, by the Studietider file', async () => {
   const page = await pelle('sv', SIZES[1]);
   await page.goto(`${it.server.baseURL}/tjanster/studietider`);
-  const csv = [HEADER, `KBD1;Kortkommandon;gymnasieniva;ingen;;nej;nej;HT2026;${day(-60)};${day(150)};;100;;publicerad`].join('\r\n') + '\r\n';
+  const csv = [HEADER, `KBD1;Kortkommandon;gymnasieniva;ingen;;nej;nej;HT2026;${day(-60)};${day(150)};;100;;publicerad`,
+    `KBD2;Kortkommandon 2;gymnasieniva;ingen;;nej;nej;HT2026;${day(-60)};${day(150)};;100;;publicerad`].join('\r\n') + '\r\n';
   await page.getByLabel('Fil att ladda upp').setInputFiles({ name: 'studietider.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
   await page.getByRole('button', { name: 'Granska filen' }).click();
-  await page.getByRole('button', { name: 'Spara 1 rad' }).click();
-  await page.getByRole('status').filter({ hasText: 'Publicerade studietider: 1.' }).waitFor();
+  await page.getByRole('button', { name: 'Spara 2 rader' }).click();
+  await page.getByRole('status').filter({ hasText: 'Publicerade studietider: 2.' }).waitFor();
   await page.context().close();
 });
 
@@ -95,6 +96,9 @@ test('in Swedish at 390x844: a study start by keyboard, a wrong check digit firs
   await tabTo(page, '#utbildning');
   for (let i = 0; i < 20 && (await page.locator('#utbildning').inputValue()) !== 'KBD1'; i++) await page.keyboard.press('ArrowDown');
   assert.equal(await page.locator('#utbildning').inputValue(), 'KBD1');
+  // With script, only the chosen education's periods are offered.
+  const offered = await page.locator('#studieperiod optgroup:not([disabled])').evaluateAll((gs) => gs.map((g) => g.dataset.education));
+  assert.deepEqual(offered, ['KBD1'], 'the periods of the education chosen');
   await tabTo(page, '#studieperiod');
   for (let i = 0; i < 20 && (await page.locator('#studieperiod').inputValue()) !== 'HT2026'; i++) await page.keyboard.press('ArrowDown');
   assert.equal(await page.locator('#studieperiod').inputValue(), 'HT2026');
