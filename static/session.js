@@ -129,3 +129,32 @@
     });
   });
 })();
+
+// A form answered with errors ([10] item 5): the error summary that the page marks as focusable
+// (tabindex="-1") takes the focus, so that the keyboard and a screen reader start at what is wrong.
+(function () {
+  "use strict";
+  var summary = document.querySelector('.error[role="alert"][tabindex="-1"]');
+  if (summary && summary.focus) summary.focus();
+})();
+
+// "Ny rapport" ([10] item 5): with script, the study periods offered are the chosen education's
+// (each <optgroup> names its education in data-education); the others are hidden and disabled.
+// Without script every published period is offered and the server says when one does not fit.
+(function () {
+  "use strict";
+  var education = document.querySelector("select#utbildning");
+  var period = document.querySelector("select#studieperiod");
+  if (!education || !period) return;
+  function sync() {
+    Array.prototype.forEach.call(period.querySelectorAll("optgroup[data-education]"), function (group) {
+      var mine = group.getAttribute("data-education") === education.value;
+      group.hidden = !mine;
+      group.disabled = !mine;
+      var chosen = period.options[period.selectedIndex];
+      if (!mine && chosen && chosen.parentNode === group) period.value = "";
+    });
+  }
+  education.addEventListener("change", sync);
+  sync();
+})();

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/reports/service.hpp"
 #include "web/reports_api.hpp"
@@ -86,6 +87,21 @@ std::vector<std::pair<std::string, std::string>> search_fields(const reports::Li
             {"handelse", query.kind}};
 }
 
+/// Which of an event's fields a form shows: show_<field> when the kind asks for it, and
+/// <field>_optional when it may be left empty (reports::fields_of, the table the checks read).
+void set_need(Data& d, const std::string& prefix, const reports::KindFields& need) {
+    const auto one = [&](const char* field, reports::Need n) {
+        d.set(prefix + "show_" + field, n != reports::Need::no);
+        d.set(prefix + field + "_optional", n == reports::Need::optional);
+    };
+    one("last", need.last);
+    one("pace", need.pace);
+    one("credits", need.credits);
+    one("hours", need.hours);
+    one("passed", need.passed);
+    d.set(prefix + "result_one_of", need.passed == reports::Need::one_of);
+}
+
 reports::Fields fields_from(const Form& f) {
     reports::Fields out;
     for (const auto& n : reports::field_names()) out.*(n.member) = f.get(n.name);
@@ -135,6 +151,21 @@ Data ReportsPages::sr_kind_options(const std::string& lang, const std::string& c
     return list;
 }
 
+/// Step 1 of a report: every event as a radio button, with what it asks for.
+Data ReportsPages::sr_kind_choices(const std::string& lang, const std::string& chosen) const {
+    Data list{Data::type::list};
+    for (auto k : kKinds) {
+        const std::string v(reports::to_string(k));
+        Data item{Data::type::object};
+        item.set("value", v);
+        item.set("label", views_.t(lang, "sr_kind_" + underscored(v)));
+        item.set("about", views_.t(lang, "sr_format_rules_" + underscored(v)));
+        item.set("selected", v == chosen);
+        list.push_back(item);
+    }
+    return list;
+}
+
 /// The report form's choices and what was typed (`f`), with its errors.
 void ReportsPages::sr_form_data(const Authed& a, Data& d, const reports::Fields& f,
                                 const std::vector<std::string>& errors,
@@ -142,6 +173,15 @@ void ReportsPages::sr_form_data(const Authed& a, Data& d, const reports::Fields&
     const std::string& lang = a.lang;
     for (const auto& n : reports::field_names()) d.set("f_" + std::string(n.name), f.*(n.member));
     d.set("kinds", sr_kind_options(lang, f.kind, false));
+    // The event chosen (step 1) and the fields it asks for (step 2), from the core's one table.
+    if (const auto kind = reports::read_kind(f.kind)) {
+        const std::string v(reports::to_string(*kind));
+        d.set("kind_chosen", true);
+        d.set("kind_value", v);
+        d.set("kind_label", views_.t(lang, "sr_kind_" + underscored(v)));
+        d.set("kind_about", views_.t(lang, "sr_format_rules_" + underscored(v)));
+        set_need(d, "", reports::fields_of(*kind));
+    }
     Data supports{Data::type::list};
     for (auto s : {reports::Support::studiemedel, reports::Support::studiehjalp, reports::Support::studiestartsstod,
                    reports::Support::omstallningsstudiestod}) {
@@ -222,7 +262,8 @@ Response ReportsPages::sr_list(Request& req, Authed& a, Form& q) {
         row.set("education", r.row.education_code);
         row.set("period", r.row.period_label);
         row.set("kind", views_.t(lang, "sr_kind_" + underscored(reports::to_string(ev.kind))));
-        row.set("day", to_string(ev.day) + (ev.last ? " – " + to_string(*ev.last) : std::string()));
+        row.set("day", to_string(ev.day));
+        set_if(row, "last", ev.last ? to_string(*ev.last) : std::string());
         row.set("correction", ev.supersedes != 0);
         row.set("reported", when(a.lang, r.row.report.reported_at));
         rows.push_back(row);
@@ -238,33 +279,70 @@ Response ReportsPages::sr_list(Request& req, Authed& a, Form& q) {
     return authed_page(a, "sr_list", views_.t(lang, "service_studeranderapportering"), std::move(d), kBase);
 }
 
-Response ReportsPages::sr_new(Request& req, Authed& a) { return sr_new_page(a, req, 200, reports::Fields{}, {}, {}); }
+/// Step 1 (no event chosen, or ?byt=<event> to choose again): the events as a choice. Step 2
+/// (?handelse=<event>): the form with that event's fields only.
+Response ReportsPages::sr_new(Request& req, Authed& a) {
+    const auto q = Form::parse(req.query).value_or(Form{});
+    reports::Fields f;
+    if (reports::read_kind(q.get("handelse"))) f.kind = q.get("handelse");
+    Response res = sr_new_page(a, req, 200, f, {}, {}, q.get("byt"));
+    return res;
+}
 
 Response ReportsPages::sr_new_page(const Authed& a, Request& req, int status, const reports::Fields& f,
                                    const std::vector<std::string>& errors,
-                                   const std::map<std::string, std::string>& field_errors) {
+                                   const std::map<std::string, std::string>& field_errors, const std::string& again) {
     const std::string school = a.viewer.session.school;
     auto educations = s_.reports.educations(a.viewer, school);
     if (auto* no = std::get_if<reports::Denied>(&educations)) return sr_denied(a, req, *no);
     Data d{Data::type::object};
     d.set("school_name", a.viewer.chosen() ? a.viewer.chosen()->school.name : school);
+    const std::string& lang = a.lang;
     Data list{Data::type::list};
+    // The study period chosen from the school's published periods, by education (the core takes a
+    // published period's label, or none: the one the day falls in).
+    Data groups{Data::type::list};
+    bool period_listed = f.period.empty();
+    std::string example;
     for (const auto& e : std::get<std::vector<reports::EducationInfo>>(educations)) {
         Data item{Data::type::object};
         item.set("value", e.code);
         item.set("label", e.code + " – " + e.name);
         item.set("selected", e.code == f.education);
-        std::string periods;
-        for (const auto& p : e.periods)
-            periods +=
-                (periods.empty() ? "" : ", ") + p.label + " (" + to_string(p.first) + " – " + to_string(p.last) + ")";
-        item.set("periods", periods);
         list.push_back(item);
+        if (e.periods.empty()) continue;
+        Data group{Data::type::object};
+        group.set("label", e.code + " – " + e.name);
+        group.set("code", e.code);
+        Data options{Data::type::list};
+        for (const auto& p : e.periods) {
+            if (example.empty()) example = p.label;
+            Data o{Data::type::object};
+            o.set("value", p.label);
+            o.set("label", p.label + " – " + e.name + " (" + to_string(p.first) + "–" + to_string(p.last) + ")");
+            const bool chosen = !period_listed && p.label == f.period && (f.education.empty() || e.code == f.education);
+            o.set("selected", chosen);
+            period_listed = period_listed || chosen;
+            options.push_back(o);
+        }
+        group.set("options", options);
+        groups.push_back(group);
     }
+    d.set("period_groups", groups);
+    // A period typed elsewhere (an earlier form, a bookmark) that is not published: kept, and its error shown.
+    if (!period_listed) d.set("period_other", f.period);
+    d.set("period_hint", views_.t(lang, "sr_period_hint", {{"example", example.empty() ? "HT2026" : example}}));
     d.set("educations", list);
     d.set("no_educations", list.is_empty_list());
     sr_form_data(a, d, f, errors, field_errors);
-    Response res = authed_page(a, "sr_new", views_.t(a.lang, "sr_new_heading"), std::move(d), kBase);
+    // Step 1 until an event is chosen; "Byt händelse" comes back here with it marked.
+    if (!d.get("kind_chosen") || !again.empty()) {
+        d.set("choose_kind", true);
+        d.set("kinds", sr_kind_choices(lang, again.empty() ? f.kind : again));
+    } else {
+        d.set("change_kind_href", std::string(kBase) + "/ny?byt=" + d.get("kind_value")->string_value());
+    }
+    Response res = authed_page(a, "sr_new", views_.t(lang, "sr_new_heading"), std::move(d), kBase);
     res.status = status;
     return res;
 }
@@ -294,9 +372,16 @@ Response ReportsPages::sr_report(Request& req, Authed& a, Form& form) {
     return sr_new_page(a, req, 422, f, errors, field_errors);
 }
 
+/// The student page; ?inskrivning=<id>&handelse=<event> opens that enrollment's form with the
+/// event's fields (step 2 of "Rapportera en händelse" without script).
 Response ReportsPages::sr_student(Request& req, Authed& a) {
     const auto q = Form::parse(req.query).value_or(Form{});
-    return sr_student_page(a, req, number_from(q.get("id")), 200, reports::Fields{}, {}, {});
+    reports::Fields f;
+    if (reports::read_kind(q.get("handelse"))) {
+        f.kind = q.get("handelse");
+        f.enrollment = number_from(q.get("inskrivning"));
+    }
+    return sr_student_page(a, req, number_from(q.get("id")), 200, f, {}, {});
 }
 
 Response ReportsPages::sr_student_page(const Authed& a, Request& req, std::int64_t id, int status,
@@ -330,7 +415,12 @@ Response ReportsPages::sr_student_page(const Authed& a, Request& req, std::int64
         item.set("support", views_.t(lang, "sr_support_" + std::string(reports::to_string(e.plan.support))));
         item.set("state", views_.t(lang, "sr_state_" + underscored(reports::to_string(ev.standing.state))));
         item.set("pace", views_.t(lang, "st_pace_" + std::string(studietider::to_string(ev.standing.pace))));
-        item.set("form_here", f.enrollment == e.id && f.corrects.empty());
+        const bool here = f.enrollment == e.id && f.corrects.empty();
+        item.set("form_here", here && reports::read_kind(f.kind).has_value());
+        item.set("kinds_here", sr_kind_options(lang, here ? f.kind : std::string(), false));
+        if (here)
+            d.set("change_kind_href", std::string(kBase) + "/student?id=" + std::to_string(view.student.id) +
+                                          "#enrollment-" + std::to_string(e.id));
         Data history{Data::type::list};
         for (const auto& r : ev.history) {
             const auto& x = r.event;
@@ -338,6 +428,7 @@ Response ReportsPages::sr_student_page(const Authed& a, Request& req, std::int64
             h.set("id", std::to_string(x.id));
             h.set("kind", views_.t(lang, "sr_kind_" + underscored(reports::to_string(x.kind))));
             h.set("kind_value", std::string(reports::to_string(x.kind)));
+            set_need(h, "c_", reports::fields_of(x.kind));  // a correction asks for what its event does
             h.set("day", to_string(x.day));
             set_if(h, "last", x.last ? to_string(*x.last) : std::string());
             std::string what;
@@ -513,10 +604,20 @@ Response ReportsPages::sr_preview_page(const Authed& a, reports::Upload& up, con
     d.set("sha256", up.sha256);
     d.set("changed", changed);
     const auto& plan = up.plan;
-    d.set("summary", views_.t_count(lang, "sr_file_summary", static_cast<long long>(plan.rows.size()),
-                                    {{"accepted", std::to_string(plan.accepted)},
-                                     {"refused", std::to_string(plan.refused)},
-                                     {"duplicates", std::to_string(plan.duplicates)}}));
+    // In rows and people ("412 rader, 398 studerande, 3 rader med fel"); the checksum only on request.
+    std::unordered_set<std::int64_t> students;
+    for (const auto& r : plan.rows)
+        if (r.student != 0) students.insert(r.student);
+    const auto n_rows = static_cast<long long>(plan.rows.size());
+    d.set(
+        "summary",
+        views_.t_count(lang, "sr_file_summary", n_rows,
+                       {{"rows", views_.t_count(lang, "sr_file_rows", n_rows)},
+                        {"students", views_.t_count(lang, "sr_file_students", static_cast<long long>(students.size()))},
+                        {"errors", views_.t_count(lang, "sr_file_error_rows", plan.refused)},
+                        {"accepted", std::to_string(plan.accepted)},
+                        {"refused", std::to_string(plan.refused)},
+                        {"duplicates", std::to_string(plan.duplicates)}}));
     d.set("any_accepted", plan.accepted > 0);
     d.set("any_refused", plan.refused > 0);
     d.set("all_good", plan.refused == 0 && plan.accepted > 0);
@@ -647,6 +748,13 @@ std::string keys_school(const std::string& given, const portal::Viewer& v) {
 }
 }  // namespace
 
+/// The question before a key is revoked, and what happens: its name and the day it was made.
+std::pair<std::string, std::string> ReportsPages::sr_key_confirmation(const std::string& lang, const ApiKey& k) const {
+    return {views_.t(lang, "sr_confirm_key_heading", {{"name", k.name}}),
+            views_.t(lang, "sr_confirm_key_what",
+                     {{"name", k.name}, {"created", when(lang, k.created_at, time::Form::day)}})};
+}
+
 Response ReportsPages::sr_keys_page(const Authed& a, Request& req, int status, Data d, const std::string& school) {
     auto listed = s_.reports.keys(a.viewer, school);
     if (std::holds_alternative<reports::Denied>(listed)) return sr_forbidden(a, req);
@@ -656,9 +764,12 @@ Response ReportsPages::sr_keys_page(const Authed& a, Request& req, int status, D
         row.set("id", std::to_string(k.id));
         row.set("name", k.name);
         row.set("prefix", k.prefix);
-        row.set("created", when(a.lang, k.created_at) + ", " + k.created_by);
+        row.set("created", when(a.lang, k.created_at));
+        row.set("created_by", k.created_by);
         row.set("used", k.last_used_at ? when(a.lang, *k.last_used_at) : std::string("–"));
         set_if(row, "revoked", k.revoked_at ? when(a.lang, *k.revoked_at) : std::string());
+        const auto words = sr_key_confirmation(a.lang, k);
+        row.set("confirm", words.first + " " + words.second);
         rows.push_back(row);
     }
     d.set("keys", rows);
@@ -692,7 +803,21 @@ Response ReportsPages::sr_key_create(Request& req, Authed& a, Form& form) {
 
 Response ReportsPages::sr_key_revoke(Request& req, Authed& a, Form& form) {
     const std::string school = keys_school(form.get("kod"), a.viewer);
-    auto done = s_.reports.revoke_key(a.viewer, school, number_from(form.get("id")), client(req), now());
+    const auto id = number_from(form.get("id"));
+    if (!confirmed(form)) {
+        // Asked first, with the key's name and day ([10] item 2); nothing is revoked without bekrafta=ja.
+        auto listed = s_.reports.keys(a.viewer, school);
+        if (std::holds_alternative<reports::Denied>(listed)) return sr_forbidden(a, req);
+        for (const auto& k : std::get<std::vector<ApiKey>>(listed))
+            if (k.id == id && !k.revoked_at) {
+                const auto words = sr_key_confirmation(a.lang, k);
+                return confirm_page(a, req, form,
+                                    Confirmation{words.first, words.second, views_.t(a.lang, "sr_key_revoke"),
+                                                 std::string(kBase) + "/api-nycklar?kod=" + url_encode(school), kBase});
+            }
+        return error_page(req, 404, "error_404");
+    }
+    auto done = s_.reports.revoke_key(a.viewer, school, id, client(req), now());
     if (auto* no = std::get_if<reports::Denied>(&done)) {
         if (no->why == reports::Refusal::not_allowed) return sr_forbidden(a, req);
         return error_page(req, 404, "error_404");

@@ -29,13 +29,14 @@ class ReportsPages final : Pages {
     Response sr_forbidden(const Authed& a, Request& req);
     Response sr_denied(const Authed& a, Request& req, const reports::Denied& no);
     Data sr_kind_options(const std::string& lang, const std::string& chosen, bool any) const;
+    Data sr_kind_choices(const std::string& lang, const std::string& chosen) const;
     void sr_form_data(const Authed& a, Data& d, const reports::Fields& f, const std::vector<std::string>& errors,
                       const std::map<std::string, std::string>& field_errors);
     Response sr_list(Request& req, Authed& a, Form& q);
     Response sr_new(Request& req, Authed& a);
     Response sr_new_page(const Authed& a, Request& req, int status, const reports::Fields& f,
-                         const std::vector<std::string>& errors,
-                         const std::map<std::string, std::string>& field_errors);
+                         const std::vector<std::string>& errors, const std::map<std::string, std::string>& field_errors,
+                         const std::string& again = {});
     Response sr_report(Request& req, Authed& a, Form& form);
     Response sr_student(Request& req, Authed& a);
     Response sr_student_page(const Authed& a, Request& req, std::int64_t id, int status, const reports::Fields& f,
@@ -53,6 +54,8 @@ class ReportsPages final : Pages {
     std::string sr_file_refusal(const std::string& lang, const reports::Denied& no) const;
     Response sr_file_save(Request& req, Authed& a, Form& form);
     Response sr_submission(Request& req, Authed& a);
+    [[nodiscard]] std::pair<std::string, std::string> sr_key_confirmation(const std::string& lang,
+                                                                          const ApiKey& k) const;
     Response sr_keys_page(const Authed& a, Request& req, int status, Data d, const std::string& school);
     Response sr_keys(Request& req, Authed& a);
     Response sr_key_create(Request& req, Authed& a, Form& form);

@@ -251,6 +251,8 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
     d.set("code", e.code);
     d.set("name", e.name);
     d.set("heading", e.name + " (" + e.code + ")");
+    d.set("confirm_education", views_.t(lang, "st_confirm_education_heading", {{"name", e.name}}) + " " +
+                                   views_.t(lang, "st_confirm_education_what", {{"name", e.name}, {"code", e.code}}));
     d.set("withdrawn", e.withdrawn_at.has_value());
     if (e.withdrawn_at) d.set("withdrawn_at", when(lang, *e.withdrawn_at, time::Form::day));
     d.set("contract_warning", e.contract);
@@ -293,6 +295,9 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
         row.set("state", state);
         row.set("can_publish", !p.withdrawn_at && p.changed && !e.withdrawn_at);
         row.set("can_change", !p.withdrawn_at && !e.withdrawn_at);
+        row.set("confirm",
+                views_.t(lang, "st_confirm_period_heading", {{"label", p.input.label}}) + " " +
+                    views_.t(lang, "st_confirm_period_what", {{"label", p.input.label}, {"education", e.name}}));
         Data versions{Data::type::list};
         for (const auto& ver : pv.versions) {
             Data item{Data::type::object};
@@ -404,7 +409,38 @@ Response StudietiderPages::st_save_education(Request& req, Authed& a, Form& form
                   : st_education_page(a, req, form.get("kod"), 422, std::move(d));
 }
 
+/// "Återkalla" asks first ([10] item 2), naming the education or its period (`period`, 0: the
+/// education itself); the read checks the grant as every call does. Nothing is withdrawn here.
+Response StudietiderPages::st_confirm_withdraw(Request& req, Authed& a, Form& form, std::int64_t period) {
+    const std::string code = form.get("kod");
+    auto result = s_.studietider.education(a.viewer, a.viewer.session.school, code, today());
+    if (auto* no = std::get_if<st::Refused>(&result)) {
+        if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
+        return error_page(req, 404, "error_404");
+    }
+    const auto& view = std::get<st::EducationView>(result);
+    const auto& e = view.education;
+    const std::string& lang = a.lang;
+    const std::string back = std::string(kBase) + "/utbildning?kod=" + url_encode(code);
+    if (period == 0)
+        return confirm_page(
+            a, req, form,
+            Confirmation{views_.t(lang, "st_confirm_education_heading", {{"name", e.name}}),
+                         views_.t(lang, "st_confirm_education_what", {{"name", e.name}, {"code", e.code}}),
+                         views_.t(lang, "st_withdraw"), back, kBase});
+    for (const auto& pv : view.periods)
+        if (pv.period.id == period && !pv.period.withdrawn_at)
+            return confirm_page(
+                a, req, form,
+                Confirmation{
+                    views_.t(lang, "st_confirm_period_heading", {{"label", pv.period.input.label}}),
+                    views_.t(lang, "st_confirm_period_what", {{"label", pv.period.input.label}, {"education", e.name}}),
+                    views_.t(lang, "st_withdraw"), back, kBase});
+    return error_page(req, 404, "error_404");
+}
+
 Response StudietiderPages::st_withdraw_education(Request& req, Authed& a, Form& form) {
+    if (!confirmed(form)) return st_confirm_withdraw(req, a, form, 0);
     const auto outcome =
         s_.studietider.withdraw_education(a.viewer, a.viewer.session.school, form.get("kod"), client(req), now());
     if (const auto* no = std::get_if<st::Refused>(&outcome)) {
@@ -476,6 +512,7 @@ Response StudietiderPages::st_period_action(Request& req, Authed& a, Form& form)
     if (!given) return error_page(req, 400, "error_400");
     const std::int64_t id = *given;
     const bool publish = req.path.ends_with("/publicera");
+    if (!publish && !confirmed(form)) return st_confirm_withdraw(req, a, form, id);
     const auto outcome =
         publish ? s_.studietider.publish_period(a.viewer, a.viewer.session.school, code, id, client(req), now())
                 : s_.studietider.withdraw_period(a.viewer, a.viewer.session.school, code, id, client(req), now());

@@ -35,6 +35,7 @@ class StudietiderPages final : Pages {
     Response st_education_page(const Authed& a, Request& req, const std::string& code, int status, Data d);
     Response st_education(Request& req, Authed& a);
     Response st_save_education(Request& req, Authed& a, Form& form);
+    Response st_confirm_withdraw(Request& req, Authed& a, Form& form, std::int64_t period);
     Response st_withdraw_education(Request& req, Authed& a, Form& form);
     Response st_save_period(Request& req, Authed& a, Form& form);
     Response st_period_action(Request& req, Authed& a, Form& form);

@@ -293,10 +293,14 @@ describe('axe-core scan', { concurrency: true }, () => {
 
     test(`${BASE}/ny: empty, and with errors after a refused report`, async () => {
       await visit(pelle, `${BASE}/ny`);
-      await assertAccessible(pelle, 'the new report form');
-      await assertUniqueIds(pelle, 'the new report form');
+      await assertAccessible(pelle, 'the new report form, step 1: the event');
+      await assertUniqueIds(pelle, 'the new report form, step 1: the event');
+      await pelle.getByRole('radio', { name: 'Studiestart' }).check();
+      await pelle.getByRole('button', { name: 'Fortsätt' }).click();
+      await pelle.getByLabel('Personnummer', { exact: true }).waitFor();
+      await assertAccessible(pelle, 'the new report form, step 2: its fields');
+      await assertUniqueIds(pelle, 'the new report form, step 2: its fields');
       await pelle.getByLabel('Personnummer', { exact: true }).fill('870704-9996');  // a wrong check digit
-      await pelle.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Studiestart' });
       await pelle.getByRole('button', { name: 'Skicka rapporten' }).click();
       await pelle.getByRole('alert').filter({ hasText: 'Kontrollsiffran stämmer inte' }).waitFor();
       await assertAccessible(pelle, 'the new report form with errors');
@@ -304,17 +308,17 @@ describe('axe-core scan', { concurrency: true }, () => {
     });
 
     test('the student page: with its history, with an open correction form, with a refused report', async () => {
-      await visit(pelle, `${BASE}/ny`);
+      await visit(pelle, `${BASE}/ny?handelse=studiestart`);
       await pelle.getByLabel('Personnummer', { exact: true }).fill('821105-9954');
       await pelle.getByLabel('Namn (frivilligt)').fill('Kim Ek');
       await pelle.getByLabel('Stödform', { exact: true }).selectOption({ label: 'Studiemedel' });
-      await pelle.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Studiestart' });
       await pelle.getByLabel('Datum', { exact: true }).fill(day(-50));
       await pelle.getByRole('button', { name: 'Skicka rapporten' }).click();
       await pelle.waitForURL(/\/student\?id=\d+&m=sparad$/);
       const more = pelle.locator('details').filter({ has: pelle.locator('summary', { hasText: 'Rapportera en händelse' }) });
       await more.locator('summary').click();
       await more.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Avbrott' });
+      await more.getByRole('button', { name: 'Fortsätt' }).click();
       await more.getByLabel('Datum', { exact: true }).fill(day(-10));
       await more.getByRole('button', { name: 'Skicka rapporten' }).click();
       await pelle.getByRole('status').filter({ hasText: 'Rapporten är skickad.' }).waitFor();
@@ -328,6 +332,7 @@ describe('axe-core scan', { concurrency: true }, () => {
       await assertUniqueIds(pelle, 'the student page with a correction form open');
       await more.locator('summary').click();
       await more.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Avbrott' });
+      await more.getByRole('button', { name: 'Fortsätt' }).click();
       await more.getByLabel('Datum', { exact: true }).fill(day(-2));
       await more.getByRole('button', { name: 'Skicka rapporten' }).click();
       await pelle.getByRole('alert').filter({ hasText: 'Studierna är avslutade' }).waitFor();
@@ -367,7 +372,7 @@ describe('axe-core scan', { concurrency: true }, () => {
         `870704-9996;Fel Siffra;A11Y-SR;HT26;studiemedel;studiestart;${day(-40)}`].join('\r\n');
       await pelle.getByLabel('Fil att ladda upp').setInputFiles({ name: 'rapporter.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
       await pelle.getByRole('button', { name: 'Kontrollera filen' }).click();
-      await pelle.getByRole('status').filter({ hasText: '2 rader. Godkända: 1. Underkända: 1. Redan rapporterade: 0.' }).waitFor();
+      await pelle.getByRole('status').filter({ hasText: '2 rader, 1 studerande, 1 rad med fel. Godkända: 1. Redan rapporterade: 0.' }).waitFor();
       await assertAccessible(pelle, 'the preview of a file with a good and a refused row');
       await assertUniqueIds(pelle, 'the preview of a file with a good and a refused row');
     });

@@ -66,7 +66,7 @@ test('Windows-1252 files from Excel are checked and saved in both services; the 
   await page.getByRole('link', { name: 'Till Rapportera med fil' }).click();
   await page.getByRole('heading', { level: 1, name: 'Rapportera med fil' }).waitFor();
   assert.equal(await upload(page, example, 'exempel-rapporter.csv', 'Kontrollera filen', '/tjanster/studeranderapportering/fil'), 200);
-  await page.getByRole('status').filter({ hasText: '7 rader. Godkända: 7. Underkända: 0. Redan rapporterade: 0.' }).waitFor();
+  await page.getByRole('status').filter({ hasText: /^7 rader, \d+ studerande, 0 rader med fel\. Godkända: 7\. Redan rapporterade: 0\.$/ }).waitFor();
   await page.getByRole('button', { name: 'Spara alla rader' }).click();
   await page.getByRole('status').filter({ hasText: 'Filen är sparad: 7 rapporter.' }).waitFor();
 
@@ -79,7 +79,7 @@ test('Windows-1252 files from Excel are checked and saved in both services; the 
     `${pnr('1988-03-01', 2)};Örjan Ärlig;WEB-FIL;studiemedel;studiestart;${day(-49)}`,
   ].join('\n') + '\n', 'latin1');
   assert.equal(await upload(page, reports, 'rapporter.csv', 'Kontrollera filen', '/tjanster/studeranderapportering/fil'), 200);
-  await page.getByRole('status').filter({ hasText: '2 rader. Godkända: 2. Underkända: 0. Redan rapporterade: 0.' }).waitFor();
+  await page.getByRole('status').filter({ hasText: '2 rader, 2 studerande, 0 rader med fel. Godkända: 2. Redan rapporterade: 0.' }).waitFor();
   const [saved] = await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/tjanster/studeranderapportering/fil/spara'),
     page.getByRole('button', { name: 'Spara alla rader' }).click(),

@@ -66,12 +66,22 @@ async function history(page) {
   return out;
 }
 
-/** The student page's "Rapportera en händelse": a <details> element, opened if it is closed. */
+/** The student page's "Rapportera en händelse": a <details> element, opened on its event's fields. */
 async function reportMore(page) {
   const details = page.locator('details').filter({ has: page.locator('summary', { hasText: 'Rapportera en händelse' }) });
   if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
   await details.getByLabel('Datum', { exact: true }).waitFor();
   return details;
+}
+/** "Rapportera en händelse" in two steps ([10] item 5): the event chosen, then its fields. */
+async function reportEvent(page, kind) {
+  const details = page.locator('details').filter({ has: page.locator('summary', { hasText: 'Rapportera en händelse' }) });
+  if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+  await details.getByLabel('Händelse', { exact: true }).selectOption({ label: kind });
+  await details.getByRole('button', { name: 'Fortsätt' }).click();
+  const form = await reportMore(page);
+  await form.getByRole('group', { name: `Händelsen: ${kind}` }).waitFor();
+  return form;
 }
 
 const STUDENT = pnr('1971-03-01', 7);   // the journey's student
@@ -97,16 +107,22 @@ test('Pelle publishes a study period, reports a study start, a term, a discontin
   assert.equal(await menu.getByRole('link', { name: 'Studeranderapportering' }).getAttribute('aria-current'), 'page');
   await page.getByRole('link', { name: 'Ny rapport' }).click();
   await page.getByRole('heading', { level: 1, name: 'Ny rapport' }).waitFor();
+  // Step 1: the event; step 2: its fields ([10] item 5).
+  await page.getByRole('radio', { name: 'Studiestart' }).check();
+  await page.getByRole('button', { name: 'Fortsätt' }).click();
+  await page.getByRole('group', { name: 'Händelsen: Studiestart' }).waitFor();
+  assert.equal(await page.getByLabel('Sista dag', { exact: true }).count(), 0, 'a study start asks for its day only');
   const education = page.getByLabel('Utbildning', { exact: true });
   assert.ok((await education.locator('option').allTextContents()).includes('WEB-RAP – Rapportering i webbläsaren'));
-  assert.match(await description(education), new RegExp(`WEB-RAP: HT26 \\(${day(-60)} – ${day(150)}\\)`), 'the published periods, told with the field');
+  const period = page.getByLabel('Studieperiod', { exact: true });
+  assert.ok((await period.locator('option').allTextContents()).includes(`HT26 – Rapportering i webbläsaren (${day(-60)}–${day(150)})`), 'the published periods to choose from');
+  await period.selectOption({ label: `HT26 – Rapportering i webbläsaren (${day(-60)}–${day(150)})` });
 
   // A mistyped number first: refused, the form kept, the error in the summary and at the field.
   await page.getByLabel('Personnummer', { exact: true }).fill(pnr('1971-03-01', 7, { wrongCheck: true }));
   await page.getByLabel('Namn (frivilligt)').fill(NAME);
   await education.selectOption({ label: 'WEB-RAP – Rapportering i webbläsaren' });
   await page.getByLabel('Stödform', { exact: true }).selectOption({ label: 'Studiemedel' });
-  await page.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Studiestart' });
   await page.getByLabel('Datum', { exact: true }).fill(day(-50));
   const [refusedNew] = await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `${BASE}/rapport`),
@@ -120,7 +136,8 @@ test('Pelle publishes a study period, reports a study start, a term, a discontin
   assert.match(await description(number), new RegExp(checkDigitMessage));
   assert.equal(await page.getByLabel('Datum', { exact: true }).inputValue(), day(-50), 'what was typed is kept');
   assert.equal(await page.getByLabel('Namn (frivilligt)').inputValue(), NAME);
-  assert.equal(await page.getByLabel('Händelse', { exact: true }).locator('option:checked').textContent(), 'Studiestart');
+  await page.getByRole('group', { name: 'Händelsen: Studiestart' }).waitFor();
+  assert.equal(await page.getByLabel('Studieperiod', { exact: true }).inputValue(), 'HT26', 'the period chosen is kept');
 
   await number.fill(STUDENT);
   await page.getByRole('button', { name: 'Skicka rapporten' }).click();
@@ -138,8 +155,7 @@ test('Pelle publishes a study period, reports a study start, a term, a discontin
   assert.equal(rows[0].day, day(-50));
 
   // (3) The term's study time, from the student page's own form.
-  let form = await reportMore(page);
-  await form.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Studietid för terminen' });
+  let form = await reportEvent(page, 'Studietid för terminen');
   await form.getByLabel('Datum', { exact: true }).fill(day(-50));
   await form.getByLabel('Sista dag', { exact: true }).fill(day(150));
   await form.getByRole('button', { name: 'Skicka rapporten' }).click();
@@ -150,8 +166,7 @@ test('Pelle publishes a study period, reports a study start, a term, a discontin
   assert.equal(rows[0].day, `${day(-50)} – ${day(150)}`);
 
   // (4) A discontinuation.
-  form = await reportMore(page);
-  await form.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Avbrott' });
+  form = await reportEvent(page, 'Avbrott');
   await form.getByLabel('Datum', { exact: true }).fill(day(-10));
   await form.getByRole('button', { name: 'Skicka rapporten' }).click();
   await page.waitForURL(/&m=sparad$/);
@@ -184,8 +199,7 @@ test('Pelle publishes a study period, reports a study start, a term, a discontin
   assert.equal(await rows[0].row.locator('details').count(), 1, 'the correction can');
 
   // (6) A second discontinuation is refused: the summary and the Datum field say why; nothing saved.
-  form = await reportMore(page);
-  await form.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Avbrott' });
+  form = await reportEvent(page, 'Avbrott');
   await form.getByLabel('Datum', { exact: true }).fill(day(-2));
   const [refused] = await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `${BASE}/rapport`),
@@ -201,12 +215,13 @@ test('Pelle publishes a study period, reports a study start, a term, a discontin
   assert.equal(await datum.getAttribute('aria-invalid'), 'true');
   assert.match(await description(datum), new RegExp(ended.replace(/[()]/g, '\\$&')));
   assert.ok(await form.getByText(ended).isVisible(), 'the message is shown next to the field');
-  assert.equal(await form.getByLabel('Händelse', { exact: true }).locator('option:checked').textContent(), 'Avbrott');
+  await form.getByRole('group', { name: 'Händelsen: Avbrott' }).waitFor();
   assert.equal((await history(page)).length, 4, 'nothing saved');
 
-  // A date that has not been yet: refused likewise, at the field.
-  await form.getByLabel('Händelse', { exact: true }).selectOption({ label: 'Studieresultat' });
-  await datum.fill(day(5));
+  // A date that has not been yet: refused likewise, at the field ("Byt händelse" first).
+  await form.getByRole('link', { name: 'Byt händelse' }).click();
+  form = await reportEvent(page, 'Studieresultat');
+  await form.getByLabel('Datum', { exact: true }).fill(day(5));
   await form.getByLabel('Godkänd', { exact: true }).selectOption({ label: 'Godkänd' });
   await form.getByRole('button', { name: 'Skicka rapporten' }).click();
   assert.deepEqual(await errorSummary(page), ['Datumet har inte varit än.']);
@@ -254,6 +269,10 @@ test('API keys: Anna, the school admin, creates a key, sees it once, and revokes
   assert.equal(cells[0], `${key.slice(0, cells[0].length - 1)}…`, `the key's beginning: ${cells[0]}`);
   assert.ok(!/Återkallad/.test(cells[3]), `a new key is not revoked: its state reads "${cells[3]}"`);
   await row.getByRole('button', { name: 'Återkalla Skolsystemet' }).click();
+  // Asked first ([10] item 2): the dialog names the key; "Avbryt" has the focus.
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText(/API-nyckeln ”Skolsystemet” \(skapad \d{4}-\d{2}-\d{2}\) slutar fungera direkt/).waitFor();
+  await dialog.getByRole('button', { name: 'Återkalla' }).click();
   await page.getByRole('status').filter({ hasText: 'Nyckeln är återkallad.' }).waitFor();
   const after = (await page.getByRole('table', { name: 'Skolans nycklar' }).getByRole('row', { name: /Skolsystemet/ }).getByRole('cell').allInnerTexts()).map((t) => t.trim());
   assert.match(after[3], /^Återkallad \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
@@ -283,7 +302,7 @@ test('the student page on a phone: the report form opens and fits, axe passes, t
   await page.getByRole('heading', { level: 1, name: new RegExp(NAME) }).waitFor();
   const region = page.getByRole('region', { name: /Rapporter, senaste först/ });
   assert.equal(await region.getAttribute('tabindex'), '0', 'the wide history scrolls in its own focusable region');
-  const form = await reportMore(page);
+  const form = await reportEvent(page, 'Studietid för terminen');
   const datum = form.getByLabel('Datum', { exact: true });
   await datum.scrollIntoViewIfNeeded();
   const box = await datum.boundingBox();

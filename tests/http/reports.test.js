@@ -563,7 +563,7 @@ test('API keys by a school admin; the API validates, saves all or only the good 
   // Revoked: refused at once.
   const keys = await c1.get(`${BASE}/api-nycklar`);
   assert.ok(keys.text.includes('Skolsystem 1'));
-  const revoked = await c1.post(`${BASE}/api-nycklar/aterkalla`, { csrf: Client.csrf(keys.text), id: String(k1.id) });
+  const revoked = await c1.post(`${BASE}/api-nycklar/aterkalla`, { csrf: Client.csrf(keys.text), id: String(k1.id), bekrafta: 'ja' });  // confirmed ([10] item 2)
   assert.equal(revoked.status, 303);
   assert.ok(count(`SELECT count(*) FROM api_keys WHERE id = ${k1.id} AND revoked_at IS NOT NULL`) === 1);
   assert.equal((await api(k1.key, 'DEMO1', one)).status, 401, 'a revoked key');
@@ -592,7 +592,7 @@ test('a file: a preview of every row, saved all or nothing or only the good rows
   const preview = await upload(c, `${BASE}/fil`, bytes, 'rapporter.csv');
   assert.equal(preview.status, 200, errorsOf(preview.text));
   assert.equal(events(), base, 'a preview saves nothing');
-  assert.match(preview.text, /5 rader\. Godkända: 2\. Underkända: 2\. Redan rapporterade: 1\./);
+  assert.match(preview.text, /5 rader, 1 studerande, 2 rader med fel\. Godkända: 2\. Redan rapporterade: 1\./);  // [10] item 5: rows and people
   const rows = rowsByLine(preview.text);
   for (const line of [2, 3, 4, 5, 6]) assert.ok(rows.has(line), `line ${line} in the preview`);
   assert.match(rows.get(3), M.skolk_too_few_hours);
@@ -683,7 +683,7 @@ test('a file of 1,000 rows: every bad row named, counts right, each save mode do
     if (fate instanceof RegExp) assert.match(row, fate, `line ${line}`);
     else assert.match(row, fate === 'accepted' ? /Godkänd/ : /Redan rapporterad/, `line ${line}`);
   }
-  assert.match(preview.text, /1000 rader\. Godkända: 600\. Underkända: 300\. Redan rapporterade: 100\./);
+  assert.match(preview.text, /1000 rader, \d+ studerande, 300 rader med fel\. Godkända: 600\. Redan rapporterade: 100\./);
   if (rows.size < 1000) assert.match(preview.text, new RegExp(`Ytterligare ${1000 - rows.size} godkända rader visas inte\\.`));
   assert.match(preview.text, /name="satt" value="alla"/);
   assert.match(preview.text, /name="satt" value="godkanda"/);

@@ -120,7 +120,7 @@ test('publishing: a draft until published, a change is a new version, and the ol
   assert.equal(count(`SELECT count(*) FROM audit_log WHERE kind = 'period.published' AND actor = '${srv.pelle}'`), 2);
 
   // Withdrawn: kept and readable, no longer changeable.
-  assert.equal((await c.submit(`${BASE}/utbildning?kod=HIST-1`, `${BASE}/utbildning/aterkalla`, { kod: 'HIST-1' })).status, 303);
+  assert.equal((await c.submit(`${BASE}/utbildning?kod=HIST-1`, `${BASE}/utbildning/aterkalla`, { kod: 'HIST-1', bekrafta: 'ja' })).status, 303);
   page = (await c.get(`${BASE}/utbildning?kod=HIST-1`)).text;
   assert.match(page, /Utbildningen återkallades/);
   assert.match(page, /Version 1, publicerad/);
@@ -210,6 +210,6 @@ test('Ansök om studiemedel: published periods only, for anyone, as a page and a
   assert.deepEqual((await api('termin=HT2031')).educations, []);
 
   // Withdrawn: gone from the public view.
-  await c.submit(`${BASE}/utbildning?kod=PUB-1`, `${BASE}/utbildning/aterkalla`, { kod: 'PUB-1' });
+  await c.submit(`${BASE}/utbildning?kod=PUB-1`, `${BASE}/utbildning/aterkalla`, { kod: 'PUB-1', bekrafta: 'ja' });
   assert.deepEqual((await api('q=svenska')).educations, []);
 });

@@ -42,7 +42,8 @@ bool may_be_planned(Kind k) {
            k == Kind::changed_study_time || k == Kind::absence_start;
 }
 
-bool has_range(Kind k) { return k == Kind::term_study_time || k == Kind::holiday || k == Kind::planned_break; }
+/// A range: both days asked for, from the table the forms read.
+bool has_range(Kind k) { return k != Kind::changed_study_time && fields_of(k).last == Need::required; }
 
 /// One event on the standing; the conflict if it cannot be.
 std::optional<Refused> apply(Standing& s, const Enrollment& e, const Event& ev, Date today) {
@@ -97,7 +98,7 @@ std::optional<Refused> apply(Standing& s, const Enrollment& e, const Event& ev, 
             s.absent_since.reset();
             return std::nullopt;
         case Kind::changed_extent:
-            if (!ev.pace) return Refused{Conflict::pace_missing};
+            if (fields_of(ev.kind).pace == Need::required && !ev.pace) return Refused{Conflict::pace_missing};
             if (e.support == Support::studiehjalp && *ev.pace != studietider::Pace::full)
                 return Refused{Conflict::pace_not_allowed};
             s.pace = *ev.pace;
@@ -119,7 +120,7 @@ std::optional<Refused> apply(Standing& s, const Enrollment& e, const Event& ev, 
             if (days_between(ev.day, today) < kSkolkEarliestDays) return Refused{Conflict::skolk_too_early};
             return std::nullopt;
         case Kind::study_result:
-            if (!ev.passed && !ev.credits) return Refused{Conflict::result_needed};
+            if (!ev.passed && !ev.credits) return Refused{Conflict::result_needed};  // fields_of: one_of
             return std::nullopt;
         case Kind::study_start:
         case Kind::not_started: break;  // handled above
@@ -135,6 +136,25 @@ Standing fresh(const Enrollment& e) {
 }
 
 }  // namespace
+
+KindFields fields_of(Kind k) {
+    switch (k) {
+        case Kind::term_study_time:
+        case Kind::holiday:
+        case Kind::planned_break:
+        case Kind::changed_study_time: return {.last = Need::required};
+        case Kind::absence_start: return {.last = Need::optional};  // a planned absence has both days
+        case Kind::changed_extent: return {.pace = Need::required, .credits = Need::optional};
+        case Kind::unauthorised_absence: return {.hours = Need::required};
+        case Kind::study_result: return {.credits = Need::one_of, .passed = Need::one_of};
+        case Kind::study_start:
+        case Kind::absence_end:
+        case Kind::discontinued:
+        case Kind::changed_school:
+        case Kind::not_started: break;
+    }
+    return {};
+}
 
 std::optional<Support> parse_support(std::string_view text) { return names::lookup(kSupports, text); }
 std::string_view to_string(Support s) { return names::name_of(kSupports, s); }

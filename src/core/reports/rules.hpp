@@ -40,6 +40,23 @@ enum class Kind {
 [[nodiscard]] std::optional<Kind> parse_kind(std::string_view text);
 [[nodiscard]] std::string_view to_string(Kind k);
 
+/// Whether a kind of event asks for a field beyond its day: the one table the checks (apply) and
+/// the report forms read, so that a form shows the fields its event needs and only those.
+enum class Need {
+    no,        // not asked for (a form does not show it)
+    optional,  // may be given
+    required,  // must be given
+    one_of,    // at least one of the fields marked one_of must be given (a study result)
+};
+struct KindFields {
+    Need last = Need::no;     // sista_dag
+    Need pace = Need::no;     // studietakt
+    Need credits = Need::no;  // poang
+    Need hours = Need::no;    // timmar
+    Need passed = Need::no;   // godkand
+};
+[[nodiscard]] KindFields fields_of(Kind k);
+
 enum class State { planned, active, paused, not_started, discontinued, transferred };
 [[nodiscard]] std::string_view to_string(State s);
 [[nodiscard]] std::optional<State> parse_state(std::string_view text);

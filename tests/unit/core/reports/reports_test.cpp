@@ -199,3 +199,57 @@ TEST(Reports, ACorrectionReplacesItsEventAndEverythingAfterIsCheckedAgain) {
 
 }  // namespace
 }  // namespace mina::reports
+
+namespace mina::reports {
+namespace {
+
+// The report forms show the fields fields_of names for the event, and only those ([10] item 5):
+// what the table calls required is what the checks refuse without, and an event given only the
+// fields the table asks for (nothing optional) passes where its history allows it.
+TEST(Reports, EachKindAsksForTheFieldsItsChecksNeedAndNoOthers) {
+    const std::vector<Event> started{ev(Kind::study_start, "2026-08-31", 1)};
+    const Enrollment hjalp = autumn(Support::studiehjalp);
+    int asked = 0;
+    for (int i = 0; i <= static_cast<int>(Kind::study_result); ++i) {
+        const auto kind = static_cast<Kind>(i);
+        const KindFields need = fields_of(kind);
+        std::vector<Event> history =
+            kind == Kind::study_start || kind == Kind::not_started ? std::vector<Event>{} : started;
+        if (kind == Kind::absence_end) history.push_back(ev(Kind::absence_start, "2026-10-01", 2));
+        Event bare = ev(kind, kind == Kind::unauthorised_absence ? "2026-10-05" : "2026-11-02");
+        if (need.last == Need::required) {
+            EXPECT_EQ(no(hjalp, history, bare).conflict, Conflict::range_needed) << to_string(kind);
+            bare.last = day("2026-11-20");
+            ++asked;
+        }
+        if (need.pace == Need::required) {
+            EXPECT_EQ(no(hjalp, history, bare).conflict, Conflict::pace_missing) << to_string(kind);
+            bare.pace = Pace::full;
+            ++asked;
+        }
+        if (need.hours == Need::required) {
+            EXPECT_EQ(no(hjalp, history, bare).conflict, Conflict::skolk_too_few_hours) << to_string(kind);
+            bare.hours = 6;
+            ++asked;
+        }
+        if (need.passed == Need::one_of) {
+            EXPECT_EQ(need.credits, Need::one_of);
+            EXPECT_EQ(no(hjalp, history, bare).conflict, Conflict::result_needed) << to_string(kind);
+            bare.passed = true;
+            ++asked;
+        }
+        ok(hjalp, history, bare);
+    }
+    EXPECT_EQ(asked, 7) << "four kinds with a last day, the new pace, skolk's hours, the result";
+    EXPECT_EQ(fields_of(Kind::absence_start).last, Need::optional) << "a planned absence has both days";
+    EXPECT_EQ(fields_of(Kind::changed_extent).credits, Need::optional);
+    for (auto k : {Kind::study_start, Kind::absence_end, Kind::discontinued, Kind::changed_school, Kind::not_started}) {
+        const KindFields n = fields_of(k);
+        EXPECT_TRUE(n.last == Need::no && n.pace == Need::no && n.credits == Need::no && n.hours == Need::no &&
+                    n.passed == Need::no)
+            << to_string(k) << " asks for its day only";
+    }
+}
+
+}  // namespace
+}  // namespace mina::reports
