@@ -667,7 +667,8 @@ Response IdmPages::idm_audit(Request& req, Authed& a) {
         row.set("kind_code", e.event.kind);
         row.set("subject", e.event.subject);
         row.set("event_school", e.event.school);
-        row.set("detail", audit_detail_words(views_, a.lang, e.event.kind, e.event.detail, ctx_.zone));
+        row.set("detail_html",
+                html_keeping_dates(audit_detail_words(views_, a.lang, e.event.kind, e.event.detail, ctx_.zone)));
         rows.push_back(row);
     }
     d.set("entries", rows);

@@ -32,4 +32,55 @@ std::string shown_time(std::string_view lang, Timestamp t, const time::Zone& zon
     return time::show(t, zone, lang, time::Form::table);
 }
 
+namespace {
+
+bool digits_at(std::string_view s, std::size_t at, std::size_t n) {
+    if (at + n > s.size()) return false;
+    for (std::size_t i = at; i < at + n; ++i)
+        if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+}
+
+/// The length of the day (and time) at `at`: "2026-10-08" (10), "2026-12-07 02:47" (16); 0 if none.
+std::size_t day_length(std::string_view s, std::size_t at) {
+    if (at > 0 && s[at - 1] >= '0' && s[at - 1] <= '9') return 0;
+    if (!digits_at(s, at, 4) || at + 10 > s.size() || s[at + 4] != '-' || !digits_at(s, at + 5, 2) ||
+        s[at + 7] != '-' || !digits_at(s, at + 8, 2))
+        return 0;
+    if (at + 16 <= s.size() && s[at + 10] == ' ' && digits_at(s, at + 11, 2) && (s[at + 13] == ':' || s[at + 13] == '.') &&
+        digits_at(s, at + 14, 2))
+        return 16;
+    return 10;
+}
+
+void escape_into(std::string& out, char c) {
+    switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
+        default: out += c;
+    }
+}
+
+}  // namespace
+
+std::string html_keeping_dates(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 32);
+    for (std::size_t i = 0; i < text.size();) {
+        if (const std::size_t n = day_length(text, i); n > 0) {
+            out += "<span class=\"nowrap\">";
+            out.append(text.substr(i, n));  // digits, '-', ' ', ':' and '.': nothing to escape
+            out += "</span>";
+            i += n;
+            continue;
+        }
+        escape_into(out, text[i]);
+        ++i;
+    }
+    return out;
+}
+
 }  // namespace mina::web

@@ -51,9 +51,11 @@ function saveForm(html) {
   return { csrf: field('csrf'), kod: field('kod'), plan: field('plan'), filnamn: field('filnamn'), fil: field('fil') };
 }
 /** The audit log's rows: its time, the kind in words and as its code, and the other cells. */
+/** A detail's days sit in <span class="nowrap"> (one line each); the text is what a reader reads. */
 const auditRows = (html) =>
-  [...html.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*) <code class="audit-code">([^<]*)<\/code><\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g)]
-    .map(([, at, words, kind, actor, subject, school, detail, address]) => ({ at, words, kind, actor, subject, school, detail, address }));
+  [...html.matchAll(/<tr><td[^>]*>([^<]*)<\/td><td[^>]*>([^<]*) <code class="audit-code">([^<]*)<\/code><\/td><td[^>]*>([^<]*)<\/td><td[^>]*>([^<]*)<\/td><td[^>]*>([^<]*)<\/td><td[^>]*>((?:[^<]|<\/?span[^>]*>)*)<\/td><td[^>]*>([^<]*)<\/td><\/tr>/g)]
+    .map(([, at, words, kind, actor, subject, school, detail, address]) =>
+      ({ at, words, kind, actor, subject, school, detail: detail.replace(/<\/?span[^>]*>/g, ''), address }));
 const rowOf = (html, line) => {
   const m = html.match(new RegExp(`<tr[^>]*><td>${line}</td>([\\s\\S]*?)</tr>`));
   return m ? m[1] : '';

@@ -30,3 +30,22 @@ TEST(Wording, DaysAreDagarOrDygnInSwedishAndDaysInEnglish) {
 
 }  // namespace
 }  // namespace mina::web
+
+namespace mina::web {
+namespace {
+
+TEST(HtmlKeepingDates, EscapesAndKeepsEachDayOnOneLine) {
+    EXPECT_EQ(html_keeping_dates("EK-DEMO DEMO 2026-10-08–2027-04-06"),
+              "EK-DEMO DEMO <span class=\"nowrap\">2026-10-08</span>–<span class=\"nowrap\">2027-04-06</span>");
+    EXPECT_EQ(html_keeping_dates("Senast inloggad 2026-12-07 02:47."),
+              "Senast inloggad <span class=\"nowrap\">2026-12-07 02:47</span>.");
+    EXPECT_EQ(html_keeping_dates("kl. 2026-12-07 9.15"), "kl. <span class=\"nowrap\">2026-12-07</span> 9.15");
+    // Everything else is escaped, a date-like text inside a number is not a date.
+    EXPECT_EQ(html_keeping_dates("<script>\"x\" & 'y'</script>"),
+              "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;");
+    EXPECT_EQ(html_keeping_dates("12026-10-08 2026-1-08 2026-10-0"), "12026-10-08 2026-1-08 2026-10-0");
+    EXPECT_EQ(html_keeping_dates(""), "");
+}
+
+}  // namespace
+}  // namespace mina::web
