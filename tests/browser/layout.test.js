@@ -166,6 +166,8 @@ async function crawl({ lang, locale, header }, who, starts, prepare) {
       await page.goto(server.baseURL + path);
       const htmlLang = await page.evaluate(() => document.documentElement.lang);
       if (htmlLang !== lang) failures.push(`${who} ${lang} ${path}: the page is in "${htmlLang}"`);
+      // What a person sees when they open every "Visa …" (<details>) on the page.
+      await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
       for (const size of SIZES) {
         await page.setViewportSize(size);
         for (const p of await page.evaluate(layoutProblems)) failures.push(`${who} ${lang} ${size.width}px ${path}: ${p}`);

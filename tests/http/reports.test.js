@@ -315,8 +315,8 @@ test('a correction supersedes the newest report, with a reason; the student page
   assert.equal(shown.status, 200);
   assert.ok(shown.text.includes(E), `the number in full, ${E}`);
   // Who reported: the person's name, not the username ([9] §8).
-  assert.match(shown.text, /<td>Pelle Test, \d{4}-\d\d-\d\d[^<]*<\/td>/, 'who reported, by name');
-  assert.doesNotMatch(shown.text, new RegExp(`<td>${srv.pelle}, `), 'not by username');
+  assert.match(shown.text, /<td[^>]*>Pelle Test, <span class="nowrap">\d{4}-\d\d-\d\d[^<]*<\/span>, [^<]*<\/td>/, 'who reported, by name');
+  assert.doesNotMatch(shown.text, new RegExp(`<td[^>]*>${srv.pelle}, `), 'not by username');
   assert.match(shown.text, /Fel datum/, 'why it was corrected');
   const newer = shown.text.indexOf(day(-48));
   const older = shown.text.indexOf(day(-50));
