@@ -8,8 +8,10 @@
 #include <fstream>
 #include <iostream>
 #include <malloc.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 #include "app/config.hpp"
 #include "app/outbox_worker.hpp"
@@ -83,8 +85,14 @@ crypto::Argon2Params argon2_params(const app::Config& c) {
 }
 
 admin::Actor cli_actor() {
+    // The operator's login name: $USER, $LOGNAME, or the account the process runs as (a service
+    // or a container sets neither variable).
     const char* user = std::getenv("USER");
-    return admin::Actor{std::string("cli:") + (user ? user : "unknown"), "local", true};  // the agency's operator
+    if (!user || !*user) user = std::getenv("LOGNAME");
+    std::string name = user && *user ? user : "";
+    if (name.empty())
+        if (const passwd* pw = getpwuid(geteuid())) name = pw->pw_name;
+    return admin::Actor{"cli:" + (name.empty() ? std::string("unknown") : name), "local", true};  // the agency's operator
 }
 
 template <typename T>

@@ -48,19 +48,25 @@ bool DeskPages::add_desk(const Authed& a, Data& d) {
     if (desk.locked > static_cast<int>(desk.locked_now.size()))
         out.set("locked_more", views_.t(lang, "desk_locked_more", {{"shown", std::to_string(desk.locked_now.size())},
                                                                    {"n", std::to_string(desk.locked)}}));
+    // A person by name and username ("Pelle Test (pt9235)"); the command line as such ("kommandoraden").
+    const auto who = [&](const std::string& id) {
+        if (id.starts_with("cli:")) return views_.t(lang, "desk_actor_cli", {{"user", id.substr(4)}});
+        const auto name = desk.names.find(id);
+        return name == desk.names.end() ? id : name->second + " (" + id + ")";
+    };
     Data events{Data::type::list};
     for (const auto& e : desk.recent) {
         Data item{Data::type::object};
         item.set("at", when(lang, e.event.at));
         // "Behörighet gavs: ba1021 vid DEMO1 (Behörighetsadministratör). Av cli:root."
         std::string text = audit_kind_words(views_, lang, e.event.kind);
-        std::string about = e.event.subject;
+        std::string about = e.event.subject.empty() ? std::string{} : who(e.event.subject);
         if (!e.event.school.empty())
             about += (about.empty() ? "" : " ") + views_.t(lang, "desk_event_at", {{"school", e.event.school}});
         if (!about.empty()) text += ": " + about;
         const std::string detail = audit_detail_words(views_, lang, e.event.kind, e.event.detail, ctx_.zone);
         if (!detail.empty()) text += " (" + detail + ")";
-        text += ". " + views_.t(lang, "desk_event_by", {{"actor", e.event.actor}});
+        text += ". " + views_.t(lang, "desk_event_by", {{"actor", who(e.event.actor)}});
         item.set("text", text);
         events.push_back(item);
     }

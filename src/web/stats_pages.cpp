@@ -6,6 +6,7 @@
 #include <array>
 #include <map>
 
+#include "core/common/text.hpp"
 #include "web/charts.hpp"
 
 namespace mina::web {
@@ -49,7 +50,8 @@ Response StatsPages::statistics(Request& req, Authed& a) {
     const std::string where = f.school ? f.school->name : views_.t(lang, "stats_all_schools");
     d.set("where", where);
     d.set("school_code", f.school ? f.school->code.value() : std::string{});
-    d.set("intro", views_.t(lang, "stats_intro", {{"where", where}}));
+    // Inside a sentence "alla skolor" is written small; a school's name as it is.
+    d.set("intro", views_.t(lang, "stats_intro", {{"where", f.school ? where : text::lower_first(where)}}));
     d.set("help_time", views_.t(lang, "stats_help_time", {{"zone", ctx_.zone.name()}}));
 
     // The choice of school: the agency may also choose every school; one school needs no choice.

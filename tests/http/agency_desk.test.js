@@ -91,7 +91,7 @@ test("the agency's start page is its desk: counts that follow a queued letter, a
   // The newest events in words: the grant, whom and where, and by whom.
   const granted = [...(await c.get('/start')).text.match(/<ul class="desk-list desk-events">([\s\S]*?)<\/ul>/)[1]
     .matchAll(/<li>([\s\S]*?)<\/li>/g)].map(([, item]) => decode(item));
-  assert.ok(granted.some((i) => i.includes(`Behörighet tillagd: ${person} vid DEMO1 (Studietider och utbildningar). Gjort av cli:`)),
+  assert.ok(granted.some((i) => i.includes(`Behörighet tillagd: Doris Skrivbord (${person}) vid DEMO1 (Studietider och utbildningar). Gjort av kommandoraden (`)),
     `the grant is in words:\n${granted.join('\n')}`);
   await eventually('the refused mail is counted', async () => {
     sqlWrite(srv.db, `UPDATE outbox SET not_before = ${srv.sqlNow} WHERE status = 'pending'`);
@@ -115,7 +115,7 @@ test("the agency's start page is its desk: counts that follow a queued letter, a
   const events = locked.text.match(/<ul class="desk-list desk-events">([\s\S]*?)<\/ul>/)[1];
   const items = [...events.matchAll(/<li>([\s\S]*?)<\/li>/g)].map(([, item]) => decode(item));
   assert.ok(items.length >= 3 && items.length <= 10, `at most ten events: ${items.length}`);
-  assert.ok(items.some((i) => i.includes(`Kontot låstes: ${srv.pelle}`)), `the lock is an event:\n${items.join('\n')}`);
+  assert.ok(items.some((i) => i.includes(`Kontot låstes: Pelle Test (${srv.pelle})`)), `the lock is an event:\n${items.join('\n')}`);
 
   // In English, the same desk in English words.
   const en = new Client(srv, { 'accept-language': 'en' });

@@ -108,6 +108,7 @@ test('the agency sees every school together: the tables hold the counts, each pi
   const page = await c.get(PAGE);
   assert.equal(page.status, 200);
   assert.match(page.text, /<h1>Statistik: Alla skolor<\/h1>/);
+  assert.match(page.text, /vad som har hänt för alla skolor\./, "\"alla skolor\" small inside the sentence");
   const reports = count('SELECT count(*) FROM report_events');
   assert.ok(reports >= 5, `the demo's and the form's reports: ${reports}`);
   await eventually('the figures are the database\'s', async () => {

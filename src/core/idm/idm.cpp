@@ -458,6 +458,11 @@ std::variant<Desk, Refused> Service::desk(const portal::Viewer& v, Timestamp now
     AuditFilter newest;
     newest.limit = kDeskEvents;
     d.recent = tx->audit().query(newest);
+    for (const auto& e : d.recent)
+        for (const std::string* who : {&e.event.actor, &e.event.subject}) {
+            if (who->empty() || d.names.contains(*who) || who->find(':') != std::string::npos) continue;
+            if (auto p = tx->accounts().find(Username{*who})) d.names.emplace(*who, p->display_name());
+        }
     return d;
 }
 

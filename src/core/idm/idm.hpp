@@ -3,6 +3,7 @@
 // Every operation checks the actor's scope here, whatever the page showed.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -116,6 +117,9 @@ struct Desk {
     int locked = 0;
     std::vector<Locked> locked_now;  // at most kDeskLocked, the lock ending last first
     std::vector<AuditEntry> recent;  // at most kDeskEvents, newest first
+    /// The names of the people the recent events name (actor or subject), by username: a reader
+    /// reads "Pelle Test", not "pt9235". A username that names nobody now is missing.
+    std::map<std::string, std::string, std::less<>> names;
 };
 inline constexpr int kDeskLocked = 10;
 inline constexpr int kDeskEvents = 10;
