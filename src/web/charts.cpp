@@ -32,22 +32,6 @@ void text(std::string& out, double x, double y, std::string_view anchor, std::st
 
 }  // namespace
 
-std::string escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 std::string svg(const BarChart& c) {
     const std::string title_id = c.id + "-title";
     const std::string desc_id = c.id + "-desc";

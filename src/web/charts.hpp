@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "web/wording.hpp"  // escape
+
 namespace mina::web::charts {
 
 struct Bar {
@@ -23,9 +25,6 @@ struct BarChart {
     std::string empty;        // written across the chart when every bar is 0 ("Inga rapporter ännu")
     std::vector<Bar> bars;
 };
-
-/// Text and attribute values for XML: & < > " ' as entities.
-[[nodiscard]] std::string escape(std::string_view text);
 
 /// The chart as an <svg> element. Bars scale to the highest value (its top line is labelled with
 /// it); with no bars above 0 the axes are drawn with `empty` written across them. The value is written

@@ -196,13 +196,17 @@ Response PageContext::authed_page(const Authed& a, std::string_view page, const 
 }
 
 Response Pages::service_forbidden(const Authed& a, Request& req, std::string_view service_key) {
+    return forbidden_page(a, req, service_key, views_.t(a.lang, "forbidden_service"));
+}
+
+Response Pages::forbidden_page(const Authed& a, Request& req, std::string_view heading_key, const std::string& why) {
     ctx_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
     Data d{Data::type::object};
-    d.set("heading", views_.t(a.lang, service_key));
+    d.set("heading", views_.t(a.lang, heading_key));
     Data list{Data::type::list};
-    list.push_back(Data{views_.t(a.lang, "forbidden_service")});
+    list.push_back(Data{why});
     d.set("paragraphs", list);
-    Response res = authed_page(a, "message", views_.t(a.lang, service_key), std::move(d));
+    Response res = authed_page(a, "message", views_.t(a.lang, heading_key), std::move(d));
     res.status = 403;
     return res;
 }

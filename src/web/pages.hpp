@@ -124,6 +124,8 @@ class Pages {
     }
     /// 403 for a service the viewer holds no grant for at the chosen school (the refusal is audited).
     Response service_forbidden(const Authed& a, Request& req, std::string_view service_key);
+    /// 403 under the heading `heading_key`, saying `why` (the refusal is audited).
+    Response forbidden_page(const Authed& a, Request& req, std::string_view heading_key, const std::string& why);
     [[nodiscard]] std::string human_duration(const std::string& lang, Seconds d) const {
         return ctx_.human_duration(lang, d);
     }

@@ -26,15 +26,8 @@ const T* highest(const std::vector<T>& items) {
 }  // namespace
 
 Response StatsPages::forbidden(const Authed& a, Request& req) {
-    ctx_.portal.record_refusal(a.viewer, std::string(req.path), client(req), now());
-    Data d{Data::type::object};
-    d.set("heading", views_.t(a.lang, "stats_heading"));
-    Data list{Data::type::list};
-    list.push_back(Data{views_.t(a.lang, "stats_forbidden", {{"agency", ctx_.site.agency_name}})});
-    d.set("paragraphs", list);
-    Response res = authed_page(a, "message", views_.t(a.lang, "stats_heading"), std::move(d));
-    res.status = 403;
-    return res;
+    return forbidden_page(a, req, "stats_heading",
+                          views_.t(a.lang, "stats_forbidden", {{"agency", ctx_.site.agency_name}}));
 }
 
 Response StatsPages::statistics(Request& req, Authed& a) {

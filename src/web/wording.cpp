@@ -53,18 +53,23 @@ std::size_t day_length(std::string_view s, std::size_t at) {
     return 10;
 }
 
-void escape_into(std::string& out, char c) {
-    switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
-    }
-}
-
 }  // namespace
+
+std::string escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
 
 std::string html_keeping_dates(std::string_view text) {
     std::string out;
@@ -77,7 +82,7 @@ std::string html_keeping_dates(std::string_view text) {
             i += n;
             continue;
         }
-        escape_into(out, text[i]);
+        out += escape(text.substr(i, 1));
         ++i;
     }
     return out;

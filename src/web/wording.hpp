@@ -23,6 +23,9 @@ enum class DayWord { dagar, dygn };
 /// ("2026-12-07 02:47"). Used by the audit log and its details.
 [[nodiscard]] std::string shown_time(std::string_view lang, Timestamp t, const time::Zone& zone);
 
+/// `text` escaped for HTML text and attribute values: & < > " ' (an SVG's text, a {{{…}}} field).
+[[nodiscard]] std::string escape(std::string_view text);
+
 /// `text` escaped for HTML, with each day in it ("2026-10-08", "2026-12-07 02:47") kept on one line
 /// (<span class="nowrap">): for a sentence with dates in a narrow column, shown with {{{…}}}.
 [[nodiscard]] std::string html_keeping_dates(std::string_view text);
