@@ -151,64 +151,30 @@ Response IdmPages::idm_people_page(const Authed& a, Request& req, const std::str
         return error_page(req, 404, "error_404");
     }
     auto& [s, people] = std::get<std::pair<School, std::vector<PersonAtSchool>>>(result);
-    // Swedish order (Å, Ä, Ö after Z; case and accents second), which no database collation promises.
-    time::sort_swedish(people, [](const PersonAtSchool& p) { return p.person.last_name + " " + p.person.first_name; });
     const std::string& lang = a.lang;
     d.set("school_code", s.code.value());
     d.set("may_manage_keys", a.viewer.may(authz::Action::manage_api_keys, s.code.value()));
     d.set("school_name", s.name);
     d.set("heading", views_.t(lang, "idm_people_heading", {{"school", s.name}}));
-    Data rows{Data::type::list};
-    for (const auto& p : people) {
-        Data row{Data::type::object};
-        row.set("username", p.person.username.value());
-        row.set("name", p.person.display_name());
-        row.set("email", p.person.email);
-        std::string services;
-        for (Role r : p.roles) {
-            if (!services.empty()) services += ", ";
-            services += views_.t(lang, r == Role::studietider              ? "service_studietider"
-                                       : r == Role::studeranderapportering ? "service_studeranderapportering"
-                                                                           : "idm_role_school_admin");
-        }
-        row.set("services", services);
-        row.set("has_studietider", std::find(p.roles.begin(), p.roles.end(), Role::studietider) != p.roles.end());
-        row.set("has_studeranderapportering",
-                std::find(p.roles.begin(), p.roles.end(), Role::studeranderapportering) != p.roles.end());
-        std::string state;
-        if (p.has_password) {
-            state = views_.t(lang, "idm_state_active");
-            if (p.last_login_at)
-                state += " " + views_.t(lang, "idm_state_last_login",
-                                        {{"at", when(lang, *p.last_login_at, time::Form::day)}});
-            if (p.password_set_at) {
-                const auto days = (now() - *p.password_set_at).count() / 86400;
-                state += " " + views_.t_count(lang, "idm_state_password_age", days);
-            }
-        } else {
-            state = views_.t(lang, "idm_state_not_active");
-            if (!p.letter_status.empty()) state += " " + views_.t(lang, "idm_letter_" + p.letter_status);
-            if (!p.otp_mail.empty()) state += " " + views_.t(lang, "idm_otp_" + p.otp_mail);
-        }
-        if (p.locked_until && *p.locked_until > now()) {
-            state += " " + views_.t(lang, "idm_state_locked", {{"until", when(lang, *p.locked_until)}});
-            row.set("locked", true);
-        }
-        row.set("state", state);
-        rows.push_back(row);
-    }
-    d.set("people", rows);
     d.set("agency_view", a.viewer.agency_admin);
     Data admins{Data::type::list};
-    for (const auto& p : people) {
-        if (std::find(p.roles.begin(), p.roles.end(), Role::school_admin) == p.roles.end()) continue;
-        Data item{Data::type::object};
-        item.set("username", p.person.username.value());
-        item.set("name", p.person.display_name());
-        admins.push_back(item);
+    if (a.viewer.agency_admin) {
+        time::sort_swedish(people, [](const PersonAtSchool& p) { return p.person.last_name + " " + p.person.first_name; });
+        for (const auto& p : people) {
+            if (std::find(p.roles.begin(), p.roles.end(), Role::school_admin) == p.roles.end()) continue;
+            Data item{Data::type::object};
+            item.set("username", p.person.username.value());
+            item.set("name", p.person.display_name());
+            item.set("href", idm_person_path(s.code.value(), p.person.username.value()));
+            const std::map<std::string, std::string> who{
+                {"name", p.person.display_name()}, {"username", p.person.username.value()}, {"school", s.name}};
+            item.set("confirm", views_.t(lang, "idm_admin_remove_question", who) + " " +
+                                    views_.t(lang, "idm_admin_remove_what", who));
+            admins.push_back(item);
+        }
     }
     d.set("admins", admins);
-    d.set("no_people", people.empty());
+    people_list(a, req, s, std::move(people), d);
     if (a.viewer.agency_admin) {
         // The school's own fields, to change (as typed, when the change was refused).
         if (!d.get("edit_name")) {
@@ -244,6 +210,7 @@ Response IdmPages::idm_school(Request& req, Authed& a) {
     if (auto it = kFlash.find(m); it != kFlash.end())
         d.set("flash", views_.t(a.lang, it->second,
                                 {{"username", user},
+                                 {"name", q.get("namn")},
                                  {"delay", duration_words(a.lang, ctx_.policy.otp_email_delay)},
                                  {"new", digits(q.get("ny"))},
                                  {"granted", digits(q.get("fick"))}}));
@@ -289,17 +256,27 @@ Response IdmPages::idm_set_services(Request& req, Authed& a, Form& form) {
         if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
         return error_page(req, 404, "error_404");
     }
-    return Response::redirect(school_path(school, "sparat", form.get("anvandarnamn")));
+    return Response::redirect(idm_person_path(school, login::normalize_username(form.get("anvandarnamn")), "sparat"));
 }
 
 Response IdmPages::idm_remove(Request& req, Authed& a, Form& form) {
     const std::string school = form.get("kod");
-    const auto outcome = s_.idm.remove_from_school(a.viewer, school, form.get("anvandarnamn"), client(req), now());
-    if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
-        if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
-        return error_page(req, 404, "error_404");
+    // Who and where, for the question and the message after; the scope is checked before either.
+    auto found = s_.idm.person(a.viewer, school, form.get("anvandarnamn"));
+    if (const auto* no = std::get_if<idm::Refused>(&found)) return idm_refused(a, req, no->problem);
+    const auto& view = std::get<idm::PersonView>(found);
+    const std::string username = view.person.person.username.value();
+    const std::string name = view.person.person.display_name();
+    if (!confirmed(form)) {
+        const std::map<std::string, std::string> who{{"name", name}, {"username", username}, {"school", view.school.name}};
+        return confirm_page(a, req, form,
+                            Confirmation{views_.t(a.lang, "idm_remove_question", who),
+                                         views_.t(a.lang, "idm_remove_what", who), views_.t(a.lang, "idm_remove"),
+                                         idm_person_path(school, username), "/identity-manager"});
     }
-    return Response::redirect(school_path(school, "borttagen", form.get("anvandarnamn")));
+    const auto outcome = s_.idm.remove_from_school(a.viewer, school, username, client(req), now());
+    if (const auto* no = std::get_if<idm::Refused>(&outcome)) return idm_refused(a, req, no->problem);
+    return Response::redirect(school_path(school, "borttagen", username) + "&namn=" + url_encode(name));
 }
 
 Response IdmPages::idm_unlock(Request& req, Authed& a, Form& form) {
@@ -309,12 +286,12 @@ Response IdmPages::idm_unlock(Request& req, Authed& a, Form& form) {
         if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
         if (no->problem == idm::Problem::beyond_school) {
             Data d{Data::type::object};
-            d.set("people_error", views_.t(a.lang, problem_key(no->problem), {{"agency", ctx_.site.agency_name}}));
-            return idm_people_page(a, req, school, 403, std::move(d));
+            d.set("person_error", views_.t(a.lang, problem_key(no->problem), {{"agency", ctx_.site.agency_name}}));
+            return idm_person_page(a, req, school, form.get("anvandarnamn"), 403, std::move(d));
         }
         return error_page(req, 404, "error_404");
     }
-    return Response::redirect(school_path(school, "upplast", form.get("anvandarnamn")));
+    return Response::redirect(idm_person_path(school, login::normalize_username(form.get("anvandarnamn")), "upplast"));
 }
 
 Response IdmPages::idm_search(Request& req, Authed& a) {
@@ -414,17 +391,35 @@ Response IdmPages::idm_appoint_admin(Request& req, Authed& a, Form& form) {
         d.set("admin_username", form.get("anvandarnamn"));
         return idm_people_page(a, req, school, 422, std::move(d));
     }
-    return Response::redirect(school_path(school, "utsedd", login::normalize_username(form.get("anvandarnamn"))));
+    const std::string username = login::normalize_username(form.get("anvandarnamn"));
+    if (form.get("fran") == "person") return Response::redirect(idm_person_path(school, username, "utsedd"));
+    return Response::redirect(school_path(school, "utsedd", username));
 }
 
 Response IdmPages::idm_remove_admin(Request& req, Authed& a, Form& form) {
     const std::string school = form.get("kod");
-    const auto outcome = s_.idm.remove_admin(a.viewer, school, form.get("anvandarnamn"), client(req), now());
-    if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
-        if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
-        return error_page(req, 404, "error_404");
+    if (!a.viewer.may(authz::Action::administer_agency, {})) return idm_forbidden(a, req);
+    auto found = s_.idm.person(a.viewer, school, form.get("anvandarnamn"));
+    if (const auto* no = std::get_if<idm::Refused>(&found)) return idm_refused(a, req, no->problem);
+    const auto& view = std::get<idm::PersonView>(found);
+    const std::string username = view.person.person.username.value();
+    const bool from_person = form.get("fran") == "person";
+    if (!confirmed(form)) {
+        const std::map<std::string, std::string> who{
+            {"name", view.person.person.display_name()}, {"username", username}, {"school", view.school.name}};
+        return confirm_page(a, req, form,
+                            Confirmation{views_.t(a.lang, "idm_admin_remove_question", who),
+                                         views_.t(a.lang, "idm_admin_remove_what", who),
+                                         views_.t(a.lang, "idm_admin_remove"),
+                                         from_person ? idm_person_path(school, username) : school_path(school),
+                                         "/identity-manager"});
     }
-    return Response::redirect(school_path(school, "avsatt", form.get("anvandarnamn")));
+    const auto outcome = s_.idm.remove_admin(a.viewer, school, username, client(req), now());
+    if (const auto* no = std::get_if<idm::Refused>(&outcome)) return idm_refused(a, req, no->problem);
+    // Back to the person's page, when they are still among the school's people.
+    if (from_person && std::holds_alternative<idm::PersonView>(s_.idm.person(a.viewer, school, username)))
+        return Response::redirect(idm_person_path(school, username, "avsatt"));
+    return Response::redirect(school_path(school, "avsatt", username));
 }
 
 Response IdmPages::idm_send_otp(Request& req, Authed& a, Form& form) {
@@ -434,14 +429,14 @@ Response IdmPages::idm_send_otp(Request& req, Authed& a, Form& form) {
         if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
         if (no->problem == idm::Problem::beyond_school || no->problem == idm::Problem::too_many_mails) {
             Data d{Data::type::object};
-            d.set("people_error", views_.t(a.lang, problem_key(no->problem), {{"agency", ctx_.site.agency_name}}));
-            return idm_people_page(a, req, school, no->problem == idm::Problem::beyond_school ? 403 : 429,
-                                   std::move(d));
+            d.set("person_error", views_.t(a.lang, problem_key(no->problem), {{"agency", ctx_.site.agency_name}}));
+            return idm_person_page(a, req, school, form.get("anvandarnamn"),
+                                   no->problem == idm::Problem::beyond_school ? 403 : 429, std::move(d));
         }
         return error_page(req, 404, "error_404");
     }
     if (s_.wake_mail) s_.wake_mail();
-    return Response::redirect(school_path(school, "skickat", form.get("anvandarnamn")));
+    return Response::redirect(idm_person_path(school, login::normalize_username(form.get("anvandarnamn")), "skickat"));
 }
 
 Data IdmPages::school_form_options(const std::string& lang, const std::string& chosen) const {
@@ -797,6 +792,7 @@ Response IdmPages::idm_import_save(Request& req, Authed& a, Form& form) {
 void IdmPages::add_routes(Router& r) {
     r.add("GET", "/identity-manager", this, &IdmPages::identity_manager);
     r.add("GET", "/identity-manager/skola", this, &IdmPages::idm_school);
+    r.add("GET", "/identity-manager/person", this, &IdmPages::idm_person);
     r.add("GET", "/identity-manager/sok", this, &IdmPages::idm_search);
     r.add("GET", "/identity-manager/brev", this, &IdmPages::idm_letters);
     r.add("GET", "/identity-manager/brev/pdf", this, &IdmPages::idm_letter_pdf);

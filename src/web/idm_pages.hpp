@@ -16,6 +16,10 @@
 
 namespace mina::web {
 
+/// A person's page in the Identity Manager ([10] item 2), with a message to show (`m`).
+[[nodiscard]] std::string idm_person_path(const std::string& code, const std::string& username,
+                                          std::string_view message = {});
+
 class IdmPages final : Pages {
    public:
     struct Services {
@@ -32,6 +36,19 @@ class IdmPages final : Pages {
     Response idm_schools_page(const Authed& a, int status, Data d);
     Response idm_people_page(const Authed& a, Request& req, const std::string& school, int status, Data d);
     Response idm_school(Request& req, Authed& a);
+    // The list and a person's page (web/idm_person.cpp)
+    /// The school's people as the list shows them: filtered, sorted and one page of them, by the
+    /// address's choices (a GET's; a form answered again shows the list as first opened).
+    void people_list(const Authed& a, const Request& req, const School& s, std::vector<PersonAtSchool> people,
+                     Data& d);
+    [[nodiscard]] std::string services_words(const std::string& lang, const std::vector<Role>& roles) const;
+    /// "Aktiv", "Väntar på första inloggning", "Låst till …": the list's column.
+    [[nodiscard]] std::string state_short(const std::string& lang, const PersonAtSchool& p) const;
+    /// The state in sentences: last login, the password's age, the letter and the mail, the lock.
+    [[nodiscard]] std::string state_sentences(const std::string& lang, const PersonAtSchool& p) const;
+    Response idm_person(Request& req, Authed& a);
+    Response idm_person_page(const Authed& a, Request& req, const std::string& school, const std::string& username,
+                             int status, Data d);
     Response idm_add_person(Request& req, Authed& a, Form& form);
     Response idm_set_services(Request& req, Authed& a, Form& form);
     Response idm_remove(Request& req, Authed& a, Form& form);

@@ -106,7 +106,7 @@ describe('Identity Manager in the browser', { concurrency: true }, () => {
     await page.getByRole('button', { name: 'Spara 1 rad' }).click();
     await page.getByRole('status').filter({ hasText: 'Filen är sparad. Nya personer: 1. Fick tjänster: 0.' }).waitFor();
     assert.equal(path(page), '/identity-manager/skola');
-    await page.getByRole('cell', { name: 'gun.gran@example.se' }).waitFor();
+    await page.getByRole('link', { name: 'Gun Gran' }).waitFor();
     await assertAccessible(page, 'the people page after an import');
     await page.context().close();
   });

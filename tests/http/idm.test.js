@@ -46,7 +46,7 @@ test('a school admin reaches their school from the login page link; a reporter i
   const page = await c.get(SCHOOL);
   assert.equal(page.status, 200);
   assert.match(page.text, /Behörigheter vid Demoskolan/);
-  assert.match(page.text, new RegExp(`<th scope="row" class="username">${srv.pelle}</th>`), 'FAQ 2: the username can be read out');
+  assert.match(page.text, new RegExp(`<td class="username" data-label="Användarnamn">${srv.pelle}</td>`), 'FAQ 2: the username can be read out');
   const pelle = new Client(srv);
   assert.equal((await pelle.login(srv.pelle)).status, 303);
   assert.equal((await pelle.get('/identity-manager')).status, 403);
@@ -132,8 +132,11 @@ test('a new person: the letter PDF now (username and address, no password), the 
   assert.match(text, /123 45 Demostad/);
   assert.doesNotMatch(text, /Engångslösenord:/);
   const list = await c.get(SCHOOL);
-  assert.match(list.text, /Brevet med användarnamnet ligger i utskriftskön/);
-  assert.match(list.text, /E-postmeddelandet med engångslösenordet väntar på att skickas/);
+  assert.match(list.text, new RegExp(`<a href="/identity-manager/person\\?kod=DEMO1&amp;anvandarnamn=${username}">Karin Lindh</a>`));
+  assert.match(list.text, /Väntar på första inloggning/);
+  const person = await c.get(`/identity-manager/person?kod=DEMO1&anvandarnamn=${username}`);
+  assert.match(person.text, /Brevet med användarnamnet ligger i utskriftskön/);
+  assert.match(person.text, /E-postmeddelandet med engångslösenordet väntar på att skickas/);
   // The mail, after otp_email_delay, from the real SMTP server.
   const mail = await smtp.waitForMail((m) => m.to.includes('karin.lindh@example.se'), 15_000);
   assert.ok(!mail.text.includes(username), 'the username goes by letter only');
@@ -160,7 +163,7 @@ test('change services, send a new one-time password, unlock and remove from the 
   assert.match((await c.get(SCHOOL)).text, /Låst till/);
   assert.equal((await c.submit(SCHOOL, '/identity-manager/las-upp', { kod: 'DEMO1', anvandarnamn: srv.pelle })).status, 303);
   assert.equal(count(`SELECT CAST(locked_until IS NULL AS INTEGER) FROM persons WHERE username = '${srv.pelle}'`), 1);
-  const removed = await c.submit(SCHOOL, '/identity-manager/ta-bort', { kod: 'DEMO1', anvandarnamn: srv.pelle });
+  const removed = await c.submit(SCHOOL, '/identity-manager/ta-bort', { kod: 'DEMO1', anvandarnamn: srv.pelle, bekrafta: 'ja' });
   assert.equal(removed.status, 303);
   assert.equal(count(`SELECT count(*) FROM grants g JOIN persons p ON p.id = g.person_id WHERE p.username = '${srv.pelle}' AND g.school_code = 'DEMO1'`), 0);
   assert.equal(count(`SELECT count(*) FROM grants g JOIN persons p ON p.id = g.person_id WHERE p.username = '${srv.pelle}' AND g.school_code = 'DEMO2'`), 1, 'the other school is untouched');
@@ -194,7 +197,7 @@ test('the agency sees every school and appoints and removes school admins; a sch
   const unknown = await agency.submit(page, '/identity-manager/utse', { kod: 'DEMO2', anvandarnamn: 'zz0000' });
   assert.equal(unknown.status, 422);
   assert.match(unknown.text, /Personen har ingen behörighet|finns inte/);
-  const removed = await agency.submit(page, '/identity-manager/avsatt', { kod: 'DEMO2', anvandarnamn: srv.pelle });
+  const removed = await agency.submit(page, '/identity-manager/avsatt', { kod: 'DEMO2', anvandarnamn: srv.pelle, bekrafta: 'ja' });
   assert.equal(removed.status, 303);
   assert.equal((await pelle.get(page)).status, 403, 'removed at once: the next request is refused');
   assert.equal(count(`SELECT count(*) FROM audit_log WHERE kind = 'grant.added' AND subject = '${srv.pelle}' AND detail = 'school-admin' AND actor = '${agnes}'`), 1);

@@ -23,7 +23,7 @@ test('the Identity Manager shows a lock until a Swedish time, in the form of a t
   const srv = await startServer();
   servers.push(srv);
   const { page, until } = await lockedLine(srv);
-  assert.match(page, new RegExp(`Låst till ${swedishTableTime(until)}\\.`));
+  assert.match(page, new RegExp(`Låst till ${swedishTableTime(until)}<`));
   assert.doesNotMatch(page, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/, 'no ISO time with its T and Z for a person');
 });
 
@@ -31,7 +31,7 @@ test('portal.time_zone moves every time shown; an unknown zone is refused at sta
   const srv = await startServer({ MINA_PORTAL_TIME_ZONE: 'America/New_York' });
   servers.push(srv);
   const { page, until } = await lockedLine(srv);
-  assert.match(page, new RegExp(`Låst till ${swedishTableTime(until, 'America/New_York')}\\.`));
+  assert.match(page, new RegExp(`Låst till ${swedishTableTime(until, 'America/New_York')}<`));
   assert.notEqual(swedishTableTime(until, 'America/New_York'), swedishTableTime(until));
 
   const r = mina(['serve'], { MINA_DATABASE_URL: `sqlite:/tmp/mina-tz-${process.pid}/mina.db`, MINA_PORTAL_TIME_ZONE: 'Europe/Stokholm' });

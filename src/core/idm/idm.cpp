@@ -116,6 +116,23 @@ int ImportPlan::count(RowFate f) const {
     return static_cast<int>(std::count_if(rows.begin(), rows.end(), [f](const RowPlan& r) { return r.fate == f; }));
 }
 
+PersonState state_of(const PersonAtSchool& p, Timestamp now) {
+    if (p.locked_until && *p.locked_until > now) return PersonState::locked;
+    return p.has_password ? PersonState::active : PersonState::pending;
+}
+
+bool matches(const PersonAtSchool& p, const PeopleFilter& f, Timestamp now) {
+    if (f.role && std::find(p.roles.begin(), p.roles.end(), *f.role) == p.roles.end()) return false;
+    if (f.state && state_of(p, now) != *f.state) return false;
+    const std::string wanted = lower(trim(f.text));
+    if (wanted.empty()) return true;
+    for (const std::string& field :
+         {p.person.first_name + " " + p.person.last_name, p.person.last_name + " " + p.person.first_name,
+          p.person.username.value(), p.person.email})
+        if (lower(field).find(wanted) != std::string::npos) return true;
+    return false;
+}
+
 bool Service::may_admin(const portal::Viewer& v, const std::string& school) {
     return v.may(authz::Action::administer_people, school);
 }
@@ -153,6 +170,23 @@ std::variant<std::pair<School, std::vector<PersonAtSchool>>, Refused> Service::p
     auto s = tx->schools().find(SchoolCode{school});
     if (!s) return Refused{Problem::no_such_school};
     return std::make_pair(*s, tx->accounts().at_school(SchoolCode{school}));
+}
+
+std::variant<PersonView, Refused> Service::person(const portal::Viewer& v, const std::string& school,
+                                                  const std::string& username) {
+    if (!may_admin(v, school)) return Refused{Problem::not_allowed};
+    auto tx = store_.begin(ports::TxMode::read);
+    auto s = tx->schools().find(SchoolCode{school});
+    if (!s) return Refused{Problem::no_such_school};
+    auto p = member(*tx, school, username);
+    if (!p) return Refused{Problem::no_such_person};
+    PersonView out{*s, *p, beyond_reach(v, tx->grants().access(p->person.id)), {}};
+    AuditFilter f;
+    f.person = p->person.username.value();
+    f.school = school;
+    f.limit = kPersonHistory;
+    out.history = tx->audit().query(f);
+    return out;
 }
 
 AddOutcome Service::add_person(const portal::Viewer& v, const std::string& school, const std::string& first,

@@ -151,6 +151,32 @@ inline constexpr int kMaxImportRows = 5000;
 /// "applikationer"). School admins are appointed by the agency.
 [[nodiscard]] bool is_grantable_service(Role r);
 
+// ---- The school's list of people ([10] item 1) ---------------------------------------------------
+
+/// A person's account at a glance: locked (for now), active (has a password of their own), or
+/// waiting for the first login (no password yet).
+enum class PersonState { active, pending, locked };
+[[nodiscard]] PersonState state_of(const PersonAtSchool& p, Timestamp now);
+
+/// What the list is narrowed to: free text over name, username and email (case ignored, Å Ä Ö
+/// too), a role at the school, a state. Empty or unset: anything.
+struct PeopleFilter {
+    std::string text;
+    std::optional<Role> role;
+    std::optional<PersonState> state;
+};
+[[nodiscard]] bool matches(const PersonAtSchool& p, const PeopleFilter& f, Timestamp now);
+
+/// A person at a school, as their page shows them: the account and its state, and what happened to
+/// or was done by them at the school (newest first, at most kPersonHistory events).
+struct PersonView {
+    School school;
+    PersonAtSchool person;
+    bool beyond_school = false;  // Service::beyond_reach: unlock and one-time passwords are the agency's
+    std::vector<AuditEntry> history;
+};
+inline constexpr int kPersonHistory = 20;
+
 class Service final {
    public:
     Service(Store store, admin::Service& admin, const PolicyConfig& policy)
@@ -168,6 +194,9 @@ class Service final {
 
     [[nodiscard]] std::variant<std::pair<School, std::vector<PersonAtSchool>>, Refused> people(
         const portal::Viewer& v, const std::string& school);
+    /// One of the school's people with their history there; no_such_person for anyone else.
+    [[nodiscard]] std::variant<PersonView, Refused> person(const portal::Viewer& v, const std::string& school,
+                                                           const std::string& username);
     [[nodiscard]] AddOutcome add_person(const portal::Viewer& v, const std::string& school, const std::string& first,
                                         const std::string& last, const std::string& email,
                                         const std::vector<Role>& services, bool confirmed_no_services,

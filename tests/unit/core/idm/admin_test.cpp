@@ -26,6 +26,51 @@ TEST(AdminValidation, UsernameLettersFoldSwedishNames) {
     EXPECT_EQ(admin::username_letters("123", "Ünal"), "xu");
 }
 
+// [10] item 1: the school's list is filtered by free text, a service and a state.
+PersonAtSchool at_school(std::string first, std::string last, std::string username, std::string email,
+                         std::vector<Role> roles) {
+    PersonAtSchool p;
+    p.person.first_name = std::move(first);
+    p.person.last_name = std::move(last);
+    p.person.username = Username{std::move(username)};
+    p.person.email = std::move(email);
+    p.roles = std::move(roles);
+    return p;
+}
+
+TEST(PeopleList, StateIsLockedActiveOrWaitingForTheFirstLogin) {
+    const Timestamp now = from_unix(1'800'000'000);
+    auto p = at_school("Britt", "Andersson", "ba1234", "britt@skolan.se", {Role::studietider});
+    EXPECT_EQ(idm::state_of(p, now), idm::PersonState::pending);
+    p.has_password = true;
+    EXPECT_EQ(idm::state_of(p, now), idm::PersonState::active);
+    p.locked_until = now + Seconds{60};
+    EXPECT_EQ(idm::state_of(p, now), idm::PersonState::locked);
+    p.locked_until = now - Seconds{1};
+    EXPECT_EQ(idm::state_of(p, now), idm::PersonState::active) << "a lock that has ended is no lock";
+}
+
+TEST(PeopleList, FilterByTextServiceAndState) {
+    const Timestamp now = from_unix(1'800'000'000);
+    const auto britt = at_school("Britt", "Andersson", "ba1234", "britt@skolan.se", {Role::studietider});
+    auto orjan = at_school("Örjan", "Östberg", "oo1001", "orjan@skolan.se",
+                           {Role::studeranderapportering, Role::school_admin});
+    orjan.has_password = true;
+    const auto match = [&](const PersonAtSchool& p, idm::PeopleFilter f) { return idm::matches(p, f, now); };
+    EXPECT_TRUE(match(britt, {}));
+    EXPECT_TRUE(match(britt, {"  britt ", {}, {}})) << "trimmed, case ignored";
+    EXPECT_TRUE(match(britt, {"andersson b", {}, {}})) << "last name first";
+    EXPECT_TRUE(match(britt, {"BRITT AND", {}, {}}));
+    EXPECT_TRUE(match(britt, {"BA12", {}, {}})) << "the username";
+    EXPECT_TRUE(match(britt, {"@skolan", {}, {}})) << "the email";
+    EXPECT_FALSE(match(britt, {"kalle", {}, {}}));
+    EXPECT_TRUE(match(orjan, {"ÖSTBERG", {}, {}})) << "Å Ä Ö in either case";
+    EXPECT_TRUE(match(orjan, {"örjan", Role::school_admin, idm::PersonState::active}));
+    EXPECT_FALSE(match(britt, {"", Role::studeranderapportering, {}}));
+    EXPECT_FALSE(match(britt, {"", {}, idm::PersonState::active}));
+    EXPECT_TRUE(match(britt, {"", Role::studietider, idm::PersonState::pending}));
+}
+
 class AdminTest : public ::testing::Test {
    protected:
     PolicyConfig policy_;
