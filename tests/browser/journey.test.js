@@ -108,7 +108,8 @@ describe('journeys (independent users, run side by side)', { concurrency: true }
       await menuLinks(page).filter({ hasText: 'Identity Manager' }).click();
       await page.waitForURL(`${server.baseURL}/identity-manager/skola?kod=DEMO1`);
       assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Behörigheter vid Demoskolan');
-      assert.ok(await page.getByRole('rowheader', { name: server.users.pelle }).isVisible(), 'FAQ 2: the username is there to read out');
+      assert.ok(await page.getByRole('cell', { name: server.users.pelle, exact: true }).isVisible(), 'FAQ 2: the username is there to read out');
+      assert.ok(await page.getByRole('rowheader', { name: 'Pelle Test' }).isVisible(), 'the row is named by the person');
     } finally {
       await context.close();
     }
