@@ -1,6 +1,7 @@
 #include "web/desk_pages.hpp"
 
 #include "web/audit_words.hpp"
+#include "web/wording.hpp"
 
 namespace mina::web {
 
@@ -67,7 +68,7 @@ bool DeskPages::add_desk(const Authed& a, Data& d) {
         const std::string detail = audit_detail_words(views_, lang, e.event.kind, e.event.detail, ctx_.zone);
         if (!detail.empty()) text += " (" + detail + ")";
         text += ". " + views_.t(lang, "desk_event_by", {{"actor", who(e.event.actor)}});
-        item.set("text", text);
+        item.set("text_html", html_keeping_dates(text));  // escaped, its days on one line
         events.push_back(item);
     }
     out.set("events", events);

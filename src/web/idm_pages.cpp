@@ -195,7 +195,13 @@ Response IdmPages::idm_school(Request& req, Authed& a) {
     auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
     const std::string m = q.get("m");
-    const std::string user = q.get("u");
+    // The message after an action names its person by the username in the address: only a
+    // username's letters are shown, so that a crafted link cannot put words in the page's mouth.
+    std::string user = q.get("u");
+    if (user.size() > 64 || !std::all_of(user.begin(), user.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        }))
+        user.clear();
     static const std::map<std::string, std::string> kFlash{{"ny", "idm_added"},
                                                            {"ny-utan", "idm_added_no_services"},
                                                            {"finns", "idm_existing"},
@@ -207,10 +213,9 @@ Response IdmPages::idm_school(Request& req, Authed& a) {
                                                            {"avsatt", "idm_admin_removed"},
                                                            {"uppgifter", "idm_school_saved"},
                                                            {"importerat", "idm_import_done"}};
-    if (auto it = kFlash.find(m); it != kFlash.end())
+    if (auto it = kFlash.find(m); it != kFlash.end() && (!user.empty() || q.get("u").empty()))
         d.set("flash", views_.t(a.lang, it->second,
                                 {{"username", user},
-                                 {"name", q.get("namn")},
                                  {"delay", duration_words(a.lang, ctx_.policy.otp_email_delay)},
                                  {"new", digits(q.get("ny"))},
                                  {"granted", digits(q.get("fick"))}}));
@@ -276,7 +281,7 @@ Response IdmPages::idm_remove(Request& req, Authed& a, Form& form) {
     }
     const auto outcome = s_.idm.remove_from_school(a.viewer, school, username, client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) return idm_refused(a, req, no->problem);
-    return Response::redirect(school_path(school, "borttagen", username) + "&namn=" + url_encode(name));
+    return Response::redirect(school_path(school, "borttagen", username));
 }
 
 Response IdmPages::idm_unlock(Request& req, Authed& a, Form& form) {

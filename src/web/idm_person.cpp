@@ -250,7 +250,7 @@ Response IdmPages::idm_person_page(const Authed& a, Request& req, const std::str
     d.set("name", name);
     d.set("username", user);
     d.set("email", p.person.email);
-    d.set("state", state_sentences(lang, p));
+    d.set("state_html", html_keeping_dates(state_sentences(lang, p)));  // escaped; its days on one line
     d.set("services", services_words(lang, p.roles));
     const auto has = [&](Role r) { return std::find(p.roles.begin(), p.roles.end(), r) != p.roles.end(); };
     d.set("has_studietider", has(Role::studietider));
@@ -273,7 +273,8 @@ Response IdmPages::idm_person_page(const Authed& a, Request& req, const std::str
         row.set("at", when(lang, e.event.at));
         row.set("kind", audit_kind_words(views_, lang, e.event.kind));
         row.set("actor", e.event.actor);
-        row.set("detail", audit_detail_words(views_, lang, e.event.kind, e.event.detail, ctx_.zone));
+        row.set("detail_html",  // escaped, its days on one line
+                html_keeping_dates(audit_detail_words(views_, lang, e.event.kind, e.event.detail, ctx_.zone)));
         rows.push_back(row);
     }
     d.set("history", rows);

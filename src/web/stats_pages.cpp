@@ -42,7 +42,7 @@ Response StatsPages::statistics(Request& req, Authed& a) {
     Data d{Data::type::object};
     const std::string where = f.school ? f.school->name : views_.t(lang, "stats_all_schools");
     d.set("where", where);
-    d.set("school_code", f.school ? f.school->code.value() : std::string{});
+    if (f.school) d.set("school_code", f.school->code.value());  // all schools: no link to one
     // Inside a sentence "alla skolor" is written small; a school's name as it is.
     d.set("intro", views_.t(lang, "stats_intro", {{"where", f.school ? where : text::lower_first(where)}}));
     d.set("help_time", views_.t(lang, "stats_help_time", {{"zone", ctx_.zone.name()}}));

@@ -218,7 +218,11 @@ test('removing from the school is asked first: without bekrafta=ja a page names 
   assert.equal(count(`SELECT count(*) FROM persons WHERE username = '${victim}'`), 1, 'the account stays');
   const list = await c.get(done.location);
   assert.match(new URL(done.location, srv.url).pathname, /^\/identity-manager\/skola$/, 'back to the list');
-  assert.match(list.text, new RegExp(`Britt Andersson \\(${victim}\\) är borttagen från skolan och har inte längre några behörigheter där\\. Kontot finns kvar\\.`));
+  assert.match(list.text, new RegExp(`${victim} är borttagen från skolan och har inte längre några behörigheter där\\. Kontot finns kvar\\.`));
+  // The message names its person only by a username from the address: a crafted link shows no words of its own.
+  const crafted = await c.get(`/identity-manager/skola?kod=DEMO1&m=borttagen&u=${encodeURIComponent('Ring 0771-123456 nu')}`);
+  assert.equal(crafted.status, 200);
+  assert.doesNotMatch(crafted.text, /Ring 0771|är borttagen från skolan/);
   assert.equal((await c.get(personPath(victim))).status, 404, 'no longer at the school');
 
   // Another school's person: refused before any question.
