@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -90,9 +91,14 @@ admin::Actor cli_actor() {
     const char* user = std::getenv("USER");
     if (!user || !*user) user = std::getenv("LOGNAME");
     std::string name = user && *user ? user : "";
-    if (name.empty())
-        if (const passwd* pw = getpwuid(geteuid())) name = pw->pw_name;
-    return admin::Actor{"cli:" + (name.empty() ? std::string("unknown") : name), "local", true};  // the agency's operator
+    if (name.empty()) {
+        passwd entry{};
+        passwd* found = nullptr;
+        std::array<char, 1024> buffer{};
+        if (getpwuid_r(geteuid(), &entry, buffer.data(), buffer.size(), &found) == 0 && found) name = found->pw_name;
+    }
+    return admin::Actor{"cli:" + (name.empty() ? std::string("unknown") : name), "local",
+                        true};  // the agency's operator
 }
 
 template <typename T>

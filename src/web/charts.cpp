@@ -65,7 +65,8 @@ std::string svg(const BarChart& c) {
             const double h = kPlotHeight * static_cast<double>(b.value) / static_cast<double>(max);
             out += "<rect class=\"chart-bar\" x=\"" + num(middle - width / 2) + "\" y=\"" + num(base - h) +
                    "\" width=\"" + num(width) + "\" height=\"" + num(h) + "\"/>";
-            if (n <= kValueLabelsUpTo) text(out, middle, base - h - 5, "middle", "chart-value", std::to_string(b.value));
+            if (n <= kValueLabelsUpTo)
+                text(out, middle, base - h - 5, "middle", "chart-value", std::to_string(b.value));
         }
         if (!b.axis.empty()) text(out, middle, base + 18, "middle", "chart-label", b.axis);
     }

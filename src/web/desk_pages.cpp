@@ -47,8 +47,9 @@ bool DeskPages::add_desk(const Authed& a, Data& d) {
     out.set("locked", locked);
     out.set("no_locked", desk.locked_now.empty());
     if (desk.locked > static_cast<int>(desk.locked_now.size()))
-        out.set("locked_more", views_.t(lang, "desk_locked_more", {{"shown", std::to_string(desk.locked_now.size())},
-                                                                   {"n", std::to_string(desk.locked)}}));
+        out.set("locked_more",
+                views_.t(lang, "desk_locked_more",
+                         {{"shown", std::to_string(desk.locked_now.size())}, {"n", std::to_string(desk.locked)}}));
     // A person by name and username ("Pelle Test (pt9235)"); the command line as such ("kommandoraden").
     const auto who = [&](const std::string& id) {
         if (id.starts_with("cli:")) return views_.t(lang, "desk_actor_cli", {{"user", id.substr(4)}});

@@ -33,6 +33,14 @@ constexpr std::array kQuestions{
     Question{"utloggad", "logged_out", 1},
 };
 
+/// How long a password lasts, as the manual says it: a whole year in months ("12 månader"),
+/// whole months of 30 days likewise, anything else in days.
+std::string months_or(const Views& views, const std::string& lang, long long days, const std::string& otherwise) {
+    if (days > 0 && days % 365 == 0) return views.t_count(lang, "months", days / 365 * 12);
+    if (days > 0 && days % 30 == 0) return views.t_count(lang, "months", days / 30);
+    return otherwise;
+}
+
 }  // namespace
 
 Response HelpPages::faq(Request& req) {
@@ -61,7 +69,8 @@ Response HelpPages::faq(Request& req) {
         {"otp_reset", human_duration(lang, p.otp_ttl_reset)},
         {"otp_first", human_duration(lang, p.otp_ttl_first)},
         {"otp_delay", human_duration(lang, p.otp_email_delay)},
-        {"password_age", human_duration(lang, p.password_max_age)},
+        {"password_age",
+         months_or(views_, lang, p.password_max_age.count() / 86400, human_duration(lang, p.password_max_age))},
         {"idle", human_duration(lang, p.session_idle)},
         {"absolute", human_duration(lang, p.session_absolute)},
         {"applications", views_.t(lang, "idm_applications")},

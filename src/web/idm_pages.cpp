@@ -117,8 +117,9 @@ Response IdmPages::identity_manager(Request& req, Authed& a) {
     Data d{Data::type::object};
     if (q.get("m") == "skola") d.set("flash", views_.t(a.lang, "idm_school_added", {{"code", q.get("kod")}}));
     if (q.get("m") == "skola-bda" || q.get("m") == "skola-bda-fanns")
-        d.set("flash", views_.t(a.lang, q.get("m") == "skola-bda" ? "desk_new_school_added" : "desk_new_school_existing",
-                                {{"code", q.get("kod")}, {"username", q.get("u")}}));
+        d.set("flash",
+              views_.t(a.lang, q.get("m") == "skola-bda" ? "desk_new_school_added" : "desk_new_school_existing",
+                       {{"code", q.get("kod")}, {"username", q.get("u")}}));
     return idm_schools_page(a, 200, std::move(d));
 }
 
@@ -159,7 +160,8 @@ Response IdmPages::idm_people_page(const Authed& a, Request& req, const std::str
     d.set("agency_view", a.viewer.agency_admin);
     Data admins{Data::type::list};
     if (a.viewer.agency_admin) {
-        time::sort_swedish(people, [](const PersonAtSchool& p) { return p.person.last_name + " " + p.person.first_name; });
+        time::sort_swedish(people,
+                           [](const PersonAtSchool& p) { return p.person.last_name + " " + p.person.first_name; });
         for (const auto& p : people) {
             if (std::find(p.roles.begin(), p.roles.end(), Role::school_admin) == p.roles.end()) continue;
             Data item{Data::type::object};
@@ -273,11 +275,12 @@ Response IdmPages::idm_remove(Request& req, Authed& a, Form& form) {
     const std::string username = view.person.person.username.value();
     const std::string name = view.person.person.display_name();
     if (!confirmed(form)) {
-        const std::map<std::string, std::string> who{{"name", name}, {"username", username}, {"school", view.school.name}};
-        return confirm_page(a, req, form,
-                            Confirmation{views_.t(a.lang, "idm_remove_question", who),
-                                         views_.t(a.lang, "idm_remove_what", who), views_.t(a.lang, "idm_remove"),
-                                         idm_person_path(school, username), "/identity-manager"});
+        const std::map<std::string, std::string> who{
+            {"name", name}, {"username", username}, {"school", view.school.name}};
+        return confirm_page(
+            a, req, form,
+            Confirmation{views_.t(a.lang, "idm_remove_question", who), views_.t(a.lang, "idm_remove_what", who),
+                         views_.t(a.lang, "idm_remove"), idm_person_path(school, username), "/identity-manager"});
     }
     const auto outcome = s_.idm.remove_from_school(a.viewer, school, username, client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) return idm_refused(a, req, no->problem);
@@ -412,12 +415,11 @@ Response IdmPages::idm_remove_admin(Request& req, Authed& a, Form& form) {
     if (!confirmed(form)) {
         const std::map<std::string, std::string> who{
             {"name", view.person.person.display_name()}, {"username", username}, {"school", view.school.name}};
-        return confirm_page(a, req, form,
-                            Confirmation{views_.t(a.lang, "idm_admin_remove_question", who),
-                                         views_.t(a.lang, "idm_admin_remove_what", who),
-                                         views_.t(a.lang, "idm_admin_remove"),
-                                         from_person ? idm_person_path(school, username) : school_path(school),
-                                         "/identity-manager"});
+        return confirm_page(
+            a, req, form,
+            Confirmation{views_.t(a.lang, "idm_admin_remove_question", who),
+                         views_.t(a.lang, "idm_admin_remove_what", who), views_.t(a.lang, "idm_admin_remove"),
+                         from_person ? idm_person_path(school, username) : school_path(school), "/identity-manager"});
     }
     const auto outcome = s_.idm.remove_admin(a.viewer, school, username, client(req), now());
     if (const auto* no = std::get_if<idm::Refused>(&outcome)) return idm_refused(a, req, no->problem);
@@ -513,8 +515,9 @@ Response IdmPages::idm_add_school_with_admin(Request& req, Authed& a, Form& form
     const auto outcome = s_.idm.add_school_with_admin(a.viewer, n, client(req), now());
     if (const auto* done = std::get_if<idm::SchoolWithAdmin>(&outcome)) {
         if (s_.wake_mail) s_.wake_mail();  // the letter is made now (the school has its address)
-        return Response::redirect("/identity-manager?m=" + std::string(done->existing ? "skola-bda-fanns" : "skola-bda") +
-                                  "&kod=" + url_encode(n.school.code.value()) + "&u=" + url_encode(done->username.value()));
+        return Response::redirect(
+            "/identity-manager?m=" + std::string(done->existing ? "skola-bda-fanns" : "skola-bda") +
+            "&kod=" + url_encode(n.school.code.value()) + "&u=" + url_encode(done->username.value()));
     }
     const auto& problems = std::get<idm::RefusedFields>(outcome).problems;
     if (problems.size() == 1 && problems.front() == idm::Problem::not_allowed) return idm_forbidden(a, req);

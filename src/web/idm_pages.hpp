@@ -39,8 +39,7 @@ class IdmPages final : Pages {
     // The list and a person's page (web/idm_person.cpp)
     /// The school's people as the list shows them: filtered, sorted and one page of them, by the
     /// address's choices (a GET's; a form answered again shows the list as first opened).
-    void people_list(const Authed& a, const Request& req, const School& s, std::vector<PersonAtSchool> people,
-                     Data& d);
+    void people_list(const Authed& a, const Request& req, const School& s, std::vector<PersonAtSchool> people, Data& d);
     [[nodiscard]] std::string services_words(const std::string& lang, const std::vector<Role>& roles) const;
     /// "Aktiv", "Väntar på första inloggning", "Låst till …": the list's column.
     [[nodiscard]] std::string state_short(const std::string& lang, const PersonAtSchool& p) const;

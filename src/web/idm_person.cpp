@@ -17,10 +17,10 @@ constexpr int kPerPage = 50;
 
 /// The list's choices as the address writes them.
 struct ListQuery {
-    std::string text;     // q
-    std::string service;  // tjanst: a role's name
-    std::string state;    // status: aktiv, vantar, last
-    std::string sort;     // sortera: namn (default), anvandarnamn, status
+    std::string text;         // q
+    std::string service;      // tjanst: a role's name
+    std::string state;        // status: aktiv, vantar, last
+    std::string sort;         // sortera: namn (default), anvandarnamn, status
     bool descending = false;  // ordning=fallande
     long long page = 1;       // sida
 };
@@ -81,7 +81,8 @@ std::string IdmPages::services_words(const std::string& lang, const std::vector<
 
 std::string IdmPages::state_short(const std::string& lang, const PersonAtSchool& p) const {
     switch (idm::state_of(p, now())) {
-        case idm::PersonState::locked: return views_.t(lang, "idm_state_short_locked", {{"until", when(lang, *p.locked_until)}});
+        case idm::PersonState::locked:
+            return views_.t(lang, "idm_state_short_locked", {{"until", when(lang, *p.locked_until)}});
         case idm::PersonState::active: return views_.t(lang, "idm_state_short_active");
         case idm::PersonState::pending: return views_.t(lang, "idm_state_short_pending");
     }
@@ -93,10 +94,12 @@ std::string IdmPages::state_sentences(const std::string& lang, const PersonAtSch
     if (p.has_password) {
         state = views_.t(lang, "idm_state_active");
         if (p.last_login_at)
-            state += " " + views_.t(lang, "idm_state_last_login", {{"at", when(lang, *p.last_login_at, time::Form::day)}});
+            state +=
+                " " + views_.t(lang, "idm_state_last_login", {{"at", when(lang, *p.last_login_at, time::Form::day)}});
         if (p.password_set_at) {
             const auto days = (now() - *p.password_set_at).count() / 86400;
-            state += " " + views_.t_count(lang, "idm_state_password_age", days);
+            state += " " + (days == 0 ? views_.t(lang, "idm_state_password_today")  // not "0 dagar gammalt"
+                                      : views_.t_count(lang, "idm_state_password_age", days));
         }
     } else {
         state = views_.t(lang, "idm_state_not_active");
@@ -176,9 +179,10 @@ void IdmPages::people_list(const Authed& a, const Request& req, const School& s,
     d.set("sort", l.sort);
     d.set("descending", l.descending);
     Data services{Data::type::list};
-    for (const auto& [value, label] : {std::pair{"", "idm_list_service_all"}, std::pair{"studietider", "service_studietider"},
-                                       std::pair{"studeranderapportering", "service_studeranderapportering"},
-                                       std::pair{"school-admin", "idm_role_school_admin"}}) {
+    for (const auto& [value, label] :
+         {std::pair{"", "idm_list_service_all"}, std::pair{"studietider", "service_studietider"},
+          std::pair{"studeranderapportering", "service_studeranderapportering"},
+          std::pair{"school-admin", "idm_role_school_admin"}}) {
         Data o{Data::type::object};
         o.set("value", std::string(value));
         o.set("label", views_.t(lang, label));
@@ -187,9 +191,9 @@ void IdmPages::people_list(const Authed& a, const Request& req, const School& s,
     }
     d.set("service_options", services);
     Data states{Data::type::list};
-    for (const auto& [value, label] : {std::pair{"", "idm_list_state_all"}, std::pair{"aktiv", "idm_state_short_active"},
-                                       std::pair{"vantar", "idm_state_short_pending"},
-                                       std::pair{"last", "idm_list_state_locked"}}) {
+    for (const auto& [value, label] :
+         {std::pair{"", "idm_list_state_all"}, std::pair{"aktiv", "idm_state_short_active"},
+          std::pair{"vantar", "idm_state_short_pending"}, std::pair{"last", "idm_list_state_locked"}}) {
         Data o{Data::type::object};
         o.set("value", std::string(value));
         o.set("label", views_.t(lang, label));
@@ -258,10 +262,10 @@ Response IdmPages::idm_person_page(const Authed& a, Request& req, const std::str
     d.set("services_heading", views_.t(lang, "idm_person_services", {{"school", view.school.name}}));
     d.set("locked", idm::state_of(p, now()) == idm::PersonState::locked);
     d.set("beyond", view.beyond_school);
-    if (view.beyond_school) d.set("beyond_note", views_.t(lang, "idm_person_beyond", {{"agency", ctx_.site.agency_name}}));
+    if (view.beyond_school)
+        d.set("beyond_note", views_.t(lang, "idm_person_beyond", {{"agency", ctx_.site.agency_name}}));
     const std::map<std::string, std::string> who{{"name", name}, {"username", user}, {"school", view.school.name}};
-    d.set("remove_confirm",
-          views_.t(lang, "idm_remove_question", who) + " " + views_.t(lang, "idm_remove_what", who));
+    d.set("remove_confirm", views_.t(lang, "idm_remove_question", who) + " " + views_.t(lang, "idm_remove_what", who));
     d.set("agency_view", a.viewer.agency_admin);
     d.set("is_school_admin", has(Role::school_admin));
     d.set("admin_remove_confirm",

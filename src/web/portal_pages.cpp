@@ -2,8 +2,10 @@
 // Logga ut, with the public pages around them (tillgänglighet, language, health, metrics, static
 // files). Each handler parses, calls login::Service or portal::Service and maps the outcome.
 #include "web/portal_pages.hpp"
-#include "core/common/text.hpp"
 
+#include <utility>
+
+#include "core/common/text.hpp"
 #include "web/metrics.hpp"
 
 namespace mina::web {
@@ -13,7 +15,8 @@ constexpr std::string_view kPreCookie = "mina_pre";  // the CSRF token of forms 
 constexpr std::string_view kLangCookie = "mina_lang";
 }  // namespace
 
-PortalPages::PortalPages(PageContext& ctx, Services s) : Pages(ctx), s_(s), session_pages_(s.session_cache_pages) {}
+PortalPages::PortalPages(PageContext& ctx, Services s)
+    : Pages(ctx), s_(std::move(s)), session_pages_(s_.session_cache_pages) {}
 
 // ---- Anonymous screens --------------------------------------------------------------------------
 

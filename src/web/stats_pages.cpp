@@ -18,8 +18,8 @@ std::string short_day(Date d) { return std::to_string(d.day()) + "/" + std::to_s
 
 template <class T>
 const T* highest(const std::vector<T>& items) {
-    const auto it = std::max_element(items.begin(), items.end(),
-                                     [](const T& a, const T& b) { return a.count < b.count; });
+    const auto it =
+        std::max_element(items.begin(), items.end(), [](const T& a, const T& b) { return a.count < b.count; });
     return it == items.end() || it->count == 0 ? nullptr : &*it;
 }
 
@@ -74,7 +74,7 @@ Response StatsPages::statistics(Request& req, Authed& a) {
     {
         const auto& w = f.reports;
         const std::map<std::string, std::string> range{{"first", std::to_string(w.front().week)},
-                                                      {"last", std::to_string(w.back().week)}};
+                                                       {"last", std::to_string(w.back().week)}};
         charts::BarChart c;
         c.id = "chart-reports";
         std::int64_t total = 0;
@@ -83,9 +83,10 @@ Response StatsPages::statistics(Request& req, Authed& a) {
             total += x.count;
             c.bars.push_back({std::to_string(x.week), x.count});
             Data r{Data::type::object};
-            r.set("label", views_.t(lang, "stats_week", {{"week", std::to_string(x.week)},
-                                                        {"first", time::show(x.monday, lang)},
-                                                        {"last", time::show(x.monday.add_days(6), lang)}}));
+            r.set("label", views_.t(lang, "stats_week",
+                                    {{"week", std::to_string(x.week)},
+                                     {"first", time::show(x.monday, lang)},
+                                     {"last", time::show(x.monday.add_days(6), lang)}}));
             r.set("count", std::to_string(x.count));
             rows.push_back(r);
         }

@@ -303,14 +303,15 @@ Response StudietiderPages::st_education_page(const Authed& a, Request& req, cons
         for (const auto& ver : pv.versions) {
             Data item{Data::type::object};
             item.set("text_html",  // escaped, its days kept on one line
-                     html_keeping_dates(views_.t(lang, "st_version",
-                              {{"version", std::to_string(ver.version)},
-                               {"at", when(lang, ver.published_at, time::Form::text)},
-                               {"who", ver.published_by_name.empty() ? ver.published_by : ver.published_by_name},
-                               {"first", to_string(ver.input.first)},
-                               {"last", to_string(ver.input.last)},
-                               {"weeks", views_.t_count(lang, "study_weeks", ver.weeks)},
-                               {"pace", views_.t(lang, "st_pace_" + std::string(st::to_string(ver.pace)))}})));
+                     html_keeping_dates(
+                         views_.t(lang, "st_version",
+                                  {{"version", std::to_string(ver.version)},
+                                   {"at", when(lang, ver.published_at, time::Form::text)},
+                                   {"who", ver.published_by_name.empty() ? ver.published_by : ver.published_by_name},
+                                   {"first", to_string(ver.input.first)},
+                                   {"last", to_string(ver.input.last)},
+                                   {"weeks", views_.t_count(lang, "study_weeks", ver.weeks)},
+                                   {"pace", views_.t(lang, "st_pace_" + std::string(st::to_string(ver.pace)))}})));
             versions.push_back(item);
         }
         row.set("versions", versions);

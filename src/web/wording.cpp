@@ -47,8 +47,8 @@ std::size_t day_length(std::string_view s, std::size_t at) {
     if (!digits_at(s, at, 4) || at + 10 > s.size() || s[at + 4] != '-' || !digits_at(s, at + 5, 2) ||
         s[at + 7] != '-' || !digits_at(s, at + 8, 2))
         return 0;
-    if (at + 16 <= s.size() && s[at + 10] == ' ' && digits_at(s, at + 11, 2) && (s[at + 13] == ':' || s[at + 13] == '.') &&
-        digits_at(s, at + 14, 2))
+    if (at + 16 <= s.size() && s[at + 10] == ' ' && digits_at(s, at + 11, 2) &&
+        (s[at + 13] == ':' || s[at + 13] == '.') && digits_at(s, at + 14, 2))
         return 16;
     return 10;
 }

@@ -55,6 +55,8 @@ test('the answers carry this server\'s numbers: attempts, lockout, one-time pass
   const { text } = await new Client(srv).get('/vanliga-fragor');
   assert.match(text, /Om du skriver in fel användarnamn eller lösenord mer än fem gånger blir ditt konto låst i 45 minuter\. Efter 45 minuter/);
   assert.match(text, /gäller bara i 20 minuter/);
+  // The password's life as the manual says it (a year: 12 månader), not "365 dygn".
+  assert.match(text, /Ditt lösenord gäller i 12 månader\./);
   assert.match(text, /ring skoltelefonen 0771-111 222, måndag–fredag/);
   assert.match(text, /inte fått inloggningsuppgifterna från CSN/);
   assert.match(text, /<a href="\/kiosk">Har du glömt eller vill du ändra ditt lösenord\?<\/a>/);

@@ -135,6 +135,9 @@ test("a person's page: details, services, actions and history; each action retur
   assert.match(page.text, /<h1>Pelle Test<\/h1>/);
   assert.match(page.text, /pelle\.test@example\.se/);
   assert.match(page.text, /Aktiverad\./);
+  // The demo set the password today: said as a person says it, not "0 dagar gammalt".
+  assert.match(page.text, /Lösenordet är bytt i dag\./);
+  assert.doesNotMatch(page.text, /\b0 dagar/);
   assert.match(page.text, /<a href="\/identity-manager\/skola\?kod=DEMO1">Alla personer vid Demoskolan<\/a>/);
   assert.match(page.text, /value="studietider" checked/);
   assert.match(page.text, /value="studeranderapportering" checked/);

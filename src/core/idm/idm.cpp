@@ -311,8 +311,8 @@ Outcome Service::send_otp(const portal::Viewer& v, const std::string& school, co
     // "admin" (a school's administrator) or "agency" (the agency's): a first one-time password that is
     // sent even though the person has a password by then (the first-grant mail is skipped then), and a
     // reset that the person did not order, whose mail names who sent it.
-    tx->outbox().enqueue(outbox::to(p->person, kind, now, now,
-                                    v.may(authz::Action::administer_agency, {}) ? "agency" : "admin"));
+    tx->outbox().enqueue(
+        outbox::to(p->person, kind, now, now, v.may(authz::Action::administer_agency, {}) ? "agency" : "admin"));
     tx->audit().append({now, who, client.address, "otp.sent_by_admin", p->person.username.value(), school,
                         audit::say(own_password ? audit::Form("sent_reset") : audit::Form("sent_first"))});
     tx->commit();

@@ -28,9 +28,8 @@ std::optional<Claimed> Service::next(Timestamp now) {
             std::string skip;
             if (!person) skip = "the person no longer exists";
             // The first one-time password is not needed once the person has an own password.
-            if (person && mail->kind == MailKind::otp_first && mail->params != "admin" &&
-                mail->params != "agency" && credential &&
-                !credential->password_hash.empty())
+            if (person && mail->kind == MailKind::otp_first && mail->params != "admin" && mail->params != "agency" &&
+                credential && !credential->password_hash.empty())
                 skip = "not needed: the person has a password already";
             if (!skip.empty()) {
                 tx->outbox().mark_sent(mail->id, now, "skipped: " + skip);

@@ -59,8 +59,8 @@ std::variant<Figures, Refused> Service::figures(const portal::Viewer& v, const s
     const Date monday = today.add_days(1 - today.iso_weekday()).add_days(-7 * (kWeeks - 1));
     std::vector<Timestamp> week_starts;
     for (int i = 0; i <= kWeeks; ++i) week_starts.push_back(days_.start_of(monday.add_days(7 * i)));
-    const auto weeks = add_up(tx->statistics().reports_received(code, week_starts.front(), week_starts.back(), kBucket),
-                              week_starts);
+    const auto weeks =
+        add_up(tx->statistics().reports_received(code, week_starts.front(), week_starts.back(), kBucket), week_starts);
     for (int i = 0; i < kWeeks; ++i) {
         const Date m = monday.add_days(7 * i);
         f.reports.push_back({m, iso_week(m), weeks[static_cast<std::size_t>(i)]});
@@ -68,11 +68,13 @@ std::variant<Figures, Refused> Service::figures(const portal::Viewer& v, const s
 
     const Date first = today.add_days(1 - kDays);
     std::vector<Timestamp> day_starts;
+    day_starts.reserve(kDays + 1);
     for (int i = 0; i <= kDays; ++i) day_starts.push_back(days_.start_of(first.add_days(i)));
     const auto per_day = [&](std::string_view kind) {
         const auto counts = add_up(
             tx->statistics().audit_events(kind, code, day_starts.front(), day_starts.back(), kBucket), day_starts);
         std::vector<DayCount> out;
+        out.reserve(kDays);
         for (int i = 0; i < kDays; ++i) out.push_back({first.add_days(i), counts[static_cast<std::size_t>(i)]});
         return out;
     };

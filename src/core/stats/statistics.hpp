@@ -26,7 +26,7 @@ inline constexpr std::int64_t kBucket = 900;
 [[nodiscard]] int iso_week(Date d);
 
 enum class Problem {
-    not_allowed,     // not the agency, and not an authorization administrator of the school
+    not_allowed,  // not the agency, and not an authorization administrator of the school
     no_such_school,
 };
 struct Refused {
@@ -55,7 +55,7 @@ struct Figures {
     std::optional<School> school;
     /// The schools the viewer may choose between (every school for the agency).
     std::vector<School> schools;
-    bool all_allowed = false;  // the agency: "every school" is a choice
+    bool all_allowed = false;        // the agency: "every school" is a choice
     std::vector<WeekCount> reports;  // kWeeks, oldest first
     std::vector<DayCount> logins;    // kDays, oldest first
     std::vector<DayCount> locks;     // kDays, oldest first

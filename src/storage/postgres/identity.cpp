@@ -164,8 +164,9 @@ class PgAccounts final : public ports::Accounts {
     }
     int count_locked(Timestamp now) override { return first_int(exec(c_, kCountLocked, now)); }
     std::vector<LockedAccount> locked(Timestamp now, int limit) override {
-        return read_all<LockedAccount>(exec(c_, kLockedPersons, now, limit),
-                                       [](const Row& r) { return LockedAccount{read_person(r), r.time(7)}; });
+        return read_all<LockedAccount>(exec(c_, kLockedPersons, now, limit), [](const Row& r) {
+            return LockedAccount{read_person(r), r.time(7)};
+        });
     }
 
    private:

@@ -17,8 +17,9 @@ constexpr Dollars kMailStates{sql::kMailStates};
 constexpr Dollars kMailStatesAt{sql::kMailStatesAt};
 
 std::vector<ports::BucketCount> buckets(const pg::Result& result) {
-    return read_all<ports::BucketCount>(result,
-                                        [](const Row& r) { return ports::BucketCount{r.integer(0), r.integer(1)}; });
+    return read_all<ports::BucketCount>(result, [](const Row& r) {
+        return ports::BucketCount{r.integer(0), r.integer(1)};
+    });
 }
 
 class PgStatistics final : public ports::Statistics {
@@ -41,9 +42,10 @@ class PgStatistics final : public ports::Statistics {
                                      : exec(c_, kMailStatesAt, to_unix(from), to_unix(to), school);
         return read_all<ports::StateCount>(result, [](const Row& r) {
             const auto st = r.text(0);
-            return ports::StateCount{
-                st == "sent" ? MailStatus::sent : st == "failed" ? MailStatus::failed : MailStatus::pending,
-                r.integer(1)};
+            return ports::StateCount{st == "sent"     ? MailStatus::sent
+                                     : st == "failed" ? MailStatus::failed
+                                                      : MailStatus::pending,
+                                     r.integer(1)};
         });
     }
 

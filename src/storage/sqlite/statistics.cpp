@@ -39,7 +39,9 @@ class SqliteStatistics final : public ports::Statistics {
         std::vector<ports::StateCount> out;
         while (q.step()) {
             const auto st = q.text(0);
-            out.push_back({st == "sent" ? MailStatus::sent : st == "failed" ? MailStatus::failed : MailStatus::pending,
+            out.push_back({st == "sent"     ? MailStatus::sent
+                           : st == "failed" ? MailStatus::failed
+                                            : MailStatus::pending,
                            q.integer(1)});
         }
         return out;

@@ -26,8 +26,11 @@ std::size_t count(const std::string& text, const std::string& what) {
 }
 
 BarChart weeks(std::vector<std::int64_t> values) {
-    BarChart c{"chart-reports", "Rapporter per vecka, vecka 38–41: högst 400 vecka 40",
-               "Totalt 700 rapporter under veckorna 38–41.", "Inga rapporter ännu", {}};
+    BarChart c{"chart-reports",
+               "Rapporter per vecka, vecka 38–41: högst 400 vecka 40",
+               "Totalt 700 rapporter under veckorna 38–41.",
+               "Inga rapporter ännu",
+               {}};
     int week = 38;
     for (auto v : values) c.bars.push_back({std::to_string(week++), v});
     return c;
@@ -52,8 +55,9 @@ TEST(Charts, AnImageNamedAndDescribedThatScalesToItsContainer) {
     EXPECT_NE(svg.find("width=\"100%\""), std::string::npos);
     EXPECT_NE(svg.find("aria-labelledby=\"chart-reports-title\""), std::string::npos);
     EXPECT_NE(svg.find("aria-describedby=\"chart-reports-desc\""), std::string::npos);
-    EXPECT_NE(svg.find("<title id=\"chart-reports-title\">Rapporter per vecka, vecka 38–41: högst 400 vecka 40</title>"),
-              std::string::npos);
+    EXPECT_NE(
+        svg.find("<title id=\"chart-reports-title\">Rapporter per vecka, vecka 38–41: högst 400 vecka 40</title>"),
+        std::string::npos);
     EXPECT_NE(svg.find("<desc id=\"chart-reports-desc\">Totalt 700 rapporter"), std::string::npos);
     EXPECT_EQ(svg.find("style="), std::string::npos) << "no inline style: the page's CSP forbids it";
     EXPECT_EQ(svg.find("<script"), std::string::npos);

@@ -53,8 +53,8 @@ TEST(PeopleList, StateIsLockedActiveOrWaitingForTheFirstLogin) {
 TEST(PeopleList, FilterByTextServiceAndState) {
     const Timestamp now = from_unix(1'800'000'000);
     const auto britt = at_school("Britt", "Andersson", "ba1234", "britt@skolan.se", {Role::studietider});
-    auto orjan = at_school("Örjan", "Östberg", "oo1001", "orjan@skolan.se",
-                           {Role::studeranderapportering, Role::school_admin});
+    auto orjan =
+        at_school("Örjan", "Östberg", "oo1001", "orjan@skolan.se", {Role::studeranderapportering, Role::school_admin});
     orjan.has_password = true;
     const auto match = [&](const PersonAtSchool& p, idm::PeopleFilter f) { return idm::matches(p, f, now); };
     EXPECT_TRUE(match(britt, {}));
@@ -316,7 +316,10 @@ TEST_F(SchoolReach, TheAgencyAddsASchoolWithItsAdministratorWholeOrNotAtAll) {
     };
     const auto before = people();
     idm::NewSchoolWithAdmin n{{SchoolCode{"S3"}, "Gamma", SchoolForm::folkhogskola, "Box 3\n333 33 Ort"},
-                              true, "Greta", "Gammal", "greta@example.se"};
+                              true,
+                              "Greta",
+                              "Gammal",
+                              "greta@example.se"};
 
     auto refused = idm_.add_school_with_admin(viewer(anna_), n, client_, clock_.now());
     ASSERT_TRUE(std::holds_alternative<idm::RefusedFields>(refused));

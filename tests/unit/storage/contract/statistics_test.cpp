@@ -29,16 +29,19 @@ TEST_P(StatisticsContract, AuditEventsCountedByBucketAndBySchool) {
     a.append({kT, "ab1001", "10.0.0.1", "login.success", "ab1001", "", ""});
     a.append({kT + 899s, "ab1002", "10.0.0.1", "login.success", "ab1002", "", ""});
     a.append({kT + 900s, "ab1002", "10.0.0.1", "login.success", "ab1002", "", ""});
-    a.append({kT + 901s, "ab1001", "10.0.0.1", "login.failed", "ab1001", "", ""});  // another kind
-    a.append({kT + 1000s, "x", "10.0.0.1", "login.success", "ab9999", "S2", ""});   // written for S2
+    a.append({kT + 901s, "ab1001", "10.0.0.1", "login.failed", "ab1001", "", ""});    // another kind
+    a.append({kT + 1000s, "x", "10.0.0.1", "login.success", "ab9999", "S2", ""});     // written for S2
     a.append({kT + 5000s, "ab1001", "10.0.0.1", "login.success", "ab1001", "", ""});  // beyond `to`
     auto& s = tx->statistics();
     EXPECT_EQ(pairs(s.audit_events("login.success", "", kT, kT + 5000s, 900)),
-              (Buckets{{t0 / 900, 2}, {t0 / 900 + 1, 2}})) << "from included, to not";
+              (Buckets{{t0 / 900, 2}, {t0 / 900 + 1, 2}}))
+        << "from included, to not";
     EXPECT_EQ(pairs(s.audit_events("login.success", "S1", kT, kT + 5000s, 900)),
-              (Buckets{{t0 / 900, 2}, {t0 / 900 + 1, 1}})) << "Anna and Bo hold grants at S1";
+              (Buckets{{t0 / 900, 2}, {t0 / 900 + 1, 1}}))
+        << "Anna and Bo hold grants at S1";
     EXPECT_EQ(pairs(s.audit_events("login.success", "S2", kT, kT + 5000s, 900)),
-              (Buckets{{t0 / 900, 1}, {t0 / 900 + 1, 2}})) << "Bo, and the event written for S2";
+              (Buckets{{t0 / 900, 1}, {t0 / 900 + 1, 2}}))
+        << "Bo, and the event written for S2";
     EXPECT_TRUE(s.audit_events("account.locked", "", kT, kT + 5000s, 900).empty());
     EXPECT_TRUE(s.reports_received("", kT, kT + 5000s, 900).empty());
     EXPECT_TRUE(s.reports_received("S1", kT, kT + 5000s, 900).empty());
@@ -62,8 +65,9 @@ TEST_P(StatisticsContract, MailByStateAndSchool) {
         return out;
     };
     const auto now = kT;  // mail_to queues at kT
-    EXPECT_EQ(states("", now - 10s, now + 10s),
-              (std::map<MailStatus, std::int64_t>{{MailStatus::pending, 1}, {MailStatus::sent, 1}, {MailStatus::failed, 1}}));
+    EXPECT_EQ(
+        states("", now - 10s, now + 10s),
+        (std::map<MailStatus, std::int64_t>{{MailStatus::pending, 1}, {MailStatus::sent, 1}, {MailStatus::failed, 1}}));
     EXPECT_EQ(states("S1", now - 10s, now + 10s),
               (std::map<MailStatus, std::int64_t>{{MailStatus::pending, 1}, {MailStatus::sent, 1}}))
         << "Bo holds no grant at S1";
