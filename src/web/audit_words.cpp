@@ -79,4 +79,11 @@ std::string audit_detail_words(const Views& views, const std::string& lang, std:
     return words(views, lang, audit_detail_key(read->form->id), params).value_or(std::string(detail));
 }
 
+std::string audit_who(const Views& views, const std::string& lang, const std::string& id,
+                      const std::map<std::string, std::string, std::less<>>& names) {
+    if (id.starts_with("cli:")) return views.t(lang, "audit_actor_cli", {{"user", id.substr(4)}});
+    const auto name = names.find(id);
+    return name == names.end() ? id : name->second + " (" + id + ")";
+}
+
 }  // namespace mina::web

@@ -5,6 +5,7 @@
 // report by the catalog's own words for them. Anything else is shown as it was written.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,10 @@ namespace mina::web {
 /// fixed forms; otherwise as it was written. Times in it are shown local to `zone`.
 [[nodiscard]] std::string audit_detail_words(const Views& views, const std::string& lang, std::string_view kind,
                                              std::string_view detail, const time::Zone& zone);
+
+/// Who an event names (its actor or subject) as a reader reads it: "Pelle Test (pt9235)" when
+/// `names` has the username, "kommandoraden (root)" for the command line, anything else as written.
+[[nodiscard]] std::string audit_who(const Views& views, const std::string& lang, const std::string& id,
+                                    const std::map<std::string, std::string, std::less<>>& names);
 
 }  // namespace mina::web

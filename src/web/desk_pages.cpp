@@ -50,12 +50,7 @@ bool DeskPages::add_desk(const Authed& a, Data& d) {
         out.set("locked_more",
                 views_.t(lang, "desk_locked_more",
                          {{"shown", std::to_string(desk.locked_now.size())}, {"n", std::to_string(desk.locked)}}));
-    // A person by name and username ("Pelle Test (pt9235)"); the command line as such ("kommandoraden").
-    const auto who = [&](const std::string& id) {
-        if (id.starts_with("cli:")) return views_.t(lang, "desk_actor_cli", {{"user", id.substr(4)}});
-        const auto name = desk.names.find(id);
-        return name == desk.names.end() ? id : name->second + " (" + id + ")";
-    };
+    const auto who = [&](const std::string& id) { return audit_who(views_, lang, id, desk.names); };
     Data events{Data::type::list};
     for (const auto& e : desk.recent) {
         Data item{Data::type::object};

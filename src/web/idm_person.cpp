@@ -276,7 +276,7 @@ Response IdmPages::idm_person_page(const Authed& a, Request& req, const std::str
         Data row{Data::type::object};
         row.set("at", when(lang, e.event.at));
         row.set("kind", audit_kind_words(views_, lang, e.event.kind));
-        row.set("actor", e.event.actor);
+        row.set("actor", audit_who(views_, lang, e.event.actor, view.names));
         row.set("detail_html",  // escaped, its days on one line
                 html_keeping_dates(audit_detail_words(views_, lang, e.event.kind, e.event.detail, ctx_.zone)));
         rows.push_back(row);

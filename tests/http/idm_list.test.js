@@ -138,6 +138,8 @@ test("a person's page: details, services, actions and history; each action retur
   // The demo set the password today: said as a person says it, not "0 dagar gammalt".
   assert.match(page.text, /Lösenordet är bytt i dag\./);
   assert.doesNotMatch(page.text, /\b0 dagar/);
+  // Who did it, as a reader reads it: the command line as such, not "cli:root" ([10]).
+  assert.match(page.text, /<td data-label="Vem">kommandoraden \([^)]+\)<\/td>/);
   assert.match(page.text, /<a href="\/identity-manager\/skola\?kod=DEMO1">Alla personer vid Demoskolan<\/a>/);
   assert.match(page.text, /value="studietider" checked/);
   assert.match(page.text, /value="studeranderapportering" checked/);

@@ -12,6 +12,19 @@
 namespace mina::idm {
 
 namespace {
+
+/// The names of the people that audit entries name (actor or subject), by username, read in the
+/// caller's transaction: a reader reads "Pelle Test", not "pt9235". "cli:…", "system" and the like
+/// (no account) are left out.
+std::map<std::string, std::string, std::less<>> names_in(Unit& tx, const std::vector<AuditEntry>& entries) {
+    std::map<std::string, std::string, std::less<>> names;
+    for (const auto& e : entries)
+        for (const std::string* who : {&e.event.actor, &e.event.subject}) {
+            if (who->empty() || names.contains(*who) || who->find(':') != std::string::npos) continue;
+            if (auto p = tx.accounts().find(Username{*who})) names.emplace(*who, p->display_name());
+        }
+    return names;
+}
 admin::Actor actor(const portal::Viewer& v, const ClientInfo& client) {
     return admin::Actor{v.person.username.value(), client.address, v.may(authz::Action::administer_agency, {})};
 }
@@ -180,12 +193,13 @@ std::variant<PersonView, Refused> Service::person(const portal::Viewer& v, const
     if (!s) return Refused{Problem::no_such_school};
     auto p = member(*tx, school, username);
     if (!p) return Refused{Problem::no_such_person};
-    PersonView out{*s, *p, beyond_reach(v, tx->grants().access(p->person.id)), {}};
+    PersonView out{*s, *p, beyond_reach(v, tx->grants().access(p->person.id)), {}, {}};
     AuditFilter f;
     f.person = p->person.username.value();
     f.school = school;
     f.limit = kPersonHistory;
     out.history = tx->audit().query(f);
+    out.names = names_in(*tx, out.history);
     return out;
 }
 
@@ -492,11 +506,7 @@ std::variant<Desk, Refused> Service::desk(const portal::Viewer& v, Timestamp now
     AuditFilter newest;
     newest.limit = kDeskEvents;
     d.recent = tx->audit().query(newest);
-    for (const auto& e : d.recent)
-        for (const std::string* who : {&e.event.actor, &e.event.subject}) {
-            if (who->empty() || d.names.contains(*who) || who->find(':') != std::string::npos) continue;
-            if (auto p = tx->accounts().find(Username{*who})) d.names.emplace(*who, p->display_name());
-        }
+    d.names = names_in(*tx, d.recent);
     return d;
 }
 

@@ -174,6 +174,7 @@ struct PersonView {
     PersonAtSchool person;
     bool beyond_school = false;  // Service::beyond_reach: unlock and one-time passwords are the agency's
     std::vector<AuditEntry> history;
+    std::map<std::string, std::string, std::less<>> names;  // as Desk::names, for the history
 };
 inline constexpr int kPersonHistory = 20;
 
