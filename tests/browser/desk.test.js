@@ -5,7 +5,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, login } from './server.js';
 import { assertAccessible } from './axe.js';
-import { startServer, mina, sql, Client, DEMO_PASSWORD } from '../http/harness.js';
+import { startServer, mina, sql, Client, DEMO_PASSWORD, addAgencyAdmin } from '../http/harness.js';
 
 let server;
 let browser;
@@ -13,10 +13,7 @@ let agencyUser;
 
 before(async () => {
   server = await startServer({}, 'mina-browser-');
-  const add = mina(['admin', 'person', 'add', '--first', 'Ada', '--last', 'Agency', '--email', 'ada.agency@example.se'], server.env);
-  agencyUser = add.stdout.trim().split('\n').pop();
-  assert.equal(mina(['admin', 'person', 'set-password', '--username', agencyUser], server.env, `${DEMO_PASSWORD}\n`).status, 0);
-  assert.equal(mina(['admin', 'grant', '--username', agencyUser, '--role', 'agency-admin'], server.env).status, 0);
+  agencyUser = addAgencyAdmin(server.env);
   // A locked account with a long name, so that the desk's list has a row to fit.
   mina(['admin', 'person', 'add', '--first', 'Maximiliana-Konstantinopel', '--last', 'Långnamnsdotter-Efterledsson', '--email', 'lang@example.se'], server.env);
   for (let i = 0; i < 4; i++) await new Client(server).login(server.pelle, `wrong-${i}`);

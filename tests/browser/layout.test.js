@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, launchBrowser } from './server.js';
 import { assertAccessible } from './axe.js';
-import { createTestDatabase, mina, TEST_IDENTITY_KEY } from '../http/harness.js';
+import { addAgencyAdmin, createTestDatabase, mina, TEST_IDENTITY_KEY } from '../http/harness.js';
 
 const SIZES = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
 const LANGS = [
@@ -51,10 +51,8 @@ before(async () => {
     const username = run(['admin', 'person', 'add', '--first', first, '--last', last, '--email', email]).match(/[a-z]{2}\d{4}/)[0];
     run(['admin', 'grant', '--username', username, '--school', 'DEMO1', '--role', 'studietider']);
   }
-  vera = run(['admin', 'person', 'add', '--first', 'Vera', '--last', 'Verket', '--email', 'vera.verket@example.se']).match(/[a-z]{2}\d{4}/)[0];
+  vera = addAgencyAdmin(cliEnv, { first: 'Vera', last: 'Verket', email: 'vera.verket@example.se' });
   server = await startServer({ MINA_DATABASE_URL: database.url });
-  run(['admin', 'person', 'set-password', '--username', vera], `${server.password}\n`);
-  run(['admin', 'grant', '--username', vera, '--role', 'agency-admin']);
   browser = await launchBrowser();
 });
 

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, login } from './server.js';
 import { assertAccessible } from './axe.js';
-import { startServer, mina, DEMO_PASSWORD } from '../http/harness.js';
+import { startServer, mina, DEMO_PASSWORD, addAgencyAdmin } from '../http/harness.js';
 
 let server;
 let browser;
@@ -15,10 +15,7 @@ let agencyUser;
 before(async () => {
   server = await startServer({}, 'mina-browser-');
   assert.equal(mina(['admin', 'demo', '--with-reports'], server.env).status, 0);
-  const add = mina(['admin', 'person', 'add', '--first', 'Ada', '--last', 'Agency', '--email', 'ada.agency@example.se'], server.env);
-  agencyUser = add.stdout.trim().split('\n').pop();
-  assert.equal(mina(['admin', 'person', 'set-password', '--username', agencyUser], server.env, `${DEMO_PASSWORD}\n`).status, 0);
-  assert.equal(mina(['admin', 'grant', '--username', agencyUser, '--role', 'agency-admin'], server.env).status, 0);
+  agencyUser = addAgencyAdmin(server.env);
   browser = await launchBrowser();
 });
 

@@ -60,6 +60,22 @@ export function mina(args, env = {}, input = undefined) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * Adds a person with the agency-admin role and the demo password, with `mina admin`; returns the
+ * username. Throws if a command fails.
+ */
+export function addAgencyAdmin(env, { first = 'Ada', last = 'Agency', email = 'ada.agency@example.se' } = {}) {
+  const run = (args, input) => {
+    const r = mina(args, env, input);
+    if (r.status !== 0) throw new Error(`mina ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const username = run(['admin', 'person', 'add', '--first', first, '--last', last, '--email', email]).trim().split('\n').pop();
+  run(['admin', 'person', 'set-password', '--username', username], `${DEMO_PASSWORD}\n`);
+  run(['admin', 'grant', '--username', username, '--role', 'agency-admin']);
+  return username;
+}
+
 const isPostgres = (db) => /^postgres(ql)?:\/\//.test(db);
 const PSQL = ['-X', '-q', '-At', '-F', '\t', '-v', 'ON_ERROR_STOP=1'];
 
