@@ -178,29 +178,29 @@ void IdmPages::people_list(const Authed& a, const Request& req, const School& s,
     d.set("filtered", !l.text.empty() || !l.service.empty() || !l.state.empty());
     d.set("sort", l.sort);
     d.set("descending", l.descending);
-    Data services{Data::type::list};
-    for (const auto& [value, label] :
-         {std::pair{"", "idm_list_service_all"}, std::pair{"studietider", "service_studietider"},
-          std::pair{"studeranderapportering", "service_studeranderapportering"},
-          std::pair{"school-admin", "idm_role_school_admin"}}) {
-        Data o{Data::type::object};
-        o.set("value", std::string(value));
-        o.set("label", views_.t(lang, label));
-        o.set("selected", l.service == value);
-        services.push_back(o);
-    }
-    d.set("service_options", services);
-    Data states{Data::type::list};
-    for (const auto& [value, label] :
-         {std::pair{"", "idm_list_state_all"}, std::pair{"aktiv", "idm_state_short_active"},
-          std::pair{"vantar", "idm_state_short_pending"}, std::pair{"last", "idm_list_state_locked"}}) {
-        Data o{Data::type::object};
-        o.set("value", std::string(value));
-        o.set("label", views_.t(lang, label));
-        o.set("selected", l.state == value);
-        states.push_back(o);
-    }
-    d.set("state_options", states);
+    // A filter's choices: each value with its words, the chosen one selected.
+    const auto options = [&](std::initializer_list<std::pair<const char*, const char*>> choices,
+                             const std::string& chosen) {
+        Data list{Data::type::list};
+        for (const auto& [value, label] : choices) {
+            Data o{Data::type::object};
+            o.set("value", std::string(value));
+            o.set("label", views_.t(lang, label));
+            o.set("selected", chosen == value);
+            list.push_back(o);
+        }
+        return list;
+    };
+    d.set("service_options", options({{"", "idm_list_service_all"},
+                                      {"studietider", "service_studietider"},
+                                      {"studeranderapportering", "service_studeranderapportering"},
+                                      {"school-admin", "idm_role_school_admin"}},
+                                     l.service));
+    d.set("state_options", options({{"", "idm_list_state_all"},
+                                    {"aktiv", "idm_state_short_active"},
+                                    {"vantar", "idm_state_short_pending"},
+                                    {"last", "idm_list_state_locked"}},
+                                   l.state));
 
     // Pages, as the agency's search pages have them.
     if (pages > 1) {

@@ -238,14 +238,15 @@ Response StudietiderPages::service_studietider(Request& req, Authed& a) {
     return st_list_page(a, req, 200, std::move(d));
 }
 
+Response StudietiderPages::st_refused(const Authed& a, Request& req, const st::Refused& no) {
+    return no.why == st::Refusal::not_allowed ? st_forbidden(a, req) : error_page(req, 404, "error_404");
+}
+
 Response StudietiderPages::st_education_page(const Authed& a, Request& req, const std::string& code, int status,
                                              Data d) {
     const std::string school = a.viewer.session.school;
     auto result = s_.studietider.education(a.viewer, school, code, today());
-    if (auto* no = std::get_if<st::Refused>(&result)) {
-        if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
-        return error_page(req, 404, "error_404");
-    }
+    if (auto* no = std::get_if<st::Refused>(&result)) return st_refused(a, req, *no);
     const auto& view = std::get<st::EducationView>(result);
     const auto& e = view.education;
     const std::string& lang = a.lang;
@@ -416,10 +417,7 @@ Response StudietiderPages::st_save_education(Request& req, Authed& a, Form& form
 Response StudietiderPages::st_confirm_withdraw(Request& req, Authed& a, Form& form, std::int64_t period) {
     const std::string code = form.get("kod");
     auto result = s_.studietider.education(a.viewer, a.viewer.session.school, code, today());
-    if (auto* no = std::get_if<st::Refused>(&result)) {
-        if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
-        return error_page(req, 404, "error_404");
-    }
+    if (auto* no = std::get_if<st::Refused>(&result)) return st_refused(a, req, *no);
     const auto& view = std::get<st::EducationView>(result);
     const auto& e = view.education;
     const std::string& lang = a.lang;
@@ -445,10 +443,7 @@ Response StudietiderPages::st_withdraw_education(Request& req, Authed& a, Form& 
     if (!confirmed(form)) return st_confirm_withdraw(req, a, form, 0);
     const auto outcome =
         s_.studietider.withdraw_education(a.viewer, a.viewer.session.school, form.get("kod"), client(req), now());
-    if (const auto* no = std::get_if<st::Refused>(&outcome)) {
-        if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
-        return error_page(req, 404, "error_404");
-    }
+    if (const auto* no = std::get_if<st::Refused>(&outcome)) return st_refused(a, req, *no);
     return Response::redirect(std::string(kBase) + "?m=aterkallad");
 }
 
@@ -481,10 +476,7 @@ Response StudietiderPages::st_save_period(Request& req, Authed& a, Form& form) {
         const auto outcome = s_.studietider.save_period(a.viewer, a.viewer.session.school, code, id, p,
                                                         form.get("bekrafta") == "ja", client(req), now());
         if (std::holds_alternative<st::Saved>(outcome)) return Response::redirect(education_path(code, "studietid"));
-        if (const auto* no = std::get_if<st::Refused>(&outcome)) {
-            if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
-            return error_page(req, 404, "error_404");
-        }
+        if (const auto* no = std::get_if<st::Refused>(&outcome)) return st_refused(a, req, *no);
         if (const auto* bad = std::get_if<st::PeriodInvalid>(&outcome)) {
             for (const auto& e : bad->assessment.errors) errors.push_back(Data{period_error_text(views_, a.lang, e)});
             if (bad->overlaps) errors.push_back(Data{views_.t(a.lang, "st_overlaps", {{"label", *bad->overlaps}})});
@@ -518,10 +510,7 @@ Response StudietiderPages::st_period_action(Request& req, Authed& a, Form& form)
     const auto outcome =
         publish ? s_.studietider.publish_period(a.viewer, a.viewer.session.school, code, id, client(req), now())
                 : s_.studietider.withdraw_period(a.viewer, a.viewer.session.school, code, id, client(req), now());
-    if (const auto* no = std::get_if<st::Refused>(&outcome)) {
-        if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
-        return error_page(req, 404, "error_404");
-    }
+    if (const auto* no = std::get_if<st::Refused>(&outcome)) return st_refused(a, req, *no);
     return Response::redirect(education_path(code, publish ? "publicerad" : "aterkallad"));
 }
 
@@ -531,10 +520,7 @@ Response StudietiderPages::st_contact(Request& req, Authed& a, Form& form) {
         const auto id = integer(form, "id");
         if (!id) return error_page(req, 400, "error_400");
         const auto outcome = s_.studietider.remove_contact(a.viewer, school, *id, client(req), now());
-        if (const auto* no = std::get_if<st::Refused>(&outcome)) {
-            if (no->why == st::Refusal::not_allowed) return st_forbidden(a, req);
-            return error_page(req, 404, "error_404");
-        }
+        if (const auto* no = std::get_if<st::Refused>(&outcome)) return st_refused(a, req, *no);
         return Response::redirect(std::string(kBase) + "?m=kontakt-bort");
     }
     SchoolContact c{0, SchoolCode{school}, form.get("namn"), form.get("roll"), form.get("epost"), form.get("telefon")};

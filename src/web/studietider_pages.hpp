@@ -29,6 +29,8 @@ class StudietiderPages final : Pages {
 
    private:
     Response st_forbidden(const Authed& a, Request& req);
+    /// A refusal as a page: 403 (audited) when the viewer may not, 404 for what is not there.
+    Response st_refused(const Authed& a, Request& req, const studietider::Refused& no);
     Data st_education_options(const std::string& lang, const std::string& level, const std::string& unit) const;
     Response st_list_page(const Authed& a, Request& req, int status, Data d);
     Response service_studietider(Request& req, Authed& a);
