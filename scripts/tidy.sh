@@ -20,10 +20,13 @@ db=$BUILD/compile_commands.json
 
 if (($#)); then files=("$@"); else mapfile -t files < <(find src -name '*.cpp' | LC_ALL=C sort); fi
 # Every file must be in the database: a file clang-tidy guessed flags for would not be checked as built.
-mapfile -t known < <(python3 -c 'import json,sys; print("\n".join(sorted({e["file"] for e in json.load(open(sys.argv[1]))})))' "$db")
+# A lookup, not a pipe into `grep -q`: under pipefail that failed when grep had its match and left
+# before printf had written the rest (SIGPIPE), and a file that was there was named missing.
+declare -A known=()
+while IFS= read -r f; do known[$f]=1; done < <(python3 -c 'import json,sys; print("\n".join(sorted({e["file"] for e in json.load(open(sys.argv[1]))})))' "$db")
 missing=()
 for f in "${files[@]}"; do
-  printf '%s\n' "${known[@]}" | grep -qxF "$root/$f" || missing+=("$f")
+  [[ -n ${known[$root/$f]:-} ]] || missing+=("$f")
 done
 if ((${#missing[@]})); then
   printf 'tidy: %s is not in %s (not built by any target?)\n' "${missing[@]}" "$db" >&2
