@@ -23,10 +23,12 @@
 #include "core/kiosk/mailer.hpp"
 #include "core/login/login.hpp"
 #include "core/login/portal.hpp"
+#include "core/oidc/provider.hpp"
 #include "core/reports/service.hpp"
 #include "core/studietider/service.hpp"
 #include "crypto/hashing_pool.hpp"
 #include "crypto/identity_vault.hpp"
+#include "crypto/jose.hpp"
 #include "crypto/quality.hpp"
 #include "crypto/sodium.hpp"
 #include "storage/copy/migrate_data.hpp"
@@ -251,6 +253,10 @@ int cmd_serve(const app::Config& c) {
     studietider::Service studietider_service(*store, zone);
     reports::Service reports_service(*store, vault, tokens, zone);
     stats::Service stats_service(*store, zone);
+    // Single sign-on (issue [11]): the issuer is server.public_url, or the address bound (below).
+    const crypto::Jose jose(vault);
+    oidc::Provider provider(*store, tokens, jose, clock, {c.site.public_url});
+    provider.ensure_keys();
     if (!reports_service.check_identity_key())
         throw Refused("security.identity_key is not the key this database's personal numbers were sealed with");
     {
@@ -271,11 +277,26 @@ int cmd_serve(const app::Config& c) {
     if (c.mail_smtp_url.empty())
         spdlog::info("mail: no mail.smtp_url; mail is written as .eml files to {}", c.mail_spool_dir);
     web::App application(
-        web::Services{login, portal, *store, tokens, c.policy, c.site, zone, clock, metrics, kiosk, idm_service,
-                      studietider_service, reports_service, stats_service,
+        web::Services{login,
+                      portal,
+                      *store,
+                      tokens,
+                      c.policy,
+                      c.site,
+                      zone,
+                      clock,
+                      metrics,
+                      kiosk,
+                      idm_service,
+                      studietider_service,
+                      reports_service,
+                      stats_service,
+                      provider,
+                      jose,
                       [](std::string_view answer) { return captcha::draw_png(answer); },
                       [](std::string_view answer, std::string_view lang) { return captcha::speak_wav(answer, lang); },
-                      [&outbox] { outbox.wake(); }, static_cast<std::size_t>(c.search_cache_pages),
+                      [&outbox] { outbox.wake(); },
+                      static_cast<std::size_t>(c.search_cache_pages),
                       static_cast<std::size_t>(c.session_cache_pages)},
         views);
 
@@ -305,6 +326,11 @@ int cmd_serve(const app::Config& c) {
     hooks.housekeeping = [&] {
         if (int n = portal.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired session(s)", n);
         if (int n = kiosk.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired kiosk flow(s)", n);
+        if (int n = provider.sweep(); n > 0)
+            spdlog::info("housekeeping: removed {} expired authorization request(s), code(s) and token(s)", n);
+    };
+    hooks.listening = [&](const std::string& base) {
+        if (c.site.public_url.empty()) provider.set_issuer(base);
     };
     spdlog::info("mina {}: database {}, {} hashing thread(s), Argon2id m={} KiB t={}", MINA_VERSION,
                  c.database_for_log(), resolved_threads(c.hash_threads), c.argon2_mem_kib, c.argon2_ops);

@@ -23,6 +23,7 @@
 #include "web/http.hpp"
 #include "web/idm_pages.hpp"
 #include "web/kiosk_pages.hpp"
+#include "web/oidc_pages.hpp"
 #include "web/pages.hpp"
 #include "web/portal_pages.hpp"
 #include "web/reports_pages.hpp"
@@ -53,6 +54,9 @@ struct Services {
     studietider::Service& studietider;
     reports::Service& reports;
     stats::Service& stats;
+    /// Single sign-on (issue [11]): the OpenID Provider and what signs its ID tokens.
+    oidc::Provider& oidc;
+    const oidc::Signer& signer;
     /// The CAPTCHA as a PNG and as spoken WAV (the captcha module; wired in by main).
     std::function<std::string(std::string_view answer)> draw_captcha;
     std::function<std::string(std::string_view answer, std::string_view lang)> speak_captcha;
@@ -95,6 +99,7 @@ class App final {
     ReportsPages reports_pages_;
     StatsPages stats_pages_;
     HelpPages help_pages_;
+    OidcPages oidc_pages_;
 };
 
 }  // namespace mina::web

@@ -7,6 +7,7 @@
 
 #include "core/common/text.hpp"
 #include "web/metrics.hpp"
+#include "web/oidc_pages.hpp"
 
 namespace mina::web {
 
@@ -49,8 +50,22 @@ Response PortalPages::render_login(Request& req, const std::string& lang, int st
         {"lockout", human_duration(lang, ctx_.policy.lockout)},
         {"agency", ctx_.site.agency_name}};
     d.set("obs", views_.t(lang, "login_obs", rule));
-    d.set("semafor_url", ctx_.site.semafor_url);
-    d.set("order_url", ctx_.site.order_url);
+    std::string semafor_url = ctx_.site.semafor_url;
+    std::string order_url = ctx_.site.order_url;
+    if (s_.oidc != nullptr) {
+        // A service that waits for this login is named; Semafor and CSN Order, when they log in
+        // through Mina tjänster, are reached through their own login's start.
+        if (const std::string name = s_.oidc->pending_client_name(req.cookie(kOidcCookie)); !name.empty())
+            d.set("service", views_.t(lang, "login_service", {{"name", name}}));
+        for (const auto& c : s_.oidc->clients()) {
+            if (c.initiate_login_uri.empty()) continue;
+            const std::string name = text::lower_ascii(c.name);
+            if (name == "semafor") semafor_url = c.initiate_login_uri;
+            if (name == "csn order") order_url = c.initiate_login_uri;
+        }
+    }
+    d.set("semafor_url", semafor_url);
+    d.set("order_url", order_url);
     d.set("school_phone", ctx_.site.school_phone);
     d.set("school_phone_hours", lang == "en" ? ctx_.site.school_phone_hours_en : ctx_.site.school_phone_hours_sv);
     d.set("agency_lower", text::lower_ascii(ctx_.site.agency_name));
@@ -86,7 +101,11 @@ Response PortalPages::login_submit(Request& req) {
     const auto outcome = s_.login.submit({username, password, client(req), req.cookie(kSessionCookie)}, now());
     if (const auto* ok = std::get_if<login::LoggedIn>(&outcome)) {
         s_.metrics.login("success");
-        Response res = Response::redirect(next.empty() ? "/start" : next);
+        std::string to = next.empty() ? "/start" : next;
+        // A service's authorization request waited for this login: it goes on.
+        if (next.empty() && s_.oidc != nullptr && s_.oidc->pending(req.cookie(kOidcCookie)))
+            to = "/oidc/authorize?fortsatt=1";
+        Response res = Response::redirect(to);
         res.header("Set-Cookie", cookie_header(kSessionCookie, ok->session_token, req.secure));
         return res;
     }
@@ -296,6 +315,7 @@ Response PortalPages::customize_submit(Request& req, Authed& a, Form& form) {
 
 Response PortalPages::logout(Request& req, Authed&, Form&) {
     ctx_.portal.logout(req.cookie(kSessionCookie), client(req), now());
+    if (s_.oidc != nullptr) s_.oidc->session_ended(req.cookie(kSessionCookie));
     Response res = Response::redirect("/logga-in?ut=1");
     res.header("Set-Cookie", cookie_header(kSessionCookie, "", req.secure, 0));
     return res;

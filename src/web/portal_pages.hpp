@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/login/login.hpp"
+#include "core/oidc/provider.hpp"
 #include "web/page_cache.hpp"
 #include "web/pages.hpp"
 
@@ -30,6 +31,9 @@ class PortalPages final : Pages {
         std::size_t session_cache_pages = 2000;
         /// Puts the agency's desk into Startsida's data (DeskPages::add_desk); the page is then not kept.
         std::function<bool(const Authed&, Data&)> agency_desk;
+        /// The OpenID Provider: the login page names the service a person logs in to, and a login
+        /// continues to it (issue [11]).
+        oidc::Provider* oidc = nullptr;
     };
     PortalPages(PageContext& ctx, Services s);
     void add_routes(Router& router);

@@ -631,6 +631,7 @@ void serve(const ServerOptions& opts, const ServerHooks& hooks, Metrics& metrics
     const auto bound = acceptor.local_endpoint();
     const std::string host =
         bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
+    if (hooks.listening) hooks.listening("http://" + host + ":" + std::to_string(bound.port()));
     spdlog::info("listening on http://{}:{}", host, bound.port());
 
     asio::co_spawn(io, listen(acceptor, loops, s), asio::detached);

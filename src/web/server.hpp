@@ -64,6 +64,9 @@ struct ServerHooks {
     /// thread; the request goes on on its own thread. Both unset: no request waits.
     std::function<bool(const Request&)> needs_fence;
     std::function<void(std::function<void()> done)> fence;
+    /// Once the port is bound, before the first request: the address it listens on
+    /// ("http://127.0.0.1:8080"), for what must name itself when server.public_url is unset.
+    std::function<void(const std::string& base)> listening;
     std::function<void()> housekeeping;  // run on the work pool every `housekeeping_every`
     std::chrono::seconds housekeeping_every{300};
 };

@@ -57,6 +57,11 @@ inline constexpr auto kKinds = std::to_array<std::string_view>({
     "mail.reminder_queued",
     "mail.retried",
     "mail.retry",
+    "oidc.authorized",
+    "oidc.code_replayed",
+    "oidc.logout",
+    "oidc.refused",
+    "oidc.token_issued",
     "otp.dead",
     "otp.issued",
     "otp.order_braked",
@@ -185,12 +190,16 @@ inline constexpr auto kDetails = std::to_array<DetailForm>({
     {"file_checked", "{rows} rader, {refused} underkända", "report.file_checked"},
     {"file_saved", "{n} rapporter sparade", "report.file_saved"},
     {"api_saved", "{saved} av {rows} rapporter sparade", "report.api_saved report.api_checked"},
+    // Single sign-on (the OpenID Provider)
+    {"oidc_refused", "{error} for client {client}", "oidc.refused"},
+    {"oidc_replayed", "client {client}; tokens revoked: {n}", "oidc.code_replayed"},
+    {"oidc_client", "client {client}", "oidc.authorized oidc.token_issued oidc.logout"},
 });
 
 /// The fields whose values are words or times rather than whole numbers (a number field reads
 /// digits only, `day` a date, so that a stored detail is not read as the wrong form).
 inline constexpr auto kTextFields =
-    std::to_array<std::string_view>({"at", "contact", "day", "error", "lang", "mail_kind", "name", "period", "reason",
+    std::to_array<std::string_view>({"at", "client", "contact", "day", "error", "lang", "mail_kind", "name", "period", "reason",
                                      "report_kind", "role", "school_form"});
 
 [[nodiscard]] constexpr std::optional<std::size_t> detail_index(std::string_view id) {
