@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config ccache clang libclang-rt-14-dev clang-format clang-tidy
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
-  libsodium-dev libicu-dev libsqlite3-dev libspdlog-dev libcli11-dev libkainjow-mustache-dev libtomlplusplus-dev
+  libsodium-dev libcjose-dev libjansson-dev libssl-dev libicu-dev libsqlite3-dev libspdlog-dev libcli11-dev libkainjow-mustache-dev libtomlplusplus-dev
   prometheus-cpp-dev libgtest-dev libbenchmark-dev
   chromium fonts-dejavu-core
   libgd-dev espeak-ng libcurl4-openssl-dev libpwquality-dev cracklib-runtime libunistring-dev wswedish

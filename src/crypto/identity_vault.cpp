@@ -14,6 +14,10 @@ constexpr char kContext[crypto_kdf_CONTEXTBYTES + 1] = "minapnr_";  // 8 bytes: 
 constexpr std::uint64_t kHashSubkey = 1;
 constexpr std::uint64_t kSealSubkey = 2;
 constexpr std::uint64_t kNameSubkey = 3;  // the audit log's names for unknown usernames
+// The OpenID Provider's signing keys (crypto::Jose): a context of their own, so no sub-key of the
+// personal numbers' context is ever shared with them.
+constexpr char kJoseContext[crypto_kdf_CONTEXTBYTES + 1] = "minaoidc";
+constexpr std::uint64_t kJoseSealSubkey = 1;
 
 std::string hex_of(const unsigned char* bytes, std::size_t n) {
     std::string out(n * 2 + 1, '\0');
@@ -43,6 +47,7 @@ std::optional<IdentityVault> IdentityVault::from_hex(std::string_view hex) {
     crypto_kdf_derive_from_key(v.hash_key_.data(), v.hash_key_.size(), kHashSubkey, kContext, master->data());
     crypto_kdf_derive_from_key(v.seal_key_.data(), v.seal_key_.size(), kSealSubkey, kContext, master->data());
     crypto_kdf_derive_from_key(v.name_key_.data(), v.name_key_.size(), kNameSubkey, kContext, master->data());
+    crypto_kdf_derive_from_key(v.jose_key_.data(), v.jose_key_.size(), kJoseSealSubkey, kJoseContext, master->data());
     sodium_memzero(master->data(), master->size());
     return v;
 }

@@ -7,6 +7,9 @@
 // A third key from the same secret names, in the audit log, the usernames typed that match no
 // account (issue [7] §15): a keyed BLAKE2b digest, so what was typed (perhaps a password) is not
 // kept, yet repeated tries of one text show as one name.
+//
+// A fourth, derived with a context of its own, seals the OpenID Provider's signing keys (crypto::Jose,
+// issue [11]); the vault itself never uses it.
 #pragma once
 
 #include <array>
@@ -39,10 +42,12 @@ class IdentityVault final : public ports::Identities, public ports::Pseudonyms {
     [[nodiscard]] std::string pseudonym(std::string_view text) const override;
 
    private:
+    friend class Jose;  // takes jose_key_, the signing keys' sealing key
     IdentityVault() = default;
     std::array<unsigned char, kKeyBytes> hash_key_{};
     std::array<unsigned char, kKeyBytes> seal_key_{};
     std::array<unsigned char, kKeyBytes> name_key_{};
+    std::array<unsigned char, kKeyBytes> jose_key_{};
 };
 
 }  // namespace mina::crypto
