@@ -32,7 +32,7 @@ struct Client {
     std::string jwks;                // the client's public keys (a JWKS, JSON) for private_key_jwt; empty: none
     std::string initiate_login_uri;  // where the login page's link starts the service's login; empty: none
     Alg id_token_alg = Alg::rs256;
-    Timestamp created_at = 0;
+    Timestamp created_at{};
     friend bool operator==(const Client&, const Client&) = default;
 };
 
@@ -43,7 +43,7 @@ struct SigningKey {
     Alg alg = Alg::rs256;
     std::string public_jwk;      // a JWK (JSON object) without private members, with "kid", "alg", "use"
     std::string sealed_private;  // the private JWK sealed with the installation's key (Signer::generate)
-    Timestamp created_at = 0;
+    Timestamp created_at{};
     std::optional<Timestamp> retired_at;
     friend bool operator==(const SigningKey&, const SigningKey&) = default;
 };
@@ -52,10 +52,10 @@ struct SigningKey {
 struct PendingRequest {
     std::string id_digest;
     std::string client_id;
-    std::string query;      // the authorization request's parameters as received (form-encoded)
-    Timestamp login_after;  // a session made before this does not answer it (prompt=login, max_age)
-    Timestamp created_at = 0;
-    Timestamp expires_at = 0;
+    std::string query;        // the authorization request's parameters as received (form-encoded)
+    Timestamp login_after{};  // a session made before this does not answer it (prompt=login, max_age)
+    Timestamp created_at{};
+    Timestamp expires_at{};
     friend bool operator==(const PendingRequest&, const PendingRequest&) = default;
 };
 
@@ -71,10 +71,10 @@ struct Code {
     std::string session_digest;  // the portal session (Session::id_hash) it was issued in
     std::string sid;             // the session's public name in tokens
     std::string school;          // "Vald skola" when it was issued; empty: none chosen
-    Timestamp auth_time = 0;
+    Timestamp auth_time{};
     std::string amr;  // the login methods, space-separated ("pwd")
-    Timestamp created_at = 0;
-    Timestamp expires_at = 0;
+    Timestamp created_at{};
+    Timestamp expires_at{};
     std::optional<Timestamp> used_at;
     friend bool operator==(const Code&, const Code&) = default;
 };
@@ -89,8 +89,8 @@ struct AccessToken {
     std::string session_digest;
     std::string code_digest;  // the code it was issued for: a second use of the code revokes it
     std::string school;
-    Timestamp created_at = 0;
-    Timestamp expires_at = 0;
+    Timestamp created_at{};
+    Timestamp expires_at{};
     friend bool operator==(const AccessToken&, const AccessToken&) = default;
 };
 
