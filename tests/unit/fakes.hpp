@@ -78,6 +78,13 @@ class RecordingStore final : public ports::Store {
         ports::Studietider& studietider() override { return in_->studietider(); }
         ports::Reports& reports() override { return in_->reports(); }
         ports::Statistics& statistics() override { return in_->statistics(); }
+        oidc::Clients& oidc_clients() override { return in_->oidc_clients(); }
+        oidc::SigningKeys& oidc_keys() override { return in_->oidc_keys(); }
+        oidc::PendingRequests& oidc_pending() override { return in_->oidc_pending(); }
+        oidc::Codes& oidc_codes() override { return in_->oidc_codes(); }
+        oidc::AccessTokens& oidc_tokens() override { return in_->oidc_tokens(); }
+        oidc::Subjects& oidc_subjects() override { return in_->oidc_subjects(); }
+        oidc::Sweep& oidc_sweep() override { return in_->oidc_sweep(); }
 
        private:
         std::unique_ptr<ports::Unit> in_;

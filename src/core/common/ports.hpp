@@ -15,6 +15,7 @@
 #include "core/idm/ports.hpp"
 #include "core/kiosk/ports.hpp"
 #include "core/login/ports.hpp"
+#include "core/oidc/ports.hpp"
 #include "core/reports/ports.hpp"
 #include "core/stats/ports.hpp"
 #include "core/studietider/ports.hpp"
@@ -23,14 +24,15 @@ namespace mina::ports {
 
 /// Every repository in one transaction: what a store implements. The core's services see it
 /// through their area's narrow unit (login::Unit, kiosk::Unit, mailer::Unit, idm::Unit,
-/// studietider::Unit, reports::Unit, stats::Unit), each of which it is.
+/// studietider::Unit, reports::Unit, stats::Unit, oidc::Unit), each of which it is.
 class Unit : public login::Unit,
              public kiosk::Unit,
              public mailer::Unit,
              public idm::Unit,
              public studietider::Unit,
              public reports::Unit,
-             public stats::Unit {
+             public stats::Unit,
+             public oidc::Unit {
    public:
     Accounts& accounts() override = 0;
     Schools& schools() override = 0;
@@ -46,6 +48,13 @@ class Unit : public login::Unit,
     Studietider& studietider() override = 0;
     Reports& reports() override = 0;
     Statistics& statistics() override = 0;
+    oidc::Clients& oidc_clients() override = 0;
+    oidc::SigningKeys& oidc_keys() override = 0;
+    oidc::PendingRequests& oidc_pending() override = 0;
+    oidc::Codes& oidc_codes() override = 0;
+    oidc::AccessTokens& oidc_tokens() override = 0;
+    oidc::Subjects& oidc_subjects() override = 0;
+    oidc::Sweep& oidc_sweep() override = 0;
 };
 
 /// What the viewers kept between requests have done (Store::fence), for /metrics.

@@ -17,7 +17,7 @@ namespace {
 
 // Parents before children, so that every foreign key finds its row. A table that is not here is
 // refused: a new migration must say where its table goes.
-constexpr std::array<const char*, 24> kTables{"schools",
+constexpr std::array<const char*, 31> kTables{"schools",
                                               "persons",
                                               "grants",
                                               "sessions",
@@ -40,7 +40,14 @@ constexpr std::array<const char*, 24> kTables{"schools",
                                               "report_submission_errors",
                                               "report_events",
                                               "api_keys",
-                                              "identity_key_check"};
+                                              "identity_key_check",
+                                              "oidc_clients",
+                                              "oidc_keys",
+                                              "oidc_pending",
+                                              "oidc_codes",
+                                              "oidc_tokens",
+                                              "oidc_subjects",
+                                              "oidc_assertions"};
 
 struct SqliteCloser {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }

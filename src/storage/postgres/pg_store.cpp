@@ -94,6 +94,27 @@ class PgUnit final : public ports::Unit {
     ports::Statistics& statistics() override {
         return statistics_.get([&] { return make_statistics(tx_); });
     }
+    oidc::Clients& oidc_clients() override {
+        return oidc_clients_.get([&] { return make_oidc_clients(tx_); });
+    }
+    oidc::SigningKeys& oidc_keys() override {
+        return oidc_keys_.get([&] { return make_oidc_keys(tx_); });
+    }
+    oidc::PendingRequests& oidc_pending() override {
+        return oidc_pending_.get([&] { return make_oidc_pending(tx_); });
+    }
+    oidc::Codes& oidc_codes() override {
+        return oidc_codes_.get([&] { return make_oidc_codes(tx_); });
+    }
+    oidc::AccessTokens& oidc_tokens() override {
+        return oidc_tokens_.get([&] { return make_oidc_tokens(tx_); });
+    }
+    oidc::Subjects& oidc_subjects() override {
+        return oidc_subjects_.get([&] { return make_oidc_subjects(tx_); });
+    }
+    oidc::Sweep& oidc_sweep() override {
+        return oidc_sweep_.get([&] { return make_oidc_sweep(tx_); });
+    }
 
    private:
     Transaction tx_;  // first: the repositories below use it until they go
@@ -112,6 +133,13 @@ class PgUnit final : public ports::Unit {
     OnFirstUse<ports::Studietider> studietider_;
     OnFirstUse<ports::Reports> reports_;
     OnFirstUse<ports::Statistics> statistics_;
+    OnFirstUse<oidc::Clients> oidc_clients_;
+    OnFirstUse<oidc::SigningKeys> oidc_keys_;
+    OnFirstUse<oidc::PendingRequests> oidc_pending_;
+    OnFirstUse<oidc::Codes> oidc_codes_;
+    OnFirstUse<oidc::AccessTokens> oidc_tokens_;
+    OnFirstUse<oidc::Subjects> oidc_subjects_;
+    OnFirstUse<oidc::Sweep> oidc_sweep_;
 };
 
 int version_of(std::string_view file_name) { return std::stoi(std::string(file_name.substr(0, 4))); }

@@ -213,6 +213,27 @@ class SqliteUnit final : public ports::Unit {
     ports::Statistics& statistics() override {
         return statistics_.get([&] { return make_statistics(c_); });
     }
+    oidc::Clients& oidc_clients() override {
+        return oidc_clients_.get([&] { return make_oidc_clients(c_); });
+    }
+    oidc::SigningKeys& oidc_keys() override {
+        return oidc_keys_.get([&] { return make_oidc_keys(c_); });
+    }
+    oidc::PendingRequests& oidc_pending() override {
+        return oidc_pending_.get([&] { return make_oidc_pending(c_); });
+    }
+    oidc::Codes& oidc_codes() override {
+        return oidc_codes_.get([&] { return make_oidc_codes(c_); });
+    }
+    oidc::AccessTokens& oidc_tokens() override {
+        return oidc_tokens_.get([&] { return make_oidc_tokens(c_); });
+    }
+    oidc::Subjects& oidc_subjects() override {
+        return oidc_subjects_.get([&] { return make_oidc_subjects(c_); });
+    }
+    oidc::Sweep& oidc_sweep() override {
+        return oidc_sweep_.get([&] { return make_oidc_sweep(c_); });
+    }
 
    private:
     static std::unique_lock<std::timed_mutex> lock_writer(Pool& pool, ports::TxMode mode) {
@@ -262,6 +283,13 @@ class SqliteUnit final : public ports::Unit {
     OnFirstUse<ports::Studietider> studietider_;
     OnFirstUse<ports::Reports> reports_;
     OnFirstUse<ports::Statistics> statistics_;
+    OnFirstUse<oidc::Clients> oidc_clients_;
+    OnFirstUse<oidc::SigningKeys> oidc_keys_;
+    OnFirstUse<oidc::PendingRequests> oidc_pending_;
+    OnFirstUse<oidc::Codes> oidc_codes_;
+    OnFirstUse<oidc::AccessTokens> oidc_tokens_;
+    OnFirstUse<oidc::Subjects> oidc_subjects_;
+    OnFirstUse<oidc::Sweep> oidc_sweep_;
 };
 
 class SqliteStore final : public ports::Store {

@@ -1,0 +1,252 @@
+// The PostgreSQL store: the OpenID Provider's clients, signing keys, pending requests, codes, access
+// tokens, subjects and its sweep (issue [11]). The same ports, statement for statement, as
+// src/storage/sqlite/oidc.cpp.
+#include <chrono>
+
+#include "storage/postgres/repositories.hpp"
+#include "storage/sql/dollars.hpp"
+#include "storage/sql/oidc.hpp"
+
+namespace mina::storage::postgres {
+namespace {
+
+using sql::Dollars;
+
+constexpr Dollars kAddClient{sql::kOidcAddClient};
+constexpr Dollars kFindClient{sql::kOidcFindClient};
+constexpr Dollars kListClients{sql::kOidcListClients};
+constexpr Dollars kRemoveClient{sql::kOidcRemoveClient};
+constexpr Dollars kSetSecret{sql::kOidcSetSecret};
+constexpr Dollars kAddKey{sql::kOidcAddKey};
+constexpr Dollars kListKeys{sql::kOidcListKeys};
+constexpr Dollars kRetireKeys{sql::kOidcRetireKeys};
+constexpr Dollars kRemoveRetiredKeys{sql::kOidcRemoveRetiredKeys};
+constexpr Dollars kAddPending{sql::kOidcAddPending};
+constexpr Dollars kFindPending{sql::kOidcFindPending};
+constexpr Dollars kRemovePending{sql::kOidcRemovePending};
+constexpr Dollars kAddCode{sql::kOidcAddCode};
+constexpr Dollars kFindCode{sql::kOidcFindCode};
+constexpr Dollars kUseCode{sql::kOidcUseCode};
+constexpr Dollars kAddToken{sql::kOidcAddToken};
+constexpr Dollars kFindToken{sql::kOidcFindToken};
+constexpr Dollars kRevokeCodeTokens{sql::kOidcRevokeCodeTokens};
+constexpr Dollars kRevokeSessionTokens{sql::kOidcRevokeSessionTokens};
+constexpr Dollars kAddSubject{sql::kOidcAddSubject};
+constexpr Dollars kSubjectOf{sql::kOidcSubjectOf};
+constexpr Dollars kSweepPending{sql::kOidcSweepPending};
+constexpr Dollars kSweepTokens{sql::kOidcSweepTokens};
+constexpr Dollars kSweepAssertions{sql::kOidcSweepAssertions};
+constexpr Dollars kSweepCodes{sql::kOidcSweepCodes};
+constexpr Dollars kAddAssertion{sql::kOidcAddAssertion};
+
+// As oidc::alg_name / alg_from, kept here so that the store needs nothing from the JOSE layer.
+std::string_view alg_text(oidc::Alg a) { return a == oidc::Alg::es256 ? "ES256" : "RS256"; }
+oidc::Alg alg_of(std::string_view s) { return s == "ES256" ? oidc::Alg::es256 : oidc::Alg::rs256; }
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) {
+        if (!out.empty()) out += '\n';
+        out += l;
+    }
+    return out;
+}
+
+std::vector<std::string> split(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t from = 0;
+    while (from < text.size()) {
+        const auto end = text.find('\n', from);
+        out.push_back(text.substr(from, end == std::string::npos ? std::string::npos : end - from));
+        if (end == std::string::npos) break;
+        from = end + 1;
+    }
+    return out;
+}
+
+/// The store's clock, for what the ports give no time for (when a token was revoked).
+Timestamp wall_clock() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
+oidc::Client read_client(const Row& r) {
+    oidc::Client c;
+    c.id = r.text(0);
+    c.name = r.text(1);
+    c.secret_digest = r.text(2);
+    c.is_public = r.integer(3) != 0;
+    c.redirect_uris = split(r.text(4));
+    c.post_logout_redirect_uris = split(r.text(5));
+    c.jwks = r.text(6);
+    c.initiate_login_uri = r.text(7);
+    c.id_token_alg = alg_of(r.text(8));
+    c.created_at = r.time(9);
+    return c;
+}
+
+class PgClients final : public oidc::Clients {
+   public:
+    explicit PgClients(Transaction& tx) : tx_(tx) {}
+    bool add(const oidc::Client& c) override {
+        return exec(tx_, kAddClient, c.id, c.name, c.secret_digest, std::int64_t{c.is_public ? 1 : 0},
+                    joined(c.redirect_uris), joined(c.post_logout_redirect_uris), c.jwks, c.initiate_login_uri,
+                    alg_text(c.id_token_alg), c.created_at)
+                   .affected() == 1;
+    }
+    std::optional<oidc::Client> find(std::string_view id) override {
+        return read_first<oidc::Client>(exec(tx_, kFindClient, id), read_client);
+    }
+    std::vector<oidc::Client> list() override { return read_all<oidc::Client>(exec(tx_, kListClients), read_client); }
+    bool remove(std::string_view id) override { return exec(tx_, kRemoveClient, id).affected() == 1; }
+    bool set_secret(std::string_view id, const std::string& secret_digest) override {
+        return exec(tx_, kSetSecret, id, secret_digest).affected() == 1;
+    }
+
+   private:
+    Transaction& tx_;
+};
+
+class PgSigningKeys final : public oidc::SigningKeys {
+   public:
+    explicit PgSigningKeys(Transaction& tx) : tx_(tx) {}
+    void add(const oidc::SigningKey& k) override {
+        exec(tx_, kAddKey, k.kid, alg_text(k.alg), k.public_jwk, k.sealed_private, k.created_at, k.retired_at);
+    }
+    std::vector<oidc::SigningKey> list() override {
+        return read_all<oidc::SigningKey>(exec(tx_, kListKeys), [](const Row& r) {
+            return oidc::SigningKey{r.text(0), alg_of(r.text(1)), r.text(2), r.text(3), r.time(4), r.maybe_time(5)};
+        });
+    }
+    int retire(oidc::Alg alg, Timestamp at) override { return exec(tx_, kRetireKeys, alg_text(alg), at).affected(); }
+    int remove_retired(Timestamp before) override { return exec(tx_, kRemoveRetiredKeys, before).affected(); }
+
+   private:
+    Transaction& tx_;
+};
+
+class PgPending final : public oidc::PendingRequests {
+   public:
+    explicit PgPending(Transaction& tx) : tx_(tx) {}
+    void add(const oidc::PendingRequest& r) override {
+        exec(tx_, kAddPending, r.id_digest, r.client_id, r.query, r.login_after, r.created_at, r.expires_at);
+    }
+    std::optional<oidc::PendingRequest> find(std::string_view id_digest, Timestamp now) override {
+        return read_first<oidc::PendingRequest>(exec(tx_, kFindPending, id_digest, now), [](const Row& r) {
+            return oidc::PendingRequest{r.text(0), r.text(1), r.text(2), r.time(3), r.time(4), r.time(5)};
+        });
+    }
+    void remove(std::string_view id_digest) override { exec(tx_, kRemovePending, id_digest); }
+
+   private:
+    Transaction& tx_;
+};
+
+class PgCodes final : public oidc::Codes {
+   public:
+    explicit PgCodes(Transaction& tx) : tx_(tx) {}
+    void add(const oidc::Code& c) override {
+        exec(tx_, kAddCode, c.digest, c.client_id, c.redirect_uri, c.code_challenge, c.nonce, c.scope, c.person,
+             c.session_digest, c.sid, c.school, c.auth_time, c.amr, c.created_at, c.expires_at, c.used_at);
+    }
+    std::optional<oidc::Code> find(std::string_view digest) override {
+        return read_first<oidc::Code>(exec(tx_, kFindCode, digest), [](const Row& r) {
+            oidc::Code c;
+            c.digest = r.text(0);
+            c.client_id = r.text(1);
+            c.redirect_uri = r.text(2);
+            c.code_challenge = r.text(3);
+            c.nonce = r.text(4);
+            c.scope = r.text(5);
+            c.person = PersonId{r.integer(6)};
+            c.session_digest = r.text(7);
+            c.sid = r.text(8);
+            c.school = r.text(9);
+            c.auth_time = r.time(10);
+            c.amr = r.text(11);
+            c.created_at = r.time(12);
+            c.expires_at = r.time(13);
+            c.used_at = r.maybe_time(14);
+            return c;
+        });
+    }
+    bool use(std::string_view digest, Timestamp now) override {
+        return exec(tx_, kUseCode, digest, now).affected() == 1;
+    }
+
+   private:
+    Transaction& tx_;
+};
+
+class PgTokens final : public oidc::AccessTokens {
+   public:
+    explicit PgTokens(Transaction& tx) : tx_(tx) {}
+    void add(const oidc::AccessToken& t) override {
+        exec(tx_, kAddToken, t.digest, t.client_id, t.person, t.scope, t.sid, t.session_digest, t.code_digest, t.school,
+             t.created_at, t.expires_at);
+    }
+    std::optional<oidc::AccessToken> find(std::string_view digest, Timestamp now) override {
+        return read_first<oidc::AccessToken>(exec(tx_, kFindToken, digest, now), [](const Row& r) {
+            oidc::AccessToken t;
+            t.digest = r.text(0);
+            t.client_id = r.text(1);
+            t.person = PersonId{r.integer(2)};
+            t.scope = r.text(3);
+            t.sid = r.text(4);
+            t.session_digest = r.text(5);
+            t.code_digest = r.text(6);
+            t.school = r.text(7);
+            t.created_at = r.time(8);
+            t.expires_at = r.time(9);
+            return t;
+        });
+    }
+    int revoke_code(std::string_view code_digest) override {
+        return exec(tx_, kRevokeCodeTokens, code_digest, wall_clock()).affected();
+    }
+    int revoke_session(std::string_view session_digest) override {
+        return exec(tx_, kRevokeSessionTokens, session_digest, wall_clock()).affected();
+    }
+
+   private:
+    Transaction& tx_;
+};
+
+class PgSubjects final : public oidc::Subjects {
+   public:
+    explicit PgSubjects(Transaction& tx) : tx_(tx) {}
+    std::string subject_of(PersonId person, const std::string& fresh) override {
+        exec(tx_, kAddSubject, person, fresh);
+        auto result = exec(tx_, kSubjectOf, person);
+        if (result.empty()) throw std::runtime_error("oidc: no subject for the person (the fresh one was taken)");
+        return result.row(0).text(0);
+    }
+
+   private:
+    Transaction& tx_;
+};
+
+class PgSweep final : public oidc::Sweep {
+   public:
+    explicit PgSweep(Transaction& tx) : tx_(tx) {}
+    int remove_expired(Timestamp now) override {
+        return exec(tx_, kSweepPending, now).affected() + exec(tx_, kSweepTokens, now).affected() +
+               exec(tx_, kSweepAssertions, now).affected() +
+               exec(tx_, kSweepCodes, to_unix(now) - sql::kOidcCodeKeptS).affected();
+    }
+    bool first_use_of_assertion(std::string_view client_id, std::string_view jti, Timestamp expires_at) override {
+        return exec(tx_, kAddAssertion, client_id, jti, expires_at).affected() == 1;
+    }
+
+   private:
+    Transaction& tx_;
+};
+
+}  // namespace
+
+std::unique_ptr<oidc::Clients> make_oidc_clients(Transaction& tx) { return std::make_unique<PgClients>(tx); }
+std::unique_ptr<oidc::SigningKeys> make_oidc_keys(Transaction& tx) { return std::make_unique<PgSigningKeys>(tx); }
+std::unique_ptr<oidc::PendingRequests> make_oidc_pending(Transaction& tx) { return std::make_unique<PgPending>(tx); }
+std::unique_ptr<oidc::Codes> make_oidc_codes(Transaction& tx) { return std::make_unique<PgCodes>(tx); }
+std::unique_ptr<oidc::AccessTokens> make_oidc_tokens(Transaction& tx) { return std::make_unique<PgTokens>(tx); }
+std::unique_ptr<oidc::Subjects> make_oidc_subjects(Transaction& tx) { return std::make_unique<PgSubjects>(tx); }
+std::unique_ptr<oidc::Sweep> make_oidc_sweep(Transaction& tx) { return std::make_unique<PgSweep>(tx); }
+
+}  // namespace mina::storage::postgres

@@ -1,0 +1,285 @@
+// The SQLite store: the OpenID Provider's clients, signing keys, pending requests, codes, access
+// tokens, subjects and its sweep (issue [11]). The same ports, statement for statement, as
+// src/storage/postgres/oidc.cpp.
+#include <chrono>
+
+#include "storage/sql/oidc.hpp"
+#include "storage/sqlite/repositories.hpp"
+
+namespace mina::storage::sqlite {
+namespace {
+
+using namespace sql;  // the statements both stores share (storage/sql/oidc.hpp)
+
+// As oidc::alg_name / alg_from, kept here so that the store needs nothing from the JOSE layer.
+std::string_view alg_text(oidc::Alg a) { return a == oidc::Alg::es256 ? "ES256" : "RS256"; }
+oidc::Alg alg_of(std::string_view s) { return s == "ES256" ? oidc::Alg::es256 : oidc::Alg::rs256; }
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) {
+        if (!out.empty()) out += '\n';
+        out += l;
+    }
+    return out;
+}
+
+std::vector<std::string> split(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t from = 0;
+    while (from < text.size()) {
+        const auto end = text.find('\n', from);
+        out.push_back(text.substr(from, end == std::string::npos ? std::string::npos : end - from));
+        if (end == std::string::npos) break;
+        from = end + 1;
+    }
+    return out;
+}
+
+std::optional<Timestamp> maybe_time(const Query& q, int col) {
+    if (q.is_null(col)) return std::nullopt;
+    return from_unix(q.integer(col));
+}
+
+Query& bind_maybe(Query& q, int i, const std::optional<Timestamp>& t) { return t ? q.bind(i, *t) : q.bind_null(i); }
+
+/// The store's clock, for what the ports give no time for (when a token was revoked).
+Timestamp wall_clock() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
+oidc::Client read_client(const Query& q) {
+    oidc::Client c;
+    c.id = q.text(0);
+    c.name = q.text(1);
+    c.secret_digest = q.text(2);
+    c.is_public = q.integer(3) != 0;
+    c.redirect_uris = split(q.text(4));
+    c.post_logout_redirect_uris = split(q.text(5));
+    c.jwks = q.text(6);
+    c.initiate_login_uri = q.text(7);
+    c.id_token_alg = alg_of(q.text(8));
+    c.created_at = from_unix(q.integer(9));
+    return c;
+}
+
+class SqliteClients final : public oidc::Clients {
+   public:
+    explicit SqliteClients(Connection& c) : c_(c) {}
+    bool add(const oidc::Client& c) override {
+        Query q(c_, kOidcAddClient);
+        q.bind(1, c.id).bind(2, c.name).bind(3, c.secret_digest).bind(4, std::int64_t{c.is_public ? 1 : 0});
+        q.bind(5, joined(c.redirect_uris)).bind(6, joined(c.post_logout_redirect_uris)).bind(7, c.jwks);
+        q.bind(8, c.initiate_login_uri).bind(9, alg_text(c.id_token_alg)).bind(10, c.created_at);
+        q.run();
+        return q.changes() == 1;
+    }
+    std::optional<oidc::Client> find(std::string_view id) override {
+        Query q(c_, kOidcFindClient);
+        q.bind(1, id);
+        if (!q.step()) return std::nullopt;
+        return read_client(q);
+    }
+    std::vector<oidc::Client> list() override {
+        Query q(c_, kOidcListClients);
+        std::vector<oidc::Client> out;
+        while (q.step()) out.push_back(read_client(q));
+        return out;
+    }
+    bool remove(std::string_view id) override {
+        Query q(c_, kOidcRemoveClient);
+        q.bind(1, id).run();
+        return q.changes() == 1;
+    }
+    bool set_secret(std::string_view id, const std::string& secret_digest) override {
+        Query q(c_, kOidcSetSecret);
+        q.bind(1, id).bind(2, secret_digest).run();
+        return q.changes() == 1;
+    }
+
+   private:
+    Connection& c_;
+};
+
+class SqliteSigningKeys final : public oidc::SigningKeys {
+   public:
+    explicit SqliteSigningKeys(Connection& c) : c_(c) {}
+    void add(const oidc::SigningKey& k) override {
+        Query q(c_, kOidcAddKey);
+        q.bind(1, k.kid).bind(2, alg_text(k.alg)).bind(3, k.public_jwk).bind(4, k.sealed_private).bind(5, k.created_at);
+        bind_maybe(q, 6, k.retired_at).run();
+    }
+    std::vector<oidc::SigningKey> list() override {
+        Query q(c_, kOidcListKeys);
+        std::vector<oidc::SigningKey> out;
+        while (q.step())
+            out.push_back(
+                {q.text(0), alg_of(q.text(1)), q.text(2), q.text(3), from_unix(q.integer(4)), maybe_time(q, 5)});
+        return out;
+    }
+    int retire(oidc::Alg alg, Timestamp at) override {
+        Query q(c_, kOidcRetireKeys);
+        q.bind(1, alg_text(alg)).bind(2, at).run();
+        return q.changes();
+    }
+    int remove_retired(Timestamp before) override {
+        Query q(c_, kOidcRemoveRetiredKeys);
+        q.bind(1, before).run();
+        return q.changes();
+    }
+
+   private:
+    Connection& c_;
+};
+
+class SqlitePending final : public oidc::PendingRequests {
+   public:
+    explicit SqlitePending(Connection& c) : c_(c) {}
+    void add(const oidc::PendingRequest& r) override {
+        Query q(c_, kOidcAddPending);
+        q.bind(1, r.id_digest).bind(2, r.client_id).bind(3, r.query).bind(4, r.login_after);
+        q.bind(5, r.created_at).bind(6, r.expires_at).run();
+    }
+    std::optional<oidc::PendingRequest> find(std::string_view id_digest, Timestamp now) override {
+        Query q(c_, kOidcFindPending);
+        q.bind(1, id_digest).bind(2, now);
+        if (!q.step()) return std::nullopt;
+        return oidc::PendingRequest{
+            q.text(0), q.text(1), q.text(2), from_unix(q.integer(3)), from_unix(q.integer(4)), from_unix(q.integer(5))};
+    }
+    void remove(std::string_view id_digest) override { Query(c_, kOidcRemovePending).bind(1, id_digest).run(); }
+
+   private:
+    Connection& c_;
+};
+
+class SqliteCodes final : public oidc::Codes {
+   public:
+    explicit SqliteCodes(Connection& c) : c_(c) {}
+    void add(const oidc::Code& c) override {
+        Query q(c_, kOidcAddCode);
+        q.bind(1, c.digest).bind(2, c.client_id).bind(3, c.redirect_uri).bind(4, c.code_challenge).bind(5, c.nonce);
+        q.bind(6, c.scope).bind(7, c.person.value()).bind(8, c.session_digest).bind(9, c.sid).bind(10, c.school);
+        q.bind(11, c.auth_time).bind(12, c.amr).bind(13, c.created_at).bind(14, c.expires_at);
+        bind_maybe(q, 15, c.used_at).run();
+    }
+    std::optional<oidc::Code> find(std::string_view digest) override {
+        Query q(c_, kOidcFindCode);
+        q.bind(1, digest);
+        if (!q.step()) return std::nullopt;
+        oidc::Code c;
+        c.digest = q.text(0);
+        c.client_id = q.text(1);
+        c.redirect_uri = q.text(2);
+        c.code_challenge = q.text(3);
+        c.nonce = q.text(4);
+        c.scope = q.text(5);
+        c.person = PersonId{q.integer(6)};
+        c.session_digest = q.text(7);
+        c.sid = q.text(8);
+        c.school = q.text(9);
+        c.auth_time = from_unix(q.integer(10));
+        c.amr = q.text(11);
+        c.created_at = from_unix(q.integer(12));
+        c.expires_at = from_unix(q.integer(13));
+        c.used_at = maybe_time(q, 14);
+        return c;
+    }
+    bool use(std::string_view digest, Timestamp now) override {
+        Query q(c_, kOidcUseCode);
+        q.bind(1, digest).bind(2, now).run();
+        return q.changes() == 1;
+    }
+
+   private:
+    Connection& c_;
+};
+
+class SqliteTokens final : public oidc::AccessTokens {
+   public:
+    explicit SqliteTokens(Connection& c) : c_(c) {}
+    void add(const oidc::AccessToken& t) override {
+        Query q(c_, kOidcAddToken);
+        q.bind(1, t.digest).bind(2, t.client_id).bind(3, t.person.value()).bind(4, t.scope).bind(5, t.sid);
+        q.bind(6, t.session_digest).bind(7, t.code_digest).bind(8, t.school).bind(9, t.created_at);
+        q.bind(10, t.expires_at).run();
+    }
+    std::optional<oidc::AccessToken> find(std::string_view digest, Timestamp now) override {
+        Query q(c_, kOidcFindToken);
+        q.bind(1, digest).bind(2, now);
+        if (!q.step()) return std::nullopt;
+        oidc::AccessToken t;
+        t.digest = q.text(0);
+        t.client_id = q.text(1);
+        t.person = PersonId{q.integer(2)};
+        t.scope = q.text(3);
+        t.sid = q.text(4);
+        t.session_digest = q.text(5);
+        t.code_digest = q.text(6);
+        t.school = q.text(7);
+        t.created_at = from_unix(q.integer(8));
+        t.expires_at = from_unix(q.integer(9));
+        return t;
+    }
+    int revoke_code(std::string_view code_digest) override { return revoke(kOidcRevokeCodeTokens, code_digest); }
+    int revoke_session(std::string_view session_digest) override {
+        return revoke(kOidcRevokeSessionTokens, session_digest);
+    }
+
+   private:
+    int revoke(const char* sql, std::string_view digest) {
+        Query q(c_, sql);
+        q.bind(1, digest).bind(2, wall_clock()).run();
+        return q.changes();
+    }
+    Connection& c_;
+};
+
+class SqliteSubjects final : public oidc::Subjects {
+   public:
+    explicit SqliteSubjects(Connection& c) : c_(c) {}
+    std::string subject_of(PersonId person, const std::string& fresh) override {
+        Query(c_, kOidcAddSubject).bind(1, person.value()).bind(2, fresh).run();
+        Query q(c_, kOidcSubjectOf);
+        q.bind(1, person.value());
+        if (!q.step()) throw std::runtime_error("oidc: no subject for the person (the fresh one was taken)");
+        return q.text(0);
+    }
+
+   private:
+    Connection& c_;
+};
+
+class SqliteSweep final : public oidc::Sweep {
+   public:
+    explicit SqliteSweep(Connection& c) : c_(c) {}
+    int remove_expired(Timestamp now) override {
+        int gone = 0;
+        for (const char* sql : {kOidcSweepPending, kOidcSweepTokens, kOidcSweepAssertions}) {
+            Query q(c_, sql);
+            q.bind(1, now).run();
+            gone += q.changes();
+        }
+        Query q(c_, kOidcSweepCodes);
+        q.bind(1, to_unix(now) - kOidcCodeKeptS).run();
+        return gone + q.changes();
+    }
+    bool first_use_of_assertion(std::string_view client_id, std::string_view jti, Timestamp expires_at) override {
+        Query q(c_, kOidcAddAssertion);
+        q.bind(1, client_id).bind(2, jti).bind(3, expires_at).run();
+        return q.changes() == 1;
+    }
+
+   private:
+    Connection& c_;
+};
+
+}  // namespace
+
+std::unique_ptr<oidc::Clients> make_oidc_clients(Connection& c) { return std::make_unique<SqliteClients>(c); }
+std::unique_ptr<oidc::SigningKeys> make_oidc_keys(Connection& c) { return std::make_unique<SqliteSigningKeys>(c); }
+std::unique_ptr<oidc::PendingRequests> make_oidc_pending(Connection& c) { return std::make_unique<SqlitePending>(c); }
+std::unique_ptr<oidc::Codes> make_oidc_codes(Connection& c) { return std::make_unique<SqliteCodes>(c); }
+std::unique_ptr<oidc::AccessTokens> make_oidc_tokens(Connection& c) { return std::make_unique<SqliteTokens>(c); }
+std::unique_ptr<oidc::Subjects> make_oidc_subjects(Connection& c) { return std::make_unique<SqliteSubjects>(c); }
+std::unique_ptr<oidc::Sweep> make_oidc_sweep(Connection& c) { return std::make_unique<SqliteSweep>(c); }
+
+}  // namespace mina::storage::sqlite
