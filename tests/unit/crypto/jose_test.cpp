@@ -379,6 +379,39 @@ TEST_F(JoseTest, RefusesAKidOfTheOtherAlgorithmsKey) {
         kClaims);
 }
 
+TEST_F(JoseTest, SkipsAKeyWhoseMembersAreNotStrictBase64url) {
+    // Debian's cjose aborted the process on "=" inside a key's member (fuzz/jose_verify found it).
+    const auto ec = openssl_key(true, "c");
+    const auto token = openssl_jwt(ec, R"({"alg":"ES256","kid":"c"})");
+    ASSERT_EQ(jose_->verify(token, jwks_of({ec.jwk})), kClaims);
+    const auto rsa = openssl_key(false, "r");
+    const auto rsa_token = openssl_jwt(rsa, R"({"alg":"RS256","kid":"r"})");
+    ASSERT_EQ(jose_->verify(rsa_token, jwks_of({rsa.jwk})), kClaims);
+    for (const char* member : {"x", "y"})
+        for (const char* change : {"=", "==", "A", "+", "/", " "}) {
+            auto key = json::parse(ec.jwk).as_object();
+            std::string text(key.at(member).as_string());
+            text.insert(text.size() / 2, change);
+            key[member] = text;
+            EXPECT_FALSE(jose_->verify(token, jwks_of({json::serialize(key)}))) << member << " " << text;
+        }
+    for (const char* member : {"n", "e"})
+        for (const char* change : {"=", "A", "+"}) {
+            auto key = json::parse(rsa.jwk).as_object();
+            std::string text(key.at(member).as_string());
+            text.insert(text.size() / 2, change);
+            key[member] = text;
+            EXPECT_FALSE(jose_->verify(rsa_token, jwks_of({json::serialize(key)}))) << member << " " << text;
+        }
+    // A client's private member, however written, is not read.
+    auto with_d = json::parse(ec.jwk).as_object();
+    with_d["d"] = "A=B";
+    EXPECT_EQ(jose_->verify(token, jwks_of({json::serialize(with_d)})), kClaims);
+    auto no_y = json::parse(ec.jwk).as_object();
+    no_y.erase("y");
+    EXPECT_FALSE(jose_->verify(token, jwks_of({json::serialize(no_y)})));
+}
+
 TEST_F(JoseTest, RefusesRsaKeysShorterThan2048Bits) {
     OpenSslKey small;
     small.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(1024)));
