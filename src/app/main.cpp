@@ -23,6 +23,7 @@
 #include "core/kiosk/mailer.hpp"
 #include "core/login/login.hpp"
 #include "core/login/portal.hpp"
+#include "core/oidc/admin.hpp"
 #include "core/oidc/provider.hpp"
 #include "core/reports/service.hpp"
 #include "core/studietider/service.hpp"
@@ -255,8 +256,9 @@ int cmd_serve(const app::Config& c) {
     stats::Service stats_service(*store, zone);
     // Single sign-on (issue [11]): the issuer is server.public_url, or the address bound (below).
     const crypto::Jose jose(vault);
-    oidc::Provider provider(*store, tokens, jose, clock, {c.site.public_url});
-    provider.ensure_keys();
+    oidc::Provider provider(*store, tokens, clock, {c.site.public_url});
+    if (int n = oidc::Admin(*store, tokens).ensure_keys(jose, clock.now()); n > 0)
+        spdlog::info("single sign-on: made {} signing key(s) for ID tokens", n);
     if (!reports_service.check_identity_key())
         throw Refused("security.identity_key is not the key this database's personal numbers were sealed with");
     {
@@ -487,6 +489,14 @@ struct Commands {
     std::string code, name, form, address, first, last, email, username, role, copy_from, copy_to;
     bool demo_reports = false;
 
+    CLI::App* client_add = nullptr;
+    CLI::App* client_list = nullptr;
+    CLI::App* client_remove = nullptr;
+    CLI::App* client_rotate = nullptr;
+    CLI::App* oidc_rotate_keys = nullptr;
+    oidc::ClientInput client;
+    std::string client_jwks_file;
+
     CLI::App* letters_list = nullptr;
     CLI::App* letters_posted = nullptr;
     std::string letters_status;
@@ -510,7 +520,41 @@ void add_server_commands(CLI::App& cli, Commands& c) {
     c.backup->add_option("--out", c.backup_out, "Where to write the copy (must not exist)")->required();
 }
 
-/// admin school, person, grant, unlock, identity-key, demo, migrate-data.
+/// admin client add, list, remove, rotate-secret: the services that log in through Mina tjänster
+/// (OpenID Connect, issue [11]).
+void add_client_commands(CLI::App& admin_cmd, Commands& c) {
+    auto* client = admin_cmd.add_subcommand("client", "Services that log in through Mina tjänster (OpenID Connect)");
+    client->require_subcommand(1);
+    c.client_add = client->add_subcommand("add", "Register a service; prints its secret, once, on the last line");
+    c.client_add->add_option("--id", c.client.id, "client_id: 1-64 characters of a-z, 0-9, '.', '_', '-'")->required();
+    c.client_add->add_option("--name", c.client.name, "The service's name, as the login page shows it")->required();
+    c.client_add
+        ->add_option("--redirect-uri", c.client.redirect_uris,
+                     "Where the service receives the code (https, or http on 127.0.0.1, [::1], localhost); "
+                     "may be repeated")
+        ->required();
+    c.client_add->add_option("--post-logout-uri", c.client.post_logout_redirect_uris,
+                             "Where a logout may return to; may be repeated");
+    c.client_add->add_flag("--public", c.client.is_public,
+                           "A program on the person's own device: no secret, PKCE alone");
+    c.client_add->add_option("--jwks", c.client_jwks_file,
+                             "A file with the service's public keys (JWKS) for private_key_jwt");
+    c.client_add->add_option("--id-token-alg", c.client.id_token_alg, "RS256 (default) or ES256");
+    c.client_add->add_option("--initiate-login-uri", c.client.initiate_login_uri,
+                             "Where the login page's link to the service starts its login");
+    c.client_list = client->add_subcommand("list", "List the services: id, name, kind, redirect URIs");
+    c.client_remove = client->add_subcommand("remove", "Remove a service (its codes and tokens stop working)");
+    c.client_remove->add_option("--id", c.client.id, "client_id")->required();
+    c.client_rotate =
+        client->add_subcommand("rotate-secret", "Give a service a new secret (printed once); the old one stops");
+    c.client_rotate->add_option("--id", c.client.id, "client_id")->required();
+    auto* keys = admin_cmd.add_subcommand("oidc", "The keys that sign ID tokens");
+    keys->require_subcommand(1);
+    c.oidc_rotate_keys = keys->add_subcommand(
+        "rotate-keys", "New RS256 and ES256 signing keys; the old ones are still published for an hour");
+}
+
+/// admin school, person, grant, unlock, identity-key, demo, migrate-data, client.
 void add_admin_commands(CLI::App& cli, Commands& c) {
     auto* admin_cmd = cli.add_subcommand("admin", "Administration");
     admin_cmd->require_subcommand(1);
@@ -553,6 +597,7 @@ void add_admin_commands(CLI::App& cli, Commands& c) {
     c.migrate_data->add_option("--from", c.copy_from, "sqlite:PATH (stop the servers that use it first)")->required();
     c.migrate_data->add_option("--to", c.copy_to, "postgresql://… (an empty database; its schema is created)")
         ->required();
+    add_client_commands(*admin_cmd, c);
 }
 
 /// letters list, letters posted, outbox list, outbox retry.
@@ -702,6 +747,55 @@ std::optional<int> run_queue_command(const Commands& cmd, const app::Config& c, 
     return std::nullopt;
 }
 
+/// The whole of a small file (a client's JWKS).
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Refused("cannot read " + path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw Refused("cannot read " + path);
+    return text;
+}
+
+/// admin client …: the services that log in through Mina tjänster, through oidc::Admin.
+std::optional<int> run_client_command(const Commands& cmd, const app::Config& c, Timestamp now) {
+    if (!cmd.client_add->parsed() && !cmd.client_list->parsed() && !cmd.client_remove->parsed() &&
+        !cmd.client_rotate->parsed() && !cmd.oidc_rotate_keys->parsed())
+        return std::nullopt;
+    auto store = open_store(c);
+    crypto::SodiumTokens tokens;
+    oidc::Admin clients(*store, tokens);
+    const auto who = cli_actor();
+    if (cmd.oidc_rotate_keys->parsed()) {
+        const crypto::IdentityVault vault = identity_vault(c);
+        const crypto::Jose jose(vault);
+        for (const auto& kid : clients.rotate_keys(jose, who, now)) std::cout << "new key " << kid << "\n";
+        return 0;
+    }
+    if (cmd.client_add->parsed()) {
+        auto in = cmd.client;
+        if (!cmd.client_jwks_file.empty()) in.jwks = read_file(cmd.client_jwks_file);
+        const auto secret = accept(clients.add_client(in, who, now));
+        std::cout << "client " << in.id << " added\n";
+        if (secret) std::cout << *secret << "\n";
+        else std::cout << "no secret: a public client uses PKCE alone\n";
+        return 0;
+    }
+    if (cmd.client_list->parsed()) {
+        for (const auto& client : clients.list_clients()) {
+            std::cout << client.id << "\t" << client.name << "\t" << (client.is_public ? "public" : "confidential");
+            for (const auto& uri : client.redirect_uris) std::cout << "\t" << uri;
+            std::cout << "\n";
+        }
+        return 0;
+    }
+    if (cmd.client_remove->parsed()) {
+        (void)accept(clients.remove_client(cmd.client.id, who, now));
+        return 0;
+    }
+    std::cout << accept(clients.rotate_secret(cmd.client.id, who, now)) << "\n";
+    return 0;
+}
+
 /// The administration of schools and people, through admin::Service.
 int run_admin_command(const Commands& cmd, const app::Config& c, Timestamp now) {
     auto store = open_store(c);
@@ -764,6 +858,7 @@ int run(const Commands& cmd) {
     if (auto done = run_setup_command(cmd, c)) return *done;
     SystemClock clock;
     if (auto done = run_queue_command(cmd, c, clock.now())) return *done;
+    if (auto done = run_client_command(cmd, c, clock.now())) return *done;
     return run_admin_command(cmd, c, clock.now());
 }
 

@@ -445,12 +445,6 @@ std::vector<Client> Provider::clients() {
 }
 
 SigningKey Provider::signing_key(Alg alg) {
-    {
-        auto tx = store_.begin(ports::TxMode::read);
-        for (auto& k : tx->oidc_keys().list())
-            if (k.alg == alg && !k.retired_at) return k;
-    }
-    ensure_keys();
     auto tx = store_.begin(ports::TxMode::read);
     for (auto& k : tx->oidc_keys().list())
         if (k.alg == alg && !k.retired_at) return k;
@@ -464,18 +458,6 @@ std::vector<SigningKey> Provider::published_keys() {
     for (auto& k : tx->oidc_keys().list())
         if (!k.retired_at || *k.retired_at + settings_.retired_keys > now) out.push_back(std::move(k));
     return out;
-}
-
-void Provider::ensure_keys() {
-    const Timestamp now = clock_.now();
-    auto tx = store_.begin(ports::TxMode::write);
-    const auto keys = tx->oidc_keys().list();
-    for (Alg alg : {Alg::rs256, Alg::es256}) {
-        const bool has =
-            std::any_of(keys.begin(), keys.end(), [&](const SigningKey& k) { return k.alg == alg && !k.retired_at; });
-        if (!has) tx->oidc_keys().add(signer_.generate(alg, tokens_.token().substr(0, 16), now));
-    }
-    tx->commit();
 }
 
 int Provider::sweep() {

@@ -153,8 +153,8 @@ struct EndSessionOutcome {
 
 class Provider {
    public:
-    Provider(Store store, ports::Tokens& tokens, const Signer& signer, const Clock& clock, Settings settings)
-        : store_(store), tokens_(tokens), signer_(signer), clock_(clock), settings_(std::move(settings)) {}
+    Provider(Store store, ports::Tokens& tokens, const Clock& clock, Settings settings)
+        : store_(store), tokens_(tokens), clock_(clock), settings_(std::move(settings)) {}
 
     [[nodiscard]] const Settings& settings() const { return settings_; }
     /// The issuer, once the server knows its address (server.public_url unset): before any request.
@@ -184,12 +184,11 @@ class Provider {
     /// Every client (the login page links to those with an initiate_login_uri).
     [[nodiscard]] std::vector<Client> clients();
 
-    /// The key that signs for `alg`: the newest not retired; made (and stored) when there is none.
+    /// The key that signs for `alg`: the newest not retired (`mina serve` makes one at start when
+    /// there is none: oidc::Admin::ensure_keys).
     SigningKey signing_key(Alg alg);
     /// The keys jwks_uri publishes: those not retired, and those retired within `retired_keys`.
     [[nodiscard]] std::vector<SigningKey> published_keys();
-    /// Makes a key for each algorithm that has none (mina serve at start).
-    void ensure_keys();
     /// Removes expired requests, codes, tokens and assertions, and long-retired keys.
     int sweep();
 
@@ -201,7 +200,6 @@ class Provider {
 
     Store store_;
     ports::Tokens& tokens_;
-    const Signer& signer_;
     const Clock& clock_;
     Settings settings_;
 };

@@ -3,13 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "core/idm/admin.hpp"
+#include "core/oidc/admin.hpp"
 #include "crypto/sodium.hpp"
 #include "unit/fakes.hpp"
 
 namespace mina {
 namespace {
 
-/// Signs nothing: the provider's decisions are under test here, the JOSE in crypto/jose_test.
+/// Makes keys that sign nothing: the provider's decisions are under test here, the JOSE in crypto/jose_test.
 class NoSigner final : public oidc::Signer {
    public:
     [[nodiscard]] oidc::SigningKey generate(oidc::Alg alg, const std::string& kid, Timestamp now) const override {
@@ -39,6 +40,7 @@ class ProviderTest : public ::testing::Test {
         add_client("svc", "Tjänsten", false);
         add_client("other", "Annan", false);
         add_client("app", "Appen", true);
+        ASSERT_EQ(oidc::Admin(*store_, tokens_).ensure_keys(signer_, clock_.now()), 2);
     }
     void add_client(const std::string& id, const std::string& name, bool is_public) {
         oidc::Client c;
@@ -110,7 +112,7 @@ class ProviderTest : public ::testing::Test {
     admin::Service admin_{*store_, hasher_, tokens_, policy_};
     admin::Actor who_{"cli:test", "local"};
     NoSigner signer_;
-    oidc::Provider provider_{*store_, tokens_, signer_, clock_, {"https://mina.example"}};
+    oidc::Provider provider_{*store_, tokens_, clock_, {"https://mina.example"}};
     ClientInfo from_{"10.0.0.1", "test"};
     Username anna_{""};
     std::string session_token_;

@@ -150,6 +150,7 @@ TEST_P(OidcContract, CodeUsedOnceWhenManyTryAtOnce) {
     constexpr int kThreads = 8;
     std::vector<int> won(kThreads, 0);
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     auto* store = store_.get();
     for (int i = 0; i < kThreads; ++i) {
         threads.emplace_back([&, i] {
@@ -208,6 +209,7 @@ TEST_P(OidcContract, FirstAuthorizationsAtOnceGetOneSubject) {
     constexpr int kThreads = 8;
     std::vector<std::string> got(kThreads);
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     auto* store = store_.get();
     for (int i = 0; i < kThreads; ++i) {
         threads.emplace_back([&, i] {
