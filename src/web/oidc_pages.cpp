@@ -228,10 +228,15 @@ Response OidcPages::authorize(Request& req) {
 }
 
 Response OidcPages::token(Request& req) {
-    if (!req.header("content-type").starts_with("application/x-www-form-urlencoded"))
+    if (!req.header("content-type").starts_with("application/x-www-form-urlencoded")) {
+        provider_.refused("invalid_request", "", client(req));
         return oauth_error(400, "invalid_request", "the body must be application/x-www-form-urlencoded");
+    }
     auto form = Form::parse(req.body);
-    if (!form) return oauth_error(400, "invalid_request", "the body is not a form");
+    if (!form) {
+        provider_.refused("invalid_request", "", client(req));
+        return oauth_error(400, "invalid_request", "the body is not a form");
+    }
 
     oidc::TokenRequest t;
     t.grant_type = form->get("grant_type");
@@ -248,10 +253,16 @@ Response OidcPages::token(Request& req) {
         ++methods;
         auto decoded = base64_decode(text::trim(authorization.substr(6)));
         const auto colon = decoded ? decoded->find(':') : std::string::npos;
-        if (colon == std::string::npos) return oauth_error(401, "invalid_client", "malformed Basic credentials");
+        if (colon == std::string::npos) {
+            provider_.refused("invalid_client", "", client(req));
+            return oauth_error(401, "invalid_client", "malformed Basic credentials");
+        }
         // RFC 6749 §2.3.1: each part form-urlencoded before it was joined.
         auto parts = Form::parse("i=" + decoded->substr(0, colon) + "&s=" + decoded->substr(colon + 1));
-        if (!parts) return oauth_error(401, "invalid_client", "malformed Basic credentials");
+        if (!parts) {
+            provider_.refused("invalid_client", "", client(req));
+            return oauth_error(401, "invalid_client", "malformed Basic credentials");
+        }
         auth.method = M::secret_basic;
         auth.client_id = parts->get("i");
         auth.secret = parts->get("s");
@@ -310,7 +321,8 @@ Response OidcPages::token(Request& req) {
 }
 
 Response OidcPages::userinfo(Request& req) {
-    auto bearer_error = [](std::string_view error, int status) {
+    auto bearer_error = [&](std::string_view error, int status) {
+        if (error == "invalid_request") provider_.refused(error, "", client(req));
         Response res = oauth_error(status, error,
                                    error == "invalid_request" ? "send the token in the Authorization header"
                                                               : "the access token is not valid");
@@ -322,9 +334,11 @@ Response OidcPages::userinfo(Request& req) {
     if (!q || q->has("access_token") || req.body.find("access_token=") != std::string::npos)
         return bearer_error("invalid_request", 400);
     const std::string_view authorization = req.header("authorization");
-    if (authorization.size() <= 7 || text::lower_ascii(authorization.substr(0, 7)) != "bearer ")
+    if (authorization.size() <= 7 || text::lower_ascii(authorization.substr(0, 7)) != "bearer ") {
+        (void)provider_.userinfo({}, client(req));  // audited as an unknown token
         return bearer_error("invalid_token", 401);
-    const auto outcome = provider_.userinfo(text::trim(authorization.substr(7)));
+    }
+    const auto outcome = provider_.userinfo(text::trim(authorization.substr(7)), client(req));
     if (std::holds_alternative<oidc::UserinfoError>(outcome)) return bearer_error("invalid_token", 401);
     json::object o;
     put_claims(std::get<oidc::Claims>(outcome), o);

@@ -381,14 +381,26 @@ Claims Provider::claims_for(Unit& tx, const std::string& scope, PersonId person,
     return c;
 }
 
-std::variant<Claims, UserinfoError> Provider::userinfo(std::string_view access_token) {
-    if (access_token.empty()) return UserinfoError{"invalid_token"};
-    auto tx = store_.begin(ports::TxMode::read);
-    auto t = tx->oidc_tokens().find(tokens_.digest(access_token), clock_.now());
-    if (!t) return UserinfoError{"invalid_token"};
-    auto c = claims_for(*tx, t->scope, t->person, t->school);
+std::variant<Claims, UserinfoError> Provider::userinfo(std::string_view access_token, const ClientInfo& from) {
+    {
+        auto tx = store_.begin(ports::TxMode::read);
+        auto t =
+            access_token.empty() ? std::nullopt : tx->oidc_tokens().find(tokens_.digest(access_token), clock_.now());
+        if (t) {
+            auto c = claims_for(*tx, t->scope, t->person, t->school);
+            tx->commit();
+            return c;
+        }
+    }
+    refused("invalid_token", "", from);
+    return UserinfoError{"invalid_token"};
+}
+
+void Provider::refused(std::string_view error, std::string_view client, const ClientInfo& from) {
+    auto tx = store_.begin(ports::TxMode::write);
+    tx->audit().append(
+        {clock_.now(), "anonymous", from.address, "oidc.refused", "", "", audit::say("oidc_refused", {error, client})});
     tx->commit();
-    return c;
 }
 
 EndSessionOutcome Provider::end_session(const EndSession& r, std::string_view session_token, const ClientInfo& from) {

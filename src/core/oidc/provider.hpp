@@ -172,7 +172,10 @@ class Provider {
     /// The token endpoint: a code for an access token and an ID token.
     std::variant<Issued, TokenError> token(const TokenRequest& r, const ClientInfo& from);
     /// The claims an access token may read, or why not.
-    std::variant<Claims, UserinfoError> userinfo(std::string_view access_token);
+    std::variant<Claims, UserinfoError> userinfo(std::string_view access_token, const ClientInfo& from);
+    /// A request the web layer refused before asking (a token in a URL, a body that is not a form):
+    /// audited as every refusal is.
+    void refused(std::string_view error, std::string_view client, const ClientInfo& from);
 
     /// The end-session endpoint: `session_token` is the browser's portal session cookie (may be empty).
     EndSessionOutcome end_session(const EndSession& r, std::string_view session_token, const ClientInfo& from);

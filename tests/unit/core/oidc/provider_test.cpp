@@ -183,7 +183,7 @@ TEST_F(ProviderTest, ALiveSessionGetsACodeAndTheCodeTokensWithTheSchool) {
     EXPECT_EQ(id.claims.school_list[0].roles, std::vector<std::string>{"studeranderapportering"});
     EXPECT_EQ(id.claims.school, "S1");
 
-    const auto info = provider_.userinfo(issued->access_token);
+    const auto info = provider_.userinfo(issued->access_token, from_);
     ASSERT_TRUE(std::holds_alternative<oidc::Claims>(info));
     EXPECT_EQ(std::get<oidc::Claims>(info).sub, id.claims.sub);
     EXPECT_EQ(audited("oidc.authorized"), 1);
@@ -198,8 +198,8 @@ TEST_F(ProviderTest, ASecondUseOfACodeRevokesWhatTheFirstProduced) {
     const auto second = provider_.token(exchange(code), from_);
     ASSERT_TRUE(std::holds_alternative<oidc::TokenError>(second));
     EXPECT_EQ(std::get<oidc::TokenError>(second).error, "invalid_grant");
-    EXPECT_TRUE(
-        std::holds_alternative<oidc::UserinfoError>(provider_.userinfo(std::get<oidc::Issued>(first).access_token)));
+    EXPECT_TRUE(std::holds_alternative<oidc::UserinfoError>(
+        provider_.userinfo(std::get<oidc::Issued>(first).access_token, from_)));
     EXPECT_EQ(audited("oidc.code_replayed"), 1);
 }
 
@@ -280,13 +280,13 @@ TEST_F(ProviderTest, LogoutWithTheServicesHintEndsThePortalSessionAndItsTokens) 
     e.state = "s";
     // No hint that verified: the person is asked, nothing ends.
     EXPECT_EQ(provider_.end_session(e, session_token_, from_).kind, oidc::EndSessionOutcome::Kind::ask);
-    EXPECT_TRUE(std::holds_alternative<oidc::Claims>(provider_.userinfo(issued.access_token)));
+    EXPECT_TRUE(std::holds_alternative<oidc::Claims>(provider_.userinfo(issued.access_token, from_)));
 
     e.hint = oidc::EndSession::Hint{"https://mina.example", {"svc"}, issued.id_token.sid};
     const auto out = provider_.end_session(e, session_token_, from_);
     EXPECT_EQ(out.kind, oidc::EndSessionOutcome::Kind::redirect);
     EXPECT_EQ(out.uri, "https://service.example/bye");
-    EXPECT_TRUE(std::holds_alternative<oidc::UserinfoError>(provider_.userinfo(issued.access_token)));
+    EXPECT_TRUE(std::holds_alternative<oidc::UserinfoError>(provider_.userinfo(issued.access_token, from_)));
     {
         auto tx = store_->begin(ports::TxMode::read);
         EXPECT_FALSE(tx->sessions().find(tokens_.digest(session_token_)));
