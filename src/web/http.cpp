@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
+#include <boost/url/parse.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
@@ -356,6 +357,19 @@ std::string pick_language(const Request& req, std::string_view person_choice) {
         pos = end + 1;
     }
     return "sv";
+}
+
+std::optional<std::string> origin_of(std::string_view url) {
+    auto u = boost::urls::parse_absolute_uri(url);
+    if (!u || !u->has_authority() || u->host().empty()) return std::nullopt;
+    const auto scheme = u->scheme_id();
+    if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) return std::nullopt;
+    // Only what a CSP source may hold: the host as written (letters, digits, '.', '-', '[', ']', ':').
+    const std::string host(u->encoded_host_and_port());
+    for (char c : host)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '[' || c == ']' || c == ':'))
+            return std::nullopt;
+    return std::string(u->scheme()) + "://" + host;
 }
 
 }  // namespace mina::web

@@ -29,6 +29,9 @@ struct Response {
     std::string content_type = "text/html; charset=utf-8";
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    /// Origins besides our own where a form on this page may end up after its redirects (CSP
+    /// form-action): the service a login continues to (its registered redirect URI's origin).
+    std::vector<std::string> form_targets;
 
     Response& header(std::string name, std::string value) {
         headers.emplace_back(std::move(name), std::move(value));
@@ -110,6 +113,9 @@ struct Multipart {
 /// The bytes of base64_encode's text; nothing for anything else (a character outside the alphabet,
 /// a length that is not a multiple of 4, padding anywhere but at the end, bits left over).
 [[nodiscard]] std::optional<std::string> base64_decode(std::string_view text);
+
+/// "scheme://host[:port]" of an absolute http or https URL (a CSP source); nothing for anything else.
+[[nodiscard]] std::optional<std::string> origin_of(std::string_view url);
 
 /// The Set-Cookie value for our cookies: HttpOnly, SameSite=Lax, Path=/, Secure behind TLS.
 [[nodiscard]] std::string cookie_header(std::string_view name, std::string_view value, bool secure,

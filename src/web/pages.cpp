@@ -24,9 +24,12 @@ std::string safe_next(std::string_view next) {
 }
 
 void add_security_headers(Response& res, bool secure) {
+    std::string form_action = "'self'";
+    for (const auto& origin : res.form_targets) form_action += " " + origin;
     res.header("Content-Security-Policy",
                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+               "form-action " +
+                   form_action + "; frame-ancestors 'none'; base-uri 'none'");
     res.header("X-Content-Type-Options", "nosniff");
     res.header("X-Frame-Options", "DENY");
     res.header("Referrer-Policy", "no-referrer");

@@ -55,8 +55,12 @@ Response PortalPages::render_login(Request& req, const std::string& lang, int st
     if (s_.oidc != nullptr) {
         // A service that waits for this login is named; Semafor and CSN Order, when they log in
         // through Mina tjänster, are reached through their own login's start.
-        if (const std::string name = s_.oidc->pending_client_name(req.cookie(kOidcCookie)); !name.empty())
-            d.set("service", views_.t(lang, "login_service", {{"name", name}}));
+        if (auto w = s_.oidc->waiting(req.cookie(kOidcCookie))) {
+            d.set("service", views_.t(lang, "login_service", {{"name", w->client_name}}));
+            // The login's answer leads on to the service: the browser must let the form end there.
+            for (const auto& uri : w->redirect_uris)
+                if (auto origin = origin_of(uri)) res.form_targets.push_back(*origin);
+        }
         for (const auto& c : s_.oidc->clients()) {
             if (c.initiate_login_uri.empty()) continue;
             const std::string name = text::lower_ascii(c.name);

@@ -224,13 +224,14 @@ std::optional<PendingRequest> Provider::pending(std::string_view token) {
     return tx->oidc_pending().find(tokens_.digest(token), clock_.now());
 }
 
-std::string Provider::pending_client_name(std::string_view token) {
-    if (token.empty()) return {};
+std::optional<Provider::Waiting> Provider::waiting(std::string_view token) {
+    if (token.empty()) return std::nullopt;
     auto tx = store_.begin(ports::TxMode::read);
     auto p = tx->oidc_pending().find(tokens_.digest(token), clock_.now());
-    if (!p) return {};
+    if (!p) return std::nullopt;
     auto c = tx->oidc_clients().find(p->client_id);
-    return c ? c->name : std::string();
+    if (!c) return std::nullopt;
+    return Waiting{c->name, c->redirect_uris};
 }
 
 TokenError Provider::refuse(Unit& tx, const ClientInfo& from, std::string_view client, int status, std::string error,

@@ -166,8 +166,12 @@ class Provider {
                                const ClientInfo& from, std::string_view resumed = {});
     /// The pending request behind a browser's cookie, if it is still waiting.
     [[nodiscard]] std::optional<PendingRequest> pending(std::string_view token);
-    /// The name of the service a pending request is for (the login page says it); empty: none.
-    [[nodiscard]] std::string pending_client_name(std::string_view token);
+    /// The service a pending request is for: the login page names it, and lets its form end there.
+    struct Waiting {
+        std::string client_name;
+        std::vector<std::string> redirect_uris;  // the client's registered ones
+    };
+    [[nodiscard]] std::optional<Waiting> waiting(std::string_view token);
 
     /// The token endpoint: a code for an access token and an ID token.
     std::variant<Issued, TokenError> token(const TokenRequest& r, const ClientInfo& from);

@@ -279,3 +279,21 @@ TEST(ApiErrors, LeavesPagesSuccessesAndJsonAlone) {
 
 }  // namespace
 }  // namespace mina::web
+
+namespace mina::web {
+namespace {
+
+TEST(OriginOf, AnHttpOrHttpsUrlsSchemeHostAndPort) {
+    EXPECT_EQ(origin_of("https://service.example/callback?x=1"), "https://service.example");
+    EXPECT_EQ(origin_of("http://127.0.0.1:4711/cb"), "http://127.0.0.1:4711");
+    EXPECT_EQ(origin_of("http://[::1]:8080/"), "http://[::1]:8080");
+    // Nothing that could widen or break a CSP source list.
+    EXPECT_FALSE(origin_of("javascript:alert(1)"));
+    EXPECT_FALSE(origin_of("/relative"));
+    EXPECT_FALSE(origin_of("https://a.example;script-src/x"));
+    EXPECT_FALSE(origin_of("https://a%20b.example/"));
+    EXPECT_FALSE(origin_of("ftp://files.example/"));
+}
+
+}  // namespace
+}  // namespace mina::web

@@ -151,7 +151,10 @@ TEST_F(ProviderTest, WithoutASessionThePersonLogsInFirstUnlessPromptIsNone) {
     const auto* need = std::get_if<oidc::NeedLogin>(&o);
     ASSERT_NE(need, nullptr);
     EXPECT_EQ(need->client_name, "Tjänsten");
-    EXPECT_EQ(provider_.pending_client_name(need->token), "Tjänsten");
+    const auto waiting = provider_.waiting(need->token);
+    ASSERT_TRUE(waiting);
+    EXPECT_EQ(waiting->client_name, "Tjänsten");
+    EXPECT_EQ(waiting->redirect_uris, std::vector<std::string>{std::string(kRedirect)});
     EXPECT_EQ(provider_.pending(need->token)->query, "q=1");
 
     auto r = request();
