@@ -469,6 +469,46 @@ test('scope without openid: invalid_scope', async () => {
   assert.equal(new URL(r.location).searchParams.get('error'), 'invalid_scope');
 });
 
+test('request and request_uri: request_not_supported; response_mode other than query: invalid_request', async () => {
+  const b = await loggedIn();
+  for (const [extra, error] of [
+    [{ response_type: 'code', request: 'eyJhbGciOiJub25lIn0.e30.' }, 'request_not_supported'],
+    [{ response_type: 'code', request_uri: 'https://angripare.example/req' }, 'request_uri_not_supported'],
+    [{ response_mode: 'fragment' }, 'invalid_request'],
+    [{ response_mode: 'form_post' }, 'invalid_request'],
+  ]) {
+    const tx = await transaction();
+    const r = await b.get(authorizationUrl(svc.a.config, tx, cb('a'), extra).href);
+    assert.ok(r.location, `${JSON.stringify(extra)}: ${r.status}`);
+    const to = new URL(r.location);
+    assert.equal(to.hash, '', 'never a fragment');
+    if (extra.request_uri) assert.match(to.searchParams.get('error'), /^request_(uri_)?not_supported$/);
+    else assert.equal(to.searchParams.get('error'), error, JSON.stringify(extra));
+    assert.equal(to.searchParams.get('code'), null);
+  }
+});
+
+test('the waiting login\'s cookie is HttpOnly, SameSite=Lax, 30 minutes; the pages refuse framing', async () => {
+  const b = new Browser(srv);
+  const tx = await transaction();
+  const r = await b.get(authorizationUrl(svc.a.config, tx, cb('a')).href);
+  assert.equal(r.status, 303);
+  assert.equal(r.location, '/logga-in');
+  const cookie = r.headers.getSetCookie().find((c) => c.startsWith('mina_oidc='));
+  assert.ok(cookie, 'the mina_oidc cookie');
+  assert.match(cookie, /HttpOnly/i);
+  assert.match(cookie, /SameSite=Lax/i);
+  assert.match(cookie, /Path=\//);
+  assert.match(cookie, /Max-Age=1800/);
+  assert.doesNotMatch(cookie, /Secure/, 'no Secure flag on plain http');
+  assert.ok(!cookie.includes(tx.state) && !cookie.includes(tx.challenge), 'the cookie names the request, it does not carry it');
+  const login = await b.mina.get('/logga-in');
+  const bad = await b.get(authorizationUrl(svc.a.config, tx, 'https://angripare.example/cb').href);
+  for (const page of [login, bad]) {
+    assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+  }
+});
+
 // ---- Negative tests at the token and userinfo endpoints ----
 
 test('a code used twice: invalid_grant, and the access token of the first use is revoked', async () => {
