@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
-import { sql, sleep, eventually } from './harness.js';
+import { sql, sleep, eventually, addAgencyAdmin } from './harness.js';
 import {
   startOidcServer, addClient, configure, Browser, transaction, authorizationUrl, decodeJwt, b64url, client,
 } from './lib/oidc.js';
@@ -212,7 +212,7 @@ test('scope profile email schools: name, email, every school with its roles, and
     DEMO2: { name: 'Exempelhögskolan', roles: ['studietider'] },
   });
   assert.ok(!('school' in claims), 'no Vald skola yet');
-  assert.ok(!('agency_admin' in claims), 'Pelle is no agency admin');
+  assert.notEqual(claims.agency_admin, true, 'Pelle is no agency admin');
   const info = await client.fetchUserInfo(svc.a.config, tokens.access_token, claims.sub);
   assert.equal(info.name, 'Pelle Test');
   assert.equal(info.email, pelleEmail);
@@ -229,6 +229,16 @@ test('scope profile email schools: name, email, every school with its roles, and
   assert.equal(claims.school, 'DEMO2', 'the new school at the next authorization');
   const info2 = await client.fetchUserInfo(svc.a.config, tokens.access_token, claims.sub);
   assert.equal(info2.school, 'DEMO2');
+});
+
+test('scope schools: agency_admin is true for a person who administers for the agency', async () => {
+  const admin = addAgencyAdmin(srv.env, { first: 'Agda', last: 'Verk', email: 'agda.verk@example.se' });
+  const { claims } = await codeFlow(await loggedIn(admin), svc.a, cb('a'), { scope: 'openid schools' });
+  assert.equal(claims.agency_admin, true);
+  assert.ok(!('name' in claims), 'no profile claims without scope profile');
+  const pelle = await codeFlow(await loggedIn(), svc.a, cb('a'), { scope: 'openid profile' });
+  assert.ok(!('schools' in pelle.claims) && !('agency_admin' in pelle.claims) && !('school' in pelle.claims), 'no school claims without scope schools');
+  assert.ok(!('email' in pelle.claims), 'no email without scope email');
 });
 
 test('client_secret_post', async () => {
