@@ -95,3 +95,16 @@ test('the login page\'s Semafor link goes through the provider once a service of
   assert.match(list.stdout, /semafor/);
   assert.match(list.stdout, /testtjansten/);
 });
+
+test('Semafor and CSN Order on the login page go through their own login start once they are registered with one', async () => {
+  const links = async () => {
+    const page = await (await fetch(`${srv.url}/logga-in`)).text();
+    return [...page.matchAll(/<a href="([^"]+)" target="_blank"/g)].map((m) => m[1].replaceAll('&#x2F;', '/').replaceAll('&amp;', '&'));
+  };
+  const before = await links();
+  assert.equal(before.length, 2, `two external links: ${before}`);
+  assert.ok(!before.includes('https://semafor.test.example/start'));
+  addClient(srv, { id: 'semafor-portal', name: 'Semafor', redirectUris: ['https://semafor.test.example/cb'], initiateLoginUri: 'https://semafor.test.example/start' });
+  addClient(srv, { id: 'order-portal', name: 'CSN Order', redirectUris: ['https://order.test.example/cb'], initiateLoginUri: 'https://order.test.example/start' });
+  assert.deepEqual(await links(), ['https://semafor.test.example/start', 'https://order.test.example/start']);
+});
