@@ -203,8 +203,8 @@ inline constexpr auto kDetails = std::to_array<DetailForm>({
 /// The fields whose values are words or times rather than whole numbers (a number field reads
 /// digits only, `day` a date, so that a stored detail is not read as the wrong form).
 inline constexpr auto kTextFields =
-    std::to_array<std::string_view>({"at", "client", "contact", "day", "error", "lang", "mail_kind", "name", "period", "reason",
-                                     "report_kind", "role", "school_form"});
+    std::to_array<std::string_view>({"at", "client", "contact", "day", "error", "lang", "mail_kind", "name", "period",
+                                     "reason", "report_kind", "role", "school_form"});
 
 [[nodiscard]] constexpr std::optional<std::size_t> detail_index(std::string_view id) {
     for (std::size_t i = 0; i < kDetails.size(); ++i)
