@@ -97,8 +97,8 @@ std::string base64url(std::string_view bytes) {
     return out;
 }
 
-bool registered(const std::vector<std::string>& uris, std::string_view uri) {
-    return !uri.empty() && std::find(uris.begin(), uris.end(), uri) != uris.end();
+bool registered(const std::vector<std::string>& registered, std::string_view uri) {
+    return !uri.empty() && std::find(registered.begin(), registered.end(), uri) != registered.end();
 }
 
 std::vector<std::string> words(std::string_view text) {
