@@ -157,6 +157,8 @@ class Subjects {
     virtual ~Subjects() = default;
     /// The person's subject, made from `fresh` (and kept) when they have none.
     virtual std::string subject_of(PersonId person, const std::string& fresh) = 0;
+    /// The person's subject, if one was made (reads only: for a read-only transaction).
+    [[nodiscard]] virtual std::optional<std::string> find(PersonId person) = 0;
 };
 
 /// What OpenID Provider's tables hold beyond their useful life goes (`mina serve`'s sweep).

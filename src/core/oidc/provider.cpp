@@ -350,7 +350,9 @@ std::variant<Issued, TokenError> Provider::token(const TokenRequest& r, const Cl
 
 Claims Provider::claims_for(Unit& tx, const std::string& scope, PersonId person, const std::string& school) {
     Claims c;
-    c.sub = tx.oidc_subjects().subject_of(person, tokens_.token());
+    // At the token endpoint (a write) the subject is made on first use; at userinfo (a read) it is there.
+    if (auto sub = tx.oidc_subjects().find(person)) c.sub = *sub;
+    else c.sub = tx.oidc_subjects().subject_of(person, tokens_.token());
     auto p = tx.accounts().find(person);
     if (!p) return c;
     if (has_word(scope, "profile")) {

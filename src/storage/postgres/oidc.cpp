@@ -218,6 +218,11 @@ class PgSubjects final : public oidc::Subjects {
         if (result.empty()) throw std::runtime_error("oidc: no subject for the person (the fresh one was taken)");
         return result.row(0).text(0);
     }
+    std::optional<std::string> find(PersonId person) override {
+        auto result = exec(tx_, kSubjectOf, person);
+        if (result.empty()) return std::nullopt;
+        return result.row(0).text(0);
+    }
 
    private:
     Transaction& tx_;

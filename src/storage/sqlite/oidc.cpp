@@ -243,6 +243,12 @@ class SqliteSubjects final : public oidc::Subjects {
         if (!q.step()) throw std::runtime_error("oidc: no subject for the person (the fresh one was taken)");
         return q.text(0);
     }
+    std::optional<std::string> find(PersonId person) override {
+        Query q(c_, kOidcSubjectOf);
+        q.bind(1, person.value());
+        if (!q.step()) return std::nullopt;
+        return q.text(0);
+    }
 
    private:
     Connection& c_;

@@ -198,6 +198,12 @@ TEST_P(OidcContract, SubjectMadeOnceAndKept) {
         EXPECT_EQ(tx->oidc_subjects().subject_of(bo, "sub-bo"), "sub-bo");
         tx->commit();
     }
+    {
+        // Userinfo reads it in a read-only transaction (PostgreSQL refuses any INSERT there).
+        auto tx = store().begin(ports::TxMode::read);
+        EXPECT_EQ(tx->oidc_subjects().find(karin), "sub-karin");
+        EXPECT_EQ(tx->oidc_subjects().find(PersonId{bo.value() + 1000}), std::nullopt);
+    }
     auto tx = write();
     EXPECT_EQ(tx->oidc_subjects().subject_of(karin, "sub-third"), "sub-karin");
     EXPECT_THROW((void)tx->oidc_subjects().subject_of(PersonId{bo.value() + 1000}, "sub-bo"), std::exception)
