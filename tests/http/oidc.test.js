@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
-import { sql, sleep, eventually, addAgencyAdmin } from './harness.js';
+import { sql, sleep, eventually, addAgencyAdmin, mina } from './harness.js';
 import {
   startOidcServer, addClient, configure, Browser, transaction, authorizationUrl, decodeJwt, b64url, client,
 } from './lib/oidc.js';
@@ -645,4 +645,25 @@ test('the audit log names no secret: no code, access token or client secret is s
     'codes and tokens are in the database (not vacuous)');
   assert.equal(sql(srv.db, `SELECT count(*) FROM oidc_codes WHERE digest = '${code}'`)[0][0], '0');
   assert.equal(sql(srv.db, `SELECT count(*) FROM oidc_tokens WHERE digest = '${tokens.access_token}'`)[0][0], '0');
+});
+
+// Last in the file: it changes the keys every test above signed with.
+test('mina admin oidc rotate-keys: new tokens carry the new kid and verify; the retired key stays published for the tokens it signed', async () => {
+  const b = await loggedIn();
+  const before = await codeFlow(b, svc.a, cb('a'));
+  const oldKid = decodeJwt(before.tokens.id_token).header.kid;
+  const r = mina(['admin', 'oidc', 'rotate-keys'], srv.env);
+  assert.equal(r.status, 0, r.stderr);
+  const { keys } = await (await fetch(meta().jwks_uri)).json();
+  assert.ok(keys.some((k) => k.kid === oldKid), 'the retired key is still in the JWKS');
+  const after = await codeFlow(b, svc.a, cb('a'));  // openid-client refetches the JWKS for the unknown kid
+  const newKid = decodeJwt(after.tokens.id_token).header.kid;
+  assert.notEqual(newKid, oldKid, 'signed by the new key');
+  assert.ok(keys.some((k) => k.kid === newKid), 'the new key is published');
+  assert.equal(after.claims.sub, before.claims.sub);
+  // The ID token signed by the retired key is still our own as a logout hint.
+  const end = client.buildEndSessionUrl(svc.a.config, { id_token_hint: before.tokens.id_token, post_logout_redirect_uri: out('a'), state: 'roterad' });
+  const bye = await b.get(end.href);
+  assert.equal(bye.status, 303);
+  assert.equal(new URL(bye.location).searchParams.get('state'), 'roterad');
 });
