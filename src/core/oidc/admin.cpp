@@ -31,7 +31,6 @@ std::string lower(std::string_view text) {
 }
 
 /// The algorithm's name as the CLI and the tokens write it.
-std::string_view alg_text(Alg a) { return a == Alg::es256 ? "ES256" : "RS256"; }
 
 std::string_view skip_space(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
@@ -192,7 +191,7 @@ std::vector<std::string> Admin::rotate_keys(const Signer& signer, const admin::A
         (void)tx->oidc_keys().retire(k.alg, now);
         tx->oidc_keys().add(k);
         kids.push_back(k.kid);
-        detail += (detail.empty() ? "" : ", ") + std::string(alg_text(k.alg)) + " " + k.kid;
+        detail += (detail.empty() ? "" : ", ") + std::string(alg_name(k.alg)) + " " + k.kid;
     }
     tx->audit().append({now, who.name, who.address, "oidc.keys_rotated", {}, {}, detail});
     tx->commit();

@@ -11,6 +11,8 @@ namespace mina::storage::postgres {
 namespace {
 
 using sql::Dollars;
+using sql::lines_joined;
+using sql::lines_of;
 
 constexpr Dollars kAddClient{sql::kOidcAddClient};
 constexpr Dollars kFindClient{sql::kOidcFindClient};
@@ -39,31 +41,6 @@ constexpr Dollars kSweepAssertions{sql::kOidcSweepAssertions};
 constexpr Dollars kSweepCodes{sql::kOidcSweepCodes};
 constexpr Dollars kAddAssertion{sql::kOidcAddAssertion};
 
-// As oidc::alg_name / alg_from, kept here so that the store needs nothing from the JOSE layer.
-std::string_view alg_text(oidc::Alg a) { return a == oidc::Alg::es256 ? "ES256" : "RS256"; }
-oidc::Alg alg_of(std::string_view s) { return s == "ES256" ? oidc::Alg::es256 : oidc::Alg::rs256; }
-
-std::string joined(const std::vector<std::string>& lines) {
-    std::string out;
-    for (const auto& l : lines) {
-        if (!out.empty()) out += '\n';
-        out += l;
-    }
-    return out;
-}
-
-std::vector<std::string> split(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t from = 0;
-    while (from < text.size()) {
-        const auto end = text.find('\n', from);
-        out.push_back(text.substr(from, end == std::string::npos ? std::string::npos : end - from));
-        if (end == std::string::npos) break;
-        from = end + 1;
-    }
-    return out;
-}
-
 /// The store's clock, for what the ports give no time for (when a token was revoked).
 Timestamp wall_clock() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
@@ -73,11 +50,11 @@ oidc::Client read_client(const Row& r) {
     c.name = r.text(1);
     c.secret_digest = r.text(2);
     c.is_public = r.integer(3) != 0;
-    c.redirect_uris = split(r.text(4));
-    c.post_logout_redirect_uris = split(r.text(5));
+    c.redirect_uris = lines_of(r.text(4));
+    c.post_logout_redirect_uris = lines_of(r.text(5));
     c.jwks = r.text(6);
     c.initiate_login_uri = r.text(7);
-    c.id_token_alg = alg_of(r.text(8));
+    c.id_token_alg = oidc::alg_from(r.text(8)).value_or(oidc::Alg::rs256);
     c.created_at = r.time(9);
     return c;
 }
@@ -87,8 +64,8 @@ class PgClients final : public oidc::Clients {
     explicit PgClients(Transaction& tx) : tx_(tx) {}
     bool add(const oidc::Client& c) override {
         return exec(tx_, kAddClient, c.id, c.name, c.secret_digest, std::int64_t{c.is_public ? 1 : 0},
-                    joined(c.redirect_uris), joined(c.post_logout_redirect_uris), c.jwks, c.initiate_login_uri,
-                    alg_text(c.id_token_alg), c.created_at)
+                    lines_joined(c.redirect_uris), lines_joined(c.post_logout_redirect_uris), c.jwks,
+                    c.initiate_login_uri, oidc::alg_name(c.id_token_alg), c.created_at)
                    .affected() == 1;
     }
     std::optional<oidc::Client> find(std::string_view id) override {
@@ -108,14 +85,18 @@ class PgSigningKeys final : public oidc::SigningKeys {
    public:
     explicit PgSigningKeys(Transaction& tx) : tx_(tx) {}
     void add(const oidc::SigningKey& k) override {
-        exec(tx_, kAddKey, k.kid, alg_text(k.alg), k.public_jwk, k.sealed_private, k.created_at, k.retired_at);
+        exec(tx_, kAddKey, k.kid, oidc::alg_name(k.alg), k.public_jwk, k.sealed_private, k.created_at, k.retired_at);
     }
     std::vector<oidc::SigningKey> list() override {
         return read_all<oidc::SigningKey>(exec(tx_, kListKeys), [](const Row& r) {
-            return oidc::SigningKey{r.text(0), alg_of(r.text(1)), r.text(2), r.text(3), r.time(4), r.maybe_time(5)};
+            return oidc::SigningKey{r.text(0), oidc::alg_from(r.text(1)).value_or(oidc::Alg::rs256),
+                                    r.text(2), r.text(3),
+                                    r.time(4), r.maybe_time(5)};
         });
     }
-    int retire(oidc::Alg alg, Timestamp at) override { return exec(tx_, kRetireKeys, alg_text(alg), at).affected(); }
+    int retire(oidc::Alg alg, Timestamp at) override {
+        return exec(tx_, kRetireKeys, oidc::alg_name(alg), at).affected();
+    }
     int remove_retired(Timestamp before) override { return exec(tx_, kRemoveRetiredKeys, before).affected(); }
 
    private:

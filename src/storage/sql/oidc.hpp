@@ -5,8 +5,33 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace mina::storage::sql {
+
+/// A list of URIs as its one column holds it: newline-separated (a URI has no newline).
+inline std::string lines_joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) {
+        if (!out.empty()) out += '\n';
+        out += l;
+    }
+    return out;
+}
+
+/// The column's list back.
+inline std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t from = 0;
+    while (from < text.size()) {
+        const auto end = text.find('\n', from);
+        out.push_back(text.substr(from, end == std::string::npos ? std::string::npos : end - from));
+        if (end == std::string::npos) break;
+        from = end + 1;
+    }
+    return out;
+}
 
 // ---- Clients ------------------------------------------------------------------------------------
 

@@ -11,31 +11,6 @@ namespace {
 
 using namespace sql;  // the statements both stores share (storage/sql/oidc.hpp)
 
-// As oidc::alg_name / alg_from, kept here so that the store needs nothing from the JOSE layer.
-std::string_view alg_text(oidc::Alg a) { return a == oidc::Alg::es256 ? "ES256" : "RS256"; }
-oidc::Alg alg_of(std::string_view s) { return s == "ES256" ? oidc::Alg::es256 : oidc::Alg::rs256; }
-
-std::string joined(const std::vector<std::string>& lines) {
-    std::string out;
-    for (const auto& l : lines) {
-        if (!out.empty()) out += '\n';
-        out += l;
-    }
-    return out;
-}
-
-std::vector<std::string> split(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t from = 0;
-    while (from < text.size()) {
-        const auto end = text.find('\n', from);
-        out.push_back(text.substr(from, end == std::string::npos ? std::string::npos : end - from));
-        if (end == std::string::npos) break;
-        from = end + 1;
-    }
-    return out;
-}
-
 std::optional<Timestamp> maybe_time(const Query& q, int col) {
     if (q.is_null(col)) return std::nullopt;
     return from_unix(q.integer(col));
@@ -52,11 +27,11 @@ oidc::Client read_client(const Query& q) {
     c.name = q.text(1);
     c.secret_digest = q.text(2);
     c.is_public = q.integer(3) != 0;
-    c.redirect_uris = split(q.text(4));
-    c.post_logout_redirect_uris = split(q.text(5));
+    c.redirect_uris = lines_of(q.text(4));
+    c.post_logout_redirect_uris = lines_of(q.text(5));
     c.jwks = q.text(6);
     c.initiate_login_uri = q.text(7);
-    c.id_token_alg = alg_of(q.text(8));
+    c.id_token_alg = oidc::alg_from(q.text(8)).value_or(oidc::Alg::rs256);
     c.created_at = from_unix(q.integer(9));
     return c;
 }
@@ -67,8 +42,8 @@ class SqliteClients final : public oidc::Clients {
     bool add(const oidc::Client& c) override {
         Query q(c_, kOidcAddClient);
         q.bind(1, c.id).bind(2, c.name).bind(3, c.secret_digest).bind(4, std::int64_t{c.is_public ? 1 : 0});
-        q.bind(5, joined(c.redirect_uris)).bind(6, joined(c.post_logout_redirect_uris)).bind(7, c.jwks);
-        q.bind(8, c.initiate_login_uri).bind(9, alg_text(c.id_token_alg)).bind(10, c.created_at);
+        q.bind(5, lines_joined(c.redirect_uris)).bind(6, lines_joined(c.post_logout_redirect_uris)).bind(7, c.jwks);
+        q.bind(8, c.initiate_login_uri).bind(9, oidc::alg_name(c.id_token_alg)).bind(10, c.created_at);
         q.run();
         return q.changes() == 1;
     }
@@ -104,20 +79,24 @@ class SqliteSigningKeys final : public oidc::SigningKeys {
     explicit SqliteSigningKeys(Connection& c) : c_(c) {}
     void add(const oidc::SigningKey& k) override {
         Query q(c_, kOidcAddKey);
-        q.bind(1, k.kid).bind(2, alg_text(k.alg)).bind(3, k.public_jwk).bind(4, k.sealed_private).bind(5, k.created_at);
+        q.bind(1, k.kid)
+            .bind(2, oidc::alg_name(k.alg))
+            .bind(3, k.public_jwk)
+            .bind(4, k.sealed_private)
+            .bind(5, k.created_at);
         bind_maybe(q, 6, k.retired_at).run();
     }
     std::vector<oidc::SigningKey> list() override {
         Query q(c_, kOidcListKeys);
         std::vector<oidc::SigningKey> out;
         while (q.step())
-            out.push_back(
-                {q.text(0), alg_of(q.text(1)), q.text(2), q.text(3), from_unix(q.integer(4)), maybe_time(q, 5)});
+            out.push_back({q.text(0), oidc::alg_from(q.text(1)).value_or(oidc::Alg::rs256), q.text(2), q.text(3),
+                           from_unix(q.integer(4)), maybe_time(q, 5)});
         return out;
     }
     int retire(oidc::Alg alg, Timestamp at) override {
         Query q(c_, kOidcRetireKeys);
-        q.bind(1, alg_text(alg)).bind(2, at).run();
+        q.bind(1, oidc::alg_name(alg)).bind(2, at).run();
         return q.changes();
     }
     int remove_retired(Timestamp before) override {
