@@ -219,7 +219,8 @@ Response OidcPages::authorize(Request& req) {
     r.prompt = form->get("prompt");
     r.response_mode = form->get("response_mode");
     if (form->has("max_age")) r.max_age = form->get("max_age");
-    r.request_object = form->has("request") || form->has("request_uri");
+    r.request_object = form->has("request");
+    r.request_uri = form->has("request_uri");
 
     std::optional<portal::Viewer> viewer;
     if (const std::string s = req.cookie(kSessionCookie); !s.empty()) viewer = ctx_.portal.resume(s, now());

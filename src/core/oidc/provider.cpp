@@ -145,6 +145,7 @@ AuthorizeOutcome Provider::authorize(const AuthorizeRequest& r, std::string_view
         return out;
     };
     if (r.request_object) return to_client("request_not_supported", "request objects are not supported");
+    if (r.request_uri) return to_client("request_uri_not_supported", "request_uri is not supported");
     if (r.response_type != "code")
         return to_client("unsupported_response_type", "only the authorization code flow (response_type=code)");
     if (!r.response_mode.empty() && r.response_mode != "query")

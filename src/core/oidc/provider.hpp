@@ -40,7 +40,8 @@ struct AuthorizeRequest {
     std::string prompt;
     std::string response_mode;
     std::optional<std::string> max_age;
-    bool request_object = false;  // `request` or `request_uri` was sent (not supported)
+    bool request_object = false;  // `request` was sent (not supported)
+    bool request_uri = false;     // `request_uri` was sent (not supported)
 };
 
 /// No client to send the answer to (unknown client, a redirect URI not registered): a page.
