@@ -165,3 +165,27 @@ with open(out, 'w', encoding='utf-8') as f:
     f.write(urllib.parse.urlencode(fields))
 PY
 }
+
+# ---- shared by the scripts that measure beside the start page (studietider.sh, oidc.sh) ----------
+
+mean() { printf '%s\n' "$@" | awk '{ s += $1; n++ } END { printf "%.2f", (n ? s / n : 0) }'; }
+maxof() { printf '%s\n' "$@" | awk 'NR == 1 || $1 > m { m = $1 } END { printf "%.2f", m }'; }
+joined() { local IFS=' '; local s="$*"; echo "${s// /, }"; }
+
+# One window of GET /start with the session ($COOKIE) at $BASE, wrk ${WRK[@]} with --latency: its
+# rate, p99 and the server's CPU (S_RPS, S_P99, S_CPU, S_N); any answer but 200 stops the run.
+window_start() {
+    local i=$1 f=$RAW/start-$1.txt before after cpu_a cpu_b ok2 ok3 bad
+    wait_idle "$SERVER_PID"
+    note "window S$i: GET /start with the session (wrk ${WRK[*]} --latency)"
+    before=$(status_counts)
+    cpu_a=$(proc_cpu "$SERVER_PID")
+    run wrk "${WRK[@]}" --latency -H "$COOKIE" "$BASE/start" >"$f"
+    cpu_b=$(proc_cpu "$SERVER_PID")
+    after=$(status_counts)
+    wrk_clean "$f" "S$i"
+    read -r ok2 ok3 bad < <(status_delta "$before" "$after")
+    (( ok3 == 0 && bad == 0 )) || die "S$i: /start answered $ok3 redirects and $bad errors (2xx: $ok2)"
+    S_RPS+=("$(wrk_rps "$f")"); S_P99+=("$(wrk_p99_ms "$f")")
+    S_CPU=$(awk -v s="$S_CPU" -v a="$cpu_a" -v b="$cpu_b" 'BEGIN { print s + b - a }'); S_N=$(( S_N + $(wrk_requests "$f") ))
+}

@@ -55,10 +55,7 @@ T0=$(date +%s.%N)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
 
-mean() { printf '%s\n' "$@" | awk '{ s += $1; n++ } END { printf "%.2f", (n ? s / n : 0) }'; }
-maxof() { printf '%s\n' "$@" | awk 'NR == 1 || $1 > m { m = $1 } END { printf "%.2f", m }'; }
 minof() { printf '%s\n' "$@" | awk 'NR == 1 || $1 < m { m = $1 } END { printf "%.2f", m }'; }
-joined() { local IFS=' '; local s="$*"; echo "${s// /, }"; }
 urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
 
 python3 - "$VERIFIER" "$CHALLENGE" <<'PY' || die "the PKCE pair does not match"
@@ -171,21 +168,6 @@ S_CPU=0; S_N=0
 declare -A C_CPU C_CHAINS C_REQS
 C_CPU=([bench-rs]=0 [bench-es]=0); C_CHAINS=([bench-rs]=0 [bench-es]=0); C_REQS=([bench-rs]=0 [bench-es]=0)
 
-window_start() {
-    local i=$1 f=$RAW/start-$1.txt before after cpu_a cpu_b ok2 ok3 bad
-    wait_idle "$SERVER_PID"
-    note "window S$i: GET /start with the session (wrk ${WRK[*]} --latency)"
-    before=$(status_counts)
-    cpu_a=$(proc_cpu "$SERVER_PID")
-    run wrk "${WRK[@]}" --latency -H "$COOKIE" "$BASE/start" >"$f"
-    cpu_b=$(proc_cpu "$SERVER_PID")
-    after=$(status_counts)
-    wrk_clean "$f" "S$i"
-    read -r ok2 ok3 bad < <(status_delta "$before" "$after")
-    (( ok3 == 0 && bad == 0 )) || die "S$i: /start answered $ok3 redirects and $bad errors (2xx: $ok2)"
-    S_RPS+=("$(wrk_rps "$f")"); S_P99+=("$(wrk_p99_ms "$f")")
-    S_CPU=$(awk -v s="$S_CPU" -v a="$cpu_a" -v b="$cpu_b" 'BEGIN { print s + b - a }'); S_N=$(( S_N + $(wrk_requests "$f") ))
-}
 
 # The full authorization of client $2 in window $1 (R1, E1, ...).
 window_chain() {

@@ -56,10 +56,7 @@ save_body() {
 
 # ---- helpers of this benchmark -------------------------------------------------------------------
 
-mean() { printf '%s\n' "$@" | awk '{ s += $1; n++ } END { printf "%.2f", (n ? s / n : 0) }'; }
-maxof() { printf '%s\n' "$@" | awk 'NR == 1 || $1 > m { m = $1 } END { printf "%.2f", m }'; }
 # A rate: whole numbers from 100 up, one decimal below.
-joined() { local IFS=' '; local s="$*"; echo "${s// /, }"; }
 # The CSRF token of the forms in an HTML page.
 
 # ---- the data ------------------------------------------------------------------------------------
@@ -210,21 +207,6 @@ S_CPU=0; S_N=0; Q_CPU=0; Q_N=0
 
 # Waits (up to 30 s) until the server has stopped using CPU: when wrk stops, the server may still
 # work off the requests already queued, and that must not overlap the next window.
-window_start() {
-    local i=$1 f=$RAW/start-$1.txt before after cpu_a cpu_b ok2 ok3 bad
-    wait_idle "$SERVER_PID"
-    note "window S$i: GET /start with a session (wrk ${WRK[*]})"
-    before=$(status_counts)
-    cpu_a=$(proc_cpu "$SERVER_PID")
-    run wrk "${WRK[@]}" -H "$COOKIE" "$BASE/start" >"$f"
-    cpu_b=$(proc_cpu "$SERVER_PID")
-    after=$(status_counts)
-    wrk_clean "$f" "S$i"
-    read -r ok2 ok3 bad < <(status_delta "$before" "$after")
-    (( ok3 == 0 && bad == 0 )) || die "S$i: /start answered $ok3 redirects and $bad errors (2xx: $ok2)"
-    S_RPS+=("$(wrk_rps "$f")"); S_P99+=("$(wrk_p99_ms "$f")")
-    S_CPU=$(awk -v s="$S_CPU" -v a="$cpu_a" -v b="$cpu_b" 'BEGIN { print s + b - a }'); S_N=$(( S_N + $(wrk_requests "$f") ))
-}
 
 # Runs the search script against the server into $2; fails on any answer other than 200.
 search_wrk() {
