@@ -256,7 +256,13 @@ int cmd_serve(const app::Config& c) {
     stats::Service stats_service(*store, zone);
     // Single sign-on (issue [11]): the issuer is server.public_url, or the address bound (below).
     const crypto::Jose jose(vault);
-    oidc::Provider provider(*store, tokens, clock, {c.site.public_url});
+    // What sign-ons write (audit rows, codes' first uses) shares transactions (core/common/group_commit).
+    GroupCommit<oidc::Unit> oidc_writes(*store, std::chrono::microseconds{300});
+    oidc::Settings oidc_settings;
+    oidc_settings.issuer = c.site.public_url;
+    oidc_settings.session_idle = c.policy.session_idle;
+    oidc_settings.session_absolute = c.policy.session_absolute;
+    oidc::Provider provider(*store, tokens, jose, clock, oidc_settings, &oidc_writes);
     if (int n = oidc::Admin(*store, tokens).ensure_keys(jose, clock.now()); n > 0)
         spdlog::info("single sign-on: made {} signing key(s) for ID tokens", n);
     if (!reports_service.check_identity_key())

@@ -232,23 +232,41 @@ struct Jose::Opened {
     std::string sealed;  // what it was opened from: a kid made again with another key opens again
 };
 
-Jose::Jose(const IdentityVault& vault) : seal_key_(vault.jose_key_) {}
+Jose::Jose(const IdentityVault& vault) : seal_key_(vault.jose_key_) {
+    // The key of sealed codes and access tokens: keyed BLAKE2b of a fixed label, so that it is
+    // neither the signing keys' sealing key nor anything else the vault derives.
+    static constexpr std::string_view kLabel = "mina oidc sealed tokens";
+    crypto_generichash(token_key_.data(), token_key_.size(), reinterpret_cast<const unsigned char*>(kLabel.data()),
+                       kLabel.size(), seal_key_.data(), seal_key_.size());
+}
 
-Jose::~Jose() { sodium_memzero(seal_key_.data(), seal_key_.size()); }
+Jose::~Jose() {
+    sodium_memzero(seal_key_.data(), seal_key_.size());
+    sodium_memzero(token_key_.data(), token_key_.size());
+}
 
-std::string Jose::seal(std::string_view private_jwk, std::string_view associated) const {
+std::string Jose::seal_token(std::string_view purpose, std::string_view plain) const {
+    return seal(plain, purpose, token_key_);
+}
+
+std::optional<std::string> Jose::open_token(std::string_view purpose, std::string_view sealed) const {
+    return open(sealed, purpose, token_key_);
+}
+
+std::string Jose::seal(std::string_view private_jwk, std::string_view associated,
+                       const std::array<unsigned char, kKeyBytes>& key) const {
     constexpr std::size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
     std::vector<unsigned char> out(kNonce + private_jwk.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     randombytes_buf(out.data(), kNonce);
     unsigned long long written = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(
         out.data() + kNonce, &written, reinterpret_cast<const unsigned char*>(private_jwk.data()), private_jwk.size(),
-        reinterpret_cast<const unsigned char*>(associated.data()), associated.size(), nullptr, out.data(),
-        seal_key_.data());
+        reinterpret_cast<const unsigned char*>(associated.data()), associated.size(), nullptr, out.data(), key.data());
     return base64url(out.data(), kNonce + written);
 }
 
-std::optional<std::string> Jose::open(std::string_view sealed, std::string_view associated) const {
+std::optional<std::string> Jose::open(std::string_view sealed, std::string_view associated,
+                                      const std::array<unsigned char, kKeyBytes>& key) const {
     constexpr std::size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
     const auto bytes = from_base64url(sealed);
     if (!bytes || bytes->size() < kNonce + crypto_aead_xchacha20poly1305_ietf_ABYTES) return std::nullopt;
@@ -257,7 +275,7 @@ std::optional<std::string> Jose::open(std::string_view sealed, std::string_view 
     unsigned long long read = 0;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(
             reinterpret_cast<unsigned char*>(out.data()), &read, nullptr, data + kNonce, bytes->size() - kNonce,
-            reinterpret_cast<const unsigned char*>(associated.data()), associated.size(), data, seal_key_.data()) != 0)
+            reinterpret_cast<const unsigned char*>(associated.data()), associated.size(), data, key.data()) != 0)
         return std::nullopt;
     out.resize(read);
     return out;
@@ -289,7 +307,7 @@ oidc::SigningKey Jose::generate(oidc::Alg alg, const std::string& kid, Timestamp
     key.kid = kid;
     key.alg = alg;
     key.public_jwk = json::serialize(*public_jwk);
-    key.sealed_private = seal(private_text.get(), associated_data(alg, kid));
+    key.sealed_private = seal(private_text.get(), associated_data(alg, kid), seal_key_);
     key.created_at = now;
     return key;
 }
@@ -300,7 +318,7 @@ std::shared_ptr<const Jose::Opened> Jose::opened(const oidc::SigningKey& key) co
         if (auto it = cache_.find(key.kid); it != cache_.end() && it->second->sealed == key.sealed_private)
             return it->second;
     }
-    auto text = open(key.sealed_private, associated_data(key.alg, key.kid));
+    auto text = open(key.sealed_private, associated_data(key.alg, key.kid), seal_key_);
     if (!text)
         throw std::runtime_error("jose: the signing key " + key.kid +
                                  " cannot be opened (sealed with another installation's key?)");

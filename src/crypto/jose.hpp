@@ -42,6 +42,11 @@ class Jose final : public oidc::Signer {
     [[nodiscard]] std::optional<std::string> verify(std::string_view compact,
                                                     std::string_view jwks_json) const override;
 
+    /// Codes and access tokens: XChaCha20-Poly1305 under a key of their own (derived from the
+    /// signing keys' sealing key), `purpose` as associated data, a random nonce; base64url.
+    [[nodiscard]] std::string seal_token(std::string_view purpose, std::string_view plain) const override;
+    [[nodiscard]] std::optional<std::string> open_token(std::string_view purpose,
+                                                        std::string_view sealed) const override;
     /// The JWKS of `keys` ({"keys":[…their public JWKs…]}), for jwks_uri.
     [[nodiscard]] static std::string jwks(const std::vector<oidc::SigningKey>& keys);
 
@@ -49,10 +54,13 @@ class Jose final : public oidc::Signer {
     struct Opened;  // a private key as cjose holds it
 
     [[nodiscard]] std::shared_ptr<const Opened> opened(const oidc::SigningKey& key) const;
-    [[nodiscard]] std::string seal(std::string_view private_jwk, std::string_view associated) const;
-    [[nodiscard]] std::optional<std::string> open(std::string_view sealed, std::string_view associated) const;
+    [[nodiscard]] std::string seal(std::string_view private_jwk, std::string_view associated,
+                                   const std::array<unsigned char, kKeyBytes>& key) const;
+    [[nodiscard]] std::optional<std::string> open(std::string_view sealed, std::string_view associated,
+                                                  const std::array<unsigned char, kKeyBytes>& key) const;
 
     std::array<unsigned char, kKeyBytes> seal_key_{};
+    std::array<unsigned char, kKeyBytes> token_key_{};  // sealed codes and access tokens
     mutable std::mutex mutex_;
     mutable std::map<std::string, std::shared_ptr<const Opened>, std::less<>> cache_;  // by kid
 };

@@ -1,6 +1,8 @@
 // Plain request and response values, so that handlers never see Beast (it stays in server.cpp).
 #pragma once
 
+#include <exception>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,6 +34,11 @@ struct Response {
     /// Origins besides our own where a form on this page may end up after its redirects (CSP
     /// form-action): the service a login continues to (its registered redirect URI's origin).
     std::vector<std::string> form_targets;
+    /// What must be on disk before this answer may go (a handler on an I/O thread, which never
+    /// waits for a disk itself, hands its writes to a GroupCommit): the server calls it with a
+    /// callback, which it calls once, from any thread, with null when the writes are durable. With
+    /// an error the answer is a 503 instead, and what it would have said is never sent.
+    std::function<void(std::function<void(std::exception_ptr)>)> after_writes;
 
     Response& header(std::string name, std::string value) {
         headers.emplace_back(std::move(name), std::move(value));

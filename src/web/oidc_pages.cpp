@@ -222,10 +222,23 @@ Response OidcPages::authorize(Request& req) {
     r.request_object = form->has("request");
     r.request_uri = form->has("request_uri");
 
-    std::optional<portal::Viewer> viewer;
-    if (const std::string s = req.cookie(kSessionCookie); !s.empty()) viewer = ctx_.portal.resume(s, now());
-    const auto outcome = provider_.authorize(r, query, viewer ? &*viewer : nullptr, client(req), resumed);
-    return authorize_outcome(req, outcome, !resumed.empty());
+    // GET runs on an I/O thread (the request that every sign-on makes): nothing here waits for a
+    // disk; the answer waits for its writes instead. POST (after a login) runs on the work pool.
+    const PoolKind where = req.method == "GET" ? PoolKind::io : PoolKind::work;
+    const auto viewer = ctx_.viewer(req, where);
+    oidc::Provider::Deferred writes;
+    const auto outcome = provider_.authorize(r, query, viewer ? &*viewer : nullptr, client(req), resumed,
+                                             where == PoolKind::io ? &writes : nullptr);
+    Response res = authorize_outcome(req, outcome, !resumed.empty());
+    after(res, std::move(writes));
+    return res;
+}
+
+void OidcPages::after(Response& res, oidc::Provider::Deferred writes) {
+    if (!writes.write) return;
+    res.after_writes = [&provider = provider_, w = std::move(writes)](std::function<void(std::exception_ptr)> done) {
+        provider.commit_later(w, std::move(done));
+    };
 }
 
 Response OidcPages::token(Request& req) {
@@ -322,12 +335,15 @@ Response OidcPages::token(Request& req) {
 }
 
 Response OidcPages::userinfo(Request& req) {
+    // On an I/O thread: a refusal's audit row is committed before the answer, not here.
+    oidc::Provider::Deferred writes;
     auto bearer_error = [&](std::string_view error, int status) {
-        if (error == "invalid_request") provider_.refused(error, "", client(req));
+        if (error == "invalid_request") provider_.refused(error, "", client(req), &writes);
         Response res = oauth_error(status, error,
                                    error == "invalid_request" ? "send the token in the Authorization header"
                                                               : "the access token is not valid");
         res.header("WWW-Authenticate", "Bearer error=\"" + std::string(error) + "\"");
+        after(res, std::move(writes));
         return res;
     };
     // Never a token in a URL (SPEC §4, RFC 6750 §2.3 is not offered) nor in a body.
@@ -336,10 +352,10 @@ Response OidcPages::userinfo(Request& req) {
         return bearer_error("invalid_request", 400);
     const std::string_view authorization = req.header("authorization");
     if (authorization.size() <= 7 || text::lower_ascii(authorization.substr(0, 7)) != "bearer ") {
-        (void)provider_.userinfo({}, client(req));  // audited as an unknown token
+        (void)provider_.userinfo({}, client(req), &writes);  // audited as an unknown token
         return bearer_error("invalid_token", 401);
     }
-    const auto outcome = provider_.userinfo(text::trim(authorization.substr(7)), client(req));
+    const auto outcome = provider_.userinfo(text::trim(authorization.substr(7)), client(req), &writes);
     if (std::holds_alternative<oidc::UserinfoError>(outcome)) return bearer_error("invalid_token", 401);
     json::object o;
     put_claims(std::get<oidc::Claims>(outcome), o);
@@ -382,11 +398,11 @@ Response OidcPages::end_session(Request& req) {
 void OidcPages::add_routes(Router& r) {
     r.add("GET", "/.well-known/openid-configuration", this, &OidcPages::discovery).on_io();
     r.add("GET", "/oidc/jwks", this, &OidcPages::jwks);
-    r.add("GET", "/oidc/authorize", this, &OidcPages::authorize);
+    r.add("GET", "/oidc/authorize", this, &OidcPages::authorize).on_io();
     r.add("POST", "/oidc/authorize", this, &OidcPages::authorize).anonymous_body();
     r.add("POST", "/oidc/token", this, &OidcPages::token).anonymous_body().for_program();
-    r.add("GET", "/oidc/userinfo", this, &OidcPages::userinfo).for_program();
-    r.add("POST", "/oidc/userinfo", this, &OidcPages::userinfo).anonymous_body().for_program();
+    r.add("GET", "/oidc/userinfo", this, &OidcPages::userinfo).on_io().for_program();
+    r.add("POST", "/oidc/userinfo", this, &OidcPages::userinfo).on_io().anonymous_body().for_program();
     r.add("GET", "/oidc/logout", this, &OidcPages::end_session);
     r.add("POST", "/oidc/logout", this, &OidcPages::end_session).anonymous_body();
 }

@@ -29,6 +29,8 @@ class OidcPages final : Pages {
     /// The JWKS of the keys published now.
     [[nodiscard]] std::string published_jwks();
     Response authorize_outcome(Request& req, const oidc::AuthorizeOutcome& outcome, bool resumed);
+    /// `res` waits for `writes` (if any) to be on disk before it is sent (Response::after_writes).
+    void after(Response& res, oidc::Provider::Deferred writes);
 
     oidc::Provider& provider_;
     const oidc::Signer& signer_;

@@ -116,14 +116,17 @@ Response PageContext::login_redirect(const Request& req, bool had_token) const {
     return Response::redirect(next.empty() || next == "/start" ? "/logga-in" : "/logga-in?next=" + next);
 }
 
-std::variant<Authed, Response> PageContext::login(Request& req, PoolKind where) {
+std::optional<portal::Viewer> PageContext::viewer(const Request& req, PoolKind where) {
     const std::string token = req.cookie(kSessionCookie);
-    // On an I/O thread the session's touch is queued, not committed: nothing there waits for a disk.
-    auto viewer =
-        where == PoolKind::io
-            ? s_.portal.resume(token, now(), [this](std::function<void()> job) { s_.later.post(std::move(job)); })
-            : s_.portal.resume(token, now());
-    if (!viewer) return login_redirect(req, !token.empty());
+    if (token.empty()) return std::nullopt;
+    return where == PoolKind::io
+               ? s_.portal.resume(token, now(), [this](std::function<void()> job) { s_.later.post(std::move(job)); })
+               : s_.portal.resume(token, now());
+}
+
+std::variant<Authed, Response> PageContext::login(Request& req, PoolKind where) {
+    auto viewer = this->viewer(req, where);
+    if (!viewer) return login_redirect(req, !req.cookie(kSessionCookie).empty());
     std::string lang = pick_language(req, viewer->person.lang);
     return Authed{std::move(*viewer), std::move(lang)};
 }

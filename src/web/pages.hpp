@@ -57,6 +57,9 @@ class PageContext final : public Gatekeeper {
 
     // The router's Gatekeeper
     std::variant<Authed, Response> login(Request& req, PoolKind where) override;
+    /// The live portal session behind the request's cookie, if any; on an I/O thread its touch is
+    /// queued, not committed (nothing there waits for a disk).
+    [[nodiscard]] std::optional<portal::Viewer> viewer(const Request& req, PoolKind where);
     [[nodiscard]] bool csrf_ok(const Authed& a, std::string_view token) const override;
     Response error_page(const Request& req, int status, std::string_view message_key) override;
 

@@ -319,7 +319,7 @@ Response PortalPages::customize_submit(Request& req, Authed& a, Form& form) {
 
 Response PortalPages::logout(Request& req, Authed&, Form&) {
     ctx_.portal.logout(req.cookie(kSessionCookie), client(req), now());
-    if (s_.oidc != nullptr) s_.oidc->session_ended(req.cookie(kSessionCookie));
+    // The access tokens issued in this session stop working with it (oidc::Provider::userinfo).
     Response res = Response::redirect("/logga-in?ut=1");
     res.header("Set-Cookie", cookie_header(kSessionCookie, "", req.secure, 0));
     return res;

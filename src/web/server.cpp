@@ -418,7 +418,40 @@ asio::awaitable<Response> run_request(Shared& s, Exchange& ex) {
         }
         return r;
     });
-    co_return handled ? std::move(*handled) : busy();
+    if (!handled) co_return busy();
+    Response res = std::move(*handled);
+    if (res.after_writes) {
+        auto start = std::move(res.after_writes);
+        res.after_writes = nullptr;
+        std::exception_ptr failed;
+        try {
+            // The awaitable throws what the callback was given.
+            co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+                [&start](auto handler) {
+                    auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
+                    start([waiting](std::exception_ptr e) {
+                        auto ex = asio::get_associated_executor(*waiting);
+                        asio::post(ex, [waiting, e]() mutable { (*waiting)(e); });
+                    });
+                },
+                asio::use_awaitable);
+        } catch (...) {
+            failed = std::current_exception();
+        }
+        if (failed) {
+            try {
+                std::rethrow_exception(failed);
+            } catch (const std::exception& e) {
+                spdlog::error("request {} {} {}: its writes failed: {}", req.request_id, req.method,
+                              loggable_target(req.path), e.what());
+            } catch (...) {
+                spdlog::error("request {} {} {}: its writes failed", req.request_id, req.method,
+                              loggable_target(req.path));
+            }
+            co_return busy();
+        }
+    }
+    co_return res;
 }
 
 /// A response that may be written as it is: a handler's header that would split the response

@@ -82,7 +82,6 @@ class RecordingStore final : public ports::Store {
         oidc::SigningKeys& oidc_keys() override { return in_->oidc_keys(); }
         oidc::PendingRequests& oidc_pending() override { return in_->oidc_pending(); }
         oidc::Codes& oidc_codes() override { return in_->oidc_codes(); }
-        oidc::AccessTokens& oidc_tokens() override { return in_->oidc_tokens(); }
         oidc::Subjects& oidc_subjects() override { return in_->oidc_subjects(); }
         oidc::Sweep& oidc_sweep() override { return in_->oidc_sweep(); }
 

@@ -52,7 +52,6 @@ class Unit : public login::Unit,
     oidc::SigningKeys& oidc_keys() override = 0;
     oidc::PendingRequests& oidc_pending() override = 0;
     oidc::Codes& oidc_codes() override = 0;
-    oidc::AccessTokens& oidc_tokens() override = 0;
     oidc::Subjects& oidc_subjects() override = 0;
     oidc::Sweep& oidc_sweep() override = 0;
 };

@@ -1,7 +1,8 @@
 // What the OpenID Provider (issue [11]) needs from storage and from crypto: the services the agency
 // registered (clients), the keys that sign ID tokens, authorization requests waiting for a login,
-// authorization codes, access tokens and each person's subject. Every secret is stored as its digest
-// (ports::Tokens::digest), never as sent; a signing key's private half only sealed (Signer).
+// the codes exchanged and each person's subject. Every secret is stored as its digest
+// (ports::Tokens::digest), never as sent; a signing key's private half only sealed (Signer). Codes
+// and access tokens are not stored at all: each is its contents sealed (Signer::seal_token).
 #pragma once
 
 #include <cstdint>
@@ -59,9 +60,11 @@ struct PendingRequest {
     friend bool operator==(const PendingRequest&, const PendingRequest&) = default;
 };
 
-/// An authorization code: single use, 60 seconds, bound to its client, redirect URI and PKCE challenge.
+/// An authorization code's contents: single use, 60 seconds, bound to its client, redirect URI and
+/// PKCE challenge. A code is not stored: it is these fields sealed (Signer::seal_token), so that any
+/// server opens it; only its first use is recorded (Codes), under `id`.
 struct Code {
-    std::string digest;
+    std::string id;  // random; the row Codes::first_use makes
     std::string client_id;
     std::string redirect_uri;
     std::string code_challenge;  // S256: base64url(SHA-256(verifier))
@@ -75,21 +78,19 @@ struct Code {
     std::string amr;  // the login methods, space-separated ("pwd")
     Timestamp created_at{};
     Timestamp expires_at{};
-    std::optional<Timestamp> used_at;
     friend bool operator==(const Code&, const Code&) = default;
 };
 
-/// An access token (opaque: only its digest is stored), for userinfo.
+/// An access token's contents, sealed as a code is (opaque to the client): it works while it has
+/// not expired, its code's use is recorded and not revoked (Codes::live), and its portal session lives.
 struct AccessToken {
-    std::string digest;
+    std::string code_id;  // the code it was issued for: a second use of the code revokes it
     std::string client_id;
     PersonId person;
     std::string scope;
-    std::string sid;
     std::string session_digest;
-    std::string code_digest;  // the code it was issued for: a second use of the code revokes it
     std::string school;
-    Timestamp created_at{};
+    std::string sub;
     Timestamp expires_at{};
     friend bool operator==(const AccessToken&, const AccessToken&) = default;
 };
@@ -114,6 +115,8 @@ class SigningKeys {
     virtual void add(const SigningKey& k) = 0;
     /// Every key, newest first.
     [[nodiscard]] virtual std::vector<SigningKey> list() = 0;
+    /// The newest key of `alg` not retired: the one that signs.
+    [[nodiscard]] virtual std::optional<SigningKey> current(Alg alg) = 0;
     /// Retires every key of `alg` not yet retired; returns how many.
     virtual int retire(Alg alg, Timestamp at) = 0;
     /// Removes the keys retired before `before`; returns how many.
@@ -129,26 +132,17 @@ class PendingRequests {
     virtual void remove(std::string_view id_digest) = 0;
 };
 
+/// The codes exchanged, by Code::id, kept until the access tokens they produced have expired.
 class Codes {
    public:
     virtual ~Codes() = default;
-    virtual void add(const Code& c) = 0;
-    /// The code as stored (used or not, expired or not); nothing when unknown.
-    [[nodiscard]] virtual std::optional<Code> find(std::string_view digest) = 0;
-    /// Marks the code used at `now`, atomically: true only for the first use.
-    virtual bool use(std::string_view digest, Timestamp now) = 0;
-};
-
-class AccessTokens {
-   public:
-    virtual ~AccessTokens() = default;
-    virtual void add(const AccessToken& t) = 0;
-    /// Nothing when unknown or expired at `now`.
-    [[nodiscard]] virtual std::optional<AccessToken> find(std::string_view digest, Timestamp now) = 0;
-    /// Revokes the tokens issued for a code (its second use); returns how many.
-    virtual int revoke_code(std::string_view code_digest) = 0;
-    /// Revokes the tokens of a portal session (its logout); returns how many.
-    virtual int revoke_session(std::string_view session_digest) = 0;
+    /// Records the first use of code `id`, atomically: false when it was used before (then nothing
+    /// changes). The record is kept until `keep_until`.
+    virtual bool first_use(std::string_view id, std::string_view client_id, Timestamp keep_until) = 0;
+    /// A second use: the access tokens the first produced stop working. False when unknown.
+    virtual bool revoke(std::string_view id) = 0;
+    /// Whether the access tokens of code `id` work: its use is recorded and not revoked.
+    [[nodiscard]] virtual bool live(std::string_view id) = 0;
 };
 
 /// The `sub` of each person: random, made at the first authorization, never changed or reused.
@@ -165,7 +159,7 @@ class Subjects {
 class Sweep {
    public:
     virtual ~Sweep() = default;
-    /// Removes expired pending requests, codes and access tokens (and used client assertions);
+    /// Removes expired pending requests and records of used codes (and used client assertions);
     /// returns how many rows went.
     virtual int remove_expired(Timestamp now) = 0;
     /// Records a client assertion's jti (private_key_jwt) until `expires_at`; false when it was seen.
@@ -183,7 +177,6 @@ class Unit : public virtual ports::UnitOfWork {
     virtual SigningKeys& oidc_keys() = 0;
     virtual PendingRequests& oidc_pending() = 0;
     virtual Codes& oidc_codes() = 0;
-    virtual AccessTokens& oidc_tokens() = 0;
     virtual Subjects& oidc_subjects() = 0;
     virtual Sweep& oidc_sweep() = 0;
 };
@@ -207,6 +200,13 @@ class Signer {
     /// Claims (exp, aud, …) are the caller's to check.
     [[nodiscard]] virtual std::optional<std::string> verify(std::string_view compact,
                                                             std::string_view jwks_json) const = 0;
+    /// `plain` sealed under the installation's key with `purpose` as associated data (base64url):
+    /// a code or an access token that carries its own contents, which only a server of this
+    /// installation can read or make, and which opens only for the same purpose.
+    [[nodiscard]] virtual std::string seal_token(std::string_view purpose, std::string_view plain) const = 0;
+    /// What seal_token sealed for `purpose`; nothing for anything else (changed, another purpose).
+    [[nodiscard]] virtual std::optional<std::string> open_token(std::string_view purpose,
+                                                                std::string_view sealed) const = 0;
 };
 
 }  // namespace mina::oidc

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <stdexcept>
 
 namespace mina::oidc {
@@ -68,7 +70,85 @@ std::optional<std::int64_t> whole_seconds(std::string_view t) {
     return n;
 }
 
+/// Fields as one text: each its length in decimal digits, a colon and its bytes.
+std::string pack(std::initializer_list<std::string_view> fields) {
+    std::string out;
+    for (std::string_view f : fields) out.append(std::to_string(f.size())).append(":").append(f);
+    return out;
+}
+
+/// pack's fields back, exactly `n` of them; nothing for anything else.
+std::optional<std::vector<std::string>> unpack(std::string_view text, std::size_t n) {
+    std::vector<std::string> out;
+    out.reserve(n);
+    std::size_t i = 0;
+    while (i < text.size() && out.size() < n) {
+        std::size_t len = 0;
+        std::size_t j = i;
+        while (j < text.size() && text[j] >= '0' && text[j] <= '9' && j - i < 7) len = len * 10 + (text[j++] - '0');
+        if (j == i || j >= text.size() || text[j] != ':' || text.size() - (j + 1) < len) return std::nullopt;
+        out.emplace_back(text.substr(j + 1, len));
+        i = j + 1 + len;
+    }
+    if (i != text.size() || out.size() != n) return std::nullopt;
+    return out;
+}
+
+std::optional<std::int64_t> number(const std::string& t) {
+    if (t.empty() || t.size() > 18) return std::nullopt;
+    std::int64_t n = 0;
+    for (char c : t) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + (c - '0');
+    }
+    return n;
+}
+
+constexpr std::string_view kCodePurpose = "mina-oidc-code-1";
+constexpr std::string_view kAccessPurpose = "mina-oidc-access-1";
+
 }  // namespace
+
+std::string seal_code(const Signer& s, const Code& c) {
+    const std::string person = std::to_string(c.person.value());
+    const std::string times[] = {std::to_string(to_unix(c.auth_time)), std::to_string(to_unix(c.created_at)),
+                                 std::to_string(to_unix(c.expires_at))};
+    return s.seal_token(kCodePurpose, pack({c.id, c.client_id, c.redirect_uri, c.code_challenge, c.nonce, c.scope,
+                                            person, c.session_digest, c.sid, c.school, times[0], c.amr, times[1],
+                                            times[2]}));
+}
+
+std::optional<Code> open_code(const Signer& s, std::string_view code) {
+    if (code.empty() || code.size() > 4096) return std::nullopt;
+    auto plain = s.open_token(kCodePurpose, code);
+    if (!plain) return std::nullopt;
+    auto f = unpack(*plain, 14);
+    if (!f) return std::nullopt;
+    auto& v = *f;
+    const auto person = number(v[6]), auth = number(v[10]), made = number(v[12]), ends = number(v[13]);
+    if (!person || !auth || !made || !ends) return std::nullopt;
+    return Code{v[0], v[1], v[2], v[3], v[4], v[5], PersonId{*person}, v[7], v[8], v[9],
+                from_unix(*auth), v[11], from_unix(*made), from_unix(*ends)};
+}
+
+std::string seal_access(const Signer& s, const AccessToken& t) {
+    const std::string person = std::to_string(t.person.value());
+    const std::string ends = std::to_string(to_unix(t.expires_at));
+    return s.seal_token(kAccessPurpose,
+                        pack({t.code_id, t.client_id, person, t.scope, t.session_digest, t.school, t.sub, ends}));
+}
+
+std::optional<AccessToken> open_access(const Signer& s, std::string_view token) {
+    if (token.empty() || token.size() > 4096) return std::nullopt;
+    auto plain = s.open_token(kAccessPurpose, token);
+    if (!plain) return std::nullopt;
+    auto f = unpack(*plain, 8);
+    if (!f) return std::nullopt;
+    auto& v = *f;
+    const auto person = number(v[2]), ends = number(v[7]);
+    if (!person || !ends) return std::nullopt;
+    return AccessToken{v[0], v[1], PersonId{*person}, v[3], v[4], v[5], v[6], from_unix(*ends)};
+}
 
 std::string base64url(std::string_view bytes) {
     static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -114,19 +194,73 @@ std::vector<std::string> words(std::string_view text) {
     return out;
 }
 
-AuthorizeOutcome Provider::authorize(const AuthorizeRequest& r, std::string_view query, const portal::Viewer* viewer,
-                                     const ClientInfo& from, std::string_view resumed) {
-    const Timestamp now = clock_.now();
+void Provider::write(Write w, Deferred* deferred, bool sync) {
+    if (deferred != nullptr) {
+        if (deferred->write) {
+            // Two writes of one step: one after the other, in the same transaction.
+            deferred->write = [first = std::move(deferred->write), then = std::move(w)](Unit& tx) {
+                first(tx);
+                then(tx);
+            };
+            deferred->sync = deferred->sync || sync;
+        } else {
+            deferred->write = std::move(w);
+            deferred->sync = sync;
+        }
+        return;
+    }
+    if (group_ != nullptr) {
+        group_->run(std::move(w));
+        return;
+    }
     auto tx = store_.begin(ports::TxMode::write);
+    w(*tx);
+    tx->commit();
+}
+
+void Provider::commit_later(Deferred d, std::function<void(std::exception_ptr)> done) {
+    if (!d.write) {
+        done(nullptr);
+        return;
+    }
+    if (group_ != nullptr) {
+        group_->submit(std::move(d.write), std::move(done),
+                       d.sync ? GroupCommit<Unit>::Sync::now : GroupCommit<Unit>::Sync::later);
+        return;
+    }
+    std::exception_ptr failed;
+    try {
+        auto tx = store_.begin(ports::TxMode::write);
+        d.write(*tx);
+        if (d.sync) tx->commit();
+        else tx->commit_unsynced();
+    } catch (...) {
+        failed = std::current_exception();
+    }
+    done(failed);
+}
+
+AuthorizeOutcome Provider::authorize(const AuthorizeRequest& r, std::string_view query, const portal::Viewer* viewer,
+                                     const ClientInfo& from, std::string_view resumed, Deferred* deferred) {
+    const Timestamp now = clock_.now();
+    std::optional<Client> client;
+    std::optional<PendingRequest> pending;
+    {
+        auto tx = store_.begin(ports::TxMode::read);
+        if (!r.client_id.empty()) client = tx->oidc_clients().find(r.client_id);
+        if (client && !resumed.empty()) pending = tx->oidc_pending().find(tokens_.digest(resumed), now);
+    }
     auto refused = [&](std::string_view error) {
-        tx->audit().append({now, viewer ? viewer->person.username.value() : "anonymous", from.address, "oidc.refused",
-                            viewer ? viewer->person.username.value() : "", "",
-                            audit::say("oidc_refused", {error, r.client_id})});
-        tx->commit();
+        write(
+            [row = AuditEvent{now, viewer ? viewer->person.username.value() : "anonymous", from.address,
+                                "oidc.refused", viewer ? viewer->person.username.value() : "", "",
+                                audit::say("oidc_refused", {error, r.client_id})}](Unit& tx) {
+                tx.audit().append(row);
+            },
+            deferred);
     };
 
     // 1. Without a known client and one of its redirect URIs nothing may be sent anywhere (§3.1.2.6).
-    auto client = r.client_id.empty() ? std::nullopt : tx->oidc_clients().find(r.client_id);
     if (!client) {
         refused("unknown_client");
         return NoRedirect{"unknown_client"};
@@ -161,9 +295,7 @@ AuthorizeOutcome Provider::authorize(const AuthorizeRequest& r, std::string_view
 
     // 3. Which login answers the request: one made after `login_after`.
     Timestamp login_after{};
-    std::optional<PendingRequest> pending;
     if (!resumed.empty()) {
-        pending = tx->oidc_pending().find(tokens_.digest(resumed), now);
         if (pending) login_after = pending->login_after;
     } else {
         if (prompt_login) login_after = now;
@@ -184,16 +316,18 @@ AuthorizeOutcome Provider::authorize(const AuthorizeRequest& r, std::string_view
         p.login_after = pending ? pending->login_after : login_after;
         p.created_at = now;
         p.expires_at = now + settings_.pending_ttl;
-        if (pending) tx->oidc_pending().remove(pending->id_digest);
-        tx->oidc_pending().add(p);
-        tx->commit();
+        write(
+            [p, old = pending ? pending->id_digest : std::string()](Unit& tx) {
+                if (!old.empty()) tx.oidc_pending().remove(old);
+                tx.oidc_pending().add(p);
+            },
+            deferred);
         return NeedLogin{std::move(token), client->name};
     }
 
-    // 4. A code for the client.
-    const std::string code = tokens_.token();
+    // 4. A code for the client: its contents sealed, nothing stored but the audit row.
     Code c;
-    c.digest = tokens_.digest(code);
+    c.id = tokens_.token();
     c.client_id = client->id;
     c.redirect_uri = r.redirect_uri;
     c.code_challenge = r.code_challenge;
@@ -207,13 +341,16 @@ AuthorizeOutcome Provider::authorize(const AuthorizeRequest& r, std::string_view
     c.amr = "pwd";
     c.created_at = now;
     c.expires_at = now + settings_.code_ttl;
-    tx->oidc_codes().add(c);
-    if (pending) tx->oidc_pending().remove(pending->id_digest);
     const std::string who = viewer->person.username.value();
-    tx->audit().append(
-        {now, who, from.address, "oidc.authorized", who, c.school, audit::say("oidc_client", {client->id})});
-    tx->commit();
-    Redirect out{r.redirect_uri, {{"code", code}}};
+    write(
+        [row = AuditEvent{now, who, from.address, "oidc.authorized", who, c.school,
+                            audit::say("oidc_client", {client->id})},
+         old = pending ? pending->id_digest : std::string()](Unit& tx) {
+            if (!old.empty()) tx.oidc_pending().remove(old);
+            tx.audit().append(row);
+        },
+        deferred, /*sync=*/false);
+    Redirect out{r.redirect_uri, {{"code", seal_code(signer_, c)}}};
     if (!r.state.empty()) out.params.emplace_back("state", r.state);
     out.params.emplace_back("iss", settings_.issuer);
     return out;
@@ -235,15 +372,13 @@ std::optional<Provider::Waiting> Provider::waiting(std::string_view token) {
     return Waiting{c->name, c->redirect_uris};
 }
 
-TokenError Provider::refuse(Unit& tx, const ClientInfo& from, std::string_view client, int status, std::string error,
+TokenError Provider::refuse(const ClientInfo& from, std::string_view client, int status, std::string error,
                             std::string description) {
-    tx.audit().append(
-        {clock_.now(), "anonymous", from.address, "oidc.refused", "", "", audit::say("oidc_refused", {error, client})});
-    tx.commit();
+    refused(error, client, from);
     return TokenError{status, std::move(error), std::move(description)};
 }
 
-std::optional<TokenError> Provider::authenticate(Unit& tx, const Client& c, const ClientAuth& a) {
+std::optional<TokenError> Provider::authenticate(const Client& c, const ClientAuth& a) {
     using M = ClientAuth::Method;
     const Timestamp now = clock_.now();
     auto bad = [&](std::string d) { return TokenError{401, "invalid_client", std::move(d)}; };
@@ -270,64 +405,105 @@ std::optional<TokenError> Provider::authenticate(Unit& tx, const Client& c, cons
             if (!as.exp || *as.exp <= now) return bad("the assertion has expired");
             if (*as.exp > now + Seconds{3600}) return bad("the assertion lives too long");
             if (as.jti.empty()) return bad("the assertion needs a jti");
-            if (!tx.oidc_sweep().first_use_of_assertion(c.id, as.jti, *as.exp))
-                return bad("the assertion was used before");
-            return std::nullopt;
+            return std::nullopt;  // its jti's first use is recorded with the token's writes
         }
     }
     return bad("the client must authenticate");
 }
 
+std::optional<Viewing> Provider::live_session(Unit& tx, const std::string& id_hash, Timestamp now) {
+    auto v = tx.sessions().view(id_hash);
+    if (!v) return std::nullopt;
+    const Timestamp ends = std::min(v->session.last_seen_at + settings_.session_idle,
+                                    v->session.created_at + settings_.session_absolute);
+    if (now >= ends) return std::nullopt;
+    return v;
+}
+
 std::variant<Issued, TokenError> Provider::token(const TokenRequest& r, const ClientInfo& from) {
     const Timestamp now = clock_.now();
-    auto tx = store_.begin(ports::TxMode::write);
     const std::string& cid = r.auth.client_id;
-    if (r.auth.several) return refuse(*tx, from, cid, 400, "invalid_request", "use one client authentication method");
-    auto client = cid.empty() ? std::nullopt : tx->oidc_clients().find(cid);
-    if (!client) return refuse(*tx, from, cid, 401, "invalid_client", "unknown client");
-    if (auto e = authenticate(*tx, *client, r.auth)) return refuse(*tx, from, cid, e->status, e->error, e->description);
-    if (r.grant_type != "authorization_code")
-        return refuse(*tx, from, cid, 400, "unsupported_grant_type", "only authorization_code");
-    if (r.code.empty()) return refuse(*tx, from, cid, 400, "invalid_request", "code is missing");
-
-    const std::string digest = tokens_.digest(r.code);
-    auto code = tx->oidc_codes().find(digest);
-    if (!code || code->client_id != client->id)
-        return refuse(*tx, from, cid, 400, "invalid_grant", "the code is not this client's");
-    if (code->used_at || !tx->oidc_codes().use(digest, now)) {
-        // RFC 6749 §4.1.2: a code used twice revokes what its first use produced.
-        const int revoked = tx->oidc_tokens().revoke_code(digest);
-        tx->audit().append({now, "anonymous", from.address, "oidc.code_replayed", "", code->school,
-                            audit::say("oidc_replayed", {cid, std::to_string(revoked)})});
-        tx->commit();
-        return TokenError{400, "invalid_grant", "the code was used before"};
+    if (r.auth.several) return refuse(from, cid, 400, "invalid_request", "use one client authentication method");
+    std::optional<Client> client;
+    std::optional<Code> code;
+    std::optional<Viewing> session;
+    std::optional<std::string> sub;
+    std::optional<SigningKey> key;
+    {
+        auto tx = store_.begin(ports::TxMode::read);
+        if (!cid.empty()) client = tx->oidc_clients().find(cid);
+        if (client) code = open_code(signer_, r.code);
+        if (code && code->client_id == client->id) {
+            session = live_session(*tx, code->session_digest, now);
+            if (session) sub = tx->oidc_subjects().find(session->person.id);
+            key = tx->oidc_keys().current(client->id_token_alg);
+        }
     }
-    if (code->expires_at <= now) return refuse(*tx, from, cid, 400, "invalid_grant", "the code has expired");
-    if (code->redirect_uri != r.redirect_uri)
-        return refuse(*tx, from, cid, 400, "invalid_grant", "redirect_uri differs from the authorization's");
-    if (!verifier_ok(r.code_verifier) ||
-        !tokens_.equal(base64url(from_hex(tokens_.sha256(r.code_verifier))), code->code_challenge))
-        return refuse(*tx, from, cid, 400, "invalid_grant", "code_verifier does not match the challenge");
-    auto person = tx->accounts().find(code->person);
-    if (!person) return refuse(*tx, from, cid, 400, "invalid_grant", "the person is gone");
+    if (!client) return refuse(from, cid, 401, "invalid_client", "unknown client");
+    if (auto e = authenticate(*client, r.auth)) return refuse(from, cid, e->status, e->error, e->description);
+    if (r.grant_type != "authorization_code")
+        return refuse(from, cid, 400, "unsupported_grant_type", "only authorization_code");
+    if (r.code.empty()) return refuse(from, cid, 400, "invalid_request", "code is missing");
+    if (!code || code->client_id != client->id)
+        return refuse(from, cid, 400, "invalid_grant", "the code is not this client's");
+
+    // The code is this client's: whatever follows, this is its use. A second use (RFC 6749
+    // §4.1.2) revokes what the first produced; the checks below make a first use fail alone.
+    std::optional<TokenError> wrong;
+    if (code->expires_at <= now) wrong = TokenError{400, "invalid_grant", "the code has expired"};
+    else if (code->redirect_uri != r.redirect_uri)
+        wrong = TokenError{400, "invalid_grant", "redirect_uri differs from the authorization's"};
+    else if (!verifier_ok(r.code_verifier) ||
+             !tokens_.equal(base64url(from_hex(tokens_.sha256(r.code_verifier))), code->code_challenge))
+        wrong = TokenError{400, "invalid_grant", "code_verifier does not match the challenge"};
+    else if (!session) wrong = TokenError{400, "invalid_grant", "the person's session has ended"};
+    else if (!key) throw std::runtime_error(client->id_token_alg == Alg::rs256 ? "no RS256 signing key"
+                                                                                : "no ES256 signing key");
+
+    struct Outcome {
+        bool replayed = false;
+        bool assertion_seen = false;
+        std::string sub;
+    };
+    auto outcome = std::make_shared<Outcome>();
+    const std::string fresh_sub = sub ? std::string() : tokens_.token();
+    const std::string who = session ? session->person.username.value() : "anonymous";
+    const std::optional<ClientAuth::Assertion>& as = r.auth.assertion;
+    write([&, outcome](Unit& tx) {
+        *outcome = Outcome{};
+        if (r.auth.method == ClientAuth::Method::private_key_jwt && as &&
+            !tx.oidc_sweep().first_use_of_assertion(client->id, as->jti, *as->exp)) {
+            outcome->assertion_seen = true;
+            tx.audit().append({now, "anonymous", from.address, "oidc.refused", "", "",
+                               audit::say("oidc_refused", {"invalid_client", cid})});
+            return;
+        }
+        if (!tx.oidc_codes().first_use(code->id, client->id, code->expires_at + settings_.token_ttl)) {
+            outcome->replayed = true;
+            tx.oidc_codes().revoke(code->id);
+            tx.audit().append({now, "anonymous", from.address, "oidc.code_replayed", "", code->school,
+                               audit::say("oidc_replayed", {cid, "1"})});
+            return;
+        }
+        if (wrong) {
+            tx.audit().append({now, "anonymous", from.address, "oidc.refused", "", "",
+                               audit::say("oidc_refused", {wrong->error, cid})});
+            return;
+        }
+        outcome->sub = sub ? *sub : tx.oidc_subjects().subject_of(session->person.id, fresh_sub);
+        tx.audit().append(
+            {now, who, from.address, "oidc.token_issued", who, code->school, audit::say("oidc_client", {client->id})});
+    });
+    if (outcome->assertion_seen) return TokenError{401, "invalid_client", "the assertion was used before"};
+    if (outcome->replayed) return TokenError{400, "invalid_grant", "the code was used before"};
+    if (wrong) return *wrong;
 
     Issued out;
-    out.access_token = tokens_.token();
+    AccessToken t{code->id,      client->id,  code->person, code->scope, code->session_digest,
+                  code->school, outcome->sub, now + settings_.token_ttl};
+    out.access_token = seal_access(signer_, t);
     out.expires_in = settings_.token_ttl;
     out.scope = code->scope;
-    AccessToken t;
-    t.digest = tokens_.digest(out.access_token);
-    t.client_id = client->id;
-    t.person = code->person;
-    t.scope = code->scope;
-    t.sid = code->sid;
-    t.session_digest = code->session_digest;
-    t.code_digest = digest;
-    t.school = code->school;
-    t.created_at = now;
-    t.expires_at = now + settings_.token_ttl;
-    tx->oidc_tokens().add(t);
-
     IdToken& id = out.id_token;
     id.iss = settings_.issuer;
     id.aud = client->id;
@@ -339,72 +515,63 @@ std::variant<Issued, TokenError> Provider::token(const TokenRequest& r, const Cl
     id.iat = now;
     id.exp = now + settings_.id_token_ttl;
     id.auth_time = code->auth_time;
-    id.claims = claims_for(*tx, code->scope, code->person, code->school);
-
-    const std::string who = person->username.value();
-    tx->audit().append(
-        {now, who, from.address, "oidc.token_issued", who, code->school, audit::say("oidc_client", {client->id})});
-    tx->commit();
-    out.key = signing_key(client->id_token_alg);
+    id.claims = claims_of(*session, outcome->sub, code->scope, code->school);
+    out.key = std::move(*key);
     return out;
 }
 
-Claims Provider::claims_for(Unit& tx, const std::string& scope, PersonId person, const std::string& school) {
+Claims Provider::claims_of(const Viewing& v, const std::string& sub, const std::string& scope,
+                           const std::string& school) {
     Claims c;
-    // At the token endpoint (a write) the subject is made on first use; at userinfo (a read) it is there.
-    if (auto sub = tx.oidc_subjects().find(person)) c.sub = *sub;
-    else c.sub = tx.oidc_subjects().subject_of(person, tokens_.token());
-    auto p = tx.accounts().find(person);
-    if (!p) return c;
+    c.sub = sub;
+    const Person& p = v.person;
     if (has_word(scope, "profile")) {
         c.profile = true;
-        c.name = p->display_name();
-        c.given_name = p->first_name;
-        c.family_name = p->last_name;
-        c.preferred_username = p->username.value();
-        c.locale = p->lang;
+        c.name = p.display_name();
+        c.given_name = p.first_name;
+        c.family_name = p.last_name;
+        c.preferred_username = p.username.value();
+        c.locale = p.lang;
     }
     if (has_word(scope, "email")) {
         c.email = true;
-        c.email_address = p->email;
+        c.email_address = p.email;
     }
     if (has_word(scope, "schools")) {
         c.schools = true;
-        const Access access = tx.grants().access(person);
-        c.agency_admin = access.agency_admin;
-        for (const auto& a : access.schools) {
+        c.agency_admin = v.access.agency_admin;
+        for (const auto& a : v.access.schools) {
             SchoolClaim s{a.school.code.value(), a.school.name, {}};
             for (Role role : a.roles) s.roles.emplace_back(role_claim(role));
             c.school_list.push_back(std::move(s));
         }
         // Vald skola, if the person still holds a grant there.
-        const bool still = std::any_of(access.schools.begin(), access.schools.end(),
+        const bool still = std::any_of(v.access.schools.begin(), v.access.schools.end(),
                                        [&](const SchoolAccess& a) { return a.school.code.value() == school; });
         if (still) c.school = school;
     }
     return c;
 }
 
-std::variant<Claims, UserinfoError> Provider::userinfo(std::string_view access_token, const ClientInfo& from) {
-    {
+std::variant<Claims, UserinfoError> Provider::userinfo(std::string_view access_token, const ClientInfo& from,
+                                                       Deferred* deferred) {
+    const Timestamp now = clock_.now();
+    if (auto t = open_access(signer_, access_token); t && t->expires_at > now) {
         auto tx = store_.begin(ports::TxMode::read);
-        auto t =
-            access_token.empty() ? std::nullopt : tx->oidc_tokens().find(tokens_.digest(access_token), clock_.now());
-        if (t) {
-            auto c = claims_for(*tx, t->scope, t->person, t->school);
-            tx->commit();
-            return c;
+        if (tx->oidc_codes().live(t->code_id)) {
+            if (auto v = live_session(*tx, t->session_digest, now); v && v->person.id == t->person)
+                return claims_of(*v, t->sub, t->scope, t->school);
         }
     }
-    refused("invalid_token", "", from);
+    refused("invalid_token", "", from, deferred);
     return UserinfoError{"invalid_token"};
 }
 
-void Provider::refused(std::string_view error, std::string_view client, const ClientInfo& from) {
-    auto tx = store_.begin(ports::TxMode::write);
-    tx->audit().append(
-        {clock_.now(), "anonymous", from.address, "oidc.refused", "", "", audit::say("oidc_refused", {error, client})});
-    tx->commit();
+void Provider::refused(std::string_view error, std::string_view client, const ClientInfo& from, Deferred* deferred) {
+    write(
+        [row = AuditEvent{clock_.now(), "anonymous", from.address, "oidc.refused", "", "",
+                            audit::say("oidc_refused", {error, client})}](Unit& tx) { tx.audit().append(row); },
+        deferred);
 }
 
 EndSessionOutcome Provider::end_session(const EndSession& r, std::string_view session_token, const ClientInfo& from) {
@@ -425,11 +592,11 @@ EndSessionOutcome Provider::end_session(const EndSession& r, std::string_view se
         if (auto s = tx->sessions().find(id_hash)) {
             const std::string sid = tokens_.digest("sid:" + id_hash).substr(0, 32);
             // The hint names another session (an older login): this browser's is not the RP's to end.
+            // Its access tokens end with it (they work only while their session lives).
             if (r.hint->sid.empty() || r.hint->sid == sid) {
                 if (auto p = tx->accounts().find(s->person)) who = p->username.value();
                 school = s->school;
                 tx->sessions().remove(id_hash);
-                tx->oidc_tokens().revoke_session(id_hash);
             }
         }
     }
@@ -440,13 +607,6 @@ EndSessionOutcome Provider::end_session(const EndSession& r, std::string_view se
         !registered(client->post_logout_redirect_uris, r.post_logout_redirect_uri))
         return {EndSessionOutcome::Kind::logged_out, {}};
     return {EndSessionOutcome::Kind::redirect, r.post_logout_redirect_uri};
-}
-
-void Provider::session_ended(std::string_view session_token) {
-    if (session_token.empty()) return;
-    auto tx = store_.begin(ports::TxMode::write);
-    tx->oidc_tokens().revoke_session(tokens_.digest(session_token));
-    tx->commit();
 }
 
 std::optional<Client> Provider::client(std::string_view id) {
@@ -462,8 +622,7 @@ std::vector<Client> Provider::clients() {
 
 SigningKey Provider::signing_key(Alg alg) {
     auto tx = store_.begin(ports::TxMode::read);
-    for (auto& k : tx->oidc_keys().list())
-        if (k.alg == alg && !k.retired_at) return k;
+    if (auto k = tx->oidc_keys().current(alg)) return std::move(*k);
     throw std::runtime_error(alg == Alg::rs256 ? "no RS256 signing key" : "no ES256 signing key");
 }
 

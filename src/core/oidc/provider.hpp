@@ -3,8 +3,16 @@
 // decisions — which client, which redirect, which login is fresh enough, which code, whose token —
 // with every code and token issued and every refusal audited in the transaction that makes it.
 // JSON, signatures and HTTP are the web layer's (web/oidc_pages): what it gets here are values.
+//
+// Codes and access tokens are their contents sealed (Signer::seal_token): issuing one stores
+// nothing but its audit row, and any server opens it. The token endpoint records each code's first
+// use (Codes), which makes it single-use across servers and lets a second use revoke the access
+// tokens of the first; an access token works while its code's record is live and its portal
+// session lives. Writes go through a GroupCommit when one is given, so that requests at once share a
+// transaction; a caller on an I/O thread takes them instead (`deferred`) and hands them on itself.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/common/group_commit.hpp"
 #include "core/common/ports.hpp"
 #include "core/login/portal.hpp"
 #include "core/oidc/ports.hpp"
@@ -25,6 +34,10 @@ struct Settings {
     Seconds id_token_ttl{300};   // an ID token
     Seconds pending_ttl{1800};   // an authorization request waiting for a login
     Seconds retired_keys{3600};  // how long a retired key is still published
+    // The portal's session limits (policy.session_idle, policy.session_absolute): an access token
+    // works only while the session it was issued in could still be resumed.
+    Seconds session_idle{1800};
+    Seconds session_absolute{43200};
 };
 
 /// An authorization request's parameters as sent (OpenID Connect Core 1.0 §3.1.2.1).
@@ -154,8 +167,26 @@ struct EndSessionOutcome {
 
 class Provider {
    public:
-    Provider(Store store, ports::Tokens& tokens, const Clock& clock, Settings settings)
-        : store_(store), tokens_(tokens), clock_(clock), settings_(std::move(settings)) {}
+    /// The writes of one step, to commit in one transaction (with others': GroupCommit).
+    using Write = std::function<void(Unit&)>;
+    /// A step's writes that its caller commits (commit_later) before it answers. `sync` false: the
+    /// answer may go once they are committed, before they reach the disk with the next synced
+    /// commit (a code's audit row: the code's exchange, which must follow for it to be worth
+    /// anything, syncs it).
+    struct Deferred {
+        Write write;
+        bool sync = true;
+    };
+
+    /// `group`: where writes go to share a transaction (nothing: each in its own).
+    Provider(Store store, ports::Tokens& tokens, const Signer& signer, const Clock& clock, Settings settings,
+             GroupCommit<Unit>* group = nullptr)
+        : store_(store),
+          tokens_(tokens),
+          signer_(signer),
+          clock_(clock),
+          settings_(std::move(settings)),
+          group_(group) {}
 
     [[nodiscard]] const Settings& settings() const { return settings_; }
     /// The issuer, once the server knows its address (server.public_url unset): before any request.
@@ -163,8 +194,10 @@ class Provider {
 
     /// An authorization request. `viewer`: the browser's live portal session, if any. `resumed`:
     /// the pending request this continues after a login (its token), whose parameters `r` are.
+    /// `deferred`: given, the step's writes (its audit row above all) are left there, for the
+    /// caller to commit before it answers; else they are committed before this returns.
     AuthorizeOutcome authorize(const AuthorizeRequest& r, std::string_view query, const portal::Viewer* viewer,
-                               const ClientInfo& from, std::string_view resumed = {});
+                               const ClientInfo& from, std::string_view resumed = {}, Deferred* deferred = nullptr);
     /// The pending request behind a browser's cookie, if it is still waiting.
     [[nodiscard]] std::optional<PendingRequest> pending(std::string_view token);
     /// The service a pending request is for: the login page names it, and lets its form end there.
@@ -176,16 +209,15 @@ class Provider {
 
     /// The token endpoint: a code for an access token and an ID token.
     std::variant<Issued, TokenError> token(const TokenRequest& r, const ClientInfo& from);
-    /// The claims an access token may read, or why not.
-    std::variant<Claims, UserinfoError> userinfo(std::string_view access_token, const ClientInfo& from);
+    /// The claims an access token may read, or why not (a refusal's audit row: as for authorize).
+    std::variant<Claims, UserinfoError> userinfo(std::string_view access_token, const ClientInfo& from,
+                                                 Deferred* deferred = nullptr);
     /// A request the web layer refused before asking (a token in a URL, a body that is not a form):
     /// audited as every refusal is.
-    void refused(std::string_view error, std::string_view client, const ClientInfo& from);
+    void refused(std::string_view error, std::string_view client, const ClientInfo& from, Deferred* deferred = nullptr);
 
     /// The end-session endpoint: `session_token` is the browser's portal session cookie (may be empty).
     EndSessionOutcome end_session(const EndSession& r, std::string_view session_token, const ClientInfo& from);
-    /// The portal's own Logga ut ended a session: its access tokens stop working.
-    void session_ended(std::string_view session_token);
 
     /// A registered client (the web layer verifies a private_key_jwt assertion with its keys).
     [[nodiscard]] std::optional<Client> client(std::string_view id);
@@ -197,20 +229,38 @@ class Provider {
     SigningKey signing_key(Alg alg);
     /// The keys jwks_uri publishes: those not retired, and those retired within `retired_keys`.
     [[nodiscard]] std::vector<SigningKey> published_keys();
-    /// Removes expired requests, codes, tokens and assertions, and long-retired keys.
+    /// Removes expired requests, records of used codes and assertions, and long-retired keys.
     int sweep();
 
+    /// Commits writes a caller took (`deferred`) without waiting: `done` follows once they are on
+    /// disk (null) or failed, on whichever thread commits them.
+    void commit_later(Deferred d, std::function<void(std::exception_ptr)> done);
+
    private:
-    Claims claims_for(Unit& tx, const std::string& scope, PersonId person, const std::string& school);
-    std::optional<TokenError> authenticate(Unit& tx, const Client& c, const ClientAuth& a);
-    TokenError refuse(Unit& tx, const ClientInfo& from, std::string_view client, int status, std::string error,
+    /// Commits `w`: left in `deferred` when given, else through the group (or alone) now.
+    void write(Write w, Deferred* deferred = nullptr, bool sync = true);
+    /// The session `id_hash` with its person and access, if it could still be resumed at `now`.
+    std::optional<Viewing> live_session(Unit& tx, const std::string& id_hash, Timestamp now);
+    static Claims claims_of(const Viewing& v, const std::string& sub, const std::string& scope,
+                            const std::string& school);
+    std::optional<TokenError> authenticate(const Client& c, const ClientAuth& a);
+    TokenError refuse(const ClientInfo& from, std::string_view client, int status, std::string error,
                       std::string description);
 
     Store store_;
     ports::Tokens& tokens_;
+    const Signer& signer_;
     const Clock& clock_;
     Settings settings_;
+    GroupCommit<Unit>* group_;
 };
+
+/// A code's and an access token's contents as sealed (Signer::seal_token), and back: nothing for
+/// anything seal_token did not make for that purpose.
+[[nodiscard]] std::string seal_code(const Signer& s, const Code& c);
+[[nodiscard]] std::optional<Code> open_code(const Signer& s, std::string_view code);
+[[nodiscard]] std::string seal_access(const Signer& s, const AccessToken& t);
+[[nodiscard]] std::optional<AccessToken> open_access(const Signer& s, std::string_view token);
 
 /// base64url without padding of `bytes` (RFC 4648 §5).
 [[nodiscard]] std::string base64url(std::string_view bytes);

@@ -44,8 +44,7 @@ constexpr std::array<const char*, 31> kTables{"schools",
                                               "oidc_clients",
                                               "oidc_keys",
                                               "oidc_pending",
-                                              "oidc_codes",
-                                              "oidc_tokens",
+                                              "oidc_used_codes",
                                               "oidc_subjects",
                                               "oidc_assertions"};
 

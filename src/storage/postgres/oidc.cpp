@@ -1,5 +1,5 @@
-// The PostgreSQL store: the OpenID Provider's clients, signing keys, pending requests, codes, access
-// tokens, subjects and its sweep (issue [11]). The same ports, statement for statement, as
+// The PostgreSQL store: the OpenID Provider's clients, signing keys, pending requests, the codes
+// exchanged, subjects and its sweep (issue [11]). The same ports, statement for statement, as
 // src/storage/sqlite/oidc.cpp.
 #include <chrono>
 
@@ -21,28 +21,22 @@ constexpr Dollars kRemoveClient{sql::kOidcRemoveClient};
 constexpr Dollars kSetSecret{sql::kOidcSetSecret};
 constexpr Dollars kAddKey{sql::kOidcAddKey};
 constexpr Dollars kListKeys{sql::kOidcListKeys};
+constexpr Dollars kCurrentKey{sql::kOidcCurrentKey};
 constexpr Dollars kRetireKeys{sql::kOidcRetireKeys};
 constexpr Dollars kRemoveRetiredKeys{sql::kOidcRemoveRetiredKeys};
 constexpr Dollars kAddPending{sql::kOidcAddPending};
 constexpr Dollars kFindPending{sql::kOidcFindPending};
 constexpr Dollars kRemovePending{sql::kOidcRemovePending};
-constexpr Dollars kAddCode{sql::kOidcAddCode};
-constexpr Dollars kFindCode{sql::kOidcFindCode};
 constexpr Dollars kUseCode{sql::kOidcUseCode};
-constexpr Dollars kAddToken{sql::kOidcAddToken};
-constexpr Dollars kFindToken{sql::kOidcFindToken};
-constexpr Dollars kRevokeCodeTokens{sql::kOidcRevokeCodeTokens};
-constexpr Dollars kRevokeSessionTokens{sql::kOidcRevokeSessionTokens};
+constexpr Dollars kRevokeCode{sql::kOidcRevokeCode};
+constexpr Dollars kCodeLive{sql::kOidcCodeLive};
 constexpr Dollars kAddSubject{sql::kOidcAddSubject};
 constexpr Dollars kSubjectOf{sql::kOidcSubjectOf};
 constexpr Dollars kSweepPending{sql::kOidcSweepPending};
-constexpr Dollars kSweepTokens{sql::kOidcSweepTokens};
 constexpr Dollars kSweepAssertions{sql::kOidcSweepAssertions};
 constexpr Dollars kSweepCodes{sql::kOidcSweepCodes};
 constexpr Dollars kAddAssertion{sql::kOidcAddAssertion};
 
-/// The store's clock, for what the ports give no time for (when a token was revoked).
-Timestamp wall_clock() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 oidc::Client read_client(const Row& r) {
     oidc::Client c;
@@ -81,18 +75,20 @@ class PgClients final : public oidc::Clients {
     Transaction& tx_;
 };
 
+oidc::SigningKey key_of(const Row& r) {
+    return {r.text(0), oidc::alg_from(r.text(1)).value_or(oidc::Alg::rs256), r.text(2), r.text(3), r.time(4),
+            r.maybe_time(5)};
+}
+
 class PgSigningKeys final : public oidc::SigningKeys {
    public:
     explicit PgSigningKeys(Transaction& tx) : tx_(tx) {}
     void add(const oidc::SigningKey& k) override {
         exec(tx_, kAddKey, k.kid, oidc::alg_name(k.alg), k.public_jwk, k.sealed_private, k.created_at, k.retired_at);
     }
-    std::vector<oidc::SigningKey> list() override {
-        return read_all<oidc::SigningKey>(exec(tx_, kListKeys), [](const Row& r) {
-            return oidc::SigningKey{r.text(0), oidc::alg_from(r.text(1)).value_or(oidc::Alg::rs256),
-                                    r.text(2), r.text(3),
-                                    r.time(4), r.maybe_time(5)};
-        });
+    std::vector<oidc::SigningKey> list() override { return read_all<oidc::SigningKey>(exec(tx_, kListKeys), key_of); }
+    std::optional<oidc::SigningKey> current(oidc::Alg alg) override {
+        return read_first<oidc::SigningKey>(exec(tx_, kCurrentKey, oidc::alg_name(alg)), key_of);
     }
     int retire(oidc::Alg alg, Timestamp at) override {
         return exec(tx_, kRetireKeys, oidc::alg_name(alg), at).affected();
@@ -123,67 +119,13 @@ class PgPending final : public oidc::PendingRequests {
 class PgCodes final : public oidc::Codes {
    public:
     explicit PgCodes(Transaction& tx) : tx_(tx) {}
-    void add(const oidc::Code& c) override {
-        exec(tx_, kAddCode, c.digest, c.client_id, c.redirect_uri, c.code_challenge, c.nonce, c.scope, c.person,
-             c.session_digest, c.sid, c.school, c.auth_time, c.amr, c.created_at, c.expires_at, c.used_at);
+    bool first_use(std::string_view id, std::string_view client_id, Timestamp keep_until) override {
+        return exec(tx_, kUseCode, id, client_id, keep_until).affected() == 1;
     }
-    std::optional<oidc::Code> find(std::string_view digest) override {
-        return read_first<oidc::Code>(exec(tx_, kFindCode, digest), [](const Row& r) {
-            oidc::Code c;
-            c.digest = r.text(0);
-            c.client_id = r.text(1);
-            c.redirect_uri = r.text(2);
-            c.code_challenge = r.text(3);
-            c.nonce = r.text(4);
-            c.scope = r.text(5);
-            c.person = PersonId{r.integer(6)};
-            c.session_digest = r.text(7);
-            c.sid = r.text(8);
-            c.school = r.text(9);
-            c.auth_time = r.time(10);
-            c.amr = r.text(11);
-            c.created_at = r.time(12);
-            c.expires_at = r.time(13);
-            c.used_at = r.maybe_time(14);
-            return c;
-        });
-    }
-    bool use(std::string_view digest, Timestamp now) override {
-        return exec(tx_, kUseCode, digest, now).affected() == 1;
-    }
-
-   private:
-    Transaction& tx_;
-};
-
-class PgTokens final : public oidc::AccessTokens {
-   public:
-    explicit PgTokens(Transaction& tx) : tx_(tx) {}
-    void add(const oidc::AccessToken& t) override {
-        exec(tx_, kAddToken, t.digest, t.client_id, t.person, t.scope, t.sid, t.session_digest, t.code_digest, t.school,
-             t.created_at, t.expires_at);
-    }
-    std::optional<oidc::AccessToken> find(std::string_view digest, Timestamp now) override {
-        return read_first<oidc::AccessToken>(exec(tx_, kFindToken, digest, now), [](const Row& r) {
-            oidc::AccessToken t;
-            t.digest = r.text(0);
-            t.client_id = r.text(1);
-            t.person = PersonId{r.integer(2)};
-            t.scope = r.text(3);
-            t.sid = r.text(4);
-            t.session_digest = r.text(5);
-            t.code_digest = r.text(6);
-            t.school = r.text(7);
-            t.created_at = r.time(8);
-            t.expires_at = r.time(9);
-            return t;
-        });
-    }
-    int revoke_code(std::string_view code_digest) override {
-        return exec(tx_, kRevokeCodeTokens, code_digest, wall_clock()).affected();
-    }
-    int revoke_session(std::string_view session_digest) override {
-        return exec(tx_, kRevokeSessionTokens, session_digest, wall_clock()).affected();
+    bool revoke(std::string_view id) override { return exec(tx_, kRevokeCode, id).affected() == 1; }
+    bool live(std::string_view id) override {
+        auto result = exec(tx_, kCodeLive, id);
+        return !result.empty() && result.row(0).integer(0) == 0;
     }
 
    private:
@@ -213,9 +155,8 @@ class PgSweep final : public oidc::Sweep {
    public:
     explicit PgSweep(Transaction& tx) : tx_(tx) {}
     int remove_expired(Timestamp now) override {
-        return exec(tx_, kSweepPending, now).affected() + exec(tx_, kSweepTokens, now).affected() +
-               exec(tx_, kSweepAssertions, now).affected() +
-               exec(tx_, kSweepCodes, to_unix(now) - sql::kOidcCodeKeptS).affected();
+        return exec(tx_, kSweepPending, now).affected() + exec(tx_, kSweepCodes, now).affected() +
+               exec(tx_, kSweepAssertions, now).affected();
     }
     bool first_use_of_assertion(std::string_view client_id, std::string_view jti, Timestamp expires_at) override {
         return exec(tx_, kAddAssertion, client_id, jti, expires_at).affected() == 1;
@@ -231,7 +172,6 @@ std::unique_ptr<oidc::Clients> make_oidc_clients(Transaction& tx) { return std::
 std::unique_ptr<oidc::SigningKeys> make_oidc_keys(Transaction& tx) { return std::make_unique<PgSigningKeys>(tx); }
 std::unique_ptr<oidc::PendingRequests> make_oidc_pending(Transaction& tx) { return std::make_unique<PgPending>(tx); }
 std::unique_ptr<oidc::Codes> make_oidc_codes(Transaction& tx) { return std::make_unique<PgCodes>(tx); }
-std::unique_ptr<oidc::AccessTokens> make_oidc_tokens(Transaction& tx) { return std::make_unique<PgTokens>(tx); }
 std::unique_ptr<oidc::Subjects> make_oidc_subjects(Transaction& tx) { return std::make_unique<PgSubjects>(tx); }
 std::unique_ptr<oidc::Sweep> make_oidc_sweep(Transaction& tx) { return std::make_unique<PgSweep>(tx); }
 

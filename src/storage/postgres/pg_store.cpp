@@ -106,9 +106,6 @@ class PgUnit final : public ports::Unit {
     oidc::Codes& oidc_codes() override {
         return oidc_codes_.get([&] { return make_oidc_codes(tx_); });
     }
-    oidc::AccessTokens& oidc_tokens() override {
-        return oidc_tokens_.get([&] { return make_oidc_tokens(tx_); });
-    }
     oidc::Subjects& oidc_subjects() override {
         return oidc_subjects_.get([&] { return make_oidc_subjects(tx_); });
     }
@@ -137,7 +134,6 @@ class PgUnit final : public ports::Unit {
     OnFirstUse<oidc::SigningKeys> oidc_keys_;
     OnFirstUse<oidc::PendingRequests> oidc_pending_;
     OnFirstUse<oidc::Codes> oidc_codes_;
-    OnFirstUse<oidc::AccessTokens> oidc_tokens_;
     OnFirstUse<oidc::Subjects> oidc_subjects_;
     OnFirstUse<oidc::Sweep> oidc_sweep_;
 };

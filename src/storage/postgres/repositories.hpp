@@ -299,7 +299,6 @@ std::unique_ptr<oidc::Clients> make_oidc_clients(Transaction& tx);              
 std::unique_ptr<oidc::SigningKeys> make_oidc_keys(Transaction& tx);                    // oidc.cpp
 std::unique_ptr<oidc::PendingRequests> make_oidc_pending(Transaction& tx);             // oidc.cpp
 std::unique_ptr<oidc::Codes> make_oidc_codes(Transaction& tx);                         // oidc.cpp
-std::unique_ptr<oidc::AccessTokens> make_oidc_tokens(Transaction& tx);                 // oidc.cpp
 std::unique_ptr<oidc::Subjects> make_oidc_subjects(Transaction& tx);                   // oidc.cpp
 std::unique_ptr<oidc::Sweep> make_oidc_sweep(Transaction& tx);                         // oidc.cpp
 

@@ -1,6 +1,6 @@
 // The statements of the OpenID Provider (issue [11]; core/oidc/ports.hpp) that both stores run as
 // written here: SQLite with its ?N placeholders, PostgreSQL with each ?N read as $N
-// (sql/dollars.hpp). The tables are migration 0013_oidc's. A list (redirect URIs) is one column,
+// (sql/dollars.hpp). The tables are migrations 0013_oidc's and 0014_oidc_sealed's. A list (redirect URIs) is one column,
 // newline-separated; a secret is only ever its digest.
 #pragma once
 
@@ -58,6 +58,10 @@ inline constexpr char kOidcAddKey[] =
 inline constexpr char kOidcListKeys[] =
     "SELECT kid, alg, public_jwk, sealed_private, created_at, retired_at FROM oidc_keys "
     "ORDER BY created_at DESC, kid DESC";
+// ?1 alg
+inline constexpr char kOidcCurrentKey[] =
+    "SELECT kid, alg, public_jwk, sealed_private, created_at, retired_at FROM oidc_keys "
+    "WHERE alg = ?1 AND retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1";
 // ?1 alg, ?2 at
 inline constexpr char kOidcRetireKeys[] = "UPDATE oidc_keys SET retired_at = ?2 WHERE alg = ?1 AND retired_at IS NULL";
 inline constexpr char kOidcRemoveRetiredKeys[] =
@@ -74,32 +78,13 @@ inline constexpr char kOidcFindPending[] =
     "WHERE id_digest = ?1 AND expires_at > ?2";
 inline constexpr char kOidcRemovePending[] = "DELETE FROM oidc_pending WHERE id_digest = ?1";
 
-// ---- Codes ----------------------------------------------------------------------------------------
+// ---- Codes exchanged ------------------------------------------------------------------------------
 
-inline constexpr char kOidcAddCode[] =
-    "INSERT INTO oidc_codes (digest, client_id, redirect_uri, code_challenge, nonce, scope, person_id, "
-    "session_digest, sid, school, auth_time, amr, created_at, expires_at, used_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
-inline constexpr char kOidcFindCode[] =
-    "SELECT digest, client_id, redirect_uri, code_challenge, nonce, scope, person_id, session_digest, sid, school, "
-    "auth_time, amr, created_at, expires_at, used_at FROM oidc_codes WHERE digest = ?1";
-// ?1 digest, ?2 now: one row changed for the first use only, however many try at once.
-inline constexpr char kOidcUseCode[] = "UPDATE oidc_codes SET used_at = ?2 WHERE digest = ?1 AND used_at IS NULL";
-
-// ---- Access tokens --------------------------------------------------------------------------------
-
-inline constexpr char kOidcAddToken[] =
-    "INSERT INTO oidc_tokens (digest, client_id, person_id, scope, sid, session_digest, code_digest, school, "
-    "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-// ?1 digest, ?2 now: neither revoked nor expired.
-inline constexpr char kOidcFindToken[] =
-    "SELECT digest, client_id, person_id, scope, sid, session_digest, code_digest, school, created_at, expires_at "
-    "FROM oidc_tokens WHERE digest = ?1 AND revoked_at IS NULL AND expires_at > ?2";
-// ?1 the code's (or the session's) digest, ?2 now
-inline constexpr char kOidcRevokeCodeTokens[] =
-    "UPDATE oidc_tokens SET revoked_at = ?2 WHERE code_digest = ?1 AND revoked_at IS NULL";
-inline constexpr char kOidcRevokeSessionTokens[] =
-    "UPDATE oidc_tokens SET revoked_at = ?2 WHERE session_digest = ?1 AND revoked_at IS NULL";
+// ?1 code id, ?2 client id, ?3 kept until: one row inserted for the first use only, however many try at once.
+inline constexpr char kOidcUseCode[] =
+    "INSERT INTO oidc_used_codes (id, client_id, keep_until) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
+inline constexpr char kOidcRevokeCode[] = "UPDATE oidc_used_codes SET revoked = 1 WHERE id = ?1";
+inline constexpr char kOidcCodeLive[] = "SELECT revoked FROM oidc_used_codes WHERE id = ?1";
 
 // ---- Subjects -------------------------------------------------------------------------------------
 
@@ -112,13 +97,8 @@ inline constexpr char kOidcSubjectOf[] = "SELECT subject FROM oidc_subjects WHER
 
 // ?1 now
 inline constexpr char kOidcSweepPending[] = "DELETE FROM oidc_pending WHERE expires_at <= ?1";
-inline constexpr char kOidcSweepTokens[] = "DELETE FROM oidc_tokens WHERE expires_at <= ?1";
+inline constexpr char kOidcSweepCodes[] = "DELETE FROM oidc_used_codes WHERE keep_until <= ?1";
 inline constexpr char kOidcSweepAssertions[] = "DELETE FROM oidc_assertions WHERE expires_at <= ?1";
-// ?1 now less the time a code is kept after it expired (kOidcCodeKeptS): a replay of a code within
-// the life of the tokens issued for it is still known, so that they can be revoked.
-inline constexpr char kOidcSweepCodes[] = "DELETE FROM oidc_codes WHERE expires_at <= ?1";
-inline constexpr std::int64_t kOidcCodeKeptS = 600;  // the tokens live 300 s after the use
-
 // ?1 client id, ?2 jti, ?3 expires at: one row inserted for the first use only.
 inline constexpr char kOidcAddAssertion[] =
     "INSERT INTO oidc_assertions (client_id, jti, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";

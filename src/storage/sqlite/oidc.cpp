@@ -1,5 +1,5 @@
-// The SQLite store: the OpenID Provider's clients, signing keys, pending requests, codes, access
-// tokens, subjects and its sweep (issue [11]). The same ports, statement for statement, as
+// The SQLite store: the OpenID Provider's clients, signing keys, pending requests, the codes
+// exchanged, subjects and its sweep (issue [11]). The same ports, statement for statement, as
 // src/storage/postgres/oidc.cpp.
 #include <chrono>
 
@@ -18,8 +18,10 @@ std::optional<Timestamp> maybe_time(const Query& q, int col) {
 
 Query& bind_maybe(Query& q, int i, const std::optional<Timestamp>& t) { return t ? q.bind(i, *t) : q.bind_null(i); }
 
-/// The store's clock, for what the ports give no time for (when a token was revoked).
-Timestamp wall_clock() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+oidc::SigningKey read_key(const Query& q) {
+    return {q.text(0), oidc::alg_from(q.text(1)).value_or(oidc::Alg::rs256), q.text(2), q.text(3),
+            from_unix(q.integer(4)), maybe_time(q, 5)};
+}
 
 oidc::Client read_client(const Query& q) {
     oidc::Client c;
@@ -89,10 +91,14 @@ class SqliteSigningKeys final : public oidc::SigningKeys {
     std::vector<oidc::SigningKey> list() override {
         Query q(c_, kOidcListKeys);
         std::vector<oidc::SigningKey> out;
-        while (q.step())
-            out.push_back({q.text(0), oidc::alg_from(q.text(1)).value_or(oidc::Alg::rs256), q.text(2), q.text(3),
-                           from_unix(q.integer(4)), maybe_time(q, 5)});
+        while (q.step()) out.push_back(read_key(q));
         return out;
+    }
+    std::optional<oidc::SigningKey> current(oidc::Alg alg) override {
+        Query q(c_, kOidcCurrentKey);
+        q.bind(1, oidc::alg_name(alg));
+        if (!q.step()) return std::nullopt;
+        return read_key(q);
     }
     int retire(oidc::Alg alg, Timestamp at) override {
         Query q(c_, kOidcRetireKeys);
@@ -133,82 +139,23 @@ class SqlitePending final : public oidc::PendingRequests {
 class SqliteCodes final : public oidc::Codes {
    public:
     explicit SqliteCodes(Connection& c) : c_(c) {}
-    void add(const oidc::Code& c) override {
-        Query q(c_, kOidcAddCode);
-        q.bind(1, c.digest).bind(2, c.client_id).bind(3, c.redirect_uri).bind(4, c.code_challenge).bind(5, c.nonce);
-        q.bind(6, c.scope).bind(7, c.person.value()).bind(8, c.session_digest).bind(9, c.sid).bind(10, c.school);
-        q.bind(11, c.auth_time).bind(12, c.amr).bind(13, c.created_at).bind(14, c.expires_at);
-        bind_maybe(q, 15, c.used_at).run();
-    }
-    std::optional<oidc::Code> find(std::string_view digest) override {
-        Query q(c_, kOidcFindCode);
-        q.bind(1, digest);
-        if (!q.step()) return std::nullopt;
-        oidc::Code c;
-        c.digest = q.text(0);
-        c.client_id = q.text(1);
-        c.redirect_uri = q.text(2);
-        c.code_challenge = q.text(3);
-        c.nonce = q.text(4);
-        c.scope = q.text(5);
-        c.person = PersonId{q.integer(6)};
-        c.session_digest = q.text(7);
-        c.sid = q.text(8);
-        c.school = q.text(9);
-        c.auth_time = from_unix(q.integer(10));
-        c.amr = q.text(11);
-        c.created_at = from_unix(q.integer(12));
-        c.expires_at = from_unix(q.integer(13));
-        c.used_at = maybe_time(q, 14);
-        return c;
-    }
-    bool use(std::string_view digest, Timestamp now) override {
+    bool first_use(std::string_view id, std::string_view client_id, Timestamp keep_until) override {
         Query q(c_, kOidcUseCode);
-        q.bind(1, digest).bind(2, now).run();
+        q.bind(1, id).bind(2, client_id).bind(3, keep_until).run();
         return q.changes() == 1;
     }
-
-   private:
-    Connection& c_;
-};
-
-class SqliteTokens final : public oidc::AccessTokens {
-   public:
-    explicit SqliteTokens(Connection& c) : c_(c) {}
-    void add(const oidc::AccessToken& t) override {
-        Query q(c_, kOidcAddToken);
-        q.bind(1, t.digest).bind(2, t.client_id).bind(3, t.person.value()).bind(4, t.scope).bind(5, t.sid);
-        q.bind(6, t.session_digest).bind(7, t.code_digest).bind(8, t.school).bind(9, t.created_at);
-        q.bind(10, t.expires_at).run();
+    bool revoke(std::string_view id) override {
+        Query q(c_, kOidcRevokeCode);
+        q.bind(1, id).run();
+        return q.changes() == 1;
     }
-    std::optional<oidc::AccessToken> find(std::string_view digest, Timestamp now) override {
-        Query q(c_, kOidcFindToken);
-        q.bind(1, digest).bind(2, now);
-        if (!q.step()) return std::nullopt;
-        oidc::AccessToken t;
-        t.digest = q.text(0);
-        t.client_id = q.text(1);
-        t.person = PersonId{q.integer(2)};
-        t.scope = q.text(3);
-        t.sid = q.text(4);
-        t.session_digest = q.text(5);
-        t.code_digest = q.text(6);
-        t.school = q.text(7);
-        t.created_at = from_unix(q.integer(8));
-        t.expires_at = from_unix(q.integer(9));
-        return t;
-    }
-    int revoke_code(std::string_view code_digest) override { return revoke(kOidcRevokeCodeTokens, code_digest); }
-    int revoke_session(std::string_view session_digest) override {
-        return revoke(kOidcRevokeSessionTokens, session_digest);
+    bool live(std::string_view id) override {
+        Query q(c_, kOidcCodeLive);
+        q.bind(1, id);
+        return q.step() && q.integer(0) == 0;
     }
 
    private:
-    int revoke(const char* sql, std::string_view digest) {
-        Query q(c_, sql);
-        q.bind(1, digest).bind(2, wall_clock()).run();
-        return q.changes();
-    }
     Connection& c_;
 };
 
@@ -238,14 +185,12 @@ class SqliteSweep final : public oidc::Sweep {
     explicit SqliteSweep(Connection& c) : c_(c) {}
     int remove_expired(Timestamp now) override {
         int gone = 0;
-        for (const char* sql : {kOidcSweepPending, kOidcSweepTokens, kOidcSweepAssertions}) {
+        for (const char* sql : {kOidcSweepPending, kOidcSweepCodes, kOidcSweepAssertions}) {
             Query q(c_, sql);
             q.bind(1, now).run();
             gone += q.changes();
         }
-        Query q(c_, kOidcSweepCodes);
-        q.bind(1, to_unix(now) - kOidcCodeKeptS).run();
-        return gone + q.changes();
+        return gone;
     }
     bool first_use_of_assertion(std::string_view client_id, std::string_view jti, Timestamp expires_at) override {
         Query q(c_, kOidcAddAssertion);
@@ -263,7 +208,6 @@ std::unique_ptr<oidc::Clients> make_oidc_clients(Connection& c) { return std::ma
 std::unique_ptr<oidc::SigningKeys> make_oidc_keys(Connection& c) { return std::make_unique<SqliteSigningKeys>(c); }
 std::unique_ptr<oidc::PendingRequests> make_oidc_pending(Connection& c) { return std::make_unique<SqlitePending>(c); }
 std::unique_ptr<oidc::Codes> make_oidc_codes(Connection& c) { return std::make_unique<SqliteCodes>(c); }
-std::unique_ptr<oidc::AccessTokens> make_oidc_tokens(Connection& c) { return std::make_unique<SqliteTokens>(c); }
 std::unique_ptr<oidc::Subjects> make_oidc_subjects(Connection& c) { return std::make_unique<SqliteSubjects>(c); }
 std::unique_ptr<oidc::Sweep> make_oidc_sweep(Connection& c) { return std::make_unique<SqliteSweep>(c); }
 

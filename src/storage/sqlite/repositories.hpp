@@ -249,7 +249,6 @@ std::unique_ptr<oidc::Clients> make_oidc_clients(Connection& c);                
 std::unique_ptr<oidc::SigningKeys> make_oidc_keys(Connection& c);                       // oidc.cpp
 std::unique_ptr<oidc::PendingRequests> make_oidc_pending(Connection& c);                // oidc.cpp
 std::unique_ptr<oidc::Codes> make_oidc_codes(Connection& c);                            // oidc.cpp
-std::unique_ptr<oidc::AccessTokens> make_oidc_tokens(Connection& c);                    // oidc.cpp
 std::unique_ptr<oidc::Subjects> make_oidc_subjects(Connection& c);                      // oidc.cpp
 std::unique_ptr<oidc::Sweep> make_oidc_sweep(Connection& c);                            // oidc.cpp
 

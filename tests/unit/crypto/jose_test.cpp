@@ -503,6 +503,29 @@ TEST_F(JoseTest, TheSealingKeyIsNotTheVaultsOwn) {
     EXPECT_FALSE(vault_->open(hex).has_value());
 }
 
+TEST_F(JoseTest, ASealedTokenOpensOnlyForItsPurposeUnchangedAndInThisInstallation) {
+    const std::string plain = "4:abcd0:6:\n\0x\xffyz";
+    const std::string sealed = jose_->seal_token("code", plain);
+    EXPECT_EQ(sealed.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+              std::string::npos)
+        << "base64url: fits a URL's query and a header unescaped";
+    EXPECT_EQ(sealed.find("abcd"), std::string::npos);
+    EXPECT_EQ(jose_->open_token("code", sealed), plain);
+    EXPECT_NE(jose_->seal_token("code", plain), sealed) << "a random nonce each time";
+    EXPECT_EQ(jose_->open_token("access", sealed), std::nullopt) << "another purpose";
+    for (std::size_t i = 0; i < sealed.size(); i += 7) {
+        std::string changed = sealed;
+        changed[i] = changed[i] == 'A' ? 'B' : 'A';
+        EXPECT_EQ(jose_->open_token("code", changed), std::nullopt) << "changed at " << i;
+    }
+    EXPECT_EQ(jose_->open_token("code", sealed.substr(0, sealed.size() - 1)), std::nullopt);
+    EXPECT_EQ(jose_->open_token("code", ""), std::nullopt);
+    EXPECT_EQ(jose_->open_token("code", "not base64url!"), std::nullopt);
+    const auto other_vault = vault();
+    EXPECT_EQ(Jose(other_vault).open_token("code", sealed), std::nullopt) << "another installation's secret";
+    EXPECT_EQ(Jose(*vault_).open_token("code", sealed), plain) << "another server of this installation";
+}
+
 TEST_F(JoseTest, AKidMadeAgainWithAnotherKeySignsWithTheNewKey) {
     const Jose jose(*vault_);
     const auto first = jose.generate(Alg::es256, "again", kNow);

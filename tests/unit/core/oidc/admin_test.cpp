@@ -25,6 +25,12 @@ class FakeSigner final : public oidc::Signer {
     std::optional<std::string> verify(std::string_view /*compact*/, std::string_view /*jwks*/) const override {
         return std::nullopt;
     }
+    std::string seal_token(std::string_view /*purpose*/, std::string_view plain) const override {
+        return std::string(plain);
+    }
+    std::optional<std::string> open_token(std::string_view /*purpose*/, std::string_view sealed) const override {
+        return std::string(sealed);
+    }
     mutable int made = 0;
 };
 

@@ -22,6 +22,16 @@ class NoSigner final : public oidc::Signer {
     [[nodiscard]] std::optional<std::string> verify(std::string_view, std::string_view) const override {
         return std::nullopt;
     }
+    /// Seals nothing (the sealing is crypto/jose_test's), but opens only for the same purpose.
+    [[nodiscard]] std::string seal_token(std::string_view purpose, std::string_view plain) const override {
+        return std::string(purpose) + "|" + std::string(plain);
+    }
+    [[nodiscard]] std::optional<std::string> open_token(std::string_view purpose,
+                                                        std::string_view sealed) const override {
+        const std::string prefix = std::string(purpose) + "|";
+        if (!sealed.starts_with(prefix)) return std::nullopt;
+        return std::string(sealed.substr(prefix.size()));
+    }
 };
 
 constexpr std::string_view kRedirect = "https://service.example/callback";
@@ -112,7 +122,7 @@ class ProviderTest : public ::testing::Test {
     admin::Service admin_{*store_, hasher_, tokens_, policy_};
     admin::Actor who_{"cli:test", "local"};
     NoSigner signer_;
-    oidc::Provider provider_{*store_, tokens_, clock_, {"https://mina.example"}};
+    oidc::Provider provider_{*store_, tokens_, signer_, clock_, {"https://mina.example"}};
     ClientInfo from_{"10.0.0.1", "test"};
     Username anna_{""};
     std::string session_token_;
@@ -336,6 +346,111 @@ TEST(OidcText, Base64urlAndWords) {
     EXPECT_EQ(oidc::base64url("foo"), "Zm9v");
     EXPECT_EQ(oidc::base64url("\xfb\xff"), "-_8");
     EXPECT_EQ(oidc::words("  openid  profile "), (std::vector<std::string>{"openid", "profile"}));
+}
+
+TEST_F(ProviderTest, ACodeIsItsContentsSealedOnlyItsUseIsStored) {
+    const auto v = login();
+    const std::string code = param(provider_.authorize(request(), "", &v, from_), "code");
+    const auto opened = oidc::open_code(signer_, code);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->client_id, "svc");
+    EXPECT_EQ(opened->session_digest, v.session.id_hash);
+    EXPECT_EQ(opened->expires_at, clock_.now() + Seconds{60});
+    EXPECT_EQ(oidc::open_access(signer_, code), std::nullopt) << "a code is no access token";
+    {
+        auto tx = store_->begin(ports::TxMode::read);
+        EXPECT_FALSE(tx->oidc_codes().live(opened->id)) << "nothing stored at the authorization";
+    }
+    const auto issued = std::get<oidc::Issued>(provider_.token(exchange(code), from_));
+    {
+        auto tx = store_->begin(ports::TxMode::read);
+        EXPECT_TRUE(tx->oidc_codes().live(opened->id)) << "its use is";
+    }
+    EXPECT_EQ(oidc::open_code(signer_, issued.access_token), std::nullopt) << "an access token is no code";
+    EXPECT_TRUE(std::holds_alternative<oidc::UserinfoError>(provider_.userinfo(code, from_)));
+    // A token whose contents were changed (here: another person) is refused.
+    auto t = oidc::open_access(signer_, issued.access_token);
+    ASSERT_TRUE(t);
+    t->person = PersonId{t->person.value() + 1};
+    EXPECT_TRUE(std::holds_alternative<oidc::UserinfoError>(provider_.userinfo(oidc::seal_access(signer_, *t), from_)));
+    EXPECT_EQ(oidc::open_code(signer_, "mina-oidc-code-1|3:abc"), std::nullopt) << "too few fields";
+}
+
+TEST_F(ProviderTest, AnAccessTokenLivesNoLongerThanItsSession) {
+    const auto v = login();
+    std::string code = param(provider_.authorize(request(), "", &v, from_), "code");
+    const auto issued = std::get<oidc::Issued>(provider_.token(exchange(code), from_));
+    EXPECT_TRUE(std::holds_alternative<oidc::Claims>(provider_.userinfo(issued.access_token, from_)));
+    clock_.advance(Seconds{299});
+    EXPECT_TRUE(std::holds_alternative<oidc::Claims>(provider_.userinfo(issued.access_token, from_)));
+    clock_.advance(Seconds{1});
+    EXPECT_TRUE(std::holds_alternative<oidc::UserinfoError>(provider_.userinfo(issued.access_token, from_)))
+        << "five minutes";
+
+    // The session ends (the portal's Logga ut): a code issued in it exchanges to nothing.
+    const auto v2 = login();
+    code = param(provider_.authorize(request(), "", &v2, from_), "code");
+    {
+        auto tx = store_->begin(ports::TxMode::write);
+        tx->sessions().remove(v2.session.id_hash);
+        tx->commit();
+    }
+    const auto o = provider_.token(exchange(code), from_);
+    ASSERT_TRUE(std::holds_alternative<oidc::TokenError>(o));
+    EXPECT_EQ(std::get<oidc::TokenError>(o).error, "invalid_grant");
+}
+
+TEST_F(ProviderTest, AnIdleSessionTakesItsTokensAlong) {
+    oidc::Settings s{"https://mina.example"};
+    s.session_idle = Seconds{120};
+    oidc::Provider p{*store_, tokens_, signer_, clock_, s};
+    const auto v = login();
+    const std::string code = param(p.authorize(request(), "", &v, from_), "code");
+    const auto issued = std::get<oidc::Issued>(p.token(exchange(code), from_));
+    clock_.advance(Seconds{119});
+    EXPECT_TRUE(std::holds_alternative<oidc::Claims>(p.userinfo(issued.access_token, from_)));
+    clock_.advance(Seconds{1});
+    EXPECT_TRUE(std::holds_alternative<oidc::UserinfoError>(p.userinfo(issued.access_token, from_)))
+        << "the portal would not resume the session now";
+}
+
+TEST_F(ProviderTest, DeferredWritesAreTheCallersToCommitACodesRowUnsynced) {
+    const auto v = login();
+    oidc::Provider::Deferred d;
+    const std::string code = param(provider_.authorize(request(), "", &v, from_, {}, &d), "code");
+    ASSERT_FALSE(code.empty());
+    ASSERT_TRUE(d.write);
+    EXPECT_FALSE(d.sync) << "a code's row reaches the disk with its exchange";
+    EXPECT_EQ(audited("oidc.authorized"), 0) << "nothing written yet";
+    std::exception_ptr failed = std::make_exception_ptr(std::runtime_error("not called"));
+    provider_.commit_later(std::move(d), [&](std::exception_ptr e) { failed = std::move(e); });
+    EXPECT_EQ(failed, nullptr);
+    EXPECT_EQ(audited("oidc.authorized"), 1);
+
+    // A refusal's row asks for the disk.
+    oidc::Provider::Deferred r;
+    EXPECT_TRUE(std::holds_alternative<oidc::UserinfoError>(provider_.userinfo("nonsense", from_, &r)));
+    EXPECT_TRUE(r.sync);
+    EXPECT_EQ(audited("oidc.refused"), 0);
+    provider_.commit_later(std::move(r), [](const std::exception_ptr&) {});
+    EXPECT_EQ(audited("oidc.refused"), 1);
+}
+
+TEST_F(ProviderTest, WithAGroupCommitTheWritesGoThroughIt) {
+    GroupCommit<oidc::Unit> group(*store_);
+    oidc::Provider p{*store_, tokens_, signer_, clock_, {"https://mina.example"}, &group};
+    const auto v = login();
+    const std::string code = param(p.authorize(request(), "", &v, from_), "code");
+    const auto first = p.token(exchange(code), from_);
+    ASSERT_TRUE(std::holds_alternative<oidc::Issued>(first));
+    const auto second = p.token(exchange(code), from_);
+    ASSERT_TRUE(std::holds_alternative<oidc::TokenError>(second));
+    EXPECT_TRUE(std::holds_alternative<oidc::UserinfoError>(
+        p.userinfo(std::get<oidc::Issued>(first).access_token, from_)));
+    EXPECT_EQ(audited("oidc.authorized"), 1);
+    EXPECT_EQ(audited("oidc.token_issued"), 1);
+    EXPECT_EQ(audited("oidc.code_replayed"), 1);
+    EXPECT_GE(group.counts().writes, 4U) << "authorize, two exchanges, the refused userinfo";
 }
 
 }  // namespace

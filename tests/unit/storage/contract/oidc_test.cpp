@@ -1,7 +1,7 @@
 // The OpenID Provider's storage on every store (issue [11], core/oidc/ports.hpp): clients with their
 // lists in order, signing keys retired and removed, pending requests, codes used once (also when
-// several try at once), access tokens revoked by code and by session, subjects made once, the sweep
-// and client assertions seen once. Expired items are not found.
+// several try at once) and revoked on a second use, subjects made once, the sweep and client
+// assertions seen once. Expired items are not found.
 #include <set>
 #include <thread>
 #include <vector>
@@ -23,30 +23,6 @@ oidc::Client client(const std::string& id) {
     c.id_token_alg = oidc::Alg::es256;
     c.created_at = kT;
     return c;
-}
-
-oidc::Code code(const std::string& digest, PersonId person, Timestamp at) {
-    oidc::Code c;
-    c.digest = digest;
-    c.client_id = "semafor";
-    c.redirect_uri = "https://a.example.se/cb";
-    c.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-    c.nonce = "n-0S6_WzA2Mj";
-    c.scope = "openid profile";
-    c.person = person;
-    c.session_digest = "session-1";
-    c.sid = "0123456789abcdef0123456789abcdef";
-    c.school = "S1";
-    c.auth_time = at - 10s;
-    c.amr = "pwd";
-    c.created_at = at;
-    c.expires_at = at + 60s;
-    return c;
-}
-
-oidc::AccessToken token(const std::string& digest, PersonId person, const std::string& code_digest,
-                        const std::string& session, Timestamp at) {
-    return {digest, "semafor", person, "openid email", "sid-1", session, code_digest, "S1", at, at + 300s};
 }
 
 /// A person and the client "semafor", committed.
@@ -99,7 +75,11 @@ TEST_P(OidcContract, SigningKeysNewestFirstRetiredPerAlgorithmAndRemoved) {
     EXPECT_EQ(keys[0].kid, "rsa-new");
     EXPECT_EQ(keys[1], (oidc::SigningKey{"ec-old", oidc::Alg::es256, R"({"kty":"EC"})", "sealed-2", kT + 1s, {}}));
     EXPECT_EQ(keys[2].kid, "rsa-old");
+    EXPECT_EQ(k.current(oidc::Alg::rs256), keys[0]) << "the newest signs";
+    EXPECT_EQ(k.current(oidc::Alg::es256), keys[1]);
     EXPECT_EQ(k.retire(oidc::Alg::rs256, kT + 10s), 2);
+    EXPECT_EQ(k.current(oidc::Alg::rs256), std::nullopt) << "a retired key never signs";
+    EXPECT_EQ(k.current(oidc::Alg::es256), keys[1]);
     EXPECT_EQ(k.retire(oidc::Alg::rs256, kT + 20s), 0) << "retired once";
     keys = k.list();
     EXPECT_EQ(keys[0].retired_at, kT + 10s);
@@ -125,28 +105,24 @@ TEST_P(OidcContract, PendingRequestsFoundUntilTheyExpire) {
     EXPECT_EQ(p.find("pending-1", kT), std::nullopt);
 }
 
-TEST_P(OidcContract, CodeStoredAsGivenAndUsedOnce) {
-    const auto karin = seed(store());
+TEST_P(OidcContract, CodeUsedOnceRevokedOnASecondUse) {
+    seed(store());
     auto tx = write();
     auto& c = tx->oidc_codes();
-    const auto given = code("code-1", karin, kT);
-    c.add(given);
-    EXPECT_EQ(c.find("code-1"), given);
-    EXPECT_EQ(c.find("code-2"), std::nullopt);
-    EXPECT_TRUE(c.use("code-1", kT + 5s));
-    EXPECT_FALSE(c.use("code-1", kT + 6s)) << "a second use";
-    EXPECT_FALSE(c.use("code-2", kT + 6s)) << "unknown";
-    EXPECT_EQ(c.find("code-1")->used_at, kT + 5s) << "the first use's time";
-    EXPECT_EQ(c.find("code-1")->expires_at, kT + 60s) << "found when used and expired alike";
+    EXPECT_FALSE(c.live("code-1")) << "never used: its tokens cannot exist";
+    EXPECT_TRUE(c.first_use("code-1", "semafor", kT + 360s));
+    EXPECT_TRUE(c.live("code-1"));
+    EXPECT_FALSE(c.first_use("code-1", "semafor", kT + 999s)) << "a second use";
+    EXPECT_TRUE(c.live("code-1")) << "first_use alone revokes nothing";
+    EXPECT_TRUE(c.revoke("code-1"));
+    EXPECT_FALSE(c.live("code-1"));
+    EXPECT_FALSE(c.revoke("code-2")) << "unknown";
+    EXPECT_TRUE(c.first_use("code-2", "semafor", kT + 360s));
+    EXPECT_TRUE(c.live("code-2")) << "another code";
 }
 
 TEST_P(OidcContract, CodeUsedOnceWhenManyTryAtOnce) {
-    const auto karin = seed(store());
-    {
-        auto tx = write();
-        tx->oidc_codes().add(code("code-1", karin, kT));
-        tx->commit();
-    }
+    seed(store());
     constexpr int kThreads = 8;
     std::vector<int> won(kThreads, 0);
     std::vector<std::thread> threads;
@@ -155,7 +131,7 @@ TEST_P(OidcContract, CodeUsedOnceWhenManyTryAtOnce) {
     for (int i = 0; i < kThreads; ++i) {
         threads.emplace_back([&, i] {
             auto tx = store->begin(TxMode::write);
-            won[static_cast<std::size_t>(i)] = tx->oidc_codes().use("code-1", kT + 1s) ? 1 : 0;
+            won[static_cast<std::size_t>(i)] = tx->oidc_codes().first_use("code-1", "semafor", kT + 360s) ? 1 : 0;
             tx->commit();
         });
     }
@@ -163,28 +139,6 @@ TEST_P(OidcContract, CodeUsedOnceWhenManyTryAtOnce) {
     int winners = 0;
     for (const int w : won) winners += w;
     EXPECT_EQ(winners, 1) << "one use, however many at once";
-}
-
-TEST_P(OidcContract, AccessTokensFoundUntilExpiredOrRevokedByCodeOrSession) {
-    const auto karin = seed(store());
-    auto tx = write();
-    auto& t = tx->oidc_tokens();
-    const auto a = token("tok-a", karin, "code-1", "session-1", kT);
-    t.add(a);
-    t.add(token("tok-b", karin, "code-1", "session-2", kT));
-    t.add(token("tok-c", karin, "code-2", "session-1", kT));
-    t.add(token("tok-d", karin, "code-3", "session-3", kT));
-    EXPECT_EQ(t.find("tok-a", kT + 299s), a);
-    EXPECT_EQ(t.find("tok-a", kT + 300s), std::nullopt) << "expired";
-    EXPECT_EQ(t.find("tok-x", kT), std::nullopt);
-    EXPECT_EQ(t.revoke_code("code-1"), 2);
-    EXPECT_EQ(t.revoke_code("code-1"), 0) << "revoked once";
-    EXPECT_EQ(t.find("tok-a", kT), std::nullopt);
-    EXPECT_EQ(t.find("tok-b", kT), std::nullopt);
-    EXPECT_TRUE(t.find("tok-c", kT));
-    EXPECT_EQ(t.revoke_session("session-1"), 1) << "tok-a is already revoked";
-    EXPECT_EQ(t.find("tok-c", kT), std::nullopt);
-    EXPECT_TRUE(t.find("tok-d", kT)) << "another code and session";
 }
 
 TEST_P(OidcContract, SubjectMadeOnceAndKept) {
@@ -233,18 +187,16 @@ TEST_P(OidcContract, SweepRemovesWhatExpired) {
     auto tx = write();
     tx->oidc_pending().add({"p-old", "semafor", "q", kT, kT - 30min, kT});
     tx->oidc_pending().add({"p-new", "semafor", "q", kT, kT, kT + 1s});
-    tx->oidc_codes().add(code("c-old", karin, kT - 11min));    // expired 10 min ago: gone
-    tx->oidc_codes().add(code("c-recent", karin, kT - 5min));  // expired, kept so that a replay is known
-    tx->oidc_tokens().add(token("t-old", karin, "c-old", "s", kT - 300s));
-    tx->oidc_tokens().add(token("t-new", karin, "c-recent", "s", kT - 299s));
+    EXPECT_TRUE(tx->oidc_codes().first_use("c-old", "semafor", kT));       // its tokens have expired: gone
+    EXPECT_TRUE(tx->oidc_codes().first_use("c-recent", "semafor", kT + 1s));  // its tokens live on: kept
     auto& s = tx->oidc_sweep();
     EXPECT_TRUE(s.first_use_of_assertion("semafor", "jti-old", kT));
     EXPECT_TRUE(s.first_use_of_assertion("semafor", "jti-new", kT + 1s));
-    EXPECT_EQ(s.remove_expired(kT), 4) << "a pending request, a code, a token, an assertion";
+    EXPECT_EQ(s.remove_expired(kT), 3) << "a pending request, a used code, an assertion";
     EXPECT_EQ(tx->oidc_pending().find("p-new", kT), (oidc::PendingRequest{"p-new", "semafor", "q", kT, kT, kT + 1s}));
-    EXPECT_EQ(tx->oidc_codes().find("c-old"), std::nullopt);
-    EXPECT_TRUE(tx->oidc_codes().find("c-recent"));
-    EXPECT_TRUE(tx->oidc_tokens().find("t-new", kT));
+    EXPECT_FALSE(tx->oidc_codes().live("c-old"));
+    EXPECT_TRUE(tx->oidc_codes().live("c-recent"));
+    EXPECT_FALSE(tx->oidc_codes().first_use("c-recent", "semafor", kT + 1s)) << "a replay is still known";
     EXPECT_FALSE(s.first_use_of_assertion("semafor", "jti-new", kT + 1s)) << "still remembered";
     EXPECT_TRUE(s.first_use_of_assertion("semafor", "jti-old", kT + 60s)) << "forgotten after it expired";
     EXPECT_EQ(s.remove_expired(kT), 0);
@@ -260,18 +212,16 @@ TEST_P(OidcContract, AssertionSeenOncePerClient) {
     EXPECT_TRUE(s.first_use_of_assertion("csn-order", "jti-1", kT + 60s)) << "another client's jti";
 }
 
-TEST_P(OidcContract, RemovedClientTakesItsRequestsCodesTokensAndAssertions) {
+TEST_P(OidcContract, RemovedClientTakesItsRequestsCodesAndAssertions) {
     const auto karin = seed(store());
     auto tx = write();
     tx->oidc_pending().add({"p", "semafor", "q", kT, kT, kT + 30min});
-    tx->oidc_codes().add(code("c", karin, kT));
-    tx->oidc_tokens().add(token("t", karin, "c", "s", kT));
+    EXPECT_TRUE(tx->oidc_codes().first_use("c", "semafor", kT + 360s));
     EXPECT_TRUE(tx->oidc_sweep().first_use_of_assertion("semafor", "j", kT + 60s));
     EXPECT_EQ(tx->oidc_subjects().subject_of(karin, "sub-karin"), "sub-karin");
     EXPECT_TRUE(tx->oidc_clients().remove("semafor"));
     EXPECT_EQ(tx->oidc_pending().find("p", kT), std::nullopt);
-    EXPECT_EQ(tx->oidc_codes().find("c"), std::nullopt);
-    EXPECT_EQ(tx->oidc_tokens().find("t", kT), std::nullopt);
+    EXPECT_FALSE(tx->oidc_codes().live("c")) << "and with it the tokens of the code";
     EXPECT_TRUE(tx->oidc_clients().add(client("semafor")));
     EXPECT_TRUE(tx->oidc_sweep().first_use_of_assertion("semafor", "j", kT + 60s)) << "the old one went";
     EXPECT_EQ(tx->oidc_subjects().subject_of(karin, "sub-new"), "sub-karin") << "the person's, not the client's";
