@@ -4,7 +4,7 @@
 # ID tokens are signed RS256 and one signed ES256, beside the start page's rate from the same run,
 # with the same wrk -tN -cN. See bench/README.md.
 #
-#   bench/oidc.sh    # about 100 s; prints a table and writes it to bench/out/oidc.txt
+#   bench/oidc.sh    # about 105 s; prints a table and writes it to bench/out/oidc.txt
 #
 # Environment (all optional):
 #   MINA_BIN        the server binary                                (default: build/mina)
@@ -39,7 +39,7 @@ die() {
 }
 note() { echo "bench: $*" >&2; }
 
-for tool in wrk curl awk python3; do
+for tool in wrk curl awk python3 openssl; do
     command -v "$tool" >/dev/null || die "$tool is not installed (Debian: apt-get install $tool)"
 done
 [[ -x $MINA ]] || die "no server binary at $MINA (build it first, or set MINA_BIN)"
@@ -169,18 +169,29 @@ declare -A C_CPU C_CHAINS C_REQS
 C_CPU=([bench-rs]=0 [bench-es]=0); C_CHAINS=([bench-rs]=0 [bench-es]=0); C_REQS=([bench-rs]=0 [bench-es]=0)
 
 
+# The group commit's transactions and writes so far (/metrics): "transactions writes".
+group_counts() {
+    curl -fsS "$BASE/metrics" | awk '/^mina_group_commit_transactions_total / { t = $2 } /^mina_group_commit_writes_total / { w = $2 }
+        END { printf "%d %d\n", t, w }'
+}
+G_TX=0; G_WRITES=0
+
 # The full authorization of client $2 in window $1 (R1, E1, ...).
 window_chain() {
-    local name=$1 id=$2 f=$RAW/chain-$1.txt before after cpu_a cpu_b ok2 ok3 bad chains cps
+    local name=$1 id=$2 f=$RAW/chain-$1.txt before after cpu_a cpu_b ok2 ok3 bad chains cps g_a g_b
     wait_idle "$SERVER_PID"
     note "window $name: full authorizations for $id (${ALG_OF[$id]}) (wrk ${WRK[*]} -s oidc.lua)"
     before=$(status_counts)
+    g_a=$(group_counts)
     cpu_a=$(proc_cpu "$SERVER_PID")
     BENCH_SESSION=$SESSION BENCH_CLIENT_ID=$id BENCH_CLIENT_SECRET=${SECRET[$id]} BENCH_ALG=${ALG_OF[$id]} \
         BENCH_REDIRECT_URI=$REDIRECT_URI run wrk "${WRK[@]}" -s "$HERE/oidc.lua" "$BASE/" >"$f" ||
         die "$name: wrk failed (see $f)"
     cpu_b=$(proc_cpu "$SERVER_PID")
+    g_b=$(group_counts)
     after=$(status_counts)
+    read -r G_TX G_WRITES < <(awk -v a="$g_a" -v b="$g_b" -v t="$G_TX" -v w="$G_WRITES" \
+        'BEGIN { split(a, x, " "); split(b, y, " "); print t + y[1] - x[1], w + y[2] - x[2] }')
     grep -q '^oidc_result chains=[1-9][0-9]* errors=0 ' "$f" ||
         die "$name: $(grep '^oidc_result' "$f" || echo 'no oidc_result line') (see $f);" \
             "the server's last error: $(grep -m1 -o ' error .*' <(tac "$TMP/serve.log") || echo none)" \
@@ -225,6 +236,19 @@ RS_REQ_US=$(us_per "${C_CPU[bench-rs]}" "${C_REQS[bench-rs]}")
 ES_REQ_US=$(us_per "${C_CPU[bench-es]}" "${C_REQS[bench-es]}")
 pcts() { local r out=(); for r in "$@"; do out+=("$(awk -v r="$r" 'BEGIN { printf "%.0f%%", r }')"); done; joined "${out[@]}"; }
 
+# ---- the signing alone ----------------------------------------------------------------------------
+
+# What the signatures alone allow on this machine: OpenSSL's own rate for the private-key operation of
+# each algorithm, every core signing and nothing else running (no HTTP, no database, no wrk). An
+# authorization signs once, so this is its ceiling, beside the same start page.
+note "openssl speed -multi $(nproc): RSA-2048 and ECDSA P-256 signatures per second"
+openssl speed -seconds 2 -multi "$(nproc)" rsa2048 ecdsap256 >"$RAW/openssl-speed.txt" 2>/dev/null ||
+    die "openssl speed failed (see $RAW/openssl-speed.txt)"
+RSA_SIGNS=$(awk '/^rsa 2048 bits/ { print $(NF - 1) }' "$RAW/openssl-speed.txt")
+EC_SIGNS=$(awk '/ecdsa \(nistp256\)/ { print $(NF - 1) }' "$RAW/openssl-speed.txt")
+[[ -n $RSA_SIGNS && -n $EC_SIGNS ]] || die "no signing rates in openssl speed's output (see $RAW/openssl-speed.txt)"
+of_start() { awk -v a="$1" -v s="$START_RPS" 'BEGIN { printf "%.0f", 100 * a / s }'; }
+
 # ---- the table -----------------------------------------------------------------------------------
 
 REV=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
@@ -247,6 +271,10 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
     printf '    requests/s in the chain windows (three a chain): RS256 %s; ES256 %s\n' "$(joined "${R_RPS[@]}")" "$(joined "${E_RPS[@]}")"
     printf '    CPU time (whole server process): %s us per RS256 authorization (%s us a request), %s us per ES256 authorization (%s us a request), %s us per start page\n' \
         "$RS_US" "$RS_REQ_US" "$ES_US" "$ES_REQ_US" "$START_US"
+    printf '    writes committed in the chain windows: %s in %s transactions (%s a transaction; an authorization is two writes: the audit row of the code, committed unsynced, and at the exchange the record of its use with an audit row, synced)\n' \
+        "$G_WRITES" "$G_TX" "$(awk -v w="$G_WRITES" -v t="$G_TX" 'BEGIN { printf "%.1f", t ? w / t : 0 }')"
+    printf '    the signing alone (openssl speed -multi %s, every core, nothing else): RSA-2048 %s/s = %s %% of the start page, ECDSA P-256 %s/s = %s %%: an authorization signs once, so RS256 can reach no more\n' \
+        "$(nproc)" "$(rate "$RSA_SIGNS")" "$(of_start "$RSA_SIGNS")" "$(rate "$EC_SIGNS")" "$(of_start "$EC_SIGNS")"
     printf '    %s RS256 and %s ES256 authorizations completed, none failed (every step checked in oidc.lua; /metrics: no 4xx or 5xx)\n' \
         "${C_CHAINS[bench-rs]}" "${C_CHAINS[bench-es]}"
     echo

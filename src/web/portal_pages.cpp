@@ -174,6 +174,19 @@ Response PortalPages::metrics(Request&) {
             "# TYPE mina_view_cache_listening gauge\n";
         text += std::string("mina_view_cache_listening ") + (kept->listening ? "1" : "0") + "\n";
     }
+    if (s_.oidc != nullptr) {
+        if (const auto g = s_.oidc->group_counts()) {
+            text +=
+                "# HELP mina_group_commit_transactions_total Transactions the single sign-on's writes were "
+                "committed in (several requests' writes share one).\n"
+                "# TYPE mina_group_commit_transactions_total counter\n";
+            text += "mina_group_commit_transactions_total " + std::to_string(g->transactions) + "\n";
+            text +=
+                "# HELP mina_group_commit_writes_total Writes of single sign-on requests committed (audit rows, "
+                "codes' first uses).\n# TYPE mina_group_commit_writes_total counter\n";
+            text += "mina_group_commit_writes_total " + std::to_string(g->writes) + "\n";
+        }
+    }
     text +=
         "# HELP mina_session_pages_total Startsida answered as kept for the session (hit) or rendered (miss).\n"
         "# TYPE mina_session_pages_total counter\n";

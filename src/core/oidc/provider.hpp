@@ -232,6 +232,11 @@ class Provider {
     /// Removes expired requests, records of used codes and assertions, and long-retired keys.
     int sweep();
 
+    /// What the group commit has done (nothing when there is none), for /metrics.
+    [[nodiscard]] std::optional<GroupCommit<Unit>::Counts> group_counts() const {
+        if (group_ == nullptr) return std::nullopt;
+        return group_->counts();
+    }
     /// Commits writes a caller took (`deferred`) without waiting: `done` follows once they are on
     /// disk (null) or failed, on whichever thread commits them.
     void commit_later(Deferred d, std::function<void(std::exception_ptr)> done);
