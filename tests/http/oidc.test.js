@@ -380,6 +380,42 @@ test('RP-initiated logout: back to the registered URI with state, the portal ses
   await audited(mark, 'oidc.logout', /tjanst-a|pt\d{4}/);
 });
 
+test('the portal\'s own Logga ut ends the service\'s access token too, and a code of that session exchanges to nothing', async () => {
+  const b = await loggedIn();
+  const { tokens } = await codeFlow(b, svc.a, cb('a'));
+  assert.equal((await userinfo(tokens.access_token)).status, 200);
+  // A second code, issued in the same session but not yet exchanged.
+  const pending = await transaction();
+  const r = await b.get(authorizationUrl(svc.a.config, pending, cb('a')).href);
+  assert.equal(r.status, 303);
+  const code = new URL(r.location).searchParams.get('code');
+  assert.ok(code);
+  const out = await b.mina.submit('/start', '/logga-ut', {});
+  assert.equal(out.status, 303);
+  assert.equal((await userinfo(tokens.access_token)).status, 401, 'the token ended with the session');
+  const t = await fetch(meta().token_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${svc.a.id}:${svc.a.secret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: cb('a'), code_verifier: pending.verifier }),
+  });
+  assert.equal(t.status, 400);
+  assert.equal((await t.json()).error, 'invalid_grant');
+});
+
+test('what sign-ons write shares transactions: /metrics counts them', async () => {
+  const counts = async () => {
+    const text = await (await fetch(`${srv.url}/metrics`)).text();
+    const n = (name) => Number(text.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1]);
+    return { tx: n('mina_group_commit_transactions_total'), writes: n('mina_group_commit_writes_total') };
+  };
+  const before = await counts();
+  assert.ok(Number.isInteger(before.tx) && Number.isInteger(before.writes), 'both counters are there');
+  await codeFlow(await loggedIn(), svc.a, cb('a'));
+  const after = await counts();
+  assert.ok(after.writes >= before.writes + 2, `an authorization and its exchange: ${before.writes} -> ${after.writes}`);
+  assert.ok(after.tx > before.tx && after.tx - before.tx <= after.writes - before.writes);
+});
+
 test('logout: a post_logout_redirect_uri that is not registered is not followed', async () => {
   const b = await loggedIn();
   const { tokens } = await codeFlow(b, svc.a, cb('a'));

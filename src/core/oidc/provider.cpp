@@ -327,7 +327,10 @@ AuthorizeOutcome Provider::authorize(const AuthorizeRequest& r, std::string_view
 
     // 4. A code for the client: its contents sealed, nothing stored but the audit row.
     Code c;
-    c.id = tokens_.token();
+    // The time first, so that the records of uses are added at the end of their index, not at a
+    // random place in it (one page written per exchange, however many are kept).
+    const std::string seconds = std::to_string(to_unix(now));
+    c.id = std::string(12 - std::min<std::size_t>(seconds.size(), 12), '0') + seconds + tokens_.token();
     c.client_id = client->id;
     c.redirect_uri = r.redirect_uri;
     c.code_challenge = r.code_challenge;
