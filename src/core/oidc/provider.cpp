@@ -59,9 +59,10 @@ std::string from_hex(std::string_view hex) {
 
 std::string_view role_claim(Role r) { return to_string(r); }
 
-/// max_age: a non-negative whole number of seconds (at most a year's worth of digits).
-std::optional<std::int64_t> whole_seconds(std::string_view t) {
-    if (t.empty() || t.size() > 10) return std::nullopt;
+/// A non-negative whole number of at most `digits` decimal digits (max_age: ten, a few centuries of
+/// seconds; a sealed code's numbers: eighteen).
+std::optional<std::int64_t> whole_number(std::string_view t, std::size_t digits = 10) {
+    if (t.empty() || t.size() > digits) return std::nullopt;
     std::int64_t n = 0;
     for (char c : t) {
         if (c < '0' || c > '9') return std::nullopt;
@@ -94,15 +95,7 @@ std::optional<std::vector<std::string>> unpack(std::string_view text, std::size_
     return out;
 }
 
-std::optional<std::int64_t> number(const std::string& t) {
-    if (t.empty() || t.size() > 18) return std::nullopt;
-    std::int64_t n = 0;
-    for (char c : t) {
-        if (c < '0' || c > '9') return std::nullopt;
-        n = n * 10 + (c - '0');
-    }
-    return n;
-}
+std::optional<std::int64_t> number(std::string_view t) { return whole_number(t, 18); }
 
 constexpr std::string_view kCodePurpose = "mina-oidc-code-1";
 constexpr std::string_view kAccessPurpose = "mina-oidc-access-1";
@@ -300,7 +293,7 @@ AuthorizeOutcome Provider::authorize(const AuthorizeRequest& r, std::string_view
     } else {
         if (prompt_login) login_after = now;
         if (r.max_age) {
-            const auto seconds = whole_seconds(*r.max_age);
+            const auto seconds = whole_number(*r.max_age);
             if (!seconds) return to_client("invalid_request", "max_age must be a whole number of seconds");
             login_after = std::max(login_after, now - Seconds{*seconds});
         }
