@@ -115,17 +115,22 @@ class GroupCommit {
                 waiting_.pop_front();
             }
             lock.unlock();
-            const std::size_t transactions = commit(batch);
+            std::vector<std::exception_ptr> failed(batch.size());
+            const std::size_t transactions = commit(batch, failed);
             lock.lock();
             counts_.transactions += transactions;
             counts_.writes += batch.size();
             last_batch_ = batch.size();
+            // Counted before anyone hears: a writer that reads the counts next sees its own write.
+            lock.unlock();
+            for (std::size_t i = 0; i < batch.size(); ++i) tell(batch[i], failed[i]);
+            lock.lock();
         }
     }
 
-    /// Commits the batch in one transaction, or each write alone if that fails; tells every writer.
-    /// Returns how many transactions it took.
-    std::size_t commit(std::vector<Waiting>& batch) {
+    /// Commits the batch in one transaction, or each write alone if that fails, and leaves in
+    /// `failed` why each write failed (null: committed). Returns how many transactions it took.
+    std::size_t commit(std::vector<Waiting>& batch, std::vector<std::exception_ptr>& failed) {
         try {
             auto tx = store_.begin(ports::TxMode::write);
             Sync sync = Sync::later;
@@ -136,23 +141,20 @@ class GroupCommit {
             finish(*tx, sync);
         } catch (...) {
             if (batch.size() == 1) {
-                tell(batch.front(), std::current_exception());
+                failed.front() = std::current_exception();
                 return 1;
             }
-            for (auto& w : batch) {
-                std::exception_ptr failed;
+            for (std::size_t i = 0; i < batch.size(); ++i) {
                 try {
                     auto tx = store_.begin(ports::TxMode::write);
-                    w.write(*tx);
-                    finish(*tx, w.sync);
+                    batch[i].write(*tx);
+                    finish(*tx, batch[i].sync);
                 } catch (...) {
-                    failed = std::current_exception();
+                    failed[i] = std::current_exception();
                 }
-                tell(w, failed);
             }
             return batch.size();
         }
-        for (auto& w : batch) tell(w, nullptr);
         return 1;
     }
 

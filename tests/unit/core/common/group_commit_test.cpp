@@ -29,17 +29,31 @@ int rows(ports::Store& store) {
 
 TEST(GroupCommit, WritesHandedOnAtOnceShareATransaction) {
     auto store = test::memory_store();
-    GroupCommit<oidc::Unit> group(*store, std::chrono::microseconds{2000});
+    GroupCommit<oidc::Unit> group(*store);
+    // The first write holds the committing thread until the others are waiting.
+    std::promise<void> hold;
+    auto held = hold.get_future().share();
+    std::promise<std::exception_ptr> first;
+    std::promise<void> started;
+    group.submit(
+        [held, &started](oidc::Unit&) {
+            started.set_value();
+            held.wait();
+        },
+        [&first](std::exception_ptr e) { first.set_value(e); });
+    started.get_future().wait();
     constexpr int kWriters = 64;
     std::vector<std::promise<std::exception_ptr>> heard(kWriters);
     for (int i = 0; i < kWriters; ++i)
         group.submit([i](oidc::Unit& tx) { tx.audit().append(event("w" + std::to_string(i))); },
                      [&heard, i](std::exception_ptr e) { heard[static_cast<std::size_t>(i)].set_value(e); });
+    hold.set_value();
+    EXPECT_EQ(first.get_future().get(), nullptr);
     for (auto& h : heard) EXPECT_EQ(h.get_future().get(), nullptr);
     EXPECT_EQ(rows(*store), kWriters);
     const auto counts = group.counts();
-    EXPECT_EQ(counts.writes, static_cast<std::size_t>(kWriters));
-    EXPECT_LT(counts.transactions, static_cast<std::size_t>(kWriters)) << "some shared a transaction";
+    EXPECT_EQ(counts.writes, static_cast<std::size_t>(kWriters) + 1);
+    EXPECT_EQ(counts.transactions, 2U) << "the first alone, then every one that waited, together";
 }
 
 TEST(GroupCommit, AWriteThatFailsFailsAloneAndTheOthersAreCommitted) {
