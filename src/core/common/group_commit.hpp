@@ -8,9 +8,9 @@
 // the next writes gather. A write may ask for less: `Sync::later` is told once its transaction is
 // committed and visible, and reaches the disk with the next synced commit (UnitOfWork::
 // commit_unsynced) — for a row whose flow is made durable by a later step (a code's audit row, by
-// the exchange of the code). A batch with any write that asks for the disk is synced. If the shared transaction fails, each write runs again in a transaction
-// of its own, so that one bad write fails alone; a write must therefore be a function of the unit
-// alone (no effects outside it but the results it leaves for its own `done`).
+// the exchange of the code). A batch with any write that asks for the disk is synced. If the shared transaction fails,
+// each write runs again in a transaction of its own, so that one bad write fails alone; a write must therefore be a
+// function of the unit alone (no effects outside it but the results it leaves for its own `done`).
 #pragma once
 
 #include <chrono>
@@ -42,8 +42,7 @@ class GroupCommit {
     /// `max_batch`: at most this many writes share a transaction. `gather`: while the last
     /// transaction held more than one write (others are writing too), the next waits up to this
     /// long for more before it begins, as PostgreSQL's commit_delay does; zero: never waits.
-    explicit GroupCommit(ports::StoreOf<Unit> store, std::chrono::microseconds gather = {},
-                         std::size_t max_batch = 256)
+    explicit GroupCommit(ports::StoreOf<Unit> store, std::chrono::microseconds gather = {}, std::size_t max_batch = 256)
         : store_(store), gather_(gather), max_batch_(max_batch), thread_([this] { run(); }) {}
     GroupCommit(const GroupCommit&) = delete;
     GroupCommit& operator=(const GroupCommit&) = delete;

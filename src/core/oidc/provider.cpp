@@ -106,9 +106,9 @@ std::string seal_code(const Signer& s, const Code& c) {
     const std::string person = std::to_string(c.person.value());
     const std::string times[] = {std::to_string(to_unix(c.auth_time)), std::to_string(to_unix(c.created_at)),
                                  std::to_string(to_unix(c.expires_at))};
-    return s.seal_token(kCodePurpose, pack({c.id, c.client_id, c.redirect_uri, c.code_challenge, c.nonce, c.scope,
-                                            person, c.session_digest, c.sid, c.school, times[0], c.amr, times[1],
-                                            times[2]}));
+    return s.seal_token(kCodePurpose,
+                        pack({c.id, c.client_id, c.redirect_uri, c.code_challenge, c.nonce, c.scope, person,
+                              c.session_digest, c.sid, c.school, times[0], c.amr, times[1], times[2]}));
 }
 
 std::optional<Code> open_code(const Signer& s, std::string_view code) {
@@ -120,8 +120,20 @@ std::optional<Code> open_code(const Signer& s, std::string_view code) {
     auto& v = *f;
     const auto person = number(v[6]), auth = number(v[10]), made = number(v[12]), ends = number(v[13]);
     if (!person || !auth || !made || !ends) return std::nullopt;
-    return Code{v[0], v[1], v[2], v[3], v[4], v[5], PersonId{*person}, v[7], v[8], v[9],
-                from_unix(*auth), v[11], from_unix(*made), from_unix(*ends)};
+    return Code{v[0],
+                v[1],
+                v[2],
+                v[3],
+                v[4],
+                v[5],
+                PersonId{*person},
+                v[7],
+                v[8],
+                v[9],
+                from_unix(*auth),
+                v[11],
+                from_unix(*made),
+                from_unix(*ends)};
 }
 
 std::string seal_access(const Signer& s, const AccessToken& t) {
@@ -245,11 +257,9 @@ AuthorizeOutcome Provider::authorize(const AuthorizeRequest& r, std::string_view
     }
     auto refused = [&](std::string_view error) {
         write(
-            [row = AuditEvent{now, viewer ? viewer->person.username.value() : "anonymous", from.address,
-                                "oidc.refused", viewer ? viewer->person.username.value() : "", "",
-                                audit::say("oidc_refused", {error, r.client_id})}](Unit& tx) {
-                tx.audit().append(row);
-            },
+            [row = AuditEvent{now, viewer ? viewer->person.username.value() : "anonymous", from.address, "oidc.refused",
+                              viewer ? viewer->person.username.value() : "", "",
+                              audit::say("oidc_refused", {error, r.client_id})}](Unit& tx) { tx.audit().append(row); },
             deferred);
     };
 
@@ -340,7 +350,7 @@ AuthorizeOutcome Provider::authorize(const AuthorizeRequest& r, std::string_view
     const std::string who = viewer->person.username.value();
     write(
         [row = AuditEvent{now, who, from.address, "oidc.authorized", who, c.school,
-                            audit::say("oidc_client", {client->id})},
+                          audit::say("oidc_client", {client->id})},
          old = pending ? pending->id_digest : std::string()](Unit& tx) {
             if (!old.empty()) tx.oidc_pending().remove(old);
             tx.audit().append(row);
@@ -410,8 +420,8 @@ std::optional<TokenError> Provider::authenticate(const Client& c, const ClientAu
 std::optional<Viewing> Provider::live_session(Unit& tx, const std::string& id_hash, Timestamp now) {
     auto v = tx.sessions().view(id_hash);
     if (!v) return std::nullopt;
-    const Timestamp ends = std::min(v->session.last_seen_at + settings_.session_idle,
-                                    v->session.created_at + settings_.session_absolute);
+    const Timestamp ends =
+        std::min(v->session.last_seen_at + settings_.session_idle, v->session.created_at + settings_.session_absolute);
     if (now >= ends) return std::nullopt;
     return v;
 }
@@ -453,8 +463,8 @@ std::variant<Issued, TokenError> Provider::token(const TokenRequest& r, const Cl
              !tokens_.equal(base64url(from_hex(tokens_.sha256(r.code_verifier))), code->code_challenge))
         wrong = TokenError{400, "invalid_grant", "code_verifier does not match the challenge"};
     else if (!session) wrong = TokenError{400, "invalid_grant", "the person's session has ended"};
-    else if (!key) throw std::runtime_error(client->id_token_alg == Alg::rs256 ? "no RS256 signing key"
-                                                                                : "no ES256 signing key");
+    else if (!key)
+        throw std::runtime_error(client->id_token_alg == Alg::rs256 ? "no RS256 signing key" : "no ES256 signing key");
 
     struct Outcome {
         bool replayed = false;
@@ -495,8 +505,14 @@ std::variant<Issued, TokenError> Provider::token(const TokenRequest& r, const Cl
     if (wrong) return *wrong;
 
     Issued out;
-    AccessToken t{code->id,      client->id,  code->person, code->scope, code->session_digest,
-                  code->school, outcome->sub, now + settings_.token_ttl};
+    AccessToken t{code->id,
+                  client->id,
+                  code->person,
+                  code->scope,
+                  code->session_digest,
+                  code->school,
+                  outcome->sub,
+                  now + settings_.token_ttl};
     out.access_token = seal_access(signer_, t);
     out.expires_in = settings_.token_ttl;
     out.scope = code->scope;
@@ -564,10 +580,9 @@ std::variant<Claims, UserinfoError> Provider::userinfo(std::string_view access_t
 }
 
 void Provider::refused(std::string_view error, std::string_view client, const ClientInfo& from, Deferred* deferred) {
-    write(
-        [row = AuditEvent{clock_.now(), "anonymous", from.address, "oidc.refused", "", "",
+    write([row = AuditEvent{clock_.now(), "anonymous", from.address, "oidc.refused", "", "",
                             audit::say("oidc_refused", {error, client})}](Unit& tx) { tx.audit().append(row); },
-        deferred);
+          deferred);
 }
 
 EndSessionOutcome Provider::end_session(const EndSession& r, std::string_view session_token, const ClientInfo& from) {

@@ -37,7 +37,6 @@ constexpr Dollars kSweepAssertions{sql::kOidcSweepAssertions};
 constexpr Dollars kSweepCodes{sql::kOidcSweepCodes};
 constexpr Dollars kAddAssertion{sql::kOidcAddAssertion};
 
-
 oidc::Client read_client(const Row& r) {
     oidc::Client c;
     c.id = r.text(0);
@@ -76,7 +75,7 @@ class PgClients final : public oidc::Clients {
 };
 
 oidc::SigningKey key_of(const Row& r) {
-    return {r.text(0), oidc::alg_from(r.text(1)).value_or(oidc::Alg::rs256), r.text(2), r.text(3), r.time(4),
+    return {r.text(0),      oidc::alg_from(r.text(1)).value_or(oidc::Alg::rs256), r.text(2), r.text(3), r.time(4),
             r.maybe_time(5)};
 }
 

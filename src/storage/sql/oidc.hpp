@@ -1,7 +1,7 @@
 // The statements of the OpenID Provider (issue [11]; core/oidc/ports.hpp) that both stores run as
 // written here: SQLite with its ?N placeholders, PostgreSQL with each ?N read as $N
-// (sql/dollars.hpp). The tables are migrations 0013_oidc's and 0014_oidc_sealed's. A list (redirect URIs) is one column,
-// newline-separated; a secret is only ever its digest.
+// (sql/dollars.hpp). The tables are migrations 0013_oidc's and 0014_oidc_sealed's. A list (redirect URIs) is one
+// column, newline-separated; a secret is only ever its digest.
 #pragma once
 
 #include <cstdint>

@@ -19,8 +19,12 @@ std::optional<Timestamp> maybe_time(const Query& q, int col) {
 Query& bind_maybe(Query& q, int i, const std::optional<Timestamp>& t) { return t ? q.bind(i, *t) : q.bind_null(i); }
 
 oidc::SigningKey read_key(const Query& q) {
-    return {q.text(0), oidc::alg_from(q.text(1)).value_or(oidc::Alg::rs256), q.text(2), q.text(3),
-            from_unix(q.integer(4)), maybe_time(q, 5)};
+    return {q.text(0),
+            oidc::alg_from(q.text(1)).value_or(oidc::Alg::rs256),
+            q.text(2),
+            q.text(3),
+            from_unix(q.integer(4)),
+            maybe_time(q, 5)};
 }
 
 oidc::Client read_client(const Query& q) {

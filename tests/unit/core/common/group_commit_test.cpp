@@ -63,12 +63,18 @@ TEST(GroupCommit, AWriteThatFailsFailsAloneAndTheOthersAreCommitted) {
     auto held = hold.get_future().share();
     std::promise<std::exception_ptr> first, bad, good;
     // The first write holds the committing thread, so that the next two are taken together.
-    group.submit([held](oidc::Unit& tx) { held.wait(); tx.audit().append(event("first")); },
-                 [&first](std::exception_ptr e) { first.set_value(e); });
-    group.submit([](oidc::Unit& tx) {
-        tx.audit().append(event("bad"));
-        throw std::runtime_error("no");
-    }, [&bad](std::exception_ptr e) { bad.set_value(e); });
+    group.submit(
+        [held](oidc::Unit& tx) {
+            held.wait();
+            tx.audit().append(event("first"));
+        },
+        [&first](std::exception_ptr e) { first.set_value(e); });
+    group.submit(
+        [](oidc::Unit& tx) {
+            tx.audit().append(event("bad"));
+            throw std::runtime_error("no");
+        },
+        [&bad](std::exception_ptr e) { bad.set_value(e); });
     group.submit([](oidc::Unit& tx) { tx.audit().append(event("good")); },
                  [&good](std::exception_ptr e) { good.set_value(e); });
     hold.set_value();

@@ -183,11 +183,11 @@ TEST_P(OidcContract, FirstAuthorizationsAtOnceGetOneSubject) {
 }
 
 TEST_P(OidcContract, SweepRemovesWhatExpired) {
-    const auto karin = seed(store());
+    seed(store());
     auto tx = write();
     tx->oidc_pending().add({"p-old", "semafor", "q", kT, kT - 30min, kT});
     tx->oidc_pending().add({"p-new", "semafor", "q", kT, kT, kT + 1s});
-    EXPECT_TRUE(tx->oidc_codes().first_use("c-old", "semafor", kT));       // its tokens have expired: gone
+    EXPECT_TRUE(tx->oidc_codes().first_use("c-old", "semafor", kT));          // its tokens have expired: gone
     EXPECT_TRUE(tx->oidc_codes().first_use("c-recent", "semafor", kT + 1s));  // its tokens live on: kept
     auto& s = tx->oidc_sweep();
     EXPECT_TRUE(s.first_use_of_assertion("semafor", "jti-old", kT));
