@@ -252,7 +252,9 @@ int cmd_serve(const app::Config& c) {
     admin::Service admin_service(*store, hasher, tokens, c.policy);
     idm::Service idm_service(*store, admin_service, c.policy);
     studietider::Service studietider_service(*store, zone);
-    reports::Service reports_service(*store, vault, tokens, zone);
+    // The audit rows of student pages read share transactions (core/common/group_commit).
+    GroupCommit<reports::Unit> report_reads(*store, std::chrono::microseconds{300});
+    reports::Service reports_service(*store, vault, tokens, zone, &report_reads);
     stats::Service stats_service(*store, zone);
     // Single sign-on (issue [11]): the issuer is server.public_url, or the address bound (below).
     const crypto::Jose jose(vault);
@@ -328,7 +330,7 @@ int cmd_serve(const app::Config& c) {
     hooks.is_upload = [&](std::string_view target) { return application.is_upload(target); };
     hooks.admit = [&](web::Request& head, bool verify) { return application.admit(head, verify); };
     if (store->fences()) {
-        hooks.needs_fence = [](const web::Request& r) { return web::App::has_session(r); };
+        hooks.needs_fence = [](const web::Request& r) { return web::App::reads_sessions(r); };
         hooks.fence = [&store = *store](std::function<void()> done) { store.fence(std::move(done)); };
     }
     hooks.housekeeping = [&] {

@@ -37,6 +37,10 @@ Response App::handle(Request& req) {
 
 bool App::has_session(const Request& req) { return !req.cookie(kSessionCookie).empty(); }
 
+bool App::reads_sessions(const Request& req) {
+    return has_session(req) || req.path == "/oidc/token" || req.path == "/oidc/userinfo";
+}
+
 std::optional<Response> App::admit(Request& head, bool verify) {
     std::optional<Response> out;
     try {

@@ -82,6 +82,11 @@ class App final {
     [[nodiscard]] bool is_upload(std::string_view target) const { return router_.is_upload(target); }
     /// Whether the request carries a session cookie (it will read its viewer: ServerHooks::needs_fence).
     [[nodiscard]] static bool has_session(const Request& req);
+    /// Whether the request reads portal sessions (Sessions::view), and so must see every change
+    /// committed before it (ServerHooks::needs_fence): one with a session cookie, and the single
+    /// sign-on's token and userinfo endpoints, whose codes and tokens work only while their
+    /// session lives.
+    [[nodiscard]] static bool reads_sessions(const Request& req);
     /// Before a body is read (ServerHooks::admit): the answer to a request whose route needs a
     /// session or an API key that its header does not carry (`verify`: a live one), or nothing.
     [[nodiscard]] std::optional<Response> admit(Request& head, bool verify);

@@ -430,8 +430,8 @@ asio::awaitable<Response> run_request(Shared& s, Exchange& ex) {
                 [&start](auto handler) {
                     auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
                     start([waiting](std::exception_ptr e) {
-                        auto ex = asio::get_associated_executor(*waiting);
-                        asio::post(ex, [waiting, e]() mutable { (*waiting)(e); });
+                        auto executor = asio::get_associated_executor(*waiting);
+                        asio::post(executor, [waiting, e]() mutable { (*waiting)(e); });
                     });
                 },
                 asio::use_awaitable);

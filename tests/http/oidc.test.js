@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
-import { sql, sleep, eventually, addAgencyAdmin, mina } from './harness.js';
+import { sql, sleep, eventually, addAgencyAdmin, mina, BACKEND } from './harness.js';
 import {
   startOidcServer, addClient, configure, Browser, transaction, authorizationUrl, decodeJwt, b64url, client,
 } from './lib/oidc.js';
@@ -680,7 +680,9 @@ test('the audit log names no secret: no code, access token or client secret is s
   // Codes and access tokens are sealed, never stored: the whole database holds neither, nor any
   // part of them; what it holds is the code's first use, under the id sealed in it.
   assert.ok(Number(sql(srv.db, 'SELECT count(*) FROM oidc_used_codes')[0][0]) > 0, 'the uses are there (not vacuous)');
-  const dump = execFileSync('sqlite3', [srv.db, '.dump'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const dump = BACKEND === 'postgres'
+    ? execFileSync('pg_dump', ['--data-only', srv.db], { encoding: 'utf8', maxBuffer: 256 << 20 })
+    : execFileSync('sqlite3', [srv.db, '.dump'], { encoding: 'utf8', maxBuffer: 256 << 20 });
   for (const secret of [code, tokens.access_token, svc.a.secret]) {
     for (const part of [secret, secret.slice(0, 24), secret.slice(-24)]) assert.ok(!dump.includes(part), 'nothing of it in the database');
   }

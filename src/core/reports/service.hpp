@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/common/csv.hpp"
+#include "core/common/group_commit.hpp"
 #include "core/common/ports.hpp"
 #include "core/login/portal.hpp"
 #include "core/reports/plan.hpp"
@@ -120,8 +121,11 @@ struct NewKey {
 class Service final {
    public:
     /// `days`: where "today" is (the service's time zone): no event after it, months by it.
-    Service(Store store, const ports::Identities& identities, ports::Tokens& tokens, const LocalDays& days)
-        : store_(store), identities_(identities), tokens_(tokens), days_(days) {}
+    /// `reads`: where the audit rows of student pages read go to share a transaction with other
+    /// requests' (nothing: each committed alone).
+    Service(Store store, const ports::Identities& identities, ports::Tokens& tokens, const LocalDays& days,
+            GroupCommit<Unit>* reads = nullptr)
+        : store_(store), identities_(identities), tokens_(tokens), days_(days), reads_(reads) {}
 
     /// The identity key against the database: the check value is written by the first server, and a
     /// server with another key is told so (false) before it seals a number no other can read.
@@ -216,6 +220,7 @@ class Service final {
     const ports::Identities& identities_;
     ports::Tokens& tokens_;
     const LocalDays& days_;
+    GroupCommit<Unit>* reads_;
 };
 
 /// A school's file as read: its cells, made into each row's Fields only when the row is judged (a
