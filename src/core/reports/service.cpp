@@ -404,8 +404,8 @@ std::variant<StudentView, Denied> Service::student(const portal::Viewer& v, cons
         view.enrollments.push_back(std::move(ev));
     }
     tx.reset();
-    const AuditEvent read{now,   person_of(v), client.address, "report.student_read", "student:" + std::to_string(id),
-                          school, ""};
+    const AuditEvent read{
+        now, person_of(v), client.address, "report.student_read", "student:" + std::to_string(id), school, ""};
     if (reads_ != nullptr) {
         // On disk before the page is shown, in one transaction with the reads of others at the moment.
         reads_->run([&read](Unit& u) { u.audit().append(read); });
