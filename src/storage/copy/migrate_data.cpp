@@ -17,7 +17,7 @@ namespace {
 
 // Parents before children, so that every foreign key finds its row. A table that is not here is
 // refused: a new migration must say where its table goes.
-constexpr std::array<const char*, 31> kTables{"schools",
+constexpr std::array kTables{"schools",
                                               "persons",
                                               "grants",
                                               "sessions",
@@ -133,12 +133,22 @@ void append_value(std::string& out, sqlite3_stmt* s, int col, const std::string&
     }
 }
 
+/// Whether `table` was made WITHOUT ROWID (SQLite's table_list pragma, 3.37 and later).
+bool without_rowid(sqlite3* src, const std::string& table) {
+    auto s = prepare(src, "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1");
+    sqlite3_bind_text(s.get(), 1, table.c_str(), static_cast<int>(table.size()), SQLITE_TRANSIENT);
+    return sqlite3_step(s.get()) == SQLITE_ROW && sqlite3_column_int(s.get(), 0) == 1;
+}
+
 std::int64_t copy_table(sqlite3* src, PGconn* dst, const std::string& table) {
     const auto cols = columns_of(src, table);
     std::string list;
     for (const auto& c : cols) list += (list.empty() ? "" : ", ") + ident(c);
     run(dst, "COPY " + ident(table) + " (" + list + ") FROM STDIN", PGRES_COPY_IN);
-    auto s = prepare(src, "SELECT " + list + " FROM " + ident(table) + " ORDER BY rowid");
+    // In the order the rows were added; a table WITHOUT ROWID (oidc_used_codes) has no such order
+    // and goes in its key's.
+    auto s = prepare(src, "SELECT " + list + " FROM " + ident(table) +
+                              (without_rowid(src, table) ? " ORDER BY 1" : " ORDER BY rowid"));
     std::string buffer;
     std::int64_t rows = 0;
     int rc = 0;
