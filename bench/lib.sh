@@ -1,5 +1,5 @@
-# Shared by the benchmark scripts (run.sh, studietider.sh, reports.sh): sourced after die(), note() and TMP
-# are defined. Process bookkeeping (every child tracked and stopped on exit), a free port, and
+# Shared by the benchmark scripts (run.sh, studietider.sh, reports.sh, oidc.sh): sourced after die(),
+# note() and TMP are defined. Process bookkeeping (every child tracked and stopped on exit), a free port, and
 # reading wrk's output and the server's /metrics.
 
 # ---- process bookkeeping -------------------------------------------------------------------------
@@ -21,6 +21,28 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# ---- what a benchmark needs ----------------------------------------------------------------------
+
+# Every tool named is on PATH and $MINA is an executable (made absolute), or the run stops.
+require() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || die "$tool is not installed (Debian: apt-get install $tool)"
+    done
+    [[ -x $MINA ]] || die "no server binary at $MINA (build it first, or set MINA_BIN)"
+    MINA=$(cd "$(dirname "$MINA")" && pwd)/$(basename "$MINA")
+}
+
+# The server's environment every benchmark starts from: a fresh SQLite database in $TMP, any free
+# port (read from its log), no access log, warnings only, and no per-client throttle to trip over.
+server_env() {
+    export MINA_DATABASE_URL="sqlite:$TMP/mina.db"
+    export MINA_SERVER_LISTEN=127.0.0.1:0
+    export MINA_SERVER_ACCESS_LOG=false
+    export MINA_LOG_LEVEL=warn
+    export MINA_POLICY_CLIENT_MAX_FAILURES=1000000
+}
 
 # ---- helpers -------------------------------------------------------------------------------------
 

@@ -39,11 +39,6 @@ die() {
 }
 note() { echo "bench: $*" >&2; }
 
-for tool in wrk curl awk python3 openssl; do
-    command -v "$tool" >/dev/null || die "$tool is not installed (Debian: apt-get install $tool)"
-done
-[[ -x $MINA ]] || die "no server binary at $MINA (build it first, or set MINA_BIN)"
-MINA=$(cd "$(dirname "$MINA")" && pwd)/$(basename "$MINA")
 [[ $SECS =~ ^[0-9]+$ && $SECS -ge 2 ]] || die "BENCH_SECONDS must be a whole number >= 2"
 [[ $N =~ ^[0-9]+$ && $N -ge 1 ]] || die "BENCH_THREADS must be a whole number >= 1"
 
@@ -54,6 +49,7 @@ T0=$(date +%s.%N)
 
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
+require wrk curl awk python3 openssl
 
 minof() { printf '%s\n' "$@" | awk 'NR == 1 || $1 < m { m = $1 } END { printf "%.2f", m }'; }
 urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
@@ -66,11 +62,7 @@ PY
 
 # ---- the data: the demo and two confidential clients ----------------------------------------------
 
-export MINA_DATABASE_URL="sqlite:$TMP/mina.db"
-export MINA_SERVER_LISTEN=127.0.0.1:0
-export MINA_SERVER_ACCESS_LOG=false
-export MINA_LOG_LEVEL=warn
-export MINA_POLICY_CLIENT_MAX_FAILURES=1000000
+server_env
 
 note "creating the demo data and two clients (RS256 and ES256)"
 (cd "$TMP" && "$MINA" admin demo) >"$RAW/demo.txt"

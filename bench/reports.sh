@@ -45,11 +45,6 @@ WRK_PAGE=(-t1 -c4 -d"${SECS}s" --latency)
 die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*" >&2; }
 
-for tool in wrk curl awk sqlite3 python3 pkg-config; do
-    command -v "$tool" >/dev/null || die "$tool is not installed (Debian: apt-get install $tool)"
-done
-[[ -x $MINA ]] || die "no server binary at $MINA (build it first, or set MINA_BIN)"
-MINA=$(cd "$(dirname "$MINA")" && pwd)/$(basename "$MINA")
 for v in ROWS BATCH FILE_ROWS EVENTS SECS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || die "BENCH_$v must be a whole number"
 done
@@ -63,6 +58,7 @@ T0=$(date +%s.%N)
 
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
+require wrk curl awk sqlite3 python3 pkg-config
 
 # ---- helpers of this benchmark -------------------------------------------------------------------
 
@@ -134,13 +130,9 @@ fi
 
 # ---- the data: a fresh database, an education with a published period, an API key ----------------
 
-export MINA_DATABASE_URL="sqlite:$TMP/mina.db"
+server_env
 export MINA_DATABASE_SQLITE_SYNCHRONOUS_FULL=true
-export MINA_SERVER_LISTEN=127.0.0.1:0
-export MINA_SERVER_ACCESS_LOG=false
 export MINA_SERVER_MAX_UPLOAD_BYTES=$(( 64 * 1024 * 1024 ))   # a 100,000-row file and its save form
-export MINA_LOG_LEVEL=warn
-export MINA_POLICY_CLIENT_MAX_FAILURES=1000000
 MINA_SECURITY_IDENTITY_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export MINA_SECURITY_IDENTITY_KEY
 DB=$TMP/mina.db

@@ -29,8 +29,6 @@ CORES=$(nproc)
 die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*" >&2; }
 
-for tool in wrk nginx curl awk; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
-[[ -x $MINA ]] || die "no server binary at $MINA (build it first, or set MINA_BIN)"
 [[ $SECS =~ ^[0-9]+$ && $SECS -ge 2 ]] || die "BENCH_SECONDS must be a whole number >= 2"
 
 mkdir -p "$OUT" "$RAW"
@@ -39,6 +37,7 @@ TMP=$(mktemp -d /tmp/mina-bench.XXXXXX)
 
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
+require wrk nginx curl awk
 
 # One raw-rate window: runs the hash rate program into FILE and prints
 # "rate hashes seconds cpu_seconds".
@@ -110,11 +109,7 @@ fi
 
 # ---- the server ----------------------------------------------------------------------------------
 
-export MINA_DATABASE_URL="sqlite:$TMP/mina.db"
-export MINA_SERVER_LISTEN=127.0.0.1:0
-export MINA_SERVER_ACCESS_LOG=false
-export MINA_LOG_LEVEL=warn
-export MINA_POLICY_CLIENT_MAX_FAILURES=1000000
+server_env
 
 note "creating the demo data and bench users"
 "$MINA" admin demo >"$RAW/demo.txt"

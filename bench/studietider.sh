@@ -30,11 +30,6 @@ STUDIETIDER=/tjanster/studietider
 die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*" >&2; }
 
-for tool in wrk curl awk sqlite3 python3; do
-    command -v "$tool" >/dev/null || die "$tool is not installed (Debian: apt-get install $tool)"
-done
-[[ -x $MINA ]] || die "no server binary at $MINA (build it first, or set MINA_BIN)"
-MINA=$(cd "$(dirname "$MINA")" && pwd)/$(basename "$MINA")
 [[ $SECS =~ ^[0-9]+$ && $SECS -ge 2 ]] || die "BENCH_SECONDS must be a whole number >= 2"
 
 mkdir -p "$OUT" "$RAW"
@@ -44,6 +39,7 @@ T0=$(date +%s.%N)
 
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
+require wrk curl awk sqlite3 python3
 
 # The save form's hidden fields (csrf, fil, filnamn, plan) of the preview, HTML-unescaped, as a form
 # body in $TMP/save.body; on failure the reason in $TMP/extract.err.
@@ -61,11 +57,7 @@ save_body() {
 
 # ---- the data ------------------------------------------------------------------------------------
 
-export MINA_DATABASE_URL="sqlite:$TMP/mina.db"
-export MINA_SERVER_LISTEN=127.0.0.1:0
-export MINA_SERVER_ACCESS_LOG=false
-export MINA_LOG_LEVEL=warn
-export MINA_POLICY_CLIENT_MAX_FAILURES=1000000
+server_env
 DB=$TMP/mina.db
 
 note "creating the demo data"
