@@ -44,6 +44,21 @@ server_env() {
     export MINA_POLICY_CLIENT_MAX_FAILURES=1000000
 }
 
+# One login by hand as user $1 with $PASSWORD at $BASE: checks the protocol (303, a mina_session
+# cookie) and sets SESSION to the portal session. The headers are kept in $RAW/login-headers.txt,
+# the session's value blanked.
+login_session() {
+    local user=$1 token
+    token=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 43)
+    curl -sS -o /dev/null -D "$RAW/login-headers.txt" -H "Cookie: mina_pre=$token" \
+        --data-urlencode "csrf=$token" --data-urlencode "username=$user" --data-urlencode "password=$PASSWORD" \
+        "$BASE/logga-in"
+    head -n 1 "$RAW/login-headers.txt" | grep -q ' 303' || die "login as $user failed: $(head -n 1 "$RAW/login-headers.txt")"
+    SESSION=$(tr -d '\r' <"$RAW/login-headers.txt" | awk -F'[=;]' 'tolower($0) ~ /^set-cookie: mina_session=/ {print $2; exit}')
+    [[ -n $SESSION ]] || die "the login set no mina_session cookie"
+    sed -i 's/mina_session=[^;]*/mina_session=<token>/' "$RAW/login-headers.txt"
+}
+
 # ---- helpers -------------------------------------------------------------------------------------
 
 # Runs a command as a tracked child and waits for it, so that a signal stops the run at once.

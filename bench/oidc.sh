@@ -101,14 +101,7 @@ BASE=http://127.0.0.1:$PORT
 cp "$TMP/serve.log" "$RAW/serve-start.log"
 
 # One login by hand (as run.sh): the portal session that every authorization rides on.
-TOKEN=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 43)
-curl -sS -o /dev/null -D "$RAW/login-headers.txt" -H "Cookie: mina_pre=$TOKEN" \
-    --data-urlencode "csrf=$TOKEN" --data-urlencode "username=$SESSION_USER" --data-urlencode "password=$PASSWORD" \
-    "$BASE/logga-in"
-head -n 1 "$RAW/login-headers.txt" | grep -q ' 303' || die "login as $SESSION_USER failed: $(head -n 1 "$RAW/login-headers.txt")"
-SESSION=$(tr -d '\r' <"$RAW/login-headers.txt" | awk -F'[=;]' 'tolower($0) ~ /^set-cookie: mina_session=/ {print $2; exit}')
-[[ -n $SESSION ]] || die "the login set no mina_session cookie"
-sed -i 's/mina_session=[^;]*/mina_session=<token>/' "$RAW/login-headers.txt"
+login_session "$SESSION_USER"
 COOKIE="Cookie: mina_session=$SESSION"
 code=$(curl -sS -o "$RAW/start.html" -w '%{http_code}' -H "$COOKIE" "$BASE/start")
 [[ $code == 200 ]] || die "GET /start with the session answered $code"

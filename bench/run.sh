@@ -134,13 +134,7 @@ BASE=http://127.0.0.1:$PORT
 HASH_THREADS=$(grep -o '[0-9]* hashing thread' "$TMP/serve.log" | grep -o '^[0-9]*' || echo '?')
 
 # One login by hand: checks the protocol and gives the session for the start page.
-TOKEN=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 43)
-curl -sS -o /dev/null -D "$RAW/login-headers.txt" -H "Cookie: mina_pre=$TOKEN" \
-    --data-urlencode "csrf=$TOKEN" --data-urlencode "username=$SESSION_USER" --data-urlencode "password=$PASSWORD" \
-    "$BASE/logga-in"
-head -n 1 "$RAW/login-headers.txt" | grep -q ' 303' || die "login as $SESSION_USER failed: $(head -n 1 "$RAW/login-headers.txt")"
-SESSION=$(tr -d '\r' <"$RAW/login-headers.txt" | awk -F'[=;]' 'tolower($0) ~ /^set-cookie: mina_session=/ {print $2; exit}')
-[[ -n $SESSION ]] || die "the login set no mina_session cookie"
+login_session "$SESSION_USER"
 COOKIE="Cookie: mina_session=$SESSION"
 
 mkdir -p "$TMP/nginx/www" "$TMP/nginx/logs"
