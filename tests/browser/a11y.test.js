@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startServer, launchBrowser, login } from './server.js';
 import { runAxe, assertAccessible } from './axe.js';
 import { createTestDatabase, mina, TEST_IDENTITY_KEY } from '../http/harness.js';
+import { day } from '../http/days.js';
 
 let server;
 let browser;
@@ -37,14 +38,7 @@ after(async () => {
   }
 });
 
-// ---- Studeranderapportering: dates relative to today (UTC, as the server's rules take it) ----
-const DAY_MS = 86_400_000;
-const TODAY = (() => {
-  const d = new Date();
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
-})();
-/** Today + n days, YYYY-MM-DD. */
-const day = (n) => new Date(TODAY + n * DAY_MS).toISOString().slice(0, 10);
+// ---- Studeranderapportering: dates relative to today in Stockholm, as the server's rules take it ----
 
 
 async function visit(page, path, expectedStatus = 200) {

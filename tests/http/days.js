@@ -1,9 +1,14 @@
-// Days relative to today (UTC, as the server's rules take it) and valid Swedish personal identity
-// numbers, for the Studeranderapportering tests over HTTP and in the browser.
+// Days relative to today and valid Swedish personal identity numbers, for the tests over HTTP and in
+// the browser. "Today" is the day in Stockholm (portal.time_zone's default), as the server's rules and
+// filters take it: between midnight in Stockholm and midnight UTC the two days differ.
 
 export const DAY_MS = 86_400_000;
-const now = new Date();
-export const TODAY = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+/** Today in Stockholm, YYYY-MM-DD, by Node's own ICU. */
+export const stockholmToday = () => new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit',
+}).format(new Date());
+/** Today in Stockholm as the UTC midnight of that day, in milliseconds. */
+export const TODAY = Date.parse(`${stockholmToday()}T00:00:00Z`);
 export const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
 /** Today + n days, YYYY-MM-DD. */
 export const day = (n) => iso(TODAY + n * DAY_MS);

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, Client, sql, sqlWrite, eventually, mina, rawExchange, DEMO_PASSWORD } from './harness.js';
 import { startSmtp } from './smtp.js';
+import { stockholmToday } from './days.js';
 
 let smtp;
 let srv;
@@ -189,7 +190,7 @@ test('the audit log: filtered by person, school, kind and time, paged; the agenc
   assert.ok(kinds.length >= 2);
   assert.ok(kinds.every((k) => k.startsWith('school.')), kinds.join());
 
-  const today = new Date().toISOString().slice(0, 10);
+  const today = stockholmToday();  // the filter's days are Stockholm's, as the page shows them
   assert.match((await c.get(`/identity-manager/logg?fran=${today}&till=${today}&typ=school.added`)).text, /NY1/);
   assert.match((await c.get('/identity-manager/logg?till=2001-01-01')).text, /Inga händelser stämmer med valet/);
   const badDate = await c.get('/identity-manager/logg?fran=29/11/2026');

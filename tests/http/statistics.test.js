@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, Client, sql, mina, eventually, DEMO_PASSWORD } from './harness.js';
 import { startSmtp } from './smtp.js';
-import { day, pnr } from './days.js';
+import { day, pnr, stockholmToday } from './days.js';
 
 let srv;
 let smtp;
@@ -20,8 +20,7 @@ const count = (q) => Number(sql(srv.db, q)[0][0]);
 
 /** ISO 8601 week number of today in Stockholm. */
 function isoWeekToday() {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-  const d = new Date(`${parts}T00:00:00Z`);
+  const d = new Date(`${stockholmToday()}T00:00:00Z`);
   const weekday = (d.getUTCDay() + 6) % 7;  // Monday 0
   d.setUTCDate(d.getUTCDate() - weekday + 3);  // that week's Thursday
   const jan1 = new Date(Date.UTC(d.getUTCFullYear(), 0, 1));
