@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh                       each target briefly (MINA_FUZZ_SECONDS, default 10 s): `make test`
 #   scripts/fuzz.sh --long [SECONDS]      each target at length (default 600 s): `make fuzz`
 #   scripts/fuzz.sh [--long [SECONDS]] TARGET...   only these (csv, personnummer, form, multipart,
-#                                         studietider_file, reports_plan, api_body, config, jose_verify)
+#                                         studietider_file, reports_plan, api_body, config, jose_verify,
+#                                         webauthn)
 # Seeds are read from fuzz/corpus/<target>/ (never written); what a run learns is kept in
 # build-fuzz/corpus/<target>/ for the next. A crash, a sanitizer report or a broken invariant is
 # saved under build-fuzz/crashes/ and named in a line "fuzz: TARGET FAILED: FILE"; each target ends
@@ -17,7 +18,7 @@ JOBS=${JOBS:-2}
 BUILD=${MINA_FUZZ_BUILD:-build-fuzz}
 seconds=${MINA_FUZZ_SECONDS:-10}
 seed=(-seed=1)  # the brief round of `make test` explores the same way each time; --long at random
-all=(csv personnummer form multipart studietider_file reports_plan api_body config jose_verify)
+all=(csv personnummer form multipart studietider_file reports_plan api_body config jose_verify webauthn)
 
 if [[ ${1:-} == --long ]]; then
   shift

@@ -12,6 +12,7 @@ packages=(
   chromium fonts-dejavu-core
   libgd-dev espeak-ng libcurl4-openssl-dev libpwquality-dev cracklib-runtime libunistring-dev wswedish
   python3-aiosmtpd libcairo2-dev libpango1.0-dev poppler-utils
+  liboath-dev libqrencode-dev oathtool libfido2-dev libcbor-dev
   wrk nginx-light curl sqlite3
   postgresql libpq-dev
 )
