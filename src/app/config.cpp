@@ -251,6 +251,31 @@ std::vector<Key> keys() {
         Key{"policy", "client_ipv6_prefix",
             [](Config& c, const std::string& v) { return set_int(c.policy.client_ipv6_prefix, v, 16, 128); },
             [](const Config& c) { return std::to_string(c.policy.client_ipv6_prefix); }},
+        // [12]: the roles whose holders prove a second factor; a TOML list, or the names with commas.
+        Key{"policy", "second_factor_roles",
+            [](Config& c, const std::string& v) {
+                std::vector<Role> roles;
+                std::string_view rest = v;
+                while (!rest.empty()) {
+                    const auto comma = rest.find(',');
+                    const auto name = text::trim_view(rest.substr(0, comma), " \t");
+                    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+                    if (name.empty()) continue;
+                    const auto role = parse_role(name);
+                    if (!role)
+                        return std::string(
+                            "must name roles among agency-admin, school-admin, studeranderapportering "
+                            "and studietider");
+                    if (std::find(roles.begin(), roles.end(), *role) == roles.end()) roles.push_back(*role);
+                }
+                c.policy.second_factor_roles = std::move(roles);
+                return std::string();
+            },
+            [](const Config& c) {
+                std::string out;
+                for (Role r : c.policy.second_factor_roles) out += (out.empty() ? "" : ",") + std::string(to_string(r));
+                return out;
+            }},
         Key{"argon2", "ops",
             [](Config& c, const std::string& v) {
                 int x = 0;

@@ -23,6 +23,7 @@
 #include "core/kiosk/mailer.hpp"
 #include "core/login/login.hpp"
 #include "core/login/portal.hpp"
+#include "core/login/second_factor.hpp"
 #include "core/oidc/admin.hpp"
 #include "core/oidc/provider.hpp"
 #include "core/reports/service.hpp"
@@ -30,8 +31,10 @@
 #include "crypto/hashing_pool.hpp"
 #include "crypto/identity_vault.hpp"
 #include "crypto/jose.hpp"
+#include "crypto/passkeys.hpp"
 #include "crypto/quality.hpp"
 #include "crypto/sodium.hpp"
+#include "crypto/totp.hpp"
 #include "storage/copy/migrate_data.hpp"
 #include "storage/postgres/pg_store.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
@@ -246,6 +249,10 @@ int cmd_serve(const app::Config& c) {
     SystemClock clock;
     const crypto::IdentityVault vault = identity_vault(c);
     login::Service login(*store, hasher, tokens, c.policy, &quality, &vault);
+    // The second factor ([12]): RFC 6238 codes by liboath, secrets sealed by the vault.
+    crypto::OathTotp totp;
+    const crypto::Passkeys passkeys;  // WebAuthn, verified with libfido2
+    login::SecondFactor factors(*store, tokens, totp, vault, c.policy, &passkeys, &vault);
     portal::Service portal(*store, tokens, c.policy);
     kiosk::Service kiosk(*store, hasher, tokens, quality, captchas, c.policy, {c.captcha_test_answer, &vault});
     mailer::Service mailer(*store, hasher, tokens, c.policy, mailer::lease_for(c.mail_timeout));
@@ -301,6 +308,7 @@ int cmd_serve(const app::Config& c) {
                       studietider_service,
                       reports_service,
                       stats_service,
+                      factors,
                       provider,
                       jose,
                       [](std::string_view answer) { return captcha::draw_png(answer); },
@@ -336,6 +344,8 @@ int cmd_serve(const app::Config& c) {
     hooks.housekeeping = [&] {
         if (int n = portal.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired session(s)", n);
         if (int n = kiosk.sweep(clock.now()); n > 0) spdlog::info("housekeeping: removed {} expired kiosk flow(s)", n);
+        if (int n = factors.sweep(clock.now()); n > 0)
+            spdlog::info("housekeeping: removed {} expired login step(s) and passkey challenge(s)", n);
         if (int n = provider.sweep(); n > 0)
             spdlog::info("housekeeping: removed {} expired authorization request(s), code(s) and token(s)", n);
     };
@@ -464,6 +474,9 @@ int cmd_demo(const app::Config& c, bool with_reports) {
               << "  " << pelle.value() << " (Pelle Test, reporter at Demoskolan and Exempelhögskolan)\n"
               << "  " << anna.value() << " (Anna Admin, school admin at Demoskolan)\n"
               << "with the password " << password << "\n";
+    if (!c.policy.second_factor_roles.empty())
+        std::cout << "Anna sets up a second step (an authenticator app or a passkey) at her first login, as "
+                     "policy.second_factor_roles asks.\n";
     if (with_reports)
         std::cout << "Demoskolan has the education EK-DEMO with a published study period and three students in "
                      "Studeranderapportering (Pelle reports there).\n";
@@ -489,6 +502,7 @@ struct Commands {
     CLI::App* school_address = nullptr;
     CLI::App* person_add = nullptr;
     CLI::App* set_password = nullptr;
+    CLI::App* reset_factor = nullptr;
     CLI::App* grant = nullptr;
     CLI::App* unlock = nullptr;
     CLI::App* identity_key = nullptr;
@@ -588,6 +602,10 @@ void add_admin_commands(CLI::App& cli, Commands& c) {
     c.person_add->add_option("--email", c.email, "Email address")->required();
     c.set_password = person->add_subcommand("set-password", "Set a password, read from standard input (audited)");
     c.set_password->add_option("--username", c.username, "Username")->required();
+    c.reset_factor = person->add_subcommand(
+        "reset-second-factor",
+        "Remove a person's authenticator app, passkeys and recovery codes, end their sessions, mail them (audited)");
+    c.reset_factor->add_option("--username", c.username, "Username")->required();
     c.grant = admin_cmd->add_subcommand("grant", "Grant a role at a school");
     c.grant->add_option("--username", c.username, "Username")->required();
     c.grant->add_option("--school", c.code, "School code (not needed for agency-admin)");
@@ -851,6 +869,7 @@ int run_admin_command(const Commands& cmd, const app::Config& c, Timestamp now) 
         return report(accept(svc.grant(Username{cmd.username}, cmd.code, *r, who, now)));
     }
     if (cmd.unlock->parsed()) return report(accept(svc.unlock(Username{cmd.username}, who, now)));
+    if (cmd.reset_factor->parsed()) return report(accept(svc.reset_second_factor(Username{cmd.username}, who, now)));
     return 0;
 }
 

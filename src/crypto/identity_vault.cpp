@@ -18,6 +18,10 @@ constexpr std::uint64_t kNameSubkey = 3;  // the audit log's names for unknown u
 // personal numbers' context is ever shared with them.
 constexpr char kJoseContext[crypto_kdf_CONTEXTBYTES + 1] = "minaoidc";
 constexpr std::uint64_t kJoseSealSubkey = 1;
+// The second factor's secrets and the digests of recovery codes ([12]): a context of their own.
+constexpr char kSecretsContext[crypto_kdf_CONTEXTBYTES + 1] = "minasecr";
+constexpr std::uint64_t kSecretSealSubkey = 1;
+constexpr std::uint64_t kSecretDigestSubkey = 2;
 
 std::string hex_of(const unsigned char* bytes, std::size_t n) {
     std::string out(n * 2 + 1, '\0');
@@ -48,6 +52,10 @@ std::optional<IdentityVault> IdentityVault::from_hex(std::string_view hex) {
     crypto_kdf_derive_from_key(v.seal_key_.data(), v.seal_key_.size(), kSealSubkey, kContext, master->data());
     crypto_kdf_derive_from_key(v.name_key_.data(), v.name_key_.size(), kNameSubkey, kContext, master->data());
     crypto_kdf_derive_from_key(v.jose_key_.data(), v.jose_key_.size(), kJoseSealSubkey, kJoseContext, master->data());
+    crypto_kdf_derive_from_key(v.secret_key_.data(), v.secret_key_.size(), kSecretSealSubkey, kSecretsContext,
+                               master->data());
+    crypto_kdf_derive_from_key(v.digest_key_.data(), v.digest_key_.size(), kSecretDigestSubkey, kSecretsContext,
+                               master->data());
     sodium_memzero(master->data(), master->size());
     return v;
 }
@@ -104,6 +112,46 @@ std::string IdentityVault::seal(std::string_view canonical) const {
                                                reinterpret_cast<const unsigned char*>(canonical.data()),
                                                canonical.size(), nullptr, 0, nullptr, nonce, seal_key_.data());
     return hex_of(out.data(), crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + written);
+}
+
+std::string IdentityVault::seal(std::string_view purpose, std::string_view plain) const {
+    constexpr std::size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+    std::vector<unsigned char> out(kNonce + plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    fresh_nonce(out.data());
+    unsigned long long written = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + kNonce, &written,
+                                               reinterpret_cast<const unsigned char*>(plain.data()), plain.size(),
+                                               reinterpret_cast<const unsigned char*>(purpose.data()), purpose.size(),
+                                               nullptr, out.data(), secret_key_.data());
+    return hex_of(out.data(), kNonce + written);
+}
+
+std::optional<std::string> IdentityVault::open(std::string_view purpose, std::string_view sealed) const {
+    constexpr std::size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+    auto bytes = bytes_of(sealed);
+    if (!bytes || bytes->size() < kNonce + crypto_aead_xchacha20poly1305_ietf_ABYTES) return std::nullopt;
+    const std::size_t cipher_len = bytes->size() - kNonce;
+    std::string out(cipher_len - crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+    unsigned long long read = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(out.data()), &read, nullptr,
+                                                   bytes->data() + kNonce, cipher_len,
+                                                   reinterpret_cast<const unsigned char*>(purpose.data()),
+                                                   purpose.size(), bytes->data(), secret_key_.data()) != 0)
+        return std::nullopt;
+    out.resize(read);
+    return out;
+}
+
+std::string IdentityVault::digest(std::string_view purpose, std::string_view text) const {
+    crypto_generichash_state state;
+    crypto_generichash_init(&state, digest_key_.data(), digest_key_.size(), 32);
+    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(purpose.data()), purpose.size());
+    const unsigned char separator = 0;
+    crypto_generichash_update(&state, &separator, 1);
+    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    std::array<unsigned char, 32> out{};
+    crypto_generichash_final(&state, out.data(), out.size());
+    return hex_of(out.data(), out.size());
 }
 
 std::optional<std::string> IdentityVault::open(std::string_view sealed) const {

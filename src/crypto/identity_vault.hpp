@@ -9,7 +9,8 @@
 // kept, yet repeated tries of one text show as one name.
 //
 // A fourth, derived with a context of its own, seals the OpenID Provider's signing keys (crypto::Jose,
-// issue [11]); the vault itself never uses it.
+// issue [11]); the vault itself never uses it. Two more, with a context of theirs, seal the second
+// factor's secrets (authenticator apps' keys) and key the digests of recovery codes (issue [12]).
 #pragma once
 
 #include <array>
@@ -22,7 +23,7 @@
 
 namespace mina::crypto {
 
-class IdentityVault final : public ports::Identities, public ports::Pseudonyms {
+class IdentityVault final : public ports::Identities, public ports::Pseudonyms, public ports::Secrets {
    public:
     static constexpr std::size_t kKeyBytes = 32;
 
@@ -41,6 +42,13 @@ class IdentityVault final : public ports::Identities, public ports::Pseudonyms {
     /// tries apart, and nothing of the text without the key.
     [[nodiscard]] std::string pseudonym(std::string_view text) const override;
 
+    /// A secret sealed for `purpose` (the associated data: it opens for that purpose only), as
+    /// hexadecimal digits; a random nonce each time.
+    [[nodiscard]] std::string seal(std::string_view purpose, std::string_view plain) const override;
+    [[nodiscard]] std::optional<std::string> open(std::string_view purpose, std::string_view sealed) const override;
+    /// BLAKE2b keyed with the digests' key, over the purpose and the text: 64 hexadecimal digits.
+    [[nodiscard]] std::string digest(std::string_view purpose, std::string_view text) const override;
+
    private:
     friend class Jose;  // takes jose_key_, the signing keys' sealing key
     IdentityVault() = default;
@@ -48,6 +56,8 @@ class IdentityVault final : public ports::Identities, public ports::Pseudonyms {
     std::array<unsigned char, kKeyBytes> seal_key_{};
     std::array<unsigned char, kKeyBytes> name_key_{};
     std::array<unsigned char, kKeyBytes> jose_key_{};
+    std::array<unsigned char, kKeyBytes> secret_key_{};
+    std::array<unsigned char, kKeyBytes> digest_key_{};
 };
 
 }  // namespace mina::crypto

@@ -11,13 +11,14 @@ App::App(const Services& s, const Views& views)
       desk_pages_(ctx_, {s.idm}),
       portal_pages_(ctx_, {s.login, s.store, s.metrics, s.session_cache_pages,
                            [this](const Authed& a, Data& d) { return desk_pages_.add_desk(a, d); }, &s.oidc}),
-      kiosk_pages_(ctx_, {s.kiosk, s.draw_captcha, s.speak_captcha, s.wake_mail}),
+      kiosk_pages_(ctx_, {s.kiosk, s.draw_captcha, s.speak_captcha, s.wake_mail, &s.factors}),
       idm_pages_(ctx_, {s.idm, s.wake_mail}),
       studietider_pages_(ctx_, {s.studietider, s.search_cache_pages}),
       reports_pages_(ctx_, {s.reports}),
       stats_pages_(ctx_, {s.stats}),
       help_pages_(ctx_),
-      oidc_pages_(ctx_, s.oidc, s.signer) {
+      oidc_pages_(ctx_, s.oidc, s.signer),
+      factor_pages_(ctx_, {s.factors, &s.oidc}) {
     portal_pages_.add_routes(router_);
     kiosk_pages_.add_routes(router_);
     idm_pages_.add_routes(router_);
@@ -26,6 +27,7 @@ App::App(const Services& s, const Views& views)
     stats_pages_.add_routes(router_);
     help_pages_.add_routes(router_);
     oidc_pages_.add_routes(router_);
+    factor_pages_.add_routes(router_);
 }
 
 Response App::handle(Request& req) {

@@ -19,6 +19,7 @@
 #include "core/studietider/service.hpp"
 #include "web/background.hpp"
 #include "web/desk_pages.hpp"
+#include "web/factor_pages.hpp"
 #include "web/help_pages.hpp"
 #include "web/http.hpp"
 #include "web/idm_pages.hpp"
@@ -54,6 +55,8 @@ struct Services {
     studietider::Service& studietider;
     reports::Service& reports;
     stats::Service& stats;
+    /// The second factor and passkeys (issue [12]).
+    login::SecondFactor& factors;
     /// Single sign-on (issue [11]): the OpenID Provider and what signs its ID tokens.
     oidc::Provider& oidc;
     const oidc::Signer& signer;
@@ -105,6 +108,7 @@ class App final {
     StatsPages stats_pages_;
     HelpPages help_pages_;
     OidcPages oidc_pages_;
+    FactorPages factor_pages_;
 };
 
 }  // namespace mina::web

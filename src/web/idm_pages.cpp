@@ -302,6 +302,28 @@ Response IdmPages::idm_unlock(Request& req, Authed& a, Form& form) {
     return Response::redirect(idm_person_path(school, login::normalize_username(form.get("anvandarnamn")), "upplast"));
 }
 
+Response IdmPages::idm_reset_factor(Request& req, Authed& a, Form& form) {
+    const std::string school = form.get("kod");
+    const std::string username = login::normalize_username(form.get("anvandarnamn"));
+    if (!confirmed(form))
+        return confirm_page(a, req, form,
+                            {views_.t(a.lang, "idm_factor_reset_question", {{"username", username}}),
+                             views_.t(a.lang, "idm_factor_reset_what"), views_.t(a.lang, "idm_factor_reset"),
+                             idm_person_path(school, username), "/identity-manager"});
+    const auto outcome = s_.idm.reset_second_factor(a.viewer, school, username, client(req), now());
+    if (const auto* no = std::get_if<idm::Refused>(&outcome)) {
+        if (no->problem == idm::Problem::not_allowed) return idm_forbidden(a, req);
+        if (no->problem == idm::Problem::beyond_school) {
+            Data d{Data::type::object};
+            d.set("person_error", views_.t(a.lang, "idm_factor_reset_beyond", {{"agency", ctx_.site.agency_name}}));
+            return idm_person_page(a, req, school, username, 403, std::move(d));
+        }
+        return error_page(req, 404, "error_404");
+    }
+    if (s_.wake_mail) s_.wake_mail();
+    return Response::redirect(idm_person_path(school, username, "andra-steget"));
+}
+
 Response IdmPages::idm_search(Request& req, Authed& a) {
     auto q = Form::parse(req.query).value_or(Form{});
     const std::string text = q.get("q");
@@ -809,6 +831,7 @@ void IdmPages::add_routes(Router& r) {
     r.add("POST", "/identity-manager/tjanster", this, &IdmPages::idm_set_services);
     r.add("POST", "/identity-manager/ta-bort", this, &IdmPages::idm_remove);
     r.add("POST", "/identity-manager/las-upp", this, &IdmPages::idm_unlock);
+    r.add("POST", "/identity-manager/andra-steget", this, &IdmPages::idm_reset_factor);
     r.add("POST", "/identity-manager/engangslosenord", this, &IdmPages::idm_send_otp);
     r.add("POST", "/identity-manager/utse", this, &IdmPages::idm_appoint_admin);
     r.add("POST", "/identity-manager/avsatt", this, &IdmPages::idm_remove_admin);

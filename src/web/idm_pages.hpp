@@ -52,6 +52,7 @@ class IdmPages final : Pages {
     Response idm_set_services(Request& req, Authed& a, Form& form);
     Response idm_remove(Request& req, Authed& a, Form& form);
     Response idm_unlock(Request& req, Authed& a, Form& form);
+    Response idm_reset_factor(Request& req, Authed& a, Form& form);
     Response idm_search(Request& req, Authed& a);
     Response idm_letters(Request& req, Authed& a);
     Response idm_letter_pdf(Request& req, Authed& a);

@@ -224,11 +224,9 @@ void IdmPages::people_list(const Authed& a, const Request& req, const School& s,
 Response IdmPages::idm_person(Request& req, Authed& a) {
     auto q = Form::parse(req.query).value_or(Form{});
     Data d{Data::type::object};
-    static const std::map<std::string, std::string> kFlash{{"sparat", "idm_saved"},
-                                                           {"upplast", "idm_unlocked"},
-                                                           {"skickat", "idm_otp_queued"},
-                                                           {"utsedd", "idm_admin_appointed"},
-                                                           {"avsatt", "idm_admin_removed"}};
+    static const std::map<std::string, std::string> kFlash{
+        {"sparat", "idm_saved"},           {"upplast", "idm_unlocked"},     {"skickat", "idm_otp_queued"},
+        {"utsedd", "idm_admin_appointed"}, {"avsatt", "idm_admin_removed"}, {"andra-steget", "idm_factor_reset_done"}};
     if (auto it = kFlash.find(q.get("m")); it != kFlash.end()) d.set("flash_key", it->second);
     return idm_person_page(a, req, q.get("kod"), q.get("anvandarnamn"), 200, std::move(d));
 }
@@ -262,10 +260,15 @@ Response IdmPages::idm_person_page(const Authed& a, Request& req, const std::str
     d.set("services_heading", views_.t(lang, "idm_person_services", {{"school", view.school.name}}));
     d.set("locked", idm::state_of(p, now()) == idm::PersonState::locked);
     d.set("beyond", view.beyond_school);
+    d.set("may_reset_factor", view.has_second_factor && !view.factor_beyond);
+    if (view.has_second_factor && view.factor_beyond)
+        d.set("factor_note", views_.t(lang, "idm_factor_reset_beyond", {{"agency", ctx_.site.agency_name}}));
     if (view.beyond_school)
         d.set("beyond_note", views_.t(lang, "idm_person_beyond", {{"agency", ctx_.site.agency_name}}));
     const std::map<std::string, std::string> who{{"name", name}, {"username", user}, {"school", view.school.name}};
     d.set("remove_confirm", views_.t(lang, "idm_remove_question", who) + " " + views_.t(lang, "idm_remove_what", who));
+    d.set("factor_reset_confirm",
+          views_.t(lang, "idm_factor_reset_question", who) + " " + views_.t(lang, "idm_factor_reset_what", who));
     d.set("agency_view", a.viewer.agency_admin);
     d.set("is_school_admin", has(Role::school_admin));
     d.set("admin_remove_confirm",

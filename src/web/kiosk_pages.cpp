@@ -4,6 +4,8 @@
 
 #include "core/kiosk/kiosk.hpp"
 #include "web/kiosk_pages.hpp"
+
+#include "web/factor_pages.hpp"
 #include "web/metrics.hpp"
 
 namespace mina::web {
@@ -205,7 +207,19 @@ Response KioskPages::kiosk_password_submit(Request& req, KioskForm& in) {
         error = views_.t(lang, "pw_too_long");
     } else {
         const auto outcome = s_.kiosk.save_password(flow, password, confirm, client(req), now());
-        if (std::holds_alternative<kiosk::Saved>(outcome)) return Response::redirect("/kiosk/klart");
+        if (std::holds_alternative<kiosk::Saved>(outcome)) {
+            // Signed in with the password or the first one-time password, and a role that needs a
+            // second factor without one: it is enrolled now, and the login goes on from there ([12]
+            // item 4). A forgotten password resets the password only.
+            if (flow.kind == FlowKind::sign_in && s_.factors != nullptr) {
+                if (auto token = s_.factors->after_new_password(person->id, now())) {
+                    Response res = Response::redirect("/logga-in/andra-steget");
+                    res.header("Set-Cookie", cookie_header(kStepCookie, *token, req.secure));
+                    return res;
+                }
+            }
+            return Response::redirect("/kiosk/klart");
+        }
         error = views_.t(lang, problem_key(std::get<kiosk::Refused>(outcome).problem));
     }
     Data d{Data::type::object};

@@ -13,6 +13,7 @@
 
 #include "core/kiosk/kiosk.hpp"
 #include "core/login/login.hpp"
+#include "core/login/second_factor.hpp"
 #include "web/pages.hpp"
 
 namespace mina::web {
@@ -26,6 +27,8 @@ class KioskPages final : Pages {
         std::function<std::string(std::string_view answer, std::string_view lang)> speak_captcha;
         /// Tells the outbox worker that mail is waiting (a one-time password ordered in the kiosk).
         std::function<void()> wake_mail;
+        /// A first login whose role needs a second factor enrols it right after the new password ([12]).
+        login::SecondFactor* factors = nullptr;
     };
     KioskPages(PageContext& ctx, Services s) : Pages(ctx), s_(std::move(s)) {}
     void add_routes(Router& router);

@@ -132,6 +132,15 @@ ComposedMail compose_mail(const Views& views, const SiteConfig& site, const time
                 {{t("mail_changed_text", with({{"when", time::show(mail.created_at, zone, lang, time::Form::text)}}))},
                  {t("mail_changed_not_you", common), base + "/kiosk/glomt"},
                  signature});
+        case MailKind::factor_reset:
+            // By the school's authorization administrator ("admin") or by the agency ("agency") ([12]).
+            return render(
+                t("mail_factor_reset_subject"),
+                {{t(mail.params == "agency" ? "mail_factor_reset_agency_text" : "mail_factor_reset_admin_text",
+                    common)},
+                 {t("mail_factor_reset_next_step"), base + "/logga-in"},
+                 {t("mail_factor_reset_not_you", common)},
+                 signature});
     }
     return render(t("mail_changed_subject"), {signature});
 }

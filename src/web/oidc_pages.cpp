@@ -145,7 +145,7 @@ Response OidcPages::discovery(Request&) {
                                          "auth_time", "nonce", "acr",        "amr",         "sid",
                                          "azp",       "name",  "given_name", "family_name", "preferred_username",
                                          "locale",    "email", "schools",    "school",      "agency_admin"}},
-        {"acr_values_supported", json::array{"urn:mina:password"}},
+        {"acr_values_supported", json::array{"urn:mina:password", "urn:mina:mfa"}},
         {"prompt_values_supported", json::array{"none", "login"}},
         {"authorization_response_iss_parameter_supported", true},
         {"request_parameter_supported", false},

@@ -31,6 +31,7 @@ template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
 inline constexpr std::string_view kSessionCookie = "mina_session";
+inline constexpr std::string_view kPreCookie = "mina_pre";  // the CSRF token of forms shown before login
 
 /// Headers every response gets (SPEC §4): CSP without inline script, no framing, no referrer.
 void add_security_headers(Response& res, bool secure);

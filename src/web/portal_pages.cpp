@@ -6,13 +6,13 @@
 #include <utility>
 
 #include "core/common/text.hpp"
+#include "web/factor_pages.hpp"
 #include "web/metrics.hpp"
 #include "web/oidc_pages.hpp"
 
 namespace mina::web {
 
 namespace {
-constexpr std::string_view kPreCookie = "mina_pre";  // the CSRF token of forms shown before login
 constexpr std::string_view kLangCookie = "mina_lang";
 }  // namespace
 
@@ -75,6 +75,7 @@ Response PortalPages::render_login(Request& req, const std::string& lang, int st
     d.set("agency_lower", text::lower_ascii(ctx_.site.agency_name));
     d.set("asset_version", ctx_.asset_version());
     d.set("path", "/logga-in");
+    d.set("passkey_script", true);  // "Logga in med passkey" where the browser has WebAuthn
     res.status = status;
     res.body = views_.page("login", lang, std::move(d));
     return res;
@@ -87,7 +88,18 @@ Response PortalPages::login_page(Request& req) {
     if (q.has("slut")) notice = views_.t(lang, "login_session_ended");
     if (q.has("ut")) notice = views_.t(lang, "login_logged_out");
     if (q.get("kiosk") == "slut") notice = views_.t(lang, "kiosk_ended");
-    return render_login(req, lang, 200, {}, {}, false, notice, safe_next(q.get("next")));
+    if (q.get("steg") == "slut") notice = views_.t(lang, "factor_step_ended");
+    // The second step's answers that end the login ([12]): said as the password's are.
+    std::string error;
+    bool kiosk_hint = false;
+    if (q.get("steg") == "last") {
+        error = views_.t(lang, "factor_locked",
+                         {{"lockout", human_duration(lang, ctx_.policy.lockout)}, {"agency", ctx_.site.agency_name}});
+        kiosk_hint = true;
+    }
+    if (q.get("passkey") == "fel") error = views_.t(lang, "factor_passkey_login_failed");
+    if (q.get("passkey") == "vanta") error = views_.t(lang, "factor_passkey_wait");
+    return render_login(req, lang, error.empty() ? 200 : 422, {}, error, kiosk_hint, notice, safe_next(q.get("next")));
 }
 
 Response PortalPages::login_submit(Request& req) {
@@ -105,12 +117,17 @@ Response PortalPages::login_submit(Request& req) {
     const auto outcome = s_.login.submit({username, password, client(req), req.cookie(kSessionCookie)}, now());
     if (const auto* ok = std::get_if<login::LoggedIn>(&outcome)) {
         s_.metrics.login("success");
-        std::string to = next.empty() ? "/start" : next;
-        // A service's authorization request waited for this login: it goes on.
-        if (next.empty() && s_.oidc != nullptr && s_.oidc->pending(req.cookie(kOidcCookie)))
-            to = "/oidc/authorize?fortsatt=1";
-        Response res = Response::redirect(to);
+        Response res = Response::redirect(FactorPages::after_login(req, next, s_.oidc));
         res.header("Set-Cookie", cookie_header(kSessionCookie, ok->session_token, req.secure));
+        return res;
+    }
+    if (const auto* step = std::get_if<login::SecondStep>(&outcome)) {
+        // The password was right; the second factor follows, or its enrolment ([12]). No session yet.
+        s_.metrics.login("second_step");
+        std::string to = "/logga-in/andra-steget";
+        if (!next.empty()) to += "?next=" + url_encode(next);
+        Response res = Response::redirect(to);
+        res.header("Set-Cookie", cookie_header(kStepCookie, step->token, req.secure));
         return res;
     }
     if (std::holds_alternative<login::Expired>(outcome)) {

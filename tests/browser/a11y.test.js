@@ -92,7 +92,7 @@ describe('axe-core scan', { concurrency: true }, () => {
       await visit(sv, '/logga-in');
       await sv.getByLabel('Användarnamn', { exact: true }).fill('nobody1');
       await sv.getByLabel('Lösenord', { exact: true }).fill('wrong-password');
-      await sv.getByRole('button', { name: 'Logga in' }).click();
+      await sv.getByRole('button', { name: 'Logga in', exact: true }).click();
       await sv.getByRole('alert').waitFor();
       await assertAccessible(sv, 'the login page with a login error');
     });

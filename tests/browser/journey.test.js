@@ -40,7 +40,7 @@ describe('journeys (independent users, run side by side)', { concurrency: true }
 
       await page.getByLabel('Användarnamn', { exact: true }).fill(server.users.pelle);
       await page.getByLabel('Lösenord', { exact: true }).fill(server.password);
-      await page.getByRole('button', { name: 'Logga in' }).click();
+      await page.getByRole('button', { name: 'Logga in', exact: true }).click();
       await page.waitForURL(`${base}/start`);
 
       // Header navigation and the logged-in user.
@@ -85,7 +85,7 @@ describe('journeys (independent users, run side by side)', { concurrency: true }
       await page.getByRole('button', { name: 'Logga ut' }).click();
       await page.waitForURL(/\/logga-in\?ut=1$/);
       assert.equal(await page.getByRole('status').innerText(), 'Du är utloggad.');
-      assert.equal(await page.getByRole('button', { name: 'Logga in' }).count(), 1);
+      assert.equal(await page.getByRole('button', { name: 'Logga in', exact: true }).count(), 1);
 
       // The session is gone: /start sends you to the login page.
       const again = await page.goto(`${base}/start`);

@@ -128,7 +128,7 @@ async function expectLoginRefused(page, username, password) {
   await page.getByLabel('Lösenord', { exact: true }).fill(password);
   const [response] = await Promise.all([
     page.waitForResponse((r) => r.url().endsWith('/logga-in') && r.request().method() === 'POST'),
-    page.getByRole('button', { name: 'Logga in' }).click(),
+    page.getByRole('button', { name: 'Logga in', exact: true }).click(),
   ]);
   assert.equal(response.status(), 422, 'the old password is refused');
   await page.getByRole('alert').waitFor();

@@ -197,7 +197,7 @@ const loggedIn = (username, school) => async (page) => {
   await page.goto(`${server.baseURL}/logga-in`);
   await page.locator('#username').fill(username);
   await page.locator('#password').fill(server.password);
-  await page.locator('main button[type="submit"]').click();
+  await page.locator('main form[action="/logga-in"] button[type="submit"]').click();
   await page.waitForURL(`${server.baseURL}/start`);
   if (school) {
     await page.locator('#skola').selectOption(school);

@@ -28,7 +28,7 @@ describe('login page (independent browser contexts, run side by side)', { concur
       await page.getByLabel('Lösenord', { exact: true }).fill('Fel-lösenord-1');
       const [response] = await Promise.all([
         page.waitForResponse((r) => r.url().endsWith('/logga-in') && r.request().method() === 'POST'),
-        page.getByRole('button', { name: 'Logga in' }).click(),
+        page.getByRole('button', { name: 'Logga in', exact: true }).click(),
       ]);
       assert.equal(response.status(), 422);
       const alert = page.getByRole('alert');

@@ -45,7 +45,7 @@ export async function login(page, baseURL, username, password) {
   await page.goto(`${baseURL}/logga-in`);
   await page.getByLabel('Användarnamn', { exact: true }).fill(username);
   await page.getByLabel('Lösenord', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Logga in' }).click();
+  await page.getByRole('button', { name: 'Logga in', exact: true }).click();
   await page.waitForURL(`${baseURL}/start`);
 }
 

@@ -66,7 +66,7 @@ function person(first, last, email, ageDays = 0) {
 async function fillLogin(page, username, password) {
   await page.getByLabel('Användarnamn', { exact: true }).fill(username);
   await page.getByLabel('Lösenord', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Logga in' }).click();
+  await page.getByRole('button', { name: 'Logga in', exact: true }).click();
 }
 
 test('the service\'s login → Mina tjänster\'s login page naming the service → back at the service, logged in; Logga ut there ends both', async () => {

@@ -50,7 +50,7 @@ for (const [locale, words] of [
     await page.goto(`${server.url}/logga-in`);
     await page.getByLabel(words.user, { exact: true }).fill(agencyUser);
     await page.getByLabel(words.password, { exact: true }).fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: words.login }).click();
+    await page.getByRole('button', { name: words.login, exact: true }).click();
     await page.waitForURL(`${server.url}/start`);
     await page.goto(`${server.url}/identity-manager/statistik`);
     await page.getByRole('heading', { level: 1, name: words.heading }).waitFor();

@@ -79,6 +79,7 @@ test('config show prints the effective configuration with the manual\'s defaults
   assert.match(r.stdout, /password_nudge_age = "182d"/);
   assert.match(r.stdout, /otp_email_delay = "2d"/);
   assert.match(r.stdout, /session_idle = "30m"/);
+  assert.match(r.stdout, /second_factor_roles = "agency-admin,school-admin"/, '[12]: administrators prove two factors');
   assert.doesNotMatch(r.stdout, /hemligt/);
   assert.match(r.stdout, /smtp:\/\/mailer:\*\*\*@127\.0\.0\.1:2525/);
 });
@@ -132,6 +133,11 @@ test('bad configuration is refused with the key that is wrong', () => {
   writeFileSync(file, '[policy\n');
   refused(mina(['--config', file, 'config', 'show'], env), /bad\.toml:1/);
   refused(mina(['config', 'show'], { ...env, MINA_DATABASE_URL: 'mysql://x' }), /DATABASE_URL must start with sqlite: or postgresql/);
+  refused(mina(['config', 'show'], { ...env, MINA_POLICY_SECOND_FACTOR_ROLES: 'school-admin,rektor' }), /SECOND_FACTOR_ROLES must name roles among/);
+  writeFileSync(file, '[policy]\nsecond_factor_roles = ["studietider", "agency-admin"]\n');
+  const listed = mina(['--config', file, 'config', 'show'], env);
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.match(listed.stdout, /second_factor_roles = "studietider,agency-admin"/, 'a TOML list');
 });
 
 // toml++ 3.3 reaches TOML_UNREACHABLE (undefined behaviour) on a non-ASCII character outside a string,

@@ -68,6 +68,7 @@ class RecordingStore final : public ports::Store {
         ports::Schools& schools() override { return in_->schools(); }
         ports::Grants& grants() override { return in_->grants(); }
         ports::Sessions& sessions() override { return in_->sessions(); }
+        ports::Factors& factors() override { return in_->factors(); }
         ports::Throttle& throttle() override { return in_->throttle(); }
         ports::Audit& audit() override { return in_->audit(); }
         ports::Otps& otps() override { return in_->otps(); }

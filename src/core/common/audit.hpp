@@ -50,6 +50,7 @@ inline constexpr auto kKinds = std::to_array<std::string_view>({
     "login.expired",
     "login.failed",
     "login.refused_locked",
+    "login.second_step",
     "login.success",
     "login.throttled",
     "logout",
@@ -77,6 +78,7 @@ inline constexpr auto kKinds = std::to_array<std::string_view>({
     "otp.sent_by_admin",
     "otp.used",
     "otp.wrong",
+    "passkey.refused",
     "password.changed",
     "password.refused",
     "password.set_by_operator",
@@ -107,6 +109,15 @@ inline constexpr auto kKinds = std::to_array<std::string_view>({
     "school.changed",
     "school.switch",
     "school.switch_refused",
+    "second_factor.enrolled",
+    "second_factor.failed",
+    "second_factor.recovery_codes_made",
+    "second_factor.recovery_used",
+    "second_factor.refused_locked",
+    "second_factor.removed",
+    "second_factor.reset",
+    "second_factor.reset_refused",
+    "second_factor.throttled",
     "session.expired",
     "studietider.file.saved",
 });
@@ -128,8 +139,16 @@ struct DetailForm {
 /// particular comes first (read_detail takes the first that fits).
 inline constexpr auto kDetails = std::to_array<DetailForm>({
     // Logins and the kiosk's sign-in (login::lockout)
-    {"attempt", "attempt {n}", "login.failed kiosk.sign_in_failed"},
+    {"attempt", "attempt {n}", "login.failed kiosk.sign_in_failed second_factor.failed"},
     {"unknown_username", "unknown username", "login.failed kiosk.sign_in_failed"},
+    // The second factor ([12])
+    {"factor_app", "app", "login.success second_factor.enrolled second_factor.removed"},
+    {"factor_recovery", "recovery code", "login.success"},
+    {"passkey_alone", "passkey {name} alone", "login.success"},
+    {"factor_passkey", "passkey {name}", "login.success second_factor.enrolled second_factor.removed"},
+    {"recovery_left", "{n} left", "second_factor.recovery_used"},
+    {"factors_reset", "{n} factor(s) removed; sessions ended: {ended}", "second_factor.reset"},
+    {"passkey_refused", "{reason}", "passkey.refused"},
     {"locked_until", "until {at}", "account.locked"},
     // The kiosk
     {"captcha_wrong", "wrong", "kiosk.captcha_wrong"},
@@ -168,7 +187,7 @@ inline constexpr auto kDetails = std::to_array<DetailForm>({
     {"language", "lang={lang}", "preferences.saved"},
     // The Identity Manager
     {"beyond_school_add", "beyond the school: agency-admin or another school's school-admin", "person.add_refused"},
-    {"beyond_school", "beyond the school", "account.unlock_refused otp.send_refused"},
+    {"beyond_school", "beyond the school", "account.unlock_refused otp.send_refused second_factor.reset_refused"},
     {"send_braked", "too many one-time passwords in 15 minutes", "otp.send_braked"},
     {"sent_reset", "reset", "otp.sent_by_admin"},
     {"sent_first", "first", "otp.sent_by_admin"},

@@ -25,12 +25,13 @@ constexpr std::array<std::pair<Role, std::string_view>, 4> kRoles{{
     {Role::school_admin, "school-admin"},
     {Role::agency_admin, "agency-admin"},
 }};
-constexpr std::array<std::pair<MailKind, std::string_view>, 5> kMailKinds{{
+constexpr std::array<std::pair<MailKind, std::string_view>, 6> kMailKinds{{
     {MailKind::otp_first, "otp-first"},
     {MailKind::otp_reset, "otp-reset"},
     {MailKind::account_locked, "account-locked"},
     {MailKind::expiry_reminder, "expiry-reminder"},
     {MailKind::password_changed, "password-changed"},
+    {MailKind::factor_reset, "factor-reset"},
 }};
 constexpr std::array<std::pair<MailStatus, std::string_view>, 3> kMailStatuses{{
     {MailStatus::pending, "pending"},

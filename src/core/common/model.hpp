@@ -85,6 +85,9 @@ struct Session {
     Timestamp last_seen_at;
     std::string school;  // "Vald skola"; empty until chosen
     bool nudge_password{false};
+    /// How the person proved who they are (RFC 8176 words, space-separated): "pwd", "pwd otp mfa",
+    /// "hwk user mfa" … For the OpenID Provider's `amr` and `acr` ([11], [12]).
+    std::string amr = "pwd";
     friend bool operator==(const Session&, const Session&) = default;
 };
 
@@ -93,6 +96,51 @@ struct Viewing {
     Session session;
     Person person;
     Access access;
+};
+
+// ---- The second factor (issue [12]) -------------------------------------------------------------
+
+/// An authenticator app's secret (RFC 6238), sealed with the installation's key, and the last time
+/// step a code was accepted for: a code is accepted once, and never one older than that.
+struct TotpFactor {
+    PersonId person;
+    std::string sealed_secret;
+    std::int64_t last_step = 0;
+    Timestamp created_at;
+};
+
+/// A passkey or security key (WebAuthn): the public key and the signature counter last seen.
+struct Passkey {
+    std::string id;  // the credential id, base64url
+    PersonId person;
+    std::string name;        // what the owner called it
+    int algorithm = 0;       // COSE: -7 ES256, -8 EdDSA, -257 RS256
+    std::string public_key;  // base64url, as crypto::webauthn keeps it
+    std::uint32_t sign_count = 0;
+    bool backup_eligible = false;  // a synced passkey
+    Timestamp created_at;
+    std::optional<Timestamp> last_used_at;
+};
+
+enum class StepStage { verify, enrol };
+
+/// A login between its password and its second factor: no session exists yet. Its token is in an
+/// HttpOnly cookie; only the digest is stored.
+struct LoginStep {
+    std::string id_hash;
+    PersonId person;
+    StepStage stage{StepStage::verify};
+    bool nudge_password = false;
+    Timestamp created_at;
+    Timestamp expires_at;
+};
+
+/// A WebAuthn challenge, used once: what it is for, and for whom (a login step's or session's digest).
+struct WebAuthnChallenge {
+    std::string digest;    // of the challenge's bytes
+    std::string purpose;   // "login" (a passkey alone), "step" (after the password), "add" (a new passkey)
+    std::string bound_to;  // the step's or session's digest; empty for "login"
+    Timestamp expires_at;
 };
 
 // ---- The password kiosk (manual §2.1, §3) ------------------------------------------------------
@@ -136,6 +184,7 @@ enum class MailKind {
     account_locked,    // the account locked after too many wrong passwords
     expiry_reminder,   // R7: the password expires in params days
     password_changed,  // a new password was saved
+    factor_reset,      // [12]: an administrator removed the person's second factor
 };
 [[nodiscard]] std::string_view to_string(MailKind k);
 [[nodiscard]] std::optional<MailKind> parse_mail_kind(std::string_view text);

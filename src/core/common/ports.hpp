@@ -38,6 +38,7 @@ class Unit : public login::Unit,
     Schools& schools() override = 0;
     Grants& grants() override = 0;
     Sessions& sessions() override = 0;
+    Factors& factors() override = 0;
     Throttle& throttle() override = 0;
     Audit& audit() override = 0;
     Otps& otps() override = 0;

@@ -38,6 +38,10 @@ class Accounts {
     /// attempt's number, or nothing when the account is locked at `now` (no attempt is allowed).
     [[nodiscard]] virtual std::optional<int> reserve_attempt(PersonId id, Timestamp now, int lock_at,
                                                              Timestamp lock_until) = 0;
+    /// A right password whose login goes on to a second factor ([12]): the attempt reserved for it
+    /// is given back (the count one lower, and the lock its reservation set lifted), so that what
+    /// follows counts from where the failures stood.
+    virtual void release_attempt(PersonId id) = 0;
     /// A successful login: resets the failure count and any lock, and records the time.
     virtual void record_success(PersonId id, Timestamp now) = 0;
     virtual void lock(PersonId id, Timestamp until) = 0;

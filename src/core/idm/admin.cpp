@@ -180,6 +180,24 @@ Result<Done> Service::unlock(const Username& u, const Actor& who, Timestamp now)
     return Done{was_locked ? "" : "the account was not locked"};
 }
 
+Result<Done> Service::reset_second_factor(const Username& u, const Actor& who, Timestamp now) {
+    auto tx = store_.begin(ports::TxMode::write);
+    auto person = tx->accounts().find(Username{login::normalize_username(u.value())});
+    if (!person) return Refusal{"no such user: " + u.value()};
+    const int removed = tx->factors().remove_all(person->id);
+    const int ended = tx->sessions().remove_all_of(person->id, {});
+    tx->audit().append({now,
+                        who.name,
+                        who.address,
+                        "second_factor.reset",
+                        person->username.value(),
+                        {},
+                        audit::say("factors_reset", {std::to_string(removed), std::to_string(ended)})});
+    tx->outbox().enqueue(outbox::to(*person, MailKind::factor_reset, now, now, "agency"));
+    tx->commit();
+    return Done{removed == 0 ? "the person had no second factor" : ""};
+}
+
 Result<Done> Service::set_password(const Username& u, std::string_view password, const Actor& who, Timestamp now) {
     if (password.size() < 12) return Refusal{"the password must be at least 12 characters"};
     if (password.size() > 128) return Refusal{"the password must be at most 128 characters"};

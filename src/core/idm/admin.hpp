@@ -54,6 +54,10 @@ class Service final {
     Result<Done> grant(idm::Unit& tx, const Username& u, const std::string& school, Role role, const Actor& who,
                        Timestamp now);
     Result<Done> unlock(const Username& u, const Actor& who, Timestamp now);
+    /// [12]: the person's second factor removed (app, passkeys, recovery codes), their sessions
+    /// ended, audited and mailed: the operator's way when no administrator can do it in Identity
+    /// Manager (the agency's own last administrator lost theirs).
+    Result<Done> reset_second_factor(const Username& u, const Actor& who, Timestamp now);
     /// An operator's tool until the kiosk exists: sets a password directly (hashes it; audited).
     Result<Done> set_password(const Username& u, std::string_view password, const Actor& who, Timestamp now);
 

@@ -193,7 +193,9 @@ std::variant<PersonView, Refused> Service::person(const portal::Viewer& v, const
     if (!s) return Refused{Problem::no_such_school};
     auto p = member(*tx, school, username);
     if (!p) return Refused{Problem::no_such_person};
-    PersonView out{*s, *p, beyond_reach(v, tx->grants().access(p->person.id)), {}, {}};
+    const Access target = tx->grants().access(p->person.id);
+    PersonView out{*s, *p, beyond_reach(v, target), false, factor_beyond_reach(v, target), {}, {}};
+    out.has_second_factor = tx->factors().totp(p->person.id) || !tx->factors().passkeys(p->person.id).empty();
     AuditFilter f;
     f.person = p->person.username.value();
     f.school = school;
@@ -294,6 +296,37 @@ Outcome Service::unlock(const portal::Viewer& v, const std::string& school, cons
         }
     }
     (void)admin_.unlock(p->person.username, actor(v, client), now);
+    return Done{};
+}
+
+bool Service::factor_beyond_reach(const portal::Viewer& v, const Access& target) {
+    if (v.agency_admin) return false;
+    return target.agency_admin || std::any_of(target.schools.begin(), target.schools.end(),
+                                              [](const SchoolAccess& a) { return a.has(Role::school_admin); });
+}
+
+Outcome Service::reset_second_factor(const portal::Viewer& v, const std::string& school, const std::string& username,
+                                     const ClientInfo& client, Timestamp now) {
+    if (!may_admin(v, school)) return Refused{Problem::not_allowed};
+    auto tx = store_.begin(ports::TxMode::write);
+    auto p = member(*tx, school, username);  // only the school's own people
+    if (!p) return Refused{Problem::no_such_person};
+    const std::string who = v.person.username.value();
+    const std::string whom = p->person.username.value();
+    if (factor_beyond_reach(v, tx->grants().access(p->person.id))) {
+        tx->audit().append(
+            {now, who, client.address, "second_factor.reset_refused", whom, school, audit::say("beyond_school")});
+        tx->commit();
+        return Refused{Problem::beyond_school};
+    }
+    // Whoever holds the lost factor may hold a session too: it ends with the factor.
+    const int removed = tx->factors().remove_all(p->person.id);
+    const int ended = tx->sessions().remove_all_of(p->person.id, {});
+    tx->audit().append({now, who, client.address, "second_factor.reset", whom, school,
+                        audit::say("factors_reset", {std::to_string(removed), std::to_string(ended)})});
+    tx->outbox().enqueue(outbox::to(p->person, MailKind::factor_reset, now, now,
+                                    v.agency_admin ? std::string("agency") : std::string("admin")));
+    tx->commit();
     return Done{};
 }
 

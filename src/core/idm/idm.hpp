@@ -172,7 +172,9 @@ struct PeopleFilter {
 struct PersonView {
     School school;
     PersonAtSchool person;
-    bool beyond_school = false;  // Service::beyond_reach: unlock and one-time passwords are the agency's
+    bool beyond_school = false;      // Service::beyond_reach: unlock and one-time passwords are the agency's
+    bool has_second_factor = false;  // an app or a passkey ([12])
+    bool factor_beyond = false;      // an administrator's second factor is the agency's to reset
     std::vector<AuditEntry> history;
     std::map<std::string, std::string, std::less<>> names;  // as Desk::names, for the history
 };
@@ -210,6 +212,13 @@ class Service final {
                                              const std::string& username, const ClientInfo& client, Timestamp now);
     [[nodiscard]] Outcome unlock(const portal::Viewer& v, const std::string& school, const std::string& username,
                                  const ClientInfo& client, Timestamp now);
+    /// [12]: a lost second factor reset. The person's app, passkeys and recovery codes are removed and
+    /// their sessions ended; it is audited and mailed to them. A reporter's is reset by the school's
+    /// authorization administrator; an administrator's (school-admin, agency-admin) by the agency only.
+    [[nodiscard]] Outcome reset_second_factor(const portal::Viewer& v, const std::string& school,
+                                              const std::string& username, const ClientInfo& client, Timestamp now);
+    /// Is the target's second factor beyond what the viewer may reset (it holds an administrator's role)?
+    [[nodiscard]] static bool factor_beyond_reach(const portal::Viewer& v, const Access& target);
     /// A new one-time password by mail now (a person whose mail never came, FAQ 4). For an account
     /// with its own password it is a reset password (valid policy.otp_ttl_reset); either kind at most
     /// kiosk::kResetMailsPerQuarter times per kiosk::kResetMailWindow, counted with the kiosk's orders.

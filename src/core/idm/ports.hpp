@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/common/repositories.hpp"
+#include "core/login/ports.hpp"
 
 namespace mina::idm {
 
@@ -17,6 +18,7 @@ class Unit : public virtual ports::UnitOfWork {
     virtual ports::Outbox& outbox() = 0;
     virtual ports::Letters& letters() = 0;
     virtual ports::Audit& audit() = 0;
+    virtual ports::Factors& factors() = 0;
 };
 
 using Store = ports::StoreOf<Unit>;

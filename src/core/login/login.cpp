@@ -2,6 +2,7 @@
 
 #include "core/common/text.hpp"
 #include "core/kiosk/outbox.hpp"
+#include "core/login/second_factor.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -59,31 +60,29 @@ Outcome Service::submit(const Input& in, Timestamp now) {
         return Denied{};
     }
 
-    tx->accounts().record_success(person->id, now);
     const PasswordAge age = classify_password_age(credential->password_set_at.value_or(now), now, policy_);
     if (age == PasswordAge::expired) {
+        tx->accounts().record_success(person->id, now);
         tx->audit().append(attempt.event("login.expired", who));
         tx->commit();
         return Expired{};
     }
 
     if (!in.previous_session_token.empty()) tx->sessions().remove(tokens_.digest(in.previous_session_token));
-    LoggedIn result;
-    result.session_token = tokens_.token();
+    if (const auto stage = second_step_for(*tx, person->id, policy_)) {
+        // The password was no failure, yet the login is not over: its attempt is given back, and the
+        // counter goes on with the codes (wrong codes and wrong passwords lock together, R6).
+        tx->accounts().release_attempt(person->id);
+        SecondStep out{tokens_.token(), *stage};
+        tx->factors().add_step(
+            {tokens_.digest(out.token), person->id, *stage, age == PasswordAge::nudge, now, now + kStepLife});
+        tx->audit().append(attempt.event("login.second_step", who));
+        tx->commit();
+        return out;
+    }
+    tx->accounts().record_success(person->id, now);
+    LoggedIn result = open_session(*tx, tokens_, *person, "pwd", age == PasswordAge::nudge, now);
     result.password_age = age;
-    Session& s = result.session;
-    s.id_hash = tokens_.digest(result.session_token);
-    s.person = person->id;
-    s.csrf_token = tokens_.token();
-    s.created_at = now;
-    s.last_seen_at = now;
-    s.nudge_password = age == PasswordAge::nudge;
-    // The school chosen in Anpassa, or the only one, is preselected (R11).
-    const auto access = tx->grants().access(person->id).schools;
-    for (const auto& a : access)
-        if (a.school.code.value() == person->default_school) s.school = person->default_school;
-    if (s.school.empty() && access.size() == 1) s.school = access.front().school.code.value();
-    tx->sessions().create(s);
     tx->audit().append(attempt.event("login.success", who));
     tx->commit();
     return result;

@@ -38,7 +38,14 @@ struct Throttled {
     Seconds wait;
 };
 
-using Outcome = std::variant<LoggedIn, Denied, Expired, Throttled>;
+/// The password was right; a second factor follows (second_factor.hpp) before any session: the
+/// token names the login step (for its cookie), `stage` says whether the person proves or enrols one.
+struct SecondStep {
+    std::string token;
+    StepStage stage{StepStage::verify};
+};
+
+using Outcome = std::variant<LoggedIn, Denied, Expired, Throttled, SecondStep>;
 
 /// Usernames are case-insensitive and trimmed; the stored form is lower case.
 [[nodiscard]] std::string normalize_username(std::string_view typed);

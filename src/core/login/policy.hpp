@@ -5,6 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
+#include "core/common/model.hpp"
 #include "core/common/types.hpp"
 
 namespace mina {
@@ -23,6 +26,9 @@ struct PolicyConfig {
     Seconds client_window{15 * 60};           // the window those failures are counted in
     Seconds client_max_delay{60};             // the longest slowdown a client is asked to wait
     int client_ipv6_prefix = 64;              // IPv6 clients are throttled by this prefix (SPEC §4)
+    /// [12]: whoever holds one of these roles anywhere proves a second factor at login, and enrols
+    /// one before any other page.
+    std::vector<Role> second_factor_roles{Role::agency_admin, Role::school_admin};
 };
 
 enum class PasswordAge { fresh, nudge, expired };

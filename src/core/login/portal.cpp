@@ -10,6 +10,18 @@ const SchoolAccess* Viewer::chosen() const {
     return nullptr;
 }
 
+bool short_of_factors(const Viewer& v, const PolicyConfig& policy) {
+    const auto& roles = policy.second_factor_roles;
+    if (roles.empty()) return false;
+    const auto needs = [&](Role r) { return std::find(roles.begin(), roles.end(), r) != roles.end(); };
+    bool required = v.agency_admin && needs(Role::agency_admin);
+    for (const auto& a : v.access)
+        for (Role r : a.roles) required = required || needs(r);
+    if (!required) return false;
+    const std::string_view amr = v.session.amr;
+    return amr != "mfa" && amr.find(" mfa") == std::string_view::npos && amr.rfind("mfa ", 0) != 0;
+}
+
 Timestamp Service::idle_deadline(const Session& s) const {
     return std::min(s.last_seen_at + policy_.session_idle, s.created_at + policy_.session_absolute);
 }
@@ -40,6 +52,9 @@ std::optional<Viewer> Service::resume(const std::string& token, Timestamp now, c
         }
     }
     Viewer v{std::move(session), std::move(person), std::move(access.schools), access.agency_admin};
+    // A role that needs two factors, in a session opened with one (the role was granted during it, or
+    // the policy changed): no page until the person logs in again and proves, or enrols, a second ([12]).
+    if (short_of_factors(v, policy_)) return std::nullopt;
     if (now - v.session.last_seen_at >= std::min(kTouchGrain, policy_.session_idle / 4)) {
         if (later)
             later([this, id_hash = v.session.id_hash, now] {

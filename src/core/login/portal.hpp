@@ -32,6 +32,10 @@ struct Viewer {
 
 enum class Choice { chosen, not_yours };
 
+/// Does the viewer hold a role in policy.second_factor_roles in a session opened without a second
+/// factor (its amr lacks "mfa")? Such a session is not resumed ([12]).
+[[nodiscard]] bool short_of_factors(const Viewer& v, const PolicyConfig& policy);
+
 /// Sessions are touched at most this often (or every quarter of the idle timeout, if shorter): the
 /// idle clock has a one-minute grain, and a busy start page does not turn every read into a write.
 inline constexpr Seconds kTouchGrain{60};

@@ -12,6 +12,8 @@ namespace mina::oidc {
 namespace {
 
 constexpr std::string_view kAcrPassword = "urn:mina:password";
+// Two factors ([12]): a password and a code or a passkey, or a passkey that verified its person.
+constexpr std::string_view kAcrTwoFactors = "urn:mina:mfa";
 
 bool has_word(std::string_view text, std::string_view word) {
     const auto all = words(text);
@@ -344,7 +346,7 @@ AuthorizeOutcome Provider::authorize(const AuthorizeRequest& r, std::string_view
     c.sid = tokens_.digest("sid:" + viewer->session.id_hash).substr(0, 32);
     if (const auto* chosen = viewer->chosen()) c.school = chosen->school.code.value();
     c.auth_time = viewer->session.created_at;
-    c.amr = "pwd";
+    c.amr = viewer->session.amr.empty() ? std::string("pwd") : viewer->session.amr;
     c.created_at = now;
     c.expires_at = now + settings_.code_ttl;
     const std::string who = viewer->person.username.value();
@@ -521,8 +523,9 @@ std::variant<Issued, TokenError> Provider::token(const TokenRequest& r, const Cl
     id.aud = client->id;
     id.azp = client->id;
     id.nonce = code->nonce;
-    id.acr = std::string(kAcrPassword);
     id.amr = words(code->amr);
+    id.acr =
+        std::string(std::find(id.amr.begin(), id.amr.end(), "mfa") != id.amr.end() ? kAcrTwoFactors : kAcrPassword);
     id.sid = code->sid;
     id.iat = now;
     id.exp = now + settings_.id_token_ttl;

@@ -46,7 +46,12 @@ constexpr std::array kTables{"schools",
                              "oidc_pending",
                              "oidc_used_codes",
                              "oidc_subjects",
-                             "oidc_assertions"};
+                             "oidc_assertions",
+                             "totp_factors",
+                             "recovery_codes",
+                             "passkeys",
+                             "login_steps",
+                             "webauthn_challenges"};
 
 struct SqliteCloser {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }

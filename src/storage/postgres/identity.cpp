@@ -33,6 +33,7 @@ constexpr const char* kReserveAttempt =
     "                                 ELSE failed_count + 1 END) >= $3 THEN $4::bigint ELSE NULL END "
     "WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING failed_count";
 constexpr Dollars kRecordSuccess{sql::kRecordSuccess};
+constexpr Dollars kReleaseAttempt{sql::kReleaseAttempt};
 constexpr Dollars kLock{sql::kLock};
 constexpr Dollars kUnlock{sql::kUnlock};
 constexpr Dollars kLockedUntil{sql::kLockedUntil};
@@ -114,6 +115,7 @@ class PgAccounts final : public ports::Accounts {
         return read_first<int>(exec(c_, kReserveAttempt, id, now, lock_at, lock_until),
                                [](const Row& r) { return static_cast<int>(r.integer(0)); });
     }
+    void release_attempt(PersonId id) override { exec(c_, kReleaseAttempt, id); }
     void record_success(PersonId id, Timestamp now) override { exec(c_, kRecordSuccess, id, now); }
     void lock(PersonId id, Timestamp until) override { exec(c_, kLock, id, until); }
     bool unlock(PersonId id) override { return exec(c_, kUnlock, id).affected() > 0; }

@@ -64,6 +64,9 @@ class PgUnit final : public ports::Unit {
     ports::Sessions& sessions() override {
         return sessions_.get([&] { return make_sessions(tx_, kept_); });
     }
+    ports::Factors& factors() override {
+        return factors_.get([&] { return make_factors(tx_); });
+    }
     ports::Throttle& throttle() override {
         return throttle_.get([&] { return make_throttle(tx_); });
     }
@@ -120,6 +123,7 @@ class PgUnit final : public ports::Unit {
     OnFirstUse<ports::Schools> schools_;
     OnFirstUse<ports::Grants> grants_;
     OnFirstUse<ports::Sessions> sessions_;
+    OnFirstUse<ports::Factors> factors_;
     OnFirstUse<ports::Throttle> throttle_;
     OnFirstUse<ports::Audit> audit_;
     OnFirstUse<ports::Otps> otps_;

@@ -54,8 +54,8 @@ inline Person read_person(const Row& r, int col = 0) {
     return p;
 }
 
-/// A session from 7 columns starting at 0: id_hash, person_id, csrf_token, school_code, nudge,
-/// created_at, last_seen_at.
+/// A session from 8 columns starting at 0: id_hash, person_id, csrf_token, school_code, nudge,
+/// created_at, last_seen_at, amr.
 inline Session read_session(const Row& r) {
     Session s;
     s.id_hash = r.text(0);
@@ -65,6 +65,7 @@ inline Session read_session(const Row& r) {
     s.nudge_password = r.integer(4) != 0;
     s.created_at = r.time(5);
     s.last_seen_at = r.time(6);
+    s.amr = r.text(7);
     return s;
 }
 
@@ -286,6 +287,7 @@ std::unique_ptr<ports::Grants> make_grants(Transaction& tx);      // identity.cp
 /// `kept`: the server's viewers, or null when it keeps none.
 std::unique_ptr<ports::Sessions> make_sessions(Transaction& tx, pg::ViewCache* kept);  // sessions.cpp
 std::unique_ptr<ports::Throttle> make_throttle(Transaction& tx);                       // sessions.cpp
+std::unique_ptr<ports::Factors> make_factors(Transaction& tx);                         // factors.cpp
 std::unique_ptr<ports::Otps> make_otps(Transaction& tx);                               // kiosk.cpp
 std::unique_ptr<ports::KioskFlows> make_kiosk_flows(Transaction& tx);                  // kiosk.cpp
 std::unique_ptr<ports::PasswordHistory> make_password_history(Transaction& tx);        // kiosk.cpp

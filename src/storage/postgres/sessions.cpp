@@ -18,7 +18,7 @@ constexpr Dollars kFindSessionWithPerson{sql::kFindSessionWithPerson};
 // The session, its person and the person's grants with their schools: one row per grant (one with a
 // NULL role when there is none), read into an Access as kAccessOf's rows are.
 constexpr const char* kViewSession =
-    "SELECT s.id_hash, s.person_id, s.csrf_token, s.school_code, s.nudge, s.created_at, s.last_seen_at, "
+    "SELECT s.id_hash, s.person_id, s.csrf_token, s.school_code, s.nudge, s.created_at, s.last_seen_at, s.amr, "
     "p.id, p.username, p.first_name, p.last_name, p.email, p.lang, p.default_school, "
     "c.code, c.name, c.form, g.role "
     "FROM sessions s JOIN persons p ON p.id = s.person_id "
@@ -43,14 +43,14 @@ class PgSessions final : public ports::Sessions {
     PgSessions(Transaction& c, pg::ViewCache* kept) : c_(c), kept_(kept) {}
     void create(const Session& s) override {
         exec(c_, kCreateSession, s.id_hash, s.person, s.csrf_token, s.school, s.nudge_password ? 1 : 0, s.created_at,
-             s.last_seen_at);
+             s.last_seen_at, s.amr);
     }
     std::optional<Session> find(const std::string& id_hash) override {
         return read_first<Session>(exec(c_, kFindSession, id_hash), read_session);
     }
     std::optional<std::pair<Session, Person>> find_with_person(const std::string& id_hash) override {
         return read_first<std::pair<Session, Person>>(exec(c_, kFindSessionWithPerson, id_hash), [](const Row& r) {
-            return std::make_pair(read_session(r), read_person(r, 7));
+            return std::make_pair(read_session(r), read_person(r, 8));
         });
     }
     /// From the viewers kept, if there: the request waited for a fence (Store::fence) before it came here.
@@ -64,9 +64,9 @@ class PgSessions final : public ports::Sessions {
             if (kept_) kept_->drop(id_hash);
             return std::nullopt;
         }
-        Viewing v{read_session(result.row(0)), read_person(result.row(0), 7), {}};
+        Viewing v{read_session(result.row(0)), read_person(result.row(0), 8), {}};
         for (const Row r : result) {
-            if (!r.is_null(17)) add_grant(v.access, r, 14);  // a NULL role: the person holds no grant
+            if (!r.is_null(18)) add_grant(v.access, r, 15);  // a NULL role: the person holds no grant
         }
         order(v.access);
         if (kept_) kept_->keep(id_hash, v, epoch);

@@ -21,6 +21,9 @@ inline constexpr char kUsernameTaken[] = "SELECT 1 FROM persons WHERE username =
 inline constexpr char kRecordSuccess[] =
     "UPDATE persons SET failed_count = 0, locked_until = NULL, last_login_at = ?2 WHERE id = ?1";
 
+inline constexpr char kReleaseAttempt[] =
+    "UPDATE persons SET failed_count = failed_count - 1, locked_until = NULL WHERE id = ?1 AND failed_count > 0";
+
 inline constexpr char kLock[] = "UPDATE persons SET locked_until = ?2 WHERE id = ?1";
 
 inline constexpr char kUnlock[] =

@@ -6,15 +6,15 @@
 namespace mina::storage::sql {
 
 inline constexpr char kCreateSession[] =
-    "INSERT INTO sessions (id_hash, person_id, csrf_token, school_code, nudge, created_at, last_seen_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "INSERT INTO sessions (id_hash, person_id, csrf_token, school_code, nudge, created_at, last_seen_at, amr) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 inline constexpr char kFindSession[] =
-    "SELECT id_hash, person_id, csrf_token, school_code, nudge, created_at, last_seen_at FROM sessions "
+    "SELECT id_hash, person_id, csrf_token, school_code, nudge, created_at, last_seen_at, amr FROM sessions "
     "WHERE id_hash = ?1";
 
 inline constexpr char kFindSessionWithPerson[] =
-    "SELECT s.id_hash, s.person_id, s.csrf_token, s.school_code, s.nudge, s.created_at, s.last_seen_at, "
+    "SELECT s.id_hash, s.person_id, s.csrf_token, s.school_code, s.nudge, s.created_at, s.last_seen_at, s.amr, "
     "p.id, p.username, p.first_name, p.last_name, p.email, p.lang, p.default_school "
     "FROM sessions s JOIN persons p ON p.id = s.person_id WHERE s.id_hash = ?1";
 

@@ -92,6 +92,11 @@ class SqliteAccounts final : public ports::Accounts {
         if (!q.step()) return std::nullopt;
         return static_cast<int>(q.integer(0));
     }
+    void release_attempt(PersonId id) override {
+        Query q(c_, kReleaseAttempt);
+        q.bind(1, id.value());
+        q.run();
+    }
     void record_success(PersonId id, Timestamp now) override {
         Query q(c_, kRecordSuccess);
         q.bind(1, id.value()).bind(2, now);

@@ -162,8 +162,8 @@ inline Person read_person(const Query& q, int col = 0) {
     return p;
 }
 
-/// A session from 7 columns starting at 0: id_hash, person_id, csrf_token, school_code, nudge,
-/// created_at, last_seen_at.
+/// A session from 8 columns starting at 0: id_hash, person_id, csrf_token, school_code, nudge,
+/// created_at, last_seen_at, amr.
 inline Session read_session(const Query& q) {
     Session s;
     s.id_hash = q.text(0);
@@ -173,6 +173,7 @@ inline Session read_session(const Query& q) {
     s.nudge_password = q.integer(4) != 0;
     s.created_at = from_unix(q.integer(5));
     s.last_seen_at = from_unix(q.integer(6));
+    s.amr = q.text(7);
     return s;
 }
 
@@ -236,6 +237,7 @@ std::unique_ptr<ports::Grants> make_grants(Connection& c);      // identity.cpp
 /// `viewers`: the viewers kept between requests, for a read unit of a server that keeps them; else null.
 std::unique_ptr<ports::Sessions> make_sessions(Connection& c, SqliteViewers* viewers);  // sessions.cpp
 std::unique_ptr<ports::Throttle> make_throttle(Connection& c);                          // sessions.cpp
+std::unique_ptr<ports::Factors> make_factors(Connection& c);                            // factors.cpp
 std::unique_ptr<ports::Otps> make_otps(Connection& c);                                  // kiosk.cpp
 std::unique_ptr<ports::KioskFlows> make_kiosk_flows(Connection& c);                     // kiosk.cpp
 std::unique_ptr<ports::PasswordHistory> make_password_history(Connection& c);           // kiosk.cpp

@@ -25,7 +25,7 @@ class SqliteSessions final : public ports::Sessions {
     void create(const Session& s) override {
         Query q(c_, kCreateSession);
         q.bind(1, s.id_hash).bind(2, s.person.value()).bind(3, s.csrf_token).bind(4, s.school);
-        q.bind(5, std::int64_t{s.nudge_password ? 1 : 0}).bind(6, s.created_at).bind(7, s.last_seen_at);
+        q.bind(5, std::int64_t{s.nudge_password ? 1 : 0}).bind(6, s.created_at).bind(7, s.last_seen_at).bind(8, s.amr);
         q.run();
     }
     std::optional<Session> find(const std::string& id_hash) override {
@@ -38,7 +38,7 @@ class SqliteSessions final : public ports::Sessions {
         Query q(c_, kFindSessionWithPerson);
         q.bind(1, id_hash);
         if (!q.step()) return std::nullopt;
-        return std::make_pair(read_session(q), read_person(q, 7));
+        return std::make_pair(read_session(q), read_person(q, 8));
     }
     /// Two statements in the unit's one snapshot: in-process SQLite has no round trips to save.
     /// In a read unit that has read nothing yet, from the viewers kept while the database has not

@@ -183,6 +183,9 @@ class SqliteUnit final : public ports::Unit {
     ports::Sessions& sessions() override {
         return sessions_.get([&] { return make_sessions(c_, viewers_); });
     }
+    ports::Factors& factors() override {
+        return factors_.get([&] { return make_factors(c_); });
+    }
     ports::Throttle& throttle() override {
         return throttle_.get([&] { return make_throttle(c_); });
     }
@@ -270,6 +273,7 @@ class SqliteUnit final : public ports::Unit {
     OnFirstUse<ports::Schools> schools_;
     OnFirstUse<ports::Grants> grants_;
     OnFirstUse<ports::Sessions> sessions_;
+    OnFirstUse<ports::Factors> factors_;
     OnFirstUse<ports::Throttle> throttle_;
     OnFirstUse<ports::Audit> audit_;
     OnFirstUse<ports::Otps> otps_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "core/idm/admin.hpp"
 #include "core/oidc/admin.hpp"
 #include "crypto/sodium.hpp"
@@ -65,14 +67,14 @@ class ProviderTest : public ::testing::Test {
         ASSERT_TRUE(tx->oidc_clients().add(c));
         tx->commit();
     }
-    /// A portal session for Anna, made now, with S1 chosen.
-    portal::Viewer login() {
+    /// A portal session for Anna, made now, with S1 chosen, and `amr` the way she logged in.
+    portal::Viewer login(const std::string& amr = "pwd") {
         session_token_ = tokens_.token();
         auto tx = store_->begin(ports::TxMode::write);
         portal::Viewer v;
         v.person = *tx->accounts().find(anna_);
         v.access = tx->grants().access(v.person.id).schools;
-        v.session = {tokens_.digest(session_token_), v.person.id, "csrf", clock_.now(), clock_.now(), "S1", false};
+        v.session = {tokens_.digest(session_token_), v.person.id, "csrf", clock_.now(), clock_.now(), "S1", false, amr};
         tx->sessions().create(v.session);
         tx->commit();
         return v;
@@ -170,6 +172,21 @@ TEST_F(ProviderTest, ARequestTheStandardRefusesGoesBackToTheClientWithItsState) 
     EXPECT_EQ(param(o, "error"), "invalid_scope");
     EXPECT_EQ(param(o, "state"), "st");
     EXPECT_EQ(param(o, "iss"), "https://mina.example");
+}
+
+TEST_F(ProviderTest, TheIdTokenSaysHowThePersonLoggedIn) {
+    // [12]: the session's methods are the token's amr; two factors are acr urn:mina:mfa.
+    for (const auto& [amr, acr, words] : std::vector<std::tuple<std::string, std::string, std::vector<std::string>>>{
+             {"pwd", "urn:mina:password", {"pwd"}},
+             {"pwd otp mfa", "urn:mina:mfa", {"pwd", "otp", "mfa"}},
+             {"hwk user mfa", "urn:mina:mfa", {"hwk", "user", "mfa"}}}) {
+        const auto v = login(amr);
+        const auto t = provider_.token(exchange(param(provider_.authorize(request(), "", &v, from_), "code")), from_);
+        const auto* issued = std::get_if<oidc::Issued>(&t);
+        ASSERT_NE(issued, nullptr) << amr;
+        EXPECT_EQ(issued->id_token.amr, words) << amr;
+        EXPECT_EQ(issued->id_token.acr, acr) << amr;
+    }
 }
 
 TEST_F(ProviderTest, WithoutASessionThePersonLogsInFirstUnlessPromptIsNone) {

@@ -70,6 +70,7 @@ class StudietiderContract : public StoreContract {};  // educations, periods, ve
 class ReportsContract : public StoreContract {};      // students, enrollments, events, submissions, keys
 class StatisticsContract : public StoreContract {};   // counts by time bucket ([10] item 6)
 class OidcContract : public StoreContract {};         // the OpenID Provider (issue [11])
+class FactorsContract : public StoreContract {};      // the second factor and passkeys (issue [12])
 
 Person person(const char* username, const char* first, const char* last, const char* email);
 OutboxMail mail_to(PersonId id, MailKind kind, Timestamp due);
@@ -91,4 +92,5 @@ OutboxMail mail_to(PersonId id, MailKind kind, Timestamp due);
     INSTANTIATE_TEST_SUITE_P(PREFIX, ReportsContract, ::testing::Values(KIND), PREFIX##_name);                \
     INSTANTIATE_TEST_SUITE_P(PREFIX, StatisticsContract, ::testing::Values(KIND), PREFIX##_name);             \
     INSTANTIATE_TEST_SUITE_P(PREFIX, OidcContract, ::testing::Values(KIND), PREFIX##_name);                   \
+    INSTANTIATE_TEST_SUITE_P(PREFIX, FactorsContract, ::testing::Values(KIND), PREFIX##_name);                \
     }

@@ -71,6 +71,27 @@ TEST_P(IdentityContract, ReserveAttemptCountsLocksAndStartsAgainAfterTheLock) {
     EXPECT_EQ(a.reserve_attempt(PersonId{999}, kT, 3, until), std::nullopt) << "no such person";
 }
 
+TEST_P(IdentityContract, AReleasedAttemptGivesItsCountAndItsLockBack) {
+    auto tx = write();
+    auto& a = tx->accounts();
+    const auto id = a.add(person("ab1001", "Karin", "Lindh", "k@example.se"), kT);
+    const auto until = kT + 30min;
+    EXPECT_EQ(a.reserve_attempt(id, kT, 3, until), 1);
+    EXPECT_EQ(a.reserve_attempt(id, kT, 3, until), 2);
+    a.release_attempt(id);  // the second was a right password with a second step to follow ([12])
+    EXPECT_EQ(a.failed_count(id), 1);
+    EXPECT_EQ(a.reserve_attempt(id, kT, 3, until), 2);
+    EXPECT_EQ(a.reserve_attempt(id, kT, 3, until), 3);
+    ASSERT_EQ(a.locked_until(id), until);
+    a.release_attempt(id);  // the attempt that locked was the right password: no lock after all
+    EXPECT_FALSE(a.locked_until(id).has_value());
+    EXPECT_EQ(a.failed_count(id), 2);
+    a.release_attempt(id);
+    a.release_attempt(id);
+    a.release_attempt(id);
+    EXPECT_EQ(a.failed_count(id), 0) << "never below nothing";
+}
+
 TEST_P(IdentityContract, ReminderCandidatesAndSearch) {
     auto* store = store_.get();
     auto tx = store->begin(TxMode::write);

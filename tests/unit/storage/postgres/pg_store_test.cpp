@@ -116,16 +116,16 @@ class PgStore : public ::testing::Test {
 TEST_F(PgStore, MigrationsRunOnceAndAreVersioned) {
     auto store = open();
     EXPECT_EQ(store->schema_version(), 0);
-    EXPECT_EQ(store->migrate(), 14);
-    EXPECT_EQ(store->schema_version(), 14);
+    EXPECT_EQ(store->migrate(), 15);
+    EXPECT_EQ(store->schema_version(), 15);
     EXPECT_EQ(store->migrate(), 0);
-    EXPECT_EQ(store->schema_version(), 14);
+    EXPECT_EQ(store->schema_version(), 15);
     EXPECT_TRUE(store->ping());
     EXPECT_EQ(direct().value("SELECT string_agg(version || ':' || name, ',' ORDER BY version) FROM schema_migrations"),
               "1:0001_foundation.sql,2:0002_kiosk.sql,3:0003_identity_manager.sql,4:0004_idm_admin.sql,5:0005_"
               "studietider.sql,6:0006_search_changes.sql,7:0007_reports.sql,8:0008_view_notices.sql,9:0009_students_"
               "per_school.sql,10:0010_letter_claims.sql,11:0011_letter_granted_by.sql,12:0012_statistics.sql,13:0013_"
-              "oidc.sql,14:0014_oidc_sealed.sql");
+              "oidc.sql,14:0014_oidc_sealed.sql,15:0015_second_factor.sql");
 }
 
 TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
@@ -137,7 +137,7 @@ TEST_F(PgStore, ServersStartingTogetherMigrateOnce) {
     std::thread tb([&] { ran_b = b->migrate(); });
     ta.join();
     tb.join();
-    EXPECT_EQ(ran_a + ran_b, 14) << "one ran them all, the other found nothing to do";
+    EXPECT_EQ(ran_a + ran_b, 15) << "one ran them all, the other found nothing to do";
     EXPECT_EQ(direct().value("SELECT count(*) FROM schema_migrations"), "14");
 }
 
