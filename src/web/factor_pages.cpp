@@ -13,7 +13,7 @@ namespace {
 
 constexpr std::string_view kStepPath = "/logga-in/andra-steget";
 
-Response json_answer(json::object o) {
+Response json_answer(const json::object& o) {
     Response res;
     res.content_type = "application/json";
     res.header("Cache-Control", "no-store");
@@ -221,7 +221,7 @@ Response FactorPages::step_challenge(Request& req) {
         o["allow"] = std::move(ids);
         o["userVerification"] = "preferred";
     }
-    return json_answer(std::move(o));
+    return json_answer(o);
 }
 
 Response FactorPages::step_passkey(Request& req) {
@@ -256,7 +256,7 @@ Response FactorPages::login_challenge(Request& req) {
     o["rpId"] = party(req).rp_id;
     o["allow"] = json::array{};
     o["userVerification"] = "required";
-    return json_answer(std::move(o));
+    return json_answer(o);
 }
 
 Response FactorPages::login_passkey(Request& req) {
@@ -379,7 +379,7 @@ Response FactorPages::settings_challenge(Request& req, Authed& a, Form&) {
     json::array ids;
     for (const auto& id : s_.factors.passkey_ids(a.viewer.person.id)) ids.emplace_back(id);
     o["exclude"] = std::move(ids);
-    return json_answer(std::move(o));
+    return json_answer(o);
 }
 
 Response FactorPages::settings_add_passkey(Request& req, Authed& a, Form& form) {

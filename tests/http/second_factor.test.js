@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { startServer, Client, sql, mina, eventually, DEMO_PASSWORD } from './harness.js';
-import { startSmtp } from './smtp.js';
+import { startSmtp, otpFrom } from './smtp.js';
 
 let srv;
 let smtp;
@@ -307,4 +307,26 @@ test('the kiosk\'s sign-in enrols the second factor right after the new password
   const { done } = await enrol(k, page);
   assert.equal(done.status, 200);
   assert.equal((await k.get('/identity-manager/skola?kod=DEMO1')).status, 200);
+});
+
+test('a forgotten password resets the password only: the second factor stays, and asks at the next login', async () => {
+  const { username, email } = person('Frida', 'school-admin');
+  await enrolled(username);
+  const k = new Client(srv);
+  const start = await k.get('/kiosk/glomt');
+  const before = smtp.mails().length;
+  const ordered = await k.post('/kiosk/glomt', { csrf: Client.csrf(start.text), username, captcha: 'testa' });
+  assert.equal(ordered.location, '/kiosk/glomt/engangslosenord');
+  const mail = await smtp.waitForMail((m, i) => i >= before && m.to.includes(email), 15_000);
+  const page = await k.get('/kiosk/glomt/engangslosenord');
+  const entered = await k.post('/kiosk/glomt/engangslosenord', { csrf: Client.csrf(page.text), otp: otpFrom(mail) });
+  assert.equal(entered.location, '/kiosk/nytt-losenord');
+  const pw = await k.get('/kiosk/nytt-losenord');
+  const saved = await k.post('/kiosk/nytt-losenord', { csrf: Client.csrf(pw.text), password: 'Glömt-men-nytt-2026', confirm: 'Glömt-men-nytt-2026' });
+  assert.equal(saved.location, '/kiosk/klart', 'the kiosk\'s own last page, no enrolment');
+  assert.equal(count(`SELECT count(*) FROM totp_factors f JOIN persons p ON p.id = f.person_id WHERE p.username = '${username}'`), 1);
+  const c = new Client(srv);
+  const r = await password(c, username, 'Glömt-men-nytt-2026');
+  assert.equal(r.location, STEP);
+  assert.match((await c.get(STEP)).text, /Bekräfta att det är du/, 'the app is asked for, not enrolled again');
 });

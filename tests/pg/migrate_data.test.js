@@ -115,6 +115,12 @@ test('every table moves row for row, and the copy serves with fresh ids after th
     INSERT INTO oidc_used_codes VALUES ('001800000000code-1', 'semafor', 4000000000, 1);
     INSERT INTO oidc_subjects VALUES (${annaId}, 'subject-anna');
     INSERT INTO oidc_assertions VALUES ('semafor', 'jti-1', 4000000000);`);
+  // The second factor (issue [12]): an app, recovery codes, a passkey, a login step and a challenge.
+  sqlWrite(srv.db, `INSERT INTO totp_factors VALUES (${annaId}, 'sealed-secret', 59000000, 1800000000);
+    INSERT INTO recovery_codes VALUES (${annaId}, 'digest-1', 1800000000, NULL), (${annaId}, 'digest-2', 1800000000, 1800000100);
+    INSERT INTO passkeys VALUES ('cred-1', ${annaId}, 'Nyckeln', -7, 'pk-1', 4294967295, 1, 1800000000, 1800000200);
+    INSERT INTO login_steps VALUES ('step-1', ${annaId}, 'enrol', 1, 1800000000, 4000000000);
+    INSERT INTO webauthn_challenges VALUES ('challenge-1', 'login', '', 4000000000);`);
 
   const tables = sql(srv.db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name").map((r) => r[0]);
   for (const t of tables) assert.ok(Number(sql(srv.db, `SELECT count(*) FROM ${t}`)[0][0]) > 0, `the source's ${t} has rows`);
