@@ -272,6 +272,10 @@ test('a reporter logs in with the password alone and may add an app; a reset by 
   assert.equal((await agency.c.get('/start')).status, 303, 'the agency admin\'s session ended');
   assert.equal(count(`SELECT count(*) FROM audit_log WHERE kind = 'second_factor.reset' AND subject = '${agencyUser}' AND actor LIKE 'cli:%'`), 1);
   assert.equal((await password(new Client(srv), agencyUser)).location, STEP);
+  const again = mina(['admin', 'person', 'reset-second-factor', '--username', agencyUser], srv.env);
+  assert.equal(again.status, 0);
+  assert.match(again.stderr + again.stdout, /no second factor: nothing changed/);
+  assert.equal(count(`SELECT count(*) FROM audit_log WHERE kind = 'second_factor.reset' AND subject = '${agencyUser}'`), 1, 'nothing to reset: nothing audited');
   const none = mina(['admin', 'person', 'reset-second-factor', '--username', 'zz9999'], srv.env);
   assert.notEqual(none.status, 0);
   assert.match(none.stderr, /no such user/);

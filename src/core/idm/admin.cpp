@@ -185,6 +185,7 @@ Result<Done> Service::reset_second_factor(const Username& u, const Actor& who, T
     auto person = tx->accounts().find(Username{login::normalize_username(u.value())});
     if (!person) return Refusal{"no such user: " + u.value()};
     const int removed = tx->factors().remove_all(person->id);
+    if (removed == 0) return Done{"the person had no second factor: nothing changed"};  // rolled back
     const int ended = tx->sessions().remove_all_of(person->id, {});
     tx->audit().append({now,
                         who.name,
@@ -195,7 +196,7 @@ Result<Done> Service::reset_second_factor(const Username& u, const Actor& who, T
                         audit::say("factors_reset", {std::to_string(removed), std::to_string(ended)})});
     tx->outbox().enqueue(outbox::to(*person, MailKind::factor_reset, now, now, "agency"));
     tx->commit();
-    return Done{removed == 0 ? "the person had no second factor" : ""};
+    return Done{};
 }
 
 Result<Done> Service::set_password(const Username& u, std::string_view password, const Actor& who, Timestamp now) {
