@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "crypto/base64url.hpp"
 #include "crypto/identity_vault.hpp"
 
 namespace mina::crypto {
@@ -55,24 +56,11 @@ using CjoseString = std::unique_ptr<char, CjoseStringFree>;
 }
 
 std::string base64url(const unsigned char* bytes, std::size_t n) {
-    std::string out(sodium_base64_encoded_len(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-    sodium_bin2base64(out.data(), out.size(), bytes, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    out.pop_back();  // the terminating zero
-    return out;
+    return b64url::encode(std::string_view(reinterpret_cast<const char*>(bytes), n));
 }
 
 /// Strict base64url without padding (RFC 7515 §2): nothing for any other character or stray bits.
-std::optional<std::string> from_base64url(std::string_view text) {
-    std::string out(text.size() * 3 / 4 + 1, '\0');
-    std::size_t n = 0;
-    const char* end = nullptr;
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
-                          &n, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        end != text.data() + text.size())
-        return std::nullopt;
-    out.resize(n);
-    return out;
-}
+std::optional<std::string> from_base64url(std::string_view text) { return b64url::decode(text); }
 
 std::optional<json::object> object_of(std::string_view text) {
     json::error_code ec;

@@ -1,5 +1,7 @@
 #include "crypto/webauthn.hpp"
 
+#include "crypto/base64url.hpp"
+
 #include <cbor.h>
 #include <fido.h>
 #include <fido/eddsa.h>
@@ -521,23 +523,8 @@ bool counter_ok(std::uint32_t stored, std::uint32_t received) {
     return (stored == 0 && received == 0) || received > stored;
 }
 
-std::string base64url(std::string_view bytes) {
-    std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-    sodium_bin2base64(out.data(), out.size(), bytes_of(bytes), bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    out.pop_back();  // the terminating zero
-    return out;
-}
+std::string base64url(std::string_view bytes) { return b64url::encode(bytes); }
 
-std::optional<std::string> from_base64url(std::string_view text) {
-    std::string out(text.size() * 3 / 4 + 1, '\0');
-    std::size_t n = 0;
-    const char* end = nullptr;
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
-                          &n, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        end != text.data() + text.size())
-        return std::nullopt;
-    out.resize(n);
-    return out;
-}
+std::optional<std::string> from_base64url(std::string_view text) { return b64url::decode(text); }
 
 }  // namespace mina::crypto::webauthn

@@ -110,6 +110,19 @@ Response FactorPages::step_answer(Request& req, const std::string& lang, const s
         out);
 }
 
+void FactorPages::set_offer(Data& d, const std::string& lang, const Person& p) {
+    const auto offer = s_.factors.offer(p, views_.t(lang, "app_name"), now());
+    d.set("qr", qr_svg(offer.uri, views_.t(lang, "factor_qr_label")));
+    // The secret in groups of four, as apps show it and people type it.
+    std::string grouped;
+    for (std::size_t i = 0; i < offer.base32.size(); i += 4) {
+        if (i > 0) grouped += ' ';
+        grouped += offer.base32.substr(i, 4);
+    }
+    d.set("secret", grouped);
+    d.set("offer", offer.sealed);
+}
+
 // ---- The step after the password ---------------------------------------------------------------
 
 Response FactorPages::render_step(Request& req, const std::string& lang, const login::SecondFactor::StepView& step,
@@ -136,16 +149,7 @@ Response FactorPages::render_step(Request& req, const std::string& lang, const l
     d.set("username", step.person.username.value());
     d.set("lost_text", views_.t(lang, "factor_lost_text", {{"agency", ctx_.site.agency_name}}));
     if (enrol) {
-        const auto offer = s_.factors.offer(step.person, views_.t(lang, "app_name"), now());
-        d.set("qr", qr_svg(offer.uri, views_.t(lang, "factor_qr_label")));
-        // The secret in groups of four, as apps show it and people type it.
-        std::string grouped;
-        for (std::size_t i = 0; i < offer.base32.size(); i += 4) {
-            if (i > 0) grouped += ' ';
-            grouped += offer.base32.substr(i, 4);
-        }
-        d.set("secret", grouped);
-        d.set("offer", offer.sealed);
+        set_offer(d, lang, step.person);
         d.set("enrol_intro", views_.t(lang, "factor_enrol_intro"));
     }
     res.status = status;
@@ -317,15 +321,7 @@ Response FactorPages::settings_page(Request& req, Authed& a) {
     d.set("page_customize", true);  // Anpassa in the header: this page is part of it
     d.set("fresh_minutes", human_duration(a.lang, login::kFreshLogin));
     if (st.fresh) {
-        const auto offer = s_.factors.offer(a.viewer.person, views_.t(a.lang, "app_name"), now());
-        d.set("qr", qr_svg(offer.uri, views_.t(a.lang, "factor_qr_label")));
-        std::string grouped;
-        for (std::size_t i = 0; i < offer.base32.size(); i += 4) {
-            if (i > 0) grouped += ' ';
-            grouped += offer.base32.substr(i, 4);
-        }
-        d.set("secret", grouped);
-        d.set("offer", offer.sealed);
+        set_offer(d, a.lang, a.viewer.person);
     }
     Response res = authed_page(a, "factor_settings", views_.t(a.lang, "factor_settings_heading"), std::move(d));
     return res;

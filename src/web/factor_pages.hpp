@@ -53,6 +53,9 @@ class FactorPages final : Pages {
     /// The step page for the browser's step, `error` above the form (status 422 when there is one).
     Response render_step(Request& req, const std::string& lang, const login::SecondFactor::StepView& step,
                          const std::string& next, const std::string& error, int status = 200);
+    /// An app's secret offered to `p` (part_factor_app.html): the QR code, the key in groups of four
+    /// and the sealed offer the form sends back.
+    void set_offer(Data& d, const std::string& lang, const Person& p);
     /// The recovery codes, shown once, with the way on.
     Response render_codes(const Request& req, const std::string& lang, const std::vector<std::string>& codes,
                           const std::string& next_href);
